@@ -1,0 +1,75 @@
+/**
+ * How a service's requests look in Prometheus, per metric-convention preset: the PromQL for all
+ * requests, failed requests and fast-enough requests over any window.
+ */
+import { ServiceSpec } from "../config/types";
+
+export const WINDOW_PLACEHOLDER = "{{.window}}";
+
+export interface RequestQueries {
+    /** Rate of all requests over `window`. */
+    total(window: string): string;
+    /** Rate of failed (5xx) requests over `window`. */
+    errors(window: string): string;
+    /** Rate of requests at or under `thresholdSeconds`, when the preset has a histogram. */
+    fast?(window: string, thresholdSeconds: number): string;
+    /** `sum by (le)` bucket rates, when the preset has a histogram (for quantiles). */
+    buckets?(window: string): string;
+}
+
+/** `le` is "2" from OTLP and "2.0" after Prometheus 3's normalisation of scraped histograms. */
+export function leMatcher(seconds: number): string {
+    return Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0)?"` : `le="${seconds}"`;
+}
+
+function selector(service: ServiceSpec): string {
+    // Scraped targets carry the job we named after the service; OTLP pushes carry service_name.
+    return service.discovery.kind === "scrape" ? `job="${service.name}"` : `service_name="${service.name}"`;
+}
+
+export function requestQueries(service: ServiceSpec): RequestQueries {
+    const { conventions } = service;
+    const sel = selector(service);
+    switch (conventions.preset) {
+        case "otel-http": {
+            const metric = "http_server_request_duration_seconds";
+            return {
+                total: (w) => `sum(rate(${metric}_count{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}]))`,
+                fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
+                buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
+            };
+        }
+        case "prometheus-http": {
+            const histogram = "http_request_duration_seconds";
+            return {
+                total: (w) => `sum(rate(http_requests_total{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(http_requests_total{${sel}, status=~"5.."}[${w}]))`,
+                fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
+                buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
+            };
+        }
+        case "custom": {
+            const fill = (query: string, w: string) => query.split(WINDOW_PLACEHOLDER).join(w);
+            return {
+                total: (w) => `sum(${fill(conventions.totalQuery, w)})`,
+                errors: (w) => `sum(${fill(conventions.errorQuery, w)})`,
+            };
+        }
+    }
+}
+
+/** PromQL that is empty while the service sends no telemetry at all (for ServiceDown). */
+export function presenceQuery(service: ServiceSpec): string {
+    if (service.discovery.kind === "scrape") {
+        return `up{job="${service.name}"}`;
+    }
+    switch (service.conventions.preset) {
+        case "otel-http":
+            return `http_server_request_duration_seconds_count{service_name="${service.name}"}`;
+        case "prometheus-http":
+            return `http_requests_total{service_name="${service.name}"}`;
+        case "custom":
+            return requestQueries(service).total("5m");
+    }
+}

@@ -1,0 +1,36 @@
+/** All Prometheus rule files of a stack: per service (golden + SLO) and the stack's own. */
+import { ServiceSpec, StackConfig } from "../config/types";
+import { goldenAlerts, goldenRecordingRules } from "./golden";
+import { Links } from "./links";
+import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
+import { sloAlerts, sloRecordingRules } from "./slo";
+import { stackAlerts } from "./stack";
+
+export function serviceRuleFile(service: ServiceSpec, links: Links): RuleFile {
+    return {
+        name: `service-${service.name}`,
+        groups: [
+            {
+                name: `${service.name}-golden-signals`,
+                rules: [...goldenRecordingRules(service), ...goldenAlerts(service).map((a) => toAlertingRule(a, links))],
+            },
+            ...service.slos.map((slo) => ({
+                name: `${service.name}-slo-${slo.name}`,
+                rules: [...sloRecordingRules(service, slo), ...sloAlerts(service, slo).map((a) => toAlertingRule(a, links))],
+            })),
+        ],
+    };
+}
+
+export function stackRuleFile(config: StackConfig, links: Links): RuleFile {
+    return { name: "stack", groups: [{ name: "lgtm-stack-self-monitoring", rules: stackAlerts(config).map((a) => toAlertingRule(a, links)) }] };
+}
+
+export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
+    return [stackRuleFile(config, links), ...config.services.map((service) => serviceRuleFile(service, links))];
+}
+
+/** Every alert the stack defines, for runbook and link checks. */
+export function alertCatalog(config: StackConfig): AlertDefinition[] {
+    return [...stackAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
+}

@@ -1,0 +1,30 @@
+/**
+ * The one place alert links are built (kubernetes-mixin's add-runbook-links, as a function):
+ * `runbook_url` → the runbook in the repository's web view, `runbook_dashboard_url` → the same
+ * runbook provisioned into Grafana, `dashboard_url` → the dashboard the alert is about.
+ */
+import { StackConfig } from "../config/types";
+
+export const dashboardUids = {
+    golden: (service: string) => `${service}-golden`,
+    slo: (service: string) => `${service}-slo`,
+    overview: () => "lgtm-overview",
+    stackHealth: () => "lgtm-stack-health",
+    runbook: (alert: string) => `runbook-${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase()}`,
+};
+
+export interface Links {
+    runbookUrl(alert: string): string;
+    runbookDashboardUrl(alert: string, service?: string): string;
+    dashboardUrl(uid: string, service?: string): string;
+}
+
+export function linksFor(config: StackConfig): Links {
+    const grafana = config.grafana.url.replace(/\/$/, "");
+    const withService = (service?: string) => (service ? `?var-service=${encodeURIComponent(service)}` : "");
+    return {
+        runbookUrl: (alert) => `${config.runbookBaseUrl}/${alert}.md`,
+        runbookDashboardUrl: (alert, service) => `${grafana}/d/${dashboardUids.runbook(alert)}${withService(service)}`,
+        dashboardUrl: (uid, service) => `${grafana}/d/${uid}${withService(service)}`,
+    };
+}

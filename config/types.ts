@@ -1,0 +1,208 @@
+/**
+ * The validated, fully-defaulted shape of a stack's configuration. Everything downstream (renderers,
+ * components) reads only these types; raw stack config never leaves `config/load.ts`.
+ */
+
+export type Profile = "dev" | "prod";
+
+export interface ImageRef {
+    readonly repository: string;
+    readonly tag: string;
+}
+
+export interface ResourceList {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface Resources {
+    readonly requests: ResourceList;
+    readonly limits: ResourceList;
+}
+
+export interface Persistence {
+    readonly enabled: boolean;
+    readonly size: string;
+}
+
+/** Where Loki chunks and Tempo blocks live. Object-storage keys come from secret config only. */
+export type ObjectStorage =
+    | { readonly type: "filesystem" }
+    | {
+          readonly type: "s3";
+          readonly bucket: string;
+          readonly endpoint: string;
+          readonly region: string;
+          readonly insecure: boolean;
+          readonly forcePathStyle: boolean;
+      };
+
+export interface PrometheusConfig {
+    readonly image: ImageRef;
+    readonly replicas: number;
+    readonly resources: Resources;
+    readonly retentionTime: string;
+    readonly retentionSize: string;
+    readonly persistence: Persistence;
+    readonly scrapeInterval: string;
+    readonly evaluationInterval: string;
+}
+
+export interface AlertmanagerConfig {
+    readonly image: ImageRef;
+    readonly replicas: number;
+    readonly resources: Resources;
+    readonly persistence: Persistence;
+    /** Slack channel for `ticket` alerts; Slack is used only when the webhook URL secret is set. */
+    readonly slackChannel: string;
+    /** Generic webhook receiving every alert (and `ticket` alerts when Slack is not configured). */
+    readonly webhookUrl?: string;
+}
+
+export interface LokiConfig {
+    readonly image: ImageRef;
+    readonly resources: Resources;
+    readonly retention: string;
+    readonly persistence: Persistence;
+    readonly storage: ObjectStorage;
+}
+
+export interface TempoConfig {
+    readonly image: ImageRef;
+    readonly resources: Resources;
+    readonly retention: string;
+    readonly persistence: Persistence;
+    readonly storage: ObjectStorage;
+}
+
+export interface CollectorConfig {
+    readonly image: ImageRef;
+    readonly gatewayReplicas: number;
+    readonly gatewayResources: Resources;
+    readonly agentEnabled: boolean;
+    readonly agentResources: Resources;
+    /** Size of the volume holding the gateway's persistent sending queues. */
+    readonly queueStorageSize: string;
+    /** Traces with a span slower than this are always kept. */
+    readonly slowTraceThresholdMs: number;
+    /** Share of the remaining (fast, successful) traces kept, in percent. */
+    readonly baselineSamplingPercent: number;
+}
+
+export interface GrafanaConfig {
+    readonly image: ImageRef;
+    readonly resources: Resources;
+    readonly replicas: number;
+    /** URL the Pulumi Grafana provider talks to (an Ingress, a port-forward, ...). */
+    readonly url: string;
+    /** When false, the Grafana API resources (folder, datasources, dashboards) are not created. */
+    readonly provision: boolean;
+    readonly persistence: Persistence;
+    readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string };
+}
+
+export type MetricConventions =
+    | { readonly preset: "otel-http" }
+    | { readonly preset: "prometheus-http" }
+    | {
+          readonly preset: "custom";
+          /** PromQL for the rate of bad events with a `{{.window}}` placeholder. */
+          readonly errorQuery: string;
+          /** PromQL for the rate of all events with a `{{.window}}` placeholder. */
+          readonly totalQuery: string;
+      };
+
+export type Discovery =
+    | {
+          readonly kind: "scrape";
+          readonly selector: Readonly<Record<string, string>>;
+          readonly port: string;
+          readonly path: string;
+      }
+    | { readonly kind: "otlp" };
+
+export interface AvailabilitySlo {
+    readonly kind: "availability";
+    readonly name: string;
+    /** Objective as a ratio, e.g. 0.995. */
+    readonly objective: number;
+    readonly window: string;
+}
+
+export interface LatencySlo {
+    readonly kind: "latency";
+    readonly name: string;
+    /** Share of requests that must be faster than the threshold, as a ratio (P95 → 0.95). */
+    readonly objective: number;
+    readonly thresholdSeconds: number;
+    readonly window: string;
+}
+
+export type Slo = AvailabilitySlo | LatencySlo;
+
+export interface SaturationSignal {
+    /** Label value of `signal` on `service:saturation:ratio`, e.g. `db_connection_pool`. */
+    readonly name: string;
+    /** PromQL giving a 0..1 ratio (in use / capacity) for this service. */
+    readonly query: string;
+    readonly threshold: number;
+    readonly for: string;
+    readonly alert: string;
+    readonly severity: Severity;
+}
+
+export type Severity = "page" | "ticket";
+
+export interface ServiceSpec {
+    readonly name: string;
+    readonly namespace: string;
+    readonly team: string;
+    readonly discovery: Discovery;
+    readonly conventions: MetricConventions;
+    /** Histogram bucket upper bounds (seconds) the service exports; latency SLO thresholds must be one. */
+    readonly histogramBuckets: readonly number[];
+    readonly slos: readonly Slo[];
+    readonly saturation: readonly SaturationSignal[];
+    /** 5xx ratio above which HighErrorRate pages. */
+    readonly errorRateThreshold: number;
+    /** P99 latency (seconds) above which HighLatency opens a ticket. */
+    readonly latencyP99ThresholdSeconds: number;
+    /** Fewer requests than this in the alert's long window never page (low-traffic guard). */
+    readonly minRequestsPerHour: number;
+}
+
+export interface StackConfig {
+    readonly profile: Profile;
+    readonly stack: string;
+    readonly namespace: string;
+    /** Base URL the `runbook_url` annotation points at; `<base>/<AlertName>.md`. */
+    readonly runbookBaseUrl: string;
+    readonly storageClassName?: string;
+    readonly networkPolicies: boolean;
+    readonly podDisruptionBudgets: boolean;
+    readonly prometheus: PrometheusConfig;
+    readonly alertmanager: AlertmanagerConfig;
+    readonly loki: LokiConfig;
+    readonly tempo: TempoConfig;
+    readonly collector: CollectorConfig;
+    readonly grafana: GrafanaConfig;
+    readonly services: readonly ServiceSpec[];
+    /** Which credentials were provided (as Pulumi secrets); the values never enter this object. */
+    readonly secrets: ConfiguredSecrets;
+}
+
+export interface ConfiguredSecrets {
+    readonly pagerdutyRoutingKey: boolean;
+    readonly slackWebhookUrl: boolean;
+    readonly objectStorageAccessKeyId: boolean;
+    readonly objectStorageSecretAccessKey: boolean;
+}
+
+/** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = [
+    "pagerdutyRoutingKey",
+    "slackWebhookUrl",
+    "objectStorageAccessKeyId",
+    "objectStorageSecretAccessKey",
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -1,0 +1,87 @@
+/**
+ * Renders alertmanager.yml. `page` goes to PagerDuty, `ticket` to Slack (or the webhook); a ticket
+ * is inhibited while a page fires for the same service and SLO. Credentials are read from files
+ * mounted from a Kubernetes Secret (`*_file` fields), so this file never holds one.
+ */
+import { StackConfig } from "../config/types";
+import { ALERTMANAGER_SECRET_FILES, PATHS } from "./endpoints";
+
+const secretFile = (name: string) => `${PATHS.alertmanagerSecretsDir}/${name}`;
+
+const ALERT_TEXT =
+    '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\nDashboard: {{ .Annotations.dashboard_url }}\n{{ end }}';
+
+export function renderAlertmanagerConfig(config: StackConfig) {
+    const { pagerdutyRoutingKey, slackWebhookUrl } = config.secrets;
+    const webhookUrl = config.alertmanager.webhookUrl;
+    const receivers: Record<string, unknown>[] = [];
+    if (pagerdutyRoutingKey) {
+        receivers.push({
+            name: "pagerduty",
+            pagerduty_configs: [
+                {
+                    routing_key_file: secretFile(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey),
+                    send_resolved: true,
+                    severity: "critical",
+                    description: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}: {{ .CommonAnnotations.summary }}',
+                    links: [
+                        { href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" },
+                        { href: "{{ .CommonAnnotations.dashboard_url }}", text: "Dashboard" },
+                    ],
+                    details: { service: "{{ .CommonLabels.service }}", team: "{{ .CommonLabels.team }}", slo: "{{ .CommonLabels.slo }}" },
+                },
+            ],
+        });
+    }
+    if (slackWebhookUrl) {
+        receivers.push({
+            name: "slack",
+            slack_configs: [
+                {
+                    api_url_file: secretFile(ALERTMANAGER_SECRET_FILES.slackWebhookUrl),
+                    channel: config.alertmanager.slackChannel,
+                    send_resolved: true,
+                    title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} — {{ .CommonLabels.service }}',
+                    text: ALERT_TEXT,
+                },
+            ],
+        });
+    }
+    if (webhookUrl) {
+        receivers.push({ name: "webhook", webhook_configs: [{ url: webhookUrl, send_resolved: true }] });
+    }
+    // With no receiver configured at all, alerts are still visible in Alertmanager and Grafana.
+    receivers.push({ name: "blackhole" });
+
+    const pageReceiver = pagerdutyRoutingKey ? "pagerduty" : webhookUrl ? "webhook" : slackWebhookUrl ? "slack" : "blackhole";
+    const ticketReceiver = slackWebhookUrl ? "slack" : webhookUrl ? "webhook" : "blackhole";
+    const copyToWebhook = webhookUrl && (pageReceiver !== "webhook" || ticketReceiver !== "webhook");
+    const routes: Record<string, unknown>[] = [];
+    if (copyToWebhook) {
+        // The generic webhook sees every alert (automation, audit), then routing continues.
+        routes.push({ receiver: "webhook", matchers: ['severity=~"page|ticket"'], continue: true });
+    }
+    routes.push(
+        { receiver: pageReceiver, matchers: ['severity="page"'] },
+        { receiver: ticketReceiver, matchers: ['severity="ticket"'] },
+    );
+    return {
+        global: { resolve_timeout: "5m" },
+        route: {
+            receiver: ticketReceiver,
+            group_by: ["alertname", "service"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+            routes,
+        },
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="page"'],
+                target_matchers: ['severity="ticket"'],
+                equal: ["service", "slo"],
+            },
+        ],
+        receivers,
+    };
+}

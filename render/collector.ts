@@ -1,0 +1,161 @@
+/**
+ * Renders the OpenTelemetry Collector configs: the gateway (OTLP in, tail sampling, persistent
+ * queues out to Tempo, Loki and Prometheus) and the node agent (container logs → gateway).
+ */
+import { StackConfig } from "../config/types";
+import { Endpoints, PATHS, PORTS } from "./endpoints";
+
+/** Persistent, retrying queue: a backend outage delays data instead of dropping it. */
+function durableExporterSettings() {
+    return {
+        sending_queue: { enabled: true, storage: "file_storage/queue", queue_size: 10000, num_consumers: 4 },
+        // max_elapsed_time 0: keep retrying; the queue on disk is what bounds the backlog.
+        retry_on_failure: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" },
+    };
+}
+
+function telemetry() {
+    return {
+        logs: { level: "info", encoding: "json" },
+        metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: PORTS.collectorMetrics } } } }] },
+    };
+}
+
+const MEMORY_LIMITER = { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 };
+
+export function renderCollectorGatewayConfig(config: StackConfig, endpoints: Endpoints) {
+    const { collector } = config;
+    return {
+        extensions: {
+            health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` },
+            "file_storage/queue": {
+                directory: PATHS.collectorQueue,
+                create_directory: true,
+                timeout: "2s",
+                compaction: { on_start: true, on_rebound: true, directory: PATHS.collectorQueue },
+            },
+        },
+        receivers: {
+            otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}` }, http: { endpoint: `0.0.0.0:${PORTS.otlpHttp}` } } },
+        },
+        processors: {
+            memory_limiter: MEMORY_LIMITER,
+            tail_sampling: {
+                decision_wait: "10s",
+                num_traces: 100000,
+                expected_new_traces_per_sec: 1000,
+                // Policies are OR-ed: a trace is kept if any of them keeps it.
+                policies: [
+                    { name: "keep-errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+                    { name: "keep-slow", type: "latency", latency: { threshold_ms: collector.slowTraceThresholdMs } },
+                    { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: collector.baselineSamplingPercent } },
+                ],
+            },
+            batch: { send_batch_size: 8192, send_batch_max_size: 16384, timeout: "2s" },
+        },
+        exporters: {
+            "otlp/tempo": { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, ...durableExporterSettings() },
+            "otlphttp/loki": { endpoint: `${endpoints.loki}/otlp`, ...durableExporterSettings() },
+            "otlphttp/prometheus": { endpoint: `${endpoints.prometheus}/api/v1/otlp`, ...durableExporterSettings() },
+        },
+        service: {
+            extensions: ["health_check", "file_storage/queue"],
+            telemetry: telemetry(),
+            pipelines: {
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
+                metrics: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlphttp/prometheus"] },
+                logs: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlphttp/loki"] },
+            },
+        },
+    };
+}
+
+/** JSON fields of a structured log line that are promoted to log attributes, then to trace context. */
+export const STRUCTURED_LOG_FIELDS = ["trace_id", "span_id", "level", "service", "request_id"] as const;
+
+export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpoints) {
+    return {
+        extensions: {
+            health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` },
+            // File offsets and the outbound queue survive agent restarts (hostPath).
+            "file_storage/state": { directory: PATHS.agentState, create_directory: true, timeout: "2s" },
+        },
+        receivers: {
+            filelog: {
+                include: ["/var/log/pods/*/*/*.log"],
+                // The agent's own logs would loop back through itself.
+                exclude: [`/var/log/pods/${config.namespace}_otel-agent-*/*/*.log`],
+                start_at: "end",
+                include_file_path: true,
+                include_file_name: false,
+                storage: "file_storage/state",
+                operators: [
+                    { type: "container", id: "container-parser" },
+                    {
+                        type: "json_parser",
+                        id: "json-body",
+                        if: 'body matches "^\\\\s*\\\\{"',
+                        parse_from: "body",
+                        parse_to: "attributes",
+                        on_error: "send_quiet",
+                    },
+                    {
+                        type: "trace_parser",
+                        if: 'attributes.trace_id != nil',
+                        trace_id: { parse_from: "attributes.trace_id" },
+                        span_id: { parse_from: "attributes.span_id" },
+                        on_error: "send_quiet",
+                    },
+                    {
+                        type: "severity_parser",
+                        if: 'attributes.level != nil',
+                        parse_from: "attributes.level",
+                        on_error: "send_quiet",
+                    },
+                ],
+            },
+        },
+        processors: {
+            memory_limiter: MEMORY_LIMITER,
+            k8sattributes: {
+                auth_type: "serviceAccount",
+                passthrough: false,
+                filter: { node_from_env_var: "K8S_NODE_NAME" },
+                extract: {
+                    metadata: ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name", "k8s.node.name", "k8s.container.name"],
+                    labels: [{ tag_name: "app.kubernetes.io/name", key: "app.kubernetes.io/name", from: "pod" }],
+                },
+                pod_association: [{ sources: [{ from: "resource_attribute", name: "k8s.pod.uid" }] }, { sources: [{ from: "resource_attribute", name: "k8s.pod.name" }, { from: "resource_attribute", name: "k8s.namespace.name" }] }],
+            },
+            "transform/service-name": {
+                error_mode: "ignore",
+                log_statements: [
+                    {
+                        context: "resource",
+                        // service.name is what Loki makes the service_name label of: the app label, else the container.
+                        statements: [
+                            'set(attributes["service.name"], attributes["app.kubernetes.io/name"]) where attributes["service.name"] == nil',
+                            'set(attributes["service.name"], attributes["k8s.container.name"]) where attributes["service.name"] == nil',
+                        ],
+                    },
+                ],
+            },
+            batch: { send_batch_size: 4096, timeout: "2s" },
+        },
+        exporters: {
+            "otlp/gateway": {
+                endpoint: endpoints.collectorOtlpGrpc,
+                tls: { insecure: true },
+                sending_queue: { enabled: true, storage: "file_storage/state", queue_size: 5000 },
+                retry_on_failure: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" },
+            },
+        },
+        service: {
+            extensions: ["health_check", "file_storage/state"],
+            telemetry: telemetry(),
+            pipelines: {
+                logs: { receivers: ["filelog"], processors: ["memory_limiter", "k8sattributes", "transform/service-name", "batch"], exporters: ["otlp/gateway"] },
+            },
+        },
+    };
+}

@@ -1,0 +1,90 @@
+/**
+ * Names, ports and in-cluster addresses of the stack's components. Every renderer takes its peers'
+ * addresses from here, so the data-flow harness can swap them all in one documented step.
+ */
+
+export const COMPONENTS = ["prometheus", "alertmanager", "loki", "tempo", "otel-collector", "otel-agent", "grafana"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export const PORTS = {
+    prometheus: 9090,
+    alertmanager: 9093,
+    alertmanagerCluster: 9094,
+    lokiHttp: 3100,
+    lokiGrpc: 9095,
+    tempoHttp: 3200,
+    tempoGrpc: 9095,
+    otlpGrpc: 4317,
+    otlpHttp: 4318,
+    collectorMetrics: 8888,
+    collectorHealth: 13133,
+    grafana: 3000,
+} as const;
+
+/** Name of the container port each component's metrics are scraped from. */
+export const METRICS_PORT_NAME: Record<Component, string> = {
+    prometheus: "http",
+    alertmanager: "http",
+    loki: "http",
+    tempo: "http",
+    "otel-collector": "metrics",
+    "otel-agent": "metrics",
+    grafana: "http",
+};
+
+export interface Endpoints {
+    readonly prometheus: string;
+    readonly alertmanager: string;
+    /** DNS name resolving to every Alertmanager pod (headless Service). */
+    readonly alertmanagerPeers: string;
+    readonly loki: string;
+    readonly tempo: string;
+    readonly tempoOtlpGrpc: string;
+    readonly collectorOtlpGrpc: string;
+    readonly grafana: string;
+}
+
+export function clusterEndpoints(namespace: string): Endpoints {
+    const host = (service: string) => `${service}.${namespace}.svc.cluster.local`;
+    return {
+        prometheus: `http://${host("prometheus")}:${PORTS.prometheus}`,
+        alertmanager: `http://${host("alertmanager")}:${PORTS.alertmanager}`,
+        alertmanagerPeers: host("alertmanager-peers"),
+        loki: `http://${host("loki")}:${PORTS.lokiHttp}`,
+        tempo: `http://${host("tempo")}:${PORTS.tempoHttp}`,
+        tempoOtlpGrpc: `${host("tempo")}:${PORTS.otlpGrpc}`,
+        collectorOtlpGrpc: `${host("otel-collector")}:${PORTS.otlpGrpc}`,
+        grafana: `http://${host("grafana")}:${PORTS.grafana}`,
+    };
+}
+
+/** Paths inside the containers where configs, secrets and data live. */
+export const PATHS = {
+    prometheusConfigDir: "/etc/prometheus",
+    prometheusData: "/prometheus",
+    alertmanagerConfigDir: "/etc/alertmanager",
+    alertmanagerSecretsDir: "/etc/alertmanager/secrets",
+    alertmanagerData: "/alertmanager",
+    lokiConfigDir: "/etc/loki",
+    lokiData: "/var/loki",
+    tempoConfigDir: "/etc/tempo",
+    tempoData: "/var/tempo",
+    collectorConfigDir: "/etc/otelcol",
+    collectorQueue: "/var/lib/otelcol/queue",
+    agentState: "/var/lib/otelcol-agent",
+    serviceAccountDir: "/var/run/secrets/kubernetes.io/serviceaccount",
+} as const;
+
+/** Secret file names under the Alertmanager secrets mount (credentials never inline). */
+export const ALERTMANAGER_SECRET_FILES = {
+    pagerdutyRoutingKey: "pagerduty-routing-key",
+    slackWebhookUrl: "slack-webhook-url",
+} as const;
+
+/** Stable Grafana datasource UIDs; dashboards and correlations reference these. */
+export const DATASOURCE_UIDS = {
+    prometheus: "lgtm-prometheus",
+    loki: "lgtm-loki",
+    tempo: "lgtm-tempo",
+    alertmanager: "lgtm-alertmanager",
+} as const;

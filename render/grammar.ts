@@ -1,0 +1,39 @@
+/**
+ * Syntax checks with the official Lezer grammars that Grafana's own query editors use, so an
+ * expression we emit (or a user gives us) is rejected here rather than in a dashboard at 3 a.m.
+ */
+import { parser as promqlParser } from "@prometheus-io/lezer-promql";
+import { parser as logqlParser } from "@grafana/lezer-logql";
+import { parser as traceqlParser } from "@grafana/lezer-traceql";
+
+export type QueryLanguage = "promql" | "logql" | "traceql";
+
+interface LezerParser {
+    parse(input: string): { iterate(spec: { enter(node: { type: { isError: boolean }; from: number }): void }): void };
+}
+
+const PARSERS: Record<QueryLanguage, LezerParser> = {
+    promql: promqlParser as unknown as LezerParser,
+    logql: logqlParser as unknown as LezerParser,
+    traceql: traceqlParser as unknown as LezerParser,
+};
+
+/** Returns a description of the first syntax error, or undefined when the expression parses. */
+export function syntaxError(language: QueryLanguage, expression: string): string | undefined {
+    if (expression.trim() === "") {
+        return "empty expression";
+    }
+    let errorAt: number | undefined;
+    PARSERS[language].parse(expression).iterate({
+        enter(node) {
+            if (node.type.isError && errorAt === undefined) {
+                errorAt = node.from;
+            }
+        },
+    });
+    if (errorAt === undefined) {
+        return undefined;
+    }
+    const context = expression.slice(Math.max(0, errorAt - 20), errorAt + 20).replace(/\s+/g, " ");
+    return `${language} syntax error at offset ${errorAt} (near "${context}")`;
+}
