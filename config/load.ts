@@ -87,7 +87,7 @@ const PROFILES: Record<Profile, ProfileDefaults> = {
         lokiRetention: "30d",
         tempoRetention: "14d",
         backendPersistence: true,
-        gatewayReplicas: 2,
+        gatewayReplicas: 1,
         queueVolume: "10Gi",
         networkPolicies: true,
         podDisruptionBudgets: true,
@@ -412,7 +412,13 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         },
         collector: {
             image: readImage(collector, "otelcol"),
-            gatewayReplicas: collector.number("gatewayReplicas", defaults.gatewayReplicas, { min: 1, max: 20, integer: true }),
+            // Tail sampling must see every span of a trace: more gateways need a trace-ID-aware load-balancing tier first.
+            gatewayReplicas: collector.number("gatewayReplicas", defaults.gatewayReplicas, {
+                min: 1,
+                max: 1,
+                integer: true,
+                hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources",
+            }),
             gatewayResources: readResources(gateway, scaled("200m", 512, defaults.scale)),
             agentEnabled: collector.boolean("agentEnabled", true),
             agentResources: readResources(agent, scaled("100m", 256, 1)),
@@ -453,4 +459,14 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         throw new ConfigErrors(problems.list);
     }
     return config;
+}
+
+/** Validates one service given in code (`new ObservedService(...)`), with the same rules as config. */
+export function loadServiceSpec(rawService: Raw, options: LoadOptions, path = "service"): ServiceSpec {
+    const problems = new Problems();
+    const spec = readService(rawService, 0, problems, options);
+    if (problems.list.length > 0) {
+        throw new ConfigErrors(problems.list.map((problem) => problem.replace(/^services\[0\]/, path)));
+    }
+    return spec;
 }

@@ -13,6 +13,8 @@ export const PROMOTED_RESOURCE_ATTRIBUTES = [
 ];
 
 export const RULES_DIR = "rules";
+/** Per-service scrape jobs, one file each, so a service adds its job without touching prometheus.yml. */
+export const SCRAPE_DIR = "scrape";
 
 /** Jobs under which the stack scrapes itself; also the `service` label of stack alerts. */
 export const STACK_JOBS: readonly Component[] = COMPONENTS;
@@ -75,6 +77,7 @@ function cadvisorScrapeConfig() {
     };
 }
 
+/** The scrape job file of a scraped service (`scrape/<service>.yaml`), or undefined for OTLP services. */
 export function serviceScrapeConfig(service: ServiceSpec) {
     if (service.discovery.kind !== "scrape") {
         return undefined;
@@ -92,6 +95,7 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
             external_labels: { stack: config.stack, environment: config.profile },
         },
         rule_files: [`${RULES_DIR}/*.yaml`],
+        scrape_config_files: [`${SCRAPE_DIR}/*.yaml`],
         alerting: {
             alertmanagers: [
                 {
@@ -113,7 +117,6 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
         scrape_configs: [
             ...stackScrapeConfigs(config),
             cadvisorScrapeConfig(),
-            ...config.services.map(serviceScrapeConfig).filter((scrape) => scrape !== undefined),
         ],
     };
 }
@@ -128,7 +131,9 @@ export function prometheusArgs(config: StackConfig): string[] {
         "--web.enable-remote-write-receiver",
         "--web.enable-otlp-receiver",
         "--web.enable-lifecycle",
-        "--enable-feature=exemplar-storage",
+        // Config, rule and scrape files come from ConfigMaps; Prometheus notices their changes itself.
+        "--enable-feature=exemplar-storage,auto-reload-config",
+        "--config.auto-reload-interval=30s",
         `--web.listen-address=:${PORTS.prometheus}`,
     ];
 }

@@ -1,0 +1,110 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AlertmanagerConfig } from "../config/types";
+import { ALERTMANAGER_SECRET_FILES, PATHS, PORTS } from "../render/endpoints";
+import { checksum } from "../render/checksum";
+import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+
+export interface AlertmanagerArgs extends CommonArgs {
+    /** Validated Alertmanager settings. Defaults to none: required. */
+    readonly settings: AlertmanagerConfig;
+    /** Rendered alertmanager.yml (references credential files, holds none). Defaults to none: required. */
+    readonly configYaml: string;
+    /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
+    readonly credentials: { readonly pagerdutyRoutingKey?: pulumi.Output<string>; readonly slackWebhookUrl?: pulumi.Output<string> };
+    /** Storage class for silences and notification log. Defaults to the cluster default. */
+    readonly storageClassName?: string;
+}
+
+/** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
+export class Alertmanager extends pulumi.ComponentResource {
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly credentialsSecret: k8s.core.v1.Secret;
+
+    constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:backends:Alertmanager", name, {}, opts);
+        const { namespace, settings } = args;
+        const labels = componentLabels("alertmanager");
+        const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { "alertmanager.yml": args.configYaml }, this);
+        const stringData: Record<string, pulumi.Input<string>> = {};
+        if (args.credentials.pagerdutyRoutingKey) {
+            stringData[ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey] = args.credentials.pagerdutyRoutingKey;
+        }
+        if (args.credentials.slackWebhookUrl) {
+            stringData[ALERTMANAGER_SECRET_FILES.slackWebhookUrl] = args.credentials.slackWebhookUrl;
+        }
+        this.credentialsSecret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            { metadata: { name: "alertmanager-credentials", namespace, labels }, type: "Opaque", stringData },
+            { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+        );
+        clusterService(`${name}-svc`, "alertmanager", namespace, [{ name: "http", port: PORTS.alertmanager }], this);
+        // Headless and publishing not-ready pods: peers must find each other before they are ready.
+        const peers = clusterService(
+            `${name}-peers`,
+            "alertmanager",
+            namespace,
+            [
+                { name: "http", port: PORTS.alertmanager },
+                { name: "cluster", port: PORTS.alertmanagerCluster },
+            ],
+            this,
+            { headless: true, metadataName: "alertmanager-peers", publishNotReady: true },
+        );
+        const peerArgs = Array.from({ length: settings.replicas > 1 ? settings.replicas : 0 }, (_, i) => `--cluster.peer=alertmanager-${i}.alertmanager-peers:${PORTS.alertmanagerCluster}`);
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-sts`,
+            {
+                metadata: { name: "alertmanager", namespace, labels },
+                spec: {
+                    serviceName: peers.metadata.name,
+                    replicas: settings.replicas,
+                    podManagementPolicy: "Parallel",
+                    selector: { matchLabels: selectorLabels("alertmanager") },
+                    template: {
+                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.configYaml) } },
+                        spec: {
+                            securityContext: podSecurityContext(65534),
+                            containers: [
+                                hardenedContainer({
+                                    name: "alertmanager",
+                                    image: settings.image,
+                                    args: [
+                                        `--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`,
+                                        `--storage.path=${PATHS.alertmanagerData}`,
+                                        `--web.listen-address=:${PORTS.alertmanager}`,
+                                        settings.replicas > 1 ? `--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}` : "--cluster.listen-address=",
+                                        ...peerArgs,
+                                    ],
+                                    ports: [
+                                        { name: "http", containerPort: PORTS.alertmanager },
+                                        { name: "cluster", containerPort: PORTS.alertmanagerCluster },
+                                    ],
+                                    resources: settings.resources,
+                                    readinessPath: "/-/ready",
+                                    livenessPath: "/-/healthy",
+                                    volumeMounts: [
+                                        { name: "config", mountPath: PATHS.alertmanagerConfigDir, readOnly: true },
+                                        { name: "credentials", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
+                                        { name: "data", mountPath: PATHS.alertmanagerData },
+                                        TMP_MOUNT,
+                                    ],
+                                }),
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "credentials", secret: { secretName: this.credentialsSecret.metadata.name } },
+                                ...(settings.persistence.enabled ? [] : [{ name: "data", emptyDir: {} }]),
+                                TMP_VOLUME,
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: settings.persistence.enabled ? [persistentClaim("data", settings.persistence.size, args.storageClassName)] : [],
+                },
+            },
+            { parent: this },
+        );
+        disruptionBudget(name, "alertmanager", settings.replicas, args, this);
+        this.registerOutputs({ statefulSet: this.statefulSet });
+    }
+}

@@ -1,0 +1,147 @@
+/** Loki and Tempo: single-binary StatefulSets that differ only in ports, paths and config. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LokiConfig, TempoConfig } from "../config/types";
+import { checksum } from "../render/checksum";
+import { Component, PATHS, PORTS } from "../render/endpoints";
+import { OBJECT_STORAGE_ENV } from "../render/loki";
+import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+
+export interface ObjectStorageCredentials {
+    readonly accessKeyId: pulumi.Output<string>;
+    readonly secretAccessKey: pulumi.Output<string>;
+}
+
+export interface SingleBinaryArgs extends CommonArgs {
+    /** Validated settings of the backend. Defaults to none: required. */
+    readonly settings: LokiConfig | TempoConfig;
+    /** Rendered config file. Defaults to none: required. */
+    readonly configYaml: string;
+    /** Object-storage credentials (secrets), passed as environment variables. Defaults to none (filesystem storage). */
+    readonly objectStorage?: ObjectStorageCredentials;
+    /** Storage class for the data volume. Defaults to the cluster default. */
+    readonly storageClassName?: string;
+}
+
+interface BackendShape {
+    readonly component: Component;
+    readonly type: string;
+    readonly uid: number;
+    readonly configDir: string;
+    readonly dataDir: string;
+    readonly ports: { name: string; port: number }[];
+}
+
+const LOKI: BackendShape = {
+    component: "loki",
+    type: "lgtm:backends:Loki",
+    uid: 10001,
+    configDir: PATHS.lokiConfigDir,
+    dataDir: PATHS.lokiData,
+    ports: [
+        { name: "http", port: PORTS.lokiHttp },
+        { name: "grpc", port: PORTS.lokiGrpc },
+    ],
+};
+
+const TEMPO: BackendShape = {
+    component: "tempo",
+    type: "lgtm:backends:Tempo",
+    uid: 10001,
+    configDir: PATHS.tempoConfigDir,
+    dataDir: PATHS.tempoData,
+    ports: [
+        { name: "http", port: PORTS.tempoHttp },
+        { name: "grpc", port: PORTS.tempoGrpc },
+        { name: "otlp-grpc", port: PORTS.otlpGrpc },
+        { name: "otlp-http", port: PORTS.otlpHttp },
+    ],
+};
+
+class SingleBinaryBackend extends pulumi.ComponentResource {
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+    constructor(shape: BackendShape, name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(shape.type, name, {}, opts);
+        const { namespace, settings } = args;
+        const { component } = shape;
+        const labels = componentLabels(component);
+        const fileName = `${component}.yaml`;
+        const config = configMap(`${name}-config`, `${component}-config`, component, namespace, { [fileName]: args.configYaml }, this);
+        let env: k8s.types.input.core.v1.EnvVar[] | undefined;
+        if (args.objectStorage) {
+            const secret = new k8s.core.v1.Secret(
+                `${name}-object-storage`,
+                {
+                    metadata: { name: `${component}-object-storage`, namespace, labels },
+                    stringData: {
+                        [OBJECT_STORAGE_ENV.accessKeyId]: args.objectStorage.accessKeyId,
+                        [OBJECT_STORAGE_ENV.secretAccessKey]: args.objectStorage.secretAccessKey,
+                    },
+                },
+                { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+            );
+            env = Object.values(OBJECT_STORAGE_ENV).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+        }
+        clusterService(`${name}-svc`, component, namespace, shape.ports, this);
+        const headless = clusterService(`${name}-headless`, component, namespace, shape.ports, this, { headless: true, metadataName: `${component}-headless` });
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-sts`,
+            {
+                metadata: { name: component, namespace, labels },
+                spec: {
+                    serviceName: headless.metadata.name,
+                    // Monolithic mode: one replica; scale out means the microservices deployment mode.
+                    replicas: 1,
+                    selector: { matchLabels: selectorLabels(component) },
+                    template: {
+                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.configYaml) } },
+                        spec: {
+                            securityContext: podSecurityContext(shape.uid),
+                            terminationGracePeriodSeconds: 60,
+                            containers: [
+                                hardenedContainer({
+                                    name: component,
+                                    image: settings.image,
+                                    // expand-env: object-storage keys arrive as environment variables, never in the file.
+                                    args: [`-config.file=${shape.configDir}/${fileName}`, "-config.expand-env=true"],
+                                    env,
+                                    ports: shape.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+                                    resources: settings.resources,
+                                    readinessPath: "/ready",
+                                    volumeMounts: [
+                                        { name: "config", mountPath: shape.configDir, readOnly: true },
+                                        { name: "data", mountPath: shape.dataDir },
+                                        TMP_MOUNT,
+                                    ],
+                                }),
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                ...(settings.persistence.enabled ? [] : [{ name: "data", emptyDir: {} }]),
+                                TMP_VOLUME,
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: settings.persistence.enabled ? [persistentClaim("data", settings.persistence.size, args.storageClassName)] : [],
+                },
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ statefulSet: this.statefulSet });
+    }
+}
+
+/** Loki in monolithic mode: OTLP log ingestion, retention enforced by the compactor. */
+export class Loki extends SingleBinaryBackend {
+    constructor(name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(LOKI, name, args, opts);
+    }
+}
+
+/** Tempo in monolithic mode: OTLP in, metrics-generator remote-writing to Prometheus. */
+export class Tempo extends SingleBinaryBackend {
+    constructor(name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(TEMPO, name, args, opts);
+    }
+}

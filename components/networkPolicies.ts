@@ -1,0 +1,95 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Component, PORTS } from "../render/endpoints";
+import { componentLabels, selectorLabels } from "./workload";
+
+export interface NetworkPoliciesArgs {
+    /** Namespace of the stack. Defaults to none: required. */
+    readonly namespace: pulumi.Input<string>;
+    /** Whether the node agent runs. Defaults to none: required. */
+    readonly agentEnabled: boolean;
+}
+
+type Peer = Component | "any";
+
+/** Who may talk to whom, and on which ports: exactly the stack's data flow. */
+const INGRESS: { to: Component; from: Peer[]; ports: number[] }[] = [
+    // Applications anywhere in the cluster send OTLP to the gateway.
+    { to: "otel-collector", from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+    { to: "tempo", from: ["otel-collector"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+    { to: "tempo", from: ["grafana"], ports: [PORTS.tempoHttp] },
+    { to: "loki", from: ["otel-collector", "grafana"], ports: [PORTS.lokiHttp] },
+    { to: "prometheus", from: ["otel-collector", "tempo", "grafana"], ports: [PORTS.prometheus] },
+    { to: "alertmanager", from: ["prometheus", "grafana"], ports: [PORTS.alertmanager] },
+    { to: "alertmanager", from: ["alertmanager"], ports: [PORTS.alertmanagerCluster] },
+    // Users reach Grafana through the ingress controller, wherever it runs.
+    { to: "grafana", from: ["any"], ports: [PORTS.grafana] },
+];
+
+const METRICS_PORTS: Record<Component, number> = {
+    prometheus: PORTS.prometheus,
+    alertmanager: PORTS.alertmanager,
+    loki: PORTS.lokiHttp,
+    tempo: PORTS.tempoHttp,
+    "otel-collector": PORTS.collectorMetrics,
+    "otel-agent": PORTS.collectorMetrics,
+    grafana: PORTS.grafana,
+};
+
+/**
+ * Default deny for the namespace, then the explicit allows the data flow needs. Egress stays open
+ * for Prometheus (scrape targets anywhere) and for components that reach object storage, PagerDuty
+ * or Slack outside the cluster, but only to those ports.
+ */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:security:NetworkPolicies", name, {}, opts);
+        const { namespace } = args;
+        const policy = (id: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels: componentLabels("lgtm-stack") }, spec }, { parent: this });
+        policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        policy("allow-dns", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+        });
+        const peer = (from: Peer) => (from === "any" ? { namespaceSelector: {} } : { podSelector: { matchLabels: selectorLabels(from) } });
+        const components = Object.keys(METRICS_PORTS) as Component[];
+        for (const component of components.filter((c) => c !== "otel-agent" || args.agentEnabled)) {
+            const rules = INGRESS.filter((rule) => rule.to === component).map((rule) => ({
+                from: rule.from.map(peer),
+                ports: rule.ports.map((port) => ({ protocol: "TCP", port })),
+            }));
+            rules.push({ from: [peer("prometheus")], ports: [{ protocol: "TCP", port: METRICS_PORTS[component] }] });
+            const egress = INGRESS.filter((rule) => rule.from.includes(component)).map((rule) => ({
+                to: [peer(rule.to)],
+                ports: rule.ports.map((port) => ({ protocol: "TCP", port })),
+            }));
+            policy(`allow-${component}`, {
+                podSelector: { matchLabels: selectorLabels(component) },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: rules,
+                egress: [...egress, ...externalEgress(component)],
+            });
+        }
+        this.registerOutputs({});
+    }
+}
+
+function externalEgress(component: Component): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
+    switch (component) {
+        case "prometheus":
+            // Scrape targets live in any namespace on any port, plus the API server for discovery.
+            return [{}];
+        case "otel-agent":
+            // k8sattributes watches the API server; forwards to the gateway.
+            return [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] }, { to: [{ podSelector: { matchLabels: selectorLabels("otel-collector") } }], ports: [{ protocol: "TCP", port: PORTS.otlpGrpc }] }];
+        case "loki":
+        case "tempo":
+        case "alertmanager":
+            // Object storage; PagerDuty, Slack and webhooks.
+            return [{ ports: [{ protocol: "TCP", port: 443 }] }];
+        default:
+            return [];
+    }
+}

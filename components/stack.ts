@@ -1,0 +1,109 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config/types";
+import { RenderedStack } from "../render";
+import { stackRuleFileName } from "../render";
+import { prometheusArgs } from "../render/prometheus";
+import { Alertmanager } from "./alertmanager";
+import { OtelCollector } from "./collector";
+import { Grafana, GRAFANA_ADMIN_USER } from "./grafana";
+import { GrafanaProvisioning } from "./grafanaProvisioning";
+import { ObjectStorageCredentials, Loki, Tempo } from "./logsAndTraces";
+import { NetworkPolicies } from "./networkPolicies";
+import { ObservedService, ServiceTarget } from "./observedService";
+import { Prometheus } from "./prometheus";
+import { componentLabels } from "./workload";
+
+export interface StackSecrets {
+    readonly pagerdutyRoutingKey?: pulumi.Output<string>;
+    readonly slackWebhookUrl?: pulumi.Output<string>;
+    readonly objectStorage?: ObjectStorageCredentials;
+}
+
+export interface LgtmStackArgs {
+    /** Validated stack config. Defaults to none: required. */
+    readonly config: StackConfig;
+    /** Everything rendered from the config. Defaults to none: required. */
+    readonly rendered: RenderedStack;
+    /** Credentials as Pulumi secrets. Defaults to none configured. */
+    readonly secrets: StackSecrets;
+}
+
+/** The whole observability stack in one namespace, plus one ObservedService per configured service. */
+export class LgtmStack extends pulumi.ComponentResource {
+    readonly serviceTarget: ServiceTarget;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    readonly namespace: string;
+
+    constructor(name: string, args: LgtmStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:stack:LgtmStack", name, {}, opts);
+        const { config, rendered, secrets } = args;
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace, labels: componentLabels("lgtm-stack") } }, { parent: this });
+        this.namespace = config.namespace;
+        const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
+        const stackRules = rendered.ruleFiles.find((file) => file.fileName === stackRuleFileName);
+        const prometheus = new Prometheus(
+            `${name}-prometheus`,
+            {
+                ...common,
+                settings: config.prometheus,
+                configYaml: rendered.prometheusConfig,
+                stackRules: stackRules ? { [stackRules.fileName]: stackRules.content } : {},
+                args: prometheusArgs(config),
+                storageClassName: config.storageClassName,
+            },
+            { parent: this },
+        );
+        new Alertmanager(
+            `${name}-alertmanager`,
+            {
+                ...common,
+                settings: config.alertmanager,
+                configYaml: rendered.alertmanagerConfig,
+                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl },
+                storageClassName: config.storageClassName,
+            },
+            { parent: this },
+        );
+        const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
+        new Loki(`${name}-loki`, { ...common, settings: config.loki, configYaml: rendered.lokiConfig, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, { parent: this });
+        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, configYaml: rendered.tempoConfig, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, { parent: this });
+        new OtelCollector(
+            `${name}-collector`,
+            { ...common, settings: config.collector, gatewayConfigYaml: rendered.collectorGatewayConfig, agentConfigYaml: rendered.collectorAgentConfig, storageClassName: config.storageClassName },
+            { parent: this },
+        );
+        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName }, { parent: this });
+        this.grafanaAdminPassword = grafanaWorkload.adminPassword;
+        if (config.networkPolicies) {
+            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, { parent: this });
+        }
+        let provisioning: GrafanaProvisioning | undefined;
+        if (config.grafana.provision) {
+            const serviceUids = new Set(config.services.flatMap((service) => rendered.dashboards.filter((d) => d.service === service.name).map((d) => d.uid)));
+            provisioning = new GrafanaProvisioning(
+                `${name}-grafana-api`,
+                {
+                    url: config.grafana.url,
+                    auth: pulumi.interpolate`${GRAFANA_ADMIN_USER}:${grafanaWorkload.adminPassword}`,
+                    folderTitle: `Observability (${config.stack})`,
+                    datasources: rendered.datasources,
+                    // Service dashboards are provisioned by each ObservedService.
+                    dashboards: rendered.dashboards.filter((d) => !serviceUids.has(d.uid)),
+                    dependsOn: [grafanaWorkload],
+                },
+                { parent: this },
+            );
+        }
+        this.serviceTarget = {
+            config,
+            links: rendered.links,
+            prometheusConfigMaps: [prometheus.rulesConfigMap, prometheus.scrapeConfigMap],
+            grafana: provisioning ? { provider: provisioning.provider, folder: provisioning.folder } : undefined,
+        };
+        for (const service of config.services) {
+            new ObservedService(service.name, { target: this.serviceTarget, spec: service }, { parent: this });
+        }
+        this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+}

@@ -1,0 +1,141 @@
+/**
+ * Shared building blocks for the stack's workloads, so every container gets the same hardening:
+ * pinned image, requests and limits, probes, non-root, read-only root filesystem, no capabilities,
+ * seccomp RuntimeDefault.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageRef, Resources } from "../config/types";
+import { Component } from "../render/endpoints";
+
+export type Labels = Record<string, string>;
+
+export function componentLabels(component: Component | string): Labels {
+    return {
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/part-of": "lgtm-stack",
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** Selector labels must never change after creation: keep them to the stable subset. */
+export function selectorLabels(component: Component | string): Labels {
+    return { "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "lgtm-stack" };
+}
+
+export function imageName(image: ImageRef): string {
+    return `${image.repository}:${image.tag}`;
+}
+
+export interface ContainerArgs {
+    readonly name: string;
+    readonly image: ImageRef;
+    readonly args?: string[];
+    readonly env?: k8s.types.input.core.v1.EnvVar[];
+    readonly ports: { name: string; containerPort: number; protocol?: string }[];
+    readonly resources: Resources;
+    readonly readinessPath?: string;
+    readonly livenessPath?: string;
+    /** Port name the probes use; defaults to the first port. */
+    readonly probePort?: string;
+    readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+}
+
+export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.Container {
+    const probePort = args.probePort ?? args.ports[0].name;
+    const probe = (path: string | undefined, initialDelaySeconds: number) =>
+        path
+            ? { httpGet: { path, port: probePort }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }
+            : { tcpSocket: { port: probePort }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
+    return {
+        name: args.name,
+        image: imageName(args.image),
+        imagePullPolicy: "IfNotPresent",
+        args: args.args,
+        env: args.env,
+        ports: args.ports.map((port) => ({ protocol: "TCP", ...port })),
+        resources: { requests: { ...args.resources.requests }, limits: { ...args.resources.limits } },
+        readinessProbe: probe(args.readinessPath, 5),
+        livenessProbe: probe(args.livenessPath, 30),
+        securityContext: {
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        volumeMounts: args.volumeMounts,
+    };
+}
+
+export function podSecurityContext(uid: number, gid = uid): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: gid,
+        fsGroup: gid,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Scratch space for tools that write temp files, since the root filesystem is read-only. */
+export const TMP_VOLUME = { name: "tmp", emptyDir: {} };
+export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+
+export function persistentClaim(name: string, size: string, storageClassName?: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+    return {
+        metadata: { name },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: size } } },
+    };
+}
+
+export interface CommonArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly podDisruptionBudget: boolean;
+}
+
+/** A PDB for components with more than one replica: a node drain never takes them all down. */
+export function disruptionBudget(name: string, component: Component, replicas: number, args: CommonArgs, parent: pulumi.Resource) {
+    if (!args.podDisruptionBudget || replicas < 2) {
+        return undefined;
+    }
+    return new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        {
+            metadata: { name: component, namespace: args.namespace, labels: componentLabels(component) },
+            spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(component) } },
+        },
+        { parent },
+    );
+}
+
+export function configMap(name: string, metadataName: string, component: Component, namespace: pulumi.Input<string>, data: Record<string, string>, parent: pulumi.Resource) {
+    return new k8s.core.v1.ConfigMap(
+        name,
+        { metadata: { name: metadataName, namespace, labels: componentLabels(component) }, data },
+        { parent },
+    );
+}
+
+export function clusterService(
+    name: string,
+    component: Component,
+    namespace: pulumi.Input<string>,
+    ports: { name: string; port: number }[],
+    parent: pulumi.Resource,
+    options: { headless?: boolean; metadataName?: string; publishNotReady?: boolean } = {},
+) {
+    return new k8s.core.v1.Service(
+        name,
+        {
+            metadata: { name: options.metadataName ?? component, namespace, labels: componentLabels(component) },
+            spec: {
+                clusterIP: options.headless ? "None" : undefined,
+                publishNotReadyAddresses: options.publishNotReady,
+                selector: selectorLabels(component),
+                ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+            },
+        },
+        { parent },
+    );
+}

@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# Builds the real upstream tools (Prometheus, Alertmanager, Pulumi and its plugins, a Kubernetes
+# control plane for KWOK, ...) from Go modules into a cache outside the repo, at the versions
+# pinned in tools/versions.json and tools/<group>/go.mod. See tools/README.md for the recipes.
+#
+#   bash scripts/tools.sh build [name...]   build the named tools (default: all), skipping cached ones
+#   bash scripts/tools.sh path <name>       absolute path of the cached binary (exit 1 if not built)
+#   bash scripts/tools.sh ensure <name>     build if missing, then print the path
+#   bash scripts/tools.sh status            "<name> <version> built|missing <est-cold-minutes>"
+#   bash scripts/tools.sh bindir            a directory of plainly named symlinks, for PATH
+#
+# Cache: ${LGTM_CACHE:-$HOME/.cache/lgtm-stack}/bin/<tool>-<version>. GOMODCACHE and GOCACHE are
+# left at their defaults so every build shares downloads and compiled packages.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="$ROOT/tools"
+VERSIONS_JSON="$TOOLS_DIR/versions.json"
+CACHE="${LGTM_CACHE:-$HOME/.cache/lgtm-stack}"
+BIN="$CACHE/bin"
+
+# Priority order: what the tests need first comes first.
+ALL_TOOLS=(
+  promtool prometheus amtool alertmanager
+  pulumi pulumi-language-nodejs
+  pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-grafana
+  kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
+  actionlint
+  otelcol loki tempo
+)
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
+
+# Where each tool's version lives in tools/versions.json: backends share the image tag the stack
+# deploys, so a test never checks a config with a different promtool than the one in production.
+section_of() {
+  case "$1" in
+    promtool | prometheus) echo images.prometheus ;;
+    amtool | alertmanager) echo images.alertmanager ;;
+    otelcol) echo images.otelcol ;;
+    loki) echo images.loki ;;
+    tempo) echo images.tempo ;;
+    pulumi) echo tools.pulumi ;;
+    pulumi-language-nodejs) echo tools.pulumi-language-nodejs ;;
+    pulumi-resource-kubernetes) echo tools.pulumi-resource-kubernetes ;;
+    pulumi-resource-random) echo tools.pulumi-resource-random ;;
+    pulumi-resource-grafana) echo tools.pulumi-resource-grafana ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler) echo tools.kubernetes ;;
+    kwok | kwokctl) echo tools.kwok ;;
+    etcd) echo tools.etcd ;;
+    actionlint) echo tools.actionlint ;;
+    *) return 1 ;;
+  esac
+}
+
+is_tool() { section_of "$1" >/dev/null 2>&1; }
+
+# field <section> <key>: one string field of tools/versions.json ("" when absent). node is
+# always here (the project is TypeScript); jq may not be.
+declare -A _FIELDS=()
+load_fields() {
+  [[ ${#_FIELDS[@]} -gt 0 ]] && return 0
+  local line
+  while IFS=$'\t' read -r k v; do
+    _FIELDS["$k"]="$v"
+  done < <(node -e '
+    const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const s of ["images", "tools"])
+      for (const [name, e] of Object.entries(v[s] || {}))
+        for (const [k, x] of Object.entries(e))
+          if (typeof x === "string") console.log(`${s}.${name}.${k}\t${x}`);
+  ' "$VERSIONS_JSON")
+}
+field() { load_fields; printf '%s' "${_FIELDS["$1.$2"]:-}"; }
+
+# The version a tool is built at: the image tag for backends, "version" for the rest.
+version_of() {
+  local s
+  s="$(section_of "$1")" || die "unknown tool '$1'; known: ${ALL_TOOLS[*]}"
+  local v
+  if [[ $s == images.* ]]; then v="$(field "$s" tag)"; else v="$(field "$s" version)"; fi
+  [[ -n $v ]] || die "no version for '$1' at $s in $VERSIONS_JSON"
+  printf '%s' "$v"
+}
+go_module_of() { field "$(section_of "$1")" goModule; }
+go_version_of() { field "$(section_of "$1")" goVersion; }
+
+bin_path() { printf '%s/%s-%s' "$BIN" "$1" "$(version_of "$1")"; }
+
+# Estimated cold build minutes, from the measured table in tools/BUILD-TIMES.md.
+estimate_of() {
+  local est
+  est="$(awk -F'|' -v t="$1" '{ n=$2; gsub(/[ `]/, "", n); if (n == t) { m=$5; gsub(/ /, "", m); print m; exit } }' \
+    "$TOOLS_DIR/BUILD-TIMES.md" 2>/dev/null || true)"
+  printf '%s' "${est:-?}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Build helpers. Every build runs niced (tests share the two cores) with CGO off, the local
+# toolchain only (a go.mod asking for a newer Go must fail, not download one) and -trimpath.
+
+go_env() {
+  export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+  unset GOWORK GOOS GOARCH || true
+}
+
+# Fails when tools/<dir>/go.mod does not require the module at the version versions.json names,
+# so the two files cannot drift apart silently.
+check_pin() {
+  local dir="$1" module="$2" want="$3"
+  local have
+  have="$(cd "$dir" && GOFLAGS=-mod=mod go list -m -f '{{.Version}}' "$module")"
+  [[ $have == "$want" ]] || die "$dir/go.mod requires $module $have but versions.json says $want"
+}
+
+# go_build <wrapper dir> <package> <out> <ldflags> [tags]: builds a package of a module that the
+# wrapper module requires (listed as a `tool` so go mod tidy keeps its dependencies).
+go_build() {
+  local dir="$1" pkg="$2" out="$3" ldflags="$4" tags="${5:-}"
+  go_env
+  (cd "$dir" && nice -n 10 go build -trimpath ${tags:+-tags "$tags"} -ldflags "-s -w $ldflags" -o "$out" "$pkg")
+}
+
+# go_install_to <package@version> <out> <ldflags>: for modules without replace/exclude lines.
+go_install_to() {
+  local pkgver="$1" out="$2" ldflags="$3"
+  local gobin
+  gobin="$(mktemp -d "$CACHE/tmp/gobin.XXXXXX")"
+  go_env
+  (cd "$gobin" && GOBIN="$gobin" nice -n 10 go install -trimpath -ldflags "-s -w $ldflags" "$pkgver")
+  local pkg="${pkgver%@*}"
+  mv "$gobin/${pkg##*/}" "$out"
+  rm -rf "$gobin"
+}
+
+# module_info <module> <version> <field>: a field of `go mod download -json` (downloads the module
+# into the default module cache if needed): Dir, Time (the commit time: a reproducible build date).
+module_info() {
+  (cd "${TMPDIR:-/tmp}" && GOTOOLCHAIN=local GOFLAGS= go mod download -json "$1@$2") |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j[process.argv[1]]||"")})' "$3"
+}
+module_time() { module_info "$1" "$2" Time; }
+module_dir() { module_info "$1" "$2" Dir; }
+
+# Prometheus and Alertmanager print their version through prometheus/common/version.
+prom_ldflags() {
+  local version="$1" module="$2" goversion="$3"
+  local p=github.com/prometheus/common/version
+  printf -- '-X %s.Version=%s -X %s.Revision=%s -X %s.Branch=HEAD -X %s.BuildUser=lgtm-stack -X %s.BuildDate=%s' \
+    "$p" "${version#v}" "$p" "$module@$goversion" "$p" "$p" "$p" "$(module_time "$module" "$goversion")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Recipes: recipe_<tool> <out> builds the tool into <out>.
+
+recipe_prometheus_group() {
+  local tool="$1" out="$2"
+  local dir="$TOOLS_DIR/prometheus" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  check_pin "$dir" "$module" "$goversion"
+  # No builtinassets tag: the web UI is not in the module zip; the API, /-/ready and the
+  # remote-write receiver do not need it.
+  go_build "$dir" "$module/cmd/$tool" "$out" "$(prom_ldflags "$(version_of "$tool")" "$module" "$goversion")" netgo
+}
+recipe_promtool() { recipe_prometheus_group promtool "$1"; }
+recipe_prometheus() { recipe_prometheus_group prometheus "$1"; }
+
+recipe_alertmanager_group() {
+  local tool="$1" out="$2" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  go_install_to "$module/cmd/$tool@$goversion" "$out" "$(prom_ldflags "$(version_of "$tool")" "$module" "$goversion")"
+}
+recipe_amtool() { recipe_alertmanager_group amtool "$1"; }
+recipe_alertmanager() { recipe_alertmanager_group alertmanager "$1"; }
+
+pulumi_version_ldflags() {
+  printf -- '-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=%s' "$1"
+}
+recipe_pulumi() {
+  local dir="$TOOLS_DIR/pulumi"
+  check_pin "$dir" "$(go_module_of pulumi)" "$(go_version_of pulumi)"
+  go_build "$dir" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$1" "$(pulumi_version_ldflags "$(version_of pulumi)")"
+}
+recipe_pulumi-language-nodejs() {
+  local dir="$TOOLS_DIR/pulumi-language-nodejs"
+  check_pin "$dir" "$(go_module_of pulumi-language-nodejs)" "$(go_version_of pulumi-language-nodejs)"
+  go_build "$dir" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs "$1" \
+    "$(pulumi_version_ldflags "$(version_of pulumi-language-nodejs)")"
+}
+
+# Provider plugins. Upstream mains embed schema files generated at release time (gitignored),
+# so tools/<group>/cmd/<plugin>/main.go is our own few-line main that embeds the schema committed
+# in the module. The build copies the wrapper module and that schema into a scratch dir.
+provider_build() {
+  local tool="$1" out="$2" group="$3" ldflags="$4"
+  shift 4
+  local dir="$TOOLS_DIR/$group" module goversion moddir scratch
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  check_pin "$dir" "$module" "$goversion"
+  moddir="$(module_dir "$module" "$goversion")"
+  scratch="$(mktemp -d "$CACHE/tmp/$group.XXXXXX")"
+  cp -r "$dir/." "$scratch/"
+  local f
+  for f in "$@"; do # <path in module>:<path in scratch>
+    install -m 0644 -D "$moddir/${f%%:*}" "$scratch/${f#*:}"
+  done
+  go_build "$scratch" "./cmd/$tool" "$out" "$ldflags"
+  rm -rf "$scratch"
+}
+recipe_pulumi-resource-kubernetes() {
+  provider_build pulumi-resource-kubernetes "$1" pulumi-kubernetes \
+    "-X $(go_module_of pulumi-resource-kubernetes)/pkg/version.Version=$(version_of pulumi-resource-kubernetes)" \
+    cmd/pulumi-resource-kubernetes/schema.json:cmd/pulumi-resource-kubernetes/schema.json
+}
+recipe_pulumi-resource-random() {
+  provider_build pulumi-resource-random "$1" pulumi-random \
+    "-X $(go_module_of pulumi-resource-random)/pkg/version.Version=$(version_of pulumi-resource-random)" \
+    cmd/pulumi-resource-random/schema.json:cmd/pulumi-resource-random/schema.json
+}
+recipe_pulumi-resource-grafana() {
+  provider_build pulumi-resource-grafana "$1" pulumi-grafana \
+    "-X $(go_module_of pulumi-resource-grafana)/pkg/version.Version=$(version_of pulumi-resource-grafana)" \
+    cmd/pulumi-resource-grafana/schema.json:cmd/pulumi-resource-grafana/schema.json
+}
+
+recipe_kube_group() {
+  local tool="$1" out="$2" dir="$TOOLS_DIR/kubernetes" version module goversion
+  version="$(version_of "$tool")"
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  check_pin "$dir" "$module" "$goversion"
+  local minor="${version#v*.}"
+  minor="${minor%%.*}"
+  local p=k8s.io/component-base/version
+  local ldflags="-X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  ldflags+=" -X $p.buildDate=$(module_time "$module" "$goversion")"
+  go_build "$dir" "$module/cmd/$tool" "$out" "$ldflags"
+}
+recipe_kube-apiserver() { recipe_kube_group kube-apiserver "$1"; }
+recipe_kube-controller-manager() { recipe_kube_group kube-controller-manager "$1"; }
+recipe_kube-scheduler() { recipe_kube_group kube-scheduler "$1"; }
+
+recipe_kwok_group() {
+  local tool="$1" out="$2" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  go_install_to "$module/cmd/$tool@$goversion" "$out" \
+    "-X $module/pkg/consts.Version=${goversion#v}"
+}
+recipe_kwok() { recipe_kwok_group kwok "$1"; }
+recipe_kwokctl() { recipe_kwok_group kwokctl "$1"; }
+
+# etcd comes from Debian (etcd-server); the cache keeps a copy so a warm cache needs no apt.
+recipe_etcd() {
+  local out="$1" want src
+  want="$(version_of etcd)"
+  src="$(command -v etcd || true)"
+  if [[ -z $src ]]; then
+    log "installing Debian etcd-server"
+    if [[ $(id -u) == 0 ]]; then
+      apt-get install -y etcd-server >&2 || { apt-get update >&2 && apt-get install -y etcd-server >&2; }
+    else
+      sudo apt-get install -y etcd-server >&2 || { sudo apt-get update >&2 && sudo apt-get install -y etcd-server >&2; }
+    fi
+    src="$(command -v etcd)"
+  fi
+  "$src" --version | grep -q "etcd Version: $want" ||
+    die "$src is not etcd $want ($("$src" --version | head -1)); update tools.etcd.version"
+  cp "$(readlink -f "$src")" "$out"
+}
+
+recipe_actionlint() {
+  local module goversion
+  module="$(go_module_of actionlint)"
+  goversion="$(go_version_of actionlint)"
+  go_install_to "$module/cmd/actionlint@$goversion" "$1" "-X $module.version=$goversion"
+}
+
+# The Collector distribution is generated by the OpenTelemetry Collector Builder from
+# tools/otelcol/builder-config.yaml (components pinned there, core and contrib at one version).
+recipe_otelcol() {
+  local out="$1" version module goversion scratch
+  version="$(version_of otelcol)"
+  module="$(go_module_of otelcol)"
+  goversion="$(go_version_of otelcol)"
+  scratch="$(mktemp -d "$CACHE/tmp/otelcol.XXXXXX")"
+  go_install_to "$module@$goversion" "$scratch/builder" ""
+  grep -q "version: $version\$" "$TOOLS_DIR/otelcol/builder-config.yaml" ||
+    die "tools/otelcol/builder-config.yaml is not at $version"
+  sed "s|@OUTPUT@|$scratch/dist|" "$TOOLS_DIR/otelcol/builder-config.yaml" >"$scratch/builder-config.yaml"
+  go_env
+  (cd "$scratch" && nice -n 10 ./builder --config builder-config.yaml >&2)
+  mv "$scratch/dist/otelcol" "$out"
+  rm -rf "$scratch"
+}
+
+recipe_loki() {
+  local dir="$TOOLS_DIR/loki" version module goversion
+  version="$(version_of loki)"
+  module="$(go_module_of loki)"
+  goversion="$(go_version_of loki)"
+  check_pin "$dir" "$module" "$goversion"
+  local p=github.com/grafana/loki/v3/pkg/util/build
+  go_build "$dir" "$module/cmd/loki" "$1" \
+    "-X $p.Version=$version -X $p.Branch=HEAD -X $p.Revision=$goversion -X $p.BuildUser=lgtm-stack -X $p.BuildDate=$(module_time "$module" "$goversion")" \
+    netgo
+}
+
+recipe_tempo() {
+  local dir="$TOOLS_DIR/tempo" version module goversion
+  version="$(version_of tempo)"
+  module="$(go_module_of tempo)"
+  goversion="$(go_version_of tempo)"
+  check_pin "$dir" "$module" "$goversion"
+  go_build "$dir" "$module/cmd/tempo" "$1" "-X main.Version=$version -X main.Branch=HEAD -X main.Revision=$goversion"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+# build_one <tool>: builds unless cached. Prints "<tool> <version> built in <m>m<s>s" on stdout.
+build_one() {
+  local tool="$1" version final
+  version="$(version_of "$tool")"
+  final="$(bin_path "$tool")"
+  mkdir -p "$BIN" "$CACHE/tmp" "$CACHE/locks"
+  if [[ -x $final ]]; then
+    log "$tool $version: cached at $final"
+    return 0
+  fi
+  (
+    # One builder per tool at a time: tests that `ensure` in parallel wait for the first build.
+    exec 9>"$CACHE/locks/$tool.lock"
+    flock 9
+    if [[ -x $final ]]; then
+      log "$tool $version: built meanwhile by another process"
+      exit 0
+    fi
+    log "$tool $version: building (cold builds take about $(estimate_of "$tool") min on 2 cores)"
+    local tmp="$BIN/.$tool-$version.tmp.$$" start end
+    rm -f "$tmp"
+    start="$(date +%s)"
+    "recipe_$tool" "$tmp"
+    chmod 0755 "$tmp"
+    mv -f "$tmp" "$final"
+    end="$(date +%s)"
+    local secs=$((end - start))
+    printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tool" "$version" "$secs" >>"$CACHE/build-times.log"
+    printf '%s %s built in %dm%02ds -> %s\n' "$tool" "$version" $((secs / 60)) $((secs % 60)) "$final"
+  )
+}
+
+cmd_build() {
+  local tools=("$@") failed=()
+  [[ ${#tools[@]} -gt 0 ]] || tools=("${ALL_TOOLS[@]}")
+  local t
+  for t in "${tools[@]}"; do is_tool "$t" || die "unknown tool '$t'; known: ${ALL_TOOLS[*]}"; done
+  for t in "${tools[@]}"; do
+    if ! build_one "$t"; then
+      log "$t: build FAILED"
+      failed+=("$t")
+    fi
+  done
+  [[ ${#failed[@]} -eq 0 ]] || die "failed: ${failed[*]}"
+}
+
+cmd_path() {
+  [[ $# -eq 1 ]] || die "usage: tools.sh path <name>"
+  is_tool "$1" || die "unknown tool '$1'; known: ${ALL_TOOLS[*]}"
+  local p
+  p="$(bin_path "$1")"
+  [[ -x $p ]] || die "$1 $(version_of "$1") is not built; run: npm run tools -- build $1 (about $(estimate_of "$1") min cold)"
+  printf '%s\n' "$p"
+}
+
+cmd_ensure() {
+  [[ $# -eq 1 ]] || die "usage: tools.sh ensure <name>"
+  is_tool "$1" || die "unknown tool '$1'; known: ${ALL_TOOLS[*]}"
+  build_one "$1" >&2
+  cmd_path "$1"
+}
+
+cmd_status() {
+  local t
+  for t in "${ALL_TOOLS[@]}"; do
+    local state=missing
+    [[ -x $(bin_path "$t") ]] && state=built
+    printf '%s %s %s %s\n' "$t" "$(version_of "$t")" "$state" "$(estimate_of "$t")"
+  done
+}
+
+cmd_bindir() {
+  local dir="$CACHE/path" t
+  mkdir -p "$dir"
+  find "$dir" -maxdepth 1 -type l -delete
+  for t in "${ALL_TOOLS[@]}"; do
+    local p
+    p="$(bin_path "$t")"
+    [[ -x $p ]] && ln -sfn "$p" "$dir/$t"
+  done
+  printf '%s\n' "$dir"
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  case "$cmd" in
+    build) cmd_build "$@" ;;
+    path) cmd_path "$@" ;;
+    ensure) cmd_ensure "$@" ;;
+    status) cmd_status ;;
+    bindir) cmd_bindir ;;
+    *) die "usage: tools.sh build [name...] | path <name> | ensure <name> | status | bindir" ;;
+  esac
+}
+
+main "$@"
