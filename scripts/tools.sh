@@ -138,7 +138,14 @@ go_install_to() {
 # into the default module cache if needed): Dir, Time (the commit time: a reproducible build date).
 module_info() {
   (cd "${TMPDIR:-/tmp}" && GOTOOLCHAIN=local GOFLAGS= go mod download -json "$1@$2") |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j[process.argv[1]]||"")})' "$3"
+    node -e '
+      let s = "";
+      process.stdin.on("data", (d) => (s += d)).on("end", () => {
+        const j = JSON.parse(s);
+        if (j.Error) { console.error(j.Error); process.exit(1); }
+        if (process.argv[1] === "Time") j.Time = JSON.parse(require("fs").readFileSync(j.Info, "utf8")).Time;
+        console.log(j[process.argv[1]] || "");
+      });' "$3"
 }
 module_time() { module_info "$1" "$2" Time; }
 module_dir() { module_info "$1" "$2" Dir; }
@@ -417,4 +424,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit $?  # exit here: an edit of this file must not affect a running build

@@ -1,0 +1,36 @@
+/** Reads the running Pulumi stack's config once, validated, with credentials as Pulumi secrets. */
+import * as pulumi from "@pulumi/pulumi";
+import { StackSecrets } from "../components/stack";
+import { loadStackConfig } from "./load";
+import { ConfigErrors } from "./reader";
+import { PROJECT, rawConfigFromPulumi, runbookNames } from "./sources";
+import { StackConfig } from "./types";
+
+// Not in the public typings, but it is what Config.getSecret relies on: was the key set with --secret?
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export function readStack(): { config: StackConfig; secrets: StackSecrets } {
+    let config: StackConfig;
+    try {
+        config = loadStackConfig(rawConfigFromPulumi(pulumi.getStack(), pulumi.runtime.allConfig(), isConfigSecret), { knownRunbooks: runbookNames() });
+    } catch (error) {
+        if (error instanceof ConfigErrors) {
+            // RunError: Pulumi shows the message alone, without a stack trace.
+            throw new pulumi.RunError(error.message);
+        }
+        throw error;
+    }
+    const stackConfig = new pulumi.Config(PROJECT);
+    const secret = (key: string, present: boolean) => (present ? stackConfig.requireSecret(key) : undefined);
+    const accessKeyId = secret("objectStorageAccessKeyId", config.secrets.objectStorageAccessKeyId);
+    const secretAccessKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
+    return {
+        config,
+        secrets: {
+            pagerdutyRoutingKey: secret("pagerdutyRoutingKey", config.secrets.pagerdutyRoutingKey),
+            slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
+            objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+        },
+    };
+}
