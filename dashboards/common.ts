@@ -38,7 +38,12 @@ export const UNITS = {
     burnRate: "suffix:x",
 } as const;
 
-export const COLORS = { ok: "green", notice: "yellow", warning: "orange", critical: "red", severe: "dark-red", neutral: "text" } as const;
+export const COLORS = { ok: "green", muted: "blue", notice: "yellow", warning: "orange", critical: "red", severe: "dark-red", neutral: "text" } as const;
+
+/** `0.005` → `0.5%`, without floating-point noise (0.07 * 100 is 7.000000000000001). */
+export function percent(ratio: number): string {
+    return `${Number((ratio * 100).toPrecision(6))}%`;
+}
 
 /** Grid units: the dashboard is 24 wide. */
 export const SIZE = { full: 24, half: 12, third: 8, quarter: 6, statHeight: 4, height: 8, tallHeight: 10 } as const;
@@ -48,10 +53,12 @@ export const DASHBOARD_TAGS = ["lgtm-stack", "generated"] as const;
 /** `[from, color]` pairs; the first step's `from` is null (everything below the next step). */
 export type ThresholdStep = readonly [from: number | null, color: string];
 
+/** Grafana picks a value's colour by walking the steps in order, so they must ascend. */
 export function thresholds(...steps: ThresholdStep[]): dashboard.ThresholdsConfigBuilder {
+    const ascending = [...steps].sort(([a], [b]) => (a ?? -Infinity) - (b ?? -Infinity));
     return new dashboard.ThresholdsConfigBuilder()
         .mode(dashboard.ThresholdsMode.Absolute)
-        .steps(steps.map(([value, color]) => ({ value, color })));
+        .steps(ascending.map(([value, color]) => ({ value, color })));
 }
 
 /** Green below the alert threshold, red from it on. */
@@ -68,6 +75,9 @@ export function goodAbove(limit: number): dashboard.ThresholdsConfigBuilder {
 export function dashedThresholdLines(): common.GraphThresholdsStyleConfigBuilder {
     return new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed);
 }
+
+/** Field override that draws a series (a limit, an objective) as a dashed line. */
+export const DASHED_SERIES = { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } } as const;
 
 export function promQuery(expr: string, legend?: string): prometheus.DataqueryBuilder {
     const query = new prometheus.DataqueryBuilder().datasource(DATASOURCES.prometheus).editorMode(prometheus.QueryEditorMode.Code).expr(expr).range();
@@ -180,9 +190,16 @@ export function runbookLinks(links: Links, alert: string, service?: string): das
     return [link(`Runbook: ${alert}`, links.runbookUrl(alert)), link(`Runbook dashboard: ${alert}`, links.runbookDashboardUrl(alert, service))];
 }
 
-/** A dashboard-level link shown in the dashboard's header. */
-export function headerLink(title: string, url: string): dashboard.DashboardLinkBuilder {
-    return link(title, url).icon("dashboard").keepTime(true);
+/**
+ * A dashboard-level link shown above the panels. The SDK defaults every link's placement to the
+ * controls menu, where nobody looks during an incident; without a placement Grafana shows it inline.
+ */
+export function headerLink(title: string, url: string, options: { icon?: string; keepTime?: boolean } = {}): cog.Builder<dashboard.DashboardLink> {
+    const { placement: _controlsMenu, ...inline } = link(title, url)
+        .icon(options.icon ?? "dashboard")
+        .keepTime(options.keepTime ?? true)
+        .build();
+    return { build: () => inline };
 }
 
 export function newDashboard(title: string, uid: string, tags: readonly string[], timeFrom: string): dashboard.DashboardBuilder {
@@ -218,6 +235,9 @@ type QueryModel = { refId?: string };
  */
 export function buildDashboard(builder: dashboard.DashboardBuilder): dashboard.Dashboard {
     const model = JSON.parse(JSON.stringify(builder.build())) as dashboard.Dashboard;
+    // Grafana reads `list` of both without checking it exists.
+    model.annotations.list ??= [];
+    model.templating.list ??= [];
     let nextId = 1;
     const number = (panel: PanelModel): void => {
         panel.id = nextId++;

@@ -207,6 +207,7 @@ provider_build() {
   local dir="$TOOLS_DIR/$group" module goversion moddir scratch
   module="$(go_module_of "$tool")"
   goversion="$(go_version_of "$tool")"
+  [[ -n $goversion ]] || die "$tool: no buildable version of $module: $(field "$(section_of "$tool")" note)"
   check_pin "$dir" "$module" "$goversion"
   moddir="$(module_dir "$module" "$goversion")"
   scratch="$(mktemp -d "$CACHE/tmp/$group.XXXXXX")"

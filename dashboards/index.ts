@@ -1,0 +1,79 @@
+/**
+ * Every dashboard the stack provisions, rendered from the validated config: the overview, stack
+ * health, per service golden signals and SLOs, and one dashboard per runbook.
+ */
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { Links } from "../alerts/links";
+import { stackAlerts } from "../alerts/stack";
+import { ServiceSpec, StackConfig } from "../config/types";
+import { goldenDashboard } from "./golden";
+import { overviewDashboard } from "./overview";
+import { ParsedRunbook, runbookDashboard, SERVICE_VARIABLE } from "./runbooks";
+import { sloDashboard } from "./slo";
+import { monitoredComponents, stackHealthDashboard } from "./stackHealth";
+
+export { dashboardQueries, DashboardQuery, substituteVariables } from "./queries";
+
+export interface RenderedDashboard {
+    readonly uid: string;
+    readonly title: string;
+    /** `<uid>.json`, the file the render command writes. */
+    readonly fileName: string;
+    /** The service a golden-signals or SLO dashboard is about; absent on stack-level dashboards. */
+    readonly service?: string;
+    /** The dashboard JSON model, as plain data. */
+    readonly model: object;
+}
+
+function rendered(model: dashboard.Dashboard, service?: string): RenderedDashboard {
+    const uid = model.uid ?? "";
+    return { uid, title: model.title ?? "", fileName: `${uid}.json`, ...(service === undefined ? {} : { service }), model };
+}
+
+/** Golden signals, and SLOs when the service declares any. */
+export function renderServiceDashboards(config: StackConfig, service: ServiceSpec, links: Links): RenderedDashboard[] {
+    const dashboards = [goldenDashboard(service, links)];
+    if (service.slos.length > 0) {
+        dashboards.push(sloDashboard(service, links));
+    }
+    return dashboards.map((model) => rendered(model, service.name));
+}
+
+/**
+ * Stack alerts are about components, whose job names fill `$service`; service alerts are about
+ * services, which carry a `service` label on every recorded series.
+ */
+function serviceValuesQuery(config: StackConfig, alert: string): string {
+    const isStackAlert = stackAlerts(config).some((definition) => definition.alert === alert);
+    return isStackAlert ? `label_values(up{job=~"${monitoredComponents(config).join("|")}"}, job)` : `label_values(${SERVICE_VARIABLE})`;
+}
+
+export function renderRunbookDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
+    return [...runbooks]
+        .sort((a, b) => (a.alert < b.alert ? -1 : a.alert > b.alert ? 1 : 0))
+        .map((runbook) => rendered(runbookDashboard(runbook, links, serviceValuesQuery(config, runbook.alert))));
+}
+
+/** Overview, stack health and runbook dashboards: the ones that belong to the stack, not a service. */
+export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
+    return [rendered(overviewDashboard(config, links)), rendered(stackHealthDashboard(config, links)), ...renderRunbookDashboards(config, links, runbooks)];
+}
+
+function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
+    const seen = new Map<string, string>();
+    for (const { uid, title } of dashboards) {
+        const previous = seen.get(uid);
+        if (previous !== undefined) {
+            throw new Error(`dashboards "${previous}" and "${title}" would both get uid "${uid}"; rename the service or alert behind one of them`);
+        }
+        seen.set(uid, title);
+    }
+}
+
+/** Overview, stack health, each service's golden + SLO dashboards in config order, then runbooks by alert. */
+export function renderDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
+    const [overview, stackHealth, ...runbookDashboards] = renderStackDashboards(config, links, runbooks);
+    const dashboards = [overview, stackHealth, ...config.services.flatMap((service) => renderServiceDashboards(config, service, links)), ...runbookDashboards];
+    assertUniqueUids(dashboards);
+    return dashboards;
+}

@@ -1,0 +1,121 @@
+/**
+ * Which metrics the dashboards and runbooks may read. Recorded series come from our own rules; the
+ * raw metrics below come from exporters we do not control, so a renamed upstream metric (or a typo)
+ * shows up in one reviewed list instead of as an empty panel during an incident.
+ */
+import { parser as promqlParser } from "@prometheus-io/lezer-promql";
+import { parseDuration } from "../config/units";
+
+export const RAW_METRICS_BY_SOURCE = {
+    /** Synthesised by Prometheus itself: scrape health and alert state. */
+    prometheusBuiltIn: ["up", "ALERTS"],
+    /** The services' request metrics, per metric-convention preset (alerts/conventions.ts). */
+    otelHttp: ["http_server_request_duration_seconds_count", "http_server_request_duration_seconds_bucket"],
+    prometheusHttp: ["http_requests_total", "http_request_duration_seconds_bucket"],
+    /** Only what the cAdvisor scrape keeps (render/prometheus.ts metric_relabel_configs). */
+    cadvisor: [
+        "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes",
+        "container_spec_memory_limit_bytes",
+        "container_start_time_seconds",
+        "container_cpu_cfs_throttled_periods_total",
+        "container_cpu_cfs_periods_total",
+    ],
+    process: ["process_resident_memory_bytes"],
+    prometheus: [
+        "prometheus_tsdb_head_series",
+        "prometheus_rule_evaluation_failures_total",
+        "prometheus_rule_group_last_duration_seconds",
+        "prometheus_rule_group_interval_seconds",
+        "prometheus_notifications_errors_total",
+        "prometheus_notifications_dropped_total",
+        "prometheus_notifications_alertmanagers_discovered",
+        "prometheus_notifications_queue_length",
+        "prometheus_notifications_queue_capacity",
+    ],
+    alertmanager: ["alertmanager_notifications_failed_total", "alertmanager_notifications_total", "alertmanager_alerts"],
+    loki: ["loki_request_duration_seconds_count", "loki_distributor_lines_received_total", "loki_discarded_samples_total"],
+    tempo: ["tempo_distributor_spans_received_total", "tempo_discarded_spans_total"],
+    otelCollector: [
+        "otelcol_receiver_accepted_spans_total",
+        "otelcol_receiver_accepted_log_records_total",
+        "otelcol_receiver_accepted_metric_points_total",
+        "otelcol_receiver_refused_spans_total",
+        "otelcol_receiver_refused_log_records_total",
+        "otelcol_receiver_refused_metric_points_total",
+        "otelcol_processor_refused_spans_total",
+        "otelcol_exporter_send_failed_spans_total",
+        "otelcol_exporter_send_failed_log_records_total",
+        "otelcol_exporter_send_failed_metric_points_total",
+        "otelcol_exporter_queue_size",
+        "otelcol_exporter_queue_capacity",
+    ],
+} as const;
+
+export const RAW_METRICS: ReadonlySet<string> = new Set(Object.values(RAW_METRICS_BY_SOURCE).flat());
+
+/** One series selector of a PromQL expression. */
+export interface MetricSelector {
+    /** The metric name, when the selector names one (`foo{...}` or `{__name__="foo"}`). */
+    readonly name?: string;
+    /** The regex of a `{__name__=~"..."}` selector. */
+    readonly nameRegex?: string;
+    /** The longest range (range selector or subquery) the selector is read over, in seconds. */
+    readonly rangeSeconds?: number;
+}
+
+type SyntaxNode = ReturnType<typeof promqlParser.parse>["topNode"];
+
+function children(node: SyntaxNode): SyntaxNode[] {
+    const result: SyntaxNode[] = [];
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+        result.push(child);
+    }
+    return result;
+}
+
+function unquote(literal: string): string {
+    return literal.startsWith('"') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
+}
+
+function rangeOf(node: SyntaxNode, expr: string): number | undefined {
+    const duration = node.getChild("DurationExpr");
+    return duration ? parseDuration(expr.slice(duration.from, duration.to)) : undefined;
+}
+
+function selectorOf(node: SyntaxNode, expr: string, rangeSeconds: number | undefined): MetricSelector {
+    const identifier = node.getChild("Identifier");
+    let name = identifier ? expr.slice(identifier.from, identifier.to) : undefined;
+    let nameRegex: string | undefined;
+    for (const matcher of node.getChild("LabelMatchers")?.getChildren("UnquotedLabelMatcher") ?? []) {
+        const label = matcher.getChild("LabelName");
+        const op = matcher.getChild("MatchOp");
+        const value = matcher.getChild("StringLiteral");
+        if (!label || !op || !value || expr.slice(label.from, label.to) !== "__name__") {
+            continue;
+        }
+        const text = unquote(expr.slice(value.from, value.to));
+        if (expr.slice(op.from, op.to) === "=~") {
+            nameRegex = text;
+        } else {
+            name = text;
+        }
+    }
+    return { name, nameRegex, rangeSeconds };
+}
+
+/** Every series selector of a PromQL expression, with the range it is read over. */
+export function promqlSelectors(expr: string): MetricSelector[] {
+    const selectors: MetricSelector[] = [];
+    const visit = (node: SyntaxNode, rangeSeconds: number | undefined): void => {
+        if (node.name === "VectorSelector") {
+            selectors.push(selectorOf(node, expr, rangeSeconds));
+            return;
+        }
+        const range = node.name === "MatrixSelector" || node.name === "SubqueryExpr" ? rangeOf(node, expr) : undefined;
+        const effective = range === undefined ? rangeSeconds : Math.max(range, rangeSeconds ?? 0);
+        children(node).forEach((child) => visit(child, effective));
+    };
+    visit(promqlParser.parse(expr).topNode, undefined);
+    return selectors;
+}

@@ -1,0 +1,151 @@
+/**
+ * The stack overview: every service's SLOs in one table (objective, SLI over the window, budget
+ * left, 1h burn rate, the service's firing alerts), each row linking to that service's dashboards.
+ */
+import * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as table from "@grafana/grafana-foundation-sdk/table";
+import { dashboardUids, Links } from "../alerts/links";
+import { sloWindowName } from "../alerts/slo";
+import { StackConfig } from "../config/types";
+import {
+    buildDashboard,
+    COLORS,
+    headerLink,
+    newDashboard,
+    promInstantQuery,
+    promTableQuery,
+    SIZE,
+    statPanel,
+    tablePanel,
+    textPanel,
+    thresholds,
+    UNITS,
+    withSection,
+} from "./common";
+import { budgetThresholds, burnRateThresholds } from "./slo";
+
+type Panel = cog.Builder<dashboard.Panel>;
+
+/** Column titles, keyed by the refId of the query that fills them. */
+const SLO_COLUMNS = {
+    A: "Objective",
+    B: "SLI (SLO window)",
+    C: "Budget remaining",
+    D: "Burn rate (1h)",
+    E: "Service alerts firing",
+} as const;
+
+/** The cell of a service links to its dashboards; `${__value.raw}` is the service name. */
+const SERVICE_CELL = "${__value.raw}";
+
+function sliOverWindowExpr(config: StackConfig): string {
+    // SLOs may have different windows (28d, 30d), each recorded under its own name.
+    const windows = [...new Set(config.services.flatMap((service) => service.slos.map(sloWindowName)))].sort();
+    return `1 - (${windows.map((window) => `slo:sli_error:ratio_rate${window}`).join(" or ")})`;
+}
+
+/** Firing alerts of the row's service, on every SLO row of it (0 when none). */
+function serviceAlertsExpr(): string {
+    const rows = "sum by (service, slo) (slo:objective:ratio) * 0";
+    return `(${rows} + on(service) group_left() count by (service) (ALERTS{alertstate="firing"})) or (${rows})`;
+}
+
+function columnOverride(panel: table.PanelBuilder, column: string, properties: dashboard.DynamicConfigValue[]): table.PanelBuilder {
+    return panel.overrideByName(column, properties);
+}
+
+function coloredCell(steps: dashboard.ThresholdsConfigBuilder): dashboard.DynamicConfigValue[] {
+    return [
+        { id: "thresholds", value: steps.build() },
+        { id: "custom.cellOptions", value: { type: common.TableCellDisplayMode.ColorText } },
+    ];
+}
+
+function serviceLinks(links: Links): dashboard.DynamicConfigValue {
+    return {
+        id: "links",
+        value: [
+            { title: "Golden signals", url: links.dashboardUrl(dashboardUids.golden(SERVICE_CELL)) },
+            { title: "SLOs", url: links.dashboardUrl(dashboardUids.slo(SERVICE_CELL)) },
+        ],
+    };
+}
+
+function sloTable(config: StackConfig, links: Links): Panel {
+    let panel = tablePanel("Service level objectives")
+        .description("One row per SLO. Click a service for its golden-signals or SLO dashboard.")
+        .withTarget(promTableQuery("slo:objective:ratio", "A"))
+        .withTarget(promTableQuery(sliOverWindowExpr(config), "B"))
+        .withTarget(promTableQuery("slo:error_budget_remaining:ratio", "C"))
+        .withTarget(promTableQuery("slo:burn_rate:ratio_rate1h", "D"))
+        .withTarget(promTableQuery(serviceAlertsExpr(), "E"))
+        // One frame per query, joined on their common labels (service, slo) into one row per SLO.
+        .withTransformation({ id: "merge", options: {} })
+        .withTransformation({
+            id: "organize",
+            options: {
+                excludeByName: { Time: true },
+                indexByName: { service: 0, slo: 1, "Value #A": 2, "Value #B": 3, "Value #C": 4, "Value #D": 5, "Value #E": 6 },
+                renameByName: { service: "Service", slo: "SLO", ...Object.fromEntries(Object.entries(SLO_COLUMNS).map(([refId, title]) => [`Value #${refId}`, title])) },
+            },
+        })
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName(SLO_COLUMNS.C).desc(false)]);
+    panel = columnOverride(panel, "Service", [serviceLinks(links)]);
+    panel = columnOverride(panel, SLO_COLUMNS.A, [{ id: "unit", value: UNITS.ratio }, { id: "decimals", value: 2 }]);
+    panel = columnOverride(panel, SLO_COLUMNS.B, [{ id: "unit", value: UNITS.ratio }, { id: "decimals", value: 3 }]);
+    panel = columnOverride(panel, SLO_COLUMNS.C, [
+        { id: "unit", value: UNITS.ratio },
+        { id: "decimals", value: 1 },
+        ...coloredCell(budgetThresholds()),
+    ]);
+    panel = columnOverride(panel, SLO_COLUMNS.D, [{ id: "unit", value: UNITS.burnRate }, { id: "decimals", value: 1 }, ...coloredCell(burnRateThresholds())]);
+    return columnOverride(panel, SLO_COLUMNS.E, [{ id: "decimals", value: 0 }, ...coloredCell(thresholds([null, COLORS.ok], [1, COLORS.critical]))]);
+}
+
+function firingAlertsTable(): Panel {
+    return tablePanel("Firing alerts")
+        .description("Each alert's annotations carry its runbook and dashboard links; open them from Alertmanager or the alert list.")
+        .withTarget(promTableQuery('sum by (alertname, severity, service, slo) (ALERTS{alertstate="firing"})', "A"))
+        .withTransformation({ id: "organize", options: { excludeByName: { Time: true, Value: true } } });
+}
+
+function atAGlancePanels(): Panel[] {
+    return [
+        statPanel("SLOs out of budget", UNITS.count)
+            .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
+            .withTarget(promInstantQuery("count(slo:error_budget_remaining:ratio < 0) or vector(0)")),
+        statPanel("Pages firing", UNITS.count)
+            .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
+            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="page"}) or vector(0)')),
+        statPanel("Tickets firing", UNITS.count)
+            .thresholds(thresholds([null, COLORS.ok], [1, COLORS.warning]))
+            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="ticket"}) or vector(0)')),
+        statPanel("Stack targets down", UNITS.count)
+            .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
+            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", alertname="StackComponentDown"}) or vector(0)')),
+    ];
+}
+
+function serviceDirectory(config: StackConfig, links: Links): Panel {
+    const rows = config.services.map((service) => {
+        const golden = `[golden signals](${links.dashboardUrl(dashboardUids.golden(service.name))})`;
+        const slo = service.slos.length > 0 ? `[SLOs](${links.dashboardUrl(dashboardUids.slo(service.name))})` : "no SLOs";
+        return `| ${service.name} | ${service.team} | ${service.namespace} | ${golden} · ${slo} |`;
+    });
+    const markdown = ["| Service | Team | Namespace | Dashboards |", "|---|---|---|---|", ...rows].join("\n");
+    return textPanel("Services", config.services.length > 0 ? markdown : "No services are declared in the stack config.").height(Math.max(SIZE.statHeight, config.services.length + 3));
+}
+
+export function overviewDashboard(config: StackConfig, links: Links): dashboard.Dashboard {
+    const hasSlos = config.services.some((service) => service.slos.length > 0);
+    const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
+        .description("Every service's SLOs and firing alerts. Generated from the stack config.")
+        .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())));
+    withSection(builder, "Now", atAGlancePanels());
+    withSection(builder, "SLOs", [hasSlos ? sloTable(config, links) : textPanel("Service level objectives", "No service declares an SLO yet.")]);
+    withSection(builder, "Alerts", [firingAlertsTable()]);
+    withSection(builder, "Services", [serviceDirectory(config, links)]);
+    return buildDashboard(builder);
+}

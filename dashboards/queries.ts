@@ -1,0 +1,72 @@
+/** Reading queries back out of rendered dashboard models, for checks that every one of them works. */
+import { DATASOURCE_UIDS } from "../render/endpoints";
+import { QueryLanguage } from "../render/grammar";
+
+export interface DashboardQuery {
+    /** Title of the panel the query belongs to. */
+    readonly panel: string;
+    readonly language: QueryLanguage;
+    readonly expr: string;
+}
+
+interface DatasourceModel {
+    readonly type?: string;
+    readonly uid?: string;
+}
+
+interface TargetModel {
+    readonly datasource?: DatasourceModel;
+    readonly expr?: string;
+    readonly query?: string;
+}
+
+interface PanelModel {
+    readonly title?: string;
+    readonly datasource?: DatasourceModel;
+    readonly targets?: readonly TargetModel[];
+    readonly panels?: readonly PanelModel[];
+}
+
+const LANGUAGE_BY_TYPE: Readonly<Record<string, QueryLanguage>> = { prometheus: "promql", loki: "logql", tempo: "traceql" };
+
+const LANGUAGE_BY_UID: Readonly<Record<string, QueryLanguage>> = {
+    [DATASOURCE_UIDS.prometheus]: "promql",
+    [DATASOURCE_UIDS.loki]: "logql",
+    [DATASOURCE_UIDS.tempo]: "traceql",
+};
+
+function languageOf(datasource: DatasourceModel | undefined): QueryLanguage | undefined {
+    if (!datasource) {
+        return undefined;
+    }
+    return (datasource.type && LANGUAGE_BY_TYPE[datasource.type]) || (datasource.uid && LANGUAGE_BY_UID[datasource.uid]) || undefined;
+}
+
+function panelQueries(panel: PanelModel): DashboardQuery[] {
+    const own = (panel.targets ?? []).flatMap((target) => {
+        const language = languageOf(target.datasource) ?? languageOf(panel.datasource);
+        const expr = language === "traceql" ? target.query : target.expr;
+        return language && expr !== undefined ? [{ panel: panel.title ?? "", language, expr }] : [];
+    });
+    return [...own, ...(panel.panels ?? []).flatMap(panelQueries)];
+}
+
+/** Every query expression of a dashboard model (rows included), with its language. */
+export function dashboardQueries(model: object): DashboardQuery[] {
+    return ((model as { panels?: readonly PanelModel[] }).panels ?? []).flatMap(panelQueries);
+}
+
+/** Values Grafana gives its built-in variables; a typical 5-minute rate window is enough to parse. */
+const BUILT_IN_VARIABLES: Readonly<Record<string, string>> = { __rate_interval: "5m", __interval: "1m", __range: "1h" };
+
+/**
+ * Replaces `$name`, `${name}`, `${name:format}` and `[[name]]` like Grafana does; unknown names stay
+ * as they are (Grafana leaves `$1` in a `label_replace` alone too).
+ */
+export function substituteVariables(expr: string, values: Readonly<Record<string, string>>): string {
+    const all = { ...BUILT_IN_VARIABLES, ...values };
+    return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, braced?: string, bracketed?: string, plain?: string) => {
+        const name = braced ?? bracketed ?? plain ?? "";
+        return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : match;
+    });
+}

@@ -1,0 +1,309 @@
+/**
+ * Runbooks are Markdown files named after their alert (`runbooks/<Alert>.md`). They are parsed
+ * here, checked for the sections on-call relies on, and turned into a runbook dashboard: the text
+ * of the runbook around one live panel per diagnostic query, for the service picked in `$service`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { parser as logqlParser } from "@grafana/lezer-logql";
+import { dashboardUids, Links } from "../alerts/links";
+import { runbookNames } from "../config/sources";
+import { QueryLanguage, syntaxError } from "../render/grammar";
+import {
+    buildDashboard,
+    DATASOURCES,
+    headerLink,
+    logsPanel,
+    lokiQuery,
+    newDashboard,
+    promQuery,
+    SIZE,
+    textPanel,
+    timeseriesPanel,
+    tracesPanel,
+    UNITS,
+    withSection,
+} from "./common";
+import { substituteVariables } from "./queries";
+
+export const REQUIRED_SECTIONS = ["Meaning", "Impact", "Likely causes", "Diagnostic queries", "Resolution", "Escalation"] as const;
+export const QUERY_SECTION = "Diagnostic queries";
+export const QUERY_LANGUAGES: readonly QueryLanguage[] = ["promql", "logql", "traceql"];
+
+/** The variable every runbook query is written against. */
+export const SERVICE_VARIABLE = "service";
+
+export interface RunbookQuery {
+    /** The H3 title above the query. */
+    readonly title: string;
+    /** What to look for, from the text between the title and the query. */
+    readonly hint?: string;
+    readonly language: QueryLanguage;
+    readonly expr: string;
+}
+
+export interface ParsedRunbook {
+    /** The H1 title: the alert name. */
+    readonly alert: string;
+    /** The text between the title and the first section. */
+    readonly summary: string;
+    /** Markdown body of each H2 section, by section title, in file order. */
+    readonly sections: Readonly<Record<string, string>>;
+    readonly queries: readonly RunbookQuery[];
+}
+
+export class RunbookError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(problems.join("\n"));
+        this.name = "RunbookError";
+    }
+}
+
+interface QueryDraft {
+    title: string;
+    hint: string[];
+    done: boolean;
+}
+
+interface Fence {
+    language: string;
+    lines: string[];
+}
+
+/** Line-by-line reader of the runbook format; headings inside code blocks are code, not headings. */
+class RunbookReader {
+    alert = "";
+    readonly summary: string[] = [];
+    readonly sections: Record<string, string[]> = {};
+    readonly queries: RunbookQuery[] = [];
+    readonly problems: string[] = [];
+    private section?: string;
+    private draft?: QueryDraft;
+    private fence?: Fence;
+
+    read(line: string): void {
+        if (this.fence) {
+            this.readFenced(line, this.fence);
+        } else if (/^```/.test(line)) {
+            this.fence = { language: line.slice(3).trim(), lines: [] };
+        } else if (/^# /.test(line)) {
+            this.readTitle(line.slice(2).trim());
+            return;
+        } else if (/^## /.test(line)) {
+            this.startSection(line.slice(3).trim());
+            return;
+        } else if (/^### /.test(line) && this.section === QUERY_SECTION) {
+            this.startQuery(line.slice(4).trim());
+        } else if (this.draft && !this.draft.done && line.trim() !== "") {
+            this.draft.hint.push(line.trim());
+        } else if (this.section === undefined && this.alert && line.trim() !== "") {
+            this.summary.push(line.trim());
+        }
+        if (this.section !== undefined) {
+            this.sections[this.section].push(line);
+        }
+    }
+
+    finish(): void {
+        if (this.fence) {
+            this.problems.push(`a code block starting with \`\`\`${this.fence.language} is never closed`);
+        }
+        this.finishQuery();
+    }
+
+    private readTitle(title: string): void {
+        if (this.alert) {
+            this.problems.push(`has a second "# ${title}" title; a runbook covers one alert`);
+        }
+        this.alert = this.alert || title;
+    }
+
+    private readFenced(line: string, fence: Fence): void {
+        if (!/^```\s*$/.test(line)) {
+            fence.lines.push(line);
+            return;
+        }
+        this.fence = undefined;
+        if (this.section === QUERY_SECTION) {
+            this.addQuery(fence);
+        }
+    }
+
+    private startSection(title: string): void {
+        this.finishQuery();
+        if (this.sections[title]) {
+            this.problems.push(`has the section "## ${title}" twice`);
+        }
+        this.section = title;
+        this.sections[title] = [];
+    }
+
+    private startQuery(title: string): void {
+        this.finishQuery();
+        this.draft = { title, hint: [], done: false };
+    }
+
+    private addQuery(fence: Fence): void {
+        const draft = this.draft;
+        if (!draft || draft.done) {
+            this.problems.push(`a ${fence.language || "untagged"} block in "## ${QUERY_SECTION}" has no "### <title>" of its own; give every query a title`);
+            return;
+        }
+        draft.done = true;
+        const language = fence.language as QueryLanguage;
+        if (!QUERY_LANGUAGES.includes(language)) {
+            this.problems.push(`query "${draft.title}" is tagged "${fence.language}"; tag it ${QUERY_LANGUAGES.join(", ")} so it can become a live panel`);
+            return;
+        }
+        const hint = draft.hint.join(" ");
+        this.queries.push({ title: draft.title, ...(hint ? { hint } : {}), language, expr: fence.lines.join("\n").trim() });
+    }
+
+    private finishQuery(): void {
+        if (this.draft && !this.draft.done) {
+            this.problems.push(`query "${this.draft.title}" has no fenced promql, logql or traceql block`);
+        }
+        this.draft = undefined;
+    }
+}
+
+/** Any service name: queries are checked with `$service` filled in, as Grafana would send them. */
+const EXAMPLE_SERVICE = "example-service";
+
+function contentProblems(runbook: ParsedRunbook): string[] {
+    const problems: string[] = [];
+    if (!runbook.alert) {
+        problems.push('has no "# <AlertName>" title');
+    }
+    for (const section of REQUIRED_SECTIONS) {
+        if (runbook.sections[section] === undefined) {
+            problems.push(`lacks the "## ${section}" section`);
+        } else if (runbook.sections[section] === "") {
+            problems.push(`has an empty "## ${section}" section`);
+        }
+    }
+    if (runbook.sections[QUERY_SECTION] !== undefined && runbook.queries.length === 0) {
+        problems.push(`"## ${QUERY_SECTION}" has no query; add a "### <title>" with a fenced promql, logql or traceql block`);
+    }
+    for (const query of runbook.queries) {
+        const error = syntaxError(query.language, substituteVariables(query.expr, { [SERVICE_VARIABLE]: EXAMPLE_SERVICE }));
+        if (error) {
+            problems.push(`query "${query.title}" does not parse: ${error}`);
+        }
+    }
+    return problems;
+}
+
+/** Parses a runbook; throws a RunbookError listing every problem (missing sections, broken queries). */
+export function parseRunbook(markdown: string): ParsedRunbook {
+    const reader = new RunbookReader();
+    markdown.split(/\r?\n/).forEach((line) => reader.read(line));
+    reader.finish();
+    const runbook: ParsedRunbook = {
+        alert: reader.alert,
+        summary: reader.summary.join(" "),
+        sections: Object.fromEntries(Object.entries(reader.sections).map(([title, lines]) => [title, lines.join("\n").trim()])),
+        queries: reader.queries,
+    };
+    const problems = [...reader.problems, ...contentProblems(runbook)];
+    if (problems.length > 0) {
+        throw new RunbookError(problems);
+    }
+    return runbook;
+}
+
+/** Every runbook of a directory, sorted by alert; throws one error listing all problems of all files. */
+export function loadRunbooks(dir: string): ParsedRunbook[] {
+    const runbooks: ParsedRunbook[] = [];
+    const problems: string[] = [];
+    for (const name of [...runbookNames(dir)].sort()) {
+        const file = path.join(dir, `${name}.md`);
+        try {
+            const runbook = parseRunbook(fs.readFileSync(file, "utf8"));
+            if (runbook.alert !== name) {
+                problems.push(`${file}: its title is "# ${runbook.alert}" but alerts find runbooks by file name; rename one so they match`);
+            }
+            runbooks.push(runbook);
+        } catch (error) {
+            const list = error instanceof RunbookError ? error.problems : [String(error)];
+            problems.push(...list.map((problem) => `${file}: ${problem}`));
+        }
+    }
+    if (problems.length > 0) {
+        throw new RunbookError(problems);
+    }
+    return runbooks;
+}
+
+/** A LogQL query that returns numbers (`rate(...)`, `count_over_time(...)`) rather than log lines. */
+export function isLogqlMetricQuery(expr: string): boolean {
+    return logqlParser.parse(expr).topNode.firstChild?.firstChild?.name === "MetricExpr";
+}
+
+function queryPanel(query: RunbookQuery): cog.Builder<dashboard.Panel> {
+    const describe = <T extends { description(text: string): T }>(panel: T): T => (query.hint ? panel.description(query.hint) : panel);
+    switch (query.language) {
+        case "promql":
+            return describe(timeseriesPanel(query.title, UNITS.count).withTarget(promQuery(query.expr)));
+        case "logql":
+            return isLogqlMetricQuery(query.expr)
+                ? describe(timeseriesPanel(query.title, UNITS.count, DATASOURCES.loki).withTarget(lokiQuery(query.expr)))
+                : describe(logsPanel(query.title, query.expr));
+        case "traceql":
+            return describe(tracesPanel(query.title, query.expr));
+    }
+}
+
+/** Markdown of the sections `include` selects, in file order. */
+function sectionsMarkdown(runbook: ParsedRunbook, include: (title: string, index: number) => boolean): string {
+    return Object.entries(runbook.sections)
+        .filter(([title], index) => include(title, index))
+        .map(([title, body]) => `## ${title}\n\n${body}`)
+        .join("\n\n");
+}
+
+/** Rows of a grid unit (30px) a Markdown text needs at full width, roughly: long lines wrap. */
+function textHeight(markdown: string): number {
+    const visualLines = markdown.split("\n").reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / 180)), 0);
+    return Math.min(40, Math.max(SIZE.height, Math.ceil(visualLines * 0.8) + 2));
+}
+
+function textSection(title: string, markdown: string): cog.Builder<dashboard.Panel> {
+    return textPanel(title, markdown).height(textHeight(markdown));
+}
+
+function serviceVariable(valuesQuery: string): dashboard.QueryVariableBuilder {
+    return new dashboard.QueryVariableBuilder(SERVICE_VARIABLE)
+        .label("Service")
+        .description("The service (or stack component) the alert is about; alert links fill it in.")
+        .datasource(DATASOURCES.prometheus)
+        .query(valuesQuery)
+        .definition(valuesQuery)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .sort(dashboard.VariableSort.AlphabeticalAsc)
+        // Empty until chosen: a runbook opened without an alert should not show some other service.
+        .current({ text: "", value: "" })
+        .allowCustomValue(true);
+}
+
+/**
+ * The runbook as a dashboard: what the alert means (text), the diagnostic queries as live panels,
+ * then what to do (text). Sections before the queries lead, the ones after follow, as in the file.
+ * `serviceValuesQuery` lists the choices of `$service` (a Grafana `label_values(...)` query).
+ */
+export function runbookDashboard(runbook: ParsedRunbook, links: Links, serviceValuesQuery = `label_values(${SERVICE_VARIABLE})`): dashboard.Dashboard {
+    const queryIndex = Object.keys(runbook.sections).indexOf(QUERY_SECTION);
+    const understand = [runbook.summary, sectionsMarkdown(runbook, (_, index) => index < queryIndex)].filter(Boolean).join("\n\n");
+    const act = sectionsMarkdown(runbook, (_, index) => index > queryIndex);
+    const builder = newDashboard(`Runbook: ${runbook.alert}`, dashboardUids.runbook(runbook.alert), ["runbook"], "now-3h")
+        .description(runbook.summary)
+        .withVariable(serviceVariable(serviceValuesQuery))
+        .link(headerLink(`${runbook.alert}.md`, links.runbookUrl(runbook.alert), { icon: "doc", keepTime: false }))
+        .link(headerLink("Overview", links.dashboardUrl(dashboardUids.overview())));
+    withSection(builder, "What it means", [textSection(runbook.alert, understand)]);
+    withSection(builder, QUERY_SECTION, runbook.queries.map(queryPanel));
+    withSection(builder, "What to do", act ? [textSection("Resolution and escalation", act)] : []);
+    return buildDashboard(builder);
+}

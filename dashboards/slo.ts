@@ -1,0 +1,160 @@
+/**
+ * One SLO dashboard per service with SLOs: per SLO, the SLI against its objective, the error budget
+ * left in the SLO window, the burn rate over every window the burn-rate alerts look at, and those
+ * alerts' state. It reads recorded series only: a 30-day SLI from raw metrics would scan a month
+ * of samples on every refresh.
+ */
+import * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as stat from "@grafana/grafana-foundation-sdk/stat";
+import { dashboardUids, Links } from "../alerts/links";
+import { BURN_RATE_ALERTS, sloWindowName } from "../alerts/slo";
+import { ServiceSpec, Slo } from "../config/types";
+import {
+    buildDashboard,
+    COLORS,
+    DASHED_SERIES,
+    dashedThresholdLines,
+    goodAbove,
+    headerLink,
+    newDashboard,
+    percent,
+    promInstantQuery,
+    promQuery,
+    runbookLinks,
+    SIZE,
+    statPanel,
+    thresholds,
+    ThresholdStep,
+    timeseriesPanel,
+    UNITS,
+    withSection,
+} from "./common";
+
+type Panel = cog.Builder<dashboard.Panel>;
+type BurnRateAlert = (typeof BURN_RATE_ALERTS)[number];
+
+const BURN_RATE_ALERT_NAMES = BURN_RATE_ALERTS.map((spec) => spec.alert);
+
+function selector(service: ServiceSpec, slo: Slo): string {
+    return `service="${service.name}", slo="${slo.name}"`;
+}
+
+export function describeSlo(slo: Slo): string {
+    const target = slo.kind === "availability" ? `${percent(slo.objective)} of requests succeed` : `${percent(slo.objective)} of requests faster than ${slo.thresholdSeconds}s`;
+    return `${slo.name}: ${target} over ${sloWindowName(slo)}`;
+}
+
+/** Burn rate over one window, as the burn-rate alerts compute it. */
+export function burnRateExpr(service: ServiceSpec, slo: Slo, window: string): string {
+    const s = selector(service, slo);
+    return `slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`;
+}
+
+/** Green while the budget lasts, then warmer colours for each alert factor crossed. */
+export function burnRateThresholds(): dashboard.ThresholdsConfigBuilder {
+    const factors = [...new Set(BURN_RATE_ALERTS.flatMap((spec) => spec.pairs.map((pair) => pair.factor)))].sort((a, b) => a - b);
+    const palette = [COLORS.notice, COLORS.warning, COLORS.critical, COLORS.severe];
+    const steps: ThresholdStep[] = factors.map((factor, index) => [factor, palette[Math.min(index, palette.length - 1)]]);
+    return thresholds([null, COLORS.ok], ...steps);
+}
+
+/** Red once the budget is spent, orange in its last quarter. */
+export function budgetThresholds(): dashboard.ThresholdsConfigBuilder {
+    return thresholds([null, COLORS.critical], [0, COLORS.warning], [0.25, COLORS.ok]);
+}
+
+function allBurnRateRunbookLinks(service: ServiceSpec, links: Links): dashboard.DashboardLinkBuilder[] {
+    return BURN_RATE_ALERT_NAMES.flatMap((alert) => runbookLinks(links, alert, service.name));
+}
+
+function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
+    const s = selector(service, slo);
+    const window = sloWindowName(slo);
+    const panels: stat.PanelBuilder[] = [
+        statPanel(`SLI over ${window}`, UNITS.ratio)
+            .description(`Share of good requests over the SLO window; the objective is ${percent(slo.objective)}.`)
+            .decimals(3)
+            .thresholds(goodAbove(slo.objective))
+            .withTarget(promInstantQuery(`1 - slo:sli_error:ratio_rate${window}{${s}}`)),
+        statPanel(`Error budget remaining (${window})`, UNITS.ratio)
+            .description("Share of the window's error budget not yet spent; below 0% the SLO is breached.")
+            .decimals(1)
+            .thresholds(budgetThresholds())
+            .withTarget(promInstantQuery(`slo:error_budget_remaining:ratio{${s}}`)),
+        statPanel("Burn rate (1h)", UNITS.burnRate)
+            .description("How fast the budget is spent compared with spending it evenly over the window (1x).")
+            .decimals(1)
+            .thresholds(burnRateThresholds())
+            .withTarget(promInstantQuery(`slo:burn_rate:ratio_rate1h{${s}}`))
+            .links(allBurnRateRunbookLinks(service, links)),
+        statPanel("Requests (last 1h)", UNITS.count)
+            .description(`Burn-rate alerts never page on fewer than ${service.minRequestsPerHour} requests in their long window.`)
+            .decimals(0)
+            .thresholds(thresholds([null, COLORS.muted], [service.minRequestsPerHour, COLORS.ok]))
+            .withTarget(promInstantQuery(`slo:sli_total:rate1h{${s}} * 3600`)),
+        statPanel("Burn-rate alerts", UNITS.count)
+            .description("Pending or firing burn-rate alerts of this SLO.")
+            .textMode(common.BigValueTextMode.Name)
+            .noValue("none")
+            .thresholds(thresholds([null, COLORS.critical]))
+            .withTarget(promInstantQuery(`sum by (alertname, alertstate) (ALERTS{${s}})`, "{{alertname}} ({{alertstate}})"))
+            .links(allBurnRateRunbookLinks(service, links)),
+    ];
+    return panels.map((panel, index) => panel.span(index === panels.length - 1 ? SIZE.full - 4 * 5 : 5));
+}
+
+function sliPanel(service: ServiceSpec, slo: Slo): Panel {
+    const s = selector(service, slo);
+    const window = sloWindowName(slo);
+    return timeseriesPanel("SLI vs objective", UNITS.ratio)
+        .description(`Share of good requests over the last hour and over the ${window} SLO window, against the objective (dashed).`)
+        .decimals(3)
+        .withTarget(promQuery(`1 - slo:sli_error:ratio_rate1h{${s}}`, "SLI (1h)").refId("A"))
+        .withTarget(promQuery(`1 - slo:sli_error:ratio_rate${window}{${s}}`, `SLI (${window})`).refId("B"))
+        .withTarget(promQuery(`slo:objective:ratio{${s}}`, "objective").refId("C"))
+        .overrideByQuery("C", [DASHED_SERIES, { id: "color", value: { mode: "fixed", fixedColor: COLORS.critical } }]);
+}
+
+function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
+    const window = sloWindowName(slo);
+    return timeseriesPanel(`Error budget remaining (${window})`, UNITS.ratio)
+        .description("100% at the start of a clean window; below the dashed line at 0% the SLO is breached.")
+        .thresholds(budgetThresholds())
+        .thresholdsStyle(dashedThresholdLines())
+        .withTarget(promQuery(`slo:error_budget_remaining:ratio{${selector(service, slo)}}`, "budget remaining"))
+        .links(runbookLinks(links, "SlowBudgetBurn", service.name));
+}
+
+function burnRatePanel(service: ServiceSpec, slo: Slo, spec: BurnRateAlert, links: Links): Panel {
+    const windows = spec.pairs.flatMap((pair) => [pair.long, pair.short]);
+    const conditions = spec.pairs.map((pair) => `${pair.factor}x over ${pair.long} and ${pair.short}`).join(", or ");
+    return timeseriesPanel(`Burn rate: ${spec.alert} (${spec.severity})`, UNITS.burnRate)
+        .description(`${spec.alert} fires when the burn rate is above ${conditions} for ${spec.for}. Dashed lines are the factors.`)
+        .thresholds(thresholds([null, COLORS.ok], ...spec.pairs.map((pair): ThresholdStep => [pair.factor, COLORS.critical])))
+        .thresholdsStyle(dashedThresholdLines())
+        .targets(windows.map((window) => promQuery(burnRateExpr(service, slo, window), window)))
+        .links(runbookLinks(links, spec.alert, service.name));
+}
+
+function sloPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
+    return [
+        ...summaryPanels(service, slo, links),
+        sliPanel(service, slo),
+        budgetPanel(service, slo, links),
+        ...BURN_RATE_ALERTS.map((spec) => burnRatePanel(service, slo, spec, links)),
+    ];
+}
+
+export function sloDashboard(service: ServiceSpec, links: Links): dashboard.Dashboard {
+    const builder = newDashboard(`${service.name}: SLOs`, dashboardUids.slo(service.name), ["slo", service.team], "now-7d")
+        .description(`Service level objectives of ${service.name} (team ${service.team}): ${service.slos.map(describeSlo).join("; ")}.`)
+        .link(headerLink(`${service.name} golden signals`, links.dashboardUrl(dashboardUids.golden(service.name))))
+        .link(headerLink("Overview", links.dashboardUrl(dashboardUids.overview())))
+        .link(headerLink("SRE Workbook: alerting on SLOs", "https://sre.google/workbook/alerting-on-slos/", { icon: "doc", keepTime: false }));
+    for (const slo of service.slos) {
+        withSection(builder, describeSlo(slo), sloPanels(service, slo, links));
+    }
+    return buildDashboard(builder);
+}
