@@ -38,6 +38,11 @@ function selector(service: ServiceSpec): string {
     return `service="${service.name}"`;
 }
 
+/** Custom conventions count whatever the user calls a failure; the HTTP presets count 5xx. */
+function errorKind(service: ServiceSpec): string {
+    return service.conventions.preset === "custom" ? "" : " (5xx)";
+}
+
 function hasLatencyHistogram(service: ServiceSpec): boolean {
     return requestQueries(service).buckets !== undefined;
 }
@@ -48,7 +53,7 @@ function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
         statPanel("Requests per second", UNITS.requestsPerSecond)
             .withTarget(promInstantQuery(`service:http_requests:rate5m{${s}}`))
             .links(runbookLinks(links, "ServiceDown", service.name)),
-        statPanel("Error ratio (5xx)", UNITS.ratio)
+        statPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
             .decimals(2)
             .thresholds(badAbove(service.errorRateThreshold))
             .withTarget(promInstantQuery(`service:http_errors:ratio_rate5m{${s}}`))
@@ -85,17 +90,17 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
 function errorPanels(service: ServiceSpec, links: Links): Panel[] {
     const s = selector(service);
     return [
-        timeseriesPanel("Error ratio (5xx)", UNITS.ratio)
+        timeseriesPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
             .description(
-                `Share of requests answered with a 5xx over 5 minutes. HighErrorRate pages when the ${HIGH_ERROR_RATE.window} ratio stays above the dashed line (${percent(service.errorRateThreshold)}) for ${HIGH_ERROR_RATE.for}.`,
+                `Share of failed requests over 5 minutes. HighErrorRate pages when the ${HIGH_ERROR_RATE.window} ratio stays above the dashed line (${percent(service.errorRateThreshold)}) for ${HIGH_ERROR_RATE.for}.`,
             )
             .thresholds(badAbove(service.errorRateThreshold))
             .thresholdsStyle(dashedThresholdLines())
-            .withTarget(promQuery(`service:http_errors:ratio_rate5m{${s}}`, "5xx ratio"))
+            .withTarget(promQuery(`service:http_errors:ratio_rate5m{${s}}`, "error ratio"))
             .links(runbookLinks(links, "HighErrorRate", service.name)),
-        timeseriesPanel("Errors per second (5xx)", UNITS.requestsPerSecond)
+        timeseriesPanel(`Errors per second${errorKind(service)}`, UNITS.requestsPerSecond)
             .description("Failed requests per second, averaged over 5 minutes.")
-            .withTarget(promQuery(`service:http_errors:rate5m{${s}}`, "5xx/s"))
+            .withTarget(promQuery(`service:http_errors:rate5m{${s}}`, "errors/s"))
             .links(runbookLinks(links, "HighErrorRate", service.name)),
     ];
 }
