@@ -56,7 +56,7 @@ export function renderRunbookDashboards(config: StackConfig, links: Links, runbo
 
 /** Overview, stack health and runbook dashboards: the ones that belong to the stack, not a service. */
 export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
-    return [rendered(overviewDashboard(config, links)), rendered(stackHealthDashboard(config, links)), ...renderRunbookDashboards(config, links, runbooks)];
+    return [rendered(overviewDashboard(links)), rendered(stackHealthDashboard(config, links)), ...renderRunbookDashboards(config, links, runbooks)];
 }
 
 function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {

@@ -7,8 +7,6 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import { dashboardUids, Links } from "../alerts/links";
-import { sloWindowName } from "../alerts/slo";
-import { StackConfig } from "../config/types";
 import {
     buildDashboard,
     COLORS,
@@ -16,10 +14,8 @@ import {
     newDashboard,
     promInstantQuery,
     promTableQuery,
-    SIZE,
     statPanel,
     tablePanel,
-    textPanel,
     thresholds,
     UNITS,
     withSection,
@@ -40,11 +36,12 @@ const SLO_COLUMNS = {
 /** The cell of a service links to its dashboards; `${__value.raw}` is the service name. */
 const SERVICE_CELL = "${__value.raw}";
 
-function sliOverWindowExpr(config: StackConfig): string {
-    // SLOs may have different windows (28d, 30d), each recorded under its own name.
-    const windows = [...new Set(config.services.flatMap((service) => service.slos.map(sloWindowName)))].sort();
-    return `1 - (${windows.map((window) => `slo:sli_error:ratio_rate${window}`).join(" or ")})`;
-}
+/**
+ * SLOs have windows of their own (28d, 30d), each recorded under its own name. The budget left is
+ * recorded under one name for all, and is exactly `1 - window error ratio / budget`, so the window
+ * SLI follows from it without the overview having to know any service's window.
+ */
+const SLI_OVER_WINDOW = "1 - (1 - slo:error_budget_remaining:ratio) * on(service, slo) slo:error_budget:ratio";
 
 /** Firing alerts of the row's service, on every SLO row of it (0 when none). */
 function serviceAlertsExpr(): string {
@@ -73,11 +70,11 @@ function serviceLinks(links: Links): dashboard.DynamicConfigValue {
     };
 }
 
-function sloTable(config: StackConfig, links: Links): Panel {
+function sloTable(links: Links): Panel {
     let panel = tablePanel("Service level objectives")
         .description("One row per SLO. Click a service for its golden-signals or SLO dashboard.")
         .withTarget(promTableQuery("slo:objective:ratio", "A"))
-        .withTarget(promTableQuery(sliOverWindowExpr(config), "B"))
+        .withTarget(promTableQuery(SLI_OVER_WINDOW, "B"))
         .withTarget(promTableQuery("slo:error_budget_remaining:ratio", "C"))
         .withTarget(promTableQuery("slo:burn_rate:ratio_rate1h", "D"))
         .withTarget(promTableQuery(serviceAlertsExpr(), "E"))
@@ -128,24 +125,27 @@ function atAGlancePanels(): Panel[] {
     ];
 }
 
-function serviceDirectory(config: StackConfig, links: Links): Panel {
-    const rows = config.services.map((service) => {
-        const golden = `[golden signals](${links.dashboardUrl(dashboardUids.golden(service.name))})`;
-        const slo = service.slos.length > 0 ? `[SLOs](${links.dashboardUrl(dashboardUids.slo(service.name))})` : "no SLOs";
-        return `| ${service.name} | ${service.team} | ${service.namespace} | ${golden} · ${slo} |`;
-    });
-    const markdown = ["| Service | Team | Namespace | Dashboards |", "|---|---|---|---|", ...rows].join("\n");
-    return textPanel("Services", config.services.length > 0 ? markdown : "No services are declared in the stack config.").height(Math.max(SIZE.statHeight, config.services.length + 3));
+/** Every service that records golden signals, SLOs or not, linking to its dashboard. */
+function serviceTable(links: Links): Panel {
+    return tablePanel("Services")
+        .description("Every service with recorded request metrics. Click one for its golden-signals dashboard.")
+        .withTarget(promTableQuery("sum by (service) (service:http_requests:rate5m)", "A"))
+        .withTransformation({ id: "organize", options: { excludeByName: { Time: true }, renameByName: { service: "Service", Value: "Requests per second" } } })
+        .overrideByName("Service", [{ id: "links", value: [{ title: "Golden signals", url: links.dashboardUrl(dashboardUids.golden(SERVICE_CELL)) }] }])
+        .overrideByName("Requests per second", [{ id: "unit", value: UNITS.requestsPerSecond }]);
 }
 
-export function overviewDashboard(config: StackConfig, links: Links): dashboard.Dashboard {
-    const hasSlos = config.services.some((service) => service.slos.length > 0);
+/**
+ * Reads the services from Prometheus rather than from the config, so adding a service changes
+ * only that service's own resources, never this dashboard.
+ */
+export function overviewDashboard(links: Links): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
-        .description("Every service's SLOs and firing alerts. Generated from the stack config.")
+        .description("Every service's SLOs, the firing alerts and the services sending metrics, as Prometheus sees them now.")
         .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())));
     withSection(builder, "Now", atAGlancePanels());
-    withSection(builder, "SLOs", [hasSlos ? sloTable(config, links) : textPanel("Service level objectives", "No service declares an SLO yet.")]);
+    withSection(builder, "SLOs", [sloTable(links)]);
     withSection(builder, "Alerts", [firingAlertsTable()]);
-    withSection(builder, "Services", [serviceDirectory(config, links)]);
+    withSection(builder, "Services", [serviceTable(links)]);
     return buildDashboard(builder);
 }
