@@ -13,6 +13,8 @@ import { SaturationSignal, ServiceSpec } from "../config/types";
 import {
     badAbove,
     buildDashboard,
+    COLORS,
+    DASHED_SERIES,
     dashedThresholdLines,
     headerLink,
     logsPanel,
@@ -24,8 +26,6 @@ import {
     SIZE,
     statPanel,
     thresholds,
-    COLORS,
-    DASHED_SERIES,
     timeseriesPanel,
     tracesPanel,
     UNITS,
