@@ -4,6 +4,7 @@
  * before any resource exists.
  */
 import versions from "../tools/versions.json";
+import { dashboardUids } from "../alerts/links";
 import { syntaxError } from "../render/grammar";
 import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
 import { parseDuration } from "./units";
@@ -298,6 +299,8 @@ function readSaturation(reader: ObjectReader, options: LoadOptions): SaturationS
         const alert = signal.string("alert", "", { pattern: ALERT_NAME, hint: "must be an UpperCamelCase alert name, e.g. DBConnectionPoolExhaustion" });
         if (!alert) {
             reader.problems.add(signal.keyPath("alert"), "is required: the alert name, which is also the runbook's file name");
+        } else if (dashboardUids.runbook(alert).length > 40) {
+            reader.problems.add(signal.keyPath("alert"), `${alert} is too long for its runbook dashboard's Grafana uid (40 characters); shorten the name`);
         } else if (!options.knownRunbooks.has(alert)) {
             reader.problems.add(signal.keyPath("alert"), `${alert} has no runbook; add runbooks/${alert}.md (copy the sections of an existing runbook)`);
         }

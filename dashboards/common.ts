@@ -214,6 +214,13 @@ export function newDashboard(title: string, uid: string, tags: readonly string[]
         .timezone("browser");
 }
 
+/** Widths that fill one grid row: 5 panels get 5, 5, 5, 5 and 4 units. */
+export function fillRow<T extends { span(width: number): T }>(panels: readonly T[]): T[] {
+    const base = Math.floor(SIZE.full / panels.length);
+    const wider = SIZE.full % panels.length;
+    return panels.map((panel, index) => panel.span(base + (index < wider ? 1 : 0)));
+}
+
 /** A row followed by its panels; the builder lays them out left to right, top to bottom. */
 export function withSection(builder: dashboard.DashboardBuilder, title: string, panels: readonly cog.Builder<dashboard.Panel>[]): dashboard.DashboardBuilder {
     if (panels.length === 0) {

@@ -16,6 +16,7 @@ import {
     COLORS,
     DASHED_SERIES,
     dashedThresholdLines,
+    fillRow,
     headerLink,
     logsPanel,
     newDashboard,
@@ -73,8 +74,7 @@ function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
             .withTarget(promInstantQuery(`count(ALERTS{${s}, alertstate="firing"}) or vector(0)`)),
     );
-    const width = Math.floor(SIZE.full / panels.length);
-    return panels.map((panel) => panel.span(width));
+    return fillRow(panels);
 }
 
 function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
@@ -165,7 +165,7 @@ function saturationPanels(service: ServiceSpec, links: Links): Panel[] {
     return [...service.saturation.map((signal) => saturationSignalPanel(service, signal, links)), ...containerPanels(service)];
 }
 
-/** TraceQL durations take integer units; milliseconds keep sub-second thresholds exact. */
+/** Whole milliseconds: a sub-second threshold (0.25s) stays a plain TraceQL duration (250ms). */
 function traceqlDuration(seconds: number): string {
     return `${Math.round(seconds * 1000)}ms`;
 }

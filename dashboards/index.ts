@@ -12,7 +12,8 @@ import { ParsedRunbook, runbookDashboard, SERVICE_VARIABLE } from "./runbooks";
 import { sloDashboard } from "./slo";
 import { monitoredComponents, stackHealthDashboard } from "./stackHealth";
 
-export { dashboardQueries, DashboardQuery, substituteVariables } from "./queries";
+export { dashboardQueries, substituteVariables } from "./queries";
+export type { DashboardQuery } from "./queries";
 
 export interface RenderedDashboard {
     readonly uid: string;

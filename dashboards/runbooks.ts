@@ -256,15 +256,15 @@ function queryPanel(query: RunbookQuery): cog.Builder<dashboard.Panel> {
     }
 }
 
-/** Markdown of the sections `include` selects, in file order. */
-function sectionsMarkdown(runbook: ParsedRunbook, include: (title: string, index: number) => boolean): string {
+/** Markdown of the sections whose position in the file `include` accepts, in file order. */
+function sectionsMarkdown(runbook: ParsedRunbook, include: (position: number) => boolean): string {
     return Object.entries(runbook.sections)
-        .filter(([title], index) => include(title, index))
+        .filter((_, position) => include(position))
         .map(([title, body]) => `## ${title}\n\n${body}`)
         .join("\n\n");
 }
 
-/** Rows of a grid unit (30px) a Markdown text needs at full width, roughly: long lines wrap. */
+/** Grid rows (30px each) a Markdown text needs at full width, roughly: long lines wrap. */
 function textHeight(markdown: string): number {
     const visualLines = markdown.split("\n").reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / 180)), 0);
     return Math.min(40, Math.max(SIZE.height, Math.ceil(visualLines * 0.8) + 2));
@@ -295,8 +295,8 @@ function serviceVariable(valuesQuery: string): dashboard.QueryVariableBuilder {
  */
 export function runbookDashboard(runbook: ParsedRunbook, links: Links, serviceValuesQuery = `label_values(${SERVICE_VARIABLE})`): dashboard.Dashboard {
     const queryIndex = Object.keys(runbook.sections).indexOf(QUERY_SECTION);
-    const understand = [runbook.summary, sectionsMarkdown(runbook, (_, index) => index < queryIndex)].filter(Boolean).join("\n\n");
-    const act = sectionsMarkdown(runbook, (_, index) => index > queryIndex);
+    const understand = [runbook.summary, sectionsMarkdown(runbook, (position) => position < queryIndex)].filter(Boolean).join("\n\n");
+    const act = sectionsMarkdown(runbook, (position) => position > queryIndex);
     const builder = newDashboard(`Runbook: ${runbook.alert}`, dashboardUids.runbook(runbook.alert), ["runbook"], "now-3h")
         .description(runbook.summary)
         .withVariable(serviceVariable(serviceValuesQuery))

@@ -7,6 +7,7 @@
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { dashboardUids, Links } from "../alerts/links";
 import { BURN_RATE_ALERTS, sloWindowName } from "../alerts/slo";
@@ -16,6 +17,8 @@ import {
     COLORS,
     DASHED_SERIES,
     dashedThresholdLines,
+    fillRow,
+    gaugePanel,
     goodAbove,
     headerLink,
     newDashboard,
@@ -72,14 +75,17 @@ function allBurnRateRunbookLinks(service: ServiceSpec, links: Links): dashboard.
 function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
     const s = selector(service, slo);
     const window = sloWindowName(slo);
-    const panels: stat.PanelBuilder[] = [
+    const panels: (stat.PanelBuilder | gauge.PanelBuilder)[] = [
         statPanel(`SLI over ${window}`, UNITS.ratio)
             .description(`Share of good requests over the SLO window; the objective is ${percent(slo.objective)}.`)
             .decimals(3)
             .thresholds(goodAbove(slo.objective))
             .withTarget(promInstantQuery(`1 - slo:sli_error:ratio_rate${window}{${s}}`)),
-        statPanel(`Error budget remaining (${window})`, UNITS.ratio)
+        gaugePanel(`Error budget remaining (${window})`, UNITS.ratio)
             .description("Share of the window's error budget not yet spent; below 0% the SLO is breached.")
+            .height(SIZE.statHeight)
+            .min(0)
+            .max(1)
             .decimals(1)
             .thresholds(budgetThresholds())
             .withTarget(promInstantQuery(`slo:error_budget_remaining:ratio{${s}}`)),
@@ -102,7 +108,7 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
             .withTarget(promInstantQuery(`sum by (alertname, alertstate) (ALERTS{${s}})`, "{{alertname}} ({{alertstate}})"))
             .links(allBurnRateRunbookLinks(service, links)),
     ];
-    return panels.map((panel, index) => panel.span(index === panels.length - 1 ? SIZE.full - 4 * 5 : 5));
+    return fillRow(panels);
 }
 
 function sliPanel(service: ServiceSpec, slo: Slo): Panel {
@@ -120,7 +126,7 @@ function sliPanel(service: ServiceSpec, slo: Slo): Panel {
 function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
     const window = sloWindowName(slo);
     return timeseriesPanel(`Error budget remaining (${window})`, UNITS.ratio)
-        .description("100% at the start of a clean window; below the dashed line at 0% the SLO is breached.")
+        .description("100% at the start of a clean window; the dashed lines mark the last quarter and 0%, below which the SLO is breached.")
         .thresholds(budgetThresholds())
         .thresholdsStyle(dashedThresholdLines())
         .withTarget(promQuery(`slo:error_budget_remaining:ratio{${selector(service, slo)}}`, "budget remaining"))

@@ -207,7 +207,6 @@ provider_build() {
   local dir="$TOOLS_DIR/$group" module goversion moddir scratch
   module="$(go_module_of "$tool")"
   goversion="$(go_version_of "$tool")"
-  [[ -n $goversion ]] || die "$tool: no buildable version of $module: $(field "$(section_of "$tool")" note)"
   check_pin "$dir" "$module" "$goversion"
   moddir="$(module_dir "$module" "$goversion")"
   scratch="$(mktemp -d "$CACHE/tmp/$group.XXXXXX")"
@@ -338,6 +337,10 @@ build_one() {
   if [[ -x $final ]]; then
     log "$tool $version: cached at $final"
     return 0
+  fi
+  if [[ -n $(go_module_of "$tool") && -z $(go_version_of "$tool") ]]; then
+    log "$tool $version: no buildable version of $(go_module_of "$tool"): $(field "$(section_of "$tool")" note)"
+    return 1
   fi
   (
     # One builder per tool at a time: tests that `ensure` in parallel wait for the first build.

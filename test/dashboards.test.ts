@@ -137,7 +137,7 @@ describe("dashboards", () => {
             dashboards.map((d) => d.uid),
             ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", ...runbookUids],
         );
-        assert.ok(runbookUids.includes("runbook-high-error-rate"));
+        assert.ok(runbookUids.includes("rb-high-error-rate"));
         for (const dashboard of dashboards) {
             assert.equal(json(dashboard).uid, dashboard.uid);
             assert.equal(dashboard.fileName, `${dashboard.uid}.json`);
