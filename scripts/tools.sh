@@ -13,7 +13,8 @@
 # left at their defaults so every build shares downloads and compiled packages.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+ROOT="$(dirname "$(dirname "$SELF")")"
 TOOLS_DIR="$ROOT/tools"
 VERSIONS_JSON="$TOOLS_DIR/versions.json"
 CACHE="${LGTM_CACHE:-$HOME/.cache/lgtm-stack}"
@@ -221,7 +222,8 @@ provider_build() {
 recipe_pulumi-resource-kubernetes() {
   provider_build pulumi-resource-kubernetes "$1" pulumi-kubernetes \
     "-X $(go_module_of pulumi-resource-kubernetes)/pkg/version.Version=$(version_of pulumi-resource-kubernetes)" \
-    cmd/pulumi-resource-kubernetes/schema.json:cmd/pulumi-resource-kubernetes/schema.json
+    cmd/pulumi-resource-kubernetes/schema.json:cmd/pulumi-resource-kubernetes/schema.json \
+    cmd/pulumi-resource-kubernetes/terraform-mapping.json:cmd/pulumi-resource-kubernetes/terraform-mapping.json
 }
 recipe_pulumi-resource-random() {
   provider_build pulumi-resource-random "$1" pulumi-random \
@@ -370,7 +372,9 @@ cmd_build() {
   local t
   for t in "${tools[@]}"; do is_tool "$t" || die "unknown tool '$t'; known: ${ALL_TOOLS[*]}"; done
   for t in "${tools[@]}"; do
-    if ! build_one "$t"; then
+    # A child process per tool: inside `if` bash ignores `set -e`, so calling build_one here
+    # directly would carry on past a failed step.
+    if ! "$BASH" "$SELF" __build_one "$t"; then
       log "$t: build FAILED"
       failed+=("$t")
     fi
@@ -390,7 +394,7 @@ cmd_path() {
 cmd_ensure() {
   [[ $# -eq 1 ]] || die "usage: tools.sh ensure <name>"
   is_tool "$1" || die "unknown tool '$1'; known: ${ALL_TOOLS[*]}"
-  build_one "$1" >&2
+  "$BASH" "$SELF" __build_one "$1" >&2 || die "$1: build failed"
   cmd_path "$1"
 }
 
@@ -420,6 +424,7 @@ main() {
   shift || true
   case "$cmd" in
     build) cmd_build "$@" ;;
+    __build_one) build_one "$@" ;;
     path) cmd_path "$@" ;;
     ensure) cmd_ensure "$@" ;;
     status) cmd_status ;;
