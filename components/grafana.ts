@@ -10,6 +10,8 @@ export interface GrafanaArgs extends CommonArgs {
     readonly settings: GrafanaConfig;
     /** Storage class of the data volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
+    /** An admin password of your own (a Pulumi secret). Defaults to 32 characters from @pulumi/random. */
+    readonly adminPassword?: pulumi.Output<string>;
 }
 
 export const GRAFANA_ADMIN_USER = "admin";
@@ -26,8 +28,9 @@ export class Grafana extends pulumi.ComponentResource {
         super("lgtm:backends:Grafana", name, {}, opts);
         const { namespace, settings } = args;
         const labels = componentLabels("grafana");
-        const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
-        this.adminPassword = pulumi.secret(password.result);
+        this.adminPassword = pulumi.secret(
+            args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result,
+        );
         const secret = new k8s.core.v1.Secret(
             `${name}-admin`,
             { metadata: { name: "grafana-admin", namespace, labels }, stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": this.adminPassword } },

@@ -18,6 +18,7 @@ export interface StackSecrets {
     readonly pagerdutyRoutingKey?: pulumi.Output<string>;
     readonly slackWebhookUrl?: pulumi.Output<string>;
     readonly objectStorage?: ObjectStorageCredentials;
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
 }
 
 export interface LgtmStackArgs {
@@ -73,7 +74,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             { ...common, settings: config.collector, gatewayConfigYaml: rendered.collectorGatewayConfig, agentConfigYaml: rendered.collectorAgentConfig, storageClassName: config.storageClassName },
             { parent: this },
         );
-        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName }, { parent: this });
+        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword }, { parent: this });
         this.grafanaAdminPassword = grafanaWorkload.adminPassword;
         if (config.networkPolicies) {
             new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, { parent: this });

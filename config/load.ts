@@ -183,6 +183,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         slackWebhookUrl: present("slackWebhookUrl"),
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
+        grafanaAdminPassword: present("grafanaAdminPassword"),
     };
 }
 

@@ -31,6 +31,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
             pagerdutyRoutingKey: secret("pagerdutyRoutingKey", config.secrets.pagerdutyRoutingKey),
             slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
             objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+            grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
         },
     };
 }

@@ -196,6 +196,8 @@ export interface ConfiguredSecrets {
     readonly slackWebhookUrl: boolean;
     readonly objectStorageAccessKeyId: boolean;
     readonly objectStorageSecretAccessKey: boolean;
+    /** An admin password of your own instead of the one generated with @pulumi/random. */
+    readonly grafanaAdminPassword: boolean;
 }
 
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
@@ -204,5 +206,6 @@ export const SECRET_KEYS = [
     "slackWebhookUrl",
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
+    "grafanaAdminPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

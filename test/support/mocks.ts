@@ -22,8 +22,9 @@ export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<bo
 }
 
 /** Config overrides are merged over the stack file's top-level keys. */
-export async function runStack(stack: string, overrides: Record<string, unknown> = {}) {
-    const raw = stackFile(stack);
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}, extraSecrets: string[] = []) {
+    const file = stackFile(stack);
+    const raw = { ...file, values: { ...file.values, ...Object.fromEntries(extraSecrets.map((k) => [k, "<secret>"])) }, secretKeys: new Set([...file.secretKeys, ...extraSecrets]) };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries({ ...raw.values, ...overrides })) {
