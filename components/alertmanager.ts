@@ -35,7 +35,8 @@ export class Alertmanager extends pulumi.ComponentResource {
         }
         this.credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,
-            { metadata: { name: "alertmanager-credentials", namespace, labels }, type: "Opaque", stringData },
+            // An empty stringData is dropped by the API server and would show as a diff on every preview.
+            { metadata: { name: "alertmanager-credentials", namespace, labels }, type: "Opaque", stringData: Object.keys(stringData).length > 0 ? stringData : undefined },
             { parent: this, additionalSecretOutputs: ["stringData", "data"] },
         );
         clusterService(`${name}-svc`, "alertmanager", namespace, [{ name: "http", port: PORTS.alertmanager }], this);

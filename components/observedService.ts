@@ -7,7 +7,6 @@ import { renderServiceDashboards } from "../dashboards";
 import { renderServiceFiles } from "../render/services";
 import { provisionDashboard } from "./grafanaProvisioning";
 import { PROMETHEUS_CONFIGMAPS } from "./prometheus";
-import { componentLabels } from "./workload";
 
 /** What a service needs from the stack it joins. */
 export interface ServiceTarget {
@@ -38,11 +37,12 @@ export class ObservedService extends pulumi.ComponentResource {
         const { target, spec } = args;
         const namespace = target.config.namespace;
         const files = renderServiceFiles(spec, target.links);
+        // Only our own key: the stack owns the ConfigMap's labels; each service owns exactly one data key.
+        // Forcing is safe because no other manager ever sets this service's key.
         const metadata = (configMapName: string) => ({
             name: configMapName,
             namespace,
-            labels: componentLabels("prometheus"),
-            annotations: { "pulumi.com/patchFieldManager": `lgtm-service-${spec.name}` },
+            annotations: { "pulumi.com/patchFieldManager": `lgtm-service-${spec.name}`, "pulumi.com/patchForce": "true" },
         });
         const afterConfigMaps = { parent: this, dependsOn: target.prometheusConfigMaps };
         new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(PROMETHEUS_CONFIGMAPS.rules), data: { [files.ruleFileName]: files.rules } }, afterConfigMaps);

@@ -39,7 +39,11 @@ export class LgtmStack extends pulumi.ComponentResource {
     constructor(name: string, args: LgtmStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:stack:LgtmStack", name, {}, opts);
         const { config, rendered, secrets } = args;
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace, labels: componentLabels("lgtm-stack") } }, { parent: this });
+        // ConfigMaps are updated in place (not replaced): a config change then rolls exactly the pod
+        // whose checksum changed, and the shared rule ConfigMaps keep the keys services patched in.
+        const kubernetes = new k8s.Provider(`${name}-kubernetes`, { enableConfigMapMutable: true }, { parent: this });
+        const child = { parent: this, providers: { kubernetes } };
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace, labels: componentLabels("lgtm-stack") } }, { parent: this, provider: kubernetes });
         this.namespace = config.namespace;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const stackRules = rendered.ruleFiles.find((file) => file.fileName === stackRuleFileName);
@@ -53,7 +57,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 args: prometheusArgs(config),
                 storageClassName: config.storageClassName,
             },
-            { parent: this },
+            child,
         );
         new Alertmanager(
             `${name}-alertmanager`,
@@ -64,20 +68,20 @@ export class LgtmStack extends pulumi.ComponentResource {
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl },
                 storageClassName: config.storageClassName,
             },
-            { parent: this },
+            child,
         );
         const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
-        new Loki(`${name}-loki`, { ...common, settings: config.loki, configYaml: rendered.lokiConfig, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, { parent: this });
-        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, configYaml: rendered.tempoConfig, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, { parent: this });
+        new Loki(`${name}-loki`, { ...common, settings: config.loki, configYaml: rendered.lokiConfig, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
+        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, configYaml: rendered.tempoConfig, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         new OtelCollector(
             `${name}-collector`,
             { ...common, settings: config.collector, gatewayConfigYaml: rendered.collectorGatewayConfig, agentConfigYaml: rendered.collectorAgentConfig, storageClassName: config.storageClassName },
-            { parent: this },
+            child,
         );
-        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword }, { parent: this });
+        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword }, child);
         this.grafanaAdminPassword = grafanaWorkload.adminPassword;
         if (config.networkPolicies) {
-            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, { parent: this });
+            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, child);
         }
         let provisioning: GrafanaProvisioning | undefined;
         if (config.grafana.provision) {
@@ -93,7 +97,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                     dashboards: rendered.dashboards.filter((d) => !serviceUids.has(d.uid)),
                     dependsOn: [grafanaWorkload],
                 },
-                { parent: this },
+                child,
             );
         }
         this.serviceTarget = {
@@ -103,7 +107,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             grafana: provisioning ? { provider: provisioning.provider, folder: provisioning.folder } : undefined,
         };
         for (const service of config.services) {
-            new ObservedService(service.name, { target: this.serviceTarget, spec: service }, { parent: this });
+            new ObservedService(service.name, { target: this.serviceTarget, spec: service }, child);
         }
         this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword });
     }

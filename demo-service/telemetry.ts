@@ -4,7 +4,6 @@
  * in a counter of what the collector acknowledged, per `demo.batch`, so a test can compare what
  * was accepted with what arrives in the backends.
  */
-import { Attributes } from "@opentelemetry/api";
 import { ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-grpc";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";

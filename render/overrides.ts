@@ -13,8 +13,9 @@
  *    ports, with the `namespace`/`pod` labels the relabelling would have added; jobs of components
  *    that do not run here (node agent, Grafana, kubelet cAdvisor, scraped services) are dropped.
  *    The Alertmanager `dns_sd_configs` (headless Service) becomes one static target.
- * 4. Instance addresses. Loki and Tempo advertise 127.0.0.1 in their rings and memberlist binds
- *    127.0.0.1 on a free port: in a pod they take the pod IP, here they would pick `eth0`.
+ * 4. Instance addresses. Loki and Tempo advertise 127.0.0.1 in their rings (their distributors
+ *    dial that address) and Tempo's memberlist binds 127.0.0.1 on a free port: in a pod they take
+ *    the pod IP, here they would pick `eth0`, where nothing listens.
  *
  * Settings that are ordinary stack config (a shorter evaluation interval, a bigger sampling share,
  * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders.
@@ -96,7 +97,8 @@ export function loopbackDirs(root: string): LoopbackDirs {
     };
 }
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A parsed YAML document; the renderers own its shape, these functions only patch known keys. */
+type Doc = Record<string, any>;
 
 const parse = (yaml: string): Doc => YAML.parse(yaml) as Doc;
 
@@ -147,18 +149,11 @@ function loopbackScrapeFile(file: RenderedFile): RenderedFile {
     return { fileName: file.fileName, content: toYaml({ scrape_configs: [] }) };
 }
 
-export function loopbackAlertmanagerConfig(yaml: string): string {
-    // Nothing to change: receivers are URLs from the stack config, credentials are `*_file` paths
-    // that only exist when PagerDuty/Slack secrets are configured (the suite configures neither).
-    return toYaml(parse(yaml));
-}
-
 export function loopbackLokiConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
     const doc = relocate(parse(yaml), PATHS.lokiData, dirs.loki) as Doc;
     doc.server = { ...doc.server, http_listen_address: LOOPBACK, http_listen_port: ports.lokiHttp, grpc_listen_address: LOOPBACK, grpc_listen_port: ports.lokiGrpc };
+    // Difference 4: the ring advertises the loopback address (the distributor dials it), not eth0's.
     doc.common = { ...doc.common, instance_addr: LOOPBACK };
-    // The in-memory ring needs no memberlist; Loki still binds it unless told where (difference 4).
-    doc.memberlist = { ...(doc.memberlist ?? {}), bind_addr: [LOOPBACK], bind_port: 0 };
     return toYaml(doc);
 }
 
@@ -169,12 +164,12 @@ export function loopbackTempoConfig(yaml: string, ports: LoopbackPorts, dirs: Lo
         grpc: { endpoint: `${LOOPBACK}:${ports.tempoOtlpGrpc}` },
         http: { endpoint: `${LOOPBACK}:${ports.tempoOtlpHttp}` },
     };
-    // Difference 4: rings advertise the loopback address; memberlist binds it on a free port.
-    doc.memberlist = { ...(doc.memberlist ?? {}), bind_addr: [LOOPBACK], bind_port: ports.tempoMemberlist, join_members: [`${LOOPBACK}:${ports.tempoMemberlist}`] };
-    doc.ingester = { ...doc.ingester, lifecycler: { address: LOOPBACK, ring: { kvstore: { store: "inmemory" }, replication_factor: 1 } } };
-    doc.metrics_generator = { ...doc.metrics_generator, ring: { instance_addr: LOOPBACK, kvstore: { store: "inmemory" } } };
-    doc.compactor = { ...doc.compactor, ring: { instance_addr: LOOPBACK, kvstore: { store: "inmemory" } } };
-    doc.querier = { ...(doc.querier ?? {}), frontend_worker: { frontend_address: `${LOOPBACK}:${ports.tempoGrpc}` } };
+    // Difference 4: the rings (kept in memberlist, as deployed) advertise the loopback address
+    // instead of eth0's, and memberlist binds it on a free port.
+    doc.memberlist = { ...(doc.memberlist ?? {}), bind_addr: [LOOPBACK], bind_port: ports.tempoMemberlist };
+    doc.ingester = { ...doc.ingester, lifecycler: { address: LOOPBACK } };
+    doc.distributor = { ...doc.distributor, ring: { instance_addr: LOOPBACK } };
+    doc.metrics_generator = { ...doc.metrics_generator, ring: { instance_addr: LOOPBACK } };
     return toYaml(doc);
 }
 
@@ -195,10 +190,11 @@ export function loopbackCollectorConfig(yaml: string, ports: LoopbackPorts, dirs
  */
 export function applyLoopbackOverrides(rendered: RenderedStack, config: StackConfig, ports: LoopbackPorts, dirs: LoopbackDirs): RenderedStack {
     return {
+        // alertmanager.yml stays byte-identical: its receivers are URLs from the stack config and
+        // its credentials `*_file` paths, which exist only with PagerDuty/Slack secrets (none here).
         ...rendered,
         prometheusConfig: loopbackPrometheusConfig(rendered.prometheusConfig, config, ports),
         scrapeFiles: rendered.scrapeFiles.map(loopbackScrapeFile),
-        alertmanagerConfig: loopbackAlertmanagerConfig(rendered.alertmanagerConfig),
         lokiConfig: loopbackLokiConfig(rendered.lokiConfig, ports, dirs),
         tempoConfig: loopbackTempoConfig(rendered.tempoConfig, ports, dirs),
         collectorGatewayConfig: loopbackCollectorConfig(rendered.collectorGatewayConfig, ports, dirs),

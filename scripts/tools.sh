@@ -127,7 +127,7 @@ go_build() {
 go_install_to() {
   local pkgver="$1" out="$2" ldflags="$3"
   local gobin
-  gobin="$(mktemp -d "$CACHE/tmp/gobin.XXXXXX")"
+  gobin="$(mktemp -d "$BUILD_TMP/gobin.XXXXXX")"
   go_env
   (cd "$gobin" && GOBIN="$gobin" nice -n 10 go install -trimpath -ldflags "-s -w $ldflags" "$pkgver")
   local pkg="${pkgver%@*}"
@@ -135,10 +135,12 @@ go_install_to() {
   rm -rf "$gobin"
 }
 
-# module_info <module> <version> <field>: a field of `go mod download -json` (downloads the module
-# into the default module cache if needed): Dir, Time (the commit time: a reproducible build date).
+# module_info <module> <version> <field> [wrapper dir]: a field of `go mod download -json`
+# (downloads the module into the default module cache if needed): Dir, Time (the commit time: a
+# reproducible build date). Run inside the wrapper module, the download is verified against its
+# go.sum, which matters for versions the checksum database does not know.
 module_info() {
-  (cd "${TMPDIR:-/tmp}" && GOTOOLCHAIN=local GOFLAGS= go mod download -json "$1@$2") |
+  (cd "${4:-${TMPDIR:-/tmp}}" && GOTOOLCHAIN=local GOFLAGS= go mod download -json "$1@$2") |
     node -e '
       let s = "";
       process.stdin.on("data", (d) => (s += d)).on("end", () => {
@@ -148,8 +150,8 @@ module_info() {
         console.log(j[process.argv[1]] || "");
       });' "$3"
 }
-module_time() { module_info "$1" "$2" Time; }
-module_dir() { module_info "$1" "$2" Dir; }
+module_time() { module_info "$1" "$2" Time "${3:-}"; }
+module_dir() { module_info "$1" "$2" Dir "${3:-}"; }
 
 # Prometheus and Alertmanager print their version through prometheus/common/version.
 prom_ldflags() {
@@ -209,8 +211,8 @@ provider_build() {
   module="$(go_module_of "$tool")"
   goversion="$(go_version_of "$tool")"
   check_pin "$dir" "$module" "$goversion"
-  moddir="$(module_dir "$module" "$goversion")"
-  scratch="$(mktemp -d "$CACHE/tmp/$group.XXXXXX")"
+  moddir="$(module_dir "$module" "$goversion" "$dir")"
+  scratch="$(mktemp -d "$BUILD_TMP/$group.XXXXXX")"
   cp -r "$dir/." "$scratch/"
   local f
   for f in "$@"; do # <path in module>:<path in scratch>
@@ -246,7 +248,7 @@ recipe_kube_group() {
   minor="${minor%%.*}"
   local p=k8s.io/component-base/version
   local ldflags="-X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-  ldflags+=" -X $p.buildDate=$(module_time "$module" "$goversion")"
+  ldflags+=" -X $p.buildDate=$(module_time "$module" "$goversion" "$dir")"
   go_build "$dir" "$module/cmd/$tool" "$out" "$ldflags"
 }
 recipe_kube-apiserver() { recipe_kube_group kube-apiserver "$1"; }
@@ -296,7 +298,7 @@ recipe_otelcol() {
   version="$(version_of otelcol)"
   module="$(go_module_of otelcol)"
   goversion="$(go_version_of otelcol)"
-  scratch="$(mktemp -d "$CACHE/tmp/otelcol.XXXXXX")"
+  scratch="$(mktemp -d "$BUILD_TMP/otelcol.XXXXXX")"
   go_install_to "$module@$goversion" "$scratch/builder" ""
   grep -q "version: $version\$" "$TOOLS_DIR/otelcol/builder-config.yaml" ||
     die "tools/otelcol/builder-config.yaml is not at $version"
@@ -315,7 +317,7 @@ recipe_loki() {
   check_pin "$dir" "$module" "$goversion"
   local p=github.com/grafana/loki/v3/pkg/util/build
   go_build "$dir" "$module/cmd/loki" "$1" \
-    "-X $p.Version=$version -X $p.Branch=HEAD -X $p.Revision=$goversion -X $p.BuildUser=lgtm-stack -X $p.BuildDate=$(module_time "$module" "$goversion")" \
+    "-X $p.Version=$version -X $p.Branch=HEAD -X $p.Revision=$goversion -X $p.BuildUser=lgtm-stack -X $p.BuildDate=$(module_time "$module" "$goversion" "$dir")" \
     netgo
 }
 
@@ -340,7 +342,7 @@ build_one() {
     log "$tool $version: cached at $final"
     return 0
   fi
-  if [[ -n $(go_module_of "$tool") && -z $(go_version_of "$tool") ]]; then
+  if unbuildable "$tool"; then
     log "$tool $version: no buildable version of $(go_module_of "$tool"): $(field "$(section_of "$tool")" note)"
     return 1
   fi
@@ -354,7 +356,9 @@ build_one() {
     fi
     log "$tool $version: building (cold builds take about $(estimate_of "$tool") min on 2 cores)"
     local tmp="$BIN/.$tool-$version.tmp.$$" start end
-    rm -f "$tmp"
+    # Scratch space for the recipe; removed with any half-written binary however the build ends.
+    BUILD_TMP="$(mktemp -d "$CACHE/tmp/$tool.XXXXXX")"
+    trap 'rm -rf "$BUILD_TMP" "$tmp"' EXIT
     start="$(date +%s)"
     "recipe_$tool" "$tmp"
     chmod 0755 "$tmp"
@@ -366,10 +370,22 @@ build_one() {
   )
 }
 
+# A tool whose versions.json entry names a module but no version (with a "note" saying why) has
+# no build recipe that works here.
+unbuildable() { [[ -n $(go_module_of "$1") && -z $(go_version_of "$1") ]]; }
+
 cmd_build() {
-  local tools=("$@") failed=()
-  [[ ${#tools[@]} -gt 0 ]] || tools=("${ALL_TOOLS[@]}")
-  local t
+  local tools=("$@") failed=() t
+  if [[ ${#tools[@]} -eq 0 ]]; then
+    # "Build everything" means everything that can be built; naming one that cannot still fails.
+    for t in "${ALL_TOOLS[@]}"; do
+      if unbuildable "$t"; then
+        log "$t: skipped, $(field "$(section_of "$t")" note)"
+      else
+        tools+=("$t")
+      fi
+    done
+  fi
   for t in "${tools[@]}"; do is_tool "$t" || die "unknown tool '$t'; known: ${ALL_TOOLS[*]}"; done
   for t in "${tools[@]}"; do
     # A child process per tool: inside `if` bash ignores `set -e`, so calling build_one here
@@ -385,6 +401,7 @@ cmd_build() {
 cmd_path() {
   [[ $# -eq 1 ]] || die "usage: tools.sh path <name>"
   is_tool "$1" || die "unknown tool '$1'; known: ${ALL_TOOLS[*]}"
+  ! unbuildable "$1" || die "$1 cannot be built here: $(field "$(section_of "$1")" note)"
   local p
   p="$(bin_path "$1")"
   [[ -x $p ]] || die "$1 $(version_of "$1") is not built; run: npm run tools -- build $1 (about $(estimate_of "$1") min cold)"
@@ -422,6 +439,7 @@ cmd_bindir() {
 main() {
   local cmd="${1:-}"
   shift || true
+  load_fields # once, here: command substitutions below run in subshells and would each reload
   case "$cmd" in
     build) cmd_build "$@" ;;
     __build_one) build_one "$@" ;;

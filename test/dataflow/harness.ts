@@ -110,7 +110,7 @@ export class ManagedProcess {
     start(): void {
         const out = fs.openSync(this.logFile, "a");
         fs.writeSync(out, `\n=== start ${new Date().toISOString()} ${this.binary} ${this.args.join(" ")}\n`);
-        this.child = spawn(this.binary, this.args, { stdio: ["ignore", out, out], env: this.env });
+        this.child = spawn(this.binary, this.args, { stdio: ["ignore", out, out], env: this.env, cwd: PROJECT_ROOT });
         fs.closeSync(out);
         const child = this.child;
         this.lifetime = setTimeout(() => child.kill("SIGKILL"), this.maxLifetimeMs);
@@ -203,7 +203,10 @@ export class WebhookReceiver {
     }
 
     async stop(): Promise<void> {
-        await new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
+        const closed = new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
+        // Alertmanager keeps its connection alive; close() alone would wait for it to time out.
+        this.server?.closeAllConnections();
+        await closed;
     }
 }
 

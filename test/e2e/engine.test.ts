@@ -102,8 +102,8 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         assert.deepEqual(byOp(all, "update"), ["lgtm-loki-config", "lgtm-loki-sts"]);
         assert.deepEqual(all.filter((s) => !["update", "same"].includes(s.op)).map((s) => `${s.op} ${resourceName(s.urn)}`), []);
         project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
-        const afterUids = await podUids();
         await cluster.waitFor("the new Loki pod", async () => (await podUids()).get("loki-0") !== before.get("loki-0"), 120);
+        const afterUids = await podUids();
         const rolled = [...before.keys()].filter((pod) => afterUids.get(pod) !== before.get(pod));
         assert.deepEqual(rolled, ["loki-0"]);
     });

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --quick] [-- --only <section>[,<section>]]`: prints the figures recorded in
+ * BENCHMARKS.md. Benchmarks print numbers; they never assert timings (tests do not either).
+ *
+ *   alerts     alert quality by promtool simulation (detection, reset, false pages)
+ *   queries    SLO dashboard query cost against a real Prometheus with 30 days of backfilled data
+ *   scale      program evaluation time and peak memory under mocks, rules and series per SLO
+ *   footprint  requests/limits per profile, idle RSS of each real backend binary
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { alertQuality } from "./alertQuality";
+import { footprint } from "./footprint";
+import { programScale } from "./programScale";
+import { queryCost } from "./queryCost";
+import { BenchOptions, cachedTool, formatSeconds, killAllStarted, machineDescription, toolVersion } from "./report";
+
+const SECTIONS = ["alerts", "queries", "scale", "footprint"] as const;
+type Section = (typeof SECTIONS)[number];
+
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
+    let quick = false;
+    const only = new Set<Section>();
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--quick") {
+            quick = true;
+        } else if (arg === "--only" || arg.startsWith("--only=")) {
+            const value = arg.includes("=") ? arg.slice("--only=".length) : argv[++i];
+            for (const name of (value ?? "").split(",")) {
+                if (!(SECTIONS as readonly string[]).includes(name)) {
+                    throw new Error(`--only ${name}: unknown section; use one or more of ${SECTIONS.join(", ")} (comma-separated)`);
+                }
+                only.add(name as Section);
+            }
+        } else {
+            throw new Error(`unknown argument ${arg}; usage: npm run bench -- [--quick] [--only ${SECTIONS.join("|")}]`);
+        }
+    }
+    return { quick, only: only.size > 0 ? only : new Set(SECTIONS) };
+}
+
+async function main(): Promise<void> {
+    const { quick, only } = parseArgs(process.argv.slice(2));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-bench-"));
+    const cleanup = () => {
+        killAllStarted();
+        fs.rmSync(scratch, { recursive: true, force: true });
+    };
+    process.on("exit", cleanup);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.on(signal, () => process.exit(130));
+    }
+    const options: BenchOptions = { quick, scratch };
+    const started = performance.now();
+    console.log(`# lgtm-stack benchmarks${quick ? " (--quick)" : ""}\n`);
+    machineDescription().forEach((line) => console.log(`- ${line}`));
+    const promtool = cachedTool("promtool");
+    const prometheus = cachedTool("prometheus");
+    console.log(`- promtool: ${promtool ? toolVersion(promtool) : "not built"}; prometheus: ${prometheus ? toolVersion(prometheus) : "not built"}`);
+
+    for (const section of SECTIONS.filter((s) => only.has(s))) {
+        const begin = performance.now();
+        console.log(`\n## ${section}`);
+        try {
+            if (section === "alerts") {
+                if (!promtool) {
+                    throw new Error("promtool is not built; run `npm run tools -- build promtool`");
+                }
+                await alertQuality({ ...options, promtool });
+            } else if (section === "queries") {
+                if (!promtool || !prometheus) {
+                    throw new Error("promtool and prometheus are needed; run `npm run tools -- build promtool prometheus`");
+                }
+                await queryCost({ ...options, promtool, prometheus });
+            } else if (section === "scale") {
+                await programScale(options);
+            } else {
+                await footprint(options);
+            }
+        } catch (error) {
+            process.exitCode = 1;
+            console.log(`\n${section} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+        console.log(`\n(${section}: ${formatSeconds((performance.now() - begin) / 1000)})`);
+    }
+    console.log(`\nTotal: ${formatSeconds((performance.now() - started) / 1000)}`);
+}
+
+main().catch((error) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+});

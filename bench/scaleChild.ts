@@ -1,0 +1,34 @@
+/**
+ * One program evaluation under Pulumi mocks with N services (two SLOs each), in its own process so
+ * its peak RSS is its own: prints one JSON line for bench/programScale.ts.
+ */
+import { runStack } from "../test/support/mocks";
+
+async function main(): Promise<void> {
+    const count = Number(process.argv[2]);
+    const services = Array.from({ length: count }, (_, i) => ({
+        name: `svc-${String(i + 1).padStart(3, "0")}`,
+        namespace: "bench",
+        team: "bench",
+        histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4],
+        slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "2s" }],
+    }));
+    const begin = performance.now();
+    const { resources } = await runStack("dev", { services });
+    // Registration continues while outputs resolve: wait until the count holds still for 250ms.
+    let seen = -1;
+    for (let i = 0; i < 400 && seen !== resources.length; i++) {
+        seen = resources.length;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const evaluationMs = performance.now() - begin - 250;
+    // What the engine would receive: every resource's inputs, serialised.
+    const inputBytes = resources.reduce((sum, r) => sum + JSON.stringify(r.inputs).length, 0);
+    console.log(JSON.stringify({ count, evaluationMs, resources: resources.length, inputBytes, maxRssKiB: process.resourceUsage().maxRSS }));
+    process.exit(0);
+}
+
+main().catch((error) => {
+    console.error(error instanceof Error ? error.stack : String(error));
+    process.exit(1);
+});
