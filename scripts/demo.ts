@@ -39,7 +39,7 @@ async function up(): Promise<void> {
         [
             "The dev stack is deployed into a local control plane whose nodes are simulated by KWOK:",
             `  export KUBECONFIG=${cluster.kubeconfig}        # only for this cluster`,
-            `  cd ${project.dir} && PULUMI_BACKEND_URL=${project.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=lgtm-local pulumi stack output grafanaAdminPassword --show-secrets`,
+            `  cd ${project.dir} && PATH=${project.env.PATH?.split(":")[0]}:$PATH PULUMI_HOME=${project.env.PULUMI_HOME} PULUMI_BACKEND_URL=${project.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=lgtm-local pulumi stack output grafanaAdminPassword --show-secrets`,
             "Pods are simulated, so Grafana does not serve here. On a real cluster, deploy with `pulumi up --stack dev`",
             "and reach Grafana with `kubectl -n observability port-forward svc/grafana 3000:3000` (README: Run against a cluster).",
             "Tear down with: npm run demo -- --down",
