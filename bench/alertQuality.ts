@@ -1,6 +1,7 @@
 /**
  * Alert quality by exact simulation: synthetic traffic for each SLO template and burn rate is fed
- * to `promtool test rules` together with the rule file we deploy (renderServiceFiles). Every
+ * to `promtool test rules` together with the rules we deploy (renderServiceFiles, cut down to the
+ * alert under test and what it reads; see alertClosure). Every
  * evaluation step after the onset carries an `exp_alerts: []` expectation, so promtool's failure
  * report is precisely the list of steps at which each alert fired; detection and reset times are
  * read from that list, never guessed.
@@ -26,7 +27,7 @@ const TEMPLATES = [
     { id: "latency P95 < 2s", raw: { name: "latency-p95", histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4, 8], slos: [{ kind: "latency", percentile: 95, threshold: "2s" }] } },
 ] as const;
 
-export const BURN_FACTORS = [1000, 100, 14.4, 6, 3, 1, 0.5] as const;
+const BURN_FACTORS = [1000, 100, 14.4, 6, 3, 1, 0.5] as const;
 
 /** 10 requests per second, as in the generated rule tests; far above every low-traffic guard. */
 const REQUESTS_PER_SECOND = 10;
@@ -34,8 +35,6 @@ const DAY = 86400;
 const FAST = BURN_RATE_ALERTS[0].alert;
 const SLOW = BURN_RATE_ALERTS[1].alert;
 const NAIVE = "NaiveErrorRatio1h";
-const ALERTS = [FAST, SLOW, NAIVE] as const;
-type AlertName = (typeof ALERTS)[number];
 
 interface Scenario {
     readonly name: string;
