@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
 import { checksum } from "../render/checksum";
 import { PATHS, PORTS } from "../render/endpoints";
-import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface CollectorArgs extends CommonArgs {
     /** Validated Collector settings. Defaults to none: required. */
@@ -104,26 +104,15 @@ export class OtelCollector extends pulumi.ComponentResource {
     private createAgent(name: string, args: CollectorArgs) {
         const { namespace } = args;
         const labels = componentLabels("otel-agent");
-        const account = new k8s.core.v1.ServiceAccount(`${name}-agent-sa`, { metadata: { name: "otel-agent", namespace, labels } }, { parent: this });
-        const role = new k8s.rbac.v1.ClusterRole(
+        const account = clusterReadAccount(
             `${name}-agent-k8sattributes`,
-            {
-                metadata: { labels },
-                rules: [
-                    { apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["get", "list", "watch"] },
-                    { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "watch"] },
-                ],
-            },
-            { parent: this },
-        );
-        new k8s.rbac.v1.ClusterRoleBinding(
-            `${name}-agent-k8sattributes`,
-            {
-                metadata: { labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
-            },
-            { parent: this },
+            "otel-agent",
+            namespace,
+            [
+                { apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["get", "list", "watch"] },
+                { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "watch"] },
+            ],
+            this,
         );
         const config = configMap(`${name}-agent-config`, "otel-agent-config", "otel-agent", namespace, { [CONFIG_FILE]: args.agentConfigYaml }, this);
         return new k8s.apps.v1.DaemonSet(

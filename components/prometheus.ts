@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
 import { PATHS, PORTS } from "../render/endpoints";
 import { RULES_DIR, SCRAPE_DIR } from "../render/prometheus";
-import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface PrometheusArgs extends CommonArgs {
     /** Validated Prometheus settings of the stack. Defaults to none: required. */
@@ -34,27 +34,16 @@ export class Prometheus extends pulumi.ComponentResource {
         super("lgtm:backends:Prometheus", name, {}, opts);
         const { namespace, settings } = args;
         const labels = componentLabels("prometheus");
-        const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "prometheus", namespace, labels } }, { parent: this });
-        const role = new k8s.rbac.v1.ClusterRole(
+        const account = clusterReadAccount(
             `${name}-discovery`,
-            {
-                metadata: { labels },
-                rules: [
-                    { apiGroups: [""], resources: ["nodes", "nodes/metrics", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
-                    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
-                    { nonResourceURLs: ["/metrics", "/metrics/cadvisor"], verbs: ["get"] },
-                ],
-            },
-            { parent: this },
-        );
-        new k8s.rbac.v1.ClusterRoleBinding(
-            `${name}-discovery`,
-            {
-                metadata: { labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
-            },
-            { parent: this },
+            "prometheus",
+            namespace,
+            [
+                { apiGroups: [""], resources: ["nodes", "nodes/metrics", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+                { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+                { nonResourceURLs: ["/metrics", "/metrics/cadvisor"], verbs: ["get"] },
+            ],
+            this,
         );
         const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { "prometheus.yml": args.configYaml }, this);
         this.rulesConfigMap = configMap(`${name}-rules`, PROMETHEUS_CONFIGMAPS.rules, "prometheus", namespace, args.stackRules, this);

@@ -139,3 +139,20 @@ export function clusterService(
         { parent },
     );
 }
+
+/** A service account bound to a cluster-wide read-only role (service discovery, k8sattributes). */
+export function clusterReadAccount(name: string, component: Component, namespace: pulumi.Input<string>, rules: k8s.types.input.rbac.v1.PolicyRule[], parent: pulumi.Resource) {
+    const labels = componentLabels(component);
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: component, namespace, labels } }, { parent });
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-reader`, { metadata: { labels }, rules }, { parent });
+    new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-reader`,
+        {
+            metadata: { labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
+        },
+        { parent },
+    );
+    return account;
+}
