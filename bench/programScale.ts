@@ -8,7 +8,8 @@ import { goldenAlerts, goldenRecordingRules } from "../alerts/golden";
 import { loadServiceSpec } from "../config/load";
 import { PROJECT_ROOT } from "../config/sources";
 import { knownRunbooks } from "../test/support/fixtures";
-import { BenchOptions, cachedTool, formatMiB, formatMs, printTable, runTool } from "./report";
+import { realPreviewRows } from "./realPreview";
+import { BenchOptions, formatMiB, formatMs, printTable, runTool } from "./report";
 
 /** The issue's reference: Sloth generates 17 rules per SLO (SLI windows, metadata and budget rules, two alerts). */
 const SLOTH_RULES_PER_SLO = 17;
@@ -34,8 +35,7 @@ export async function programScale(options: BenchOptions): Promise<void> {
             `${(figures.inputBytes / 1024 ** 2).toFixed(1)} MiB`,
         ]);
     }
-    const pulumi = cachedTool("pulumi");
-    rows.push(["real `pulumi preview`", "", "", "n/a (real-engine harness pending)", "", "", pulumi ? "" : "pulumi not built"]);
+    rows.push(...(await realPreviewRows(options.quick ? [10] : [10, 100])));
     printTable(
         "Program evaluation under Pulumi mocks",
         ["services", "SLOs", "resources", "evaluation", "process wall time", "peak RSS", "resource inputs"],

@@ -3,16 +3,11 @@
  * its peak RSS is its own: prints one JSON line for bench/programScale.ts.
  */
 import { runStack } from "../test/support/mocks";
+import { generatedServices } from "./realPreview";
 
 async function main(): Promise<void> {
     const count = Number(process.argv[2]);
-    const services = Array.from({ length: count }, (_, i) => ({
-        name: `svc-${String(i + 1).padStart(3, "0")}`,
-        namespace: "bench",
-        team: "bench",
-        histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4],
-        slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "2s" }],
-    }));
+    const services = generatedServices(count);
     const begin = performance.now();
     const { resources } = await runStack("dev", { services });
     // Registration continues while outputs resolve: wait until the count holds still for 250ms.

@@ -1,0 +1,53 @@
+/**
+ * The real engine at scale: `pulumi preview` of the dev stack with N services against a local
+ * control plane (the e2e harness in scripts/localCluster.ts). Needs the e2e tools; never builds them.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CLUSTER_TOOLS, LocalCluster, missingTools, PULUMI_TOOLS, PulumiProject } from "../scripts/localCluster";
+import { formatMs } from "./report";
+
+/** The same N services as the mocks benchmark: two SLOs each. */
+export function generatedServices(count: number) {
+    return Array.from({ length: count }, (_, i) => ({
+        name: `svc-${String(i + 1).padStart(3, "0")}`,
+        namespace: "bench",
+        team: "bench",
+        histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4],
+        slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "2s" }],
+    }));
+}
+
+/** One table row per size: services, resources in the plan, preview wall time. */
+export async function realPreviewRows(sizes: readonly number[]): Promise<string[][]> {
+    const missing = missingTools([...CLUSTER_TOOLS, ...PULUMI_TOOLS]);
+    if (missing.length > 0) {
+        return [["real `pulumi preview`", "", "", `not measured: ${missing.join(", ")} not built (npm run tools -- build ${missing.join(" ")})`, "", "", ""]];
+    }
+    const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-bench-preview-"));
+    const cluster = new LocalCluster(`lgtm-bench-${process.pid}`, workdir);
+    const rows: string[][] = [];
+    try {
+        await cluster.start();
+        const project = new PulumiProject(workdir, cluster.kubeconfig);
+        project.run(["stack", "init", "dev"]);
+        // As in the e2e suite: no Grafana API and no random plugin offline.
+        project.run(["config", "set", "--secret", "--stack", "dev", "grafanaAdminPassword", `bench-${process.pid}`]);
+        for (const size of sizes) {
+            project.editStackConfig("dev", (config) => {
+                (config["lgtm-stack:grafana"] as Record<string, unknown>).provision = false;
+                config["lgtm-stack:services"] = generatedServices(size);
+            });
+            const started = Date.now();
+            const output = project.run(["preview", "--stack", "dev", "--json"]).stdout;
+            const elapsed = Date.now() - started;
+            const steps = (JSON.parse(output).steps ?? []) as unknown[];
+            rows.push([`${size} (real \`pulumi preview\`)`, String(size * 2), String(steps.length), "", formatMs(elapsed), "", "CLI wall time, empty stack, KWOK cluster"]);
+        }
+    } finally {
+        cluster.stop();
+        fs.rmSync(workdir, { recursive: true, force: true });
+    }
+    return rows;
+}
