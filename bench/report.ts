@@ -79,11 +79,7 @@ export function toolVersion(binary: string): string {
 }
 
 /** A cached tool's path from scripts/tools.sh, or undefined when it is not built (never builds). */
-export function cachedTool(name: string): string | undefined {
-    const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts/tools.sh"), "path", name], { encoding: "utf8" });
-    const binary = (result.stdout ?? "").trim().split("\n").pop() ?? "";
-    return result.status === 0 && binary && fs.existsSync(binary) ? binary : undefined;
-}
+export { cachedTool } from "../scripts/localCluster";
 
 export function machineDescription(): string[] {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
