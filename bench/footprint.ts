@@ -209,7 +209,7 @@ export async function footprint(options: BenchOptions): Promise<void> {
                 samples.push(rssKiB(child.pid!));
                 await new Promise((resolve) => setTimeout(resolve, 1000));
             }
-            rows.push([backend.name, toolVersion(binary).replace(/\(.*$/, "").trim(), `${(startMs / 1000).toFixed(1)} s`, `${(Math.max(...samples) / 1024).toFixed(0)} MiB`, "n/a (no load generator)"]);
+            rows.push([backend.name, toolVersion(binary).replace(/\(.*$/, "").trim(), `${(startMs / 1000).toFixed(1)} s`, `${(Math.max(...samples) / 1024).toFixed(0)} MiB`, "next table"]);
         } catch (error) {
             const lastLines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").slice(-2).join(" ").slice(0, 300) : "";
             rows.push([backend.name, toolVersion(binary).replace(/\(.*$/, "").trim(), "failed to start", `${error instanceof Error ? error.message : String(error)} ${lastLines}`, "n/a"]);

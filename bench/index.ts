@@ -5,13 +5,14 @@
  *   alerts     alert quality by promtool simulation (detection, reset, false pages)
  *   queries    SLO dashboard query cost against a real Prometheus with 30 days of backfilled data
  *   scale      program evaluation time and peak memory under mocks, rules and series per SLO
- *   footprint  requests/limits per profile, idle RSS of each real backend binary
+ *   footprint  requests/limits per profile, idle RSS of each real backend binary, idle and loaded RSS together
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { alertQuality } from "./alertQuality";
 import { footprint } from "./footprint";
+import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
 import { BenchOptions, cachedTool, formatSeconds, killAllStarted, machineDescription, toolVersion } from "./report";
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
                 await programScale(options);
             } else {
                 await footprint(options);
+                await loadedRss(options.quick);
             }
         } catch (error) {
             process.exitCode = 1;
