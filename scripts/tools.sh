@@ -27,7 +27,7 @@ ALL_TOOLS=(
   pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-grafana
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
   actionlint
-  otelcol loki tempo
+  otelcol
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -40,8 +40,6 @@ section_of() {
     promtool | prometheus) echo images.prometheus ;;
     amtool | alertmanager) echo images.alertmanager ;;
     otelcol) echo images.otelcol ;;
-    loki) echo images.loki ;;
-    tempo) echo images.tempo ;;
     pulumi) echo tools.pulumi ;;
     pulumi-language-nodejs) echo tools.pulumi-language-nodejs ;;
     pulumi-resource-kubernetes) echo tools.pulumi-resource-kubernetes ;;
@@ -307,27 +305,6 @@ recipe_otelcol() {
   (cd "$scratch" && nice -n 10 ./builder --config builder-config.yaml >&2)
   mv "$scratch/dist/otelcol" "$out"
   rm -rf "$scratch"
-}
-
-recipe_loki() {
-  local dir="$TOOLS_DIR/loki" version module goversion
-  version="$(version_of loki)"
-  module="$(go_module_of loki)"
-  goversion="$(go_version_of loki)"
-  check_pin "$dir" "$module" "$goversion"
-  local p=github.com/grafana/loki/v3/pkg/util/build
-  go_build "$dir" "$module/cmd/loki" "$1" \
-    "-X $p.Version=$version -X $p.Branch=HEAD -X $p.Revision=$goversion -X $p.BuildUser=lgtm-stack -X $p.BuildDate=$(module_time "$module" "$goversion" "$dir")" \
-    netgo
-}
-
-recipe_tempo() {
-  local dir="$TOOLS_DIR/tempo" version module goversion
-  version="$(version_of tempo)"
-  module="$(go_module_of tempo)"
-  goversion="$(go_version_of tempo)"
-  check_pin "$dir" "$module" "$goversion"
-  go_build "$dir" "$module/cmd/tempo" "$1" "-X main.Version=$version -X main.Branch=HEAD -X main.Revision=$goversion"
 }
 
 # ---------------------------------------------------------------------------------------------
