@@ -1,7 +1,7 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
 import { presenceQuery, requestQueries } from "./conventions";
-import { dashboardUids } from "./links";
+import { dashboardUids } from "../model/ids";
 import { AlertDefinition, RecordingRule } from "./model";
 
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;

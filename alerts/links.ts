@@ -4,14 +4,8 @@
  * runbook provisioned into Grafana, `dashboard_url` → the dashboard the alert is about.
  */
 import { StackConfig } from "../config/types";
+import { dashboardUids } from "../model/ids";
 
-export const dashboardUids = {
-    golden: (service: string) => `${service}-golden`,
-    slo: (service: string) => `${service}-slo`,
-    overview: () => "lgtm-overview",
-    stackHealth: () => "lgtm-stack-health",
-    runbook: (alert: string) => `rb-${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase()}`,
-};
 
 export interface Links {
     runbookUrl(alert: string): string;

@@ -5,7 +5,7 @@
 import { ServiceSpec, Slo } from "../config/types";
 import { formatDuration, parseDuration } from "../config/units";
 import { requestQueries } from "./conventions";
-import { dashboardUids } from "./links";
+import { dashboardUids } from "../model/ids";
 import { AlertDefinition, RecordingRule } from "./model";
 
 /** The SLI windows every SLO records; the SLO window itself is added per SLO. */

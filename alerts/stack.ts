@@ -1,7 +1,7 @@
 /** Self-monitoring of the stack, once per stack: the watchers need watching too. */
 import { StackConfig } from "../config/types";
 import { STACK_JOBS } from "../render/prometheus";
-import { dashboardUids } from "./links";
+import { dashboardUids } from "../model/ids";
 import { AlertDefinition } from "./model";
 
 export function stackAlerts(config: StackConfig): AlertDefinition[] {

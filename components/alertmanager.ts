@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_SECRET_FILES, PATHS, PORTS } from "../render/endpoints";
+import { ALERTMANAGER_SECRET_FILES, PATHS, PORTS } from "../model/components";
 import { checksum } from "../render/checksum";
 import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 

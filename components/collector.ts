@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
 import { checksum } from "../render/checksum";
-import { PATHS, PORTS } from "../render/endpoints";
+import { PATHS, PORTS } from "../model/components";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface CollectorArgs extends CommonArgs {

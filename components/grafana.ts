@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GrafanaConfig } from "../config/types";
-import { PORTS } from "../render/endpoints";
+import { PORTS } from "../model/components";
 import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {

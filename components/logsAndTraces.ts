@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
 import { checksum } from "../render/checksum";
-import { Component, PATHS, PORTS } from "../render/endpoints";
+import { Component, PATHS, PORTS } from "../model/components";
 import { OBJECT_STORAGE_ENV } from "../render/loki";
 import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Component, PORTS } from "../render/endpoints";
+import { Component, PORTS } from "../model/components";
 import { componentLabels, selectorLabels } from "./workload";
 
 export interface NetworkPoliciesArgs {

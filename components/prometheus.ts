@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
-import { PATHS, PORTS } from "../render/endpoints";
+import { PATHS, PORTS } from "../model/components";
 import { RULES_DIR, SCRAPE_DIR } from "../render/prometheus";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef, Resources } from "../config/types";
-import { Component } from "../render/endpoints";
+import { Component } from "../model/components";
 
 export type Labels = Record<string, string>;
 

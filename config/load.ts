@@ -4,8 +4,8 @@
  * before any resource exists.
  */
 import versions from "../tools/versions.json";
-import { dashboardUids } from "../alerts/links";
-import { syntaxError } from "../render/grammar";
+import { dashboardUids } from "../model/ids";
+import { syntaxError } from "../model/queryGrammar";
 import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
 import { parseDuration } from "./units";
 import {

@@ -17,7 +17,7 @@ import * as tempo from "@grafana/grafana-foundation-sdk/tempo";
 import * as text from "@grafana/grafana-foundation-sdk/text";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { Links } from "../alerts/links";
-import { DATASOURCE_UIDS } from "../render/endpoints";
+import { DATASOURCE_UIDS } from "../model/ids";
 
 export type DatasourceRef = { readonly type: "prometheus" | "loki" | "tempo"; readonly uid: string };
 

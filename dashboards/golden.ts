@@ -8,7 +8,8 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { HIGH_ERROR_RATE, LATENCY_QUANTILES } from "../alerts/golden";
 import { requestQueries } from "../alerts/conventions";
-import { dashboardUids, Links } from "../alerts/links";
+import { Links } from "../alerts/links";
+import { dashboardUids } from "../model/ids";
 import { SaturationSignal, ServiceSpec } from "../config/types";
 import {
     badAbove,

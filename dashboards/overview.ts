@@ -6,7 +6,8 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
-import { dashboardUids, Links } from "../alerts/links";
+import { Links } from "../alerts/links";
+import { dashboardUids } from "../model/ids";
 import {
     buildDashboard,
     COLORS,

@@ -1,6 +1,6 @@
 /** Reading queries back out of rendered dashboard models, for checks that every one of them works. */
-import { DATASOURCE_UIDS } from "../render/endpoints";
-import { QueryLanguage } from "../render/grammar";
+import { DATASOURCE_UIDS } from "../model/ids";
+import { QueryLanguage } from "../model/queryGrammar";
 
 export interface DashboardQuery {
     /** Title of the panel the query belongs to. */

@@ -8,9 +8,10 @@ import * as path from "path";
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { parser as logqlParser } from "@grafana/lezer-logql";
-import { dashboardUids, Links } from "../alerts/links";
+import { Links } from "../alerts/links";
+import { dashboardUids } from "../model/ids";
 import { runbookNames } from "../config/sources";
-import { QueryLanguage, syntaxError } from "../render/grammar";
+import { QueryLanguage, syntaxError } from "../model/queryGrammar";
 import {
     buildDashboard,
     DATASOURCES,

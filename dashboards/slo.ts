@@ -9,7 +9,8 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
-import { dashboardUids, Links } from "../alerts/links";
+import { Links } from "../alerts/links";
+import { dashboardUids } from "../model/ids";
 import { BURN_RATE_ALERTS, sloWindowName } from "../alerts/slo";
 import { ServiceSpec, Slo } from "../config/types";
 import {

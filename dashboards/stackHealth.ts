@@ -5,9 +5,10 @@
  */
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { dashboardUids, Links } from "../alerts/links";
+import { Links } from "../alerts/links";
+import { dashboardUids } from "../model/ids";
 import { StackConfig } from "../config/types";
-import { Component } from "../render/endpoints";
+import { Component } from "../model/components";
 import { STACK_JOBS } from "../render/prometheus";
 import {
     badAbove,

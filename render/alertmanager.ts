@@ -4,7 +4,7 @@
  * mounted from a Kubernetes Secret (`*_file` fields), so this file never holds one.
  */
 import { StackConfig } from "../config/types";
-import { ALERTMANAGER_SECRET_FILES, PATHS } from "./endpoints";
+import { ALERTMANAGER_SECRET_FILES, PATHS } from "../model/components";
 
 const secretFile = (name: string) => `${PATHS.alertmanagerSecretsDir}/${name}`;
 

@@ -3,7 +3,7 @@
  * queues out to Tempo, Loki and Prometheus) and the node agent (container logs → gateway).
  */
 import { StackConfig } from "../config/types";
-import { Endpoints, PATHS, PORTS } from "./endpoints";
+import { Endpoints, PATHS, PORTS } from "../model/components";
 
 /** Persistent, retrying queue: a backend outage delays data instead of dropping it. */
 function durableExporterSettings() {

@@ -3,7 +3,8 @@
  * field), trace → logs / metrics / service map. The same objects are written by the render command
  * and provisioned through the Grafana provider.
  */
-import { DATASOURCE_UIDS, Endpoints } from "./endpoints";
+import { Endpoints } from "../model/components";
+import { DATASOURCE_UIDS } from "../model/ids";
 
 export interface DatasourceDefinition {
     readonly name: string;

@@ -12,7 +12,7 @@ import { RUNBOOK_DIR } from "../config/sources";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
-import { clusterEndpoints, Endpoints } from "./endpoints";
+import { clusterEndpoints, Endpoints } from "../model/components";
 import { renderLokiConfig } from "./loki";
 import { renderPrometheusConfig, RULES_DIR, SCRAPE_DIR } from "./prometheus";
 import { renderTempoConfig } from "./tempo";

@@ -1,6 +1,6 @@
 /** Renders prometheus.yml: Kubernetes service discovery, stack self-scrape, cAdvisor, services. */
 import { ServiceSpec, StackConfig } from "../config/types";
-import { COMPONENTS, Component, Endpoints, METRICS_PORT_NAME, PATHS, PORTS } from "./endpoints";
+import { COMPONENTS, Component, Endpoints, METRICS_PORT_NAME, PATHS, PORTS } from "../model/components";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
 export const PROMOTED_RESOURCE_ATTRIBUTES = [

@@ -1,7 +1,7 @@
 /** Renders Tempo's monolithic config: OTLP in, retention, metrics-generator writing to Prometheus. */
 import { StackConfig } from "../config/types";
 import { toGoDuration } from "../config/units";
-import { Endpoints, PATHS, PORTS } from "./endpoints";
+import { Endpoints, PATHS, PORTS } from "../model/components";
 import { OBJECT_STORAGE_ENV } from "./loki";
 
 export function renderTempoConfig(config: StackConfig, endpoints: Endpoints) {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as YAML from "yaml";
 import { alertCatalog } from "../alerts";
 import { renderStack } from "../render";
-import { syntaxError } from "../render/grammar";
+import { syntaxError } from "../model/queryGrammar";
 import { knownRunbooks, loadStack } from "./support/fixtures";
 
 for (const stack of ["dev", "prod"]) {

@@ -80,11 +80,3 @@ export const ALERTMANAGER_SECRET_FILES = {
     pagerdutyRoutingKey: "pagerduty-routing-key",
     slackWebhookUrl: "slack-webhook-url",
 } as const;
-
-/** Stable Grafana datasource UIDs; dashboards and correlations reference these. */
-export const DATASOURCE_UIDS = {
-    prometheus: "lgtm-prometheus",
-    loki: "lgtm-loki",
-    tempo: "lgtm-tempo",
-    alertmanager: "lgtm-alertmanager",
-} as const;
