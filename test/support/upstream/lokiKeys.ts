@@ -1,0 +1,72 @@
+/**
+ * The loki.yaml keys we render, written by hand from grafana/loki
+ * docs/sources/shared/configuration.md at tag v3.7.6 (unchanged on release-3.7.x through
+ * 2026-08-21; the pinned image is the 3.7.8 patch release of the same line). Types follow that
+ * reference: `<duration>` is Prometheus' model.Duration (accepts d, w, y), `<daytime>` a YYYY-MM-DD day.
+ */
+import { block, bool, day, enumOf, float, int, KeyList, objects, promDuration, str } from "./schema";
+
+/** Loki's object store names for chunks (period_config.object_store, compactor.delete_request_store). */
+const OBJECT_STORES = ["s3", "aws", "azure", "gcs", "alibabacloud", "bos", "cos", "swift", "filesystem"];
+
+export const LOKI_KEYS: KeyList = {
+    auth_enabled: { type: bool, note: "multi-tenancy through the X-Scope-OrgID header; off means the single tenant 'fake'" },
+
+    server: { type: block, note: "the HTTP/gRPC server of every module" },
+    "server.http_listen_port": { type: int, note: "HTTP port (API, OTLP push, readiness)" },
+    "server.grpc_listen_port": { type: int, note: "gRPC port between components" },
+    "server.log_level": { type: enumOf("debug", "info", "warn", "error"), note: "lowest severity Loki logs" },
+
+    common: { type: block, note: "settings shared by all modules unless a module sets its own" },
+    "common.path_prefix": { type: str, note: "directory under which modules keep local data" },
+    "common.replication_factor": { type: int, note: "how many ingesters receive each stream" },
+    "common.ring": { type: block, note: "the hash ring shared by the modules" },
+    "common.ring.kvstore": { type: block, note: "where the ring state lives" },
+    "common.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend; inmemory for one process" },
+    "common.storage": { type: block, note: "object storage shared by chunks, index and rules" },
+    "common.storage.filesystem": { type: block, note: "local-disk storage" },
+    "common.storage.filesystem.chunks_directory": { type: str, note: "where chunks are written" },
+    "common.storage.filesystem.rules_directory": { type: str, note: "where rule files are stored" },
+    "common.storage.s3": { type: block, note: "S3 storage (s3_storage_config)" },
+    "common.storage.s3.bucketnames": { type: str, note: "comma-separated bucket names" },
+    "common.storage.s3.endpoint": { type: str, note: "S3 endpoint host" },
+    "common.storage.s3.region": { type: str, note: "AWS region" },
+    "common.storage.s3.access_key_id": { type: str, note: "access key id (we pass an env reference)" },
+    "common.storage.s3.secret_access_key": { type: str, note: "secret key (we pass an env reference)" },
+    "common.storage.s3.insecure": { type: bool, note: "plain http to the endpoint" },
+    "common.storage.s3.s3forcepathstyle": { type: bool, note: "path-style bucket addressing (MinIO and friends)" },
+
+    schema_config: { type: block, note: "index schemas per time period" },
+    "schema_config.configs": { type: objects, note: "list of period_config entries" },
+    "schema_config.configs[].from": { type: day, note: "first day the period applies" },
+    "schema_config.configs[].store": { type: enumOf("tsdb", "boltdb-shipper"), note: "index type" },
+    "schema_config.configs[].object_store": { type: enumOf(...OBJECT_STORES), note: "where chunks of this period live" },
+    "schema_config.configs[].schema": { type: enumOf("v11", "v12", "v13"), note: "schema version; v13 is the recommended one" },
+    "schema_config.configs[].index": { type: block, note: "how index tables are named and cut" },
+    "schema_config.configs[].index.prefix": { type: str, note: "table name prefix" },
+    "schema_config.configs[].index.period": { type: promDuration, note: "table period (24h for tsdb)" },
+
+    limits_config: { type: block, note: "global and per-tenant limits" },
+    "limits_config.retention_period": { type: promDuration, note: "how long logs are kept; enforced only by the compactor with retention_enabled" },
+    "limits_config.allow_structured_metadata": { type: bool, note: "accept structured metadata (OTLP attributes such as trace_id)" },
+    "limits_config.volume_enabled": { type: bool, note: "serve the log-volume endpoints" },
+    "limits_config.max_global_streams_per_user": { type: int, note: "active stream limit across the cluster" },
+    "limits_config.ingestion_rate_mb": { type: float, note: "per-tenant ingestion rate in MB/s" },
+    "limits_config.ingestion_burst_size_mb": { type: float, note: "per-distributor burst size in MB" },
+
+    compactor: { type: block, note: "index compaction and retention" },
+    "compactor.working_directory": { type: str, note: "scratch directory for compaction" },
+    "compactor.compaction_interval": { type: promDuration, note: "how often compaction runs" },
+    "compactor.retention_enabled": { type: bool, note: "apply retention_period (off means keep everything)" },
+    "compactor.retention_delete_delay": { type: promDuration, note: "grace before marked chunks are deleted" },
+    "compactor.delete_request_store": { type: enumOf(...OBJECT_STORES), note: "store for delete requests; required with retention" },
+
+    ruler: { type: block, note: "the ruler module" },
+    "ruler.storage": { type: block, note: "where rule groups are read from" },
+    "ruler.storage.type": { type: enumOf("configdb", "azure", "gcs", "s3", "swift", "local", "bos", "cos"), note: "rule storage backend" },
+    "ruler.storage.local": { type: block, note: "local-directory rule storage" },
+    "ruler.storage.local.directory": { type: str, note: "directory scanned for rule files" },
+
+    analytics: { type: block, note: "anonymous usage reporting" },
+    "analytics.reporting_enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
+};

@@ -1,0 +1,78 @@
+/**
+ * The tempo.yaml keys we render, written by hand from grafana/tempo at tag v2.10.8 (the pinned
+ * image): docs/sources/tempo/configuration/manifest.md (every key with its default) and
+ * docs/sources/tempo/configuration/_index.md (keys the manifest leaves out because their default is
+ * empty: receivers, registry.external_labels, storage.remote_write, overrides processors), plus
+ * docs/sources/tempo/api_docs/_index.md for stream_over_http_enabled. Tempo parses Go durations
+ * (ns … h, no days).
+ */
+import { block, bool, enumOf, goDuration, int, KeyList, listOf, mapOf, objects, str } from "./schema";
+
+export const TEMPO_KEYS: KeyList = {
+    stream_over_http_enabled: { type: bool, note: "serve the streaming query APIs over HTTP as well as gRPC (Grafana's streaming search)" },
+
+    server: { type: block, note: "the HTTP/gRPC server" },
+    "server.http_listen_port": { type: int, note: "HTTP port (query API, readiness)" },
+    "server.grpc_listen_port": { type: int, note: "gRPC port between components" },
+    "server.log_level": { type: enumOf("debug", "info", "warn", "error"), note: "lowest severity Tempo logs" },
+
+    distributor: { type: block, note: "receives spans" },
+    "distributor.receivers": { type: block, note: "OpenTelemetry receiver configs passed through to the receivers" },
+    "distributor.receivers.otlp": { type: block, note: "the OTLP receiver" },
+    "distributor.receivers.otlp.protocols": { type: block, note: "its enabled protocols" },
+    "distributor.receivers.otlp.protocols.grpc": { type: block, note: "OTLP over gRPC" },
+    "distributor.receivers.otlp.protocols.grpc.endpoint": { type: str, note: "listen address; the default is localhost only" },
+    "distributor.receivers.otlp.protocols.http": { type: block, note: "OTLP over HTTP" },
+    "distributor.receivers.otlp.protocols.http.endpoint": { type: str, note: "listen address; the default is localhost only" },
+
+    ingester: { type: block, note: "keeps live traces and cuts blocks" },
+    "ingester.max_block_duration": { type: goDuration, note: "longest time before a block is cut and flushed" },
+
+    compactor: { type: block, note: "compaction and retention of backend blocks" },
+    "compactor.compaction": { type: block, note: "compaction settings" },
+    "compactor.compaction.block_retention": { type: goDuration, note: "how long trace blocks are kept" },
+
+    metrics_generator: { type: block, note: "derives metrics from spans" },
+    "metrics_generator.registry": { type: block, note: "the generated series registry" },
+    "metrics_generator.registry.external_labels": { type: mapOf(str), note: "labels added to every generated series" },
+    "metrics_generator.storage": { type: block, note: "WAL and remote write of generated series" },
+    "metrics_generator.storage.path": { type: str, note: "WAL directory" },
+    "metrics_generator.storage.remote_write": { type: objects, note: "Prometheus remote_write entries" },
+    "metrics_generator.storage.remote_write[].url": { type: str, note: "remote-write endpoint" },
+    "metrics_generator.storage.remote_write[].send_exemplars": { type: bool, note: "send exemplars (trace ids) with samples" },
+    "metrics_generator.traces_storage": { type: block, note: "WAL of the local-blocks processor" },
+    "metrics_generator.traces_storage.path": { type: str, note: "its directory; required with local-blocks" },
+    "metrics_generator.processor": { type: block, note: "per-processor settings" },
+    "metrics_generator.processor.service_graphs": { type: block, note: "service graph processor" },
+    "metrics_generator.processor.service_graphs.dimensions": { type: listOf(str), note: "extra span attributes as labels" },
+    "metrics_generator.processor.span_metrics": { type: block, note: "span metrics (RED) processor" },
+    "metrics_generator.processor.span_metrics.dimensions": { type: listOf(str), note: "extra span attributes as labels" },
+    "metrics_generator.processor.span_metrics.enable_target_info": { type: bool, note: "emit a target_info series from resource attributes" },
+
+    storage: { type: block, note: "trace storage" },
+    "storage.trace": { type: block, note: "trace block storage" },
+    "storage.trace.backend": { type: enumOf("local", "gcs", "s3", "azure"), note: "block storage backend" },
+    "storage.trace.wal": { type: block, note: "ingester WAL" },
+    "storage.trace.wal.path": { type: str, note: "WAL directory" },
+    "storage.trace.local": { type: block, note: "local-disk backend" },
+    "storage.trace.local.path": { type: str, note: "block directory" },
+    "storage.trace.s3": { type: block, note: "S3 backend" },
+    "storage.trace.s3.bucket": { type: str, note: "bucket name" },
+    "storage.trace.s3.endpoint": { type: str, note: "S3 endpoint host" },
+    "storage.trace.s3.region": { type: str, note: "AWS region" },
+    "storage.trace.s3.access_key": { type: str, note: "access key id (we pass an env reference)" },
+    "storage.trace.s3.secret_key": { type: str, note: "secret key (we pass an env reference)" },
+    "storage.trace.s3.insecure": { type: bool, note: "plain http to the endpoint" },
+    "storage.trace.s3.forcepathstyle": { type: bool, note: "path-style bucket addressing" },
+
+    overrides: { type: block, note: "limits and per-tenant settings (new, non-legacy format)" },
+    "overrides.defaults": { type: block, note: "settings for every tenant" },
+    "overrides.defaults.metrics_generator": { type: block, note: "metrics-generator overrides" },
+    "overrides.defaults.metrics_generator.processors": {
+        type: listOf(enumOf("service-graphs", "span-metrics", "local-blocks")),
+        note: "processors enabled for the tenant",
+    },
+
+    usage_report: { type: block, note: "anonymous usage reporting" },
+    "usage_report.reporting_enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
+};

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as YAML from "yaml";
+import { loadStackConfig } from "../config/load";
+import { StackConfig } from "../config/types";
+import { renderStack } from "../render";
+import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKeys";
+import { LOKI_KEYS } from "./support/upstream/lokiKeys";
+import { checkAgainstKeyList, KeyList } from "./support/upstream/schema";
+import { TEMPO_KEYS } from "./support/upstream/tempoKeys";
+
+/**
+ * Every key path we render into loki.yaml, tempo.yaml and the Grafana datasources' jsonData must be
+ * on our hand-reviewed list of keys of the pinned upstream release, with a value of the documented
+ * type. A renamed or misspelled key, or a duration Tempo cannot parse, fails here with its path.
+ */
+const OBJECT_STORAGE_SECRETS = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"];
+
+function withOptionalFeatures(): StackConfig {
+    const s3 = (bucket: string) => ({ type: "s3", bucket, endpoint: "minio.storage:9000", region: "eu-west-1", insecure: true, forcePathStyle: true });
+    const raw = minimalRaw(
+        {
+            profile: "dev",
+            loki: { storage: s3("logs"), persistence: { enabled: true, size: "5Gi" }, retention: "45d" },
+            tempo: { storage: s3("traces"), persistence: { enabled: true, size: "5Gi" }, retention: "2w" },
+            prometheus: { replicas: 3 },
+            alertmanager: { replicas: 3 },
+            objectStorageAccessKeyId: "id",
+            objectStorageSecretAccessKey: "key",
+        },
+        OBJECT_STORAGE_SECRETS,
+    );
+    return loadStackConfig(raw, { knownRunbooks });
+}
+
+const CASES: ReadonlyArray<readonly [string, () => StackConfig]> = [
+    ["the dev stack (filesystem storage, no persistence)", () => loadStack("dev")],
+    ["the prod stack (S3 storage, persistence, replicas)", () => loadStack("prod")],
+    ["a dev stack with S3 via MinIO, persistence, replicas and week/day retentions", withOptionalFeatures],
+];
+
+function assertOnList(config: unknown, keys: KeyList, where: string) {
+    const problems = checkAgainstKeyList(config, keys, where);
+    assert.deepEqual(problems, [], problems.join("\n"));
+}
+
+describe("rendered configs use only keys of the pinned upstream releases", () => {
+    for (const [name, load] of CASES) {
+        test(`${name}: loki.yaml`, () => {
+            assertOnList(YAML.parse(renderStack(load()).lokiConfig), LOKI_KEYS, "loki.yaml");
+        });
+        test(`${name}: tempo.yaml`, () => {
+            assertOnList(YAML.parse(renderStack(load()).tempoConfig), TEMPO_KEYS, "tempo.yaml");
+        });
+        test(`${name}: Grafana datasource jsonData`, () => {
+            const datasources = renderStack(load()).datasources;
+            assert.deepEqual(datasources.map((d) => d.type).sort(), Object.keys(GRAFANA_DATASOURCE_KEYS).sort(), "a key list for every datasource type we provision");
+            for (const datasource of datasources) {
+                assertOnList(datasource.jsonData, GRAFANA_DATASOURCE_KEYS[datasource.type], `${datasource.name} jsonData`);
+            }
+        });
+    }
+});
+
+describe("the key check itself", () => {
+    test("names the path of a key that is not on the list", () => {
+        const problems = checkAgainstKeyList({ compactor: { retention_enabled: true, retention_deletion_delay: "2h" } }, LOKI_KEYS, "loki.yaml");
+        assert.deepEqual(problems, ["loki.yaml: compactor.retention_deletion_delay is not a key of the pinned upstream reference (not on our reviewed list)"]);
+    });
+
+    test("refuses a day-based duration where Tempo parses Go durations, and accepts it where Loki does", () => {
+        assert.deepEqual(checkAgainstKeyList({ compactor: { compaction: { block_retention: "14d" } } }, TEMPO_KEYS, "tempo.yaml"), [
+            'tempo.yaml: compactor.compaction.block_retention must be a Go duration such as 10m or 72h (no d or w), got "14d"',
+        ]);
+        assert.deepEqual(checkAgainstKeyList({ limits_config: { retention_period: "30d" } }, LOKI_KEYS, "loki.yaml"), []);
+    });
+
+    test("checks enum values, bools and ints, and walks lists of objects", () => {
+        const problems = checkAgainstKeyList(
+            {
+                schema_config: { configs: [{ from: "2024-1-1", store: "tsdb", schema: "v14", index: { period: "24h", prefx: "index_" } }] },
+                auth_enabled: "false",
+                server: { http_listen_port: 3100.5 },
+            },
+            LOKI_KEYS,
+            "loki.yaml",
+        );
+        assert.deepEqual(problems, [
+            'loki.yaml: schema_config.configs[].from must be a YYYY-MM-DD day, got "2024-1-1"',
+            'loki.yaml: schema_config.configs[].schema must be one of v11, v12, v13, got "v14"',
+            "loki.yaml: schema_config.configs[].index.prefx is not a key of the pinned upstream reference (not on our reviewed list)",
+            'loki.yaml: auth_enabled must be a bool, got "false"',
+            "loki.yaml: server.http_listen_port must be an int, got 3100.5",
+        ]);
+    });
+
+    test("accepts an environment reference for a secret string and checks map values", () => {
+        assert.deepEqual(checkAgainstKeyList({ storage: { trace: { s3: { access_key: "${OBJECT_STORAGE_ACCESS_KEY_ID}" } } } }, TEMPO_KEYS, "tempo.yaml"), []);
+        assert.deepEqual(checkAgainstKeyList({ metrics_generator: { registry: { external_labels: { stack: 3 } } } }, TEMPO_KEYS, "tempo.yaml"), [
+            "tempo.yaml: metrics_generator.registry.external_labels.stack must be a string, got 3",
+        ]);
+    });
+});
