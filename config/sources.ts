@@ -5,10 +5,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { PROJECT } from "./formats";
 import { RawStackConfig } from "./load";
 import { Raw } from "./reader";
 
-export const PROJECT = "lgtm-stack";
+export { PROJECT };
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const RUNBOOK_DIR = path.join(PROJECT_ROOT, "runbooks");
 
@@ -31,12 +32,18 @@ function decodePulumiValue(value: string): Raw {
     }
 }
 
-/** Raw config of the running Pulumi program (only this project's namespace). */
+/**
+ * Raw config of the running Pulumi program. Pulumi hands the program every key of the stack as
+ * `<namespace>:<key>` (the PULUMI_CONFIG JSON); keys of other namespaces are kept aside so a
+ * near-miss such as `lgtm_stack:services` is reported instead of silently ignored.
+ */
 export function rawConfigFromPulumi(stack: string, all: Record<string, string>, isSecret: (key: string) => boolean): RawStackConfig {
     const values: Record<string, Raw> = {};
     const secretKeys = new Set<string>();
+    const otherKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(all)) {
         if (!fullKey.startsWith(`${PROJECT}:`)) {
+            otherKeys.push(fullKey);
             continue;
         }
         const key = fullKey.slice(PROJECT.length + 1);
@@ -45,7 +52,7 @@ export function rawConfigFromPulumi(stack: string, all: Record<string, string>, 
             secretKeys.add(key);
         }
     }
-    return { stack, values, secretKeys };
+    return { stack, values, secretKeys, otherKeys };
 }
 
 /** Raw config from `Pulumi.<stack>.yaml`; `{ secure: ... }` values count as set secrets. */
@@ -56,8 +63,10 @@ export function rawConfigFromFile(file: string, stack: string): RawStackConfig {
     const document = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, Raw> };
     const values: Record<string, Raw> = {};
     const secretKeys = new Set<string>();
+    const otherKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(document.config ?? {})) {
         if (!fullKey.startsWith(`${PROJECT}:`)) {
+            otherKeys.push(fullKey);
             continue;
         }
         const key = fullKey.slice(PROJECT.length + 1);
@@ -69,5 +78,5 @@ export function rawConfigFromFile(file: string, stack: string): RawStackConfig {
             values[key] = value;
         }
     }
-    return { stack, values, secretKeys };
+    return { stack, values, secretKeys, otherKeys };
 }

@@ -1,0 +1,179 @@
+/** Readers of the stack-level sections: one per backend, plus the pieces they share. */
+import versions from "../tools/versions.json";
+import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
+import { ProfileDefaults, scaledResources } from "./profiles";
+import { ObjectReader } from "./reader";
+import {
+    AlertmanagerConfig,
+    CollectorConfig,
+    ConfiguredSecrets,
+    GrafanaConfig,
+    ImageRef,
+    LokiConfig,
+    ObjectStorage,
+    Persistence,
+    Profile,
+    PrometheusConfig,
+    Resources,
+    TempoConfig,
+} from "./types";
+
+type Component = keyof typeof versions.images;
+/** Any section reader that has the given key. */
+type With<K extends string> = ObjectReader<K | string>;
+
+function readImage(section: With<"image">, component: Component): ImageRef {
+    const pinned = versions.images[component];
+    const image = section.object("image", ["repository", "tag"] as const);
+    const tagFormat: Format = { test: RELEASE_TAG.test, hint: `${RELEASE_TAG.hint} such as ${pinned.tag}` };
+    return { repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY), tag: image.string("tag", pinned.tag, tagFormat) };
+}
+
+function readResources(section: With<"resources">, fallback: Resources): Resources {
+    const resources = section.object("resources", ["requests", "limits"] as const);
+    const requests = resources.object("requests", ["cpu", "memory"] as const);
+    const limits = resources.object("limits", ["cpu", "memory"] as const);
+    return {
+        requests: { cpu: requests.quantity("cpu", fallback.requests.cpu), memory: requests.quantity("memory", fallback.requests.memory) },
+        limits: { cpu: limits.quantity("cpu", fallback.limits.cpu), memory: limits.quantity("memory", fallback.limits.memory) },
+    };
+}
+
+function readPersistence(section: With<"persistence">, enabled: boolean, size: string): Persistence {
+    const persistence = section.object("persistence", ["enabled", "size"] as const);
+    return { enabled: persistence.boolean("enabled", enabled), size: persistence.quantity("size", size) };
+}
+
+function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets): ObjectStorage {
+    const { kind: type, reader: storage } = section.variant(
+        "storage",
+        "type",
+        { filesystem: [], s3: ["bucket", "endpoint", "region", "insecure", "forcePathStyle"] },
+        profile === "prod" ? "s3" : "filesystem",
+    );
+    if (type === "filesystem") {
+        return { type };
+    }
+    const bucket = storage.requiredString("bucket", S3_BUCKET, `type is s3; set the bucket name, or use type: filesystem`) ?? "";
+    if (!secrets.objectStorageAccessKeyId || !secrets.objectStorageSecretAccessKey) {
+        storage.problems.add(
+            storage.keyPath("type"),
+            "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...` and `pulumi config set --secret objectStorageSecretAccessKey ...`",
+        );
+    }
+    return {
+        type,
+        bucket,
+        endpoint: storage.string("endpoint", "s3.amazonaws.com", S3_ENDPOINT),
+        region: storage.string("region", "us-east-1", S3_REGION),
+        insecure: storage.boolean("insecure", false),
+        forcePathStyle: storage.boolean("forcePathStyle", false),
+    };
+}
+
+export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaults): PrometheusConfig {
+    const prometheus = root.object("prometheus", [
+        "image",
+        "replicas",
+        "resources",
+        "retention",
+        "retentionSize",
+        "volumeSize",
+        "scrapeInterval",
+        "evaluationInterval",
+    ] as const);
+    return {
+        image: readImage(prometheus, "prometheus"),
+        replicas: prometheus.number("replicas", defaults.prometheusReplicas, { min: 1, max: 5, integer: true }),
+        resources: readResources(prometheus, scaledResources(250, 512, defaults.scale)),
+        retentionTime: prometheus.duration("retention", defaults.prometheusRetention),
+        retentionSize: prometheus.prometheusSize("retentionSize", defaults.prometheusRetentionSize),
+        persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults.prometheusVolume) },
+        scrapeInterval: prometheus.duration("scrapeInterval", "30s"),
+        evaluationInterval: prometheus.duration("evaluationInterval", "30s"),
+    };
+}
+
+export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
+    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl"] as const);
+    return {
+        image: readImage(alertmanager, "alertmanager"),
+        replicas: alertmanager.number("replicas", defaults.alertmanagerReplicas, { min: 1, max: 5, integer: true }),
+        resources: readResources(alertmanager, scaledResources(50, 64, 1)),
+        persistence: readPersistence(alertmanager, defaults.backendPersistence, "1Gi"),
+        slackChannel: alertmanager.string("slackChannel", "#alerts", { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
+        webhookUrl: alertmanager.optionalString("webhookUrl", HTTP_URL),
+    };
+}
+
+export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" | "tempo", defaults: ProfileDefaults, profile: Profile, secrets: ConfiguredSecrets): LokiConfig & TempoConfig {
+    const section = root.object(backend, ["image", "resources", "retention", "persistence", "storage"] as const);
+    return {
+        image: readImage(section, backend),
+        resources: readResources(section, scaledResources(200, 512, defaults.scale)),
+        retention: section.duration("retention", backend === "loki" ? defaults.lokiRetention : defaults.tempoRetention),
+        persistence: readPersistence(section, defaults.backendPersistence, "20Gi"),
+        storage: readStorage(section, profile, secrets),
+    };
+}
+
+export function readCollector(root: With<"collector">, defaults: ProfileDefaults): CollectorConfig {
+    const collector = root.object("collector", [
+        "image",
+        "gatewayReplicas",
+        "gateway",
+        "agent",
+        "agentEnabled",
+        "queueVolumeSize",
+        "slowTraceThresholdMs",
+        "samplingPercent",
+    ] as const);
+    return {
+        image: readImage(collector, "otelcol"),
+        // Tail sampling must see every span of a trace: more gateways need a trace-ID-aware load-balancing tier first.
+        gatewayReplicas: collector.number("gatewayReplicas", defaults.gatewayReplicas, {
+            min: 1,
+            max: 1,
+            integer: true,
+            hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources",
+        }),
+        gatewayResources: readResources(collector.object("gateway", ["resources"] as const), scaledResources(200, 512, defaults.scale)),
+        agentEnabled: collector.boolean("agentEnabled", true),
+        agentResources: readResources(collector.object("agent", ["resources"] as const), scaledResources(100, 256, 1)),
+        queueStorageSize: collector.quantity("queueVolumeSize", defaults.queueVolume),
+        slowTraceThresholdMs: collector.number("slowTraceThresholdMs", 2000, { min: 1, integer: true, hint: "milliseconds, e.g. 2000" }),
+        baselineSamplingPercent: collector.number("samplingPercent", 5, { min: 0, max: 100, hint: "the share of ordinary traces kept, e.g. 5" }),
+    };
+}
+
+export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults): GrafanaConfig {
+    const grafana = root.object("grafana", ["image", "resources", "url", "provision", "persistence", "ingress"] as const);
+    const ingress = grafana.object("ingress", ["enabled", "host", "className"] as const);
+    const enabled = ingress.boolean("enabled", false);
+    const host = enabled
+        ? ingress.requiredString("host", INGRESS_HOST, `the Ingress needs the DNS name Grafana is served under, e.g. grafana.example.com`)
+        : ingress.optionalString("host", INGRESS_HOST);
+    return {
+        image: readImage(grafana, "grafana"),
+        resources: readResources(grafana, scaledResources(100, 256, 1)),
+        replicas: 1,
+        url: grafana.string("url", "http://localhost:3000", HTTP_URL),
+        provision: grafana.boolean("provision", true),
+        persistence: readPersistence(grafana, defaults.backendPersistence, "5Gi"),
+        ingress: {
+            enabled,
+            host: host ?? "grafana.local",
+            className: ingress.optionalString("className", { test: DNS_SUBDOMAIN.test, hint: "is not an IngressClass name; use e.g. nginx" }),
+        },
+    };
+}
+
+export function readRunbookBaseUrl(root: With<"runbookBaseUrl">): string {
+    return (
+        root.requiredString(
+            "runbookBaseUrl",
+            BASE_URL,
+            "every alert links to its runbook; set it to the web view of runbooks/, e.g. https://github.com/acme/lgtm-stack/blob/main/runbooks",
+        ) ?? ""
+    );
+}

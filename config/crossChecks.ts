@@ -1,0 +1,171 @@
+/**
+ * Checks between values that are each valid alone but cannot work together: sizes, windows and
+ * names. A check stays silent when one of its values already has a problem (one message per mistake).
+ */
+import { alertCatalog } from "../alerts";
+import { HIGH_ERROR_RATE } from "../alerts/golden";
+import { BURN_RATE_ALERTS, SLI_WINDOWS } from "../alerts/slo";
+import { COMPONENTS } from "../model/components";
+import { RESERVED_NAMESPACES } from "./formats";
+import { Problems } from "./reader";
+import { Resources, ServiceSpec, StackConfig } from "./types";
+import { durationMs, formatMs, NANO, parsePrometheusSize, parseQuantity } from "./units";
+
+const DAY_MS = 86_400_000;
+/**
+ * Prometheus' size-based retention counts blocks, WAL and head chunks, but compaction writes a new
+ * block before deleting the old ones: keep a tenth of the volume free.
+ */
+const RETENTION_SIZE_SHARE = { numerator: 9n, denominator: 10n };
+/**
+ * Loki's compactor applies retention per daily index table, and stream retention under 24h is
+ * refused at start; Tempo gets the same floor so a trace linked from last night's page is still there.
+ */
+const LOGS_TRACES_MIN_RETENTION_MS = DAY_MS;
+
+function checkRequestsWithinLimits(problems: Problems, path: string, resources: Resources): void {
+    for (const resource of ["cpu", "memory"] as const) {
+        const requestPath = `${path}.requests.${resource}`;
+        const limitPath = `${path}.limits.${resource}`;
+        if (problems.about(requestPath, limitPath)) {
+            continue;
+        }
+        const request = parseQuantity(resources.requests[resource]) ?? 0n;
+        const limit = parseQuantity(resources.limits[resource]) ?? 0n;
+        if (request > limit) {
+            // The API server refuses the pod: "must be less than or equal to <resource> limit".
+            problems.add(
+                requestPath,
+                `${resources.requests[resource]} is above the limit ${resources.limits[resource]} (${limitPath}), which Kubernetes refuses; lower the request or raise the limit`,
+            );
+        }
+    }
+}
+
+function checkPrometheus(problems: Problems, config: StackConfig): void {
+    const prometheus = config.prometheus;
+    if (!problems.about("prometheus.retentionSize", "prometheus.volumeSize")) {
+        const sizeBytes = parsePrometheusSize(prometheus.retentionSize) ?? 0n;
+        const volumeBytes = (parseQuantity(prometheus.persistence.size) ?? 0n) / NANO;
+        if (sizeBytes * RETENTION_SIZE_SHARE.denominator > volumeBytes * RETENTION_SIZE_SHARE.numerator) {
+            problems.add(
+                "prometheus.retentionSize",
+                `${prometheus.retentionSize} does not fit prometheus.volumeSize ${prometheus.persistence.size} with room for compaction (at most 90% of the volume; Prometheus counts 1GB as 1GiB); lower it or raise volumeSize`,
+            );
+        }
+    }
+    const retentionMs = durationMs(prometheus.retentionTime) ?? 0;
+    const longestBurnWindowMs = Math.max(...BURN_RATE_ALERTS.flatMap((alert) => alert.pairs.map((pair) => durationMs(pair.long) ?? 0)));
+    if (!problems.about("prometheus.retention") && retentionMs < longestBurnWindowMs) {
+        problems.add(
+            "prometheus.retention",
+            `${prometheus.retentionTime} is shorter than the ${formatMs(longestBurnWindowMs)} window SlowBudgetBurn reads, so that alert could never fire; keep at least the longest SLO window, e.g. 30d`,
+        );
+    }
+    // The shortest range any stack rule reads: rate() needs two samples in it, and an evaluation per window.
+    const shortestWindowMs = Math.min(durationMs(HIGH_ERROR_RATE.window) ?? Infinity, ...SLI_WINDOWS.map((window) => durationMs(window) ?? Infinity));
+    const evaluationMs = durationMs(prometheus.evaluationInterval) ?? 0;
+    if (!problems.about("prometheus.evaluationInterval") && evaluationMs > shortestWindowMs) {
+        problems.add(
+            "prometheus.evaluationInterval",
+            `${prometheus.evaluationInterval} is coarser than the shortest alert window (${formatMs(shortestWindowMs)}, HighErrorRate), so alerts would skip windows; use at most ${formatMs(shortestWindowMs)}, e.g. 30s`,
+        );
+    }
+    const scrapeMs = durationMs(prometheus.scrapeInterval) ?? 0;
+    if (!problems.about("prometheus.scrapeInterval") && scrapeMs * 2 > shortestWindowMs) {
+        problems.add(
+            "prometheus.scrapeInterval",
+            `${prometheus.scrapeInterval} leaves fewer than two samples in the shortest alert window (${formatMs(shortestWindowMs)}), so rate() returns nothing and the alert never fires; use at most ${formatMs(shortestWindowMs / 2)}, e.g. 30s`,
+        );
+    }
+    config.services.forEach((service, i) =>
+        service.slos.forEach((slo, j) => {
+            const path = `services[${i}].slos[${j}].window`;
+            if (!problems.about(path, "prometheus.retention") && (durationMs(slo.window) ?? 0) > retentionMs) {
+                problems.add(
+                    path,
+                    `${slo.window} is longer than prometheus.retention (${prometheus.retentionTime}), so the SLO would be computed over less data than its window; raise prometheus.retention to at least ${slo.window} or shorten the window`,
+                );
+            }
+        }),
+    );
+}
+
+function checkRetentions(problems: Problems, config: StackConfig): void {
+    for (const [path, retention] of [["loki.retention", config.loki.retention], ["tempo.retention", config.tempo.retention]] as const) {
+        if (!problems.about(path) && (durationMs(retention) ?? 0) < LOGS_TRACES_MIN_RETENTION_MS) {
+            problems.add(path, `${retention} is shorter than a day, so logs and traces are gone before anyone reads them after a page (and Loki's compactor works in daily tables); use at least 24h, e.g. 7d`);
+        }
+    }
+}
+
+/** Every alert the stack defines itself, for this config: a saturation alert must not reuse one of their names. */
+function builtInAlertNames(config: StackConfig): Set<string> {
+    const probe: ServiceSpec = {
+        name: "probe",
+        namespace: "default",
+        team: "platform",
+        discovery: { kind: "otlp" },
+        conventions: { preset: "otel-http" },
+        histogramBuckets: [1],
+        slos: [
+            { kind: "availability", name: "availability", objective: 0.999, window: "30d" },
+            { kind: "latency", name: "latency", objective: 0.95, thresholdSeconds: 1, window: "30d" },
+        ],
+        saturation: [],
+        errorRateThreshold: 0.05,
+        latencyP99ThresholdSeconds: 1,
+        minRequestsPerHour: 10,
+    };
+    return new Set(alertCatalog({ ...config, services: [probe] }).map((alert) => alert.alert));
+}
+
+function checkNames(problems: Problems, config: StackConfig): void {
+    if (!problems.about("namespace") && RESERVED_NAMESPACES.includes(config.namespace)) {
+        problems.add(
+            "namespace",
+            `"${config.namespace}" is shared with Kubernetes or every tenant, and the stack owns its namespace (destroying the stack deletes it); use a namespace of its own, e.g. observability`,
+        );
+    }
+    const components: readonly string[] = COMPONENTS;
+    const builtIn = builtInAlertNames(config);
+    const firstUse = new Map<string, number>();
+    config.services.forEach((service, i) => {
+        const namePath = `services[${i}].name`;
+        if (problems.about(namePath)) {
+            return;
+        }
+        if (firstUse.has(service.name)) {
+            problems.add(namePath, `"${service.name}" is already used by services[${firstUse.get(service.name)}]; service names must be unique`);
+        } else {
+            firstUse.set(service.name, i);
+        }
+        if (components.includes(service.name)) {
+            // Its scrape job and `service` label would merge with the stack's own: alerts, dashboards and routing mix both.
+            problems.add(namePath, `"${service.name}" is the name of a stack component (${components.join(", ")}); its scrape job and service label would collide; rename the service, e.g. ${service.name}-app`);
+        }
+        service.saturation.forEach((signal, j) => {
+            const alertPath = `services[${i}].saturation[${j}].alert`;
+            if (!problems.about(alertPath) && builtIn.has(signal.alert)) {
+                problems.add(alertPath, `${signal.alert} is a built-in alert of the stack; give the saturation alert its own name, e.g. ${signal.name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Saturated`);
+            }
+        });
+    });
+}
+
+/** Reports every combination of values that Kubernetes or a backend would refuse or silently mishandle. */
+export function checkAcrossSettings(problems: Problems, config: StackConfig): void {
+    const resources: [string, Resources][] = [
+        ["prometheus.resources", config.prometheus.resources],
+        ["alertmanager.resources", config.alertmanager.resources],
+        ["loki.resources", config.loki.resources],
+        ["tempo.resources", config.tempo.resources],
+        ["collector.gateway.resources", config.collector.gatewayResources],
+        ["collector.agent.resources", config.collector.agentResources],
+        ["grafana.resources", config.grafana.resources],
+    ];
+    resources.forEach(([path, value]) => checkRequestsWithinLimits(problems, path, value));
+    checkPrometheus(problems, config);
+    checkRetentions(problems, config);
+    checkNames(problems, config);
+}

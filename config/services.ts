@@ -1,0 +1,221 @@
+/** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
+import { dashboardUids } from "../model/ids";
+import { syntaxError } from "../model/queryGrammar";
+import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
+import { ObjectReader, Problems, Raw, variantReader } from "./reader";
+import { Discovery, MetricConventions, SaturationSignal, ServiceSpec, Slo } from "./types";
+import { durationMs, parseDuration } from "./units";
+
+export interface ServiceReadOptions {
+    /** Alert names that have a runbook in `runbooks/`; a saturation alert without one is an error. */
+    readonly knownRunbooks: ReadonlySet<string>;
+}
+
+/** OpenTelemetry SDKs' default explicit buckets for `http.server.request.duration` (seconds). */
+export const OTEL_HTTP_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** prometheus client libraries' default histogram buckets (seconds). */
+export const PROMETHEUS_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const ALERT_NAME: Format = {
+    test: (value) => /^[A-Z][A-Za-z0-9]+$/.test(value),
+    hint: "is not an UpperCamelCase alert name; use e.g. DBConnectionPoolExhaustion",
+};
+const WINDOW_PLACEHOLDER = "{{.window}}";
+/** Grafana refuses dashboard uids longer than 40 characters; each saturation alert gets a runbook dashboard. */
+const GRAFANA_UID_MAX = 40;
+
+const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "saturation", "alerts"] as const;
+
+function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
+    const { kind, reader } = service.variant("discovery", "kind", { otlp: [], scrape: ["selector", "port", "path"] }, "otlp");
+    if (kind === "otlp") {
+        return { kind };
+    }
+    const selector: Record<string, string> = {};
+    for (const entry of reader.map("selector")) {
+        if (!LABEL_KEY.test(entry.key)) {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.key)} ${LABEL_KEY.hint}`);
+        } else if (!LABEL_VALUE.test(entry.value)) {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.value)} ${LABEL_VALUE.hint}`);
+        } else {
+            selector[entry.key] = entry.value;
+        }
+    }
+    if (Object.keys(selector).length === 0 && !reader.problems.about(reader.keyPath("selector"))) {
+        reader.problems.add(reader.keyPath("selector"), "a scraped service needs a pod label selector, e.g. selector: { app.kubernetes.io/name: checkout }");
+    }
+    if (typeof reader.raw("port") === "number") {
+        // The scrape job keeps targets by container port *name*; a number would match no target.
+        reader.problems.add(reader.keyPath("port"), `${reader.raw("port")} is a port number; give the name of the container port instead (ports[].name in the pod spec), e.g. metrics`);
+    }
+    return {
+        kind,
+        selector,
+        port: typeof reader.raw("port") === "number" ? "metrics" : reader.string("port", "metrics", PORT_NAME),
+        path: reader.string("path", "/metrics", HTTP_PATH),
+    };
+}
+
+function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): MetricConventions {
+    const { kind: preset, reader } = service.variant(
+        "conventions",
+        "preset",
+        { "otel-http": [], "prometheus-http": [], custom: ["errorQuery", "totalQuery"] },
+        "otel-http",
+    );
+    if (preset !== "custom") {
+        return { preset };
+    }
+    const queries: Record<"errorQuery" | "totalQuery", string> = { errorQuery: "", totalQuery: "" };
+    for (const key of ["errorQuery", "totalQuery"] as const) {
+        const path = reader.keyPath(key);
+        const query = reader.requiredString(key, undefined, `give a PromQL rate with ${WINDOW_PLACEHOLDER}, e.g. sum(rate(jobs_failed_total[${WINDOW_PLACEHOLDER}]))`);
+        if (query === undefined) {
+            continue;
+        }
+        queries[key] = query;
+        if (!query.includes(WINDOW_PLACEHOLDER)) {
+            reader.problems.add(path, `has no ${WINDOW_PLACEHOLDER} placeholder; write the range as [${WINDOW_PLACEHOLDER}] so every SLO window can reuse it`);
+            continue;
+        }
+        const error = syntaxError("promql", query.split(WINDOW_PLACEHOLDER).join("5m"));
+        if (error) {
+            reader.problems.add(path, `is not valid PromQL: ${error}`);
+        }
+    }
+    if (queries.errorQuery && queries.errorQuery === queries.totalQuery) {
+        reader.problems.add(reader.keyPath("errorQuery"), "is the same as totalQuery, so the error ratio would always be 100%; count only failed events");
+    }
+    return { preset, ...queries };
+}
+
+function readBuckets(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, defaults: readonly number[]): readonly number[] {
+    if (!service.has("histogramBuckets")) {
+        return defaults;
+    }
+    const entries = service.items("histogramBuckets");
+    const path = service.keyPath("histogramBuckets");
+    if (entries.length === 0 && !service.problems.about(path)) {
+        service.problems.add(path, "is empty; list the bucket upper bounds in seconds your SDK exports, e.g. [0.1, 0.5, 1, 2, 4]");
+        return defaults;
+    }
+    const seen = new Map<number, number>();
+    let valid = true;
+    for (const entry of entries) {
+        if (typeof entry.value !== "number" || !Number.isFinite(entry.value) || entry.value <= 0) {
+            service.problems.add(entry.path, `${JSON.stringify(entry.value)} is not a positive bucket upper bound in seconds; use e.g. 0.5`);
+            valid = false;
+        } else if (seen.has(entry.value)) {
+            // Prometheus client libraries and OpenTelemetry SDKs refuse a bucket boundary given twice.
+            service.problems.add(entry.path, `${entry.value} is already listed at ${path}[${seen.get(entry.value)}]; each bucket boundary appears once`);
+            valid = false;
+        } else {
+            seen.set(entry.value, entry.index);
+        }
+    }
+    return valid ? [...seen.keys()].sort((a, b) => a - b) : defaults;
+}
+
+function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], metricName: string, custom: boolean): Slo[] {
+    const slos: Slo[] = [];
+    const names = new Map<string, string>();
+    for (const entry of service.items("slos")) {
+        const common = ["name", "window"] as const;
+        const { kind, reader: slo } = variantReader(
+            entry.path,
+            entry.value,
+            service.problems,
+            "kind",
+            { availability: [...common, "objective"], latency: [...common, "percentile", "threshold"] },
+            "availability",
+        );
+        const name = slo.string("name", kind, { test: (v) => /^[a-z][a-z0-9_-]*$/.test(v), hint: "must be lowercase letters, digits, '_' or '-', e.g. availability" });
+        const window = slo.duration("window", "30d");
+        const windowMs = durationMs(window) ?? 0;
+        if (!service.problems.about(slo.keyPath("window")) && (windowMs < 7 * 86_400_000 || windowMs > 90 * 86_400_000)) {
+            service.problems.add(slo.keyPath("window"), `${window} is outside 7d..90d; SLO windows are usually 28d or 30d`);
+        }
+        if (names.has(name)) {
+            service.problems.add(slo.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each SLO of a service a unique name`);
+        }
+        names.set(name, entry.path);
+        if (kind === "availability") {
+            const objective = slo.number("objective", 99.9, { min: 50, max: 99.999, hint: "an objective is a percentage below 100; use e.g. 99.9" });
+            slos.push({ kind, name, objective: objective / 100, window });
+            continue;
+        }
+        if (custom) {
+            service.problems.add(slo.keyPath("kind"), "latency SLOs need a histogram; with conventions.preset custom, express latency as an error query instead");
+        }
+        const percentile = slo.number("percentile", 95, { min: 50, max: 99.999, hint: "the share of requests that must be fast, e.g. 95 for P95" });
+        const threshold = slo.duration("threshold", "1s");
+        const thresholdMs = durationMs(threshold) ?? 1000;
+        // n/1000 and a bucket literal such as 0.1 round to the same double, so this equality is exact.
+        if (!custom && !service.problems.about(slo.keyPath("threshold")) && !buckets.includes(thresholdMs / 1000)) {
+            service.problems.add(
+                slo.keyPath("threshold"),
+                `${threshold} is not a bucket boundary of ${metricName} (buckets: ${buckets.join(", ")} s), so the SLI cannot be computed exactly; ` +
+                    `pick one of those, or declare the buckets your service exports in ${service.keyPath("histogramBuckets")}`,
+            );
+        }
+        slos.push({ kind, name, objective: percentile / 100, thresholdSeconds: thresholdMs / 1000, window });
+    }
+    return slos;
+}
+
+function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, options: ServiceReadOptions): SaturationSignal[] {
+    const names = new Map<string, string>();
+    return service.items("saturation").map((entry) => {
+        const signal = new ObjectReader(entry.path, entry.value, service.problems, ["name", "query", "threshold", "for", "alert", "severity"] as const);
+        const problems = service.problems;
+        const name = signal.requiredString("name", { test: (v) => /^[a-z][a-z0-9_]*$/.test(v), hint: "must be snake_case, e.g. db_connection_pool" }, "e.g. name: db_connection_pool");
+        if (name !== undefined && names.has(name)) {
+            // Both would record service:saturation:ratio with the same labels: Prometheus drops one as a duplicate series.
+            problems.add(signal.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each saturation signal of a service a unique name`);
+        } else if (name !== undefined) {
+            names.set(name, entry.path);
+        }
+        const query = signal.requiredString("query", undefined, "PromQL giving in-use / capacity as a 0..1 ratio");
+        const error = query === undefined ? undefined : syntaxError("promql", query);
+        if (error) {
+            problems.add(signal.keyPath("query"), `is not valid PromQL: ${error}`);
+        }
+        const alert = signal.requiredString("alert", ALERT_NAME, "the alert name, which is also the runbook's file name, e.g. DBConnectionPoolExhaustion");
+        if (alert !== undefined && dashboardUids.runbook(alert).length > GRAFANA_UID_MAX) {
+            problems.add(signal.keyPath("alert"), `${alert} is too long for its runbook dashboard's Grafana uid (${GRAFANA_UID_MAX} characters); shorten the name`);
+        } else if (alert !== undefined && !options.knownRunbooks.has(alert)) {
+            problems.add(signal.keyPath("alert"), `${alert} has no runbook; add runbooks/${alert}.md (copy the sections of an existing runbook)`);
+        }
+        return {
+            name: name ?? "signal",
+            query: query ?? "",
+            alert: alert ?? "",
+            threshold: signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" }) / 100,
+            for: signal.duration("for", "10m", { allowZero: true }),
+            severity: signal.oneOf("severity", ["page", "ticket"], "page"),
+        };
+    });
+}
+
+/** Reads one service; `path` is its key path (`services[2]`, or `service` for one given in code). */
+export function readService(path: string, rawService: Raw, problems: Problems, options: ServiceReadOptions, index = 0): ServiceSpec {
+    const service = new ObjectReader(path, rawService, problems, SERVICE_KEYS);
+    const name = service.requiredString("name", SHORT_NAME, "e.g. name: checkout") ?? `service-${index}`;
+    const conventions = readConventions(service);
+    const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
+    const metricName = conventions.preset === "prometheus-http" ? "http_request_duration_seconds" : "http_server_request_duration_seconds";
+    const alerts = service.object("alerts", ["errorRatePercent", "latencyP99", "minRequestsPerHour"] as const);
+    return {
+        name,
+        namespace: service.string("namespace", "default", NAMESPACE),
+        team: service.string("team", "platform", SHORT_NAME),
+        discovery: readDiscovery(service),
+        conventions,
+        histogramBuckets: buckets,
+        slos: readSlos(service, buckets, metricName, conventions.preset === "custom"),
+        saturation: readSaturation(service, options),
+        errorRateThreshold: alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" }) / 100,
+        latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,
+        minRequestsPerHour: alerts.number("minRequestsPerHour", 10, { min: 0, integer: true, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
+    };
+}
