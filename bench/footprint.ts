@@ -2,6 +2,7 @@
  * Footprint: what each environment profile asks Kubernetes for (requests and limits from the
  * validated config), and the idle RSS of each real backend binary we can run locally with the dev
  * stack's rendered config, rewritten to loopback addresses and temporary data directories.
+ * Loki and Tempo are not measured: their modules are AGPL and never built here.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -155,26 +156,6 @@ const BACKENDS: readonly Backend[] = [
             return { args: [`--config=${file}`], ready: `http://${config.extensions?.health_check?.endpoint ?? "127.0.0.1:13133"}/` };
         },
     },
-    {
-        name: "loki",
-        tool: "loki",
-        async prepare(rendered, work) {
-            const file = path.join(work, "loki.yaml");
-            const config = (await toLoopback(YAML.parse(fs.readFileSync(path.join(rendered, "loki/loki.yaml"), "utf8")), work)) as { server?: { http_listen_port?: number } };
-            fs.writeFileSync(file, YAML.stringify(config));
-            return { args: [`-config.file=${file}`], ready: `http://127.0.0.1:${config.server?.http_listen_port ?? 3100}/ready` };
-        },
-    },
-    {
-        name: "tempo",
-        tool: "tempo",
-        async prepare(rendered, work) {
-            const file = path.join(work, "tempo.yaml");
-            const config = (await toLoopback(YAML.parse(fs.readFileSync(path.join(rendered, "tempo/tempo.yaml"), "utf8")), work)) as { server?: { http_listen_port?: number } };
-            fs.writeFileSync(file, YAML.stringify(config));
-            return { args: [`-config.file=${file}`], ready: `http://127.0.0.1:${config.server?.http_listen_port ?? 3200}/ready` };
-        },
-    },
 ];
 
 function rssKiB(pid: number): number {
@@ -220,5 +201,6 @@ export async function footprint(options: BenchOptions): Promise<void> {
     printTable("Idle RSS of the real backends with the dev stack's rendered config", ["backend", "version", "ready after", "idle RSS", "loaded RSS"], rows, [
         `\`npm run render -- --stack dev\`, then the bench-only rewrite in bench/footprint.ts: listen addresses to 127.0.0.1 on free ports, data directories into a temp dir; Prometheus keeps its rule files and flags but only a static self-scrape job (no Kubernetes SD, no Alertmanager discovery).`,
         `Idle RSS: the largest of five VmRSS readings, one a second, starting ${idleSeconds}s after the process answered its readiness endpoint. The collector's agent (DaemonSet) needs a node's pod logs and the Kubernetes API and is not run.`,
+        "Loki and Tempo: not measured. Their Go modules are AGPL-licensed and this project never builds them, so no binary of either exists here; only their images are deployed.",
     ]);
 }
