@@ -5,7 +5,6 @@
 import { alertCatalog } from "../alerts";
 import { HIGH_ERROR_RATE } from "../alerts/golden";
 import { BURN_RATE_ALERTS, SLI_WINDOWS } from "../alerts/slo";
-import { COMPONENTS } from "../model/components";
 import { RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
 import { Resources, ServiceSpec, StackConfig } from "./types";
@@ -127,7 +126,6 @@ function checkNames(problems: Problems, config: StackConfig): void {
             `"${config.namespace}" is shared with Kubernetes or every tenant, and the stack owns its namespace (destroying the stack deletes it); use a namespace of its own, e.g. observability`,
         );
     }
-    const components: readonly string[] = COMPONENTS;
     const builtIn = builtInAlertNames(config);
     const firstUse = new Map<string, number>();
     config.services.forEach((service, i) => {
@@ -139,10 +137,6 @@ function checkNames(problems: Problems, config: StackConfig): void {
             problems.add(namePath, `"${service.name}" is already used by services[${firstUse.get(service.name)}]; service names must be unique`);
         } else {
             firstUse.set(service.name, i);
-        }
-        if (components.includes(service.name)) {
-            // Its scrape job and `service` label would merge with the stack's own: alerts, dashboards and routing mix both.
-            problems.add(namePath, `"${service.name}" is the name of a stack component (${components.join(", ")}); its scrape job and service label would collide; rename the service, e.g. ${service.name}-app`);
         }
         service.saturation.forEach((signal, j) => {
             const alertPath = `services[${i}].saturation[${j}].alert`;

@@ -1,4 +1,5 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
+import { COMPONENTS } from "../model/components";
 import { dashboardUids } from "../model/ids";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
@@ -201,6 +202,10 @@ function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, op
 export function readService(path: string, rawService: Raw, problems: Problems, options: ServiceReadOptions, index = 0): ServiceSpec {
     const service = new ObjectReader(path, rawService, problems, SERVICE_KEYS);
     const name = service.requiredString("name", SHORT_NAME, "e.g. name: checkout") ?? `service-${index}`;
+    if ((COMPONENTS as readonly string[]).includes(name)) {
+        // Its scrape job and `service` label would merge with the stack's own: alerts, dashboards and routing mix both.
+        problems.add(service.keyPath("name"), `"${name}" is the name of a stack component (${COMPONENTS.join(", ")}); its scrape job and service label would collide; rename the service, e.g. ${name}-app`);
+    }
     const conventions = readConventions(service);
     const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
     const metricName = conventions.preset === "prometheus-http" ? "http_request_duration_seconds" : "http_server_request_duration_seconds";

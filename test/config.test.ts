@@ -274,3 +274,12 @@ describe("the committed stacks", () => {
         assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false });
     });
 });
+
+describe("a service given in code gets the same checks", () => {
+    test("a service named after a stack component is refused in code too", () => {
+        assert.throws(
+            () => loadServiceSpec({ name: "prometheus" }, { knownRunbooks }, "service"),
+            /service\.name: "prometheus" is the name of a stack component .*rename the service, e\.g\. prometheus-app/,
+        );
+    });
+});
