@@ -2,11 +2,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LgtmStack } from "./components/stack";
 import { readStack } from "./config/pulumi";
+import { readRunbooks } from "./io/runbooks";
 import { renderStack } from "./render";
 
 export function createStack() {
     const { config, secrets } = readStack();
-    const stack = new LgtmStack("lgtm", { config, rendered: renderStack(config), secrets });
+    const stack = new LgtmStack("lgtm", { config, rendered: renderStack(config, readRunbooks()), secrets });
     return {
         namespace: stack.namespace,
         grafanaUrl: config.grafana.url,

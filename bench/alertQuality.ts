@@ -1,6 +1,6 @@
 /**
  * Alert quality by exact simulation: synthetic traffic for each SLO template and burn rate is fed
- * to `promtool test rules` together with the rules we deploy (renderServiceFiles, cut down to the
+ * to `promtool test rules` together with the rules we deploy (renderService, cut down to the
  * alert under test and what it reads; see alertClosure). Every
  * evaluation step after the onset carries an `exp_alerts: []` expectation, so promtool's failure
  * report is precisely the list of steps at which each alert fired; detection and reset times are
@@ -15,7 +15,7 @@ import { BURN_RATE_ALERTS } from "../alerts/slo";
 import { loadServiceSpec } from "../config/load";
 import { parseDuration } from "../config/units";
 import { ServiceSpec, Slo } from "../config/types";
-import { renderServiceFiles } from "../render/services";
+import { renderService } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, loadStack } from "../test/support/fixtures";
 import { rawErrorRatio } from "./naive";
@@ -285,7 +285,7 @@ export async function alertQuality(options: BenchOptions & { promtool: string })
     for (const template of templates) {
         const service = loadServiceSpec(template.raw, { knownRunbooks });
         const slo = service.slos[0];
-        const rules = renderServiceFiles(service, links).rules;
+        const rules = renderService(config, service, links).ruleFile.content;
         const budget = 1 - slo.objective;
         const fastRules = alertClosure(rules, FAST);
         const slowRules = alertClosure(rules, SLOW);

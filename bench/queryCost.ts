@@ -13,7 +13,7 @@ import { linksFor } from "../alerts/links";
 import { loadServiceSpec } from "../config/load";
 import { ServiceSpec } from "../config/types";
 import { renderServiceDashboards, substituteVariables } from "../dashboards";
-import { renderServiceFiles } from "../render/services";
+import { renderService } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, loadStack } from "../test/support/fixtures";
 import { naiveDashboardQuery } from "./naive";
@@ -139,9 +139,10 @@ function writeOpenMetrics(file: string, services: readonly ServiceSpec[], start:
  * series recorded at level n-1. promtool backfills one level at a time from what Prometheus has.
  */
 function rulesByLevel(services: readonly ServiceSpec[]): RuleModel[][] {
-    const links = linksFor(loadStack("dev"));
+    const config = loadStack("dev");
+    const links = linksFor(config);
     const recorded = services.flatMap((service) =>
-        (YAML.parse(renderServiceFiles(service, links).rules) as { groups: { name: string; rules: RuleModel[] }[] }).groups
+        (YAML.parse(renderService(config, service, links).ruleFile.content) as { groups: { name: string; rules: RuleModel[] }[] }).groups
             .filter((group) => group.name.includes("-slo-"))
             .flatMap((group) => group.rules.filter((rule) => rule.record)),
     );

@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_SECRET_FILES, PATHS, PORTS } from "../model/components";
-import { checksum } from "../render/checksum";
+import { ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
+import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface AlertmanagerArgs extends CommonArgs {
     /** Validated Alertmanager settings. Defaults to none: required. */
     readonly settings: AlertmanagerConfig;
-    /** Rendered alertmanager.yml (references credential files, holds none). Defaults to none: required. */
-    readonly configYaml: string;
+    /** Rendered alertmanager.yml (references credential files, holds none) and container args. Defaults to none: required. */
+    readonly workload: RenderedWorkload;
     /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
     readonly credentials: { readonly pagerdutyRoutingKey?: pulumi.Output<string>; readonly slackWebhookUrl?: pulumi.Output<string> };
     /** Storage class for silences and notification log. Defaults to the cluster default. */
@@ -25,7 +25,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         super("lgtm:backends:Alertmanager", name, {}, opts);
         const { namespace, settings } = args;
         const labels = componentLabels("alertmanager");
-        const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { "alertmanager.yml": args.configYaml }, this);
+        const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         const stringData: Record<string, pulumi.Input<string>> = {};
         if (args.credentials.pagerdutyRoutingKey) {
             stringData[ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey] = args.credentials.pagerdutyRoutingKey;
@@ -52,7 +52,6 @@ export class Alertmanager extends pulumi.ComponentResource {
             this,
             { headless: true, metadataName: "alertmanager-peers", publishNotReady: true },
         );
-        const peerArgs = Array.from({ length: settings.replicas > 1 ? settings.replicas : 0 }, (_, i) => `--cluster.peer=alertmanager-${i}.alertmanager-peers:${PORTS.alertmanagerCluster}`);
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-sts`,
             {
@@ -63,20 +62,14 @@ export class Alertmanager extends pulumi.ComponentResource {
                     podManagementPolicy: "Parallel",
                     selector: { matchLabels: selectorLabels("alertmanager") },
                     template: {
-                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.configYaml) } },
+                        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.workload.checksum } },
                         spec: {
                             securityContext: podSecurityContext(65534),
                             containers: [
                                 hardenedContainer({
                                     name: "alertmanager",
                                     image: settings.image,
-                                    args: [
-                                        `--config.file=${PATHS.alertmanagerConfigDir}/alertmanager.yml`,
-                                        `--storage.path=${PATHS.alertmanagerData}`,
-                                        `--web.listen-address=:${PORTS.alertmanager}`,
-                                        settings.replicas > 1 ? `--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}` : "--cluster.listen-address=",
-                                        ...peerArgs,
-                                    ],
+                                    args: [...args.workload.args],
                                     ports: [
                                         { name: "http", containerPort: PORTS.alertmanager },
                                         { name: "cluster", containerPort: PORTS.alertmanagerCluster },
@@ -85,7 +78,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                                     readinessPath: "/-/ready",
                                     livenessPath: "/-/healthy",
                                     volumeMounts: [
-                                        { name: "config", mountPath: PATHS.alertmanagerConfigDir, readOnly: true },
+                                        { name: "config", mountPath: args.workload.configDir, readOnly: true },
                                         { name: "credentials", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
                                         { name: "data", mountPath: PATHS.alertmanagerData },
                                         TMP_MOUNT,

@@ -1,22 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
-import { checksum } from "../render/checksum";
-import { PATHS, PORTS } from "../model/components";
+import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
+import { RenderedWorkload } from "../render";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface CollectorArgs extends CommonArgs {
     /** Validated Collector settings. Defaults to none: required. */
     readonly settings: CollectorConfig;
-    /** Rendered gateway config. Defaults to none: required. */
-    readonly gatewayConfigYaml: string;
-    /** Rendered node-agent config. Defaults to none: required. */
-    readonly agentConfigYaml: string;
+    /** Rendered gateway config and container args. Defaults to none: required. */
+    readonly gateway: RenderedWorkload;
+    /** Rendered node-agent config and container args. Defaults to none: required. */
+    readonly agent: RenderedWorkload;
     /** Storage class of the persistent-queue volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
-
-const CONFIG_FILE = "config.yaml";
 
 /**
  * The OpenTelemetry Collector: a gateway (OTLP in, tail sampling, durable queues on a volume) and a
@@ -37,10 +35,11 @@ export class OtelCollector extends pulumi.ComponentResource {
 
     private container(component: "otel-collector" | "otel-agent", args: CollectorArgs, extraMounts: k8s.types.input.core.v1.VolumeMount[]) {
         const resources = component === "otel-agent" ? args.settings.agentResources : args.settings.gatewayResources;
+        const workload = component === "otel-agent" ? args.agent : args.gateway;
         const container = hardenedContainer({
             name: component,
             image: args.settings.image,
-            args: [`--config=${PATHS.collectorConfigDir}/${CONFIG_FILE}`],
+            args: [...workload.args],
             env: [
                 { name: "K8S_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
                 // The Go runtime respects the container limit instead of the node's memory.
@@ -56,7 +55,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             resources,
             readinessPath: "/",
             livenessPath: "/",
-            volumeMounts: [{ name: "config", mountPath: PATHS.collectorConfigDir, readOnly: true }, TMP_MOUNT, ...extraMounts],
+            volumeMounts: [{ name: "config", mountPath: workload.configDir, readOnly: true }, TMP_MOUNT, ...extraMounts],
         });
         return container;
     }
@@ -64,7 +63,7 @@ export class OtelCollector extends pulumi.ComponentResource {
     private createGateway(name: string, args: CollectorArgs) {
         const { namespace, settings } = args;
         const labels = componentLabels("otel-collector");
-        const config = configMap(`${name}-gateway-config`, "otel-collector-config", "otel-collector", namespace, { [CONFIG_FILE]: args.gatewayConfigYaml }, this);
+        const config = configMap(`${name}-gateway-config`, "otel-collector-config", "otel-collector", namespace, { [args.gateway.configFileName]: args.gateway.config }, this);
         clusterService(
             `${name}-gateway-svc`,
             "otel-collector",
@@ -86,7 +85,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                     replicas: settings.gatewayReplicas,
                     selector: { matchLabels: selectorLabels("otel-collector") },
                     template: {
-                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.gatewayConfigYaml) } },
+                        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.gateway.checksum } },
                         spec: {
                             securityContext: podSecurityContext(10001),
                             containers: [this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }])],
@@ -114,7 +113,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             ],
             this,
         );
-        const config = configMap(`${name}-agent-config`, "otel-agent-config", "otel-agent", namespace, { [CONFIG_FILE]: args.agentConfigYaml }, this);
+        const config = configMap(`${name}-agent-config`, "otel-agent-config", "otel-agent", namespace, { [args.agent.configFileName]: args.agent.config }, this);
         return new k8s.apps.v1.DaemonSet(
             `${name}-agent`,
             {
@@ -123,7 +122,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                     selector: { matchLabels: selectorLabels("otel-agent") },
                     updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
                     template: {
-                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.agentConfigYaml) } },
+                        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.agent.checksum } },
                         spec: {
                             serviceAccountName: account.metadata.name,
                             // Container log files are root:root 0640: group 0 reads them without running as root.

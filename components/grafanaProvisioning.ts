@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { RenderedDashboard } from "../dashboards";
+import { RenderedDashboard } from "../render";
 import { DatasourceDefinition } from "../render/datasources";
 
 export interface GrafanaProvisioningArgs {

@@ -2,9 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
-import { checksum } from "../render/checksum";
-import { Component, PATHS, PORTS } from "../model/components";
-import { OBJECT_STORAGE_ENV } from "../render/loki";
+import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
+import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface ObjectStorageCredentials {
@@ -15,8 +14,8 @@ export interface ObjectStorageCredentials {
 export interface SingleBinaryArgs extends CommonArgs {
     /** Validated settings of the backend. Defaults to none: required. */
     readonly settings: LokiConfig | TempoConfig;
-    /** Rendered config file. Defaults to none: required. */
-    readonly configYaml: string;
+    /** Rendered config file and container args. Defaults to none: required. */
+    readonly workload: RenderedWorkload;
     /** Object-storage credentials (secrets), passed as environment variables. Defaults to none (filesystem storage). */
     readonly objectStorage?: ObjectStorageCredentials;
     /** Storage class for the data volume. Defaults to the cluster default. */
@@ -27,7 +26,6 @@ interface BackendShape {
     readonly component: Component;
     readonly type: string;
     readonly uid: number;
-    readonly configDir: string;
     readonly dataDir: string;
     readonly ports: { name: string; port: number }[];
 }
@@ -36,7 +34,6 @@ const LOKI: BackendShape = {
     component: "loki",
     type: "lgtm:backends:Loki",
     uid: 10001,
-    configDir: PATHS.lokiConfigDir,
     dataDir: PATHS.lokiData,
     ports: [
         { name: "http", port: PORTS.lokiHttp },
@@ -48,7 +45,6 @@ const TEMPO: BackendShape = {
     component: "tempo",
     type: "lgtm:backends:Tempo",
     uid: 10001,
-    configDir: PATHS.tempoConfigDir,
     dataDir: PATHS.tempoData,
     ports: [
         { name: "http", port: PORTS.tempoHttp },
@@ -66,8 +62,8 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
         const { namespace, settings } = args;
         const { component } = shape;
         const labels = componentLabels(component);
-        const fileName = `${component}.yaml`;
-        const config = configMap(`${name}-config`, `${component}-config`, component, namespace, { [fileName]: args.configYaml }, this);
+        const { workload } = args;
+        const config = configMap(`${name}-config`, `${component}-config`, component, namespace, { [workload.configFileName]: workload.config }, this);
         let env: k8s.types.input.core.v1.EnvVar[] | undefined;
         if (args.objectStorage) {
             const secret = new k8s.core.v1.Secret(
@@ -95,7 +91,7 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
                     replicas: 1,
                     selector: { matchLabels: selectorLabels(component) },
                     template: {
-                        metadata: { labels, annotations: { "lgtm.dev/config-checksum": checksum(args.configYaml) } },
+                        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: workload.checksum } },
                         spec: {
                             securityContext: podSecurityContext(shape.uid),
                             terminationGracePeriodSeconds: 60,
@@ -103,14 +99,13 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
                                 hardenedContainer({
                                     name: component,
                                     image: settings.image,
-                                    // expand-env: object-storage keys arrive as environment variables, never in the file.
-                                    args: [`-config.file=${shape.configDir}/${fileName}`, "-config.expand-env=true"],
+                                    args: [...workload.args],
                                     env,
                                     ports: shape.ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                     resources: settings.resources,
                                     readinessPath: "/ready",
                                     volumeMounts: [
-                                        { name: "config", mountPath: shape.configDir, readOnly: true },
+                                        { name: "config", mountPath: workload.configDir, readOnly: true },
                                         { name: "data", mountPath: shape.dataDir },
                                         TMP_MOUNT,
                                     ],

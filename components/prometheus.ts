@@ -1,25 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
-import { PATHS, PORTS } from "../model/components";
-import { RULES_DIR, SCRAPE_DIR } from "../render/prometheus";
+import { PATHS, PORTS, PROMETHEUS_CONFIGMAPS, PROMETHEUS_DIRS } from "../model/components";
+import { RenderedFile, RenderedWorkload } from "../render";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface PrometheusArgs extends CommonArgs {
     /** Validated Prometheus settings of the stack. Defaults to none: required. */
     readonly settings: PrometheusConfig;
-    /** Rendered prometheus.yml. Defaults to none: required. */
-    readonly configYaml: string;
-    /** Rendered stack-level rule files by file name. Defaults to none: required. */
-    readonly stackRules: Record<string, string>;
-    /** Command-line flags. Defaults to none: required. */
-    readonly args: string[];
+    /** Rendered prometheus.yml and container args. Defaults to none: required. */
+    readonly workload: RenderedWorkload;
+    /** The stack's own rule file; services patch theirs in beside it. Defaults to none: required. */
+    readonly stackRules: RenderedFile;
     /** Storage class of the TSDB volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
-
-/** Names of the ConfigMaps that services patch their rule and scrape files into. */
-export const PROMETHEUS_CONFIGMAPS = { rules: "prometheus-rules", scrape: "prometheus-scrape" } as const;
 
 /**
  * Prometheus as a StatefulSet. Config, rule and scrape files live in ConfigMaps that Prometheus
@@ -45,8 +40,8 @@ export class Prometheus extends pulumi.ComponentResource {
             ],
             this,
         );
-        const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { "prometheus.yml": args.configYaml }, this);
-        this.rulesConfigMap = configMap(`${name}-rules`, PROMETHEUS_CONFIGMAPS.rules, "prometheus", namespace, args.stackRules, this);
+        const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { [args.workload.configFileName]: args.workload.config }, this);
+        this.rulesConfigMap = configMap(`${name}-rules`, PROMETHEUS_CONFIGMAPS.rules, "prometheus", namespace, { [args.stackRules.fileName]: args.stackRules.content }, this);
         // Scraped services add their jobs here (scrape_config_files); starts empty.
         this.scrapeConfigMap = configMap(`${name}-scrape`, PROMETHEUS_CONFIGMAPS.scrape, "prometheus", namespace, {}, this);
         const service = clusterService(`${name}-svc`, "prometheus", namespace, [{ name: "http", port: PORTS.prometheus }], this);
@@ -61,6 +56,7 @@ export class Prometheus extends pulumi.ComponentResource {
                     podManagementPolicy: "Parallel",
                     selector: { matchLabels: selectorLabels("prometheus") },
                     template: {
+                        // No config checksum: Prometheus re-reads prometheus.yml itself (auto-reload-config), so a change needs no restart.
                         metadata: { labels },
                         spec: {
                             serviceAccountName: account.metadata.name,
@@ -70,15 +66,15 @@ export class Prometheus extends pulumi.ComponentResource {
                                 hardenedContainer({
                                     name: "prometheus",
                                     image: settings.image,
-                                    args: args.args,
+                                    args: [...args.workload.args],
                                     ports: [{ name: "http", containerPort: PORTS.prometheus }],
                                     resources: settings.resources,
                                     readinessPath: "/-/ready",
                                     livenessPath: "/-/healthy",
                                     volumeMounts: [
-                                        { name: "config", mountPath: PATHS.prometheusConfigDir, readOnly: true },
-                                        { name: "rules", mountPath: `${PATHS.prometheusConfigDir}/${RULES_DIR}`, readOnly: true },
-                                        { name: "scrape", mountPath: `${PATHS.prometheusConfigDir}/${SCRAPE_DIR}`, readOnly: true },
+                                        { name: "config", mountPath: args.workload.configDir, readOnly: true },
+                                        { name: "rules", mountPath: `${args.workload.configDir}/${PROMETHEUS_DIRS.rules}`, readOnly: true },
+                                        { name: "scrape", mountPath: `${args.workload.configDir}/${PROMETHEUS_DIRS.scrape}`, readOnly: true },
                                         { name: "data", mountPath: PATHS.prometheusData },
                                         TMP_MOUNT,
                                     ],

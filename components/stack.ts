@@ -2,8 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/types";
 import { RenderedStack } from "../render";
-import { stackRuleFileName } from "../render";
-import { prometheusArgs } from "../render/prometheus";
 import { Alertmanager } from "./alertmanager";
 import { OtelCollector } from "./collector";
 import { Grafana, GRAFANA_ADMIN_USER } from "./grafana";
@@ -24,13 +22,17 @@ export interface StackSecrets {
 export interface LgtmStackArgs {
     /** Validated stack config. Defaults to none: required. */
     readonly config: StackConfig;
-    /** Everything rendered from the config. Defaults to none: required. */
+    /** Everything rendered from the config (`renderStack`). Defaults to none: required. */
     readonly rendered: RenderedStack;
     /** Credentials as Pulumi secrets. Defaults to none configured. */
     readonly secrets: StackSecrets;
 }
 
-/** The whole observability stack in one namespace, plus one ObservedService per configured service. */
+/**
+ * The whole observability stack in one namespace, plus one ObservedService per configured service.
+ * A Kubernetes provider passed in `opts` (`provider` or `providers`) is used for every child; it
+ * must set `enableConfigMapMutable: true` (see below). Defaults to a provider of its own.
+ */
 export class LgtmStack extends pulumi.ComponentResource {
     readonly serviceTarget: ServiceTarget;
     readonly grafanaAdminPassword: pulumi.Output<string>;
@@ -39,24 +41,17 @@ export class LgtmStack extends pulumi.ComponentResource {
     constructor(name: string, args: LgtmStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:stack:LgtmStack", name, {}, opts);
         const { config, rendered, secrets } = args;
+        const { workloads } = rendered;
         // ConfigMaps are updated in place (not replaced): a config change then rolls exactly the pod
         // whose checksum changed, and the shared rule ConfigMaps keep the keys services patched in.
-        const kubernetes = new k8s.Provider(`${name}-kubernetes`, { enableConfigMapMutable: true }, { parent: this });
+        const kubernetes = this.getProvider("kubernetes::") ?? new k8s.Provider(`${name}-kubernetes`, { enableConfigMapMutable: true }, { parent: this });
         const child = { parent: this, providers: { kubernetes } };
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace, labels: componentLabels("lgtm-stack") } }, { parent: this, provider: kubernetes });
         this.namespace = config.namespace;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
-        const stackRules = rendered.ruleFiles.find((file) => file.fileName === stackRuleFileName);
         const prometheus = new Prometheus(
             `${name}-prometheus`,
-            {
-                ...common,
-                settings: config.prometheus,
-                configYaml: rendered.prometheusConfig,
-                stackRules: stackRules ? { [stackRules.fileName]: stackRules.content } : {},
-                args: prometheusArgs(config),
-                storageClassName: config.storageClassName,
-            },
+            { ...common, settings: config.prometheus, workload: workloads.prometheus, stackRules: rendered.stackRuleFile, storageClassName: config.storageClassName },
             child,
         );
         new Alertmanager(
@@ -64,18 +59,18 @@ export class LgtmStack extends pulumi.ComponentResource {
             {
                 ...common,
                 settings: config.alertmanager,
-                configYaml: rendered.alertmanagerConfig,
+                workload: workloads.alertmanager,
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl },
                 storageClassName: config.storageClassName,
             },
             child,
         );
         const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
-        new Loki(`${name}-loki`, { ...common, settings: config.loki, configYaml: rendered.lokiConfig, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
-        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, configYaml: rendered.tempoConfig, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+        new Loki(`${name}-loki`, { ...common, settings: config.loki, workload: workloads.loki, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
+        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         new OtelCollector(
             `${name}-collector`,
-            { ...common, settings: config.collector, gatewayConfigYaml: rendered.collectorGatewayConfig, agentConfigYaml: rendered.collectorAgentConfig, storageClassName: config.storageClassName },
+            { ...common, settings: config.collector, gateway: workloads["otel-collector"], agent: workloads["otel-agent"], storageClassName: config.storageClassName },
             child,
         );
         const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword }, child);
@@ -85,7 +80,6 @@ export class LgtmStack extends pulumi.ComponentResource {
         }
         let provisioning: GrafanaProvisioning | undefined;
         if (config.grafana.provision) {
-            const serviceUids = new Set(config.services.flatMap((service) => rendered.dashboards.filter((d) => d.service === service.name).map((d) => d.uid)));
             provisioning = new GrafanaProvisioning(
                 `${name}-grafana-api`,
                 {
@@ -94,20 +88,19 @@ export class LgtmStack extends pulumi.ComponentResource {
                     folderTitle: `Observability (${config.stack})`,
                     datasources: rendered.datasources,
                     // Service dashboards are provisioned by each ObservedService.
-                    dashboards: rendered.dashboards.filter((d) => !serviceUids.has(d.uid)),
+                    dashboards: rendered.stackDashboards,
                     dependsOn: [grafanaWorkload],
                 },
                 child,
             );
         }
         this.serviceTarget = {
-            config,
-            links: rendered.links,
+            namespace: config.namespace,
             prometheusConfigMaps: [prometheus.rulesConfigMap, prometheus.scrapeConfigMap],
             grafana: provisioning ? { provider: provisioning.provider, folder: provisioning.folder } : undefined,
         };
-        for (const service of config.services) {
-            new ObservedService(service.name, { target: this.serviceTarget, spec: service }, child);
+        for (const service of rendered.services) {
+            new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);
         }
         this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword });
     }

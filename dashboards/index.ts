@@ -59,22 +59,3 @@ export function renderRunbookDashboards(config: StackConfig, links: Links, runbo
 export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
     return [rendered(overviewDashboard(links)), rendered(stackHealthDashboard(config, links)), ...renderRunbookDashboards(config, links, runbooks)];
 }
-
-function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
-    const seen = new Map<string, string>();
-    for (const { uid, title } of dashboards) {
-        const previous = seen.get(uid);
-        if (previous !== undefined) {
-            throw new Error(`dashboards "${previous}" and "${title}" would both get uid "${uid}"; rename the service or alert behind one of them`);
-        }
-        seen.set(uid, title);
-    }
-}
-
-/** Overview, stack health, each service's golden + SLO dashboards in config order, then runbooks by alert. */
-export function renderDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
-    const [overview, stackHealth, ...runbookDashboards] = renderStackDashboards(config, links, runbooks);
-    const dashboards = [overview, stackHealth, ...config.services.flatMap((service) => renderServiceDashboards(config, service, links)), ...runbookDashboards];
-    assertUniqueUids(dashboards);
-    return dashboards;
-}

@@ -3,14 +3,11 @@
  * here, checked for the sections on-call relies on, and turned into a runbook dashboard: the text
  * of the runbook around one live panel per diagnostic query, for the service picked in `$service`.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { parser as logqlParser } from "@grafana/lezer-logql";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
-import { runbookNames } from "../config/sources";
 import { QueryLanguage, syntaxError } from "../model/queryGrammar";
 import {
     buildDashboard,
@@ -213,29 +210,6 @@ export function parseRunbook(markdown: string): ParsedRunbook {
         throw new RunbookError(problems);
     }
     return runbook;
-}
-
-/** Every runbook of a directory, sorted by alert; throws one error listing all problems of all files. */
-export function loadRunbooks(dir: string): ParsedRunbook[] {
-    const runbooks: ParsedRunbook[] = [];
-    const problems: string[] = [];
-    for (const name of [...runbookNames(dir)].sort()) {
-        const file = path.join(dir, `${name}.md`);
-        try {
-            const runbook = parseRunbook(fs.readFileSync(file, "utf8"));
-            if (runbook.alert !== name) {
-                problems.push(`${file}: its title is "# ${runbook.alert}" but alerts find runbooks by file name; rename one so they match`);
-            }
-            runbooks.push(runbook);
-        } catch (error) {
-            const list = error instanceof RunbookError ? error.problems : [String(error)];
-            problems.push(...list.map((problem) => `${file}: ${problem}`));
-        }
-    }
-    if (problems.length > 0) {
-        throw new RunbookError(problems);
-    }
-    return runbooks;
 }
 
 /** A LogQL query that returns numbers (`rate(...)`, `count_over_time(...)`) rather than log lines. */

@@ -80,3 +80,25 @@ export const ALERTMANAGER_SECRET_FILES = {
     pagerdutyRoutingKey: "pagerduty-routing-key",
     slackWebhookUrl: "slack-webhook-url",
 } as const;
+
+/** Object-storage credentials reach Loki and Tempo as environment variables, expanded in their config files. */
+export const OBJECT_STORAGE_ENV = { accessKeyId: "OBJECT_STORAGE_ACCESS_KEY_ID", secretAccessKey: "OBJECT_STORAGE_SECRET_ACCESS_KEY" } as const;
+
+/** Folders under Prometheus's config directory: rule files, and one scrape job file per scraped service. */
+export const PROMETHEUS_DIRS = { rules: "rules", scrape: "scrape" } as const;
+
+/** Names of the ConfigMaps that services patch their rule and scrape files into. */
+export const PROMETHEUS_CONFIGMAPS = { rules: "prometheus-rules", scrape: "prometheus-scrape" } as const;
+
+/** File name of each component's main config file inside its config directory. */
+export const CONFIG_FILES = {
+    prometheus: "prometheus.yml",
+    alertmanager: "alertmanager.yml",
+    loki: "loki.yaml",
+    tempo: "tempo.yaml",
+    "otel-collector": "config.yaml",
+    "otel-agent": "config.yaml",
+} as const;
+
+/** Pod-template annotation carrying the checksum of the rendered config: the pod rolls when, and only when, it changes. */
+export const CONFIG_CHECKSUM_ANNOTATION = "lgtm.dev/config-checksum";

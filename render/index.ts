@@ -1,92 +1,134 @@
 /**
- * Every artifact the stack deploys, rendered from the validated config. Components and the
- * `render` command both call this, so what the tests check is exactly what gets deployed.
+ * Every artifact the stack deploys, rendered once from the validated config and the runbooks:
+ * config files, container args, rule and scrape files, datasources and dashboards, and one bundle
+ * per service. Components only wire this into resources; the `render` command writes it to disk;
+ * the tests check it. A pure function: no file or network access.
  */
-import { stackRuleFile } from "../alerts";
+import { serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
-import { renderServiceFiles } from "./services";
-import { StackConfig } from "../config/types";
-import { RenderedDashboard, renderDashboards } from "../dashboards";
-import { loadRunbooks } from "../dashboards/runbooks";
-import { RUNBOOK_DIR } from "../config/sources";
+import { ServiceSpec, StackConfig } from "../config/types";
+import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
+import { ParsedRunbook } from "../dashboards/runbooks";
+import { clusterEndpoints, Endpoints, PROMETHEUS_DIRS } from "../model/components";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
-import { clusterEndpoints, Endpoints } from "../model/components";
 import { renderLokiConfig } from "./loki";
-import { renderPrometheusConfig, RULES_DIR, SCRAPE_DIR } from "./prometheus";
+import { renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
+import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
+
+export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { RenderedDashboard } from "../dashboards";
 
 export interface RenderedFile {
     readonly fileName: string;
     readonly content: string;
 }
 
-export const stackRuleFileName = "stack.yaml";
-
-export interface RenderedStack {
-    readonly links: Links;
-    readonly prometheusConfig: string;
-    readonly ruleFiles: readonly RenderedFile[];
-    readonly scrapeFiles: readonly RenderedFile[];
-    readonly alertmanagerConfig: string;
-    readonly lokiConfig: string;
-    readonly tempoConfig: string;
-    readonly collectorGatewayConfig: string;
-    readonly collectorAgentConfig: string;
-    readonly datasources: readonly DatasourceDefinition[];
+/** Everything one service contributes: its rule file, its scrape job (scraped services only) and its dashboards. */
+export interface RenderedService {
+    readonly name: string;
+    readonly ruleFile: RenderedFile;
+    readonly scrapeFile?: RenderedFile;
     readonly dashboards: readonly RenderedDashboard[];
 }
 
-export function renderStack(config: StackConfig, endpoints: Endpoints = clusterEndpoints(config.namespace)): RenderedStack {
+export interface RenderedStack {
+    readonly links: Links;
+    readonly workloads: Readonly<Record<WorkloadName, RenderedWorkload>>;
+    /** The stack's own rule file (self-monitoring); services bring theirs in their bundles. */
+    readonly stackRuleFile: RenderedFile;
+    readonly services: readonly RenderedService[];
+    readonly datasources: readonly DatasourceDefinition[];
+    /** Overview, stack health and runbook dashboards; service dashboards are in the service bundles. */
+    readonly stackDashboards: readonly RenderedDashboard[];
+}
+
+/** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
+export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
+    const rules = serviceRuleFile(service, links);
+    const scrape = serviceScrapeConfig(service);
+    return {
+        name: service.name,
+        ruleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
+        ...(scrape ? { scrapeFile: { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } } : {}),
+        dashboards: renderServiceDashboards(config, service, links),
+    };
+}
+
+export function renderStack(config: StackConfig, runbooks: readonly ParsedRunbook[], endpoints: Endpoints = clusterEndpoints(config.namespace)): RenderedStack {
     const links = linksFor(config);
+    const rules = stackRuleFile(config, links);
+    const services = config.services.map((service) => renderService(config, service, links));
+    const stackDashboards = renderStackDashboards(config, links, runbooks);
+    assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     return {
         links,
-        prometheusConfig: toYaml(renderPrometheusConfig(config, endpoints)),
-        ruleFiles: [
-            { fileName: stackRuleFileName, content: toYaml({ groups: stackRuleFile(config, links).groups }) },
-            ...config.services.map((service) => {
-                const files = renderServiceFiles(service, links);
-                return { fileName: files.ruleFileName, content: files.rules };
-            }),
-        ],
-        scrapeFiles: config.services.flatMap((service) => {
-            const files = renderServiceFiles(service, links);
-            return files.scrape ? [{ fileName: files.scrapeFileName, content: files.scrape }] : [];
+        workloads: renderWorkloads(config, {
+            prometheus: toYaml(renderPrometheusConfig(config, endpoints)),
+            alertmanager: toYaml(renderAlertmanagerConfig(config)),
+            loki: toYaml(renderLokiConfig(config)),
+            tempo: toYaml(renderTempoConfig(config, endpoints)),
+            "otel-collector": toYaml(renderCollectorGatewayConfig(config, endpoints)),
+            "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
         }),
-        alertmanagerConfig: toYaml(renderAlertmanagerConfig(config)),
-        lokiConfig: toYaml(renderLokiConfig(config)),
-        tempoConfig: toYaml(renderTempoConfig(config, endpoints)),
-        collectorGatewayConfig: toYaml(renderCollectorGatewayConfig(config, endpoints)),
-        collectorAgentConfig: toYaml(renderCollectorAgentConfig(config, endpoints)),
+        stackRuleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
+        services,
         datasources: renderDatasources(endpoints),
-        dashboards: renderDashboards(config, links, loadRunbooks(RUNBOOK_DIR)),
+        stackDashboards,
     };
+}
+
+function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
+    const seen = new Map<string, string>();
+    for (const { uid, title } of dashboards) {
+        const previous = seen.get(uid);
+        if (previous !== undefined) {
+            throw new Error(`dashboards "${previous}" and "${title}" would both get uid "${uid}"; rename the service or alert behind one of them`);
+        }
+        seen.set(uid, title);
+    }
+}
+
+/** Every rule file: the stack's, then each service's in config order. */
+export function ruleFiles(rendered: RenderedStack): RenderedFile[] {
+    return [rendered.stackRuleFile, ...rendered.services.map((service) => service.ruleFile)];
+}
+
+/** The scrape job files of the scraped services. */
+export function scrapeFiles(rendered: RenderedStack): RenderedFile[] {
+    return rendered.services.flatMap((service) => (service.scrapeFile ? [service.scrapeFile] : []));
+}
+
+/** Overview and stack health, each service's dashboards in config order, then the runbook dashboards. */
+export function allDashboards(rendered: RenderedStack): RenderedDashboard[] {
+    const [overview, stackHealth, ...runbooks] = rendered.stackDashboards;
+    return [overview, stackHealth, ...rendered.services.flatMap((service) => service.dashboards), ...runbooks];
 }
 
 /** The render command's layout: relative path → file content. */
 export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     const files = new Map<string, string>();
-    files.set("prometheus/prometheus.yml", rendered.prometheusConfig);
-    for (const rule of rendered.ruleFiles) {
-        files.set(`prometheus/${RULES_DIR}/${rule.fileName}`, rule.content);
+    const { workloads } = rendered;
+    files.set(`prometheus/${workloads.prometheus.configFileName}`, workloads.prometheus.config);
+    for (const rule of ruleFiles(rendered)) {
+        files.set(`prometheus/${PROMETHEUS_DIRS.rules}/${rule.fileName}`, rule.content);
     }
-    for (const scrape of rendered.scrapeFiles) {
-        files.set(`prometheus/${SCRAPE_DIR}/${scrape.fileName}`, scrape.content);
+    for (const scrape of scrapeFiles(rendered)) {
+        files.set(`prometheus/${PROMETHEUS_DIRS.scrape}/${scrape.fileName}`, scrape.content);
     }
-    files.set("alertmanager/alertmanager.yml", rendered.alertmanagerConfig);
-    files.set("loki/loki.yaml", rendered.lokiConfig);
-    files.set("tempo/tempo.yaml", rendered.tempoConfig);
-    files.set("otel-collector/config.yaml", rendered.collectorGatewayConfig);
-    files.set("otel-collector/agent.yaml", rendered.collectorAgentConfig);
+    files.set(`alertmanager/${workloads.alertmanager.configFileName}`, workloads.alertmanager.config);
+    files.set(`loki/${workloads.loki.configFileName}`, workloads.loki.config);
+    files.set(`tempo/${workloads.tempo.configFileName}`, workloads.tempo.config);
+    files.set("otel-collector/config.yaml", workloads["otel-collector"].config);
+    files.set("otel-collector/agent.yaml", workloads["otel-agent"].config);
     for (const datasource of rendered.datasources) {
         files.set(`grafana/datasources/${datasource.uid}.json`, toJson(datasource));
     }
-    for (const dashboard of rendered.dashboards) {
+    for (const dashboard of allDashboards(rendered)) {
         files.set(`grafana/dashboards/${dashboard.fileName}`, toJson(dashboard.model));
     }
     return files;
 }
-
-export { checksum } from "./checksum";

@@ -1,9 +1,8 @@
 /** Renders Loki's monolithic config: OTLP ingestion, TSDB schema, retention through the compactor. */
 import { StackConfig } from "../config/types";
-import { PATHS, PORTS } from "../model/components";
+import { OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
 
 /** Environment variables Loki expands (`-config.expand-env=true`) with object-storage credentials. */
-export const OBJECT_STORAGE_ENV = { accessKeyId: "OBJECT_STORAGE_ACCESS_KEY_ID", secretAccessKey: "OBJECT_STORAGE_SECRET_ACCESS_KEY" } as const;
 
 export function renderLokiConfig(config: StackConfig) {
     const { storage } = config.loki;

@@ -1,6 +1,6 @@
 /** Renders prometheus.yml: Kubernetes service discovery, stack self-scrape, cAdvisor, services. */
 import { ServiceSpec, StackConfig } from "../config/types";
-import { COMPONENTS, Component, Endpoints, METRICS_PORT_NAME, PATHS, PORTS } from "../model/components";
+import { COMPONENTS, Component, CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS } from "../model/components";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
 export const PROMOTED_RESOURCE_ATTRIBUTES = [
@@ -12,9 +12,6 @@ export const PROMOTED_RESOURCE_ATTRIBUTES = [
     "k8s.pod.name",
 ];
 
-export const RULES_DIR = "rules";
-/** Per-service scrape jobs, one file each, so a service adds its job without touching prometheus.yml. */
-export const SCRAPE_DIR = "scrape";
 
 /** Jobs under which the stack scrapes itself; also the `service` label of stack alerts. */
 export const STACK_JOBS: readonly Component[] = COMPONENTS;
@@ -94,8 +91,9 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
             evaluation_interval: config.prometheus.evaluationInterval,
             external_labels: { stack: config.stack, environment: config.profile },
         },
-        rule_files: [`${RULES_DIR}/*.yaml`],
-        scrape_config_files: [`${SCRAPE_DIR}/*.yaml`],
+        rule_files: [`${PROMETHEUS_DIRS.rules}/*.yaml`],
+        // Per-service scrape jobs, one file each: a service adds its job without touching prometheus.yml.
+        scrape_config_files: [`${PROMETHEUS_DIRS.scrape}/*.yaml`],
         alerting: {
             alertmanagers: [
                 {
@@ -124,7 +122,7 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
 /** Command-line flags; retention, remote-write and OTLP receivers are flags, not config. */
 export function prometheusArgs(config: StackConfig): string[] {
     return [
-        `--config.file=${PATHS.prometheusConfigDir}/prometheus.yml`,
+        `--config.file=${PATHS.prometheusConfigDir}/${CONFIG_FILES.prometheus}`,
         `--storage.tsdb.path=${PATHS.prometheusData}`,
         `--storage.tsdb.retention.time=${config.prometheus.retentionTime}`,
         `--storage.tsdb.retention.size=${config.prometheus.retentionSize}`,

@@ -1,8 +1,7 @@
 /** Renders Tempo's monolithic config: OTLP in, retention, metrics-generator writing to Prometheus. */
 import { StackConfig } from "../config/types";
 import { toGoDuration } from "../config/units";
-import { Endpoints, PATHS, PORTS } from "../model/components";
-import { OBJECT_STORAGE_ENV } from "./loki";
+import { Endpoints, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
 
 export function renderTempoConfig(config: StackConfig, endpoints: Endpoints) {
     const { storage } = config.tempo;

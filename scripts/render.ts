@@ -7,6 +7,7 @@ import * as path from "path";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
 import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../config/sources";
+import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
 
 function parseArgs(argv: string[]): { stack: string; out: string } {
@@ -25,7 +26,7 @@ function main(): void {
     const { stack, out } = parseArgs(process.argv.slice(2));
     const raw = rawConfigFromFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), stack);
     const config = loadStackConfig(raw, { knownRunbooks: runbookNames() });
-    const files = artifactFiles(renderStack(config));
+    const files = artifactFiles(renderStack(config, readRunbooks()));
     // Start clean so a removed service leaves no stale rule file behind; only our own folders are touched.
     for (const folder of new Set([...files.keys()].map((file) => file.split("/")[0]))) {
         fs.rmSync(path.join(out, folder), { recursive: true, force: true });

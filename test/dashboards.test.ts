@@ -8,9 +8,11 @@ import { dashboardUids } from "../model/ids";
 import { loadStackConfig, RawStackConfig } from "../config/load";
 import { RUNBOOK_DIR, runbookNames } from "../config/sources";
 import { StackConfig } from "../config/types";
-import { dashboardQueries, RenderedDashboard, renderDashboards, substituteVariables } from "../dashboards";
+import { dashboardQueries, RenderedDashboard, substituteVariables } from "../dashboards";
+import { readRunbooks } from "../io/runbooks";
+import { allDashboards, renderStack } from "../render";
 import { promqlSelectors, RAW_METRICS, RAW_METRICS_BY_SOURCE } from "../dashboards/metrics";
-import { loadRunbooks, parseRunbook, REQUIRED_SECTIONS, RunbookError } from "../dashboards/runbooks";
+import { parseRunbook, REQUIRED_SECTIONS, RunbookError } from "../dashboards/runbooks";
 import { clusterEndpoints } from "../model/components";
 import { syntaxError } from "../model/queryGrammar";
 import { renderPrometheusConfig } from "../render/prometheus";
@@ -63,8 +65,9 @@ function rawConfig(overrides: Record<string, unknown> = {}): RawStackConfig {
 
 const config: StackConfig = loadStackConfig(rawConfig(), { knownRunbooks: runbookNames() });
 const links = linksFor(config);
-const runbooks = loadRunbooks(RUNBOOK_DIR);
-const dashboards = renderDashboards(config, links, runbooks);
+const runbooks = readRunbooks(RUNBOOK_DIR);
+const renderDashboards = (stack: StackConfig, runbookList = runbooks) => allDashboards(renderStack(stack, runbookList));
+const dashboards = renderDashboards(config);
 
 interface PanelJson {
     readonly type: string;
@@ -156,7 +159,7 @@ describe("dashboards", () => {
     });
 
     test("rendering twice gives identical JSON, so previews show no spurious diffs", () => {
-        const again = renderDashboards(config, links, loadRunbooks(RUNBOOK_DIR));
+        const again = renderDashboards(config, readRunbooks(RUNBOOK_DIR));
         assert.deepEqual(again.map((d) => toJson(d.model)), dashboards.map((d) => toJson(d.model)));
     });
 
@@ -313,7 +316,7 @@ describe("overview and stack health", () => {
     });
 
     test("stack health shows the scrape status of every deployed component, and only those", () => {
-        const upQuery = (stack: StackConfig) => panel(json(renderDashboards(stack, linksFor(stack), [])[1]), "Components up").targets?.[0].expr ?? "";
+        const upQuery = (stack: StackConfig) => panel(json(renderDashboards(stack, [])[1]), "Components up").targets?.[0].expr ?? "";
         assert.match(upQuery(config), /job=~"prometheus\|alertmanager\|loki\|tempo\|otel-collector\|otel-agent\|grafana"/);
         const withoutAgent = loadStackConfig(rawConfig({ collector: { agentEnabled: false } }), { knownRunbooks: runbookNames() });
         assert.doesNotMatch(upQuery(withoutAgent), /otel-agent/);

@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as YAML from "yaml";
 import { alertCatalog } from "../alerts";
-import { renderStack } from "../render";
+import { readRunbooks } from "../io/runbooks";
+import { allDashboards, renderStack, ruleFiles } from "../render";
 import { syntaxError } from "../model/queryGrammar";
 import { knownRunbooks, loadStack } from "./support/fixtures";
 
 for (const stack of ["dev", "prod"]) {
     test(`${stack}: every rule expression parses with the official PromQL grammar`, () => {
-        const rendered = renderStack(loadStack(stack));
+        const rendered = renderStack(loadStack(stack), readRunbooks());
         let count = 0;
-        for (const file of rendered.ruleFiles) {
+        for (const file of ruleFiles(rendered)) {
             for (const group of YAML.parse(file.content).groups) {
                 for (const rule of group.rules) {
                     count++;
@@ -23,8 +24,9 @@ for (const stack of ["dev", "prod"]) {
 
     test(`${stack}: every alert carries severity, service, a for, summary, description and links to a runbook that exists`, () => {
         const config = loadStack(stack);
-        const rendered = renderStack(config);
-        for (const file of rendered.ruleFiles) {
+        const rendered = renderStack(config, readRunbooks());
+        const dashboards = allDashboards(rendered);
+        for (const file of ruleFiles(rendered)) {
             for (const group of YAML.parse(file.content).groups) {
                 for (const rule of group.rules.filter((r: { alert?: string }) => r.alert)) {
                     const where = `${file.fileName} ${rule.alert}`;
@@ -37,9 +39,9 @@ for (const stack of ["dev", "prod"]) {
                     assert.equal(rule.annotations.runbook_url, `${config.runbookBaseUrl}/${rule.alert}.md`, where);
                     assert.ok(knownRunbooks.has(rule.alert), `${where}: runbooks/${rule.alert}.md exists`);
                     const runbookUid = rule.annotations.runbook_dashboard_url.replace(/^.*\/d\/([^?]+).*$/, "$1");
-                    assert.ok(rendered.dashboards.some((d) => d.uid === runbookUid), `${where}: runbook dashboard ${runbookUid} is provisioned`);
+                    assert.ok(dashboards.some((d) => d.uid === runbookUid), `${where}: runbook dashboard ${runbookUid} is provisioned`);
                     const dashboardUid = rule.annotations.dashboard_url.replace(/^.*\/d\/([^?]+).*$/, "$1");
-                    assert.ok(rendered.dashboards.some((d) => d.uid === dashboardUid), `${where}: dashboard ${dashboardUid} is provisioned`);
+                    assert.ok(dashboards.some((d) => d.uid === dashboardUid), `${where}: dashboard ${dashboardUid} is provisioned`);
                 }
             }
         }

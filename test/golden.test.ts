@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
+import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
 import { loadStack } from "./support/fixtures";
 
@@ -12,7 +13,7 @@ import { loadStack } from "./support/fixtures";
 const GOLDEN_DIR = path.join(__dirname, "golden", "dev");
 
 test("the dev stack renders exactly the reviewed golden rules and dashboards", () => {
-    const files = [...artifactFiles(renderStack(loadStack("dev")))].filter(([file]) => file.startsWith("prometheus/rules/") || file.startsWith("grafana/dashboards/"));
+    const files = [...artifactFiles(renderStack(loadStack("dev"), readRunbooks()))].filter(([file]) => file.startsWith("prometheus/rules/") || file.startsWith("grafana/dashboards/"));
     if (process.env.UPDATE_GOLDEN === "1") {
         fs.rmSync(GOLDEN_DIR, { recursive: true, force: true });
         for (const [file, content] of files) {

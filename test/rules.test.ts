@@ -8,7 +8,7 @@ import { linksFor } from "../alerts/links";
 import { serviceRuleTests } from "../alerts/ruleTests";
 import { loadStackConfig } from "../config/load";
 import { ServiceSpec } from "../config/types";
-import { renderServiceFiles } from "../render/services";
+import { renderService } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 import { run, toolPath } from "./support/tools";
 
@@ -31,9 +31,9 @@ describe("generated promtool rule tests", () => {
     for (const service of services) {
         test(`${service.name}: every case passes in promtool test rules`, () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lgtm-rules-${service.name}-`));
-            const files = renderServiceFiles(service, links);
-            fs.writeFileSync(path.join(dir, files.ruleFileName), files.rules);
-            const suite = serviceRuleTests(service, links, files.ruleFileName);
+            const { ruleFile } = renderService(loadStack("dev"), service, links);
+            fs.writeFileSync(path.join(dir, ruleFile.fileName), ruleFile.content);
+            const suite = serviceRuleTests(service, links, ruleFile.fileName);
             fs.writeFileSync(path.join(dir, "tests.yaml"), YAML.stringify(suite, { lineWidth: 0 }));
             // Every case asserts runbook_url: a test that checks no link would not catch a broken one.
             const firing = suite.tests.flatMap((t: any) => t.alert_rule_test).flatMap((r: any) => r.exp_alerts);

@@ -113,7 +113,8 @@ describe("dev stack under mocks", () => {
         const added = grown.filter((r) => !baseByKey.has(key(r)));
         assert.ok(added.length > 0);
         for (const resource of added) {
-            assert.match(resource.name, /^checkout(-|$)/, `new resource ${key(resource)} belongs to the new service`);
+            // Children carry their parent's name: the stack's ("lgtm"), then the service's.
+            assert.match(resource.name, /^lgtm-checkout(-|$)/, `new resource ${key(resource)} belongs to the new service`);
         }
         const changed = grown.filter((r) => baseByKey.has(key(r)) && baseByKey.get(key(r)) !== JSON.stringify(r.inputs)).map(key);
         assert.deepEqual(changed, [], "no existing resource changes");

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import * as YAML from "yaml";
 import { loadStackConfig } from "../config/load";
 import { StackConfig } from "../config/types";
+import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKeys";
@@ -48,13 +49,13 @@ function assertOnList(config: unknown, keys: KeyList, where: string) {
 describe("rendered configs use only keys of the pinned upstream releases", () => {
     for (const [name, load] of CASES) {
         test(`${name}: loki.yaml`, () => {
-            assertOnList(YAML.parse(renderStack(load()).lokiConfig), LOKI_KEYS, "loki.yaml");
+            assertOnList(YAML.parse(renderStack(load(), readRunbooks()).workloads.loki.config), LOKI_KEYS, "loki.yaml");
         });
         test(`${name}: tempo.yaml`, () => {
-            assertOnList(YAML.parse(renderStack(load()).tempoConfig), TEMPO_KEYS, "tempo.yaml");
+            assertOnList(YAML.parse(renderStack(load(), readRunbooks()).workloads.tempo.config), TEMPO_KEYS, "tempo.yaml");
         });
         test(`${name}: Grafana datasource jsonData`, () => {
-            const datasources = renderStack(load()).datasources;
+            const datasources = renderStack(load(), readRunbooks()).datasources;
             assert.deepEqual(datasources.map((d) => d.type).sort(), Object.keys(GRAFANA_DATASOURCE_KEYS).sort(), "a key list for every datasource type we provision");
             for (const datasource of datasources) {
                 assertOnList(datasource.jsonData, GRAFANA_DATASOURCE_KEYS[datasource.type], `${datasource.name} jsonData`);

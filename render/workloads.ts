@@ -1,0 +1,69 @@
+/**
+ * What each workload's container runs: its main config file and command-line flags. Rendered here,
+ * once, so the components only mount what they are given and the data-flow harness derives its
+ * loopback variants from exactly these args.
+ */
+import { StackConfig } from "../config/types";
+import { CONFIG_FILES, PATHS, PORTS } from "../model/components";
+import { checksum } from "./checksum";
+import { prometheusArgs } from "./prometheus";
+
+export type WorkloadName = keyof typeof CONFIG_FILES;
+
+export interface RenderedWorkload {
+    /** The main config file, mounted from a ConfigMap into `configDir`. */
+    readonly configFileName: string;
+    readonly configDir: string;
+    readonly config: string;
+    /** Container args (the image's entrypoint runs them). */
+    readonly args: readonly string[];
+    /** Checksum of the config: the pod-template annotation that rolls the pod when it changes. */
+    readonly checksum: string;
+}
+
+/** Alertmanager flags: clustered (gossip on the cluster port, every peer listed) only with more than one replica. */
+export function alertmanagerArgs(config: StackConfig): string[] {
+    const replicas = config.alertmanager.replicas;
+    const peers = Array.from({ length: replicas > 1 ? replicas : 0 }, (_, i) => `--cluster.peer=alertmanager-${i}.alertmanager-peers:${PORTS.alertmanagerCluster}`);
+    return [
+        `--config.file=${PATHS.alertmanagerConfigDir}/${CONFIG_FILES.alertmanager}`,
+        `--storage.path=${PATHS.alertmanagerData}`,
+        `--web.listen-address=:${PORTS.alertmanager}`,
+        replicas > 1 ? `--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}` : "--cluster.listen-address=",
+        ...peers,
+    ];
+}
+
+/** Loki and Tempo: expand-env, because object-storage keys arrive as environment variables, never in the file. */
+function singleBinaryArgs(configDir: string, fileName: string): string[] {
+    return [`-config.file=${configDir}/${fileName}`, "-config.expand-env=true"];
+}
+
+const collectorArgs = (fileName: string) => [`--config=${PATHS.collectorConfigDir}/${fileName}`];
+
+export interface WorkloadConfigs {
+    readonly prometheus: string;
+    readonly alertmanager: string;
+    readonly loki: string;
+    readonly tempo: string;
+    readonly "otel-collector": string;
+    readonly "otel-agent": string;
+}
+
+export function renderWorkloads(config: StackConfig, files: WorkloadConfigs): Record<WorkloadName, RenderedWorkload> {
+    const workload = (name: WorkloadName, configDir: string, args: string[]): RenderedWorkload => ({
+        configFileName: CONFIG_FILES[name],
+        configDir,
+        config: files[name],
+        args,
+        checksum: checksum(files[name]),
+    });
+    return {
+        prometheus: workload("prometheus", PATHS.prometheusConfigDir, prometheusArgs(config)),
+        alertmanager: workload("alertmanager", PATHS.alertmanagerConfigDir, alertmanagerArgs(config)),
+        loki: workload("loki", PATHS.lokiConfigDir, singleBinaryArgs(PATHS.lokiConfigDir, CONFIG_FILES.loki)),
+        tempo: workload("tempo", PATHS.tempoConfigDir, singleBinaryArgs(PATHS.tempoConfigDir, CONFIG_FILES.tempo)),
+        "otel-collector": workload("otel-collector", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-collector"])),
+        "otel-agent": workload("otel-agent", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-agent"])),
+    };
+}
