@@ -1,8 +1,9 @@
 /**
  * Runs the real backends of the dev stack on 127.0.0.1: renders the stack exactly as `npm run
  * render` does (with loopback endpoints), applies the one documented override step
- * (`render/overrides.ts`), checks each config with its own binary, starts every process with a
- * time limit, and kills them all when the suite ends — also when it fails or is interrupted.
+ * (`test/dataflow/loopback.ts`), starts the Loki and Tempo stand-ins (sink collectors) and their
+ * recorder, starts every process with a time limit, and kills them all when the suite ends — also
+ * when it fails or is interrupted.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -12,7 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
-import { artifactFiles, renderStack } from "../../render";
+import { readRunbooks } from "../../io/runbooks";
+import { artifactFiles, RenderedStack, renderStack } from "../../render";
 import {
     applyLoopbackOverrides,
     LOOPBACK,
@@ -23,11 +25,14 @@ import {
     LoopbackDirs,
     loopbackEndpoints,
     LoopbackPorts,
-} from "../../render/overrides";
+    sinkConfigs,
+} from "./loopback";
+import { SinkFiles, SinkRecorder } from "./sinks";
 import { PROJECT_ROOT } from "../../config/sources";
 import { knownRunbooks, stackFile } from "../support/fixtures";
 
-export const TOOLS = ["prometheus", "promtool", "alertmanager", "amtool", "loki", "tempo", "otelcol"] as const;
+/** Loki and Tempo are not among them: AGPL, never built here (see test/dataflow/README.md). */
+export const TOOLS = ["prometheus", "promtool", "alertmanager", "amtool", "otelcol"] as const;
 export type Tool = (typeof TOOLS)[number];
 
 /** The cached binary, or an error with the build hint. Never builds: a cold build would blow the suite's time budget. */
@@ -212,6 +217,9 @@ export class WebhookReceiver {
 
 export const MAX_PROCESS_LIFETIME_MS = 20 * 60_000;
 
+/** The processes the harness runs (the node agent is only validated: it needs a node's pod logs). */
+export type Component = "prometheus" | "alertmanager" | "log-sink" | "trace-sink" | "collector";
+
 /** The running stack. */
 export class LoopbackStack {
     readonly root: string;
@@ -221,7 +229,12 @@ export class LoopbackStack {
     readonly processes = new Map<string, ManagedProcess>();
     config!: StackConfig;
     ports!: LoopbackPorts;
+    /** The rendered dev stack after the loopback step. */
+    rendered!: RenderedStack;
     webhook = new WebhookReceiver();
+    readonly recorder: SinkRecorder;
+    /** What reached the Loki and Tempo stand-ins. */
+    readonly sinks: SinkFiles;
     demoPort = 0;
 
     constructor() {
@@ -230,15 +243,15 @@ export class LoopbackStack {
         this.logDir = path.join(this.root, "logs");
         fs.mkdirSync(this.logDir, { recursive: true });
         this.dirs = loopbackDirs(path.join(this.root, "data"));
+        this.recorder = new SinkRecorder(this.dirs.sinks);
+        this.sinks = new SinkFiles(this.recorder);
         installExitHooks();
     }
 
-    url(component: "prometheus" | "alertmanager" | "loki" | "tempo" | "collectorHealth" | "collectorMetrics" | "demo"): string {
+    url(component: "prometheus" | "alertmanager" | "collectorHealth" | "collectorMetrics" | "demo"): string {
         const port = component === "demo" ? this.demoPort : {
             prometheus: this.ports.prometheus,
             alertmanager: this.ports.alertmanager,
-            loki: this.ports.lokiHttp,
-            tempo: this.ports.tempoHttp,
             collectorHealth: this.ports.collectorHealth,
             collectorMetrics: this.ports.collectorMetrics,
         }[component];
@@ -250,6 +263,7 @@ export class LoopbackStack {
         const portList = await freePorts(LOOPBACK_PORT_NAMES.length + 2);
         this.ports = Object.fromEntries(LOOPBACK_PORT_NAMES.map((name, i) => [name, portList[i]])) as unknown as LoopbackPorts;
         await this.webhook.start(portList[LOOPBACK_PORT_NAMES.length]);
+        await this.recorder.start(this.ports.sinkRecorder);
         this.demoPort = portList[LOOPBACK_PORT_NAMES.length + 1];
         const raw = stackFile("dev");
         const values = { ...raw.values } as Record<string, any>;
@@ -258,11 +272,16 @@ export class LoopbackStack {
         }
         values.alertmanager = { ...(values.alertmanager ?? {}), webhookUrl: this.webhook.url };
         this.config = loadStackConfig({ ...raw, values }, { knownRunbooks });
-        const rendered = applyLoopbackOverrides(renderStack(this.config, loopbackEndpoints(this.ports)), this.config, this.ports, this.dirs);
+        this.rendered = applyLoopbackOverrides(renderStack(this.config, readRunbooks(), loopbackEndpoints(this.ports)), this.config, this.ports, this.dirs);
+        const rendered = this.rendered;
         for (const [relative, content] of artifactFiles(rendered)) {
             fs.mkdirSync(path.dirname(path.join(this.configRoot, relative)), { recursive: true });
             fs.writeFileSync(path.join(this.configRoot, relative), content);
         }
+        const sinks = sinkConfigs(rendered.workloads["otel-collector"].config, this.ports);
+        fs.mkdirSync(path.dirname(this.configPaths.logSink), { recursive: true });
+        fs.writeFileSync(this.configPaths.logSink, sinks.logSink);
+        fs.writeFileSync(this.configPaths.traceSink, sinks.traceSink);
         for (const dir of Object.values(this.dirs)) {
             fs.mkdirSync(dir, { recursive: true });
         }
@@ -273,7 +292,7 @@ export class LoopbackStack {
     }
 
     get args() {
-        return loopbackArgs(this.config, this.ports, this.dirs, this.configRoot);
+        return loopbackArgs(this.rendered, this.ports, this.dirs, this.configRoot);
     }
 
     private process(name: string, binary: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess {
@@ -286,18 +305,22 @@ export class LoopbackStack {
         return proc;
     }
 
-    /** Binary, arguments and readiness URL of a component (the binary is resolved only when needed). */
-    definition(name: string): { binary: string; args: string[]; ready: string } {
+    /**
+     * Binary, arguments and readiness URL of a component (the binary is resolved only when needed).
+     * `log-sink` and `trace-sink` are the Loki and Tempo stand-ins: our Collector build.
+     */
+    definition(name: Component): { binary: string; args: string[]; ready: string } {
         const args = this.args;
+        const health = (port: number) => `http://${LOOPBACK}:${port}/`;
         switch (name) {
             case "prometheus":
                 return { binary: toolBinary("prometheus"), args: args.prometheus, ready: `${this.url("prometheus")}/-/ready` };
             case "alertmanager":
                 return { binary: toolBinary("alertmanager"), args: args.alertmanager, ready: `${this.url("alertmanager")}/-/ready` };
-            case "loki":
-                return { binary: toolBinary("loki"), args: args.loki, ready: `${this.url("loki")}/ready` };
-            case "tempo":
-                return { binary: toolBinary("tempo"), args: args.tempo, ready: `${this.url("tempo")}/ready` };
+            case "log-sink":
+                return { binary: toolBinary("otelcol"), args: args.logSink, ready: health(this.ports.logSinkHealth) };
+            case "trace-sink":
+                return { binary: toolBinary("otelcol"), args: args.traceSink, ready: health(this.ports.traceSinkHealth) };
             case "collector":
                 return { binary: toolBinary("otelcol"), args: args.collector, ready: `${this.url("collectorHealth")}/` };
             default:
@@ -305,7 +328,7 @@ export class LoopbackStack {
         }
     }
 
-    async start(name: string, readyTimeoutMs = 120_000): Promise<number> {
+    async start(name: Component, readyTimeoutMs = 120_000): Promise<number> {
         const definition = this.definition(name);
         const proc = this.process(name, definition.binary, definition.args);
         const started = Date.now();
@@ -327,7 +350,7 @@ export class LoopbackStack {
         });
     }
 
-    async stop(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    async stop(name: Component, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
         await this.processes.get(name)?.stop(signal);
     }
 
@@ -347,5 +370,6 @@ export class LoopbackStack {
     async shutdown(): Promise<void> {
         await Promise.all([...this.processes.values()].map((proc) => proc.stop("SIGTERM", 10_000)));
         await this.webhook.stop();
+        await this.recorder.stop();
     }
 }

@@ -1,66 +1,77 @@
 /**
  * The one step between the configs the stack deploys and the ones the data-flow suite runs on a
- * single machine (`test/dataflow`). Everything else — pipelines, sampling policies, queues,
- * retention, rules, routes — is the rendered config unchanged, so the suite exercises what
- * `pulumi up` ships. Each difference below is listed with the reason it cannot stay as deployed:
+ * single machine. Test-only code: product code never imports it. Everything else — pipelines,
+ * sampling policies, queues, retention, rules, routes — is the rendered config unchanged, so the
+ * suite exercises what `pulumi up` ships. Each difference below is listed with the reason it cannot
+ * stay as deployed:
  *
  * 1. Addresses. Peers are reached on 127.0.0.1 at free ports ({@link loopbackEndpoints}, passed to
- *    `renderStack` like `clusterEndpoints`), and every listener binds 127.0.0.1 instead of 0.0.0.0
- *    (nothing of the test is reachable from the network, and parallel runs cannot collide).
- * 2. Data directories. `/prometheus`, `/var/loki`, `/var/tempo`, the collector's queue, ... become
- *    folders under one scratch directory (no volumes outside Kubernetes).
+ *    `renderStack` like `clusterEndpoints`): only the host names change, the URL paths the
+ *    exporters use (`/otlp` under Loki's HTTP endpoint, `/api/v1/otlp` under Prometheus's) stay as
+ *    rendered. Every listener binds 127.0.0.1 instead of 0.0.0.0 (nothing of the test is reachable
+ *    from the network, and parallel runs cannot collide).
+ * 2. Data directories. `/prometheus`, the collector's queue, the agent's state, ... become folders
+ *    under one scratch directory (no volumes outside Kubernetes).
  * 3. Discovery. Prometheus's `kubernetes_sd_configs` jobs become `static_configs` on the loopback
  *    ports, with the `namespace`/`pod` labels the relabelling would have added; jobs of components
- *    that do not run here (node agent, Grafana, kubelet cAdvisor, scraped services) are dropped.
- *    The Alertmanager `dns_sd_configs` (headless Service) becomes one static target.
- * 4. Instance addresses. Loki and Tempo advertise 127.0.0.1 in their rings (their distributors
- *    dial that address) and Tempo's memberlist binds 127.0.0.1 on a free port: in a pod they take
- *    the pod IP, here they would pick `eth0`, where nothing listens.
+ *    that do not run here (Loki, Tempo, node agent, Grafana, kubelet cAdvisor, scraped services)
+ *    are dropped. The Alertmanager `dns_sd_configs` (headless Service) becomes one static target.
+ * 4. Loki and Tempo. Their binaries are AGPL-licensed and never built here, so `loki.yaml` and
+ *    `tempo.yaml` are rendered but not run. What the gateway sends them is received by two
+ *    stand-ins ({@link sinkConfigs}): instances of our own Collector build whose `otlp` receivers
+ *    listen exactly where the rendered exporters `otlphttp/loki` and `otlp/tempo` send (Loki's
+ *    `/otlp/v1/logs` over HTTP, Tempo's OTLP gRPC port) and hand every request on, synchronously,
+ *    as OTLP/JSON to the harness's sink recorder, which appends it to a file the suite reads.
  *
  * Settings that are ordinary stack config (a shorter evaluation interval, a bigger sampling share,
  * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders.
  */
 import * as path from "path";
 import * as YAML from "yaml";
-import { StackConfig } from "../config/types";
-import { RenderedFile, RenderedStack } from "./index";
-import { Component, Endpoints, PATHS } from "./endpoints";
-import { prometheusArgs } from "./prometheus";
-import { toYaml } from "./yaml";
+import { StackConfig } from "../../config/types";
+import { Component, Endpoints, PATHS } from "../../model/components";
+import { RenderedFile, RenderedStack, RenderedWorkload } from "../../render";
+import { toYaml } from "../../render/yaml";
 
 export const LOOPBACK = "127.0.0.1";
 
-/** Every port the stack listens on, chosen free by the caller. */
+/** Every port the suite listens on, chosen free by the caller. */
 export interface LoopbackPorts {
     readonly prometheus: number;
     readonly alertmanager: number;
+    /** Loki's HTTP port in the rendered endpoints: the log sink's OTLP/HTTP receiver listens here. */
     readonly lokiHttp: number;
-    readonly lokiGrpc: number;
+    /** Tempo's query API in the rendered endpoints; only Grafana's datasource uses it, and nothing listens (no Tempo). */
     readonly tempoHttp: number;
-    readonly tempoGrpc: number;
+    /** Tempo's OTLP gRPC port in the rendered endpoints: the trace sink's receiver listens here. */
     readonly tempoOtlpGrpc: number;
-    readonly tempoOtlpHttp: number;
-    readonly tempoMemberlist: number;
+    readonly logSinkHealth: number;
+    readonly traceSinkHealth: number;
+    /** The harness's HTTP server that writes what the sinks receive to files. */
+    readonly sinkRecorder: number;
     readonly collectorOtlpGrpc: number;
     readonly collectorOtlpHttp: number;
     readonly collectorMetrics: number;
     readonly collectorHealth: number;
+    readonly agentHealth: number;
+    readonly agentMetrics: number;
 }
 
 export const LOOPBACK_PORT_NAMES: readonly (keyof LoopbackPorts)[] = [
     "prometheus",
     "alertmanager",
     "lokiHttp",
-    "lokiGrpc",
     "tempoHttp",
-    "tempoGrpc",
     "tempoOtlpGrpc",
-    "tempoOtlpHttp",
-    "tempoMemberlist",
+    "logSinkHealth",
+    "traceSinkHealth",
+    "sinkRecorder",
     "collectorOtlpGrpc",
     "collectorOtlpHttp",
     "collectorMetrics",
     "collectorHealth",
+    "agentHealth",
+    "agentMetrics",
 ];
 
 /** Difference 1: the stack's peers on the loopback interface. Grafana does not run here. */
@@ -82,18 +93,19 @@ export function loopbackEndpoints(ports: LoopbackPorts): Endpoints {
 export interface LoopbackDirs {
     readonly prometheus: string;
     readonly alertmanager: string;
-    readonly loki: string;
-    readonly tempo: string;
     readonly collectorQueue: string;
+    readonly agentState: string;
+    /** Where the sink recorder writes what the log and trace sinks received. */
+    readonly sinks: string;
 }
 
 export function loopbackDirs(root: string): LoopbackDirs {
     return {
         prometheus: path.join(root, "prometheus-data"),
         alertmanager: path.join(root, "alertmanager-data"),
-        loki: path.join(root, "loki-data"),
-        tempo: path.join(root, "tempo-data"),
         collectorQueue: path.join(root, "otelcol-queue"),
+        agentState: path.join(root, "otel-agent-state"),
+        sinks: path.join(root, "sinks"),
     };
 }
 
@@ -121,8 +133,6 @@ function selfScrapeTargets(ports: LoopbackPorts): Partial<Record<Component, numb
     return {
         prometheus: ports.prometheus,
         alertmanager: ports.alertmanager,
-        loki: ports.lokiHttp,
-        tempo: ports.tempoHttp,
         "otel-collector": ports.collectorMetrics,
     };
 }
@@ -149,28 +159,11 @@ function loopbackScrapeFile(file: RenderedFile): RenderedFile {
     return { fileName: file.fileName, content: toYaml({ scrape_configs: [] }) };
 }
 
-export function loopbackLokiConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
-    const doc = relocate(parse(yaml), PATHS.lokiData, dirs.loki) as Doc;
-    doc.server = { ...doc.server, http_listen_address: LOOPBACK, http_listen_port: ports.lokiHttp, grpc_listen_address: LOOPBACK, grpc_listen_port: ports.lokiGrpc };
-    // Difference 4: the ring advertises the loopback address (the distributor dials it), not eth0's.
-    doc.common = { ...doc.common, instance_addr: LOOPBACK };
-    return toYaml(doc);
-}
-
-export function loopbackTempoConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
-    const doc = relocate(parse(yaml), PATHS.tempoData, dirs.tempo) as Doc;
-    doc.server = { ...doc.server, http_listen_address: LOOPBACK, http_listen_port: ports.tempoHttp, grpc_listen_address: LOOPBACK, grpc_listen_port: ports.tempoGrpc };
-    doc.distributor.receivers.otlp.protocols = {
-        grpc: { endpoint: `${LOOPBACK}:${ports.tempoOtlpGrpc}` },
-        http: { endpoint: `${LOOPBACK}:${ports.tempoOtlpHttp}` },
-    };
-    // Difference 4: the rings (kept in memberlist, as deployed) advertise the loopback address
-    // instead of eth0's, and memberlist binds it on a free port.
-    doc.memberlist = { ...(doc.memberlist ?? {}), bind_addr: [LOOPBACK], bind_port: ports.tempoMemberlist };
-    doc.ingester = { ...doc.ingester, lifecycler: { address: LOOPBACK } };
-    doc.distributor = { ...doc.distributor, ring: { instance_addr: LOOPBACK } };
-    doc.metrics_generator = { ...doc.metrics_generator, ring: { instance_addr: LOOPBACK } };
-    return toYaml(doc);
+/** The Collector's own metrics endpoint (a pull reader) on the loopback interface. */
+function loopbackTelemetry(doc: Doc, port: number): void {
+    for (const reader of doc.service.telemetry.metrics.readers as Doc[]) {
+        reader.pull.exporter.prometheus = { ...reader.pull.exporter.prometheus, host: LOOPBACK, port };
+    }
 }
 
 export function loopbackCollectorConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
@@ -178,58 +171,144 @@ export function loopbackCollectorConfig(yaml: string, ports: LoopbackPorts, dirs
     doc.extensions.health_check.endpoint = `${LOOPBACK}:${ports.collectorHealth}`;
     doc.receivers.otlp.protocols.grpc.endpoint = `${LOOPBACK}:${ports.collectorOtlpGrpc}`;
     doc.receivers.otlp.protocols.http.endpoint = `${LOOPBACK}:${ports.collectorOtlpHttp}`;
-    for (const reader of doc.service.telemetry.metrics.readers as Doc[]) {
-        reader.pull.exporter.prometheus = { ...reader.pull.exporter.prometheus, host: LOOPBACK, port: ports.collectorMetrics };
-    }
+    loopbackTelemetry(doc, ports.collectorMetrics);
     return toYaml(doc);
 }
 
 /**
- * The rendered stack with the differences above applied. `rendered` must come from
- * `renderStack(config, loopbackEndpoints(ports))`.
+ * The node agent is checked (`otelcol validate`) but not run: it tails `/var/log/pods` and asks the
+ * Kubernetes API for pod metadata, neither of which exists here. Its listeners and state directory
+ * still move to loopback and scratch, so the checked config is one that could run on this machine.
  */
-export function applyLoopbackOverrides(rendered: RenderedStack, config: StackConfig, ports: LoopbackPorts, dirs: LoopbackDirs): RenderedStack {
+export function loopbackAgentConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
+    const doc = relocate(parse(yaml), PATHS.agentState, dirs.agentState) as Doc;
+    doc.extensions.health_check.endpoint = `${LOOPBACK}:${ports.agentHealth}`;
+    loopbackTelemetry(doc, ports.agentMetrics);
+    return toYaml(doc);
+}
+
+/** Where the rendered gateway sends logs and traces, as the sinks must receive them (difference 4). */
+export interface SinkAddresses {
+    /** host:port of Loki's HTTP endpoint in the rendered `otlphttp/loki` exporter. */
+    readonly logsEndpoint: string;
+    /** URL path the `otlphttp/loki` exporter posts logs to: its endpoint's path + `/v1/logs`. */
+    readonly logsUrlPath: string;
+    /** host:port of the rendered `otlp/tempo` exporter. */
+    readonly tracesEndpoint: string;
+}
+
+/** Read from the rendered gateway config, so the sinks listen where the deployed exporters send. */
+export function sinkAddresses(gatewayYaml: string): SinkAddresses {
+    const exporters = parse(gatewayYaml).exporters as Doc;
+    const loki = new URL(exporters["otlphttp/loki"].endpoint as string);
     return {
-        // alertmanager.yml stays byte-identical: its receivers are URLs from the stack config and
-        // its credentials `*_file` paths, which exist only with PagerDuty/Slack secrets (none here).
-        ...rendered,
-        prometheusConfig: loopbackPrometheusConfig(rendered.prometheusConfig, config, ports),
-        scrapeFiles: rendered.scrapeFiles.map(loopbackScrapeFile),
-        lokiConfig: loopbackLokiConfig(rendered.lokiConfig, ports, dirs),
-        tempoConfig: loopbackTempoConfig(rendered.tempoConfig, ports, dirs),
-        collectorGatewayConfig: loopbackCollectorConfig(rendered.collectorGatewayConfig, ports, dirs),
+        logsEndpoint: loki.host,
+        // The otlphttp exporter appends the signal path to its base endpoint.
+        logsUrlPath: `${loki.pathname.replace(/\/$/, "")}/v1/logs`,
+        tracesEndpoint: exporters["otlp/tempo"].endpoint as string,
     };
 }
 
-/** Paths of the configs written by `artifactFiles` under `configRoot`. */
-export function loopbackConfigPaths(configRoot: string) {
+/** Recorder paths the sinks post to (one file per signal). */
+export const SINK_RECORDER_PATHS = { logs: "/logs", traces: "/traces" } as const;
+
+function sinkConfig(signal: "logs" | "traces", receiver: Doc, healthPort: number, recorderPort: number): string {
+    const recorder = `http://${LOOPBACK}:${recorderPort}${SINK_RECORDER_PATHS[signal]}`;
+    return toYaml({
+        extensions: { health_check: { endpoint: `${LOOPBACK}:${healthPort}` } },
+        receivers: { otlp: { protocols: receiver } },
+        exporters: {
+            "otlphttp/recorder": {
+                [`${signal}_endpoint`]: recorder,
+                encoding: "json",
+                compression: "none",
+                // No queue and no retry: the receiver answers the gateway only after the recorder
+                // has written the request to its file, so "accepted by the sink" means "on disk",
+                // and a failure goes back to the gateway's own durable queue.
+                sending_queue: { enabled: false },
+                retry_on_failure: { enabled: false },
+            },
+        },
+        service: {
+            extensions: ["health_check"],
+            // No internal metrics listener: the default :8888 would collide with other processes.
+            telemetry: { logs: { level: "info" }, metrics: { level: "none" } },
+            pipelines: { [signal]: { receivers: ["otlp"], exporters: ["otlphttp/recorder"] } },
+        },
+    });
+}
+
+/** Configs of the Loki and Tempo stand-ins (difference 4), derived from the rendered gateway config. */
+export function sinkConfigs(gatewayYaml: string, ports: LoopbackPorts): { logSink: string; traceSink: string } {
+    const addresses = sinkAddresses(gatewayYaml);
     return {
-        prometheus: path.join(configRoot, "prometheus/prometheus.yml"),
-        alertmanager: path.join(configRoot, "alertmanager/alertmanager.yml"),
-        loki: path.join(configRoot, "loki/loki.yaml"),
-        tempo: path.join(configRoot, "tempo/tempo.yaml"),
-        collector: path.join(configRoot, "otel-collector/config.yaml"),
+        logSink: sinkConfig("logs", { http: { endpoint: addresses.logsEndpoint, logs_url_path: addresses.logsUrlPath } }, ports.logSinkHealth, ports.sinkRecorder),
+        traceSink: sinkConfig("traces", { grpc: { endpoint: addresses.tracesEndpoint } }, ports.traceSinkHealth, ports.sinkRecorder),
     };
 }
 
 /**
- * Command lines: the deployed flags (`prometheusArgs`, the Alertmanager/Loki/Tempo/Collector
- * container args) with config and data paths and listen addresses relocated.
+ * The rendered stack with the differences above applied. `rendered` must come from
+ * `renderStack(config, runbooks, loopbackEndpoints(ports))`. `loki.yaml` and `tempo.yaml` are left as
+ * rendered: they are not run (difference 4).
  */
-export function loopbackArgs(config: StackConfig, ports: LoopbackPorts, dirs: LoopbackDirs, configRoot: string) {
-    const files = loopbackConfigPaths(configRoot);
-    const prometheus = prometheusArgs(config).map((arg) => {
-        if (arg.startsWith("--config.file=")) return `--config.file=${files.prometheus}`;
-        if (arg.startsWith("--storage.tsdb.path=")) return `--storage.tsdb.path=${dirs.prometheus}`;
-        if (arg.startsWith("--web.listen-address=")) return `--web.listen-address=${LOOPBACK}:${ports.prometheus}`;
-        return arg;
-    });
+export function applyLoopbackOverrides(rendered: RenderedStack, config: StackConfig, ports: LoopbackPorts, dirs: LoopbackDirs): RenderedStack {
+    const { workloads } = rendered;
+    const relocate = (workload: RenderedWorkload, config: string): RenderedWorkload => ({ ...workload, config });
     return {
-        prometheus,
-        // One replica: the deployed single-replica flags (clustering off).
-        alertmanager: [`--config.file=${files.alertmanager}`, `--storage.path=${dirs.alertmanager}`, `--web.listen-address=${LOOPBACK}:${ports.alertmanager}`, "--cluster.listen-address="],
-        loki: [`-config.file=${files.loki}`, "-config.expand-env=true"],
-        tempo: [`-config.file=${files.tempo}`, "-config.expand-env=true"],
-        collector: [`--config=${files.collector}`],
+        // alertmanager.yml stays byte-identical: its receivers are URLs from the stack config and
+        // its credentials `*_file` paths, which exist only with PagerDuty/Slack secrets (none here).
+        ...rendered,
+        workloads: {
+            ...workloads,
+            prometheus: relocate(workloads.prometheus, loopbackPrometheusConfig(workloads.prometheus.config, config, ports)),
+            "otel-collector": relocate(workloads["otel-collector"], loopbackCollectorConfig(workloads["otel-collector"].config, ports, dirs)),
+            "otel-agent": relocate(workloads["otel-agent"], loopbackAgentConfig(workloads["otel-agent"].config, ports, dirs)),
+        },
+        services: rendered.services.map((service) => (service.scrapeFile ? { ...service, scrapeFile: loopbackScrapeFile(service.scrapeFile) } : service)),
+    };
+}
+
+/** Paths of the configs written by `artifactFiles` under `configRoot`, plus the two sinks'. */
+export function loopbackConfigPaths(configRoot: string) {
+    return {
+        prometheus: path.join(configRoot, "prometheus/prometheus.yml"),
+        alertmanager: path.join(configRoot, "alertmanager/alertmanager.yml"),
+        collector: path.join(configRoot, "otel-collector/config.yaml"),
+        agent: path.join(configRoot, "otel-collector/agent.yaml"),
+        logSink: path.join(configRoot, "sinks/log-sink.yaml"),
+        traceSink: path.join(configRoot, "sinks/trace-sink.yaml"),
+    };
+}
+
+/**
+ * Command lines: the deployed container args of each workload (`rendered.workloads.<name>.args`)
+ * with config and data paths and listen addresses relocated; every other flag stays as rendered.
+ */
+export function loopbackArgs(rendered: RenderedStack, ports: LoopbackPorts, dirs: LoopbackDirs, configRoot: string) {
+    const files = loopbackConfigPaths(configRoot);
+    const rewrite = (args: readonly string[], flags: Record<string, string>) =>
+        args.map((arg) => {
+            const flag = Object.keys(flags).find((name) => arg.startsWith(`${name}=`));
+            return flag ? `${flag}=${flags[flag]}` : arg;
+        });
+    const { workloads } = rendered;
+    const collector = (config: string) => rewrite(workloads["otel-collector"].args, { "--config": config });
+    return {
+        prometheus: rewrite(workloads.prometheus.args, {
+            "--config.file": files.prometheus,
+            "--storage.tsdb.path": dirs.prometheus,
+            "--web.listen-address": `${LOOPBACK}:${ports.prometheus}`,
+        }),
+        // The dev stack runs one replica: clustering is off (`--cluster.listen-address=`) as deployed.
+        alertmanager: rewrite(workloads.alertmanager.args, {
+            "--config.file": files.alertmanager,
+            "--storage.path": dirs.alertmanager,
+            "--web.listen-address": `${LOOPBACK}:${ports.alertmanager}`,
+        }),
+        collector: collector(files.collector),
+        // The sinks are the same Collector binary with their own config.
+        logSink: collector(files.logSink),
+        traceSink: collector(files.traceSink),
     };
 }
