@@ -28,6 +28,7 @@ ALL_TOOLS=(
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
   actionlint
   otelcol
+  identify_license otelcol-builder
   node
 )
 
@@ -50,6 +51,8 @@ section_of() {
     kwok | kwokctl) echo tools.kwok ;;
     etcd) echo tools.etcd ;;
     actionlint) echo tools.actionlint ;;
+    identify_license) echo tools.identify_license ;;
+    otelcol-builder) echo images.otelcol ;;
     node) echo tools.node ;;
     *) return 1 ;;
   esac
@@ -307,6 +310,19 @@ recipe_node() {
     *) die "no node-linux package for $(uname -m)" ;;
   esac
   (cd "$BUILD_TMP" && npm pack --silent "$(field tools.node npmPackage)-$arch@$version" >&2)
+# The licence gate (test/licences.test.ts): Google's licence classifier CLI, and the Collector
+# Builder on its own, which regenerates the Collector's go.mod from builder-config.yaml so the gate
+# can read its module graph without building the Collector.
+recipe_identify_license() {
+  local module goversion
+  module="$(go_module_of identify_license)"
+  goversion="$(go_version_of identify_license)"
+  go_install_to "$module/tools/identify_license@$goversion" "$1" ""
+}
+recipe_otelcol-builder() {
+  go_install_to "$(go_module_of otelcol-builder)@$(go_version_of otelcol-builder)" "$1" ""
+}
+
   tar -xzf "$BUILD_TMP"/*.tgz -C "$BUILD_TMP" package/bin/node
   [[ $("$BUILD_TMP/package/bin/node" --version) == "v$version" ]] || die "the package's node is not v$version"
   mv "$BUILD_TMP/package/bin/node" "$out"
