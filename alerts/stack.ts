@@ -1,11 +1,11 @@
 /** Self-monitoring of the stack, once per stack: the watchers need watching too. */
 import { StackConfig } from "../config/types";
-import { STACK_JOBS } from "../render/prometheus";
+import { stackJobs } from "../model/components";
 import { dashboardUids } from "../model/ids";
 import { AlertDefinition } from "./model";
 
 export function stackAlerts(config: StackConfig): AlertDefinition[] {
-    const jobs = STACK_JOBS.filter((job) => job !== "otel-agent" || config.collector.agentEnabled).join("|");
+    const jobs = stackJobs(config.collector.agentEnabled).join("|");
     const dashboardUid = dashboardUids.stackHealth();
     const team = "platform";
     return [

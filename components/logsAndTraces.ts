@@ -1,15 +1,11 @@
 /** Loki and Tempo: single-binary StatefulSets that differ only in ports, paths and config. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ObjectStorageCredentials } from "../config/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
 import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
 import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
-
-export interface ObjectStorageCredentials {
-    readonly accessKeyId: pulumi.Output<string>;
-    readonly secretAccessKey: pulumi.Output<string>;
-}
 
 export interface SingleBinaryArgs extends CommonArgs {
     /** Validated settings of the backend. Defaults to none: required. */

@@ -1,23 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
 import { OtelCollector } from "./collector";
 import { Grafana, GRAFANA_ADMIN_USER } from "./grafana";
 import { GrafanaProvisioning } from "./grafanaProvisioning";
-import { ObjectStorageCredentials, Loki, Tempo } from "./logsAndTraces";
+import { Loki, Tempo } from "./logsAndTraces";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
 import { Prometheus } from "./prometheus";
 import { componentLabels } from "./workload";
-
-export interface StackSecrets {
-    readonly pagerdutyRoutingKey?: pulumi.Output<string>;
-    readonly slackWebhookUrl?: pulumi.Output<string>;
-    readonly objectStorage?: ObjectStorageCredentials;
-    readonly grafanaAdminPassword?: pulumi.Output<string>;
-}
 
 export interface LgtmStackArgs {
     /** Validated stack config. Defaults to none: required. */

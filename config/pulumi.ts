@@ -1,6 +1,5 @@
 /** Reads the running Pulumi stack's config once, validated, with credentials as Pulumi secrets. */
 import * as pulumi from "@pulumi/pulumi";
-import { StackSecrets } from "../components/stack";
 import { loadStackConfig } from "./load";
 import { ConfigErrors } from "./reader";
 import { PROJECT, rawConfigFromPulumi, runbookNames } from "./sources";
@@ -9,6 +8,19 @@ import { StackConfig } from "./types";
 // Not in the public typings, but it is what Config.getSecret relies on: was the key set with --secret?
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export interface ObjectStorageCredentials {
+    readonly accessKeyId: pulumi.Output<string>;
+    readonly secretAccessKey: pulumi.Output<string>;
+}
+
+/** The stack's credentials, each a Pulumi secret; absent when not configured. */
+export interface StackSecrets {
+    readonly pagerdutyRoutingKey?: pulumi.Output<string>;
+    readonly slackWebhookUrl?: pulumi.Output<string>;
+    readonly objectStorage?: ObjectStorageCredentials;
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
+}
 
 export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     let config: StackConfig;

@@ -8,8 +8,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
 import { StackConfig } from "../config/types";
-import { Component } from "../model/components";
-import { STACK_JOBS } from "../render/prometheus";
+import { Component, stackJobs } from "../model/components";
 import {
     badAbove,
     buildDashboard,
@@ -45,7 +44,7 @@ const ALERT_LINES = { lokiErrorRatio: 0.05, collectorQueueFill: 0.8 } as const;
 
 /** Same rule as the scrape config and StackComponentDown: the agent is only scraped when deployed. */
 export function monitoredComponents(config: StackConfig): Component[] {
-    return STACK_JOBS.filter((job) => job !== "otel-agent" || config.collector.agentEnabled);
+    return stackJobs(config.collector.agentEnabled);
 }
 
 function jobMatcher(config: StackConfig): string {

@@ -6,6 +6,11 @@
 export const COMPONENTS = ["prometheus", "alertmanager", "loki", "tempo", "otel-collector", "otel-agent", "grafana"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+/** Jobs under which the stack scrapes itself (also the `service` label of stack alerts): every component, the node agent only when it runs. */
+export function stackJobs(agentEnabled: boolean): Component[] {
+    return COMPONENTS.filter((job) => job !== "otel-agent" || agentEnabled);
+}
+
 export const PORTS = {
     prometheus: 9090,
     alertmanager: 9093,
@@ -19,6 +24,8 @@ export const PORTS = {
     collectorMetrics: 8888,
     collectorHealth: 13133,
     grafana: 3000,
+    /** The kubelet's authenticated HTTPS port: /metrics (volume stats) and /metrics/cadvisor. */
+    kubelet: 10250,
 } as const;
 
 /** Name of the container port each component's metrics are scraped from. */
@@ -33,7 +40,14 @@ export const METRICS_PORT_NAME: Record<Component, string> = {
 };
 
 export interface Endpoints {
+    /** One address for every replica (a ClusterIP Service): queries, Grafana. */
     readonly prometheus: string;
+    /**
+     * Each Prometheus replica's own address. Pushed data (the Collector's OTLP metrics, Tempo's
+     * remote write) goes to every one of them, so an HA pair holds the same series twice. Defaults
+     * to `[prometheus]`.
+     */
+    readonly prometheusReplicas?: readonly string[];
     readonly alertmanager: string;
     /** DNS name resolving to every Alertmanager pod (headless Service). */
     readonly alertmanagerPeers: string;
@@ -44,10 +58,15 @@ export interface Endpoints {
     readonly grafana: string;
 }
 
-export function clusterEndpoints(namespace: string): Endpoints {
+/** Headless Service of the Prometheus StatefulSet: it gives each pod its own DNS name. */
+export const PROMETHEUS_HEADLESS_SERVICE = "prometheus-headless";
+
+export function clusterEndpoints(namespace: string, prometheusReplicas = 1): Endpoints {
     const host = (service: string) => `${service}.${namespace}.svc.cluster.local`;
     return {
         prometheus: `http://${host("prometheus")}:${PORTS.prometheus}`,
+        // StatefulSet pods are <name>-<ordinal>.<headless service>: stable across restarts.
+        prometheusReplicas: Array.from({ length: prometheusReplicas }, (_, i) => `http://prometheus-${i}.${host(PROMETHEUS_HEADLESS_SERVICE)}:${PORTS.prometheus}`),
         alertmanager: `http://${host("alertmanager")}:${PORTS.alertmanager}`,
         alertmanagerPeers: host("alertmanager-peers"),
         loki: `http://${host("loki")}:${PORTS.lokiHttp}`,
@@ -79,6 +98,7 @@ export const PATHS = {
 export const ALERTMANAGER_SECRET_FILES = {
     pagerdutyRoutingKey: "pagerduty-routing-key",
     slackWebhookUrl: "slack-webhook-url",
+    webhookUrl: "webhook-url",
 } as const;
 
 /** Object-storage credentials reach Loki and Tempo as environment variables, expanded in their config files. */
@@ -102,3 +122,8 @@ export const CONFIG_FILES = {
 
 /** Pod-template annotation carrying the checksum of the rendered config: the pod rolls when, and only when, it changes. */
 export const CONFIG_CHECKSUM_ANNOTATION = "lgtm.dev/config-checksum";
+
+/** Where pushed metrics go: every Prometheus replica, or the one address when replicas are not listed. */
+export function prometheusPushTargets(endpoints: Endpoints): readonly string[] {
+    return endpoints.prometheusReplicas && endpoints.prometheusReplicas.length > 0 ? endpoints.prometheusReplicas : [endpoints.prometheus];
+}

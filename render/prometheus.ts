@@ -1,6 +1,6 @@
 /** Renders prometheus.yml: Kubernetes service discovery, stack self-scrape, cAdvisor, services. */
 import { ServiceSpec, StackConfig } from "../config/types";
-import { COMPONENTS, Component, CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS } from "../model/components";
+import { CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS, stackJobs } from "../model/components";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
 export const PROMOTED_RESOURCE_ATTRIBUTES = [
@@ -13,8 +13,6 @@ export const PROMOTED_RESOURCE_ATTRIBUTES = [
 ];
 
 
-/** Jobs under which the stack scrapes itself; also the `service` label of stack alerts. */
-export const STACK_JOBS: readonly Component[] = COMPONENTS;
 
 function podScrape(jobName: string, namespace: string, keep: Record<string, string>, port: string, path: string, interval?: string) {
     const relabel: Record<string, unknown>[] = Object.entries(keep).map(([label, value]) => ({
@@ -44,35 +42,43 @@ function escapeRegex(value: string): string {
 }
 
 function stackScrapeConfigs(config: StackConfig) {
-    return STACK_JOBS.filter((job) => job !== "otel-agent" || config.collector.agentEnabled).map((job) =>
+    return stackJobs(config.collector.agentEnabled).map((job) =>
         podScrape(job, config.namespace, { "app.kubernetes.io/name": job, "app.kubernetes.io/part-of": "lgtm-stack" }, METRICS_PORT_NAME[job], "/metrics"),
     );
 }
 
-/** The kubelet's cAdvisor, through the API server proxy: container CPU and memory (saturation). */
-function cadvisorScrapeConfig() {
+/**
+ * A job scraping every node's kubelet directly on its HTTPS port with the service-account token.
+ * The kubelet authorizes `/metrics` and `/metrics/*` as the `nodes/metrics` subresource, so the
+ * role needs nothing more; the API server's proxy path (`/api/v1/nodes/<node>/proxy/...`) would
+ * need `nodes/proxy`, which also opens the kubelet's exec and attach endpoints.
+ */
+function kubeletScrapeConfig(jobName: string, path: string, keepMetrics: string) {
     return {
-        job_name: "kubelet-cadvisor",
+        job_name: jobName,
         scheme: "https",
-        metrics_path: "/metrics/cadvisor",
+        metrics_path: path,
+        // Node discovery's address is the node's kubelet endpoint (<node IP>:10250).
         kubernetes_sd_configs: [{ role: "node" }],
-        tls_config: { ca_file: `${PATHS.serviceAccountDir}/ca.crt` },
+        // Kubelet serving certificates are self-signed per node unless the cluster enables
+        // serverTLSBootstrap, so the cluster CA cannot verify them (what kube-prometheus does too).
+        tls_config: { insecure_skip_verify: true },
         authorization: { credentials_file: `${PATHS.serviceAccountDir}/token` },
-        relabel_configs: [
-            { target_label: "__address__", replacement: "kubernetes.default.svc:443" },
-            { source_labels: ["__meta_kubernetes_node_name"], regex: "(.+)", target_label: "__metrics_path__", replacement: "/api/v1/nodes/$1/proxy/metrics/cadvisor" },
-            { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
-        ],
-        // Only the series the saturation panels and runbooks read; cAdvisor is otherwise the largest target.
-        metric_relabel_configs: [
-            {
-                source_labels: ["__name__"],
-                regex: "container_(cpu_usage_seconds_total|memory_working_set_bytes|spec_memory_limit_bytes|spec_cpu_quota|spec_cpu_period|cpu_cfs_throttled_periods_total|cpu_cfs_periods_total|start_time_seconds|oom_events_total)",
-                action: "keep",
-            },
-        ],
+        relabel_configs: [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }],
+        metric_relabel_configs: [{ source_labels: ["__name__"], regex: keepMetrics, action: "keep" }],
     };
 }
+
+/** cAdvisor: container CPU and memory (saturation); only the series the panels and runbooks read. */
+const cadvisorScrapeConfig = () =>
+    kubeletScrapeConfig(
+        "kubelet-cadvisor",
+        "/metrics/cadvisor",
+        "container_(cpu_usage_seconds_total|memory_working_set_bytes|spec_memory_limit_bytes|spec_cpu_quota|spec_cpu_period|cpu_cfs_throttled_periods_total|cpu_cfs_periods_total|start_time_seconds|oom_events_total)",
+    );
+
+/** The kubelet's own metrics, kept to the volume statistics: every PVC's used and free bytes and inodes. */
+const kubeletVolumeScrapeConfig = () => kubeletScrapeConfig("kubelet", "/metrics", "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)");
 
 /** The scrape job file of a scraped service (`scrape/<service>.yaml`), or undefined for OTLP services. */
 export function serviceScrapeConfig(service: ServiceSpec) {
@@ -115,6 +121,7 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
         scrape_configs: [
             ...stackScrapeConfigs(config),
             cadvisorScrapeConfig(),
+            kubeletVolumeScrapeConfig(),
         ],
     };
 }
@@ -128,7 +135,7 @@ export function prometheusArgs(config: StackConfig): string[] {
         `--storage.tsdb.retention.size=${config.prometheus.retentionSize}`,
         "--web.enable-remote-write-receiver",
         "--web.enable-otlp-receiver",
-        "--web.enable-lifecycle",
+        // No --web.enable-lifecycle: nothing calls /-/reload (auto-reload-config) or /-/quit, and it would let any pod that reaches the port shut Prometheus down.
         // Config, rule and scrape files come from ConfigMaps; Prometheus notices their changes itself.
         "--enable-feature=exemplar-storage,auto-reload-config",
         "--config.auto-reload-interval=30s",
