@@ -230,10 +230,22 @@ recipe_pulumi-resource-kubernetes() {
     cmd/pulumi-resource-kubernetes/schema.json:cmd/pulumi-resource-kubernetes/schema.json \
     cmd/pulumi-resource-kubernetes/terraform-mapping.json:cmd/pulumi-resource-kubernetes/terraform-mapping.json
 }
+# random: upstream terraform-provider-random bridged with pulumi-terraform-bridge (tools/pulumi-random
+# holds our shim and two few-line mains). The schema is generated at build time by the bridge's
+# tfgen from the provider itself, then embedded into the plugin; nothing generated is committed.
 recipe_pulumi-resource-random() {
-  provider_build pulumi-resource-random "$1" pulumi-random \
-    "-X $(go_module_of pulumi-resource-random)/pkg/version.Version=$(version_of pulumi-resource-random)" \
-    cmd/pulumi-resource-random/schema.json:cmd/pulumi-resource-random/schema.json
+  local out="$1" dir="$TOOLS_DIR/pulumi-random" scratch
+  check_pin "$dir" "$(go_module_of pulumi-resource-random)" "$(go_version_of pulumi-resource-random)"
+  scratch="$(mktemp -d "$BUILD_TMP/pulumi-random.XXXXXX")"
+  cp -r "$dir/." "$scratch/"
+  local ldflags="-X lgtm-stack/tools/pulumi-random/provider.Version=$(version_of pulumi-resource-random)"
+  go_build "$scratch" ./cmd/pulumi-tfgen-random "$scratch/pulumi-tfgen-random" "$ldflags"
+  # PULUMI_CONVERT=0: no HCL example conversion (it would look for a converter plugin).
+  (cd "$scratch" && PULUMI_CONVERT=0 ./pulumi-tfgen-random schema --skip-examples --skip-docs \
+    --out cmd/pulumi-resource-random >&2)
+  [[ -s $scratch/cmd/pulumi-resource-random/schema.json ]] || die "tfgen wrote no schema.json"
+  go_build "$scratch" ./cmd/pulumi-resource-random "$out" "$ldflags"
+  rm -rf "$scratch"
 }
 recipe_pulumi-resource-grafana() {
   provider_build pulumi-resource-grafana "$1" pulumi-grafana \
@@ -298,18 +310,6 @@ recipe_actionlint() {
   go_install_to "$module/cmd/actionlint@$goversion" "$1" "-X $module.version=$goversion"
 }
 
-# Node.js itself, for machines whose node is older than package.json's engines (scripts/with-node.sh):
-# the official binary inside the npm registry package node-linux-<arch>; `npm pack` checks the
-# registry's integrity hash. Only bin/node is kept; npm keeps running on the machine's install.
-recipe_node() {
-  local out="$1" version arch
-  version="$(version_of node)"
-  case "$(uname -m)" in
-    x86_64) arch=x64 ;;
-    aarch64) arch=arm64 ;;
-    *) die "no node-linux package for $(uname -m)" ;;
-  esac
-  (cd "$BUILD_TMP" && npm pack --silent "$(field tools.node npmPackage)-$arch@$version" >&2)
 # The licence gate (test/licences.test.ts): Google's licence classifier CLI, and the Collector
 # Builder on its own, which regenerates the Collector's go.mod from builder-config.yaml so the gate
 # can read its module graph without building the Collector.
@@ -323,6 +323,18 @@ recipe_otelcol-builder() {
   go_install_to "$(go_module_of otelcol-builder)@$(go_version_of otelcol-builder)" "$1" ""
 }
 
+# Node.js itself, for machines whose node is older than package.json's engines (scripts/with-node.sh):
+# the official binary inside the npm registry package node-linux-<arch>; `npm pack` checks the
+# registry's integrity hash. Only bin/node is kept; npm keeps running on the machine's install.
+recipe_node() {
+  local out="$1" version arch
+  version="$(version_of node)"
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) die "no node-linux package for $(uname -m)" ;;
+  esac
+  (cd "$BUILD_TMP" && npm pack --silent "$(field tools.node npmPackage)-$arch@$version" >&2)
   tar -xzf "$BUILD_TMP"/*.tgz -C "$BUILD_TMP" package/bin/node
   [[ $("$BUILD_TMP/package/bin/node" --version) == "v$version" ]] || die "the package's node is not v$version"
   mv "$BUILD_TMP/package/bin/node" "$out"
