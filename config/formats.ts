@@ -89,13 +89,13 @@ export const IMAGE_REPOSITORY = pattern(
 );
 
 /**
- * An immutable release tag: a full version (`v3.15.0`, `12.3.0`, `0.160.0-alpine`) or a build of one
- * commit (`main-87c2dc3`). Branch names and `latest` move under a running stack, so each pod restart
- * could run a different build.
+ * An upstream release tag: a full version (`v3.15.0`, `12.4.14`, `0.160.0-alpine`). Branch names and
+ * `latest` move under a running stack, so each pod restart could run a different build; a commit
+ * build (`main-87c2dc3`) is no release: upstream supports and documents only released versions.
  */
 export const RELEASE_TAG = pattern(
-    /^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z][0-9A-Za-z.-]*)?|[0-9A-Za-z][0-9A-Za-z_.-]*-[0-9a-f]{7,40})$/,
-    "is not an immutable release tag; pin a full version",
+    /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z][0-9A-Za-z.-]*)?$/,
+    "is not an upstream release tag; pin a full released version",
 );
 
 /** A Kubernetes label name: optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
