@@ -221,6 +221,21 @@ describe("licence gate: the real go commands and classifier on scratch modules (
         assert.deepEqual(targets[0].modules.find((m) => m.id === "example.com/apachething@v0.0.0")?.licenceFiles, { LICENSE: ["Apache-2.0"] });
     });
 
+    test("a package that go list cannot load fails the gate instead of leaving its licence unchecked", () => {
+        const dir = scratchWrapper({ "example.com/apachething": { licence: "Apache-2.0" } }, ["example.com/apachething", "example.com/apachething/nosuch"]);
+        const proxy = process.env.GOPROXY;
+        process.env.GOPROXY = "off"; // the missing package must not be looked for on the network
+        try {
+            assert.throws(
+                () => inspectGoBuilds([{ name: "tools/scratch", dir, patterns: ["./..."], modMode: true }], classifier, CLASSIFIER_VERSION),
+                /tools\/scratch: go list cannot load every package it builds:\nERROR .*example\.com\/apachething\/nosuch/,
+            );
+        } finally {
+            if (proxy === undefined) delete process.env.GOPROXY;
+            else process.env.GOPROXY = proxy;
+        }
+    });
+
     test("a classifier that is not there fails with the build hint", () => {
         assert.throws(() => classifyFiles("/nonexistent/identify_license", [classifierAsset("Apache-2.0")]), /npm run tools -- build identify_license/);
     });

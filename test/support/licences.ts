@@ -299,10 +299,18 @@ function inspectBuild(spec: GoBuildSpec): InspectedBuild {
     const preferred = (goMod.Require ?? []).filter((r) => !r.Indirect || tools.some((t) => t.startsWith(`${r.Path}/`))).map((r) => `${r.Path}@${r.Version}`);
     // A banned module stops here: listing packages would download its source.
     if (edges.flat().some((node) => bannedModuleReason(modulePathOf(node)))) return { root, edges, preferred, modules: [] };
-    const format = "{{with .Module}}{{.Main}}\t{{.Path}}@{{.Version}}\t{{.Dir}}{{with .Replace}}\t{{.Path}}\t{{.Version}}\t{{.Dir}}{{end}}{{end}}";
+    const format =
+        '{{with .Error}}ERROR {{.}}{{"\\n"}}{{end}}{{range .DepsErrors}}ERROR {{.}}{{"\\n"}}{{end}}' +
+        "{{with .Module}}{{.Main}}\t{{.Path}}@{{.Version}}\t{{.Dir}}{{with .Replace}}\t{{.Path}}\t{{.Version}}\t{{.Dir}}{{end}}{{end}}";
     const listed = go(spec.dir, ["list", "-e", "-deps", "-f", format, ...spec.patterns], spec.modMode);
+    // -e lists what it can; only a file that the build generates before compiling (an embedded
+    // schema) may be missing. Anything else, a module that cannot be downloaded above all, would
+    // leave its licence unchecked.
+    const errors = [...new Set(listed.split("\n").filter((l) => l.startsWith("ERROR ") && !/: pattern [^:]+: no matching files found$/.test(l)))];
+    if (errors.length > 0) throw new Error(`${spec.name}: go list cannot load every package it builds:\n${errors.join("\n")}`);
     const modules = new Map<string, ListedModule>();
     for (const line of listed.split("\n")) {
+        if (line.startsWith("ERROR ")) continue;
         const [main, id, dir, rPath, rVersion, rDir] = line.split("\t");
         if (!id || main === "true" || modules.has(id)) continue;
         if (rPath !== undefined && rVersion === "") {
@@ -395,7 +403,7 @@ function classifyModules(classifier: string, classifierVersion: string, builds: 
  */
 export function inspectGoBuilds(specs: GoBuildSpec[], classifier: string, classifierVersion: string): GoTarget[] {
     const builds = specs.map((spec) => {
-        const key = spec.cacheKey && sha256("build/2", spec.cacheKey);
+        const key = spec.cacheKey && sha256("build/3", spec.cacheKey);
         const cached = key ? readCache<InspectedBuild>("builds", key) : undefined;
         if (cached && cached.modules.every((m) => !m.immutable || fs.existsSync(m.dir) || readCache("modules", sha256(classifierVersion, CLASSIFIER_FLAGS, m.replacedBy ?? m.id)))) {
             return cached;
