@@ -21,6 +21,16 @@ export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<bo
     return pulumi.isSecret(output);
 }
 
+// Internal to @pulumi/pulumi but what `runInPulumiStack` itself awaits: the queue of outstanding
+// resource registrations drains.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/** Resolves once every resource registration started so far has reached the mocks. */
+export function waitForRegistrations(): Promise<void> {
+    return waitForRPCs();
+}
+
 /** Config overrides are merged over the stack file's top-level keys. */
 export async function runStack(stack: string, overrides: Record<string, unknown> = {}, extraSecrets: string[] = []) {
     const file = stackFile(stack);
@@ -55,17 +65,10 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         stack,
         false,
     );
-    // Required after the mocks so the program sees them; a fresh copy for every run.
-    for (const key of Object.keys(require.cache)) {
-        if (!key.includes("node_modules")) {
-            delete require.cache[key];
-        }
-    }
-    const { createStack } = require("../../program") as typeof import("../../program");
+    const { createStack } = await import("../../program");
     const outputs = createStack();
-    // Let every apply settle so all resources are registered.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await promiseOf(outputs.portForward);
+    // Every registration the program started has reached the mock monitor: no sleeps, no polling.
+    await waitForRegistrations();
     return { resources, outputs };
 }
 
