@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import versions from "../tools/versions.json";
 import {
     GoTarget,
@@ -38,6 +38,15 @@ function classifierAsset(licence: string): string {
     return path.join(JSON.parse(result.stdout).Dir, licence === "Apache-2.0" ? "LICENSE" : `assets/License/${licence}/license.txt`);
 }
 
+const scratchDirs: string[] = [];
+after(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function scratchDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    scratchDirs.push(dir);
+    return dir;
+}
+
 function write(file: string, text: string): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
@@ -64,7 +73,7 @@ describe("licence gate: the Go module graphs of every tool we build", () => {
     });
 
     test("a new wrapper module under tools/ is found without being listed anywhere", () => {
-        const tools = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-tools-"));
+        const tools = scratchDir("lgtm-tools-");
         write(path.join(tools, "pulumi-random/go.mod"), "module lgtm-stack/tools/pulumi-random\n\ngo 1.26\n");
         write(path.join(tools, "otelcol/builder-config.yaml"), "dist: {}\n");
         write(path.join(tools, "kubernetes/go.mod"), "module lgtm-stack/tools/kubernetes\n\ngo 1.26\n");
@@ -173,7 +182,7 @@ describe("licence gate: the real go commands and classifier on scratch modules (
 
     /** A scratch wrapper whose dependencies are local directories: `go` needs no proxy for them. */
     function scratchWrapper(deps: Record<string, { requires?: string[]; licence?: string }>, imports: string[]): string {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-scratch-wrapper-"));
+        const dir = scratchDir("lgtm-scratch-wrapper-");
         const names = Object.keys(deps);
         const version = (module: string) => `v${module.match(/\/v(\d+)$/)?.[1] ?? "0"}.0.0`;
         write(
@@ -277,7 +286,7 @@ describe("licence gate: npm packages (production and dev, the whole installed tr
     });
 
     test("a scratch node_modules: AGPL, nested GPL, a missing licence and a GPL licence file are named", () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-scratch-npm-"));
+        const root = scratchDir("lgtm-scratch-npm-");
         const pkg = (dir: string, manifest: object) => write(path.join(root, dir, "package.json"), JSON.stringify(manifest));
         pkg("node_modules/agpl-thing", { name: "agpl-thing", version: "1.0.0", license: "AGPL-3.0" });
         pkg("node_modules/dual", { name: "dual", version: "2.0.0", license: "(MIT OR GPL-2.0)" });

@@ -269,6 +269,8 @@ export interface GoBuildSpec {
     cacheKey?: string;
     /** Writes the main module into `dir` first (only on a cache miss). */
     prepare?: () => void;
+    /** A directory of this process only, removed after the inspection. */
+    scratch?: string;
 }
 
 interface ListedModule {
@@ -287,7 +289,15 @@ interface InspectedBuild {
 }
 
 function inspectBuild(spec: GoBuildSpec): InspectedBuild {
-    spec.prepare?.();
+    try {
+        spec.prepare?.();
+        return inspectPreparedBuild(spec);
+    } finally {
+        if (spec.scratch) fs.rmSync(spec.scratch, { recursive: true, force: true });
+    }
+}
+
+function inspectPreparedBuild(spec: GoBuildSpec): InspectedBuild {
     const graph = go(spec.dir, ["mod", "graph"], spec.modMode)
         .split("\n")
         .filter((line) => line.trim() !== "")
@@ -353,19 +363,20 @@ export function classifyFiles(classifier: string, files: string[]): Map<string, 
             result = spawnSync(classifier, [CLASSIFIER_FLAGS, "-tasks", "2", "-json", json, ...batch], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 });
         }
         if (result.error || result.status === null) {
+            fs.rmSync(path.dirname(json), { recursive: true, force: true });
             throw new Error(`the licence classifier ${classifier} cannot run (${result.error?.message ?? result.signal}); run \`npm run tools -- build identify_license\``);
         }
-        if (result.status !== 0) {
+        const output = result.status === 0 ? fs.readFileSync(json, "utf8") : undefined;
+        fs.rmSync(path.dirname(json), { recursive: true, force: true });
+        if (output === undefined) {
             // The classifier exits 1 when no file of the batch matched anything: all unknown.
             if (/Couldn't classify license/.test(result.stderr)) continue;
             throw new Error(`${classifier} failed:\n${result.stderr.slice(-4000)}`);
         }
-        const parsed = JSON.parse(fs.readFileSync(json, "utf8")) as { Filepath: string; Classifications: { Name: string }[] }[];
-        for (const entry of parsed) {
+        for (const entry of JSON.parse(output) as { Filepath: string; Classifications: { Name: string }[] }[]) {
             const names = entry.Classifications.map((c) => c.Name).filter((n) => n !== "Copyright");
             found.set(entry.Filepath, [...new Set([...(found.get(entry.Filepath) ?? []), ...names])].sort());
         }
-        fs.rmSync(path.dirname(json), { recursive: true, force: true });
     }
     return found;
 }
@@ -496,13 +507,14 @@ export function goInstallBuilds(versionsFile = path.join(TOOLS_DIR, "versions.js
             const pinned = new RegExp(`^\\s*(require\\s+)?${escaped}\\s+${goVersion.replace(/[.+]/g, "\\$&")}(\\s|$)`, "m");
             const buildsPackages = new RegExp(`^\\s*(tool\\s+)?${escaped}/\\S+\\s*$|"${escaped}(/[^"]*)?"`, "m");
             if (wrappers.some((w) => pinned.test(w.goMod) && (buildsPackages.test(w.goMod) || w.sources.some((src) => buildsPackages.test(src))))) continue;
-            const dir = path.join(CACHE, "work", sha256(goModule, goVersion).slice(0, 16));
+            const dir = path.join(CACHE, "work", `${sha256(goModule, goVersion).slice(0, 16)}-${process.pid}`);
             builds.push({
                 name: `go install ${goModule}@${goVersion} (versions.json ${section}.${name})`,
                 dir,
                 patterns: [`${goModule}/...`],
                 modMode: true,
                 cacheKey: `go install ${goModule}@${goVersion}`,
+                scratch: dir,
                 prepare: () => {
                     fs.rmSync(dir, { recursive: true, force: true });
                     fs.mkdirSync(dir, { recursive: true });
@@ -523,7 +535,7 @@ export function goInstallBuilds(versionsFile = path.join(TOOLS_DIR, "versions.js
  */
 export function collectorBuild(builder: () => string, config = path.join(TOOLS_DIR, "otelcol/builder-config.yaml")): GoBuildSpec {
     const text = fs.readFileSync(config, "utf8");
-    const work = path.join(CACHE, "work", "otelcol");
+    const work = path.join(CACHE, "work", `otelcol-${process.pid}`);
     const dist = path.join(work, "dist");
     return {
         name: `Collector distribution (${path.relative(PROJECT_ROOT, config)})`,
@@ -531,6 +543,7 @@ export function collectorBuild(builder: () => string, config = path.join(TOOLS_D
         patterns: ["."],
         modMode: true,
         cacheKey: `collector ${sha256(text)}`,
+        scratch: work,
         prepare: () => {
             fs.rmSync(work, { recursive: true, force: true });
             fs.mkdirSync(work, { recursive: true });
