@@ -1,0 +1,239 @@
+/**
+ * One engine (Loki, Tempo or Mimir) in its distributed mode: a config file shared by every tier,
+ * and per tier a Deployment (stateless, with an HPA) or StatefulSet (stateful, with a volume), its
+ * Services, a PodDisruptionBudget, and spreading across nodes and zones. Only wires what
+ * render/topology rendered.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ObjectStorageCredentials } from "../../config/pulumi";
+import { ImageRef } from "../../config/types";
+import { CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PORTS, PROMETHEUS_CONFIGMAPS } from "../../model/components";
+import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { RenderedEngine, RenderedTier } from "../../render/topology";
+import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
+
+/** Pods that take part in the engine's memberlist cluster carry this label; the gossip Service selects it. */
+const GOSSIP_LABEL = "lgtm.dev/memberlist";
+/** HPA target: scale out before a tier saturates its CPU requests. */
+const HPA_CPU_UTILIZATION = 70;
+/** Ingesters flush and hand over their data on shutdown; Loki's and Mimir's guides allow minutes for it. */
+const STATEFUL_GRACE_SECONDS = 300;
+const UID = 10001;
+
+export interface DistributedEngineArgs {
+    /** Namespace of the stack. Defaults to none: required. */
+    readonly namespace: pulumi.Input<string>;
+    /** The rendered engine: config file and tiers. Defaults to none: required. */
+    readonly rendered: RenderedEngine;
+    /** Pinned image of the engine. Defaults to none: required. */
+    readonly image: ImageRef;
+    /** Object-storage credentials (secrets). Defaults to none: required, every engine stores in a bucket. */
+    readonly objectStorage?: ObjectStorageCredentials;
+    /** Volume of stateful tiers; `enabled: false` uses an emptyDir. Defaults to none: required. */
+    readonly volume: { readonly enabled: boolean; readonly size: string };
+    /** Storage class of the volumes. Defaults to the cluster default. */
+    readonly storageClassName?: string;
+    /** PodDisruptionBudgets for tiers with two or more replicas. Defaults to none: required. */
+    readonly podDisruptionBudget: boolean;
+}
+
+const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
+
+export function tierLabels(engine: string, tier: RenderedTier): Record<string, string> {
+    return {
+        // The name label is the engine's: the stack's self-scrape job (and StackComponentDown) covers every tier.
+        "app.kubernetes.io/name": engine,
+        "app.kubernetes.io/component": tier.name,
+        "app.kubernetes.io/part-of": "lgtm-stack",
+        "app.kubernetes.io/managed-by": "pulumi",
+        ...(tier.gossip ? { [GOSSIP_LABEL]: engine } : {}),
+    };
+}
+
+function tierSelector(engine: string, tier: RenderedTier): Record<string, string> {
+    return { "app.kubernetes.io/name": engine, "app.kubernetes.io/component": tier.name, "app.kubernetes.io/part-of": "lgtm-stack" };
+}
+
+function tierPorts(engine: RenderedEngine["engine"], tier: RenderedTier) {
+    return [
+        { name: "http", port: httpPort(engine) },
+        { name: "grpc", port: TOPOLOGY_PORTS.grpc },
+        ...(tier.gossip ? [{ name: "gossip", port: TOPOLOGY_PORTS.gossip }] : []),
+        // Tempo's distributors receive OTLP from the Collector.
+        ...(engine === "tempo" && tier.name === "distributor"
+            ? [
+                  { name: "otlp-grpc", port: PORTS.otlpGrpc },
+                  { name: "otlp-http", port: PORTS.otlpHttp },
+              ]
+            : []),
+    ];
+}
+
+/**
+ * Replicas on different nodes, and across zones where the cluster has them. Stateful tiers refuse
+ * two replicas on one node (a node loss would take two of the three copies); stateless ones prefer not to.
+ */
+export function tierSpread(engine: string, tier: RenderedTier): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    const labelSelector = { matchLabels: tierSelector(engine, tier) };
+    return [
+        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: tier.kind === "stateful" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector },
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+    ];
+}
+
+export class DistributedEngine extends pulumi.ComponentResource {
+    readonly workloads: pulumi.CustomResource[] = [];
+
+    constructor(name: string, args: DistributedEngineArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { rendered } = args;
+        super(TYPE[rendered.engine], name, {}, opts);
+        const { engine } = rendered;
+        const namespace = args.namespace;
+        const engineLabels = { "app.kubernetes.io/name": engine, "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/managed-by": "pulumi" };
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: { name: `${engine}-distributed-config`, namespace, labels: engineLabels }, data: { [rendered.configFileName]: rendered.config } },
+            { parent: this },
+        );
+        let storageEnv: k8s.types.input.core.v1.EnvVar[] = [];
+        if (args.objectStorage) {
+            const secret = new k8s.core.v1.Secret(
+                `${name}-object-storage`,
+                {
+                    metadata: { name: `${engine}-distributed-object-storage`, namespace, labels: engineLabels },
+                    stringData: { [OBJECT_STORAGE_ENV.accessKeyId]: args.objectStorage.accessKeyId, [OBJECT_STORAGE_ENV.secretAccessKey]: args.objectStorage.secretAccessKey },
+                },
+                { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+            );
+            storageEnv = Object.values(OBJECT_STORAGE_ENV).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+        }
+        // memberlist joins through one DNS name resolving to every gossiping pod, ready or not (a ring forms before readiness).
+        new k8s.core.v1.Service(
+            `${name}-gossip`,
+            {
+                metadata: { name: gossipServiceName(engine), namespace, labels: engineLabels },
+                spec: {
+                    clusterIP: "None",
+                    publishNotReadyAddresses: true,
+                    selector: { [GOSSIP_LABEL]: engine },
+                    ports: [{ name: "gossip", port: TOPOLOGY_PORTS.gossip, targetPort: "gossip", protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+        for (const tier of rendered.tiers) {
+            this.workloads.push(this.tier(name, args, tier, config, storageEnv));
+        }
+        this.registerOutputs({});
+    }
+
+    private tier(name: string, args: DistributedEngineArgs, tier: RenderedTier, config: k8s.core.v1.ConfigMap, storageEnv: k8s.types.input.core.v1.EnvVar[]) {
+        const { rendered, namespace } = args;
+        const { engine } = rendered;
+        const child = `${name}-${tier.name}`;
+        const metadataName = tierName(engine, tier.name);
+        const labels = tierLabels(engine, tier);
+        const selector = tierSelector(engine, tier);
+        const ports = tierPorts(engine, tier);
+        const servicePorts = ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" }));
+        new k8s.core.v1.Service(`${child}-svc`, { metadata: { name: metadataName, namespace, labels }, spec: { selector, ports: servicePorts } }, { parent: this });
+        new k8s.core.v1.Service(
+            `${child}-headless`,
+            { metadata: { name: headlessName(engine, tier.name), namespace, labels }, spec: { clusterIP: "None", selector, ports: servicePorts } },
+            { parent: this },
+        );
+        const dataDir = engine === "loki" ? TOPOLOGY_PATHS.lokiData : engine === "tempo" ? TOPOLOGY_PATHS.tempoData : TOPOLOGY_PATHS.mimirData;
+        // The ruler reads the stack's rule files: the same ConfigMap Prometheus reads, which services patch their files into.
+        const rulesMount = engine === "mimir" && tier.name === "ruler";
+        const container = hardenedContainer({
+            name: tier.name,
+            image: args.image,
+            args: [...tier.args],
+            env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...storageEnv],
+            ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
+            resources: tier.resources,
+            readinessPath: "/ready",
+            probePort: "http",
+            startupSeconds: tier.kind === "stateful" ? 600 : undefined,
+            volumeMounts: [
+                { name: "config", mountPath: rendered.configDir, readOnly: true },
+                { name: "data", mountPath: dataDir },
+                ...(rulesMount ? [{ name: "rules", mountPath: `${MIMIR_RULES.directory}/${MIMIR_RULES.tenant}`, readOnly: true }] : []),
+                TMP_MOUNT,
+            ],
+        });
+        const persistent = tier.kind === "stateful" && args.volume.enabled;
+        const podSpec: k8s.types.input.core.v1.PodSpec = {
+            securityContext: podSecurityContext(UID),
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: tier.kind === "stateful" ? STATEFUL_GRACE_SECONDS : 30,
+            topologySpreadConstraints: tierSpread(engine, tier),
+            containers: [container],
+            volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
+                ...(rulesMount ? [{ name: "rules", configMap: { name: PROMETHEUS_CONFIGMAPS.rules } }] : []),
+                TMP_VOLUME,
+            ],
+        };
+        const template = { metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: rendered.checksum } }, spec: podSpec };
+        let workload: pulumi.CustomResource;
+        if (tier.kind === "stateful") {
+            workload = new k8s.apps.v1.StatefulSet(
+                `${child}-sts`,
+                {
+                    metadata: { name: metadataName, namespace, labels },
+                    spec: {
+                        serviceName: headlessName(engine, tier.name),
+                        replicas: tier.replicas,
+                        // Ingesters and store-gateways start in parallel: the ring, not the ordinal, orders them.
+                        podManagementPolicy: "Parallel",
+                        selector: { matchLabels: selector },
+                        template,
+                        volumeClaimTemplates: persistent ? [persistentClaim("data", args.volume.size, args.storageClassName)] : [],
+                    },
+                },
+                { parent: this },
+            );
+        } else {
+            workload = new k8s.apps.v1.Deployment(
+                `${child}-deploy`,
+                {
+                    metadata: { name: metadataName, namespace, labels },
+                    spec: {
+                        replicas: tier.replicas,
+                        selector: { matchLabels: selector },
+                        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                        template,
+                    },
+                },
+                // The HPA owns the replica count once it runs; an `up` must not reset it to the minimum.
+                { parent: this, ...(tier.autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}) },
+            );
+        }
+        if (tier.autoscaled) {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${child}-hpa`,
+                {
+                    metadata: { name: metadataName, namespace, labels },
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: metadataName },
+                        minReplicas: tier.replicas,
+                        maxReplicas: tier.maxReplicas,
+                        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: HPA_CPU_UTILIZATION } } }],
+                    },
+                },
+                { parent: this, dependsOn: [workload] },
+            );
+        }
+        if (args.podDisruptionBudget && tier.replicas >= 2) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${child}-pdb`,
+                { metadata: { name: metadataName, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+                { parent: this },
+            );
+        }
+        return workload;
+    }
+}

@@ -1,0 +1,45 @@
+/** The distributed topology's backends: Loki microservices, Tempo distributed and Grafana Mimir. */
+import * as pulumi from "@pulumi/pulumi";
+import { ObjectStorageCredentials } from "../../config/pulumi";
+import { StackConfig } from "../../config/types";
+import { RenderedTopology } from "../../render/topology";
+import { DistributedEngine } from "./engine";
+
+export interface DistributedBackendsArgs {
+    /** Validated stack config with `topology: distributed`. Defaults to none: required. */
+    readonly config: StackConfig;
+    /** The rendered topology (`renderStack(...).topology`). Defaults to none: required. */
+    readonly rendered: RenderedTopology;
+    /** Namespace of the stack. Defaults to none: required. */
+    readonly namespace: pulumi.Input<string>;
+    /** Object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
+    readonly objectStorage?: ObjectStorageCredentials;
+}
+
+export class DistributedBackends extends pulumi.ComponentResource {
+    readonly loki: DistributedEngine;
+    readonly tempo: DistributedEngine;
+    readonly mimir: DistributedEngine;
+
+    constructor(name: string, args: DistributedBackendsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:distributed:Backends", name, {}, opts);
+        const { config, rendered } = args;
+        if (config.topology.kind !== "distributed") {
+            throw new Error("DistributedBackends needs topology distributed");
+        }
+        const common = {
+            namespace: args.namespace,
+            objectStorage: args.objectStorage,
+            storageClassName: config.storageClassName,
+            podDisruptionBudget: config.podDisruptionBudgets,
+        };
+        this.loki = new DistributedEngine(`${name}-loki`, { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence }, { parent: this });
+        this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
+        this.mimir = new DistributedEngine(
+            `${name}-mimir`,
+            { ...common, rendered: rendered.mimir, image: config.topology.mimir.image, volume: { enabled: true, size: config.topology.mimir.volumeSize } },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

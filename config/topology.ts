@@ -1,0 +1,223 @@
+/**
+ * `topology`: how the backends run. `single` (the default) keeps today's stack: Loki and Tempo
+ * monolithic, Prometheus storing and evaluating. `distributed` runs each engine's own scale-out
+ * mode: Loki microservices, Tempo distributed and Grafana Mimir, each tier with its replicas and
+ * resources, on shared object storage.
+ */
+import versions from "../tools/versions.json";
+import { Engine, TIERS, TierName } from "../model/topology";
+import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
+import { scaledResources } from "./profiles";
+import { ObjectReader, Problems } from "./reader";
+import { ImageRef, ObjectStorage, Resources, StackConfig } from "./types";
+
+export interface TierSettings {
+    /** Replicas at rest; the HPA's minimum for autoscaled tiers. */
+    readonly replicas: number;
+    /** The HPA's maximum; equal to `replicas` for tiers that do not autoscale. */
+    readonly maxReplicas: number;
+    /** Stateless tiers that get a HorizontalPodAutoscaler (distributors, queriers, query-frontends). */
+    readonly autoscaled: boolean;
+    readonly resources: Resources;
+}
+
+export type EngineTiers<E extends Engine> = Readonly<Record<TierName<E>, TierSettings>>;
+
+export type S3Storage = Extract<ObjectStorage, { type: "s3" }>;
+
+export interface MimirSettings {
+    readonly image: ImageRef;
+    readonly storage: S3Storage;
+    /** How long blocks are kept (`compactor_blocks_retention_period`). */
+    readonly retention: string;
+    /** Volume of each stateful tier's pod (ingester WAL and head, store-gateway index headers, compactor scratch). */
+    readonly volumeSize: string;
+    readonly tiers: EngineTiers<"mimir">;
+}
+
+export type TopologyConfig =
+    | { readonly kind: "single" }
+    | {
+          readonly kind: "distributed";
+          readonly loki: EngineTiers<"loki">;
+          readonly tempo: EngineTiers<"tempo">;
+          readonly mimir: MimirSettings;
+      };
+
+/** Config key of a tier: `query-frontend` → `queryFrontend`. */
+export function tierKey(tier: string): string {
+    return tier.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+interface TierDefault {
+    readonly replicas: number;
+    /** Autoscaled tiers only: the HPA's default maximum. */
+    readonly maxReplicas?: number;
+    /** Least replicas that work: replication factor 3 needs three ingesters. */
+    readonly min: number;
+    /** Most replicas that work: Loki's compactor must be a singleton. */
+    readonly max?: number;
+    /** Requests: millicores and MiB; limits are twice that. */
+    readonly cpu: number;
+    readonly memory: number;
+}
+
+/**
+ * Defaults per tier. Ingesters start at three (replication factor 3); stateless tiers have an HPA
+ * from `replicas` to `maxReplicas`; requests follow the engines' capacity guidance (README, "Sizing").
+ */
+export const TIER_DEFAULTS: { readonly [E in Engine]: Readonly<Record<TierName<E>, TierDefault>> } = {
+    loki: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 512 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 2048 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        compactor: { replicas: 1, min: 1, max: 1, cpu: 500, memory: 1024 },
+        "index-gateway": { replicas: 2, min: 1, cpu: 250, memory: 1024 },
+    },
+    tempo: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        compactor: { replicas: 1, min: 1, cpu: 500, memory: 2048 },
+        "metrics-generator": { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+    mimir: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 2560 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        "store-gateway": { replicas: 3, min: 3, cpu: 1000, memory: 1024 },
+        compactor: { replicas: 1, min: 1, cpu: 1000, memory: 4096 },
+        ruler: { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+};
+
+function readTiers<E extends Engine>(engine: E, section: ObjectReader<string>, readResources: ResourceReader): EngineTiers<E> {
+    const defaults = TIER_DEFAULTS[engine] as Readonly<Record<string, TierDefault>>;
+    const tiers: Record<string, TierSettings> = {};
+    for (const tier of Object.keys(TIERS[engine])) {
+        const fallback = defaults[tier];
+        const autoscaled = fallback.maxReplicas !== undefined;
+        const reader = section.object(tierKey(tier), autoscaled ? ["replicas", "maxReplicas", "resources"] : ["replicas", "resources"]);
+        const why = fallback.min === 3 ? "replication factor 3 needs three replicas" : fallback.max === 1 ? "it must run as a single instance" : "";
+        const replicas = reader.number("replicas", fallback.replicas, {
+            min: fallback.min,
+            max: fallback.max,
+            integer: true,
+            hint: why ? `${why}; use ${fallback.replicas}` : `use e.g. ${fallback.replicas}`,
+        });
+        let maxReplicas = replicas;
+        if (autoscaled) {
+            maxReplicas = reader.number("maxReplicas", Math.max(fallback.maxReplicas ?? replicas, replicas), { min: 1, integer: true, hint: "the HPA's ceiling, e.g. 10" });
+            if (!reader.problems.about(reader.keyPath("replicas"), reader.keyPath("maxReplicas")) && maxReplicas < replicas) {
+                reader.problems.add(reader.keyPath("maxReplicas"), `${maxReplicas} is below replicas (${replicas}); the HPA scales between the two, so use at least ${replicas}`);
+            }
+        }
+        tiers[tier] = { replicas, maxReplicas, autoscaled, resources: readResources(reader, scaledResources(fallback.cpu, fallback.memory, 1)) };
+    }
+    return tiers as EngineTiers<E>;
+}
+
+export type ResourceReader = (section: ObjectReader<string>, fallback: Resources) => Resources;
+
+/** The shared readers of config/backends.ts, passed in so this module adds keys without a second copy of them. */
+export interface TopologyReaders {
+    readonly resources: ResourceReader;
+    readonly storage: (section: ObjectReader<string>) => ObjectStorage;
+}
+
+const ENGINE_KEYS = {
+    loki: Object.keys(TIERS.loki).map(tierKey),
+    tempo: Object.keys(TIERS.tempo).map(tierKey),
+    mimir: ["image", "storage", "retention", "volumeSize", ...Object.keys(TIERS.mimir).map(tierKey)],
+};
+
+function readMimirImage(mimir: ObjectReader<string>): ImageRef {
+    const pinned = versions.images.mimir;
+    const image = mimir.object("image", ["repository", "tag"] as const);
+    return {
+        repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY),
+        tag: image.string("tag", pinned.tag, { test: RELEASE_TAG.test, hint: `${RELEASE_TAG.hint} such as ${pinned.tag}` }),
+    };
+}
+
+/**
+ * Reads `topology` and settles what it changes elsewhere: with `distributed`, Loki and Tempo must use
+ * object storage, Prometheus runs one replica (Mimir keeps the copies) and network policies are not
+ * offered yet. Returns the config with `topology` set.
+ */
+export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
+    const { problems } = root;
+    const raw = root.raw("topology");
+    // `topology: distributed` alone is the common case; the object form takes per-tier settings.
+    const settings = typeof raw === "string" ? { mode: raw } : raw;
+    const section = new ObjectReader("topology", settings, problems, ["mode", "loki", "tempo", "mimir"]);
+    const mode = section.oneOf("mode", ["single", "distributed"], "single");
+    if (mode === "single") {
+        for (const engine of ["loki", "tempo", "mimir"] as const) {
+            if (section.has(engine)) {
+                problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single); remove it or set topology.mode: distributed`);
+            }
+        }
+        return { ...config, topology: { kind: "single" } };
+    }
+    for (const backend of ["loki", "tempo"] as const) {
+        if (config[backend].storage.type !== "s3" && !problems.about(`${backend}.storage`)) {
+            problems.add(
+                `${backend}.storage.type`,
+                `is filesystem, but topology distributed runs ${backend === "loki" ? "Loki" : "Tempo"} as many pods that must share one store; use type: s3 with a bucket (any S3-compatible object store)`,
+            );
+        }
+    }
+    const loki = readTiers("loki", section.object("loki", ENGINE_KEYS.loki), readers.resources);
+    const tempo = readTiers("tempo", section.object("tempo", ENGINE_KEYS.tempo), readers.resources);
+    const mimirSection = section.object("mimir", ENGINE_KEYS.mimir);
+    const storage = readers.storage(mimirSection);
+    if (storage.type !== "s3" && !problems.about("topology.mimir.storage")) {
+        problems.add("topology.mimir.storage", "is required with topology distributed: Mimir keeps metric blocks in object storage; set { type: s3, bucket: <name> } (a bucket of its own, not Loki's or Tempo's)");
+    }
+    const mimir: MimirSettings = {
+        image: readMimirImage(mimirSection),
+        storage: storage.type === "s3" ? storage : { type: "s3", bucket: "", endpoint: "", region: "", insecure: false, forcePathStyle: false },
+        retention: mimirSection.duration("retention", "90d"),
+        volumeSize: mimirSection.quantity("volumeSize", "50Gi"),
+        tiers: readTiers("mimir", mimirSection, readers.resources),
+    };
+    for (const backend of ["loki", "tempo"] as const) {
+        const other = config[backend].storage;
+        if (other.type === "s3" && other.bucket === mimir.storage.bucket && other.endpoint === mimir.storage.endpoint) {
+            problems.add("topology.mimir.storage.bucket", `"${other.bucket}" is also ${backend}.storage.bucket; give Mimir a bucket of its own (the compactors of both would delete each other's objects)`);
+        }
+    }
+    return {
+        ...config,
+        prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
+        networkPolicies: networkPolicies(root, problems),
+        topology: { kind: "distributed", loki, tempo, mimir },
+    };
+}
+
+/**
+ * With Mimir behind it, Prometheus scrapes and forwards: two replicas would write every series twice
+ * (Mimir's HA deduplication needs Consul or etcd, which the stack does not run). Defaults to 1.
+ */
+function prometheusReplicas(root: ObjectReader<string>, replicas: number, problems: Problems): number {
+    const prometheus = root.raw("prometheus");
+    const explicit = prometheus !== null && typeof prometheus === "object" && "replicas" in prometheus;
+    if (explicit && replicas > 1 && !problems.about("prometheus.replicas")) {
+        problems.add("prometheus.replicas", `${replicas} with topology distributed would send every series to Mimir ${replicas} times; use 1 (Mimir's ingesters keep three copies, Prometheus only forwards)`);
+    }
+    return 1;
+}
+
+/** The default-deny policies only know the single topology's pods; distributed tiers would be cut off. */
+function networkPolicies(root: ObjectReader<string>, problems: Problems): boolean {
+    if (root.raw("networkPolicies") === true) {
+        problems.add("networkPolicies", "true is not supported with topology distributed yet (the policies allow only the single topology's pods); remove it or set it to false");
+    }
+    return false;
+}

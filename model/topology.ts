@@ -1,0 +1,114 @@
+/**
+ * The distributed topology's facts, written once: which tiers each engine runs, their Kubernetes
+ * names, ports and in-cluster addresses. Renderers (config files, container args) and components
+ * (Deployments, StatefulSets, Services) both read them from here.
+ */
+import { PORTS } from "./components";
+
+export type Engine = "loki" | "tempo" | "mimir";
+
+/** How a tier runs: stateless tiers are Deployments with an HPA; stateful ones StatefulSets with a volume. */
+export type TierKind = "stateless" | "stateful";
+
+export interface TierShape {
+    /** The `-target` the engine's binary runs for this tier. */
+    readonly target: string;
+    readonly kind: TierKind;
+    /** Joins the engine's memberlist cluster (rings). */
+    readonly gossip: boolean;
+}
+
+/** Every tier of each engine, in deploy order; names are the Kubernetes `app.kubernetes.io/component` values. */
+export const TIERS = {
+    loki: {
+        distributor: { target: "distributor", kind: "stateless", gossip: true },
+        ingester: { target: "ingester", kind: "stateful", gossip: true },
+        querier: { target: "querier", kind: "stateless", gossip: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
+        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false },
+        compactor: { target: "compactor", kind: "stateful", gossip: true },
+        "index-gateway": { target: "index-gateway", kind: "stateful", gossip: false },
+    },
+    tempo: {
+        distributor: { target: "distributor", kind: "stateless", gossip: true },
+        ingester: { target: "ingester", kind: "stateful", gossip: true },
+        querier: { target: "querier", kind: "stateless", gossip: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
+        compactor: { target: "compactor", kind: "stateless", gossip: true },
+        "metrics-generator": { target: "metrics-generator", kind: "stateful", gossip: true },
+    },
+    mimir: {
+        distributor: { target: "distributor", kind: "stateless", gossip: true },
+        ingester: { target: "ingester", kind: "stateful", gossip: true },
+        querier: { target: "querier", kind: "stateless", gossip: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
+        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false },
+        "store-gateway": { target: "store-gateway", kind: "stateful", gossip: true },
+        compactor: { target: "compactor", kind: "stateful", gossip: true },
+        ruler: { target: "ruler", kind: "stateless", gossip: true },
+    },
+} as const satisfies Record<Engine, Record<string, TierShape>>;
+
+export type TierName<E extends Engine> = keyof (typeof TIERS)[E] & string;
+
+/** Ports of the distributed engines; Loki's and Tempo's HTTP/gRPC ports are the monolith's. */
+export const TOPOLOGY_PORTS = {
+    lokiHttp: PORTS.lokiHttp,
+    tempoHttp: PORTS.tempoHttp,
+    /** Mimir's documented default HTTP port (`server.http_listen_port`). */
+    mimirHttp: 8080,
+    grpc: 9095,
+    /** memberlist's default gossip port in all three engines. */
+    gossip: 7946,
+} as const;
+
+export function httpPort(engine: Engine): number {
+    return engine === "loki" ? TOPOLOGY_PORTS.lokiHttp : engine === "tempo" ? TOPOLOGY_PORTS.tempoHttp : TOPOLOGY_PORTS.mimirHttp;
+}
+
+/** Kubernetes name of one tier's workload and Service, e.g. `loki-query-frontend`. */
+export function tierName(engine: Engine, tier: string): string {
+    return `${engine}-${tier}`;
+}
+
+/** Headless Service selecting every pod of an engine that gossips: the memberlist join address. */
+export function gossipServiceName(engine: Engine): string {
+    return `${engine}-gossip`;
+}
+
+/** Headless Service of a tier: one DNS name resolving to every pod (gRPC client-side balancing, StatefulSet pod names). */
+export function headlessName(engine: Engine, tier: string): string {
+    return `${tierName(engine, tier)}-headless`;
+}
+
+/** Where the rule files sit inside the Mimir ruler: `<directory>/<tenant>/`, tenant `anonymous` with multitenancy off. */
+export const MIMIR_RULES = { directory: "/etc/mimir/rules", tenant: "anonymous" } as const;
+
+export const TOPOLOGY_PATHS = { lokiData: "/var/loki", tempoData: "/var/tempo", mimirData: "/data", configDir: "/etc/lgtm" } as const;
+
+/** The addresses the rest of the stack uses in the distributed topology. */
+export interface DistributedEndpoints {
+    /** Where the Collector pushes logs (Loki distributor, OTLP over HTTP under `/otlp`). */
+    readonly lokiPush: string;
+    /** Where the Collector pushes traces (Tempo distributor, OTLP gRPC host:port). */
+    readonly tempoOtlpGrpc: string;
+    /** Remote-write URL of Mimir's distributor (Prometheus and Tempo's metrics-generator push there). */
+    readonly mimirPush: string;
+    /** Query URLs Grafana reads: the query-frontends. */
+    readonly lokiQuery: string;
+    readonly tempoQuery: string;
+    /** Mimir's Prometheus-compatible API lives under `/prometheus`. */
+    readonly mimirQuery: string;
+}
+
+export function distributedEndpoints(namespace: string): DistributedEndpoints {
+    const host = (engine: Engine, tier: string) => `${tierName(engine, tier)}.${namespace}.svc.cluster.local`;
+    return {
+        lokiPush: `http://${host("loki", "distributor")}:${TOPOLOGY_PORTS.lokiHttp}`,
+        tempoOtlpGrpc: `${host("tempo", "distributor")}:${PORTS.otlpGrpc}`,
+        mimirPush: `http://${host("mimir", "distributor")}:${TOPOLOGY_PORTS.mimirHttp}/api/v1/push`,
+        lokiQuery: `http://${host("loki", "query-frontend")}:${TOPOLOGY_PORTS.lokiHttp}`,
+        tempoQuery: `http://${host("tempo", "query-frontend")}:${TOPOLOGY_PORTS.tempoHttp}`,
+        mimirQuery: `http://${host("mimir", "query-frontend")}:${TOPOLOGY_PORTS.mimirHttp}/prometheus`,
+    };
+}

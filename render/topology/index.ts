@@ -1,0 +1,103 @@
+/**
+ * The distributed topology rendered: each engine's config file and, per tier, the container args,
+ * replicas and resources the components wire into Deployments and StatefulSets. Also the addresses
+ * the rest of the stack uses instead of the monolith's (Collector push, Grafana queries, remote write).
+ */
+import { EngineTiers, TierSettings } from "../../config/topology";
+import { StackConfig } from "../../config/types";
+import { Endpoints } from "../../model/components";
+import { distributedEndpoints, Engine, TIERS, TierShape, TOPOLOGY_PATHS } from "../../model/topology";
+import { checksum } from "../checksum";
+import { goMemoryLimit } from "../workloads";
+import { toYaml } from "../yaml";
+import { renderLokiDistributedConfig } from "./loki";
+import { renderMimirConfig } from "./mimir";
+import { renderTempoDistributedConfig } from "./tempo";
+
+export interface RenderedTier extends TierShape, TierSettings {
+    readonly name: string;
+    readonly args: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+}
+
+export interface RenderedEngine {
+    readonly engine: Engine;
+    readonly configFileName: string;
+    readonly configDir: string;
+    readonly config: string;
+    readonly checksum: string;
+    readonly tiers: readonly RenderedTier[];
+}
+
+export interface RenderedTopology {
+    readonly loki: RenderedEngine;
+    readonly tempo: RenderedEngine;
+    readonly mimir: RenderedEngine;
+}
+
+const CONFIG_FILE = { loki: "loki.yaml", tempo: "tempo.yaml", mimir: "mimir.yaml" } as const;
+
+function renderEngine<E extends Engine>(engine: E, content: unknown, settings: EngineTiers<E>): RenderedEngine {
+    const config = toYaml(content);
+    const configDir = `${TOPOLOGY_PATHS.configDir}/${engine}`;
+    const shapes = TIERS[engine] as Readonly<Record<string, TierShape>>;
+    const tiers = Object.entries(shapes).map(([name, shape]): RenderedTier => {
+        const tier = (settings as Readonly<Record<string, TierSettings>>)[name];
+        return {
+            name,
+            ...shape,
+            ...tier,
+            // expand-env: object-storage keys arrive as environment variables, never in the file.
+            args: [`-config.file=${configDir}/${CONFIG_FILE[engine]}`, "-config.expand-env=true", `-target=${shape.target}`],
+            env: { GOMEMLIMIT: goMemoryLimit(tier.resources) },
+        };
+    });
+    return { engine, configFileName: CONFIG_FILE[engine], configDir, config, checksum: checksum(config), tiers };
+}
+
+/** The distributed topology, or undefined for the single one. */
+export function renderTopology(config: StackConfig, endpoints: Endpoints): RenderedTopology | undefined {
+    if (config.topology.kind !== "distributed") {
+        return undefined;
+    }
+    const addresses = distributedEndpoints(config.namespace);
+    return {
+        loki: renderEngine("loki", renderLokiDistributedConfig(config), config.topology.loki),
+        tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo),
+        mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers),
+    };
+}
+
+/**
+ * The peers' addresses the Collector and Tempo push to: in the distributed topology, Loki's and
+ * Tempo's distributors instead of the monoliths. Unchanged for the single topology.
+ */
+export function pushEndpoints(config: StackConfig, endpoints: Endpoints): Endpoints {
+    if (config.topology.kind !== "distributed") {
+        return endpoints;
+    }
+    const addresses = distributedEndpoints(config.namespace);
+    return { ...endpoints, loki: addresses.lokiPush, tempoOtlpGrpc: addresses.tempoOtlpGrpc };
+}
+
+/** What Grafana queries: the query-frontends, and Mimir's Prometheus API for metrics. Unchanged for single. */
+export function queryEndpoints(config: StackConfig, endpoints: Endpoints): Endpoints {
+    if (config.topology.kind !== "distributed") {
+        return endpoints;
+    }
+    const addresses = distributedEndpoints(config.namespace);
+    return { ...endpoints, prometheus: addresses.mimirQuery, loki: addresses.lokiQuery, tempo: addresses.tempoQuery };
+}
+
+/**
+ * prometheus.yml in the distributed topology: Prometheus scrapes and receives pushes as before and
+ * forwards everything to Mimir; Mimir's ruler evaluates the rules and alerts, so Prometheus drops
+ * its rule files and Alertmanager (it would otherwise notify twice, with different labels).
+ */
+export function withMimir<P extends { rule_files?: unknown; alerting?: unknown }>(config: StackConfig, prometheus: P): P | (Omit<P, "rule_files" | "alerting"> & { remote_write: unknown[] }) {
+    if (config.topology.kind !== "distributed") {
+        return prometheus;
+    }
+    const { rule_files: _rules, alerting: _alerting, ...rest } = prometheus;
+    return { ...rest, remote_write: [{ url: distributedEndpoints(config.namespace).mimirPush, send_exemplars: true }] };
+}

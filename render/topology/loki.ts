@@ -1,0 +1,35 @@
+/**
+ * Loki in microservices mode: one config file for every tier (each runs it with its own `-target`),
+ * rings on memberlist, replication factor 3, the query path through query-frontend and scheduler,
+ * the index served by index gateways, retention applied by the single compactor.
+ */
+import { StackConfig } from "../../config/types";
+import { gossipServiceName, headlessName, tierName, TOPOLOGY_PORTS } from "../../model/topology";
+import { renderLokiConfig } from "../loki";
+
+/** Every stream is written to three ingesters; a write succeeds on two (quorum). */
+export const LOKI_REPLICATION_FACTOR = 3;
+
+export function renderLokiDistributedConfig(config: StackConfig) {
+    const monolith = renderLokiConfig(config);
+    const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
+    const { ruler: _ruler, ...shared } = monolith;
+    return {
+        ...shared,
+        common: {
+            ...monolith.common,
+            replication_factor: LOKI_REPLICATION_FACTOR,
+            ring: { kvstore: { store: "memberlist" } },
+            // Queriers and the ruler send delete requests to the one compactor.
+            compactor_address: `http://${host(tierName("loki", "compactor"))}:${TOPOLOGY_PORTS.lokiHttp}`,
+        },
+        memberlist: { join_members: [`${host(gossipServiceName("loki"))}:${TOPOLOGY_PORTS.gossip}`] },
+        // The headless Services resolve to every pod: frontends and queriers each connect to all schedulers.
+        frontend: { scheduler_address: `${host(headlessName("loki", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}` },
+        frontend_worker: { scheduler_address: `${host(headlessName("loki", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}` },
+        index_gateway: { mode: "simple" },
+        storage_config: {
+            tsdb_shipper: { index_gateway_client: { server_address: `dns:///${host(headlessName("loki", "index-gateway"))}:${TOPOLOGY_PORTS.grpc}` } },
+        },
+    };
+}

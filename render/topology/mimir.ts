@@ -1,0 +1,67 @@
+/**
+ * Grafana Mimir in microservices mode (classic architecture, no Kafka): distributors, ingesters with
+ * replication factor 3, store-gateways, compactor with retention, queriers behind query-frontend and
+ * scheduler, and the ruler, which evaluates the stack's own rule files (mounted from the same
+ * ConfigMap Prometheus reads in the single topology) and sends alerts to the stack's Alertmanager.
+ */
+import { StackConfig } from "../../config/types";
+import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
+import { gossipServiceName, headlessName, MIMIR_RULES, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+
+export const MIMIR_REPLICATION_FACTOR = 3;
+
+export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
+    if (config.topology.kind !== "distributed") {
+        throw new Error("Mimir is only rendered with topology distributed");
+    }
+    const { mimir } = config.topology;
+    const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
+    const data = TOPOLOGY_PATHS.mimirData;
+    const scheduler = `${host(headlessName("mimir", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}`;
+    return {
+        // One tenant (`anonymous`): the stack's data is one organisation's.
+        multitenancy_enabled: false,
+        server: { http_listen_port: TOPOLOGY_PORTS.mimirHttp, grpc_listen_port: TOPOLOGY_PORTS.grpc, log_level: "info" },
+        memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`] },
+        distributor: { ring: { kvstore: { store: "memberlist" } } },
+        ingester: { ring: { kvstore: { store: "memberlist" }, replication_factor: MIMIR_REPLICATION_FACTOR } },
+        store_gateway: { sharding_ring: { replication_factor: MIMIR_REPLICATION_FACTOR } },
+        frontend: { scheduler_address: scheduler },
+        frontend_worker: { scheduler_address: scheduler },
+        blocks_storage: {
+            backend: "s3",
+            s3: {
+                bucket_name: mimir.storage.bucket,
+                endpoint: mimir.storage.endpoint,
+                region: mimir.storage.region,
+                access_key_id: `\${${OBJECT_STORAGE_ENV.accessKeyId}}`,
+                secret_access_key: `\${${OBJECT_STORAGE_ENV.secretAccessKey}}`,
+                insecure: mimir.storage.insecure,
+            },
+            tsdb: { dir: `${data}/tsdb` },
+            bucket_store: { sync_dir: `${data}/tsdb-sync` },
+        },
+        compactor: { data_dir: `${data}/compactor` },
+        ruler: {
+            rule_path: `${data}/ruler`,
+            // dns+ resolves the headless Service to every Alertmanager replica; they deduplicate among themselves.
+            alertmanager_url: `dns+http://${endpoints.alertmanagerPeers}:${PORTS.alertmanager}`,
+            evaluation_interval: config.prometheus.evaluationInterval,
+        },
+        // Rule files are mounted into <directory>/<tenant>/ from the stack's rule ConfigMap.
+        ruler_storage: { backend: "local", local: { directory: MIMIR_RULES.directory } },
+        limits: {
+            compactor_blocks_retention_period: mimir.retention,
+            // Prometheus forwards OTLP pushes and Tempo's span metrics, which arrive slightly out of order (as in the single topology).
+            out_of_order_time_window: "10m",
+            max_global_exemplars_per_user: 100000,
+            // A service's SLO rules form one group each; the defaults (20 rules, 70 groups) are far below a fleet's.
+            ruler_max_rules_per_rule_group: 0,
+            ruler_max_rule_groups_per_tenant: 0,
+            max_global_series_per_user: 0,
+            ingestion_rate: 1000000,
+            ingestion_burst_size: 10000000,
+        },
+        usage_stats: { enabled: false },
+    };
+}

@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import { describe, test } from "node:test";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { loadStackConfig } from "../config/load";
+import { ConfigErrors } from "../config/reader";
+import { rawConfigFromFile } from "../config/sources";
+import { readRunbooks } from "../io/runbooks";
+import { artifactFiles, renderStack } from "../render";
+import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
+
+function problemsOf(load: () => unknown): string[] {
+    try {
+        load();
+    } catch (error) {
+        if (error instanceof ConfigErrors) {
+            return [...error.problems];
+        }
+        throw error;
+    }
+    assert.fail("expected the config to be refused");
+}
+
+const load = (raw: ReturnType<typeof minimalRaw>) => loadStackConfig(raw, { knownRunbooks });
+const rendered = () => renderStack(load(distributedRaw()), readRunbooks());
+
+describe("topology: config", () => {
+    test("single is the default and leaves every key as it was", () => {
+        const config = load(minimalRaw());
+        assert.deepEqual(config.topology, { kind: "single" });
+        assert.equal(renderStack(config, readRunbooks()).topology, undefined);
+    });
+
+    test("distributed refuses Loki and Tempo on a filesystem, and Mimir without a bucket", () => {
+        const raw = minimalRaw({ topology: "distributed" });
+        assert.deepEqual(problemsOf(() => load(raw)), [
+            "loki.storage.type: is filesystem, but topology distributed runs Loki as many pods that must share one store; use type: s3 with a bucket (any S3-compatible object store)",
+            "tempo.storage.type: is filesystem, but topology distributed runs Tempo as many pods that must share one store; use type: s3 with a bucket (any S3-compatible object store)",
+            "topology.mimir.storage: is required with topology distributed: Mimir keeps metric blocks in object storage; set { type: s3, bucket: <name> } (a bucket of its own, not Loki's or Tempo's)",
+        ]);
+    });
+
+    test("refuses two ingesters (replication factor 3), a second Loki compactor and an HPA ceiling below its floor", () => {
+        const raw = distributedRaw({
+            topology: { mode: "distributed", mimir: { storage: s3("metrics") }, loki: { ingester: { replicas: 2 }, compactor: { replicas: 2 }, querier: { replicas: 4, maxReplicas: 3 } } },
+        });
+        assert.deepEqual(problemsOf(() => load(raw)), [
+            "topology.loki.ingester.replicas: 2 is outside 3..∞; replication factor 3 needs three replicas; use 3",
+            "topology.loki.querier.maxReplicas: 3 is below replicas (4); the HPA scales between the two, so use at least 4",
+            "topology.loki.compactor.replicas: 2 is outside 1..1; it must run as a single instance; use 1",
+        ]);
+    });
+
+    test("Prometheus forwards with one replica, and Mimir gets a bucket of its own", () => {
+        const raw = distributedRaw({ prometheus: { replicas: 2 }, topology: { mode: "distributed", mimir: { storage: s3("logs") } } });
+        assert.deepEqual(problemsOf(() => load(raw)), [
+            'topology.mimir.storage.bucket: "logs" is also loki.storage.bucket; give Mimir a bucket of its own (the compactors of both would delete each other\'s objects)',
+            "prometheus.replicas: 2 with topology distributed would send every series to Mimir 2 times; use 1 (Mimir's ingesters keep three copies, Prometheus only forwards)",
+        ]);
+    });
+
+    test("the prod profile's defaults become one Prometheus replica and no network policies, without an error", () => {
+        const config = load(distributedRaw({ profile: "prod" }));
+        assert.equal(config.prometheus.replicas, 1);
+        assert.equal(config.networkPolicies, false);
+        assert.equal(config.podDisruptionBudgets, true);
+    });
+
+    test("per-tier settings of the single topology are refused, and a mistyped mode is named", () => {
+        assert.deepEqual(problemsOf(() => load(minimalRaw({ topology: { mode: "single", loki: {} } }))), [
+            "topology.loki: only applies with topology mode distributed (here single); remove it or set topology.mode: distributed",
+        ]);
+        assert.deepEqual(problemsOf(() => load(minimalRaw({ topology: "distribute" }))), ['topology.mode: "distribute" is not one of single, distributed']);
+    });
+});
+
+describe("topology: what distributed renders", () => {
+    const ns = "observability.svc.cluster.local";
+
+    test("Loki: replication factor 3 on a memberlist ring, S3, retention by the one compactor, index gateways, scheduler", () => {
+        const loki = YAML.parse(rendered().topology!.loki.config);
+        assert.equal(loki.common.replication_factor, 3);
+        assert.deepEqual(loki.common.ring, { kvstore: { store: "memberlist" } });
+        assert.deepEqual(loki.memberlist, { join_members: [`loki-gossip.${ns}:7946`] });
+        assert.equal(loki.common.storage.s3.bucketnames, "logs");
+        assert.equal(loki.compactor.retention_enabled, true);
+        assert.equal(loki.limits_config.retention_period, "7d");
+        assert.equal(loki.common.compactor_address, `http://loki-compactor.${ns}:3100`);
+        assert.equal(loki.frontend.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
+        assert.equal(loki.frontend_worker.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
+        assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns:///loki-index-gateway-headless.${ns}:9095`);
+        assert.equal(loki.ruler, undefined, "no ruler tier runs, so no ruler storage");
+    });
+
+    test("Tempo: replicated ingesters, queriers on the frontend, span metrics written to Mimir", () => {
+        const tempo = YAML.parse(rendered().topology!.tempo.config);
+        assert.deepEqual(tempo.ingester.lifecycler.ring, { kvstore: { store: "memberlist" }, replication_factor: 3 });
+        assert.deepEqual(tempo.memberlist.join_members, [`tempo-gossip.${ns}:7946`]);
+        assert.equal(tempo.querier.frontend_worker.frontend_address, `tempo-query-frontend-headless.${ns}:9095`);
+        assert.deepEqual(tempo.metrics_generator.storage.remote_write, [{ url: `http://mimir-distributor.${ns}:8080/api/v1/push`, send_exemplars: true }]);
+        assert.equal(tempo.storage.trace.backend, "s3");
+        assert.equal(tempo.compactor.compaction.block_retention, "72h");
+    });
+
+    test("Mimir: replication factor 3, blocks in its bucket, our rules in the ruler, alerts to our Alertmanager", () => {
+        const mimir = YAML.parse(rendered().topology!.mimir.config);
+        assert.equal(mimir.multitenancy_enabled, false);
+        assert.equal(mimir.ingester.ring.replication_factor, 3);
+        assert.equal(mimir.blocks_storage.backend, "s3");
+        assert.equal(mimir.blocks_storage.s3.bucket_name, "metrics");
+        assert.equal(mimir.blocks_storage.s3.access_key_id, "${OBJECT_STORAGE_ACCESS_KEY_ID}");
+        assert.equal(mimir.limits.compactor_blocks_retention_period, "90d");
+        assert.equal(mimir.ruler.alertmanager_url, `dns+http://alertmanager-peers.${ns}:9093`);
+        assert.deepEqual(mimir.ruler_storage, { backend: "local", local: { directory: "/etc/mimir/rules" } });
+        assert.deepEqual(mimir.memberlist.join_members, [`dns+mimir-gossip.${ns}:7946`]);
+    });
+
+    test("every tier runs the engine's binary with its own target, and only stateless tiers autoscale", () => {
+        const topology = rendered().topology!;
+        const tiers = (engine: "loki" | "tempo" | "mimir") => topology[engine].tiers.map((t) => `${t.name}:${t.kind}:${t.replicas}${t.autoscaled ? `-${t.maxReplicas}` : ""}`);
+        assert.deepEqual(tiers("loki"), [
+            "distributor:stateless:2-10",
+            "ingester:stateful:3",
+            "querier:stateless:2-10",
+            "query-frontend:stateless:2-4",
+            "query-scheduler:stateless:2",
+            "compactor:stateful:1",
+            "index-gateway:stateful:2",
+        ]);
+        assert.deepEqual(tiers("tempo"), ["distributor:stateless:2-10", "ingester:stateful:3", "querier:stateless:2-10", "query-frontend:stateless:2-4", "compactor:stateless:1", "metrics-generator:stateful:2"]);
+        assert.deepEqual(tiers("mimir"), [
+            "distributor:stateless:2-10",
+            "ingester:stateful:3",
+            "querier:stateless:2-10",
+            "query-frontend:stateless:2-4",
+            "query-scheduler:stateless:2",
+            "store-gateway:stateful:3",
+            "compactor:stateful:1",
+            "ruler:stateless:2",
+        ]);
+        assert.deepEqual(topology.mimir.tiers.find((t) => t.name === "store-gateway")!.args, ["-config.file=/etc/lgtm/mimir/mimir.yaml", "-config.expand-env=true", "-target=store-gateway"]);
+    });
+
+    test("Prometheus forwards to Mimir and no longer evaluates; Grafana reads the query-frontends; the Collector pushes to the distributors", () => {
+        const stack = rendered();
+        const prometheus = YAML.parse(stack.workloads.prometheus.config);
+        assert.deepEqual(prometheus.remote_write, [{ url: `http://mimir-distributor.${ns}:8080/api/v1/push`, send_exemplars: true }]);
+        assert.equal(prometheus.rule_files, undefined);
+        assert.equal(prometheus.alerting, undefined);
+        const urls = Object.fromEntries(stack.datasources.map((d) => [d.name, d.url]));
+        assert.equal(urls.Prometheus, `http://mimir-query-frontend.${ns}:8080/prometheus`);
+        assert.equal(urls.Loki, `http://loki-query-frontend.${ns}:3100`);
+        assert.equal(urls.Tempo, `http://tempo-query-frontend.${ns}:3200`);
+        const gateway = YAML.parse(stack.workloads["otel-collector"].config);
+        assert.equal(gateway.exporters["otlphttp/loki"].endpoint, `http://loki-distributor.${ns}:3100/otlp`);
+        assert.equal(gateway.exporters["otlp/tempo"].endpoint, `tempo-distributor.${ns}:4317`);
+        assert.ok(artifactFiles(stack).has("distributed/mimir/mimir.yaml"));
+    });
+
+    test("the single topology's prometheus.yml keeps its rules and Alertmanager and has no remote write", () => {
+        const prometheus = YAML.parse(renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config);
+        assert.deepEqual(prometheus.rule_files, ["rules/*.yaml"]);
+        assert.ok(prometheus.alerting);
+        assert.equal(prometheus.remote_write, undefined);
+    });
+});
+
+describe("services from files (servicesFrom)", () => {
+    function project(files: Record<string, string>, values: Record<string, unknown> = {}): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-services-"));
+        fs.mkdirSync(path.join(dir, "services.d"));
+        for (const [name, content] of Object.entries(files)) {
+            fs.writeFileSync(path.join(dir, "services.d", name), content);
+        }
+        const config = { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:servicesFrom": "services.d", ...values };
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config }));
+        return path.join(dir, "Pulumi.dev.yaml");
+    }
+    const loadFile = (file: string) => loadStackConfig(rawConfigFromFile(file, "dev"), { knownRunbooks });
+
+    test("adds the services of every file, in file-name order, after those of stack config", () => {
+        const file = project(
+            {
+                "payments.yaml": "services:\n  - name: checkout\n    slos: [{ kind: availability, objective: 99.9 }]\n  - name: refunds\n",
+                "catalog.yml": "services:\n  - name: search\n",
+                "README.md": "not read",
+            },
+            { "lgtm-stack:services": [{ name: "frontend" }] },
+        );
+        assert.deepEqual(
+            loadFile(file).services.map((s) => s.name),
+            ["frontend", "search", "checkout", "refunds"],
+        );
+    });
+
+    test("names the file and the entry in every message, including checks across services", () => {
+        const file = project(
+            {
+                "payments.yaml": "services:\n  - name: checkout\n    slos: [{ kind: availability, objective: 100.5 }]\n  - name: frontend\n",
+                "broken.yaml": "services: [\n",
+                "empty.yaml": "team: payments\n",
+            },
+            { "lgtm-stack:services": [{ name: "frontend" }] },
+        );
+        const problems = problemsOf(() => loadFile(file));
+        assert.equal(problems.length, 4, problems.join("\n"));
+        assert.match(problems[0], /^services\.d\/broken\.yaml: is not valid YAML: /);
+        assert.equal(problems[1], 'services.d/empty.yaml: team: unknown setting; known settings here are: services');
+        assert.match(problems[2], /^services\.d\/payments\.yaml: services\[0\]\.slos\[0\]\.objective: 100\.5 /);
+        assert.equal(problems[3], 'services.d/payments.yaml: services[1].name: "frontend" is already used by services[0]; service names must be unique');
+    });
+
+    test("a folder that does not exist, or one outside the project, is refused", () => {
+        const file = project({});
+        fs.rmSync(path.join(path.dirname(file), "services.d"), { recursive: true });
+        assert.match(problemsOf(() => loadFile(file))[0], /^servicesFrom: .*services\.d does not exist; create it or fix the path \(relative to the project folder\)$/);
+        assert.deepEqual(problemsOf(() => load(minimalRaw({ servicesFrom: "../elsewhere" }))), ['servicesFrom: "../elsewhere" must be a folder inside the project, relative to it, e.g. services.d']);
+    });
+});
+
+// Keeps the helper's shape honest: the raw values used above are the ones the fixture documents.
+test("the distributed fixture sets credentials as secrets", () => {
+    assert.deepEqual(Object.keys(distributedValues()).filter((key) => OBJECT_STORAGE_SECRETS.includes(key)), OBJECT_STORAGE_SECRETS);
+});
