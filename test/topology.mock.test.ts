@@ -1,0 +1,137 @@
+/** The distributed profile under Pulumi mocks: which workloads exist, how they scale, spread and survive disruptions. */
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { FAKE_SECRET_PREFIX, ofType, RecordedResource, runStack } from "./support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+
+const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
+
+let resources: RecordedResource[] = [];
+
+/** Pulumi's marker of a secret value in serialized inputs (sdk/nodejs/runtime/rpc.ts, specialSigKey and specialSecretSig). */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+const SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function named(type: string, name: string): RecordedResource {
+    const found = ofType(resources, type).find((r) => r.inputs.metadata?.name === name);
+    assert.ok(found, `${type} ${name} exists`);
+    return found;
+}
+
+describe("distributed stack under mocks", () => {
+    before(async () => {
+        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
+        ({ resources } = await runStack("dev", { ...values, podDisruptionBudgets: true }, OBJECT_STORAGE_SECRETS));
+    });
+
+    test("runs every tier of Loki, Tempo and Mimir instead of the two monoliths", () => {
+        const names = resources
+            .filter((r) => WORKLOAD_TYPES.includes(r.type))
+            .map((r) => `${r.type.split(":")[2]}/${r.inputs.metadata.name}`)
+            .sort();
+        assert.deepEqual(names, [
+            "DaemonSet/otel-agent",
+            "Deployment/grafana",
+            "Deployment/loki-distributor",
+            "Deployment/loki-querier",
+            "Deployment/loki-query-frontend",
+            "Deployment/loki-query-scheduler",
+            "Deployment/mimir-distributor",
+            "Deployment/mimir-querier",
+            "Deployment/mimir-query-frontend",
+            "Deployment/mimir-query-scheduler",
+            "Deployment/mimir-ruler",
+            "Deployment/tempo-compactor",
+            "Deployment/tempo-distributor",
+            "Deployment/tempo-querier",
+            "Deployment/tempo-query-frontend",
+            "StatefulSet/alertmanager",
+            "StatefulSet/loki-compactor",
+            "StatefulSet/loki-index-gateway",
+            "StatefulSet/loki-ingester",
+            "StatefulSet/mimir-compactor",
+            "StatefulSet/mimir-ingester",
+            "StatefulSet/mimir-store-gateway",
+            "StatefulSet/otel-collector",
+            "StatefulSet/prometheus",
+            "StatefulSet/tempo-ingester",
+            "StatefulSet/tempo-metrics-generator",
+        ]);
+    });
+
+    test("stateless read and write tiers autoscale on CPU between their replicas and ceiling", () => {
+        const hpas = ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map(
+            (r) => `${r.inputs.metadata.name} ${r.inputs.spec.minReplicas}..${r.inputs.spec.maxReplicas} ${r.inputs.spec.scaleTargetRef.kind}/${r.inputs.spec.scaleTargetRef.name}`,
+        );
+        assert.deepEqual(hpas.sort(), [
+            "loki-distributor 2..10 Deployment/loki-distributor",
+            "loki-querier 2..10 Deployment/loki-querier",
+            "loki-query-frontend 2..4 Deployment/loki-query-frontend",
+            "mimir-distributor 2..10 Deployment/mimir-distributor",
+            "mimir-querier 2..10 Deployment/mimir-querier",
+            "mimir-query-frontend 2..4 Deployment/mimir-query-frontend",
+            "tempo-distributor 2..10 Deployment/tempo-distributor",
+            "tempo-querier 2..10 Deployment/tempo-querier",
+            "tempo-query-frontend 2..4 Deployment/tempo-query-frontend",
+        ]);
+        const metric = ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0].inputs.spec.metrics[0];
+        assert.deepEqual(metric, { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } });
+    });
+
+    test("ingesters: three replicas, never two on one node, spread across zones, a disruption budget of one", () => {
+        for (const engine of ["loki", "tempo", "mimir"]) {
+            const ingester = named("kubernetes:apps/v1:StatefulSet", `${engine}-ingester`);
+            assert.equal(ingester.inputs.spec.replicas, 3, `${engine} ingester replicas`);
+            const spread = ingester.inputs.spec.template.spec.topologySpreadConstraints.map((c: any) => `${c.topologyKey}=${c.whenUnsatisfiable}`);
+            assert.deepEqual(spread, ["kubernetes.io/hostname=DoNotSchedule", "topology.kubernetes.io/zone=ScheduleAnyway"]);
+            const pdb = named("kubernetes:policy/v1:PodDisruptionBudget", `${engine}-ingester`);
+            assert.equal(pdb.inputs.spec.maxUnavailable, 1);
+            assert.deepEqual(pdb.inputs.spec.selector.matchLabels, { "app.kubernetes.io/name": engine, "app.kubernetes.io/component": "ingester", "app.kubernetes.io/part-of": "lgtm-stack" });
+        }
+        // A single-replica tier gets no PDB: it could never be drained.
+        assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").find((r) => r.inputs.metadata.name === "loki-compactor"), undefined);
+    });
+
+    test("Mimir's ruler reads the stack's rule ConfigMap as the anonymous tenant's rules", () => {
+        const ruler = named("kubernetes:apps/v1:Deployment", "mimir-ruler").inputs.spec.template.spec;
+        const mount = ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules");
+        assert.deepEqual(mount, { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", configMap: { name: "prometheus-rules" } });
+        assert.deepEqual(ruler.containers[0].args, ["-config.file=/etc/lgtm/mimir/mimir.yaml", "-config.expand-env=true", "-target=ruler"]);
+    });
+
+    test("memberlist joins through a headless Service of the gossiping pods, ready or not", () => {
+        const gossip = named("kubernetes:core/v1:Service", "loki-gossip");
+        assert.equal(gossip.inputs.spec.clusterIP, "None");
+        assert.equal(gossip.inputs.spec.publishNotReadyAddresses, true);
+        assert.deepEqual(gossip.inputs.spec.selector, { "lgtm.dev/memberlist": "loki" });
+        const ingesterLabels = named("kubernetes:apps/v1:StatefulSet", "loki-ingester").inputs.spec.template.metadata.labels;
+        assert.equal(ingesterLabels["lgtm.dev/memberlist"], "loki");
+        const frontendLabels = named("kubernetes:apps/v1:Deployment", "loki-query-frontend").inputs.spec.template.metadata.labels;
+        assert.equal(frontendLabels["lgtm.dev/memberlist"], undefined, "the query-frontend is in no ring");
+    });
+
+    test("object-storage keys reach every engine from a Secret, never from the config file", () => {
+        for (const engine of ["loki", "tempo", "mimir"]) {
+            const secret = named("kubernetes:core/v1:Secret", `${engine}-distributed-object-storage`);
+            // The mocks see a secret Output as Pulumi's secret envelope: the signature key, then the value.
+            assert.equal(secret.inputs.stringData[SECRET_SIGNATURE], SECRET_SIGNATURE_VALUE, `${engine}: stringData is a Pulumi secret`);
+            assert.equal(secret.inputs.stringData.value.OBJECT_STORAGE_SECRET_ACCESS_KEY, `${FAKE_SECRET_PREFIX}objectStorageSecretAccessKey`);
+            const config = named("kubernetes:core/v1:ConfigMap", `${engine}-distributed-config`);
+            assert.doesNotMatch(JSON.stringify(config.inputs.data), new RegExp(FAKE_SECRET_PREFIX));
+        }
+        const env = named("kubernetes:apps/v1:StatefulSet", "mimir-store-gateway").inputs.spec.template.spec.containers[0].env.map((e: any) => e.name);
+        assert.deepEqual(env, ["GOMEMLIMIT", "OBJECT_STORAGE_ACCESS_KEY_ID", "OBJECT_STORAGE_SECRET_ACCESS_KEY"]);
+    });
+
+    test("every tier's container is hardened and pinned like the rest of the stack", () => {
+        for (const r of resources.filter((r) => WORKLOAD_TYPES.includes(r.type) && r.inputs.metadata.labels?.["app.kubernetes.io/component"])) {
+            const container = r.inputs.spec.template.spec.containers[0];
+            assert.match(container.image, /^grafana\/(loki:3\.7\.8|tempo:2\.10\.8|mimir:3\.1\.1)$/, r.inputs.metadata.name);
+            assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+            assert.deepEqual(container.securityContext.capabilities.drop, ["ALL"]);
+            assert.deepEqual(container.readinessProbe.httpGet, { path: "/ready", port: "http" });
+            assert.equal(r.inputs.spec.template.spec.automountServiceAccountToken, false);
+        }
+    });
+});
