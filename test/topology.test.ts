@@ -91,7 +91,7 @@ describe("topology: what distributed renders", () => {
         assert.equal(loki.common.compactor_address, `http://loki-compactor.${ns}:3100`);
         assert.equal(loki.frontend.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.frontend_worker.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
-        assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns:///loki-index-gateway-headless.${ns}:9095`);
+        assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns+loki-index-gateway-headless.${ns}:9095`);
         assert.equal(loki.ruler, undefined, "no ruler tier runs, so no ruler storage");
     });
 

@@ -10,6 +10,8 @@ import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKey
 import { LOKI_KEYS } from "./support/upstream/lokiKeys";
 import { checkAgainstKeyList, KeyList } from "./support/upstream/schema";
 import { TEMPO_KEYS } from "./support/upstream/tempoKeys";
+import { MIMIR_KEYS } from "./support/upstream/mimirKeys";
+import { distributedRaw } from "./support/topology";
 
 /**
  * Every key path we render into loki.yaml, tempo.yaml and the Grafana datasources' jsonData must be
@@ -100,6 +102,25 @@ describe("the key check itself", () => {
         assert.deepEqual(checkAgainstKeyList({ storage: { trace: { s3: { access_key: "${OBJECT_STORAGE_ACCESS_KEY_ID}" } } } }, TEMPO_KEYS, "tempo.yaml"), []);
         assert.deepEqual(checkAgainstKeyList({ metrics_generator: { registry: { external_labels: { stack: 3 } } } }, TEMPO_KEYS, "tempo.yaml"), [
             "tempo.yaml: metrics_generator.registry.external_labels.stack must be a string, got 3",
+        ]);
+    });
+});
+
+describe("the distributed topology's configs use only keys of the pinned upstream releases", () => {
+    const topology = () => renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks()).topology!;
+
+    test("Loki microservices: loki.yaml", () => {
+        assertOnList(YAML.parse(topology().loki.config), LOKI_KEYS, "loki.yaml (distributed)");
+    });
+    test("Tempo distributed: tempo.yaml", () => {
+        assertOnList(YAML.parse(topology().tempo.config), TEMPO_KEYS, "tempo.yaml (distributed)");
+    });
+    test("Grafana Mimir: mimir.yaml", () => {
+        assertOnList(YAML.parse(topology().mimir.config), MIMIR_KEYS, "mimir.yaml");
+    });
+    test("a misspelled Mimir key is named with its path", () => {
+        assert.deepEqual(checkAgainstKeyList({ ruler: { alertmanager_urls: "http://am:9093" } }, MIMIR_KEYS, "mimir.yaml"), [
+            "mimir.yaml: ruler.alertmanager_urls is not a key of the pinned upstream reference (not on our reviewed list)",
         ]);
     });
 });

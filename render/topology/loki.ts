@@ -29,7 +29,7 @@ export function renderLokiDistributedConfig(config: StackConfig) {
         frontend_worker: { scheduler_address: `${host(headlessName("loki", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}` },
         index_gateway: { mode: "simple" },
         storage_config: {
-            tsdb_shipper: { index_gateway_client: { server_address: `dns:///${host(headlessName("loki", "index-gateway"))}:${TOPOLOGY_PORTS.grpc}` } },
+            tsdb_shipper: { index_gateway_client: { server_address: `dns+${host(headlessName("loki", "index-gateway"))}:${TOPOLOGY_PORTS.grpc}` } },
         },
     };
 }

@@ -4,7 +4,7 @@
  * 2026-08-21; the pinned image is the 3.7.8 patch release of the same line). Types follow that
  * reference: `<duration>` is Prometheus' model.Duration (accepts d, w, y), `<daytime>` a YYYY-MM-DD day.
  */
-import { block, bool, day, enumOf, float, int, KeyList, objects, promDuration, str } from "./schema";
+import { block, bool, day, enumOf, float, int, KeyList, listOf, objects, promDuration, str } from "./schema";
 
 /** Loki's object store names for chunks (period_config.object_store, compactor.delete_request_store). */
 const OBJECT_STORES = ["s3", "aws", "azure", "gcs", "alibabacloud", "bos", "cos", "swift", "filesystem"];
@@ -35,6 +35,21 @@ export const LOKI_KEYS: KeyList = {
     "common.storage.s3.secret_access_key": { type: str, note: "secret key (we pass an env reference)" },
     "common.storage.s3.insecure": { type: bool, note: "plain http to the endpoint" },
     "common.storage.s3.s3forcepathstyle": { type: bool, note: "path-style bucket addressing (MinIO and friends)" },
+    "common.compactor_address": { type: str, note: "http://host:port of the compactor (microservices: where delete requests go)" },
+
+    // Microservices mode (topology: distributed), same reference.
+    memberlist: { type: block, note: "gossip cluster the rings live in" },
+    "memberlist.join_members": { type: listOf(str), note: "addresses to join; a headless Service resolving to every member" },
+    frontend: { type: block, note: "the query-frontend" },
+    "frontend.scheduler_address": { type: str, note: "DNS hostname used for finding query-schedulers (host:port)" },
+    frontend_worker: { type: block, note: "the querier's worker pulling queries" },
+    "frontend_worker.scheduler_address": { type: str, note: "query-scheduler address, host:port; exclusive with frontend_address" },
+    index_gateway: { type: block, note: "the index gateway" },
+    "index_gateway.mode": { type: enumOf("simple", "ring"), note: "simple: every gateway serves every tenant" },
+    storage_config: { type: block, note: "index and chunk store clients" },
+    "storage_config.tsdb_shipper": { type: block, note: "TSDB index shipper" },
+    "storage_config.tsdb_shipper.index_gateway_client": { type: block, note: "how queriers and rulers reach index gateways" },
+    "storage_config.tsdb_shipper.index_gateway_client.server_address": { type: str, note: "gateway gRPC address; dns+ resolves an A record to every pod" },
 
     schema_config: { type: block, note: "index schemas per time period" },
     "schema_config.configs": { type: objects, note: "list of period_config entries" },
