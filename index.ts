@@ -11,5 +11,5 @@ export const grafanaUrl = outputs.grafanaUrl;
 export const grafanaAdminUser = outputs.grafanaAdminUser;
 export const grafanaAdminPassword = outputs.grafanaAdminPassword;
 export const services = outputs.services;
-export const grafanaProvisioned = outputs.grafanaProvisioned;
+export const grafanaMode = outputs.grafanaMode;
 export const portForward = outputs.portForward;

@@ -1,5 +1,6 @@
 /** The program as a function, so tests can run it under mocks with different configs. */
 import * as pulumi from "@pulumi/pulumi";
+import { GRAFANA_ADMIN_USER } from "./components/grafana";
 import { LgtmStack } from "./components/stack";
 import { readStack } from "./config/pulumi";
 import { readRunbooks } from "./io/runbooks";
@@ -8,13 +9,17 @@ import { renderStack } from "./render";
 export function createStack() {
     const { config, secrets } = readStack();
     const stack = new LgtmStack("lgtm", { config, rendered: renderStack(config, readRunbooks()), secrets });
+    // With grafana.mode: external no Grafana is deployed: no admin account, nothing to port-forward.
+    const inCluster = config.grafana.mode !== "external";
     return {
         namespace: stack.namespace,
         grafanaUrl: config.grafana.url,
-        grafanaAdminUser: "admin",
+        grafanaAdminUser: inCluster ? GRAFANA_ADMIN_USER : undefined,
         grafanaAdminPassword: stack.grafanaAdminPassword,
         services: config.services.map((service) => service.name),
-        grafanaProvisioned: config.grafana.provision,
-        portForward: pulumi.interpolate`kubectl -n ${stack.namespace} port-forward svc/grafana 3000:3000`,
+        grafanaMode: config.grafana.mode,
+        portForward: inCluster
+            ? pulumi.interpolate`kubectl -n ${stack.namespace} port-forward svc/grafana 3000:3000`
+            : pulumi.output(`none: grafana.mode is external, open ${config.grafana.url}`),
     };
 }

@@ -13,6 +13,8 @@ export interface RequestQueries {
     errors(window: string): string;
     /** Rate of requests at or under `thresholdSeconds`, when the preset has a histogram. */
     fast?(window: string, thresholdSeconds: number): string;
+    /** Failed-request rate by status code, as label `code`, when the preset has one. */
+    errorsByCode?(window: string): string;
     /** `sum by (le)` bucket rates, when the preset has a histogram (for quantiles). */
     buckets?(window: string): string;
 }
@@ -27,6 +29,10 @@ function selector(service: ServiceSpec): string {
     return service.discovery.kind === "scrape" ? `job="${service.name}"` : `service_name="${service.name}"`;
 }
 
+function byCode(rates: string, codeLabel: string): string {
+    return `sum by (code) (label_replace(${rates}, "code", "$1", "${codeLabel}", "(.*)"))`;
+}
+
 export function requestQueries(service: ServiceSpec): RequestQueries {
     const { conventions } = service;
     const sel = selector(service);
@@ -36,6 +42,7 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
             return {
                 total: (w) => `sum(rate(${metric}_count{${sel}}[${w}]))`,
                 errors: (w) => `sum(rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}]))`,
+                errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}])`, "http_response_status_code"),
                 fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
             };
@@ -45,6 +52,7 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
             return {
                 total: (w) => `sum(rate(http_requests_total{${sel}}[${w}]))`,
                 errors: (w) => `sum(rate(http_requests_total{${sel}, status=~"5.."}[${w}]))`,
+                errorsByCode: (w) => byCode(`rate(http_requests_total{${sel}, status=~"5.."}[${w}])`, "status"),
                 fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
             };

@@ -1,7 +1,10 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
-import { presenceQuery, requestQueries } from "./conventions";
+import { durationMs } from "../config/units";
+import { HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN } from "../model/alerting";
+import { exact, percent, promqlNumber } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { presenceQuery, requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
@@ -14,6 +17,10 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
         { record: "service:http_errors:rate5m", expr: q.errors("5m"), labels },
         { record: "service:http_errors:ratio_rate5m", expr: `${q.errors("5m")} / ${q.total("5m")}`, labels },
     ];
+    if (q.errorsByCode) {
+        // One name for the status code whatever the preset calls it, so runbook queries work for every service.
+        rules.push({ record: "service_code:http_errors:rate5m", expr: q.errorsByCode("5m"), labels });
+    }
     if (q.buckets) {
         for (const quantile of LATENCY_QUANTILES) {
             rules.push({
@@ -29,49 +36,61 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     return rules;
 }
 
-/**
- * HighErrorRate looks at a 2m window and waits 3m: a one-minute blip of errors keeps a 2m ratio
- * high for under 3 minutes and does not page, six minutes of HTTP 500 do (after ~3.5 minutes).
- */
-export const HIGH_ERROR_RATE = { window: "2m", for: "3m" } as const;
-
 export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
     const q = requestQueries(service);
     const base = { service: service.name, team: service.team, dashboardUid: dashboardUids.golden(service.name) };
-    const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(6))}%`;
+    const { window } = HIGH_ERROR_RATE;
+    const threshold = exact(service.errorRateThreshold);
+    const scraped = service.discovery.kind === "scrape";
     const alerts: AlertDefinition[] = [
         {
             ...base,
             alert: "HighErrorRate",
-            expr: `(${q.errors(HIGH_ERROR_RATE.window)} / ${q.total(HIGH_ERROR_RATE.window)}) > ${service.errorRateThreshold}`,
+            // The request guard keeps a single failure in a quiet window (1 of 3 requests) from paging.
+            expr:
+                `(${q.errors(window)} / ${q.total(window)} > ${promqlNumber(threshold)})\n` +
+                `and (${q.total(window)} * ${(durationMs(window) ?? 0) / 1000} >= ${ratioGuard(threshold, HIGH_ERROR_RATE.minRequests)})`,
             for: HIGH_ERROR_RATE.for,
-            severity: "page",
+            keepFiringFor: HIGH_ERROR_RATE.keepFiringFor,
+            severity: "critical",
             summary: `${service.name} is failing more than ${percent(service.errorRateThreshold)} of requests`,
             description: `{{ $value | humanizePercentage }} of ${service.name} requests failed with a 5xx over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
         },
         {
             ...base,
             alert: "ServiceDown",
-            expr:
-                service.discovery.kind === "scrape"
-                    ? `(${presenceQuery(service)} == 0) or absent(${presenceQuery(service)})`
-                    : `absent_over_time(${presenceQuery(service)}[5m])`,
-            for: "1m",
-            severity: "page",
+            // Down means no instance at all: one failing target of several is ServiceInstancesDown.
+            expr: scraped
+                ? `(max(${presenceQuery(service)}) == 0) or absent(${presenceQuery(service)})`
+                : `absent_over_time(${presenceQuery(service)}[${SERVICE_DOWN.absentFor}])`,
+            for: SERVICE_DOWN.for,
+            severity: "critical",
             summary: `${service.name} is down or sends no telemetry`,
-            description:
-                service.discovery.kind === "scrape"
-                    ? `Prometheus cannot scrape ${service.name} (job "${service.name}") or finds no target for it.`
-                    : `No request metrics from ${service.name} reached Prometheus in the last 5 minutes.`,
+            description: scraped
+                ? `Prometheus can scrape no instance of ${service.name} (job "${service.name}"), or finds no target for it.`
+                : `No request metrics from any instance of ${service.name} reached Prometheus in the last ${SERVICE_DOWN.absentFor}.`,
         },
     ];
+    if (scraped) {
+        // Only scraped targets have a stable identity: an OTLP instance id changes at every restart,
+        // so a vanished one is as likely a rollout as a failure.
+        alerts.push({
+            ...base,
+            alert: "ServiceInstancesDown",
+            expr: `count(${presenceQuery(service)} == 0) and (max(${presenceQuery(service)}) == 1)`,
+            for: SERVICE_INSTANCES_DOWN.for,
+            severity: "warning",
+            summary: `Some instances of ${service.name} cannot be scraped`,
+            description: `{{ $value }} scrape target(s) of ${service.name} (job "${service.name}") are down while others still answer; capacity is reduced.`,
+        });
+    }
     if (q.buckets) {
         alerts.push({
             ...base,
             alert: "HighLatency",
             expr: `service:http_request_duration_seconds:p99_5m{service="${service.name}"} > ${service.latencyP99ThresholdSeconds}`,
-            for: "10m",
-            severity: "ticket",
+            for: HIGH_LATENCY.for,
+            severity: "warning",
             summary: `${service.name} P99 latency is above ${service.latencyP99ThresholdSeconds}s`,
             description: `${service.name} P99 latency is {{ $value | humanizeDuration }} over 5m (threshold ${service.latencyP99ThresholdSeconds}s).`,
         });

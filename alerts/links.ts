@@ -7,6 +7,9 @@ import { StackConfig } from "../config/types";
 import { dashboardUids } from "../model/ids";
 
 
+/** Where the alert's own `service` label goes when the rule has no static one; Prometheus expands it per alert. */
+export const SERVICE_LABEL_TEMPLATE = "{{ $labels.service }}";
+
 export interface Links {
     runbookUrl(alert: string): string;
     runbookDashboardUrl(alert: string, service?: string): string;
@@ -15,7 +18,8 @@ export interface Links {
 
 export function linksFor(config: StackConfig): Links {
     const grafana = config.grafana.url.replace(/\/$/, "");
-    const withService = (service?: string) => (service ? `?var-service=${encodeURIComponent(service)}` : "");
+    // A template must reach Prometheus as written (encoded, it would never expand); a service name is a DNS label.
+    const withService = (service?: string) => (service ? `?var-service=${service === SERVICE_LABEL_TEMPLATE ? service : encodeURIComponent(service)}` : "");
     return {
         runbookUrl: (alert) => `${config.runbookBaseUrl}/${alert}.md`,
         runbookDashboardUrl: (alert, service) => `${grafana}/d/${dashboardUids.runbook(alert)}${withService(service)}`,

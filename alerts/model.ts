@@ -1,6 +1,6 @@
 /** Prometheus rule-file shapes, and the one function that turns an alert definition into a rule. */
 import { Severity } from "../config/types";
-import { Links } from "./links";
+import { Links, SERVICE_LABEL_TEMPLATE } from "./links";
 
 export interface RecordingRule {
     readonly record: string;
@@ -12,6 +12,8 @@ export interface AlertingRule {
     readonly alert: string;
     readonly expr: string;
     readonly for: string;
+    /** Keeps a firing alert firing this long after its condition clears (no re-page on one good evaluation). */
+    readonly keep_firing_for?: string;
     readonly labels: Readonly<Record<string, string>>;
     readonly annotations: Readonly<Record<string, string>>;
 }
@@ -35,6 +37,7 @@ export interface AlertDefinition {
     readonly alert: string;
     readonly expr: string;
     readonly for: string;
+    readonly keepFiringFor?: string;
     readonly severity: Severity;
     /** Static `service` label; omit when the expression itself yields a `service` label. */
     readonly service?: string;
@@ -66,11 +69,12 @@ export function toAlertingRule(definition: AlertDefinition, links: Links): Alert
     }
     Object.assign(labels, definition.extraLabels ?? {});
     // With a static service the links can name it; otherwise Grafana's link shows all services.
-    const service = definition.service ?? "{{ $labels.service }}";
+    const service = definition.service ?? SERVICE_LABEL_TEMPLATE;
     return {
         alert: definition.alert,
         expr: definition.expr,
         for: definition.for,
+        ...(definition.keepFiringFor ? { keep_firing_for: definition.keepFiringFor } : {}),
         labels,
         annotations: {
             summary: definition.summary,

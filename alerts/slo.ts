@@ -1,31 +1,59 @@
 /**
  * SLO rules in the structure proven by Sloth and the SRE Workbook (ch. 5): SLI error ratios over
- * the alert windows, error budget series, and multiwindow, multi-burn-rate alerts.
+ * the alert windows, error budget series, and multiwindow, multi-burn-rate alerts whose factors
+ * follow from the service's burn-rate policy and the SLO's own window.
  */
 import { ServiceSpec, Slo } from "../config/types";
-import { formatDuration, parseDuration } from "../config/units";
-import { requestQueries } from "./conventions";
+import { durationMs, formatDuration, parseDuration } from "../config/units";
+import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, singleErrorGuard, sliWindows } from "../model/alerting";
+import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
-/** The SLI windows every SLO records; the SLO window itself is added per SLO. */
-export const SLI_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+/** A window pair with its factor for one SLO, and the fewest requests its long window must hold. */
+export interface BurnRatePair {
+    readonly long: string;
+    readonly short: string;
+    readonly factor: Fraction;
+    readonly minRequests: bigint;
+}
+
+export interface BurnRateAlertSpec {
+    readonly alert: (typeof BURN_RATE_ALERTS)[number]["alert"];
+    readonly severity: (typeof BURN_RATE_ALERTS)[number]["severity"];
+    readonly for: string;
+    readonly pairs: readonly BurnRatePair[];
+}
+
+const ms = (window: string) => durationMs(window) ?? 0;
+
+export function sloWindowName(slo: Slo): string {
+    return formatDuration(parseDuration(slo.window) ?? 30 * 86400);
+}
+
+export function errorBudget(slo: Slo): Fraction {
+    return sub(exact(1), exact(slo.objective));
+}
 
 /**
- * Workbook burn rates for a 30-day window: 14.4× for 1h spends 2% of the budget, 6× for 6h spends
- * 5% (page); 3× for 1d spends 10%, 1× for 3d spends 10% (ticket). Each long window is paired with
- * a short one (1/12 of it) so the alert stops soon after the burning stops.
+ * The burn-rate alerts of one SLO: factors from the policy and the SLO window, and per pair a
+ * traffic guard of at least one bad request's worth (so one failure in a quiet window never alerts)
+ * and at least `minRequestsPerHour` per hour of the long window.
  */
-export const BURN_RATE_ALERTS = [
-    { alert: "FastBudgetBurn", severity: "page", for: "1m", pairs: [{ long: "1h", short: "5m", factor: 14.4 }, { long: "6h", short: "30m", factor: 6 }] },
-    { alert: "SlowBudgetBurn", severity: "ticket", for: "15m", pairs: [{ long: "1d", short: "2h", factor: 3 }, { long: "3d", short: "6h", factor: 1 }] },
-] as const;
-
-/** Windows whose total request rate feeds the low-traffic guard. */
-const GUARD_WINDOWS = ["1h", "6h", "1d", "3d"] as const;
-
-export function sloLabels(service: ServiceSpec, slo: Slo): Record<string, string> {
-    return { service: service.name, slo: slo.name };
+export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequestsPerHour: number): BurnRateAlertSpec[] {
+    const budget = errorBudget(slo);
+    return BURN_RATE_ALERTS.map((spec) => ({
+        alert: spec.alert,
+        severity: spec.severity,
+        for: spec.for,
+        pairs: policy[spec.policy].map((pair) => {
+            const factor = burnFactor(pair, ms(slo.window), ms(pair.long));
+            const perHour = ceil(mul(exact(minRequestsPerHour), div(exact(ms(pair.long)), exact(3_600_000))));
+            const singleError = singleErrorGuard(factor, budget);
+            return { long: pair.long, short: pair.short, factor, minRequests: singleError > perHour ? singleError : perHour };
+        }),
+    }));
 }
 
 function sel(service: ServiceSpec, slo: Slo): string {
@@ -41,27 +69,24 @@ function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string 
     return `${queries.errors(window)} / ${queries.total(window)}`;
 }
 
-export function sloWindowName(slo: Slo): string {
-    return formatDuration(parseDuration(slo.window) ?? 30 * 86400);
-}
-
 export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule[] {
-    const labels = sloLabels(service, slo);
+    const labels = { service: service.name, slo: slo.name };
     const s = sel(service, slo);
     const window = sloWindowName(slo);
-    const budget = Number((1 - slo.objective).toPrecision(12));
     const queries = requestQueries(service);
+    const policy = service.burnRatePolicy;
+    const longWindows = [...new Set([...policy.page, ...policy.ticket].map((pair) => pair.long))];
     return [
-        ...SLI_WINDOWS.map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, expr: errorRatioExpr(service, slo, w), labels })),
-        ...GUARD_WINDOWS.map((w) => ({ record: `slo:sli_total:rate${w}`, expr: queries.total(w), labels })),
+        ...sliWindows(policy, ms).map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, expr: errorRatioExpr(service, slo, w), labels })),
+        ...longWindows.map((w) => ({ record: `slo:sli_total:rate${w}`, expr: queries.total(w), labels })),
         {
             // Averaging the 5m ratio over the SLO window (as Sloth does) keeps this a cheap read of a recorded series.
             record: `slo:sli_error:ratio_rate${window}`,
             expr: `sum_over_time(slo:sli_error:ratio_rate5m{${s}}[${window}]) / count_over_time(slo:sli_error:ratio_rate5m{${s}}[${window}])`,
             labels,
         },
-        { record: "slo:objective:ratio", expr: `vector(${slo.objective})`, labels },
-        { record: "slo:error_budget:ratio", expr: `vector(${budget})`, labels },
+        { record: "slo:objective:ratio", expr: `vector(${promqlNumber(exact(slo.objective))})`, labels },
+        { record: "slo:error_budget:ratio", expr: `vector(${promqlNumber(errorBudget(slo))})`, labels },
         {
             record: "slo:error_budget_remaining:ratio",
             expr: `1 - (slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}})`,
@@ -75,32 +100,57 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
     ];
 }
 
+export function describeObjective(slo: Slo): string {
+    return slo.kind === "availability" ? `${percent(slo.objective)} availability` : `P${readableNumber(mul(exact(slo.objective), exact(100)))} < ${slo.thresholdSeconds}s latency`;
+}
+
+function windowSeconds(window: string): string {
+    return String(ms(window) / 1000);
+}
+
 export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
     const s = sel(service, slo);
-    const budget = Number((1 - slo.objective).toPrecision(12));
-    const what = slo.kind === "availability" ? `${(slo.objective * 100).toPrecision(4).replace(/\.?0+$/, "")}% availability` : `P${(slo.objective * 100).toPrecision(4).replace(/\.?0+$/, "")} < ${slo.thresholdSeconds}s latency`;
-    return BURN_RATE_ALERTS.map((spec) => {
+    const budget = promqlNumber(errorBudget(slo));
+    const base = { service: service.name, team: service.team, slo: slo.name, dashboardUid: dashboardUids.slo(service.name) };
+    const alerts: AlertDefinition[] = burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour).map((spec) => {
         // Each branch yields the long-window burn rate as the value; the traffic guard keeps a
-        // single failed request in a quiet hour from paging anyone.
-        const branches = spec.pairs.map(
-            (pair) =>
-                `(\n  (slo:sli_error:ratio_rate${pair.long}{${s}} / ${budget} > ${pair.factor})\n` +
-                `  and (slo:sli_error:ratio_rate${pair.short}{${s}} / ${budget} > ${pair.factor})\n` +
-                `  and on(service, slo) (slo:sli_total:rate${pair.long}{${s}} * 3600 >= ${service.minRequestsPerHour})\n)`,
-        );
+        // single failed request in a quiet window from crossing the factor.
+        const branches = spec.pairs.map((pair) => {
+            const factor = promqlNumber(pair.factor);
+            return (
+                `(\n  (slo:sli_error:ratio_rate${pair.long}{${s}} / ${budget} > ${factor})\n` +
+                `  and (slo:sli_error:ratio_rate${pair.short}{${s}} / ${budget} > ${factor})\n` +
+                `  and on(service, slo) (slo:sli_total:rate${pair.long}{${s}} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
+            );
+        });
         return {
+            ...base,
             alert: spec.alert,
             expr: branches.join("\nor\n"),
             for: spec.for,
             severity: spec.severity,
-            service: service.name,
-            team: service.team,
-            slo: slo.name,
             summary: `${service.name} is burning its ${slo.name} error budget ${spec.alert === "FastBudgetBurn" ? "fast" : "steadily"}`,
             description:
-                `${service.name} (${what} over ${sloWindowName(slo)}) is spending its error budget at {{ $value | printf "%.1f" }}x the sustainable rate` +
-                ` (thresholds: ${spec.pairs.map((p) => `${p.factor}x over ${p.long} and ${p.short}`).join(", or ")}).`,
-            dashboardUid: dashboardUids.slo(service.name),
+                `${service.name} (${describeObjective(slo)} over ${sloWindowName(slo)}) is spending its error budget at {{ $value | printf "%.1f" }}x the sustainable rate` +
+                ` (thresholds: ${spec.pairs.map((p) => `${readableNumber(p.factor)}x over ${p.long} and ${p.short}`).join(", or ")}).`,
         };
     });
+    const queries = requestQueries(service);
+    if (slo.kind === "latency" && queries.fast) {
+        const { window, slowPercent, minRequests } = LATENCY_COLLAPSE;
+        const slowRatio = promqlNumber(div(exact(slowPercent), exact(100)));
+        alerts.push({
+            ...base,
+            alert: "LatencyCollapse",
+            expr:
+                `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${queries.total(window)}) > ${slowRatio})\n` +
+                `and (${queries.total(window)} * ${windowSeconds(window)} >= ${minRequests})`,
+            for: LATENCY_COLLAPSE.for,
+            severity: "critical",
+            summary: `Nearly every ${service.name} request is slower than ${slo.thresholdSeconds}s`,
+            description: `{{ $value | humanizePercentage }} of ${service.name} requests over the last ${window} took longer than ${slo.thresholdSeconds}s (threshold ${slowPercent}%), far beyond what the ${slo.name} SLO (${describeObjective(slo)}) allows.`,
+        });
+    }
+    return alerts;
 }
+

@@ -10,8 +10,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { linksFor } from "../alerts/links";
-import { compressSeries } from "../alerts/ruleTests";
-import { BURN_RATE_ALERTS } from "../alerts/slo";
+import { compressSeries } from "../test/support/promtoolSeries";
+import { burnRateAlertSpecs } from "../alerts/slo";
+import { DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
+import { toNumber } from "../model/exact";
 import { loadServiceSpec } from "../config/load";
 import { parseDuration } from "../config/units";
 import { ServiceSpec, Slo } from "../config/types";
@@ -32,6 +34,11 @@ const BURN_FACTORS = [1000, 100, 14.4, 6, 3, 1, 0.5] as const;
 /** 10 requests per second, as in the generated rule tests; far above every low-traffic guard. */
 const REQUESTS_PER_SECOND = 10;
 const DAY = 86400;
+/** The default (SRE Workbook) policy for a 30-day SLO, factors as numbers. */
+const BURN_RATE_ALERTS = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d" }, 0).map((spec) => ({
+    ...spec,
+    pairs: spec.pairs.map((pair) => ({ ...pair, factor: toNumber(pair.factor) })),
+}));
 const FAST = BURN_RATE_ALERTS[0].alert;
 const SLOW = BURN_RATE_ALERTS[1].alert;
 const NAIVE = "NaiveErrorRatio1h";

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as grafana from "@pulumiverse/grafana";
 import { PROMETHEUS_CONFIGMAPS } from "../model/components";
 import { RenderedService } from "../render";
-import { provisionDashboard } from "./grafanaProvisioning";
+import { provisionDashboard, ServiceGrafanaTarget } from "./grafanaProvisioning";
+import { componentLabels } from "./workload";
 
 /** What a service needs from the stack it joins. */
 export interface ServiceTarget {
@@ -11,7 +11,8 @@ export interface ServiceTarget {
     readonly namespace: string;
     /** ConfigMaps the service patches its files into; the patches wait for them. */
     readonly prometheusConfigMaps: pulumi.Resource[];
-    readonly grafana?: { readonly provider: grafana.Provider; readonly folder: grafana.oss.Folder };
+    /** Where its dashboards go (`grafana.mode`); none: no dashboards are provisioned. */
+    readonly grafana?: ServiceGrafanaTarget;
 }
 
 export interface ObservedServiceArgs {
@@ -45,9 +46,15 @@ export class ObservedService extends pulumi.ComponentResource {
             new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(PROMETHEUS_CONFIGMAPS.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, afterConfigMaps);
         }
         this.dashboardUids = service.dashboards.map((d) => d.uid);
-        if (target.grafana) {
+        const grafana = target.grafana;
+        if (grafana?.kind === "api") {
             for (const dashboard of service.dashboards) {
-                provisionDashboard(`${name}-dashboard-${dashboard.uid}`, dashboard, target.grafana.folder, { parent: this, provider: target.grafana.provider });
+                provisionDashboard(`${name}-dashboard-${dashboard.uid}`, dashboard, grafana.folder, { parent: this, provider: grafana.provider });
+            }
+        } else if (grafana?.kind === "files") {
+            // Its own ConfigMap(s): changing this service's dashboards touches nothing else, and Grafana rescans them without a restart.
+            for (const map of service.dashboardConfigMaps) {
+                new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace: grafana.namespace, labels: componentLabels("grafana") }, data: { ...map.data } }, { parent: this });
             }
         }
         this.registerOutputs({ dashboardUids: this.dashboardUids, ruleFile: service.ruleFile.fileName });

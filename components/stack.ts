@@ -5,8 +5,7 @@ import { StackConfig } from "../config/types";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
 import { OtelCollector } from "./collector";
-import { Grafana, GRAFANA_ADMIN_USER } from "./grafana";
-import { GrafanaProvisioning } from "./grafanaProvisioning";
+import { stackGrafana } from "./grafanaProvisioning";
 import { Loki, Tempo } from "./logsAndTraces";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
@@ -29,7 +28,8 @@ export interface LgtmStackArgs {
  */
 export class LgtmStack extends pulumi.ComponentResource {
     readonly serviceTarget: ServiceTarget;
-    readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** The in-cluster Grafana's admin password, a secret; undefined with `grafana.mode: external`. */
+    readonly grafanaAdminPassword: pulumi.Output<string> | undefined;
     readonly namespace: string;
 
     constructor(name: string, args: LgtmStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,31 +67,15 @@ export class LgtmStack extends pulumi.ComponentResource {
             { ...common, settings: config.collector, gateway: workloads["otel-collector"], agent: workloads["otel-agent"], storageClassName: config.storageClassName },
             child,
         );
-        const grafanaWorkload = new Grafana(`${name}-grafana`, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword }, child);
-        this.grafanaAdminPassword = grafanaWorkload.adminPassword;
+        const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
+        this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
             new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, child);
-        }
-        let provisioning: GrafanaProvisioning | undefined;
-        if (config.grafana.provision) {
-            provisioning = new GrafanaProvisioning(
-                `${name}-grafana-api`,
-                {
-                    url: config.grafana.url,
-                    auth: pulumi.interpolate`${GRAFANA_ADMIN_USER}:${grafanaWorkload.adminPassword}`,
-                    folderTitle: `Observability (${config.stack})`,
-                    datasources: rendered.datasources,
-                    // Service dashboards are provisioned by each ObservedService.
-                    dashboards: rendered.stackDashboards,
-                    dependsOn: [grafanaWorkload],
-                },
-                child,
-            );
         }
         this.serviceTarget = {
             namespace: config.namespace,
             prometheusConfigMaps: [prometheus.rulesConfigMap, prometheus.scrapeConfigMap],
-            grafana: provisioning ? { provider: provisioning.provider, folder: provisioning.folder } : undefined,
+            grafana: grafana.serviceTarget,
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

@@ -2,12 +2,13 @@
 import versions from "../tools/versions.json";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
-import { ObjectReader } from "./reader";
+import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
     CollectorConfig,
     ConfiguredSecrets,
     GrafanaConfig,
+    GrafanaMode,
     ImageRef,
     LokiConfig,
     ObjectStorage,
@@ -146,19 +147,59 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
     };
 }
 
-export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults): GrafanaConfig {
-    const grafana = root.object("grafana", ["image", "resources", "url", "provision", "persistence", "ingress"] as const);
+const GRAFANA_WORKLOAD_KEYS = ["url", "image", "resources", "persistence", "ingress"] as const;
+
+/** `grafana.mode` and the settings each mode takes; the old `grafana.provision` switch is refused with its replacement. */
+export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, secrets: ConfiguredSecrets): GrafanaConfig {
+    const path = root.keyPath("grafana");
+    const raw = root.raw("grafana");
+    let settings = raw;
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && "provision" in raw) {
+        const { provision, ...rest } = raw as Record<string, unknown>;
+        settings = rest;
+        const was = provision === false || provision === "false" ? "provision: false (deploy without datasources and dashboards, then a second up)" : `provision: ${JSON.stringify(provision)}`;
+        root.problems.add(
+            `${path}.provision`,
+            `${was} was replaced by grafana.mode; remove it: the default mode: files provisions Grafana from files on the first up with no API access, ` +
+                "mode: api manages the objects through Grafana's API at grafana.url, mode: external provisions into a Grafana of your own",
+        );
+    }
+    const { kind: mode, reader: grafana } = variantReader(
+        path,
+        settings,
+        root.problems,
+        "mode",
+        { files: GRAFANA_WORKLOAD_KEYS, api: GRAFANA_WORKLOAD_KEYS, external: ["url", "datasourceUrls"] },
+        "files",
+    );
+    checkGrafanaSecrets(mode, path, secrets, root.problems);
+    if (mode === "external") {
+        const urls = grafana.object("datasourceUrls", ["prometheus", "loki", "tempo", "alertmanager"] as const);
+        const url = (backend: "prometheus" | "loki" | "tempo" | "alertmanager") =>
+            urls.requiredString(backend, HTTP_URL, `mode is external: give the URL your Grafana reaches ${backend} at (an Ingress or VPN address), e.g. https://${backend}.example.com`) ?? "";
+        const browserUrl = grafana.requiredString("url", HTTP_URL, "mode is external: give the URL people open your Grafana at (alerts link to its dashboards), e.g. https://grafana.example.com") ?? "";
+        return {
+            mode,
+            image: readImage(grafana, "grafana"),
+            resources: readResources(grafana, scaledResources(100, 256, 1)),
+            replicas: 0,
+            url: browserUrl,
+            persistence: { enabled: false, size: "0" },
+            ingress: { enabled: false, host: "grafana.local" },
+            datasourceUrls: { prometheus: url("prometheus"), loki: url("loki"), tempo: url("tempo"), alertmanager: url("alertmanager") },
+        };
+    }
     const ingress = grafana.object("ingress", ["enabled", "host", "className"] as const);
     const enabled = ingress.boolean("enabled", false);
     const host = enabled
         ? ingress.requiredString("host", INGRESS_HOST, `the Ingress needs the DNS name Grafana is served under, e.g. grafana.example.com`)
         : ingress.optionalString("host", INGRESS_HOST);
     return {
+        mode,
         image: readImage(grafana, "grafana"),
         resources: readResources(grafana, scaledResources(100, 256, 1)),
         replicas: 1,
         url: grafana.string("url", "http://localhost:3000", HTTP_URL),
-        provision: grafana.boolean("provision", true),
         persistence: readPersistence(grafana, defaults.backendPersistence, "5Gi"),
         ingress: {
             enabled,
@@ -166,6 +207,23 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults): G
             className: ingress.optionalString("className", { test: DNS_SUBDOMAIN.test, hint: "is not an IngressClass name; use e.g. nginx" }),
         },
     };
+}
+
+/** The external Grafana's URL and token are secrets of that mode only; an admin password only for a Grafana we deploy. */
+function checkGrafanaSecrets(mode: GrafanaMode, path: string, secrets: ConfiguredSecrets, problems: Problems): void {
+    const external = ["grafanaExternalUrl", "grafanaServiceAccountToken"] as const;
+    if (mode === "external") {
+        for (const key of external.filter((k) => !secrets[k])) {
+            problems.add(`${path}.mode`, `external needs the secret ${key}; run \`pulumi config set --secret ${key} <${key === "grafanaExternalUrl" ? "https://grafana.example.com" : "service-account-token"}>\``);
+        }
+        if (secrets.grafanaAdminPassword) {
+            problems.add("grafanaAdminPassword", "is not used with grafana.mode: external (no Grafana is deployed); remove it with `pulumi config rm grafanaAdminPassword`");
+        }
+        return;
+    }
+    for (const key of external.filter((k) => secrets[k])) {
+        problems.add(key, `is only used with grafana.mode: external (here mode is ${mode}); remove it with \`pulumi config rm ${key}\` or set grafana.mode: external`);
+    }
 }
 
 export function readRunbookBaseUrl(root: With<"runbookBaseUrl">): string {

@@ -2,12 +2,10 @@
  * Checks between values that are each valid alone but cannot work together: sizes, windows and
  * names. A check stays silent when one of its values already has a problem (one message per mistake).
  */
-import { alertCatalog } from "../alerts";
-import { HIGH_ERROR_RATE } from "../alerts/golden";
-import { BURN_RATE_ALERTS, SLI_WINDOWS } from "../alerts/slo";
+import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE, sliWindows } from "../model/alerting";
 import { RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
-import { Resources, ServiceSpec, StackConfig } from "./types";
+import { Resources, StackConfig } from "./types";
 import { durationMs, formatMs, NANO, parsePrometheusSize, parseQuantity } from "./units";
 
 const DAY_MS = 86_400_000;
@@ -54,7 +52,9 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
         }
     }
     const retentionMs = durationMs(prometheus.retentionTime) ?? 0;
-    const longestBurnWindowMs = Math.max(...BURN_RATE_ALERTS.flatMap((alert) => alert.pairs.map((pair) => durationMs(pair.long) ?? 0)));
+    const policies = [DEFAULT_BURN_RATE_POLICY, ...config.services.map((service) => service.burnRatePolicy)];
+    const windowsRead = policies.flatMap((policy) => sliWindows(policy, (window) => durationMs(window) ?? 0));
+    const longestBurnWindowMs = Math.max(...windowsRead.map((window) => durationMs(window) ?? 0));
     if (!problems.about("prometheus.retention") && retentionMs < longestBurnWindowMs) {
         problems.add(
             "prometheus.retention",
@@ -62,7 +62,7 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
         );
     }
     // The shortest range any stack rule reads: rate() needs two samples in it, and an evaluation per window.
-    const shortestWindowMs = Math.min(durationMs(HIGH_ERROR_RATE.window) ?? Infinity, ...SLI_WINDOWS.map((window) => durationMs(window) ?? Infinity));
+    const shortestWindowMs = Math.min(...[HIGH_ERROR_RATE.window, LATENCY_COLLAPSE.window, ...windowsRead].map((window) => durationMs(window) ?? Infinity));
     const evaluationMs = durationMs(prometheus.evaluationInterval) ?? 0;
     if (!problems.about("prometheus.evaluationInterval") && evaluationMs > shortestWindowMs) {
         problems.add(
@@ -98,27 +98,6 @@ function checkRetentions(problems: Problems, config: StackConfig): void {
     }
 }
 
-/** Every alert the stack defines itself, for this config: a saturation alert must not reuse one of their names. */
-function builtInAlertNames(config: StackConfig): Set<string> {
-    const probe: ServiceSpec = {
-        name: "probe",
-        namespace: "default",
-        team: "platform",
-        discovery: { kind: "otlp" },
-        conventions: { preset: "otel-http" },
-        histogramBuckets: [1],
-        slos: [
-            { kind: "availability", name: "availability", objective: 0.999, window: "30d" },
-            { kind: "latency", name: "latency", objective: 0.95, thresholdSeconds: 1, window: "30d" },
-        ],
-        saturation: [],
-        errorRateThreshold: 0.05,
-        latencyP99ThresholdSeconds: 1,
-        minRequestsPerHour: 10,
-    };
-    return new Set(alertCatalog({ ...config, services: [probe] }).map((alert) => alert.alert));
-}
-
 function checkNames(problems: Problems, config: StackConfig): void {
     if (!problems.about("namespace") && RESERVED_NAMESPACES.includes(config.namespace)) {
         problems.add(
@@ -126,7 +105,6 @@ function checkNames(problems: Problems, config: StackConfig): void {
             `"${config.namespace}" is shared with Kubernetes or every tenant, and the stack owns its namespace (destroying the stack deletes it); use a namespace of its own, e.g. observability`,
         );
     }
-    const builtIn = builtInAlertNames(config);
     const firstUse = new Map<string, number>();
     config.services.forEach((service, i) => {
         const namePath = `services[${i}].name`;
@@ -140,7 +118,7 @@ function checkNames(problems: Problems, config: StackConfig): void {
         }
         service.saturation.forEach((signal, j) => {
             const alertPath = `services[${i}].saturation[${j}].alert`;
-            if (!problems.about(alertPath) && builtIn.has(signal.alert)) {
+            if (!problems.about(alertPath) && BUILT_IN_ALERT_NAMES.has(signal.alert)) {
                 problems.add(alertPath, `${signal.alert} is a built-in alert of the stack; give the saturation alert its own name, e.g. ${signal.name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Saturated`);
             }
         });
@@ -162,4 +140,17 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkPrometheus(problems, config);
     checkRetentions(problems, config);
     checkNames(problems, config);
+    checkIngressTls(problems, config);
+}
+
+/** An https:// Grafana URL served by our Ingress needs a certificate there, or browsers get the controller's default one. */
+function checkIngressTls(problems: Problems, config: StackConfig): void {
+    const { url, ingress } = config.grafana;
+    if (!ingress.enabled || ingress.tls || !url.startsWith("https://") || problems.about("grafana.url", "grafana.ingress.tls")) {
+        return;
+    }
+    problems.add(
+        "grafana.ingress.tls",
+        `is missing, but grafana.url ${url} is https; set grafana.ingress.tls.secretName to the Secret with the certificate (add clusterIssuer to have cert-manager create it), or use an http:// URL`,
+    );
 }

@@ -60,6 +60,8 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
         grafanaAdminPassword: present("grafanaAdminPassword"),
+        grafanaExternalUrl: present("grafanaExternalUrl"),
+        grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
     };
 }
 
@@ -99,7 +101,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         loki: readLogsOrTraces(root, "loki", defaults, profile, secrets),
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
         collector: readCollector(root, defaults),
-        grafana: readGrafana(root, defaults),
+        grafana: readGrafana(root, defaults, secrets),
         services: root.items("services").map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
         secrets,
     };

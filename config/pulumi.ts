@@ -20,6 +20,8 @@ export interface StackSecrets {
     readonly slackWebhookUrl?: pulumi.Output<string>;
     readonly objectStorage?: ObjectStorageCredentials;
     readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** `grafana.mode: external`: your Grafana's API URL and a service-account token for it. */
+    readonly grafanaExternal?: { readonly url: pulumi.Output<string>; readonly token: pulumi.Output<string> };
 }
 
 export function readStack(): { config: StackConfig; secrets: StackSecrets } {
@@ -37,6 +39,8 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     const secret = (key: string, present: boolean) => (present ? stackConfig.requireSecret(key) : undefined);
     const accessKeyId = secret("objectStorageAccessKeyId", config.secrets.objectStorageAccessKeyId);
     const secretAccessKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
+    const grafanaUrl = secret("grafanaExternalUrl", config.secrets.grafanaExternalUrl);
+    const grafanaToken = secret("grafanaServiceAccountToken", config.secrets.grafanaServiceAccountToken);
     return {
         config,
         secrets: {
@@ -44,6 +48,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
             slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
             objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
             grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
+            grafanaExternal: grafanaUrl && grafanaToken ? { url: grafanaUrl, token: grafanaToken } : undefined,
         },
     };
 }

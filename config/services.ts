@@ -1,5 +1,7 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
+import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity } from "../model/alerting";
 import { COMPONENTS } from "../model/components";
+import { percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
@@ -142,7 +144,7 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
         names.set(name, entry.path);
         if (kind === "availability") {
             const objective = slo.number("objective", 99.9, { min: 50, max: 99.999, hint: "an objective is a percentage below 100; use e.g. 99.9" });
-            slos.push({ kind, name, objective: objective / 100, window });
+            slos.push({ kind, name, objective: percentToRatio(objective), window });
             continue;
         }
         if (custom) {
@@ -159,7 +161,7 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
                     `pick one of those, or declare the buckets your service exports in ${service.keyPath("histogramBuckets")}`,
             );
         }
-        slos.push({ kind, name, objective: percentile / 100, thresholdSeconds: thresholdMs / 1000, window });
+        slos.push({ kind, name, objective: percentToRatio(percentile), thresholdSeconds: thresholdMs / 1000, window });
     }
     return slos;
 }
@@ -191,11 +193,66 @@ function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, op
             name: name ?? "signal",
             query: query ?? "",
             alert: alert ?? "",
-            threshold: signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" }) / 100,
+            threshold: percentToRatio(signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" })),
             for: signal.duration("for", "10m", { allowZero: true }),
-            severity: signal.oneOf("severity", ["page", "ticket"], "page"),
+            severity: readSeverity(signal, "severity", "critical"),
         };
     });
+}
+
+/** `critical`, `warning` or `info`; the older routing words `page` and `ticket` still mean critical and warning. */
+function readSeverity<K extends string>(reader: ObjectReader<K>, key: K, fallback: Severity): Severity {
+    const value = reader.raw(key);
+    if (typeof value === "string" && value in SEVERITY_ALIASES) {
+        return SEVERITY_ALIASES[value];
+    }
+    return reader.oneOf(key, [...SEVERITIES, ...(Object.keys(SEVERITY_ALIASES) as Severity[])], fallback);
+}
+
+/** Windows read by an alert must fit the shortest SLO window (7d) and hold a few scrapes. */
+const BURN_WINDOW_MS = { min: 5 * 60_000, max: 7 * 86_400_000 };
+
+function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page" | "ticket"): readonly BurnRateWindow[] {
+    if (!policy.has(key)) {
+        return DEFAULT_BURN_RATE_POLICY[key];
+    }
+    const entries = policy.items(key);
+    if (entries.length === 0) {
+        policy.problems.add(policy.keyPath(key), "is empty; give at least one window pair, e.g. [{ long: 1h, short: 5m, factor: 5 }]");
+        return DEFAULT_BURN_RATE_POLICY[key];
+    }
+    return entries.map((entry) => {
+        const pair = new ObjectReader(entry.path, entry.value, policy.problems, ["long", "short", "budgetPercent", "factor"] as const);
+        const long = pair.duration("long", "1h");
+        const short = pair.duration("short", "5m");
+        const longMs = durationMs(long) ?? 0;
+        const shortMs = durationMs(short) ?? 0;
+        for (const [name, value, ms] of [["long", long, longMs], ["short", short, shortMs]] as const) {
+            if (!pair.problems.about(pair.keyPath(name)) && (ms < BURN_WINDOW_MS.min || ms > BURN_WINDOW_MS.max)) {
+                pair.problems.add(pair.keyPath(name), `${value} is outside 5m..7d; a burn-rate window needs several scrapes and must fit the shortest SLO window`);
+            }
+        }
+        if (!pair.problems.about(pair.keyPath("long"), pair.keyPath("short")) && shortMs >= longMs) {
+            pair.problems.add(pair.keyPath("short"), `${short} is not shorter than long (${long}); the short window (usually 1/12 of the long one) lets the alert resolve soon after the burning stops`);
+        }
+        if (pair.has("budgetPercent") === pair.has("factor")) {
+            pair.problems.add(entry.path, "needs exactly one of budgetPercent (the share of the SLO window's budget the long window may spend, e.g. 2) or factor (a burn rate, e.g. 5)");
+            return { long, short, budget: { percent: 2 } };
+        }
+        return pair.has("factor")
+            ? { long, short, budget: { factor: pair.number("factor", 1, { min: 0.01, max: 1000, hint: "the burn rate that alerts, e.g. 5 for 5× the sustainable rate" }) } }
+            : { long, short, budget: { percent: pair.number("budgetPercent", 2, { min: 0.01, max: 100, hint: "the share of the budget in percent, e.g. 2" }) } };
+    });
+}
+
+const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy"] as const;
+
+function readBurnRatePolicy(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): BurnRatePolicy {
+    if (!alerts.has("burnRatePolicy")) {
+        return DEFAULT_BURN_RATE_POLICY;
+    }
+    const policy = alerts.object("burnRatePolicy", ["page", "ticket"] as const);
+    return { page: readBurnRateWindows(policy, "page"), ticket: readBurnRateWindows(policy, "ticket") };
 }
 
 /** Reads one service; `path` is its key path (`services[2]`, or `service` for one given in code). */
@@ -209,7 +266,7 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
     const conventions = readConventions(service);
     const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
     const metricName = conventions.preset === "prometheus-http" ? "http_request_duration_seconds" : "http_server_request_duration_seconds";
-    const alerts = service.object("alerts", ["errorRatePercent", "latencyP99", "minRequestsPerHour"] as const);
+    const alerts = service.object("alerts", ALERT_KEYS);
     return {
         name,
         namespace: service.string("namespace", "default", NAMESPACE),
@@ -219,8 +276,9 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         histogramBuckets: buckets,
         slos: readSlos(service, buckets, metricName, conventions.preset === "custom"),
         saturation: readSaturation(service, options),
-        errorRateThreshold: alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" }) / 100,
+        errorRateThreshold: percentToRatio(alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" })),
         latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,
         minRequestsPerHour: alerts.number("minRequestsPerHour", 10, { min: 0, integer: true, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
+        burnRatePolicy: readBurnRatePolicy(alerts),
     };
 }

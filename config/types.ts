@@ -89,16 +89,34 @@ export interface CollectorConfig {
     readonly baselineSamplingPercent: number;
 }
 
+/**
+ * How the stack's folder, datasources and dashboards get into Grafana:
+ * - `files`: the in-cluster Grafana reads them from provisioning files mounted from ConfigMaps;
+ * - `api`: Pulumi creates them through the in-cluster Grafana's HTTP API at `url`;
+ * - `external`: no Grafana is deployed; Pulumi creates them through the API of a Grafana you run.
+ */
+export type GrafanaMode = "files" | "api" | "external";
+
+/** Where an external Grafana reaches the stack's backends (an Ingress, a VPN, a shared network). */
+export interface DatasourceUrls {
+    readonly prometheus: string;
+    readonly loki: string;
+    readonly tempo: string;
+    readonly alertmanager: string;
+}
+
 export interface GrafanaConfig {
+    readonly mode: GrafanaMode;
     readonly image: ImageRef;
     readonly resources: Resources;
+    /** 1 for the in-cluster Grafana; 0 with `mode: external` (none is deployed). */
     readonly replicas: number;
-    /** URL the Pulumi Grafana provider talks to (an Ingress, a port-forward, ...). */
+    /** URL people open Grafana at: alert links point there; with `mode: api` the provider talks to it too. */
     readonly url: string;
-    /** When false, the Grafana API resources (folder, datasources, dashboards) are not created. */
-    readonly provision: boolean;
     readonly persistence: Persistence;
     readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string };
+    /** With `mode: external` only: the backends' URLs as the external Grafana reaches them. */
+    readonly datasourceUrls?: DatasourceUrls;
 }
 
 export type MetricConventions =
@@ -198,6 +216,9 @@ export interface ConfiguredSecrets {
     readonly objectStorageSecretAccessKey: boolean;
     /** An admin password of your own instead of the one generated with @pulumi/random. */
     readonly grafanaAdminPassword: boolean;
+    /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
+    readonly grafanaExternalUrl: boolean;
+    readonly grafanaServiceAccountToken: boolean;
 }
 
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
@@ -207,5 +228,7 @@ export const SECRET_KEYS = [
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
     "grafanaAdminPassword",
+    "grafanaExternalUrl",
+    "grafanaServiceAccountToken",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -40,10 +40,8 @@ export const UNITS = {
 
 export const COLORS = { ok: "green", muted: "blue", notice: "yellow", warning: "orange", critical: "red", severe: "dark-red", neutral: "text" } as const;
 
-/** `0.005` → `0.5%`, without floating-point noise (0.07 * 100 is 7.000000000000001). */
-export function percent(ratio: number): string {
-    return `${Number((ratio * 100).toPrecision(6))}%`;
-}
+/** The one percent formatter (exact: 0.99999 → 99.999%), shared with alert texts. */
+export { percent } from "../model/exact";
 
 /** Grid units: the dashboard is 24 wide. */
 export const SIZE = { full: 24, half: 12, third: 8, quarter: 6, statHeight: 4, height: 8, tallHeight: 10 } as const;

@@ -6,7 +6,9 @@
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
-import { HIGH_ERROR_RATE, LATENCY_QUANTILES } from "../alerts/golden";
+import { LATENCY_QUANTILES } from "../alerts/golden";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard } from "../model/alerting";
+import { exact } from "../model/exact";
 import { requestQueries } from "../alerts/conventions";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
@@ -93,7 +95,7 @@ function errorPanels(service: ServiceSpec, links: Links): Panel[] {
     return [
         timeseriesPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
             .description(
-                `Share of failed requests over 5 minutes. HighErrorRate pages when the ${HIGH_ERROR_RATE.window} ratio stays above the dashed line (${percent(service.errorRateThreshold)}) for ${HIGH_ERROR_RATE.for}.`,
+                `Share of failed requests over 5 minutes. HighErrorRate pages when the ${HIGH_ERROR_RATE.window} ratio stays above the dashed line (${percent(service.errorRateThreshold)}) for ${HIGH_ERROR_RATE.for} with at least ${ratioGuard(exact(service.errorRateThreshold), HIGH_ERROR_RATE.minRequests)} requests in that window.`,
             )
             .thresholds(badAbove(service.errorRateThreshold))
             .thresholdsStyle(dashedThresholdLines())
@@ -118,7 +120,7 @@ function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
     );
     return [
         timeseriesPanel("Latency P50 / P95 / P99", UNITS.seconds)
-            .description(`Request latency quantiles over 5 minutes; dots are exemplars linking to traces. HighLatency opens a ticket when P99 stays above the dashed line (${service.latencyP99ThresholdSeconds}s).`)
+            .description(`Request latency quantiles over 5 minutes; dots are exemplars linking to traces. HighLatency (warning) fires when P99 stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`)
             .span(SIZE.full)
             .thresholds(badAbove(service.latencyP99ThresholdSeconds))
             .thresholdsStyle(dashedThresholdLines())
@@ -174,8 +176,8 @@ function traceqlDuration(seconds: number): string {
 function logAndTracePanels(service: ServiceSpec, links: Links): Panel[] {
     const slow = traceqlDuration(service.latencyP99ThresholdSeconds);
     return [
-        logsPanel("Error logs", `{service_name="${service.name}"} | level=~"error|ERROR"`)
-            .description("Most recent error-level log lines; open a line's details and follow trace_id to its trace.")
+        logsPanel("Error logs", `{service_name="${service.name}"} ${ERROR_LOG_FILTER}`)
+            .description("Most recent error records: OTel SDK logs by severity_text (or Loki's detected_level), JSON lines by level. Open a line's details and follow trace_id to its trace.")
             .links(runbookLinks(links, "HighErrorRate", service.name)),
         tracesPanel("Failed or slow traces", `{ resource.service.name = "${service.name}" && (status = error || duration > ${slow}) }`)
             .description(`Traces with an error span or a span slower than the P99 alert threshold (${slow}).`),

@@ -114,12 +114,12 @@ function atAGlancePanels(): Panel[] {
         statPanel("SLOs out of budget", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
             .withTarget(promInstantQuery("count(slo:error_budget_remaining:ratio < 0) or vector(0)")),
-        statPanel("Pages firing", UNITS.count)
+        statPanel("Critical (paging) alerts firing", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
-            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="page"}) or vector(0)')),
-        statPanel("Tickets firing", UNITS.count)
+            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="critical"}) or vector(0)')),
+        statPanel("Warning (ticket) alerts firing", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.warning]))
-            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="ticket"}) or vector(0)')),
+            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="warning"}) or vector(0)')),
         statPanel("Stack targets down", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
             .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", alertname="StackComponentDown"}) or vector(0)')),

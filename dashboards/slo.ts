@@ -11,7 +11,9 @@ import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
-import { BURN_RATE_ALERTS, sloWindowName } from "../alerts/slo";
+import { BurnRateAlertSpec, burnRateAlertSpecs, sloWindowName } from "../alerts/slo";
+import { BURN_RATE_ALERTS, DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
+import { readableNumber, toNumber } from "../model/exact";
 import { ServiceSpec, Slo } from "../config/types";
 import {
     buildDashboard,
@@ -37,8 +39,8 @@ import {
 } from "./common";
 
 type Panel = cog.Builder<dashboard.Panel>;
-type BurnRateAlert = (typeof BURN_RATE_ALERTS)[number];
 
+const WORKBOOK_30D = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d" }, 0);
 const BURN_RATE_ALERT_NAMES = BURN_RATE_ALERTS.map((spec) => spec.alert);
 
 function selector(service: ServiceSpec, slo: Slo): string {
@@ -57,8 +59,9 @@ export function burnRateExpr(service: ServiceSpec, slo: Slo, window: string): st
 }
 
 /** Green while the budget lasts, then warmer colours for each alert factor crossed. */
-export function burnRateThresholds(): dashboard.ThresholdsConfigBuilder {
-    const factors = [...new Set(BURN_RATE_ALERTS.flatMap((spec) => spec.pairs.map((pair) => pair.factor)))].sort((a, b) => a - b);
+/** Without specs (the overview, across services): the default policy's factors for a 30-day SLO. */
+export function burnRateThresholds(specs: readonly BurnRateAlertSpec[] = WORKBOOK_30D): dashboard.ThresholdsConfigBuilder {
+    const factors = [...new Set(specs.flatMap((spec) => spec.pairs.map((pair) => toNumber(pair.factor))))].sort((a, b) => a - b);
     const palette = [COLORS.notice, COLORS.warning, COLORS.critical, COLORS.severe];
     const steps: ThresholdStep[] = factors.map((factor, index) => [factor, palette[Math.min(index, palette.length - 1)]]);
     return thresholds([null, COLORS.ok], ...steps);
@@ -93,11 +96,11 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
         statPanel("Burn rate (1h)", UNITS.burnRate)
             .description("How fast the budget is spent compared with spending it evenly over the window (1x).")
             .decimals(1)
-            .thresholds(burnRateThresholds())
+            .thresholds(burnRateThresholds(burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour)))
             .withTarget(promInstantQuery(`slo:burn_rate:ratio_rate1h{${s}}`))
             .links(allBurnRateRunbookLinks(service, links)),
         statPanel("Requests (last 1h)", UNITS.count)
-            .description(`Burn-rate alerts never page on fewer than ${service.minRequestsPerHour} requests in their long window.`)
+            .description(`Burn-rate alerts never fire on fewer than ${service.minRequestsPerHour} requests per hour of their long window, nor when one bad request alone would cross their factor (${guardText(service, slo)}).`)
             .decimals(0)
             .thresholds(thresholds([null, COLORS.muted], [service.minRequestsPerHour, COLORS.ok]))
             .withTarget(promInstantQuery(`slo:sli_total:rate1h{${s}} * 3600`)),
@@ -110,6 +113,13 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
             .links(allBurnRateRunbookLinks(service, links)),
     ];
     return fillRow(panels);
+}
+
+/** The traffic guard of each burn-rate window pair, as the alerts apply it. */
+function guardText(service: ServiceSpec, slo: Slo): string {
+    return burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour)
+        .flatMap((spec) => spec.pairs.map((pair) => `${pair.minRequests} requests over ${pair.long}`))
+        .join(", ");
 }
 
 function sliPanel(service: ServiceSpec, slo: Slo): Panel {
@@ -134,12 +144,12 @@ function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
         .links(runbookLinks(links, "SlowBudgetBurn", service.name));
 }
 
-function burnRatePanel(service: ServiceSpec, slo: Slo, spec: BurnRateAlert, links: Links): Panel {
+function burnRatePanel(service: ServiceSpec, slo: Slo, spec: BurnRateAlertSpec, links: Links): Panel {
     const windows = spec.pairs.flatMap((pair) => [pair.long, pair.short]);
-    const conditions = spec.pairs.map((pair) => `${pair.factor}x over ${pair.long} and ${pair.short}`).join(", or ");
+    const conditions = spec.pairs.map((pair) => `${readableNumber(pair.factor)}x over ${pair.long} and ${pair.short}`).join(", or ");
     return timeseriesPanel(`Burn rate: ${spec.alert} (${spec.severity})`, UNITS.burnRate)
         .description(`${spec.alert} fires when the burn rate is above ${conditions} for ${spec.for}. Dashed lines are the factors.`)
-        .thresholds(thresholds([null, COLORS.ok], ...spec.pairs.map((pair): ThresholdStep => [pair.factor, COLORS.critical])))
+        .thresholds(thresholds([null, COLORS.ok], ...spec.pairs.map((pair): ThresholdStep => [toNumber(pair.factor), COLORS.critical])))
         .thresholdsStyle(dashedThresholdLines())
         .targets(windows.map((window) => promQuery(burnRateExpr(service, slo, window), window)))
         .links(runbookLinks(links, spec.alert, service.name));
@@ -150,7 +160,7 @@ function sloPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
         ...summaryPanels(service, slo, links),
         sliPanel(service, slo),
         budgetPanel(service, slo, links),
-        ...BURN_RATE_ALERTS.map((spec) => burnRatePanel(service, slo, spec, links)),
+        ...burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour).map((spec) => burnRatePanel(service, slo, spec, links)),
     ];
 }
 

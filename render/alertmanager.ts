@@ -1,6 +1,7 @@
 /**
- * Renders alertmanager.yml. `page` goes to PagerDuty, `ticket` to Slack (or the webhook); a ticket
- * is inhibited while a page fires for the same service and SLO. Credentials are read from files
+ * Renders alertmanager.yml. `critical` alerts page (PagerDuty), `warning` alerts open a ticket
+ * (Slack, or the webhook), `info` alerts notify nobody; a warning is inhibited while a critical
+ * alert fires for the same service and the same SLO. Credentials are read from files
  * mounted from a Kubernetes Secret (`*_file` fields), so this file never holds one.
  */
 import { StackConfig } from "../config/types";
@@ -22,7 +23,8 @@ export function renderAlertmanagerConfig(config: StackConfig) {
                 {
                     routing_key_file: secretFile(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey),
                     send_resolved: true,
-                    severity: "critical",
+                    // PagerDuty's own severities include ours (critical, warning, info); a group is one alert name, so one severity.
+                    severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}',
                     description: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}: {{ .CommonAnnotations.summary }}',
                     links: [
                         { href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" },
@@ -59,11 +61,13 @@ export function renderAlertmanagerConfig(config: StackConfig) {
     const routes: Record<string, unknown>[] = [];
     if (copyToWebhook) {
         // The generic webhook sees every alert (automation, audit), then routing continues.
-        routes.push({ receiver: "webhook", matchers: ['severity=~"page|ticket"'], continue: true });
+        routes.push({ receiver: "webhook", matchers: ['severity=~"critical|warning|info"'], continue: true });
     }
     routes.push(
-        { receiver: pageReceiver, matchers: ['severity="page"'] },
-        { receiver: ticketReceiver, matchers: ['severity="ticket"'] },
+        { receiver: pageReceiver, matchers: ['severity="critical"'] },
+        { receiver: ticketReceiver, matchers: ['severity="warning"'] },
+        // Info alerts are context for whoever looks (Alertmanager, Grafana), not a notification.
+        { receiver: "blackhole", matchers: ['severity="info"'] },
     );
     return {
         global: { resolve_timeout: "5m" },
@@ -77,8 +81,10 @@ export function renderAlertmanagerConfig(config: StackConfig) {
         },
         inhibit_rules: [
             {
-                source_matchers: ['severity="page"'],
-                target_matchers: ['severity="ticket"'],
+                // `equal` treats a label missing on both sides as equal (both empty), so without
+                // `slo=~".+"` HighErrorRate (no slo) would silence HighLatency (no slo) of the same service.
+                source_matchers: ['severity="critical"', 'slo=~".+"'],
+                target_matchers: ['severity="warning"', 'slo=~".+"'],
                 equal: ["service", "slo"],
             },
         ],

@@ -1,9 +1,10 @@
 /**
  * Grafana datasources wired for correlation: metric exemplar → trace, log line → trace (derived
- * field), trace → logs / metrics / service map. The same objects are written by the render command
- * and provisioned through the Grafana provider.
+ * field), trace → logs / metrics / service map. The same objects become Grafana's datasource
+ * provisioning file (`grafana.mode: files`), the Grafana provider's resources (`api`, `external`) and
+ * the render command's files.
  */
-import { Endpoints } from "../model/components";
+import { DatasourceUrls } from "../config/types";
 import { DATASOURCE_UIDS } from "../model/ids";
 
 export interface DatasourceDefinition {
@@ -18,7 +19,8 @@ export interface DatasourceDefinition {
 /** Matches `"trace_id":"<32 hex>"` (and traceId / trace_id=) in raw JSON or logfmt lines. */
 export const TRACE_ID_REGEX = '(?:trace_id|traceId|traceID)"?[=:]\\s*"?([0-9a-f]{32})';
 
-export function renderDatasources(endpoints: Endpoints): DatasourceDefinition[] {
+/** `endpoints`: the in-cluster Services, or with `grafana.mode: external` the URLs the user gives for reaching them. */
+export function renderDatasources(endpoints: DatasourceUrls): DatasourceDefinition[] {
     return [
         {
             name: "Prometheus",

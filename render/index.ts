@@ -13,6 +13,7 @@ import { clusterEndpoints, Endpoints, PROMETHEUS_DIRS } from "../model/component
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
+import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
 import { renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
@@ -33,6 +34,8 @@ export interface RenderedService {
     readonly ruleFile: RenderedFile;
     readonly scrapeFile?: RenderedFile;
     readonly dashboards: readonly RenderedDashboard[];
+    /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
+    readonly dashboardConfigMaps: readonly DashboardConfigMap[];
 }
 
 export interface RenderedStack {
@@ -44,17 +47,21 @@ export interface RenderedStack {
     readonly datasources: readonly DatasourceDefinition[];
     /** Overview, stack health and runbook dashboards; service dashboards are in the service bundles. */
     readonly stackDashboards: readonly RenderedDashboard[];
+    /** Grafana's provisioning files and the stack's dashboard ConfigMaps (`grafana.mode: files`). */
+    readonly grafana: RenderedGrafanaProvisioning;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
 export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
     const rules = serviceRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
+    const dashboards = renderServiceDashboards(config, service, links);
     return {
         name: service.name,
         ruleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
         ...(scrape ? { scrapeFile: { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } } : {}),
-        dashboards: renderServiceDashboards(config, service, links),
+        dashboards,
+        dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
     };
 }
 
@@ -64,6 +71,8 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const services = config.services.map((service) => renderService(config, service, links));
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
+    // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
+    const datasources = renderDatasources(config.grafana.datasourceUrls ?? endpoints);
     return {
         links,
         workloads: renderWorkloads(config, {
@@ -76,8 +85,9 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         }),
         stackRuleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
         services,
-        datasources: renderDatasources(endpoints),
+        datasources,
         stackDashboards,
+        grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
     };
 }
 
@@ -127,6 +137,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     for (const datasource of rendered.datasources) {
         files.set(`grafana/datasources/${datasource.uid}.json`, toJson(datasource));
     }
+    files.set(`grafana/provisioning/datasources/${rendered.grafana.datasourcesFile.fileName}`, rendered.grafana.datasourcesFile.content);
+    files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
+    // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {
         files.set(`grafana/dashboards/${dashboard.fileName}`, toJson(dashboard.model));
     }

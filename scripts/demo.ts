@@ -25,11 +25,8 @@ async function up(): Promise<void> {
     await cluster.createPersistentVolumes(4);
     const project = new PulumiProject(WORKDIR, cluster.kubeconfig);
     project.run(["stack", "init", STACK]);
-    // The local cluster's pods are simulated, so there is no Grafana API to provision into, and the
-    // @pulumi/random plugin cannot be built offline: the demo brings its own admin password.
-    project.editStackConfig(STACK, (config) => {
-        (config["lgtm-stack:grafana"] as Record<string, unknown>).provision = false;
-    });
+    // Grafana takes the default grafana.mode (files): its datasources and dashboards arrive as ConfigMaps
+    // with no Grafana API call. The @pulumi/random plugin cannot be built offline: the demo brings its own admin password.
     project.run(["config", "set", "--secret", "--stack", STACK, "grafanaAdminPassword", `demo-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`]);
     console.log("pulumi up --stack dev ...");
     const result = project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);

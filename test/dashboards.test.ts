@@ -250,7 +250,11 @@ describe("golden-signals dashboard", () => {
     test("logs show the service's errors and traces its failed or slow requests", () => {
         const logs = panel(golden, "Error logs");
         assert.equal(logs.type, "logs");
-        assert.equal(logs.targets?.[0].expr, '{service_name="checkout"} | level=~"error|ERROR"');
+        // OTel SDK records carry severity_text (Loki derives detected_level); JSON lines parsed by the agent carry level.
+        assert.equal(
+            logs.targets?.[0].expr,
+            '{service_name="checkout"} | detected_level=~"(?i)error|fatal|critical" or severity_text=~"(?i)(error|fatal|critical).*" or level=~"(?i)error|fatal|critical"',
+        );
         const traces = panel(golden, "Failed or slow traces");
         assert.equal(traces.datasource?.type, "tempo");
         assert.equal(traces.targets?.[0].query, '{ resource.service.name = "checkout" && (status = error || duration > 2000ms) }');
@@ -293,10 +297,10 @@ describe("SLO dashboard", () => {
     });
 
     test("burn-rate panels draw the alert factors and link to the burn-rate runbooks", () => {
-        const fast = panel(slo, "Burn rate: FastBudgetBurn (page)");
+        const fast = panel(slo, "Burn rate: FastBudgetBurn (critical)");
         assert.deepEqual((fast.fieldConfig?.defaults?.thresholds?.steps ?? []).map((step) => step.value), [null, 6, 14.4]);
         assert.ok(linkUrls(fast).includes(links.runbookUrl("FastBudgetBurn")));
-        const slow = panel(slo, "Burn rate: SlowBudgetBurn (ticket)");
+        const slow = panel(slo, "Burn rate: SlowBudgetBurn (warning)");
         assert.deepEqual((slow.fieldConfig?.defaults?.thresholds?.steps ?? []).map((step) => step.value), [null, 1, 3]);
         assert.ok(linkUrls(slow).includes(links.runbookUrl("SlowBudgetBurn")));
     });

@@ -30,7 +30,7 @@ for (const stack of ["dev", "prod"]) {
             for (const group of YAML.parse(file.content).groups) {
                 for (const rule of group.rules.filter((r: { alert?: string }) => r.alert)) {
                     const where = `${file.fileName} ${rule.alert}`;
-                    assert.match(rule.labels.severity, /^(page|ticket)$/, where);
+                    assert.match(rule.labels.severity, /^(critical|warning|info)$/, where);
                     assert.ok(rule.labels.service || /"service"/.test(rule.expr), `${where}: service label`);
                     assert.ok(rule.for, `${where}: for`);
                     for (const annotation of ["summary", "description", "runbook_url", "runbook_dashboard_url", "dashboard_url"]) {

@@ -4,42 +4,37 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
-import { linksFor } from "../alerts/links";
-import { serviceRuleTests } from "../alerts/ruleTests";
-import { loadStackConfig } from "../config/load";
-import { ServiceSpec } from "../config/types";
-import { renderService } from "../render";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { renderStackRules } from "./support/ruleFixture";
 import { run, toolPath } from "./support/tools";
 
-/** The reference services plus the other shapes a user can declare: scraped, classic client library, 99.9%. */
-function servicesUnderTest(): { services: readonly ServiceSpec[]; links: ReturnType<typeof linksFor> } {
-    const dev = loadStack("dev");
-    const extra = loadStackConfig(
-        minimalRaw({
-            services: [
-                { name: "checkout", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "http" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 99, threshold: "1s" }] },
-            ],
-        }),
-        { knownRunbooks },
-    );
-    return { services: [...dev.services, ...extra.services], links: linksFor(dev) };
-}
+/**
+ * Hand-written `promtool test rules` suites (test/rules/*.yaml), kubernetes-mixin style: every
+ * expected label and annotation, runbook_url included, is spelled out in the YAML, never taken from
+ * the code under test. The rule files they test are rendered from the fixture config in
+ * test/support/ruleFixture.ts.
+ */
+const SUITES_DIR = path.join(__dirname, "rules");
 
-describe("generated promtool rule tests", () => {
-    const { services, links } = servicesUnderTest();
-    for (const service of services) {
-        test(`${service.name}: every case passes in promtool test rules`, () => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lgtm-rules-${service.name}-`));
-            const { ruleFile } = renderService(loadStack("dev"), service, links);
-            fs.writeFileSync(path.join(dir, ruleFile.fileName), ruleFile.content);
-            const suite = serviceRuleTests(service, links, ruleFile.fileName);
-            fs.writeFileSync(path.join(dir, "tests.yaml"), YAML.stringify(suite, { lineWidth: 0 }));
-            // Every case asserts runbook_url: a test that checks no link would not catch a broken one.
-            const firing = suite.tests.flatMap((t: any) => t.alert_rule_test).flatMap((r: any) => r.exp_alerts);
-            assert.ok(firing.length >= 3, "some cases expect alerts to fire");
-            assert.ok(firing.every((a: any) => a.exp_annotations.runbook_url.endsWith(".md")));
-            const result = run(toolPath("promtool"), ["test", "rules", "tests.yaml"], dir);
+describe("promtool test rules: hand-written cases per alert family", () => {
+    const suites = fs.readdirSync(SUITES_DIR).filter((file) => file.endsWith(".yaml"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-rules-"));
+    for (const [file, content] of renderStackRules()) {
+        fs.writeFileSync(path.join(dir, file), content);
+    }
+    test("there is a suite per alert family", () => {
+        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml"]);
+    });
+    for (const suite of suites) {
+        test(`${suite}: every case passes`, () => {
+            const document = YAML.parse(fs.readFileSync(path.join(SUITES_DIR, suite), "utf8"));
+            // A case that expects an alert must check its runbook link: one that checks none would not catch a broken one.
+            const expected = document.tests.flatMap((t: any) => t.alert_rule_test ?? []).flatMap((r: any) => r.exp_alerts);
+            assert.ok(expected.length > 0, `${suite} expects some alert to fire`);
+            for (const alert of expected) {
+                assert.match(alert.exp_annotations?.runbook_url ?? "", /^https:\/\/example\.com\/runbooks\/[A-Za-z]+\.md$/, `${suite}: every expected alert states its runbook_url`);
+            }
+            fs.copyFileSync(path.join(SUITES_DIR, suite), path.join(dir, suite));
+            const result = run(toolPath("promtool"), ["test", "rules", suite], dir);
             assert.equal(result.code, 0, result.output);
         });
     }

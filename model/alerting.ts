@@ -1,0 +1,139 @@
+/**
+ * Alerting facts shared by alert rules, dashboards, runbook links and config validation, each
+ * written once: severity words, the burn-rate policy, the golden-signal thresholds, and the names
+ * of the alerts the stack defines itself.
+ */
+import { ceil, compare, div, exact, Fraction, mul } from "./exact";
+
+/**
+ * The severity words kube-prometheus and most runbooks use. `critical` pages (PagerDuty),
+ * `warning` opens a ticket (Slack), `info` is shown in Alertmanager and Grafana without notifying.
+ */
+export const SEVERITIES = ["critical", "warning", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** Older routing terms, still accepted in config for the severity they always meant. */
+export const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = { page: "critical", ticket: "warning" };
+
+/** One window pair of a burn-rate policy: alert when both windows burn faster than the factor. */
+export interface BurnRateWindow {
+    /** Long window (Prometheus duration): how much evidence the alert needs. */
+    readonly long: string;
+    /** Short window: lets the alert resolve soon after the burning stops (1/12 of the long one in the workbook). */
+    readonly short: string;
+    /**
+     * Either the share of the SLO window's budget (percent) the long window may consume before the
+     * alert fires (Sloth's model; the factor follows from the SLO window), or a burn factor given outright.
+     */
+    readonly budget: { readonly percent: number } | { readonly factor: number };
+}
+
+/** Which window pairs page (critical) and which open a ticket (warning). */
+export interface BurnRatePolicy {
+    readonly page: readonly BurnRateWindow[];
+    readonly ticket: readonly BurnRateWindow[];
+}
+
+/**
+ * The SRE Workbook's policy (ch. 5, table 5-8) as shares of the budget: 2% in 1h or 5% in 6h pages,
+ * 10% in 1d or 10% in 3d opens a ticket. For a 30-day SLO that is 14.4×, 6×, 3× and 1×.
+ */
+export const DEFAULT_BURN_RATE_POLICY: BurnRatePolicy = {
+    page: [
+        { long: "1h", short: "5m", budget: { percent: 2 } },
+        { long: "6h", short: "30m", budget: { percent: 5 } },
+    ],
+    ticket: [
+        { long: "1d", short: "2h", budget: { percent: 10 } },
+        { long: "3d", short: "6h", budget: { percent: 10 } },
+    ],
+};
+
+/**
+ * The burn factor of a window pair for an SLO window: spending `percent`% of the budget within
+ * `long` means burning at `percent/100 × sloWindow / long` times the sustainable rate.
+ */
+export function burnFactor(window: BurnRateWindow, sloWindowMs: number, longWindowMs: number): Fraction {
+    if ("factor" in window.budget) {
+        return exact(window.budget.factor);
+    }
+    return mul(div(exact(window.budget.percent), exact(100)), div(exact(sloWindowMs), exact(longWindowMs)));
+}
+
+/**
+ * The fewest requests the long window must hold so that one bad request cannot reach the burn
+ * factor: one bad request in N is an error ratio of 1/N, a burn rate of 1/(N × budget), which
+ * stays at or under the factor once N ≥ 1/(factor × budget).
+ */
+export function singleErrorGuard(factor: Fraction, errorBudget: Fraction): bigint {
+    return ceil(div(exact(1), mul(factor, errorBudget)));
+}
+
+/** The same guard for a plain ratio threshold (HighErrorRate): one bad request in N stays at or under it once N ≥ 1/threshold. */
+export function ratioGuard(threshold: Fraction, floor: number): bigint {
+    const derived = ceil(div(exact(1), threshold));
+    return compare(exact(derived), exact(floor)) >= 0 ? derived : BigInt(floor);
+}
+
+/** The burn-rate alerts and what each policy half becomes. */
+export const BURN_RATE_ALERTS = [
+    { alert: "FastBudgetBurn", policy: "page", severity: "critical", for: "1m" },
+    { alert: "SlowBudgetBurn", policy: "ticket", severity: "warning", for: "15m" },
+] as const satisfies readonly { alert: string; policy: keyof BurnRatePolicy; severity: Severity; for: string }[];
+
+/**
+ * HighErrorRate looks at a 2m window and waits 3m: a one-minute blip of errors keeps a 2m ratio
+ * high for under 3 minutes and does not page, six minutes of HTTP 500 do. It needs at least
+ * `minRequests` requests in the window (and never fewer than one bad request's worth, 1/threshold),
+ * and `keepFiringFor` keeps one good evaluation from resolving and re-paging it.
+ */
+export const HIGH_ERROR_RATE = { window: "2m", for: "3m", keepFiringFor: "2m", minRequests: 10 } as const;
+
+/**
+ * LatencyCollapse: nearly every request slower than the latency SLO's threshold. A P95 objective
+ * leaves so much budget that FastBudgetBurn needs ~45 minutes when every request is slow; this
+ * pages within 5 minutes. Over a 2m window a one-minute blip reaches at most half slow, below
+ * `slowPercent`; a collapse reaches it 2 minutes after onset and fires `for` later.
+ */
+export const LATENCY_COLLAPSE = { window: "2m", slowPercent: 90, for: "2m", minRequests: 10 } as const;
+
+/** HighLatency: the P99 over 5m above the service's threshold for 10 minutes opens a ticket. */
+export const HIGH_LATENCY = { for: "10m" } as const;
+
+/** ServiceDown: no instance reports; ServiceInstancesDown: some, not all, scrape targets fail. */
+export const SERVICE_DOWN = { for: "1m", absentFor: "5m" } as const;
+export const SERVICE_INSTANCES_DOWN = { for: "5m" } as const;
+
+/** Names of the alerts every service gets (saturation alerts are named by the user). */
+export const SERVICE_ALERT_NAMES = ["HighErrorRate", "ServiceDown", "ServiceInstancesDown", "HighLatency", "LatencyCollapse", "FastBudgetBurn", "SlowBudgetBurn"] as const;
+/** Names of the stack's self-monitoring alerts. */
+export const STACK_ALERT_NAMES = [
+    "StackComponentDown",
+    "PrometheusRuleEvaluationFailures",
+    "PrometheusNotificationsFailing",
+    "LokiRequestErrors",
+    "TempoDiscardedSpans",
+    "PersistentVolumeFillingUp",
+    "CollectorRefusedData",
+    "CollectorExportFailures",
+    "AlertmanagerNotificationsFailing",
+] as const;
+export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([...SERVICE_ALERT_NAMES, ...STACK_ALERT_NAMES]);
+
+/**
+ * The SLI windows an SLO records: every window of its burn-rate policy. The SLO window itself is
+ * added per SLO; 5m always, for the SLO-window average and the dashboards.
+ */
+export function sliWindows(policy: BurnRatePolicy, durationMs: (window: string) => number): string[] {
+    const windows = new Set<string>(["5m"]);
+    for (const pair of [...policy.page, ...policy.ticket]) {
+        windows.add(pair.short);
+        windows.add(pair.long);
+    }
+    return [...windows].sort((a, b) => durationMs(a) - durationMs(b));
+}
+
+/**
+ * LogQL stage keeping error records, whichever way they arrived: OTel SDK records carry
+ * `severity_text` (and Loki derives `detected_level` from it), JSON lines parsed by the node agent a `level`.
+ */
+export const ERROR_LOG_FILTER = '| detected_level=~"(?i)error|fatal|critical" or severity_text=~"(?i)(error|fatal|critical).*" or level=~"(?i)error|fatal|critical"';

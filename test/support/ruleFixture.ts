@@ -1,0 +1,52 @@
+/**
+ * The stack the hand-written promtool suites (test/rules/*.yaml) are written against: two services
+ * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
+ * and a team's own "page at 5×" policy, a latency SLO and a saturation signal.
+ */
+import { loadStackConfig } from "../../config/load";
+import { StackConfig } from "../../config/types";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack, ruleFiles } from "../../render";
+import { knownRunbooks, minimalRaw } from "./fixtures";
+
+export function ruleFixtureConfig(): StackConfig {
+    return loadStackConfig(
+        minimalRaw({
+            services: [
+                {
+                    name: "shop",
+                    team: "payments",
+                    histogramBuckets: [0.5, 1, 2.5],
+                    slos: [
+                        { kind: "availability", objective: 99.9 },
+                        { kind: "latency", percentile: 95, threshold: "1s" },
+                    ],
+                    saturation: [
+                        {
+                            name: "db_connection_pool",
+                            query: 'max(db_client_connections_usage{service_name="shop"}) / max(db_client_connections_max{service_name="shop"})',
+                            threshold: 85,
+                            for: "10m",
+                            alert: "DBConnectionPoolExhaustion",
+                            severity: "page",
+                        },
+                    ],
+                },
+                {
+                    name: "cart",
+                    team: "checkout",
+                    discovery: { kind: "scrape", selector: { app: "cart" }, port: "http" },
+                    conventions: { preset: "prometheus-http" },
+                    slos: [{ kind: "availability", objective: 99.5, window: "28d" }],
+                    alerts: { burnRatePolicy: { page: [{ long: "1h", short: "5m", factor: 5 }] } },
+                },
+            ],
+        }),
+        { knownRunbooks },
+    );
+}
+
+/** Every rendered rule file of the fixture stack, by file name. */
+export function renderStackRules(): Map<string, string> {
+    return new Map(ruleFiles(renderStack(ruleFixtureConfig(), readRunbooks())).map((file) => [file.fileName, file.content]));
+}
