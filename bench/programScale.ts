@@ -8,6 +8,7 @@ import { goldenAlerts, goldenRecordingRules } from "../alerts/golden";
 import { loadServiceSpec } from "../config/load";
 import { PROJECT_ROOT } from "../config/sources";
 import { knownRunbooks } from "../test/support/fixtures";
+import { fleetPreviewRows } from "./fleetPreview";
 import { realPreviewRows } from "./realPreview";
 import { BenchOptions, formatMiB, formatMs, printTable, runTool } from "./report";
 
@@ -36,6 +37,8 @@ export async function programScale(options: BenchOptions): Promise<void> {
         ]);
     }
     rows.push(...(await realPreviewRows(options.quick ? [10] : [10, 100])));
+    // Fleet scale: services from files at 1,000 and 2,000 (stack config cannot carry them; the first row shows why).
+    rows.push(...(options.quick ? [] : await fleetPreviewRows([1000, 2000])));
     printTable(
         "Program evaluation under Pulumi mocks",
         ["services", "SLOs", "resources", "evaluation", "process wall time", "peak RSS", "resource inputs"],

@@ -7,6 +7,8 @@ import * as YAML from "yaml";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
 import { rawConfigFromFile } from "../config/sources";
+import { writeServiceFiles } from "../bench/fleetPreview";
+import { generatedServices } from "../bench/realPreview";
 import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
@@ -224,4 +226,21 @@ describe("services from files (servicesFrom)", () => {
 // Keeps the helper's shape honest: the raw values used above are the ones the fixture documents.
 test("the distributed fixture sets credentials as secrets", () => {
     assert.deepEqual(Object.keys(distributedValues()).filter((key) => OBJECT_STORAGE_SECRETS.includes(key)), OBJECT_STORAGE_SECRETS);
+});
+
+describe("fleet scale", () => {
+    test("1,000 services in 20 team files (the benchmark's layout) load and validate, far past the stack-config ceiling", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-fleet-"));
+        try {
+            assert.equal(writeServiceFiles(dir, 1000), 20);
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config: { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:servicesFrom": "services.d" } }));
+            const config = loadStackConfig(rawConfigFromFile(path.join(dir, "Pulumi.dev.yaml"), "dev"), { knownRunbooks });
+            assert.equal(config.services.length, 1000);
+            assert.equal(config.services[999].name, "svc-1000");
+            // The same list inline would be one environment variable of this size, above Linux's 128 KiB cap for one variable.
+            assert.ok(Buffer.byteLength(JSON.stringify(generatedServices(1000))) > 128 * 1024);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
