@@ -2,6 +2,7 @@
  * The validated, fully-defaulted shape of a stack's configuration. Everything downstream (renderers,
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
+import type { BurnRatePolicy, Severity } from "../model/alerting";
 
 export type Profile = "dev" | "prod";
 
@@ -169,7 +170,7 @@ export interface SaturationSignal {
     readonly severity: Severity;
 }
 
-export type Severity = "page" | "ticket";
+export type { Severity } from "../model/alerting";
 
 export interface ServiceSpec {
     readonly name: string;
@@ -187,6 +188,8 @@ export interface ServiceSpec {
     readonly latencyP99ThresholdSeconds: number;
     /** Fewer requests than this in the alert's long window never page (low-traffic guard). */
     readonly minRequestsPerHour: number;
+    /** Which burn rates page and which open a ticket (`alerts.burnRatePolicy`). */
+    readonly burnRatePolicy: BurnRatePolicy;
 }
 
 export interface StackConfig {
