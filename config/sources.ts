@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import { PROJECT } from "./formats";
 import { RawStackConfig } from "./load";
 import { Raw } from "./reader";
+import { withServiceFolder } from "./serviceFiles";
 
 export { PROJECT };
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -52,7 +53,8 @@ export function rawConfigFromPulumi(stack: string, all: Record<string, string>, 
             secretKeys.add(key);
         }
     }
-    return { stack, values, secretKeys, otherKeys };
+    // Pulumi runs the program from the project folder, which is where servicesFrom is relative to.
+    return withServiceFolder({ stack, values, secretKeys, otherKeys }, PROJECT_ROOT);
 }
 
 /** Raw config from `Pulumi.<stack>.yaml`; `{ secure: ... }` values count as set secrets. */
@@ -78,5 +80,5 @@ export function rawConfigFromFile(file: string, stack: string): RawStackConfig {
             values[key] = value;
         }
     }
-    return { stack, values, secretKeys, otherKeys };
+    return withServiceFolder({ stack, values, secretKeys, otherKeys }, path.dirname(file));
 }
