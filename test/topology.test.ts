@@ -118,6 +118,7 @@ describe("topology: what distributed renders", () => {
         assert.equal(mimir.ruler.alertmanager_url, `dns+http://alertmanager-peers.${ns}:9093`);
         assert.deepEqual(mimir.ruler_storage, { backend: "local", local: { directory: "/etc/mimir/rules" } });
         assert.deepEqual(mimir.memberlist.join_members, [`dns+mimir-gossip.${ns}:7946`]);
+        assert.equal(mimir.activity_tracker.filepath, "/data/metrics-activity.log", "on the data volume, not the read-only root filesystem");
     });
 
     test("every tier runs the engine's binary with its own target, and only stateless tiers autoscale", () => {

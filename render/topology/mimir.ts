@@ -62,6 +62,8 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
             ingestion_rate: 1000000,
             ingestion_burst_size: 10000000,
         },
+        // The default (./metrics-activity.log) is on the read-only root filesystem; keep it on the data volume.
+        activity_tracker: { filepath: `${data}/metrics-activity.log` },
         usage_stats: { enabled: false },
     };
 }

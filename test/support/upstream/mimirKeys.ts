@@ -77,6 +77,9 @@ export const MIMIR_KEYS: KeyList = {
     "limits.ingestion_rate": { type: float, note: "samples per second per tenant (default 10000)" },
     "limits.ingestion_burst_size": { type: int, note: "burst in samples (default 200000)" },
 
+    activity_tracker: { type: block, note: "tracks queries in flight across restarts" },
+    "activity_tracker.filepath": { type: str, note: "its file; empty disables tracking" },
+
     usage_stats: { type: block, note: "anonymous usage reporting" },
     "usage_stats.enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
 };
