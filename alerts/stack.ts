@@ -67,6 +67,22 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         {
+            // Every PVC of the stack (TSDB, Loki, Tempo, the Collector's queues, Alertmanager, Grafana), from the
+            // kubelet's volume statistics: under 10% free, or under 25% and full within a day at the last 6h's rate.
+            alert: "PersistentVolumeFillingUp",
+            expr:
+                `label_replace((kubelet_volume_stats_available_bytes{namespace="${config.namespace}"} / kubelet_volume_stats_capacity_bytes{namespace="${config.namespace}"} < 0.10)` +
+                ` or (kubelet_volume_stats_available_bytes{namespace="${config.namespace}"} / kubelet_volume_stats_capacity_bytes{namespace="${config.namespace}"} < 0.25` +
+                ` and predict_linear(kubelet_volume_stats_available_bytes{namespace="${config.namespace}"}[6h], 86400) < 0),` +
+                ` "service", "$1$2", "persistentvolumeclaim", "(?:data|queue)-(.+)-[0-9]+|(grafana)-data")`,
+            for: "5m",
+            severity: "critical",
+            team,
+            summary: "A volume of the observability stack is filling up",
+            description: "PVC {{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} of its space left or will be full within a day; when it is full, its component stops writing data.",
+            dashboardUid,
+        },
+        {
             alert: "CollectorRefusedData",
             expr: 'label_replace(sum by (job) (rate({__name__=~"otelcol_receiver_refused_(spans|log_records|metric_points)_total"}[5m])) > 0, "service", "$1", "job", "(.*)")',
             for: "5m",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
 import { ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { RenderedWorkload } from "../render";
-import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
 
 export interface AlertmanagerArgs extends CommonArgs {
     /** Validated Alertmanager settings. Defaults to none: required. */
@@ -11,7 +11,7 @@ export interface AlertmanagerArgs extends CommonArgs {
     /** Rendered alertmanager.yml (references credential files, holds none) and container args. Defaults to none: required. */
     readonly workload: RenderedWorkload;
     /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
-    readonly credentials: { readonly pagerdutyRoutingKey?: pulumi.Output<string>; readonly slackWebhookUrl?: pulumi.Output<string> };
+    readonly credentials: { readonly pagerdutyRoutingKey?: pulumi.Output<string>; readonly slackWebhookUrl?: pulumi.Output<string>; readonly webhookUrl?: pulumi.Output<string> };
     /** Storage class for silences and notification log. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
@@ -32,6 +32,9 @@ export class Alertmanager extends pulumi.ComponentResource {
         }
         if (args.credentials.slackWebhookUrl) {
             stringData[ALERTMANAGER_SECRET_FILES.slackWebhookUrl] = args.credentials.slackWebhookUrl;
+        }
+        if (args.credentials.webhookUrl) {
+            stringData[ALERTMANAGER_SECRET_FILES.webhookUrl] = args.credentials.webhookUrl;
         }
         this.credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,
@@ -65,11 +68,15 @@ export class Alertmanager extends pulumi.ComponentResource {
                         metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.workload.checksum } },
                         spec: {
                             securityContext: podSecurityContext(65534),
+                            // Alertmanager never calls the Kubernetes API: no token in the pod.
+                            automountServiceAccountToken: false,
+                            ...(settings.replicas > 1 ? { topologySpreadConstraints: spreadAcrossNodes("alertmanager") } : {}),
                             containers: [
                                 hardenedContainer({
                                     name: "alertmanager",
                                     image: settings.image,
                                     args: [...args.workload.args],
+                                    env: workloadEnv(args.workload),
                                     ports: [
                                         { name: "http", containerPort: PORTS.alertmanager },
                                         { name: "cluster", containerPort: PORTS.alertmanagerCluster },

@@ -3,7 +3,31 @@ import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
+
+/**
+ * What the node agent may do, and why each grant exists; nothing else is allowed.
+ * - UID and GID 0: container log files under /var/log/pods are root:root 0640, and the agent's
+ *   state directory on the node (file offsets and its queue, so a restart neither re-sends nor
+ *   loses lines) is created root:root 0755 by the kubelet (`DirectoryOrCreate`; fsGroup does not
+ *   apply to hostPath). As their owner, root reads the logs and writes its state directory.
+ * - No capabilities at all: without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, root in the
+ *   container gets owner access only, so it cannot read or write other users' files; no
+ *   privilege escalation, read-only root filesystem, RuntimeDefault seccomp.
+ * - /var/log/pods is mounted read-only; the only writable host path is the agent's own state dir.
+ * Pod Security Admission's baseline level forbids hostPath volumes, so the agent is the one
+ * workload the namespace's `privileged` enforce level is for (see the namespace labels).
+ */
+export const AGENT_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+    runAsUser: 0,
+    runAsGroup: 0,
+    runAsNonRoot: false,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
 
 export interface CollectorArgs extends CommonArgs {
     /** Validated Collector settings. Defaults to none: required. */
@@ -40,11 +64,8 @@ export class OtelCollector extends pulumi.ComponentResource {
             name: component,
             image: args.settings.image,
             args: [...workload.args],
-            env: [
-                { name: "K8S_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-                // The Go runtime respects the container limit instead of the node's memory.
-                { name: "GOMEMLIMIT", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1" } } },
-            ],
+            // GOMEMLIMIT (rendered) below the memory limit: the Go runtime collects garbage before the OOM killer acts.
+            env: [{ name: "K8S_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...workloadEnv(workload)],
             ports: [
                 { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
                 { name: "otlp-http", containerPort: PORTS.otlpHttp },
@@ -88,6 +109,8 @@ export class OtelCollector extends pulumi.ComponentResource {
                         metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.gateway.checksum } },
                         spec: {
                             securityContext: podSecurityContext(10001),
+                            // The gateway never calls the Kubernetes API: no token in the pod.
+                            automountServiceAccountToken: false,
                             containers: [this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }])],
                             volumes: [{ name: "config", configMap: { name: config.metadata.name } }, TMP_VOLUME],
                         },
@@ -107,10 +130,10 @@ export class OtelCollector extends pulumi.ComponentResource {
             `${name}-agent-k8sattributes`,
             "otel-agent",
             namespace,
-            [
-                { apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["get", "list", "watch"] },
-                { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "watch"] },
-            ],
+            // k8sattributes (0.160) watches only pods for what the agent extracts: names, the pod's app label.
+            // It adds namespace, ReplicaSet and node watches only to extract their labels or UIDs, which we don't;
+            // a Deployment's name comes from the ReplicaSet name in the pod's owner reference.
+            [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }],
             this,
         );
         const config = configMap(`${name}-agent-config`, "otel-agent-config", "otel-agent", namespace, { [args.agent.configFileName]: args.agent.config }, this);
@@ -125,14 +148,16 @@ export class OtelCollector extends pulumi.ComponentResource {
                         metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.agent.checksum } },
                         spec: {
                             serviceAccountName: account.metadata.name,
-                            // Container log files are root:root 0640: group 0 reads them without running as root.
-                            securityContext: { ...podSecurityContext(10001, 0), fsGroup: undefined, supplementalGroups: [0] },
+                            securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } },
                             tolerations: [{ operator: "Exists" }],
                             containers: [
-                                this.container("otel-agent", args, [
-                                    { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
-                                    { name: "state", mountPath: PATHS.agentState },
-                                ]),
+                                {
+                                    ...this.container("otel-agent", args, [
+                                        { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
+                                        { name: "state", mountPath: PATHS.agentState },
+                                    ]),
+                                    securityContext: AGENT_SECURITY_CONTEXT,
+                                },
                             ],
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },

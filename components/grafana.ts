@@ -119,9 +119,12 @@ export class Grafana extends pulumi.ComponentResource {
                         name: "grafana",
                         namespace,
                         labels,
+                        // cert-manager issues the certificate into the tls Secret when an issuer is configured.
+                        ...(settings.ingress.tls?.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": settings.ingress.tls.clusterIssuer } } : {}),
                     },
                     spec: {
                         ingressClassName: settings.ingress.className,
+                        ...(settings.ingress.tls ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tls.secretName }] } : {}),
                         rules: [
                             {
                                 host: settings.ingress.host,

@@ -5,7 +5,10 @@ import { ObjectStorageCredentials } from "../config/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
 import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
 import { RenderedWorkload } from "../render";
-import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
+
+/** Replaying the WAL and joining the ring take minutes after a crash with a large backlog. */
+const SINGLE_BINARY_STARTUP_SECONDS = 600;
 
 export interface SingleBinaryArgs extends CommonArgs {
     /** Validated settings of the backend. Defaults to none: required. */
@@ -60,7 +63,7 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
         const labels = componentLabels(component);
         const { workload } = args;
         const config = configMap(`${name}-config`, `${component}-config`, component, namespace, { [workload.configFileName]: workload.config }, this);
-        let env: k8s.types.input.core.v1.EnvVar[] | undefined;
+        let env: k8s.types.input.core.v1.EnvVar[] = workloadEnv(workload);
         if (args.objectStorage) {
             const secret = new k8s.core.v1.Secret(
                 `${name}-object-storage`,
@@ -73,7 +76,7 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
                 },
                 { parent: this, additionalSecretOutputs: ["stringData", "data"] },
             );
-            env = Object.values(OBJECT_STORAGE_ENV).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }));
+            env = [...env, ...Object.values(OBJECT_STORAGE_ENV).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } }))];
         }
         clusterService(`${name}-svc`, component, namespace, shape.ports, this);
         const headless = clusterService(`${name}-headless`, component, namespace, shape.ports, this, { headless: true, metadataName: `${component}-headless` });
@@ -90,6 +93,8 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
                         metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: workload.checksum } },
                         spec: {
                             securityContext: podSecurityContext(shape.uid),
+                            // Loki and Tempo never call the Kubernetes API: no token in the pod.
+                            automountServiceAccountToken: false,
                             terminationGracePeriodSeconds: 60,
                             containers: [
                                 hardenedContainer({
@@ -100,6 +105,7 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
                                     ports: shape.ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                     resources: settings.resources,
                                     readinessPath: "/ready",
+                                    startupSeconds: SINGLE_BINARY_STARTUP_SECONDS,
                                     volumeMounts: [
                                         { name: "config", mountPath: workload.configDir, readOnly: true },
                                         { name: "data", mountPath: shape.dataDir },

@@ -1,9 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
-import { PATHS, PORTS, PROMETHEUS_CONFIGMAPS, PROMETHEUS_DIRS } from "../model/components";
+import { PATHS, PORTS, PROMETHEUS_CONFIGMAPS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE } from "../model/components";
 import { RenderedFile, RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME } from "./workload";
+
+/**
+ * Exactly what prometheus.yml uses: pod discovery (the stack's and services' pods) and node
+ * discovery (list, watch), and the kubelet's /metrics and /metrics/cadvisor, which the kubelet
+ * authorizes as `get` on `nodes/metrics`. Never `nodes/proxy`: it reaches every kubelet endpoint
+ * without its own subresource, exec and attach into any container included.
+ */
+export const PROMETHEUS_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list", "watch"] },
+    { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
+];
+
+/** A fresh replica replays its WAL before it is ready: up to 30 minutes for a large head block. */
+const PROMETHEUS_STARTUP_SECONDS = 1800;
 
 export interface PrometheusArgs extends CommonArgs {
     /** Validated Prometheus settings of the stack. Defaults to none: required. */
@@ -33,19 +47,24 @@ export class Prometheus extends pulumi.ComponentResource {
             `${name}-discovery`,
             "prometheus",
             namespace,
-            [
-                { apiGroups: [""], resources: ["nodes", "nodes/metrics", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
-                { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
-                { nonResourceURLs: ["/metrics", "/metrics/cadvisor"], verbs: ["get"] },
-            ],
+            PROMETHEUS_RULES,
             this,
         );
         const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         this.rulesConfigMap = configMap(`${name}-rules`, PROMETHEUS_CONFIGMAPS.rules, "prometheus", namespace, { [args.stackRules.fileName]: args.stackRules.content }, this);
         // Scraped services add their jobs here (scrape_config_files); starts empty.
         this.scrapeConfigMap = configMap(`${name}-scrape`, PROMETHEUS_CONFIGMAPS.scrape, "prometheus", namespace, {}, this);
-        const service = clusterService(`${name}-svc`, "prometheus", namespace, [{ name: "http", port: PORTS.prometheus }], this);
-        const headless = clusterService(`${name}-headless`, "prometheus", namespace, [{ name: "http", port: PORTS.prometheus }], this, { headless: true, metadataName: "prometheus-headless" });
+        // Queries (Grafana) go through this Service. The replicas of an HA pair scrape and evaluate on
+        // their own clocks, so their answers differ by a few samples: ClientIP affinity keeps each
+        // client on one replica, so a dashboard never mixes the two (and flickers) between refreshes.
+        const service = clusterService(`${name}-svc`, "prometheus", namespace, [{ name: "http", port: PORTS.prometheus }], this, {
+            sessionAffinity: settings.replicas > 1 ? "ClientIP" : undefined,
+        });
+        // Gives each replica its own DNS name, where the Collector and Tempo push to every replica.
+        const headless = clusterService(`${name}-headless`, "prometheus", namespace, [{ name: "http", port: PORTS.prometheus }], this, {
+            headless: true,
+            metadataName: PROMETHEUS_HEADLESS_SERVICE,
+        });
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-sts`,
             {
@@ -61,6 +80,7 @@ export class Prometheus extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: account.metadata.name,
                             securityContext: podSecurityContext(65534),
+                            ...(settings.replicas > 1 ? { topologySpreadConstraints: spreadAcrossNodes("prometheus") } : {}),
                             terminationGracePeriodSeconds: 120,
                             containers: [
                                 hardenedContainer({
@@ -71,6 +91,7 @@ export class Prometheus extends pulumi.ComponentResource {
                                     resources: settings.resources,
                                     readinessPath: "/-/ready",
                                     livenessPath: "/-/healthy",
+                                    startupSeconds: PROMETHEUS_STARTUP_SECONDS,
                                     volumeMounts: [
                                         { name: "config", mountPath: args.workload.configDir, readOnly: true },
                                         { name: "rules", mountPath: `${args.workload.configDir}/${PROMETHEUS_DIRS.rules}`, readOnly: true },

@@ -4,13 +4,14 @@ import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
+import { DistributedBackends } from "./distributed";
 import { OtelCollector } from "./collector";
 import { stackGrafana } from "./grafanaProvisioning";
 import { Loki, Tempo } from "./logsAndTraces";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
 import { Prometheus } from "./prometheus";
-import { componentLabels } from "./workload";
+import { componentLabels, podSecurityLabels } from "./workload";
 
 export interface LgtmStackArgs {
     /** Validated stack config. Defaults to none: required. */
@@ -40,7 +41,11 @@ export class LgtmStack extends pulumi.ComponentResource {
         // whose checksum changed, and the shared rule ConfigMaps keep the keys services patched in.
         const kubernetes = this.getProvider("kubernetes::") ?? new k8s.Provider(`${name}-kubernetes`, { enableConfigMapMutable: true }, { parent: this });
         const child = { parent: this, providers: { kubernetes } };
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace, labels: componentLabels("lgtm-stack") } }, { parent: this, provider: kubernetes });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: config.namespace, labels: { ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) } } },
+            { parent: this, provider: kubernetes },
+        );
         this.namespace = config.namespace;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
@@ -54,14 +59,19 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.alertmanager,
                 workload: workloads.alertmanager,
-                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl },
+                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl },
                 storageClassName: config.storageClassName,
             },
             child,
         );
         const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
-        new Loki(`${name}-loki`, { ...common, settings: config.loki, workload: workloads.loki, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
-        new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+        if (rendered.topology) {
+            // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
+            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage }, child);
+        } else {
+            new Loki(`${name}-loki`, { ...common, settings: config.loki, workload: workloads.loki, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
+            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+        }
         new OtelCollector(
             `${name}-collector`,
             { ...common, settings: config.collector, gateway: workloads["otel-collector"], agent: workloads["otel-agent"], storageClassName: config.storageClassName },
@@ -70,7 +80,16 @@ export class LgtmStack extends pulumi.ComponentResource {
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
-            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, agentEnabled: config.collector.agentEnabled }, child);
+            new NetworkPolicies(
+                `${name}-network`,
+                {
+                    namespace: ns.metadata.name,
+                    agentEnabled: config.collector.agentEnabled,
+                    storage: { loki: config.loki.storage, tempo: config.tempo.storage },
+                    receivers: { pagerduty: config.secrets.pagerdutyRoutingKey, slack: config.secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl },
+                },
+                child,
+            );
         }
         this.serviceTarget = {
             namespace: config.namespace,

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef, Resources } from "../config/types";
 import { Component } from "../model/components";
+import { RenderedWorkload } from "../render";
 
 export type Labels = Record<string, string>;
 
@@ -38,6 +39,11 @@ export interface ContainerArgs {
     readonly livenessPath?: string;
     /** Port name the probes use; defaults to the first port. */
     readonly probePort?: string;
+    /**
+     * How long the container may take to start (replaying a WAL, loading a ring) before liveness
+     * applies; a startup probe holds the liveness probe back until then. Defaults to no startup probe.
+     */
+    readonly startupSeconds?: number;
     readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[];
 }
 
@@ -57,6 +63,7 @@ export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.
         resources: { requests: { ...args.resources.requests }, limits: { ...args.resources.limits } },
         readinessProbe: probe(args.readinessPath, 5),
         livenessProbe: probe(args.livenessPath, 30),
+        ...(args.startupSeconds ? { startupProbe: { ...probe(args.readinessPath, 0), failureThreshold: Math.ceil(args.startupSeconds / 10) } } : {}),
         securityContext: {
             runAsNonRoot: true,
             readOnlyRootFilesystem: true,
@@ -75,6 +82,40 @@ export function podSecurityContext(uid: number, gid = uid): k8s.types.input.core
         runAsGroup: gid,
         fsGroup: gid,
         seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** The rendered environment of a workload's container (GOMEMLIMIT), as Kubernetes env entries. */
+export function workloadEnv(workload: RenderedWorkload): k8s.types.input.core.v1.EnvVar[] {
+    return Object.entries(workload.env).map(([name, value]) => ({ name, value }));
+}
+
+/**
+ * Replicas of one component on different nodes (hard), and across zones where the cluster has them
+ * (soft): a node or zone failure takes out at most one replica of an HA pair or cluster.
+ */
+export function spreadAcrossNodes(component: Component): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    const labelSelector = { matchLabels: selectorLabels(component) };
+    return [
+        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector },
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+    ];
+}
+
+/**
+ * Pod Security Admission for the stack's namespace. Every workload meets `restricted` except the
+ * node agent, whose hostPath volumes (/var/log/pods, its state directory) even `baseline` forbids:
+ * with the agent the namespace enforces `privileged` and still warns and audits at `restricted`,
+ * so any other pod that drifts from it shows up at admission; without it, `restricted` is enforced.
+ */
+export function podSecurityLabels(agentEnabled: boolean): Labels {
+    return {
+        "pod-security.kubernetes.io/enforce": agentEnabled ? "privileged" : "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "latest",
     };
 }
 
@@ -123,7 +164,7 @@ export function clusterService(
     namespace: pulumi.Input<string>,
     ports: { name: string; port: number }[],
     parent: pulumi.Resource,
-    options: { headless?: boolean; metadataName?: string; publishNotReady?: boolean } = {},
+    options: { headless?: boolean; metadataName?: string; publishNotReady?: boolean; sessionAffinity?: "ClientIP" } = {},
 ) {
     return new k8s.core.v1.Service(
         name,
@@ -132,6 +173,7 @@ export function clusterService(
             spec: {
                 clusterIP: options.headless ? "None" : undefined,
                 publishNotReadyAddresses: options.publishNotReady,
+                sessionAffinity: options.sessionAffinity,
                 selector: selectorLabels(component),
                 ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
             },

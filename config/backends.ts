@@ -10,6 +10,7 @@ import {
     GrafanaConfig,
     GrafanaMode,
     ImageRef,
+    IngressTls,
     LokiConfig,
     ObjectStorage,
     Persistence,
@@ -30,7 +31,7 @@ function readImage(section: With<"image">, component: Component): ImageRef {
     return { repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY), tag: image.string("tag", pinned.tag, tagFormat) };
 }
 
-function readResources(section: With<"resources">, fallback: Resources): Resources {
+export function readResources(section: With<"resources">, fallback: Resources): Resources {
     const resources = section.object("resources", ["requests", "limits"] as const);
     const requests = resources.object("requests", ["cpu", "memory"] as const);
     const limits = resources.object("limits", ["cpu", "memory"] as const);
@@ -45,7 +46,7 @@ function readPersistence(section: With<"persistence">, enabled: boolean, size: s
     return { enabled: persistence.boolean("enabled", enabled), size: persistence.quantity("size", size) };
 }
 
-function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets): ObjectStorage {
+export function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets): ObjectStorage {
     const { kind: type, reader: storage } = section.variant(
         "storage",
         "type",
@@ -97,13 +98,19 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
     const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl"] as const);
+    if (alertmanager.optionalString("webhookUrl") !== undefined) {
+        // A webhook URL usually carries its token; in plain config it would land in a ConfigMap.
+        alertmanager.problems.add(
+            alertmanager.keyPath("webhookUrl"),
+            "is a credential (webhook URLs carry their token) and plain config ends up in a ConfigMap; remove it and run `pulumi config set --secret webhookUrl <url>`",
+        );
+    }
     return {
         image: readImage(alertmanager, "alertmanager"),
         replicas: alertmanager.number("replicas", defaults.alertmanagerReplicas, { min: 1, max: 5, integer: true }),
         resources: readResources(alertmanager, scaledResources(50, 64, 1)),
         persistence: readPersistence(alertmanager, defaults.backendPersistence, "1Gi"),
         slackChannel: alertmanager.string("slackChannel", "#alerts", { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
-        webhookUrl: alertmanager.optionalString("webhookUrl", HTTP_URL),
     };
 }
 
@@ -189,7 +196,8 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
             datasourceUrls: { prometheus: url("prometheus"), loki: url("loki"), tempo: url("tempo"), alertmanager: url("alertmanager") },
         };
     }
-    const ingress = grafana.object("ingress", ["enabled", "host", "className"] as const);
+    const ingress = grafana.object("ingress", ["enabled", "host", "className", "tls"] as const);
+    const tls = readIngressTls(ingress.object("tls", ["secretName", "clusterIssuer"] as const));
     const enabled = ingress.boolean("enabled", false);
     const host = enabled
         ? ingress.requiredString("host", INGRESS_HOST, `the Ingress needs the DNS name Grafana is served under, e.g. grafana.example.com`)
@@ -205,6 +213,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
             enabled,
             host: host ?? "grafana.local",
             className: ingress.optionalString("className", { test: DNS_SUBDOMAIN.test, hint: "is not an IngressClass name; use e.g. nginx" }),
+            ...(tls ? { tls } : {}),
         },
     };
 }
@@ -224,6 +233,16 @@ function checkGrafanaSecrets(mode: GrafanaMode, path: string, secrets: Configure
     for (const key of external.filter((k) => secrets[k])) {
         problems.add(key, `is only used with grafana.mode: external (here mode is ${mode}); remove it with \`pulumi config rm ${key}\` or set grafana.mode: external`);
     }
+}
+
+/** `grafana.ingress.tls`: the certificate's Secret, and optionally the cert-manager ClusterIssuer that fills it. */
+function readIngressTls(tls: ObjectReader<"secretName" | "clusterIssuer">): IngressTls | undefined {
+    const secretName = tls.optionalString("secretName", { test: DNS_SUBDOMAIN.test, hint: "is not a Secret name; use e.g. grafana-tls" });
+    const clusterIssuer = tls.optionalString("clusterIssuer", { test: DNS_SUBDOMAIN.test, hint: "is not a cert-manager ClusterIssuer name; use e.g. letsencrypt" });
+    if (clusterIssuer !== undefined && secretName === undefined) {
+        tls.problems.add(tls.keyPath("secretName"), "is required with clusterIssuer: cert-manager writes the certificate into this Secret; use e.g. grafana-tls");
+    }
+    return secretName === undefined ? undefined : { secretName, ...(clusterIssuer ? { clusterIssuer } : {}) };
 }
 
 export function readRunbookBaseUrl(root: With<"runbookBaseUrl">): string {

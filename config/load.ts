@@ -3,12 +3,14 @@
  * validated StackConfig. Pure: no Pulumi, no I/O. All problems are collected and thrown together
  * before any resource exists.
  */
-import { readAlertmanager, readCollector, readGrafana, readLogsOrTraces, readPrometheus, readRunbookBaseUrl } from "./backends";
+import { readAlertmanager, readCollector, readGrafana, readLogsOrTraces, readPrometheus, readResources, readRunbookBaseUrl, readStorage } from "./backends";
 import { checkAcrossSettings } from "./crossChecks";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
 import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
+import { relabelServicePaths, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
+import { settleTopology } from "./topology";
 import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig } from "./types";
 
 export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
@@ -21,6 +23,8 @@ export interface RawStackConfig {
     readonly secretKeys: ReadonlySet<string>;
     /** Full keys of the stack outside our namespace (`aws:region`, a mistyped `lgtm_stack:services`). */
     readonly otherKeys?: readonly string[];
+    /** The `servicesFrom` folder's files, read by config/sources.ts (this module does no I/O). */
+    readonly serviceFolder?: ServiceFolder;
 }
 
 export type LoadOptions = ServiceReadOptions;
@@ -39,6 +43,8 @@ const ROOT_KEYS = [
     "collector",
     "grafana",
     "services",
+    "servicesFrom",
+    "topology",
     ...SECRET_KEYS,
 ] as const;
 
@@ -57,6 +63,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
     return {
         pagerdutyRoutingKey: present("pagerdutyRoutingKey"),
         slackWebhookUrl: present("slackWebhookUrl"),
+        webhookUrl: present("webhookUrl"),
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
         grafanaAdminPassword: present("grafanaAdminPassword"),
@@ -88,7 +95,9 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const profile = root.oneOf("profile", ["dev", "prod"], raw.stack === "prod" ? "prod" : "dev");
     const defaults = PROFILES[profile];
     const secrets = readSecrets(raw, problems);
-    const config: StackConfig = {
+    const stackServices = root.items("services");
+    const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
+    const settled = {
         profile,
         stack: raw.stack,
         namespace: root.string("namespace", "observability", NAMESPACE),
@@ -102,10 +111,16 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
         collector: readCollector(root, defaults),
         grafana: readGrafana(root, defaults, secrets),
-        services: root.items("services").map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
+        services: serviceEntries.map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
         secrets,
     };
+    const config: StackConfig = settleTopology(root, settled, {
+        resources: readResources,
+        storage: (section) => readStorage(section, profile, secrets),
+    });
+    const crossCheckStart = problems.list.length;
     checkAcrossSettings(problems, config);
+    relabelServicePaths(problems, crossCheckStart, serviceEntries.map((entry) => entry.path));
     problems.throwIfAny();
     return config;
 }

@@ -3,6 +3,7 @@
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
 import type { BurnRatePolicy, Severity } from "../model/alerting";
+import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
 
@@ -56,8 +57,6 @@ export interface AlertmanagerConfig {
     readonly persistence: Persistence;
     /** Slack channel for `ticket` alerts; Slack is used only when the webhook URL secret is set. */
     readonly slackChannel: string;
-    /** Generic webhook receiving every alert (and `ticket` alerts when Slack is not configured). */
-    readonly webhookUrl?: string;
 }
 
 export interface LokiConfig {
@@ -115,9 +114,18 @@ export interface GrafanaConfig {
     /** URL people open Grafana at: alert links point there; with `mode: api` the provider talks to it too. */
     readonly url: string;
     readonly persistence: Persistence;
-    readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string };
+    readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string; readonly tls?: IngressTls };
     /** With `mode: external` only: the backends' URLs as the external Grafana reaches them. */
     readonly datasourceUrls?: DatasourceUrls;
+}
+
+/**
+ * TLS of the Grafana Ingress: the Secret holding the certificate, and optionally the cert-manager
+ * cluster issuer that creates it (cert-manager then writes the certificate into that Secret).
+ */
+export interface IngressTls {
+    readonly secretName: string;
+    readonly clusterIssuer?: string;
 }
 
 export type MetricConventions =
@@ -208,6 +216,8 @@ export interface StackConfig {
     readonly collector: CollectorConfig;
     readonly grafana: GrafanaConfig;
     readonly services: readonly ServiceSpec[];
+    /** `single` (today's stack) or `distributed` (Loki microservices, Tempo distributed, Mimir). */
+    readonly topology: TopologyConfig;
     /** Which credentials were provided (as Pulumi secrets); the values never enter this object. */
     readonly secrets: ConfiguredSecrets;
 }
@@ -215,6 +225,8 @@ export interface StackConfig {
 export interface ConfiguredSecrets {
     readonly pagerdutyRoutingKey: boolean;
     readonly slackWebhookUrl: boolean;
+    /** Generic webhook receiving every alert (and `ticket` alerts when Slack is not configured). */
+    readonly webhookUrl: boolean;
     readonly objectStorageAccessKeyId: boolean;
     readonly objectStorageSecretAccessKey: boolean;
     /** An admin password of your own instead of the one generated with @pulumi/random. */
@@ -228,6 +240,7 @@ export interface ConfiguredSecrets {
 export const SECRET_KEYS = [
     "pagerdutyRoutingKey",
     "slackWebhookUrl",
+    "webhookUrl",
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
     "grafanaAdminPassword",

@@ -14,7 +14,8 @@ const ALERT_TEXT =
 
 export function renderAlertmanagerConfig(config: StackConfig) {
     const { pagerdutyRoutingKey, slackWebhookUrl } = config.secrets;
-    const webhookUrl = config.alertmanager.webhookUrl;
+    // The webhook URL is a credential (it often embeds a token): a secret file, like Slack's.
+    const webhookUrl = config.secrets.webhookUrl;
     const receivers: Record<string, unknown>[] = [];
     if (pagerdutyRoutingKey) {
         receivers.push({
@@ -24,7 +25,7 @@ export function renderAlertmanagerConfig(config: StackConfig) {
                     routing_key_file: secretFile(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey),
                     send_resolved: true,
                     // PagerDuty's own severities include ours (critical, warning, info); a group is one alert name, so one severity.
-                    severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}',
+                    severity: 'critical',
                     description: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}: {{ .CommonAnnotations.summary }}',
                     links: [
                         { href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" },
@@ -50,7 +51,7 @@ export function renderAlertmanagerConfig(config: StackConfig) {
         });
     }
     if (webhookUrl) {
-        receivers.push({ name: "webhook", webhook_configs: [{ url: webhookUrl, send_resolved: true }] });
+        receivers.push({ name: "webhook", webhook_configs: [{ url_file: secretFile(ALERTMANAGER_SECRET_FILES.webhookUrl), send_resolved: true }] });
     }
     // With no receiver configured at all, alerts are still visible in Alertmanager and Grafana.
     receivers.push({ name: "blackhole" });

@@ -3,16 +3,45 @@
  * queues out to Tempo, Loki and Prometheus) and the node agent (container logs → gateway).
  */
 import { StackConfig } from "../config/types";
-import { Endpoints, PATHS, PORTS } from "../model/components";
+import { NANO, parseQuantity } from "../config/units";
+import { Endpoints, PATHS, PORTS, prometheusPushTargets } from "../model/components";
 
-/** Persistent, retrying queue: a backend outage delays data instead of dropping it. */
-function durableExporterSettings() {
+/**
+ * Share of the queue volume all the gateway's queues may hold together, in percent. The file
+ * storage (bbolt) keeps freed pages until compaction, and compaction writes a fresh copy of the
+ * database beside the old one: 40% for the queues leaves room for that copy and for free pages.
+ */
+export const QUEUE_VOLUME_SHARE_PERCENT = 40n;
+
+/** Byte budget of the node agent's one queue on the node's disk (hostPath: no volume bounds it). */
+export const AGENT_QUEUE_BYTES = 256n * 2n ** 20n;
+
+const RETRY_FOREVER = { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" };
+
+/**
+ * Persistent, retrying queue measured in bytes: a backend outage delays data instead of dropping
+ * it, and when the queue is full new data is refused (the gateway's clients retry) instead of the
+ * disk filling up.
+ */
+function durableExporterSettings(queueBytes: bigint) {
     return {
-        sending_queue: { enabled: true, storage: "file_storage/queue", queue_size: 10000, num_consumers: 4 },
-        // max_elapsed_time 0: keep retrying; the queue on disk is what bounds the backlog.
-        retry_on_failure: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" },
+        sending_queue: { enabled: true, storage: "file_storage/queue", sizer: "bytes", queue_size: Number(queueBytes), num_consumers: 4 },
+        // max_elapsed_time 0: keep retrying; the byte-sized queue on disk is what bounds the backlog.
+        retry_on_failure: RETRY_FOREVER,
     };
 }
+
+/** Bytes each of `queues` sending queues may hold so that together they stay within their share of the volume. */
+export function queueBytesPerExporter(volumeSize: string, queues: number): bigint {
+    const volume = parseQuantity(volumeSize);
+    if (volume === undefined || volume <= 0n) {
+        throw new Error(`collector queue volume size ${volumeSize} is not a positive Kubernetes quantity`);
+    }
+    return (volume / NANO) * QUEUE_VOLUME_SHARE_PERCENT / 100n / BigInt(queues);
+}
+
+/** Exporter id of the Prometheus replica at `index`: one exporter (and one queue) per replica. */
+const prometheusExporter = (index: number) => `otlphttp/prometheus-${index}`;
 
 function telemetry() {
     return {
@@ -25,6 +54,12 @@ const MEMORY_LIMITER = { check_interval: "1s", limit_percentage: 80, spike_limit
 
 export function renderCollectorGatewayConfig(config: StackConfig, endpoints: Endpoints) {
     const { collector } = config;
+    const prometheusTargets = prometheusPushTargets(endpoints);
+    // Tempo, Loki and every Prometheus replica: each exporter has its own queue on the volume.
+    const queueBytes = queueBytesPerExporter(collector.queueStorageSize, 2 + prometheusTargets.length);
+    const prometheusExporters = Object.fromEntries(
+        prometheusTargets.map((url, index) => [prometheusExporter(index), { endpoint: `${url}/api/v1/otlp`, ...durableExporterSettings(queueBytes) }]),
+    );
     return {
         extensions: {
             health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` },
@@ -54,16 +89,17 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
             batch: { send_batch_size: 8192, send_batch_max_size: 16384, timeout: "2s" },
         },
         exporters: {
-            "otlp/tempo": { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, ...durableExporterSettings() },
-            "otlphttp/loki": { endpoint: `${endpoints.loki}/otlp`, ...durableExporterSettings() },
-            "otlphttp/prometheus": { endpoint: `${endpoints.prometheus}/api/v1/otlp`, ...durableExporterSettings() },
+            "otlp/tempo": { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, ...durableExporterSettings(queueBytes) },
+            "otlphttp/loki": { endpoint: `${endpoints.loki}/otlp`, ...durableExporterSettings(queueBytes) },
+            // Every replica of an HA pair gets every series (a Service would split them between replicas).
+            ...prometheusExporters,
         },
         service: {
             extensions: ["health_check", "file_storage/queue"],
             telemetry: telemetry(),
             pipelines: {
                 traces: { receivers: ["otlp"], processors: ["memory_limiter", "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
-                metrics: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlphttp/prometheus"] },
+                metrics: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: Object.keys(prometheusExporters) },
                 logs: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlphttp/loki"] },
             },
         },
@@ -146,8 +182,8 @@ export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpo
             "otlp/gateway": {
                 endpoint: endpoints.collectorOtlpGrpc,
                 tls: { insecure: true },
-                sending_queue: { enabled: true, storage: "file_storage/state", queue_size: 5000 },
-                retry_on_failure: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" },
+                sending_queue: { enabled: true, storage: "file_storage/state", sizer: "bytes", queue_size: Number(AGENT_QUEUE_BYTES) },
+                retry_on_failure: RETRY_FOREVER,
             },
         },
         service: {

@@ -17,6 +17,7 @@ import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvision
 import { renderLokiConfig } from "./loki";
 import { renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
+import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
@@ -49,6 +50,8 @@ export interface RenderedStack {
     readonly stackDashboards: readonly RenderedDashboard[];
     /** Grafana's provisioning files and the stack's dashboard ConfigMaps (`grafana.mode: files`). */
     readonly grafana: RenderedGrafanaProvisioning;
+    /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
+    readonly topology?: RenderedTopology;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -65,22 +68,25 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
     };
 }
 
-export function renderStack(config: StackConfig, runbooks: readonly ParsedRunbook[], endpoints: Endpoints = clusterEndpoints(config.namespace)): RenderedStack {
+export function renderStack(config: StackConfig, runbooks: readonly ParsedRunbook[], endpoints: Endpoints = clusterEndpoints(config.namespace, config.prometheus.replicas)): RenderedStack {
     const links = linksFor(config);
     const rules = stackRuleFile(config, links);
     const services = config.services.map((service) => renderService(config, service, links));
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
-    const datasources = renderDatasources(config.grafana.datasourceUrls ?? endpoints);
+    const datasources = renderDatasources(config.grafana.datasourceUrls ?? queryEndpoints(config, endpoints));
+    // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
+    const push = pushEndpoints(config, endpoints);
+    const topology = renderTopology(config, endpoints);
     return {
         links,
         workloads: renderWorkloads(config, {
-            prometheus: toYaml(renderPrometheusConfig(config, endpoints)),
+            prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
             loki: toYaml(renderLokiConfig(config)),
             tempo: toYaml(renderTempoConfig(config, endpoints)),
-            "otel-collector": toYaml(renderCollectorGatewayConfig(config, endpoints)),
+            "otel-collector": toYaml(renderCollectorGatewayConfig(config, push)),
             "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
         }),
         stackRuleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
@@ -88,6 +94,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        ...(topology ? { topology } : {}),
     };
 }
 
@@ -139,6 +146,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`grafana/provisioning/datasources/${rendered.grafana.datasourcesFile.fileName}`, rendered.grafana.datasourcesFile.content);
     files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
+    for (const engine of rendered.topology ? Object.values(rendered.topology) : []) {
+        files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
+    }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {
         files.set(`grafana/dashboards/${dashboard.fileName}`, toJson(dashboard.model));

@@ -1,7 +1,7 @@
 /** Renders Tempo's monolithic config: OTLP in, retention, metrics-generator writing to Prometheus. */
 import { StackConfig } from "../config/types";
 import { toGoDuration } from "../config/units";
-import { Endpoints, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
+import { Endpoints, OBJECT_STORAGE_ENV, PATHS, PORTS, prometheusPushTargets } from "../model/components";
 
 export function renderTempoConfig(config: StackConfig, endpoints: Endpoints) {
     const { storage } = config.tempo;
@@ -20,7 +20,8 @@ export function renderTempoConfig(config: StackConfig, endpoints: Endpoints) {
             registry: { external_labels: { source: "tempo", stack: config.stack } },
             storage: {
                 path: `${data}/generator/wal`,
-                remote_write: [{ url: `${endpoints.prometheus}/api/v1/write`, send_exemplars: true }],
+                // Every Prometheus replica gets every series: an HA pair must not split them.
+                remote_write: prometheusPushTargets(endpoints).map((url) => ({ url: `${url}/api/v1/write`, send_exemplars: true })),
             },
             traces_storage: { path: `${data}/generator/traces` },
             processor: {

@@ -3,7 +3,8 @@
  * once, so the components only mount what they are given and the data-flow harness derives its
  * loopback variants from exactly these args.
  */
-import { StackConfig } from "../config/types";
+import { Resources, StackConfig } from "../config/types";
+import { NANO, parseQuantity } from "../config/units";
 import { CONFIG_FILES, PATHS, PORTS } from "../model/components";
 import { checksum } from "./checksum";
 import { prometheusArgs } from "./prometheus";
@@ -19,6 +20,24 @@ export interface RenderedWorkload {
     readonly args: readonly string[];
     /** Checksum of the config: the pod-template annotation that rolls the pod when it changes. */
     readonly checksum: string;
+    /** Environment variables of the container (GOMEMLIMIT for the Go programs that do not set it themselves). */
+    readonly env: Readonly<Record<string, string>>;
+}
+
+/** GOMEMLIMIT as a share of the memory limit, in percent: the rest is headroom for non-heap memory (stacks, mmap, cgo). */
+export const GO_MEMORY_LIMIT_PERCENT = 80n;
+
+/**
+ * GOMEMLIMIT in bytes (Go reads a plain number as bytes), 80% of the container's memory limit,
+ * rounded down: the garbage collector works harder before the kernel's OOM killer steps in,
+ * instead of at the limit itself, where the kill comes first.
+ */
+export function goMemoryLimit(resources: Resources): string {
+    const limit = parseQuantity(resources.limits.memory);
+    if (limit === undefined || limit <= 0n) {
+        throw new Error(`memory limit ${resources.limits.memory} is not a positive Kubernetes quantity`);
+    }
+    return String((limit * GO_MEMORY_LIMIT_PERCENT) / 100n / NANO);
 }
 
 /** Alertmanager flags: clustered (gossip on the cluster port, every peer listed) only with more than one replica. */
@@ -51,19 +70,22 @@ export interface WorkloadConfigs {
 }
 
 export function renderWorkloads(config: StackConfig, files: WorkloadConfigs): Record<WorkloadName, RenderedWorkload> {
-    const workload = (name: WorkloadName, configDir: string, args: string[]): RenderedWorkload => ({
+    const workload = (name: WorkloadName, configDir: string, args: string[], resources?: Resources): RenderedWorkload => ({
         configFileName: CONFIG_FILES[name],
         configDir,
         config: files[name],
         args,
         checksum: checksum(files[name]),
+        env: resources ? { GOMEMLIMIT: goMemoryLimit(resources) } : {},
     });
+    const { alertmanager, loki, tempo, collector } = config;
     return {
+        // Prometheus 3 sets its own Go memory limit from the cgroup limit (--auto-gomemlimit, 90%).
         prometheus: workload("prometheus", PATHS.prometheusConfigDir, prometheusArgs(config)),
-        alertmanager: workload("alertmanager", PATHS.alertmanagerConfigDir, alertmanagerArgs(config)),
-        loki: workload("loki", PATHS.lokiConfigDir, singleBinaryArgs(PATHS.lokiConfigDir, CONFIG_FILES.loki)),
-        tempo: workload("tempo", PATHS.tempoConfigDir, singleBinaryArgs(PATHS.tempoConfigDir, CONFIG_FILES.tempo)),
-        "otel-collector": workload("otel-collector", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-collector"])),
-        "otel-agent": workload("otel-agent", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-agent"])),
+        alertmanager: workload("alertmanager", PATHS.alertmanagerConfigDir, alertmanagerArgs(config), alertmanager.resources),
+        loki: workload("loki", PATHS.lokiConfigDir, singleBinaryArgs(PATHS.lokiConfigDir, CONFIG_FILES.loki), loki.resources),
+        tempo: workload("tempo", PATHS.tempoConfigDir, singleBinaryArgs(PATHS.tempoConfigDir, CONFIG_FILES.tempo), tempo.resources),
+        "otel-collector": workload("otel-collector", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-collector"]), collector.gatewayResources),
+        "otel-agent": workload("otel-agent", PATHS.collectorConfigDir, collectorArgs(CONFIG_FILES["otel-agent"]), collector.agentResources),
     };
 }

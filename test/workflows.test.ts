@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
+import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/sources";
 import { run, toolPath } from "./support/tools";
 
@@ -11,4 +12,35 @@ test("the GitHub workflows pass actionlint", () => {
     assert.ok(files.length >= 2);
     const result = run(toolPath("actionlint"), ["-no-color", ...files], PROJECT_ROOT);
     assert.equal(result.code, 0, result.output);
+});
+
+function workflow(name: string): any {
+    return parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github/workflows", name), "utf8"));
+}
+
+function steps(job: any): any[] {
+    return job.steps ?? [];
+}
+
+test("pull requests run the test suite once, on the Node and Go the suite needs, with tools cached", () => {
+    const preview = workflow("preview.yml");
+    const runsNpmTest = Object.entries(preview.jobs).filter(([, job]: [string, any]) => steps(job).some((s) => s.run === "npm test"));
+    assert.deepEqual(runsNpmTest.map(([id]) => id), ["test"]);
+    const testJob = preview.jobs.test;
+    assert.equal(testJob.strategy, undefined, "not once per matrix leg");
+    const uses = (prefix: string) => steps(testJob).find((s) => typeof s.uses === "string" && s.uses.startsWith(prefix));
+    assert.equal(uses("actions/setup-node@").with["node-version"], 24);
+    assert.equal(uses("actions/setup-go@").with["go-version"], "1.26");
+    assert.equal(uses("actions/cache@").with.path, "~/.cache/lgtm-stack");
+    assert.equal(workflow("deploy.yml").jobs.up.steps.find((s: any) => s.uses?.startsWith("actions/setup-node@")).with["node-version"], 24);
+});
+
+test("prod previews need an approved environment and never run for fork pull requests", () => {
+    const job = workflow("preview.yml").jobs.preview;
+    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
+    assert.equal(job.environment, "${{ matrix.stack == 'prod' && 'prod-preview' || 'dev' }}");
+    assert.deepEqual(job.needs, "test");
+    const check = steps(job).findIndex((s) => s.name === "Check the secrets this job needs");
+    const kubeconfig = steps(job).findIndex((s) => s.name === "Write kubeconfig");
+    assert.ok(check >= 0 && check < kubeconfig, "missing secrets are named before anything uses them");
 });

@@ -1,0 +1,296 @@
+/**
+ * What a real cluster needs that simulated pods never show (issue 12, items 1–6 and 16): the node
+ * agent's exact privileges, an HA pair that is a pair, least-privilege RBAC, placement and hygiene,
+ * Alertmanager gossip and secrets, queues that fit their disk. Expected values are written by hand.
+ */
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
+import { objectStoragePort, urlPort } from "../components/networkPolicies";
+import { ConfigErrors } from "../config/reader";
+import { loadStackConfig } from "../config/load";
+import { readRunbooks } from "../io/runbooks";
+import { renderStack } from "../render";
+import { loadStack, minimalRaw, knownRunbooks } from "./support/fixtures";
+import { ofType, RecordedResource, runStack } from "./support/mocks";
+import { run, toolPath } from "./support/tools";
+
+const NS = "observability";
+
+function workload(resources: readonly RecordedResource[], kind: string, name: string) {
+    const found = resources.find((r) => r.type === `kubernetes:apps/v1:${kind}` && r.inputs.metadata.name === name);
+    assert.ok(found, `${kind}/${name}`);
+    return found.inputs;
+}
+
+function envOf(container: any): Record<string, string | undefined> {
+    return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value]));
+}
+
+describe("the node agent runs on a real node with exactly the privileges a log agent needs", () => {
+    test("root without any capability, logs read-only, only its state directory writable", async () => {
+        const { resources } = await runStack("dev");
+        const agent = workload(resources, "DaemonSet", "otel-agent").spec.template.spec;
+        assert.deepEqual(agent.containers[0].securityContext, {
+            runAsUser: 0,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        const hostPaths = agent.volumes.filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path, v.hostPath.type]);
+        assert.deepEqual(hostPaths, [
+            ["varlogpods", "/var/log/pods", "Directory"],
+            ["state", "/var/lib/otelcol-agent", "DirectoryOrCreate"],
+        ]);
+        const mounts = agent.containers[0].volumeMounts.filter((m: any) => m.name === "varlogpods" || m.name === "state");
+        assert.deepEqual(mounts, [
+            { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
+            { name: "state", mountPath: "/var/lib/otelcol-agent" },
+        ]);
+    });
+
+    test("the rendered agent config passes the real otelcol validate", () => {
+        const rendered = renderStack(loadStack("prod"), readRunbooks());
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-validate-"));
+        try {
+            for (const name of ["otel-agent", "otel-collector"] as const) {
+                const file = path.join(dir, `${name}.yaml`);
+                fs.writeFileSync(file, rendered.workloads[name].config);
+                const result = run(toolPath("otelcol"), ["validate", `--config=${file}`]);
+                assert.equal(result.code, 0, `${name}: ${result.output}`);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("the prod Prometheus HA pair is a pair", () => {
+    const rendered = renderStack(loadStack("prod"), readRunbooks());
+    const gateway = parse(rendered.workloads["otel-collector"].config);
+    const replica = (i: number) => `http://prometheus-${i}.prometheus-headless.observability.svc.cluster.local:9090`;
+
+    test("the Collector pushes every series to each replica, one queue per replica", () => {
+        assert.equal(gateway.exporters["otlphttp/prometheus-0"].endpoint, `${replica(0)}/api/v1/otlp`);
+        assert.equal(gateway.exporters["otlphttp/prometheus-1"].endpoint, `${replica(1)}/api/v1/otlp`);
+        assert.equal(gateway.exporters["otlphttp/prometheus"], undefined, "never through the Service, which splits series between replicas");
+        assert.deepEqual(gateway.service.pipelines.metrics.exporters, ["otlphttp/prometheus-0", "otlphttp/prometheus-1"]);
+    });
+
+    test("Tempo remote-writes to each replica", () => {
+        const tempo = parse(rendered.workloads.tempo.config);
+        assert.deepEqual(tempo.metrics_generator.storage.remote_write, [
+            { url: `${replica(0)}/api/v1/write`, send_exemplars: true },
+            { url: `${replica(1)}/api/v1/write`, send_exemplars: true },
+        ]);
+    });
+
+    test("both replicas send identical alerts (no per-replica label), which Alertmanager deduplicates", () => {
+        const prometheus = parse(rendered.workloads.prometheus.config);
+        assert.deepEqual(prometheus.global.external_labels, { stack: "prod", environment: "prod" });
+    });
+
+    test("Grafana's queries stick to one replica", async () => {
+        const { resources } = await runStack("prod");
+        const services = ofType(resources, "kubernetes:core/v1:Service").filter((s) => s.inputs.metadata.name.startsWith("prometheus"));
+        assert.deepEqual(services.map((s) => [s.inputs.metadata.name, s.inputs.spec.sessionAffinity, s.inputs.spec.clusterIP]).sort(), [
+            ["prometheus", "ClientIP", undefined],
+            ["prometheus-headless", undefined, "None"],
+        ]);
+    });
+});
+
+describe("least-privilege RBAC", () => {
+    test("every cluster role has exactly the rules it uses; no nodes/proxy", async () => {
+        const { resources } = await runStack("prod");
+        const roles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [r.inputs.metadata.labels["app.kubernetes.io/name"], r.inputs.rules]);
+        assert.deepEqual(roles.sort(), [
+            ["otel-agent", [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }]],
+            [
+                "prometheus",
+                [
+                    { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list", "watch"] },
+                    { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
+                ],
+            ],
+        ]);
+        assert.equal(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").length, 0);
+    });
+
+    test("cAdvisor and volume stats come from the kubelet directly, never through the API server proxy", () => {
+        const config = renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config;
+        assert.doesNotMatch(config, /proxy/);
+        const jobs = parse(config).scrape_configs.filter((job: any) => job.job_name.startsWith("kubelet"));
+        assert.deepEqual(
+            jobs.map((job: any) => [job.job_name, job.scheme, job.metrics_path, job.kubernetes_sd_configs[0].role, job.authorization.credentials_file]),
+            [
+                ["kubelet-cadvisor", "https", "/metrics/cadvisor", "node", "/var/run/secrets/kubernetes.io/serviceaccount/token"],
+                ["kubelet", "https", "/metrics", "node", "/var/run/secrets/kubernetes.io/serviceaccount/token"],
+            ],
+        );
+        assert.equal(jobs[1].metric_relabel_configs[0].regex, "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)");
+    });
+});
+
+describe("placement and hygiene", () => {
+    test("multi-replica workloads spread over nodes (hard) and zones (soft)", async () => {
+        const { resources } = await runStack("prod");
+        for (const [kind, name] of [["StatefulSet", "prometheus"], ["StatefulSet", "alertmanager"]]) {
+            const selector = { matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "lgtm-stack" } };
+            assert.deepEqual(workload(resources, kind, name).spec.template.spec.topologySpreadConstraints, [
+                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: selector },
+                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector },
+            ]);
+        }
+        const multi = resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:") && (r.inputs.spec.replicas ?? 1) > 1).map((r) => r.inputs.metadata.name).sort();
+        assert.deepEqual(multi, ["alertmanager", "prometheus"]);
+    });
+
+    test("the namespace enforces privileged only for the agent and warns and audits at restricted", async () => {
+        const labelsOf = async (overrides: Record<string, unknown>) => {
+            const { resources } = await runStack("dev", overrides);
+            const labels = ofType(resources, "kubernetes:core/v1:Namespace")[0].inputs.metadata.labels;
+            return Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith("pod-security")));
+        };
+        const restrictedWarnAudit = {
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/warn-version": "latest",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/audit-version": "latest",
+        };
+        assert.deepEqual(await labelsOf({}), { "pod-security.kubernetes.io/enforce": "privileged", ...restrictedWarnAudit });
+        assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
+    });
+
+    test("only Prometheus and the agent, which call the API, get a service-account token", async () => {
+        const { resources } = await runStack("dev");
+        const pods = resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:")).map((r) => [r.inputs.metadata.name, r.inputs.spec.template.spec.automountServiceAccountToken]);
+        assert.deepEqual(pods.sort(), [
+            ["alertmanager", false],
+            ["grafana", false],
+            ["loki", false],
+            ["otel-agent", undefined],
+            ["otel-collector", false],
+            ["prometheus", undefined],
+            ["tempo", false],
+        ]);
+    });
+
+    test("slow starters get startup probes; GOMEMLIMIT is 80% of the memory limit; no lifecycle API", async () => {
+        const { resources } = await runStack("dev");
+        const container = (kind: string, name: string) => workload(resources, kind, name).spec.template.spec.containers[0];
+        assert.deepEqual(container("StatefulSet", "prometheus").startupProbe, { httpGet: { path: "/-/ready", port: "http" }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 180 });
+        assert.equal(container("StatefulSet", "loki").startupProbe.failureThreshold, 60);
+        assert.equal(container("StatefulSet", "tempo").startupProbe.failureThreshold, 60);
+        // dev limits: gateway, Loki, Tempo 1024Mi → 858993459.2 B; agent 512Mi → 429496729.6 B; Alertmanager 128Mi → 107374182.4 B.
+        assert.equal(envOf(container("StatefulSet", "otel-collector")).GOMEMLIMIT, "858993459");
+        assert.equal(envOf(container("DaemonSet", "otel-agent")).GOMEMLIMIT, "429496729");
+        assert.equal(envOf(container("StatefulSet", "loki")).GOMEMLIMIT, "858993459");
+        assert.equal(envOf(container("StatefulSet", "tempo")).GOMEMLIMIT, "858993459");
+        assert.equal(envOf(container("StatefulSet", "alertmanager")).GOMEMLIMIT, "107374182");
+        assert.ok(!container("StatefulSet", "prometheus").args.includes("--web.enable-lifecycle"));
+    });
+});
+
+describe("Alertmanager clustering and secrets", () => {
+    test("gossip is allowed over TCP and UDP between peers; egress only to the configured endpoints' ports", async () => {
+        const { resources } = await runStack("prod", { loki: { storage: { type: "s3", bucket: "logs", endpoint: "minio.storage:9000", insecure: true } } });
+        const policy = (name: string) => ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === name)!.inputs.spec;
+        const alertmanager = policy("allow-alertmanager");
+        const peers = { podSelector: { matchLabels: { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/part-of": "lgtm-stack" } } };
+        const gossip = { from: [peers], ports: [{ protocol: "TCP", port: 9094 }, { protocol: "UDP", port: 9094 }] };
+        assert.deepEqual(alertmanager.ingress.find((rule: any) => rule.ports.some((p: any) => p.port === 9094)), gossip);
+        // PagerDuty and Slack (both configured in prod) are https; no webhook configured.
+        assert.deepEqual(alertmanager.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
+        assert.deepEqual(policy("allow-loki").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 9000 }] }]);
+        assert.deepEqual(policy("allow-tempo").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
+    });
+
+    test("endpoint ports follow the URL or host:port, else the scheme", () => {
+        assert.equal(urlPort("https://hooks.example.com/alerts"), 443);
+        assert.equal(urlPort("http://hooks.example.com/alerts"), 80);
+        assert.equal(urlPort("https://hooks.example.com:8443/alerts"), 8443);
+        assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "s3.amazonaws.com", region: "us-east-1", insecure: false, forcePathStyle: false }), 443);
+        assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "minio", region: "us-east-1", insecure: true, forcePathStyle: false }), 80);
+        assert.equal(objectStoragePort({ type: "filesystem" }), undefined);
+    });
+
+    test("the webhook URL is a secret file, never in a ConfigMap", async () => {
+        const { resources } = await runStack("dev", {}, ["webhookUrl"]);
+        const config = parse(ofType(resources, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "alertmanager-config")!.inputs.data["alertmanager.yml"]);
+        assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
+        const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "alertmanager-credentials")!;
+        // A Pulumi secret value: the SDK's secret signature wraps it.
+        const data = secret.inputs.stringData;
+        assert.equal(data["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
+        assert.equal(data.value["webhook-url"], "fake-secret-value-webhookUrl");
+        assert.doesNotMatch(JSON.stringify(config), /fake-secret-value/);
+    });
+
+    test("a webhook URL in plain config is refused with the command that stores it as a secret", () => {
+        assert.throws(
+            () => loadStackConfig(minimalRaw({ alertmanager: { webhookUrl: "https://hooks.example.com/T0K3N" } }), { knownRunbooks }),
+            (error: ConfigErrors) =>
+                error.problems.some((p) => p.startsWith("alertmanager.webhookUrl: is a credential") && p.includes("pulumi config set --secret webhookUrl <url>")),
+        );
+    });
+});
+
+describe("persistent queues cannot fill their disk", () => {
+    test("every sending queue is sized in bytes and together they take 40% of the volume", () => {
+        // prod: 10Gi volume, Tempo + Loki + 2 Prometheus replicas → 10737418240 × 0.4 / 4 = 1073741824 each.
+        const prod = parse(renderStack(loadStack("prod"), readRunbooks()).workloads["otel-collector"].config);
+        const queues = Object.entries(prod.exporters).map(([id, exporter]: [string, any]) => [id, exporter.sending_queue.sizer, exporter.sending_queue.queue_size, exporter.sending_queue.storage]);
+        assert.deepEqual(queues, [
+            ["otlp/tempo", "bytes", 1073741824, "file_storage/queue"],
+            ["otlphttp/loki", "bytes", 1073741824, "file_storage/queue"],
+            ["otlphttp/prometheus-0", "bytes", 1073741824, "file_storage/queue"],
+            ["otlphttp/prometheus-1", "bytes", 1073741824, "file_storage/queue"],
+        ]);
+        // dev: 2Gi, three queues → floor(floor(2147483648 × 0.4) / 3) = 286331153.
+        const dev = parse(renderStack(loadStack("dev"), readRunbooks()).workloads["otel-collector"].config);
+        assert.deepEqual(Object.values(dev.exporters).map((e: any) => e.sending_queue.queue_size), [286331153, 286331153, 286331153]);
+        const agent = parse(renderStack(loadStack("dev"), readRunbooks()).workloads["otel-agent"].config);
+        assert.deepEqual(agent.exporters["otlp/gateway"].sending_queue, { enabled: true, storage: "file_storage/state", sizer: "bytes", queue_size: 268435456 });
+    });
+
+    test("a PVC running out of space alerts from the kubelet's volume statistics, with a runbook", () => {
+        const rules = parse(renderStack(loadStack("dev"), readRunbooks()).stackRuleFile.content);
+        const alert = rules.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === "PersistentVolumeFillingUp");
+        assert.ok(alert, "PersistentVolumeFillingUp");
+        assert.match(alert.expr, /kubelet_volume_stats_available_bytes\{namespace="observability"\} \/ kubelet_volume_stats_capacity_bytes\{namespace="observability"\} < 0\.10/);
+        assert.match(alert.expr, /predict_linear\(kubelet_volume_stats_available_bytes\{namespace="observability"\}\[6h\], 86400\) < 0/);
+        assert.equal(alert.labels.severity, "critical");
+        assert.match(alert.annotations.runbook_url, /\/PersistentVolumeFillingUp\.md$/);
+    });
+});
+
+describe("TLS where a URL says https", () => {
+    const ingress = (tls?: object) => ({ url: "https://grafana.example.com", ingress: { enabled: true, host: "grafana.example.com", ...(tls ? { tls } : {}) } });
+
+    test("an https Grafana URL behind our Ingress without TLS is refused", () => {
+        assert.throws(
+            () => loadStackConfig(minimalRaw({ grafana: ingress() }), { knownRunbooks }),
+            (error: ConfigErrors) => error.problems.some((p) => p.startsWith("grafana.ingress.tls: is missing, but grafana.url https://grafana.example.com is https; set grafana.ingress.tls.secretName")),
+        );
+        assert.throws(
+            () => loadStackConfig(minimalRaw({ grafana: ingress({ clusterIssuer: "letsencrypt" }) }), { knownRunbooks }),
+            (error: ConfigErrors) => error.problems.some((p) => p.startsWith("grafana.ingress.tls.secretName: is required with clusterIssuer")),
+        );
+    });
+
+    test("the Ingress gets a tls block for its host and the issuer annotation", async () => {
+        const { resources } = await runStack("prod");
+        const [grafana] = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress");
+        assert.deepEqual(grafana.inputs.spec.tls, [{ hosts: ["grafana.learning.example.com"], secretName: "grafana-tls" }]);
+        assert.deepEqual(grafana.inputs.metadata.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt" });
+    });
+});
