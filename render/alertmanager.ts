@@ -25,7 +25,7 @@ export function renderAlertmanagerConfig(config: StackConfig) {
                     routing_key_file: secretFile(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey),
                     send_resolved: true,
                     // PagerDuty's own severities include ours (critical, warning, info); a group is one alert name, so one severity.
-                    severity: 'critical',
+                    severity: '{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}',
                     description: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}: {{ .CommonAnnotations.summary }}',
                     links: [
                         { href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" },

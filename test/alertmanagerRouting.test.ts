@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { after, before, describe, test } from "node:test";
+import { loadStackConfig } from "../config/load";
+import { renderAlertmanagerConfig } from "../render/alertmanager";
+import { toYaml } from "../render/yaml";
+import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { run, toolPath } from "./support/tools";
+
+/**
+ * Routing and inhibition of the rendered alertmanager.yml, checked by the real tools: routes with
+ * `amtool config routes test`, inhibition with a real Alertmanager (amtool cannot evaluate inhibit
+ * rules). Expected receivers and inhibited alerts are written by hand from the documented mapping:
+ * critical → PagerDuty, warning → Slack, info → nobody; a warning is muted only while a critical
+ * alert fires for the same service and the same, present, `slo`.
+ */
+const config = loadStackConfig(minimalRaw({ pagerdutyRoutingKey: "<secret>", slackWebhookUrl: "<secret>" }, ["pagerdutyRoutingKey", "slackWebhookUrl"]), { knownRunbooks });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-am-"));
+const configFile = path.join(dir, "alertmanager.yml");
+fs.writeFileSync(configFile, toYaml(renderAlertmanagerConfig(config)));
+
+describe("amtool config routes test: severity words route as documented", () => {
+    const cases: [string, string[], string][] = [
+        ["a critical alert pages through PagerDuty", ["alertname=HighErrorRate", "severity=critical", "service=shop"], "pagerduty"],
+        ["a warning goes to Slack", ["alertname=HighLatency", "severity=warning", "service=shop"], "slack"],
+        ["an info alert notifies nobody", ["alertname=SomethingToKnow", "severity=info", "service=shop"], "blackhole"],
+        ["an alert without severity falls back to Slack", ["alertname=Unlabelled", "service=shop"], "slack"],
+        ["the old word page no longer pages", ["alertname=Old", "severity=page", "service=shop"], "slack"],
+    ];
+    for (const [name, labels, receiver] of cases) {
+        test(name, () => {
+            const result = run(toolPath("amtool"), ["config", "routes", "test", `--config.file=${configFile}`, `--verify.receivers=${receiver}`, ...labels]);
+            assert.equal(result.code, 0, result.output);
+        });
+    }
+});
+
+describe("the PagerDuty payload's severity is the alert's (rendered by amtool from the shipped template)", () => {
+    const rendered = renderAlertmanagerConfig(config) as { receivers: { name: string; pagerduty_configs?: { severity: string }[] }[] };
+    const template = rendered.receivers.find((receiver) => receiver.name === "pagerduty")?.pagerduty_configs?.[0].severity ?? "";
+    const glob = path.join(dir, "none.tmpl");
+    fs.writeFileSync(glob, "");
+    // PagerDuty's Events API v2 accepts critical, error, warning and info.
+    for (const [labels, expected] of [[{ severity: "critical" }, "critical"], [{ severity: "warning" }, "warning"], [{ severity: "info" }, "info"], [{}, "critical"]] as const) {
+        test(`${JSON.stringify(labels)} → ${expected}`, () => {
+            const data = path.join(dir, `data-${expected}-${Object.keys(labels).length}.json`);
+            fs.writeFileSync(data, JSON.stringify({ commonLabels: labels }));
+            const result = run(toolPath("amtool"), ["template", "render", `--template.glob=${glob}`, `--template.text=${template}`, `--template.data=${data}`]);
+            assert.equal(result.code, 0, result.output);
+            assert.equal(result.output.trim(), expected);
+        });
+    }
+});
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+describe("a real Alertmanager inhibits a warning only for the same service and the same slo", () => {
+    let base = "";
+    let stop = () => {};
+    before(async () => {
+        const port = await freePort();
+        base = `http://127.0.0.1:${port}`;
+        // Clustering off (empty listen address); everything on loopback.
+        const child = spawn(toolPath("alertmanager"), [`--config.file=${configFile}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+        stop = () => child.kill("SIGTERM");
+        for (let attempt = 0; attempt < 100; attempt++) {
+            const ready = await fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
+            if (ready) {
+                return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error("alertmanager did not become ready in 10s");
+    });
+    after(() => stop());
+
+    test("FastBudgetBurn mutes SlowBudgetBurn of its SLO; HighErrorRate (no slo) mutes nothing", async () => {
+        const alerts: Record<string, string>[] = [
+            { alertname: "FastBudgetBurn", severity: "critical", service: "shop", slo: "availability" },
+            { alertname: "SlowBudgetBurn", severity: "warning", service: "shop", slo: "availability" },
+            { alertname: "SlowBudgetBurn", severity: "warning", service: "shop", slo: "latency" },
+            { alertname: "SlowBudgetBurn", severity: "warning", service: "cart", slo: "availability" },
+            { alertname: "HighErrorRate", severity: "critical", service: "shop" },
+            { alertname: "HighLatency", severity: "warning", service: "shop" },
+        ];
+        const posted = await fetch(`${base}/api/v2/alerts`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(alerts.map((labels) => ({ labels, startsAt: new Date().toISOString() }))),
+        });
+        assert.equal(posted.status, 200, await posted.text());
+        const listed: { labels: Record<string, string>; status: { inhibitedBy: string[] } }[] = await (await fetch(`${base}/api/v2/alerts`)).json();
+        const muted = listed
+            .filter((alert) => alert.status.inhibitedBy.length > 0)
+            .map((alert) => `${alert.labels.alertname} ${alert.labels.service} ${alert.labels.slo ?? "-"}`)
+            .sort();
+        assert.equal(listed.length, 6, "all alerts were received");
+        assert.deepEqual(muted, ["SlowBudgetBurn shop availability"]);
+    });
+});
