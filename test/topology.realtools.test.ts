@@ -1,0 +1,40 @@
+/**
+ * The distributed topology's Prometheus and Mimir-ruler inputs, checked by the real promtool at the
+ * pinned Prometheus version: prometheus.yml with remote write to Mimir (and no rule files), and the
+ * rule files Mimir's ruler loads, which are the same files (Mimir parses them with Prometheus' rulefmt).
+ */
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import { after, describe, test } from "node:test";
+import * as os from "os";
+import * as path from "path";
+import { loadStackConfig } from "../config/load";
+import { readRunbooks } from "../io/runbooks";
+import { artifactFiles, renderStack } from "../render";
+import { knownRunbooks } from "./support/fixtures";
+import { run, toolPath } from "./support/tools";
+import { distributedRaw } from "./support/topology";
+
+describe("distributed topology, real promtool", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-distributed-"));
+    const files = artifactFiles(renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks()));
+    for (const [relative, content] of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+        fs.writeFileSync(path.join(dir, relative), content);
+    }
+
+    test("accepts prometheus.yml that forwards to Mimir", () => {
+        const result = run(toolPath("promtool"), ["check", "config", "--syntax-only", "prometheus.yml"], path.join(dir, "prometheus"));
+        assert.equal(result.code, 0, result.output);
+        assert.match(fs.readFileSync(path.join(dir, "prometheus/prometheus.yml"), "utf8"), /remote_write:/);
+    });
+
+    test("accepts every rule file the Mimir ruler loads", () => {
+        const rules = [...files.keys()].filter((file) => file.startsWith("prometheus/rules/")).map((file) => path.join(dir, file));
+        assert.ok(rules.length >= 2, "the stack's rule file and the service's");
+        const result = run(toolPath("promtool"), ["check", "rules", ...rules]);
+        assert.equal(result.code, 0, result.output);
+    });
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+});
