@@ -258,7 +258,7 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         }, 2000);
         burst.stop = true;
         await burst.done;
-        assert.equal(alert.labels.severity, "page");
+        assert.equal(alert.labels.severity, "critical");
         assert.equal(alert.annotations.runbook_url, links.runbookUrl(alert.labels.alertname));
         assert.match(alert.annotations.dashboard_url, new RegExp(`^${stack.config.grafana.url}/d/api-(slo|golden)\\b`));
         assert.ok(alert.annotations.summary, "summary");
