@@ -16,7 +16,7 @@ minimum="$(node -p 'require(process.argv[1]).engines.node.match(/\d+/)[0]' "$ROO
 
 dir=""
 if (($(major) < minimum)); then
-  binary="$(bash "$ROOT/scripts/tools.sh" ensure node)"
+  binary="$(bash "$ROOT/scripts/tools.sh" path node 2>/dev/null || bash "$ROOT/scripts/tools.sh" ensure node)"
   (($(major "$binary") >= minimum)) || { echo "[node] $binary is older than $minimum" >&2; exit 1; }
   dir="$CACHE/node-bin"
   mkdir -p "$dir"
