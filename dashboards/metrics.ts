@@ -21,6 +21,8 @@ export const RAW_METRICS_BY_SOURCE = {
         "container_cpu_cfs_throttled_periods_total",
         "container_cpu_cfs_periods_total",
     ],
+    /** Only what the kubelet scrape keeps (render/prometheus.ts metric_relabel_configs): PVC space. */
+    kubelet: ["kubelet_volume_stats_available_bytes", "kubelet_volume_stats_capacity_bytes", "kubelet_volume_stats_used_bytes"],
     process: ["process_resident_memory_bytes"],
     prometheus: [
         "prometheus_tsdb_head_series",
