@@ -273,6 +273,74 @@ describe("persistent queues cannot fill their disk", () => {
     });
 });
 
+describe("PersistentVolumeFillingUp under the real promtool", () => {
+    test("fires at the for boundary for a nearly full volume and for one that fills within a day, not for a steady one", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pvc-rules-"));
+        try {
+            fs.writeFileSync(path.join(dir, "stack.yaml"), renderStack(loadStack("dev"), readRunbooks()).stackRuleFile.content);
+            const labels = (pvc: string) => `namespace="observability", persistentvolumeclaim="${pvc}", node="n1", job="kubelet"`;
+            const alert = (pvc: string, service: string, free: string) => ({
+                exp_labels: { severity: "critical", team: "platform", namespace: "observability", persistentvolumeclaim: pvc, node: "n1", job: "kubelet", service },
+                exp_annotations: {
+                    summary: "A volume of the observability stack is filling up",
+                    description: `PVC ${pvc} has ${free} of its space left or will be full within a day; when it is full, its component stops writing data.`,
+                    runbook_url: "https://github.com/acme-learning/lgtm-stack/blob/main/runbooks/PersistentVolumeFillingUp.md",
+                    runbook_dashboard_url: `http://localhost:3000/d/rb-persistent-volume-filling-up?var-service=${service}`,
+                    dashboard_url: `http://localhost:3000/d/lgtm-stack-health?var-service=${service}`,
+                },
+            });
+            const suite = {
+                rule_files: ["stack.yaml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        interval: "1m",
+                        input_series: [
+                            // 5% free, steady: under 10%.
+                            { series: `kubelet_volume_stats_available_bytes{${labels("data-prometheus-0")}}`, values: "5x400" },
+                            { series: `kubelet_volume_stats_capacity_bytes{${labels("data-prometheus-0")}}`, values: "100x400" },
+                            // 24% free and falling 2% an hour... per minute 0.02: full in well under a day.
+                            { series: `kubelet_volume_stats_available_bytes{${labels("data-tempo-0")}}`, values: "24-0.02x400" },
+                            { series: `kubelet_volume_stats_capacity_bytes{${labels("data-tempo-0")}}`, values: "100x400" },
+                            // 20% free but steady: under 25% yet never full, so no alert.
+                            { series: `kubelet_volume_stats_available_bytes{${labels("grafana-data")}}`, values: "20x400" },
+                            { series: `kubelet_volume_stats_capacity_bytes{${labels("grafana-data")}}`, values: "100x400" },
+                            // Half free: nothing.
+                            { series: `kubelet_volume_stats_available_bytes{${labels("queue-otel-collector-0")}}`, values: "50x400" },
+                            { series: `kubelet_volume_stats_capacity_bytes{${labels("queue-otel-collector-0")}}`, values: "100x400" },
+                        ],
+                        alert_rule_test: [
+                            { eval_time: "4m", alertname: "PersistentVolumeFillingUp", exp_alerts: [] },
+                            { eval_time: "5m", alertname: "PersistentVolumeFillingUp", exp_alerts: [alert("data-prometheus-0", "prometheus", "5%")] },
+                            { eval_time: "400m", alertname: "PersistentVolumeFillingUp", exp_alerts: [alert("data-prometheus-0", "prometheus", "5%"), alert("data-tempo-0", "tempo", "16%")] },
+                        ],
+                    },
+                ],
+            };
+            fs.writeFileSync(path.join(dir, "pvc.yaml"), JSON.stringify(suite));
+            const result = run(toolPath("promtool"), ["test", "rules", "pvc.yaml"], dir);
+            assert.equal(result.code, 0, result.output);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    test("amtool accepts the webhook receiver reading its URL from a file", () => {
+        const raw = minimalRaw({}, ["webhookUrl"]);
+        const config = loadStackConfig({ ...raw, values: { ...raw.values, webhookUrl: "<secret>" } }, { knownRunbooks });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-webhook-"));
+        try {
+            const file = path.join(dir, "alertmanager.yml");
+            fs.writeFileSync(file, renderStack(config, readRunbooks()).workloads.alertmanager.config);
+            assert.match(fs.readFileSync(file, "utf8"), /url_file: \/etc\/alertmanager\/secrets\/webhook-url/);
+            const result = run(toolPath("amtool"), ["check-config", file]);
+            assert.equal(result.code, 0, result.output);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("TLS where a URL says https", () => {
     const ingress = (tls?: object) => ({ url: "https://grafana.example.com", ingress: { enabled: true, host: "grafana.example.com", ...(tls ? { tls } : {}) } });
 
