@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { objectStoragePort, urlPort } from "../components/networkPolicies";
 import { ConfigErrors } from "../config/reader";
 import { loadStackConfig } from "../config/load";
+import { PROJECT_ROOT, rawConfigFromFile } from "../config/sources";
 import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
 import { loadStack, minimalRaw, knownRunbooks } from "./support/fixtures";
@@ -338,6 +339,21 @@ describe("PersistentVolumeFillingUp under the real promtool", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("the committed prod stack holds no credentials", () => {
+    test("a fresh clone's prod preview stops with the secrets to set, not a decryption error", () => {
+        const file = path.join(PROJECT_ROOT, "Pulumi.prod.yaml");
+        assert.doesNotMatch(fs.readFileSync(file, "utf8"), /secure:/, "no ciphertext that another clone's passphrase cannot decrypt");
+        assert.throws(
+            () => loadStackConfig(rawConfigFromFile(file, "prod"), { knownRunbooks }),
+            (error: ConfigErrors) => {
+                const needs = "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...` and `pulumi config set --secret objectStorageSecretAccessKey ...`";
+                assert.deepEqual(error.problems, [`loki.storage.type: ${needs}`, `tempo.storage.type: ${needs}`]);
+                return true;
+            },
+        );
     });
 });
 

@@ -5,8 +5,19 @@ import { StackConfig } from "../../config/types";
 
 export const knownRunbooks = runbookNames();
 
+/**
+ * Credentials an operator sets with `pulumi config set --secret` before the first preview (listed in
+ * each stack file's header); the committed stack files hold none.
+ */
+export const OPERATOR_SECRETS: Readonly<Record<string, readonly string[]>> = {
+    prod: ["pagerdutyRoutingKey", "slackWebhookUrl", "objectStorageAccessKeyId", "objectStorageSecretAccessKey"],
+};
+
+/** The committed stack file as Pulumi sees it once the operator has set the stack's credentials. */
 export function stackFile(stack: string): RawStackConfig {
-    return rawConfigFromFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), stack);
+    const file = rawConfigFromFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), stack);
+    const secrets = OPERATOR_SECRETS[stack] ?? [];
+    return { ...file, values: { ...file.values, ...Object.fromEntries(secrets.map((key) => [key, "<secret>"])) }, secretKeys: new Set([...file.secretKeys, ...secrets]) };
 }
 
 export function loadStack(stack: string): StackConfig {

@@ -5,7 +5,7 @@ import * as path from "path";
 import { PROJECT_ROOT } from "../../config/sources";
 import { readRunbooks } from "../../io/runbooks";
 import { artifactFiles, renderStack } from "../../render";
-import { loadStack } from "./fixtures";
+import { loadStack, OPERATOR_SECRETS } from "./fixtures";
 
 /** Renders a committed stack into a fresh temp dir, exactly as `npm run render` does. */
 export function renderToTemp(stack: string): string {
@@ -18,5 +18,6 @@ export function renderToTemp(stack: string): string {
 }
 
 export function renderCommand(stack: string, out: string): string {
-    return execFileSync("npx", ["tsx", "scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const secrets = (OPERATOR_SECRETS[stack] ?? []).flatMap((key) => ["--secret", key]);
+    return execFileSync("npx", ["tsx", "scripts/render.ts", "--stack", stack, "--out", out, ...secrets], { cwd: PROJECT_ROOT, encoding: "utf8" });
 }
