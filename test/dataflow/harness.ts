@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
+import { ALERTMANAGER_SECRET_FILES } from "../../model/components";
 import { readRunbooks } from "../../io/runbooks";
 import { artifactFiles, RenderedStack, renderStack } from "../../render";
 import {
@@ -270,8 +271,9 @@ export class LoopbackStack {
         for (const [key, value] of Object.entries(overrides.config)) {
             values[key] = { ...(values[key] ?? {}), ...value };
         }
-        values.alertmanager = { ...(values.alertmanager ?? {}), webhookUrl: this.webhook.url };
-        this.config = loadStackConfig({ ...raw, values }, { knownRunbooks });
+        // The webhook URL is a credential: set as a secret, read by Alertmanager from its url_file.
+        values.webhookUrl = "<secret>";
+        this.config = loadStackConfig({ ...raw, values, secretKeys: new Set([...raw.secretKeys, "webhookUrl"]) }, { knownRunbooks });
         this.rendered = applyLoopbackOverrides(renderStack(this.config, readRunbooks(), loopbackEndpoints(this.ports)), this.config, this.ports, this.dirs);
         const rendered = this.rendered;
         for (const [relative, content] of artifactFiles(rendered)) {
@@ -285,6 +287,7 @@ export class LoopbackStack {
         for (const dir of Object.values(this.dirs)) {
             fs.mkdirSync(dir, { recursive: true });
         }
+        fs.writeFileSync(path.join(this.dirs.alertmanagerSecrets, ALERTMANAGER_SECRET_FILES.webhookUrl), this.webhook.url);
     }
 
     get configPaths() {

@@ -11,7 +11,8 @@
  *    rendered. Every listener binds 127.0.0.1 instead of 0.0.0.0 (nothing of the test is reachable
  *    from the network, and parallel runs cannot collide).
  * 2. Data directories. `/prometheus`, the collector's queue, the agent's state, ... become folders
- *    under one scratch directory (no volumes outside Kubernetes).
+ *    under one scratch directory (no volumes outside Kubernetes). So does the Alertmanager
+ *    credentials directory (a Secret mount in the cluster): its `*_file` paths point there.
  * 3. Discovery. Prometheus's `kubernetes_sd_configs` jobs become `static_configs` on the loopback
  *    ports, with the `namespace`/`pod` labels the relabelling would have added; jobs of components
  *    that do not run here (Loki, Tempo, node agent, Grafana, kubelet cAdvisor, scraped services)
@@ -24,7 +25,8 @@
  *    as OTLP/JSON to the harness's sink recorder, which appends it to a file the suite reads.
  *
  * Settings that are ordinary stack config (a shorter evaluation interval, a bigger sampling share,
- * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders.
+ * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders
+ * (the webhook URL as a secret, written where `url_file` reads it, as the Secret mount would hold it).
  */
 import * as path from "path";
 import * as YAML from "yaml";
@@ -93,6 +95,8 @@ export function loopbackEndpoints(ports: LoopbackPorts): Endpoints {
 export interface LoopbackDirs {
     readonly prometheus: string;
     readonly alertmanager: string;
+    /** The Alertmanager credentials directory (`url_file` and the other `*_file` paths). */
+    readonly alertmanagerSecrets: string;
     readonly collectorQueue: string;
     readonly agentState: string;
     /** Where the sink recorder writes what the log and trace sinks received. */
@@ -103,6 +107,7 @@ export function loopbackDirs(root: string): LoopbackDirs {
     return {
         prometheus: path.join(root, "prometheus-data"),
         alertmanager: path.join(root, "alertmanager-data"),
+        alertmanagerSecrets: path.join(root, "alertmanager-secrets"),
         collectorQueue: path.join(root, "otelcol-queue"),
         agentState: path.join(root, "otel-agent-state"),
         sinks: path.join(root, "sinks"),
@@ -173,6 +178,11 @@ export function loopbackCollectorConfig(yaml: string, ports: LoopbackPorts, dirs
     doc.receivers.otlp.protocols.http.endpoint = `${LOOPBACK}:${ports.collectorOtlpHttp}`;
     loopbackTelemetry(doc, ports.collectorMetrics);
     return toYaml(doc);
+}
+
+/** Difference 2 for alertmanager.yml: credential files are read from the scratch secrets directory. */
+export function loopbackAlertmanagerConfig(yaml: string, dirs: LoopbackDirs): string {
+    return toYaml(relocate(parse(yaml), PATHS.alertmanagerSecretsDir, dirs.alertmanagerSecrets));
 }
 
 /**
@@ -256,11 +266,11 @@ export function applyLoopbackOverrides(rendered: RenderedStack, config: StackCon
     const { workloads } = rendered;
     const relocate = (workload: RenderedWorkload, config: string): RenderedWorkload => ({ ...workload, config });
     return {
-        // alertmanager.yml stays byte-identical: its receivers are URLs from the stack config and
-        // its credentials `*_file` paths, which exist only with PagerDuty/Slack secrets (none here).
+        // alertmanager.yml keeps its routes and receivers; only the credentials directory moves (difference 2).
         ...rendered,
         workloads: {
             ...workloads,
+            alertmanager: relocate(workloads.alertmanager, loopbackAlertmanagerConfig(workloads.alertmanager.config, dirs)),
             prometheus: relocate(workloads.prometheus, loopbackPrometheusConfig(workloads.prometheus.config, config, ports)),
             "otel-collector": relocate(workloads["otel-collector"], loopbackCollectorConfig(workloads["otel-collector"].config, ports, dirs)),
             "otel-agent": relocate(workloads["otel-agent"], loopbackAgentConfig(workloads["otel-agent"].config, ports, dirs)),
