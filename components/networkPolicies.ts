@@ -86,9 +86,17 @@ export function objectStoragePort(storage: ObjectStorage): number | undefined {
     return port ? Number(port) : storage.insecure ? 80 : 443;
 }
 
-/** The port of an http(s) URL: explicit, else the scheme's. */
+/** The port of an http(s) URL: explicit, else the scheme's. The URL is a secret: errors never quote it. */
 export function urlPort(url: string): number {
-    const parsed = new URL(url);
+    let parsed: URL | undefined;
+    try {
+        parsed = new URL(url);
+    } catch {
+        parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+        throw new Error("webhookUrl: the secret is not an http(s) URL; set it again with `pulumi config set --secret webhookUrl https://hooks.example.com/...`");
+    }
     return parsed.port ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
 }
 

@@ -219,6 +219,9 @@ describe("Alertmanager clustering and secrets", () => {
         assert.equal(urlPort("https://hooks.example.com/alerts"), 443);
         assert.equal(urlPort("http://hooks.example.com/alerts"), 80);
         assert.equal(urlPort("https://hooks.example.com:8443/alerts"), 8443);
+        for (const bad of ["hooks.example.com/T0K3N", "ftp://hooks.example.com/T0K3N"]) {
+            assert.throws(() => urlPort(bad), (error: Error) => error.message.startsWith("webhookUrl: the secret is not an http(s) URL") && !error.message.includes("T0K3N"));
+        }
         assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "s3.amazonaws.com", region: "us-east-1", insecure: false, forcePathStyle: false }), 443);
         assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "minio", region: "us-east-1", insecure: true, forcePathStyle: false }), 80);
         assert.equal(objectStoragePort({ type: "filesystem" }), undefined);
