@@ -12,7 +12,8 @@ import * as YAML from "yaml";
 import { PROJECT_ROOT } from "../config/sources";
 
 export const CLUSTER_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
-export const PULUMI_TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"] as const;
+// Provider plugins are "ambient": the CLI finds pulumi-resource-<name> on PATH (the bindir symlinks).
+export const PULUMI_TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-random"] as const;
 
 const TOOLS_SCRIPT = path.join(PROJECT_ROOT, "scripts/tools.sh");
 
