@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
+import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedWorkload } from "../render";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
 
@@ -38,6 +39,10 @@ export interface CollectorArgs extends CommonArgs {
     readonly agent: RenderedWorkload;
     /** Storage class of the persistent-queue volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
+    /** Name of the gateways' ClusterIP Service (topology distributed gives `otel-collector` to its load-balancing tier). Defaults to `otel-collector`. */
+    readonly gatewayServiceName?: string;
+    /** An HPA scales the gateway StatefulSet, so `up` leaves its replica count alone. Defaults to false. */
+    readonly gatewayAutoscaled?: boolean;
 }
 
 /**
@@ -95,8 +100,9 @@ export class OtelCollector extends pulumi.ComponentResource {
                 { name: "metrics", port: PORTS.collectorMetrics },
             ],
             this,
+            { metadataName: args.gatewayServiceName },
         );
-        const headless = clusterService(`${name}-gateway-headless`, "otel-collector", namespace, [{ name: "otlp-grpc", port: PORTS.otlpGrpc }], this, { headless: true, metadataName: "otel-collector-headless" });
+        const headless = clusterService(`${name}-gateway-headless`, "otel-collector", namespace, [{ name: "otlp-grpc", port: PORTS.otlpGrpc }], this, { headless: true, metadataName: COLLECTOR_TIERS.gatewayHeadless });
         return new k8s.apps.v1.StatefulSet(
             `${name}-gateway`,
             {
@@ -119,7 +125,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                     volumeClaimTemplates: [persistentClaim("queue", settings.queueStorageSize, args.storageClassName)],
                 },
             },
-            { parent: this },
+            { parent: this, ...(args.gatewayAutoscaled ? { ignoreChanges: ["spec.replicas"] } : {}) },
         );
     }
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
+import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
 import { DistributedBackends } from "./distributed";
@@ -74,7 +75,15 @@ export class LgtmStack extends pulumi.ComponentResource {
         }
         new OtelCollector(
             `${name}-collector`,
-            { ...common, settings: config.collector, gateway: workloads["otel-collector"], agent: workloads["otel-agent"], storageClassName: config.storageClassName },
+            {
+                ...common,
+                settings: config.collector,
+                gateway: workloads["otel-collector"],
+                agent: workloads["otel-agent"],
+                storageClassName: config.storageClassName,
+                // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
+                ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true } : {}),
+            },
             child,
         );
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);

@@ -125,7 +125,14 @@ export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" |
     };
 }
 
-export function readCollector(root: With<"collector">, defaults: ProfileDefaults): CollectorConfig {
+/** Tail-sampling gateways behind the load-balancing tier in the distributed topology, by default. */
+export const DISTRIBUTED_GATEWAYS = 3;
+
+/**
+ * `distributed`: the topology puts a trace-ID load-balancing tier in front of the gateways (see
+ * config/topology.ts), so several tail-sampling gateways keep traces whole; without it, one gateway.
+ */
+export function readCollector(root: With<"collector">, defaults: ProfileDefaults, distributed = false): CollectorConfig {
     const collector = root.object("collector", [
         "image",
         "gatewayReplicas",
@@ -138,13 +145,15 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
     ] as const);
     return {
         image: readImage(collector, "otelcol"),
-        // Tail sampling must see every span of a trace: more gateways need a trace-ID-aware load-balancing tier first.
-        gatewayReplicas: collector.number("gatewayReplicas", defaults.gatewayReplicas, {
-            min: 1,
-            max: 1,
-            integer: true,
-            hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources",
-        }),
+        // Tail sampling must see every span of a trace: more gateways need the trace-ID-aware load-balancing tier of topology distributed.
+        gatewayReplicas: distributed
+            ? collector.number("gatewayReplicas", DISTRIBUTED_GATEWAYS, { min: 1, max: 50, integer: true, hint: `e.g. ${DISTRIBUTED_GATEWAYS}` })
+            : collector.number("gatewayReplicas", defaults.gatewayReplicas, {
+                  min: 1,
+                  max: 1,
+                  integer: true,
+                  hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources, or use topology: distributed, which routes each trace to one of several gateways",
+              }),
         gatewayResources: readResources(collector.object("gateway", ["resources"] as const), scaledResources(200, 512, defaults.scale)),
         agentEnabled: collector.boolean("agentEnabled", true),
         agentResources: readResources(collector.object("agent", ["resources"] as const), scaledResources(100, 256, 1)),

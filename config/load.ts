@@ -10,7 +10,7 @@ import { PROFILES } from "./profiles";
 import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
-import { settleTopology } from "./topology";
+import { settleTopology, topologyMode } from "./topology";
 import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig } from "./types";
 
 export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
@@ -109,7 +109,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         alertmanager: readAlertmanager(root, defaults),
         loki: readLogsOrTraces(root, "loki", defaults, profile, secrets),
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
-        collector: readCollector(root, defaults),
+        collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
         services: serviceEntries.map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
         secrets,

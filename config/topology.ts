@@ -35,6 +35,17 @@ export interface MimirSettings {
     readonly tiers: EngineTiers<"mimir">;
 }
 
+/**
+ * The Collector's first tier in the distributed topology: it receives all OTLP and routes every span
+ * by trace ID (the load-balancing exporter, DNS resolver on the gateways' headless Service), so each
+ * trace lands whole on one of the tail-sampling gateways, which can then be several.
+ */
+export interface CollectorTiers {
+    readonly loadBalancer: TierSettings;
+    /** HPA ceiling of the gateway StatefulSet; its floor is `collector.gatewayReplicas`. */
+    readonly gatewayMaxReplicas: number;
+}
+
 export type TopologyConfig =
     | { readonly kind: "single" }
     | {
@@ -42,6 +53,7 @@ export type TopologyConfig =
           readonly loki: EngineTiers<"loki">;
           readonly tempo: EngineTiers<"tempo">;
           readonly mimir: MimirSettings;
+          readonly collector: CollectorTiers;
       };
 
 /** Config key of a tier: `query-frontend` → `queryFrontend`. */
@@ -145,6 +157,18 @@ function readMimirImage(mimir: ObjectReader<string>): ImageRef {
     };
 }
 
+/** `topology` as a string (`distributed`) or an object (`{ mode: distributed, ... }`), normalised. */
+function topologySettings(root: ObjectReader<string>): unknown {
+    const raw = root.raw("topology");
+    return typeof raw === "string" ? { mode: raw } : raw;
+}
+
+/** The mode alone, for readers that depend on it (the Collector's gateway count); validated by settleTopology. */
+export function topologyMode(root: ObjectReader<string>): "single" | "distributed" {
+    const settings = topologySettings(root);
+    return settings !== null && typeof settings === "object" && (settings as Record<string, unknown>).mode === "distributed" ? "distributed" : "single";
+}
+
 /**
  * Reads `topology` and settles what it changes elsewhere: with `distributed`, Loki and Tempo must use
  * object storage, Prometheus runs one replica (Mimir keeps the copies) and network policies are not
@@ -152,13 +176,11 @@ function readMimirImage(mimir: ObjectReader<string>): ImageRef {
  */
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
     const { problems } = root;
-    const raw = root.raw("topology");
     // `topology: distributed` alone is the common case; the object form takes per-tier settings.
-    const settings = typeof raw === "string" ? { mode: raw } : raw;
-    const section = new ObjectReader("topology", settings, problems, ["mode", "loki", "tempo", "mimir"]);
+    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector"]);
     const mode = section.oneOf("mode", ["single", "distributed"], "single");
     if (mode === "single") {
-        for (const engine of ["loki", "tempo", "mimir"] as const) {
+        for (const engine of ["loki", "tempo", "mimir", "collector"] as const) {
             if (section.has(engine)) {
                 problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single); remove it or set topology.mode: distributed`);
             }
@@ -197,7 +219,29 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
         ...config,
         prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
         networkPolicies: networkPolicies(root, problems),
-        topology: { kind: "distributed", loki, tempo, mimir },
+        topology: { kind: "distributed", loki, tempo, mimir, collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources) },
+    };
+}
+
+/** Defaults of the Collector's load-balancing tier: light (it only hashes trace IDs and forwards), autoscaled. */
+export const LOAD_BALANCER_DEFAULTS = { replicas: 2, maxReplicas: 10, cpu: 200, memory: 256 } as const;
+/** The gateways' HPA ceiling by default. */
+export const GATEWAY_MAX_REPLICAS = 10;
+
+function readCollectorTiers(section: ObjectReader<"loadBalancer" | "gatewayMaxReplicas">, gateways: number, readResources: ResourceReader): CollectorTiers {
+    const lb = section.object("loadBalancer", ["replicas", "maxReplicas", "resources"] as const);
+    const replicas = lb.number("replicas", LOAD_BALANCER_DEFAULTS.replicas, { min: 1, integer: true, hint: `e.g. ${LOAD_BALANCER_DEFAULTS.replicas}` });
+    const maxReplicas = lb.number("maxReplicas", Math.max(LOAD_BALANCER_DEFAULTS.maxReplicas, replicas), { min: 1, integer: true, hint: "the HPA's ceiling, e.g. 10" });
+    if (!lb.problems.about(lb.keyPath("replicas"), lb.keyPath("maxReplicas")) && maxReplicas < replicas) {
+        lb.problems.add(lb.keyPath("maxReplicas"), `${maxReplicas} is below replicas (${replicas}); the HPA scales between the two, so use at least ${replicas}`);
+    }
+    const gatewayMaxReplicas = section.number("gatewayMaxReplicas", Math.max(GATEWAY_MAX_REPLICAS, gateways), { min: 1, integer: true, hint: "the gateways' HPA ceiling, e.g. 10" });
+    if (!section.problems.about(section.keyPath("gatewayMaxReplicas"), "collector.gatewayReplicas") && gatewayMaxReplicas < gateways) {
+        section.problems.add(section.keyPath("gatewayMaxReplicas"), `${gatewayMaxReplicas} is below collector.gatewayReplicas (${gateways}); the gateways' HPA scales between the two, so use at least ${gateways}`);
+    }
+    return {
+        loadBalancer: { replicas, maxReplicas, autoscaled: true, resources: readResources(lb, scaledResources(LOAD_BALANCER_DEFAULTS.cpu, LOAD_BALANCER_DEFAULTS.memory, 1)) },
+        gatewayMaxReplicas,
     };
 }
 

@@ -112,3 +112,16 @@ export function distributedEndpoints(namespace: string): DistributedEndpoints {
         mimirQuery: `http://${host("mimir", "query-frontend")}:${TOPOLOGY_PORTS.mimirHttp}/prometheus`,
     };
 }
+
+/**
+ * The Collector's two tiers in the distributed topology. The load-balancing tier takes over the
+ * `otel-collector` Service name, so applications and the node agent keep sending where they did; the
+ * gateways' ClusterIP Service moves to `otel-collector-gateway` (logs and metrics go there) and their
+ * headless Service resolves to every gateway pod (the load-balancing exporter's DNS resolver).
+ */
+export const COLLECTOR_TIERS = {
+    loadBalancer: "otel-collector-lb",
+    entryService: "otel-collector",
+    gatewayService: "otel-collector-gateway",
+    gatewayHeadless: "otel-collector-headless",
+} as const;

@@ -146,8 +146,12 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`grafana/provisioning/datasources/${rendered.grafana.datasourcesFile.fileName}`, rendered.grafana.datasourcesFile.content);
     files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
-    for (const engine of rendered.topology ? Object.values(rendered.topology) : []) {
-        files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
+    if (rendered.topology) {
+        const { loki, tempo, mimir, collector } = rendered.topology;
+        for (const engine of [loki, tempo, mimir]) {
+            files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
+        }
+        files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
     }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {

@@ -41,6 +41,7 @@ describe("distributed stack under mocks", () => {
             "Deployment/mimir-query-frontend",
             "Deployment/mimir-query-scheduler",
             "Deployment/mimir-ruler",
+            "Deployment/otel-collector-lb",
             "Deployment/tempo-compactor",
             "Deployment/tempo-distributor",
             "Deployment/tempo-querier",
@@ -70,6 +71,8 @@ describe("distributed stack under mocks", () => {
             "mimir-distributor 2..10 Deployment/mimir-distributor",
             "mimir-querier 2..10 Deployment/mimir-querier",
             "mimir-query-frontend 2..4 Deployment/mimir-query-frontend",
+            "otel-collector 3..10 StatefulSet/otel-collector",
+            "otel-collector-lb 2..10 Deployment/otel-collector-lb",
             "tempo-distributor 2..10 Deployment/tempo-distributor",
             "tempo-querier 2..10 Deployment/tempo-querier",
             "tempo-query-frontend 2..4 Deployment/tempo-query-frontend",
@@ -90,6 +93,19 @@ describe("distributed stack under mocks", () => {
         }
         // A single-replica tier gets no PDB: it could never be drained.
         assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").find((r) => r.inputs.metadata.name === "loki-compactor"), undefined);
+    });
+
+    test("applications keep sending to otel-collector, which is now the load-balancing tier; the gateways keep their headless Service", () => {
+        const entry = named("kubernetes:core/v1:Service", "otel-collector");
+        assert.deepEqual(entry.inputs.spec.selector, { "app.kubernetes.io/name": "otel-collector-lb", "app.kubernetes.io/part-of": "lgtm-stack" });
+        const gateways = named("kubernetes:core/v1:Service", "otel-collector-gateway");
+        assert.deepEqual(gateways.inputs.spec.selector, { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "lgtm-stack" });
+        const headless = named("kubernetes:core/v1:Service", "otel-collector-headless");
+        assert.equal(headless.inputs.spec.clusterIP, "None");
+        assert.equal(named("kubernetes:apps/v1:StatefulSet", "otel-collector").inputs.spec.replicas, 3);
+        const lb = named("kubernetes:apps/v1:Deployment", "otel-collector-lb").inputs.spec.template.spec.containers[0];
+        assert.deepEqual(lb.args, ["--config=/etc/otelcol/load-balancer.yaml"]);
+        assert.equal(lb.securityContext.readOnlyRootFilesystem, true);
     });
 
     test("Mimir's ruler reads the stack's rule ConfigMap as the anonymous tenant's rules", () => {
@@ -127,10 +143,12 @@ describe("distributed stack under mocks", () => {
     test("every tier's container is hardened and pinned like the rest of the stack", () => {
         for (const r of resources.filter((r) => WORKLOAD_TYPES.includes(r.type) && r.inputs.metadata.labels?.["app.kubernetes.io/component"])) {
             const container = r.inputs.spec.template.spec.containers[0];
-            assert.match(container.image, /^grafana\/(loki:3\.7\.8|tempo:2\.10\.8|mimir:3\.1\.1)$/, r.inputs.metadata.name);
+            assert.match(container.image, /^(grafana\/(loki:3\.7\.8|tempo:2\.10\.8|mimir:3\.1\.1)|otel\/opentelemetry-collector-contrib:0\.160\.0)$/, r.inputs.metadata.name);
             assert.equal(container.securityContext.readOnlyRootFilesystem, true);
             assert.deepEqual(container.securityContext.capabilities.drop, ["ALL"]);
-            assert.deepEqual(container.readinessProbe.httpGet, { path: "/ready", port: "http" });
+            // Loki, Tempo and Mimir answer /ready on their HTTP port; the Collector's health_check extension / on its own port.
+            const collector = container.image.startsWith("otel/");
+            assert.deepEqual(container.readinessProbe.httpGet, collector ? { path: "/", port: "health" } : { path: "/ready", port: "http" });
             assert.equal(r.inputs.spec.template.spec.automountServiceAccountToken, false);
         }
     });

@@ -79,6 +79,28 @@ describe("topology: config", () => {
     });
 });
 
+describe("topology: the Collector's gateways", () => {
+    test("single keeps one gateway and says how to get more", () => {
+        assert.deepEqual(problemsOf(() => load(minimalRaw({ collector: { gatewayReplicas: 3 } }))), [
+            "collector.gatewayReplicas: 3 is outside 1..1; tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources, or use topology: distributed, which routes each trace to one of several gateways",
+        ]);
+    });
+
+    test("distributed runs three gateways by default behind a load-balancing tier, and takes more", () => {
+        const config = load(distributedRaw());
+        assert.equal(config.collector.gatewayReplicas, 3);
+        assert.deepEqual(config.topology.kind === "distributed" && { lb: config.topology.collector.loadBalancer.replicas, max: config.topology.collector.gatewayMaxReplicas }, { lb: 2, max: 10 });
+        assert.equal(load(distributedRaw({ collector: { gatewayReplicas: 12 } })).collector.gatewayReplicas, 12);
+    });
+
+    test("the gateways' HPA ceiling cannot be below their count", () => {
+        const raw = distributedRaw({ collector: { gatewayReplicas: 4 }, topology: { mode: "distributed", mimir: { storage: s3("metrics") }, collector: { gatewayMaxReplicas: 3 } } });
+        assert.deepEqual(problemsOf(() => load(raw)), [
+            "topology.collector.gatewayMaxReplicas: 3 is below collector.gatewayReplicas (4); the gateways' HPA scales between the two, so use at least 4",
+        ]);
+    });
+});
+
 describe("topology: what distributed renders", () => {
     const ns = "observability.svc.cluster.local";
 
@@ -161,6 +183,19 @@ describe("topology: what distributed renders", () => {
         assert.equal(gateway.exporters["otlphttp/loki"].endpoint, `http://loki-distributor.${ns}:3100/otlp`);
         assert.equal(gateway.exporters["otlp/tempo"].endpoint, `tempo-distributor.${ns}:4317`);
         assert.ok(artifactFiles(stack).has("distributed/mimir/mimir.yaml"));
+    });
+
+    test("the Collector's first tier routes spans by trace ID to every gateway behind the headless Service; logs and metrics go to the gateways' Service", () => {
+        const lb = YAML.parse(rendered().topology!.collector.loadBalancer.config);
+        assert.deepEqual(lb.exporters.loadbalancing.routing_key, "traceID");
+        assert.deepEqual(lb.exporters.loadbalancing.resolver, { dns: { hostname: `otel-collector-headless.${ns}`, port: "4317", interval: "5s" } });
+        assert.deepEqual(lb.exporters.loadbalancing.protocol.otlp.tls, { insecure: true });
+        assert.equal(lb.exporters["otlp/gateway"].endpoint, `otel-collector-gateway.${ns}:4317`);
+        assert.deepEqual(lb.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] });
+        assert.deepEqual(lb.service.pipelines.logs.exporters, ["otlp/gateway"]);
+        assert.deepEqual(lb.service.pipelines.metrics.exporters, ["otlp/gateway"]);
+        assert.equal(lb.processors.tail_sampling, undefined, "sampling stays on the gateways, which see whole traces");
+        assert.deepEqual(rendered().topology!.collector.loadBalancer.args, ["--config=/etc/otelcol/load-balancer.yaml"]);
     });
 
     test("the single topology's prometheus.yml keeps its rules and Alertmanager and has no remote write", () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
 import { RenderedTopology } from "../../render/topology";
+import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
 
 export interface DistributedBackendsArgs {
@@ -20,6 +21,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
     readonly loki: DistributedEngine;
     readonly tempo: DistributedEngine;
     readonly mimir: DistributedEngine;
+    readonly collectorLoadBalancer: CollectorLoadBalancer;
 
     constructor(name: string, args: DistributedBackendsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:distributed:Backends", name, {}, opts);
@@ -38,6 +40,11 @@ export class DistributedBackends extends pulumi.ComponentResource {
         this.mimir = new DistributedEngine(
             `${name}-mimir`,
             { ...common, rendered: rendered.mimir, image: config.topology.mimir.image, volume: { enabled: true, size: config.topology.mimir.volumeSize } },
+            { parent: this },
+        );
+        this.collectorLoadBalancer = new CollectorLoadBalancer(
+            `${name}-collector-lb`,
+            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets },
             { parent: this },
         );
         this.registerOutputs({});

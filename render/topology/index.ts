@@ -3,13 +3,14 @@
  * replicas and resources the components wire into Deployments and StatefulSets. Also the addresses
  * the rest of the stack uses instead of the monolith's (Collector push, Grafana queries, remote write).
  */
-import { EngineTiers, TierSettings } from "../../config/topology";
+import { CollectorTiers, EngineTiers, TierSettings } from "../../config/topology";
 import { StackConfig } from "../../config/types";
-import { Endpoints } from "../../model/components";
+import { Endpoints, PATHS } from "../../model/components";
 import { distributedEndpoints, Engine, TIERS, TierShape, TOPOLOGY_PATHS } from "../../model/topology";
 import { checksum } from "../checksum";
 import { goMemoryLimit } from "../workloads";
 import { toYaml } from "../yaml";
+import { renderCollectorLoadBalancerConfig } from "./collector";
 import { renderLokiDistributedConfig } from "./loki";
 import { renderMimirConfig } from "./mimir";
 import { renderTempoDistributedConfig } from "./tempo";
@@ -29,10 +30,26 @@ export interface RenderedEngine {
     readonly tiers: readonly RenderedTier[];
 }
 
+/** The Collector's load-balancing tier: its config, args and settings; and the gateways' HPA ceiling. */
+export interface RenderedCollectorTiers {
+    readonly loadBalancer: {
+        readonly configFileName: string;
+        readonly configDir: string;
+        readonly config: string;
+        readonly checksum: string;
+        readonly args: readonly string[];
+        readonly env: Readonly<Record<string, string>>;
+        readonly settings: TierSettings;
+    };
+    readonly gatewayReplicas: number;
+    readonly gatewayMaxReplicas: number;
+}
+
 export interface RenderedTopology {
     readonly loki: RenderedEngine;
     readonly tempo: RenderedEngine;
     readonly mimir: RenderedEngine;
+    readonly collector: RenderedCollectorTiers;
 }
 
 const CONFIG_FILE = { loki: "loki.yaml", tempo: "tempo.yaml", mimir: "mimir.yaml" } as const;
@@ -65,6 +82,26 @@ export function renderTopology(config: StackConfig, endpoints: Endpoints): Rende
         loki: renderEngine("loki", renderLokiDistributedConfig(config), config.topology.loki),
         tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo),
         mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers),
+        collector: renderCollectorTiers(config, config.topology.collector),
+    };
+}
+
+const LOAD_BALANCER_CONFIG = "load-balancer.yaml";
+
+function renderCollectorTiers(config: StackConfig, tiers: CollectorTiers): RenderedCollectorTiers {
+    const content = toYaml(renderCollectorLoadBalancerConfig(config));
+    return {
+        loadBalancer: {
+            configFileName: LOAD_BALANCER_CONFIG,
+            configDir: PATHS.collectorConfigDir,
+            config: content,
+            checksum: checksum(content),
+            args: [`--config=${PATHS.collectorConfigDir}/${LOAD_BALANCER_CONFIG}`],
+            env: { GOMEMLIMIT: goMemoryLimit(tiers.loadBalancer.resources) },
+            settings: tiers.loadBalancer,
+        },
+        gatewayReplicas: config.collector.gatewayReplicas,
+        gatewayMaxReplicas: tiers.gatewayMaxReplicas,
     };
 }
 
