@@ -64,6 +64,12 @@ describe("topology: config", () => {
         ]);
     });
 
+    test("network policies asked for explicitly are refused with distributed (they know only the single topology's pods)", () => {
+        assert.deepEqual(problemsOf(() => load(distributedRaw({ networkPolicies: true }))), [
+            "networkPolicies: true is not supported with topology distributed yet (the policies allow only the single topology's pods); remove it or set it to false",
+        ]);
+    });
+
     test("the prod profile's defaults become one Prometheus replica and no network policies, without an error", () => {
         const config = load(distributedRaw({ profile: "prod" }));
         assert.equal(config.prometheus.replicas, 1);
