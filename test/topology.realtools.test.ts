@@ -1,7 +1,9 @@
 /**
- * The distributed topology's Prometheus and Mimir-ruler inputs, checked by the real promtool at the
- * pinned Prometheus version: prometheus.yml with remote write to Mimir (and no rule files), and the
- * rule files Mimir's ruler loads, which are the same files (Mimir parses them with Prometheus' rulefmt).
+ * The distributed topology's inputs that real tools built here can check: prometheus.yml with remote
+ * write to Mimir (and no rule files) and the rule files Mimir's ruler loads (Mimir parses them with
+ * Prometheus' rulefmt), by promtool at the pinned Prometheus version; the gateway config by the
+ * Collector distribution built from tools/otelcol. The load-balancing tier's config is not validated
+ * here: that distribution does not include the loadbalancing exporter (the deployed contrib image does).
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -15,7 +17,7 @@ import { knownRunbooks } from "./support/fixtures";
 import { run, toolPath } from "./support/tools";
 import { distributedRaw } from "./support/topology";
 
-describe("distributed topology, real promtool", () => {
+describe("distributed topology, real promtool and Collector", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-distributed-"));
     const files = artifactFiles(renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks()));
     for (const [relative, content] of files) {
@@ -34,6 +36,12 @@ describe("distributed topology, real promtool", () => {
         assert.ok(rules.length >= 2, "the stack's rule file and the service's");
         const result = run(toolPath("promtool"), ["check", "rules", ...rules]);
         assert.equal(result.code, 0, result.output);
+    });
+
+    test("the real Collector accepts the gateway config that pushes to Loki's and Tempo's distributors", () => {
+        const result = run(toolPath("otelcol"), ["validate", `--config=${path.join(dir, "otel-collector/config.yaml")}`]);
+        assert.equal(result.code, 0, result.output);
+        assert.match(fs.readFileSync(path.join(dir, "otel-collector/config.yaml"), "utf8"), /tempo-distributor\./);
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
