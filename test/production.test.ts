@@ -4,6 +4,7 @@
  * Alertmanager gossip and secrets, queues that fit their disk. Expected values are written by hand.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -64,8 +65,9 @@ describe("the node agent runs on a real node with exactly the privileges a log a
             for (const name of ["otel-agent", "otel-collector"] as const) {
                 const file = path.join(dir, `${name}.yaml`);
                 fs.writeFileSync(file, rendered.workloads[name].config);
-                const result = run(toolPath("otelcol"), ["validate", `--config=${file}`]);
-                assert.equal(result.code, 0, `${name}: ${result.output}`);
+                // K8S_NODE_NAME as the DaemonSet sets it from spec.nodeName (k8sattributes refuses to start without it).
+                const result = spawnSync(toolPath("otelcol"), ["validate", `--config=${file}`], { encoding: "utf8", env: { ...process.env, K8S_NODE_NAME: "node-1" }, timeout: 120_000 });
+                assert.equal(result.status, 0, `${name}: ${result.stdout}${result.stderr}`);
             }
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
