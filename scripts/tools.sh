@@ -90,7 +90,13 @@ version_of() {
 go_module_of() { field "$(section_of "$1")" goModule; }
 go_version_of() { field "$(section_of "$1")" goVersion; }
 
-bin_path() { printf '%s/%s-%s' "$BIN" "$1" "$(version_of "$1")"; }
+# The Collector distribution is defined by its builder config as much as by its version: a component
+# added there must give a new binary, so its cache name carries a hash of that file.
+bin_path() {
+  local suffix=""
+  [[ $1 == otelcol ]] && suffix="-$(sha256sum "$TOOLS_DIR/otelcol/builder-config.yaml" | cut -c1-8)"
+  printf '%s/%s-%s%s' "$BIN" "$1" "$(version_of "$1")" "$suffix"
+}
 
 # Estimated cold build minutes, from the measured table in tools/BUILD-TIMES.md.
 estimate_of() {
