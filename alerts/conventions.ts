@@ -17,6 +17,36 @@ export interface RequestQueries {
     errorsByCode?(window: string): string;
     /** `sum by (le)` bucket rates, when the preset has a histogram (for quantiles). */
     buckets?(window: string): string;
+    /**
+     * Per-route and per-outcome views, when the preset names its route label and has a histogram:
+     * the label holding the route template (a bounded set, unlike raw paths), and bucket rates of
+     * successful or failed requests only, so a fast failure never makes latency look good.
+     */
+    readonly routes?: RouteQueries;
+}
+
+export type Outcome = "successful" | "failed";
+
+export interface RouteQueries {
+    /** `http_route` (OTel semantic conventions) or the scraped preset's `path`. */
+    readonly label: string;
+    /** Request rate `sum by (<label>)`. */
+    total(window: string): string;
+    /** Bucket rates `sum by (le)` of one outcome. */
+    buckets(window: string, outcome: Outcome): string;
+    /** Bucket rates `sum by (le, <label>)` of one outcome. */
+    bucketsByRoute(window: string, outcome: Outcome): string;
+}
+
+/** How each preset names a request's route and marks a failed request. */
+function routeQueries(counter: string, histogram: string, sel: string, label: string, failed: string, successful: string): RouteQueries {
+    const outcome = (o: Outcome) => (o === "failed" ? failed : successful);
+    return {
+        label,
+        total: (w) => `sum by (${label}) (rate(${counter}{${sel}}[${w}]))`,
+        buckets: (w, o) => `sum by (le) (rate(${histogram}_bucket{${sel}, ${outcome(o)}}[${w}]))`,
+        bucketsByRoute: (w, o) => `sum by (le, ${label}) (rate(${histogram}_bucket{${sel}, ${outcome(o)}}[${w}]))`,
+    };
 }
 
 /** `le` is "2" from OTLP and "2.0" after Prometheus 3's normalisation of scraped histograms. */
@@ -45,6 +75,7 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
                 errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}])`, "http_response_status_code"),
                 fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
+                routes: routeQueries(`${metric}_count`, metric, sel, "http_route", 'http_response_status_code=~"5.."', 'http_response_status_code!~"5.."'),
             };
         }
         case "prometheus-http": {
@@ -55,6 +86,7 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
                 errorsByCode: (w) => byCode(`rate(http_requests_total{${sel}, status=~"5.."}[${w}])`, "status"),
                 fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
+                routes: routeQueries("http_requests_total", histogram, sel, "path", 'status=~"5.."', 'status!~"5.."'),
             };
         }
         case "custom": {

@@ -96,16 +96,20 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
         });
     }
     for (const signal of service.saturation) {
-        alerts.push({
-            ...base,
-            alert: signal.alert,
-            expr: `service:saturation:ratio{service="${service.name}", signal="${signal.name}"} > ${signal.threshold}`,
-            for: signal.for,
-            severity: signal.severity,
-            extraLabels: { signal: signal.name },
-            summary: `${service.name} ${signal.name.replace(/_/g, " ")} is above ${percent(signal.threshold)} of capacity`,
-            description: `${service.name} ${signal.name} is at {{ $value | humanizePercentage }} of capacity (threshold ${percent(signal.threshold)}).`,
-        });
+        // One rule per level, same alert name: the warning opens a ticket early, the critical one pages;
+        // Alertmanager inhibits the warning while the page fires for the same service.
+        for (const level of signal.levels) {
+            alerts.push({
+                ...base,
+                alert: signal.alert,
+                expr: `service:saturation:ratio{service="${service.name}", signal="${signal.name}"} > ${level.threshold}`,
+                for: level.for,
+                severity: level.severity,
+                extraLabels: { signal: signal.name },
+                summary: `${service.name} ${signal.name.replace(/_/g, " ")} is above ${percent(level.threshold)} of capacity`,
+                description: `${service.name} ${signal.name} is at {{ $value | humanizePercentage }} of capacity (threshold ${percent(level.threshold)}).`,
+            });
+        }
     }
     return alerts;
 }

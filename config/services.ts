@@ -1,12 +1,12 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
 import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity } from "../model/alerting";
 import { COMPONENTS } from "../model/components";
-import { percentToRatio } from "../model/exact";
+import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
-import { Discovery, MetricConventions, SaturationSignal, ServiceSpec, Slo } from "./types";
+import { Discovery, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo } from "./types";
 import { durationMs, parseDuration } from "./units";
 
 export interface ServiceReadOptions {
@@ -166,10 +166,50 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
     return slos;
 }
 
+/** Keys of a two-level saturation signal: one object per severity, each with its own threshold and `for`. */
+const LEVEL_KEYS = ["warning", "critical"] as const satisfies readonly Severity[];
+
+function readSaturationLevels(signal: ObjectReader<string>): SaturationLevel[] {
+    const levelled = LEVEL_KEYS.filter((key) => signal.has(key));
+    const single = (["threshold", "for", "severity"] as const).filter((key) => signal.has(key));
+    if (levelled.length > 0 && single.length > 0) {
+        signal.problems.add(
+            signal.keyPath(single[0]),
+            `cannot be combined with ${levelled.join(" and ")}; either give one level (threshold, for, severity) or one object per level, e.g. warning: { threshold: 80, for: 15m }, critical: { threshold: 95, for: 5m }`,
+        );
+    }
+    if (levelled.length === 0) {
+        return [
+            {
+                severity: readSeverity(signal, "severity", "critical"),
+                threshold: percentToRatio(signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" })),
+                for: signal.duration("for", "10m", { allowZero: true }),
+            },
+        ];
+    }
+    const levels = levelled.map((severity) => {
+        const level = signal.object(severity, ["threshold", "for"] as const);
+        if (!level.has("threshold") && !signal.problems.about(signal.keyPath(severity))) {
+            signal.problems.add(level.keyPath("threshold"), `is required; give the percentage of capacity at which the ${severity} fires, e.g. ${severity === "critical" ? 95 : 80}`);
+        }
+        return {
+            severity,
+            threshold: percentToRatio(level.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 80" })),
+            for: level.duration("for", "10m", { allowZero: true }),
+        };
+    });
+    const [warning, critical] = [levels.find((l) => l.severity === "warning"), levels.find((l) => l.severity === "critical")];
+    if (warning && critical && critical.threshold <= warning.threshold) {
+        // Otherwise the page would fire before (or with) the warning that should have come first.
+        signal.problems.add(signal.keyPath("critical.threshold"), `${percent(critical.threshold)} is not above warning.threshold (${percent(warning.threshold)}); the page comes at the higher level, e.g. warning 80, critical 95`);
+    }
+    return levels.sort((a, b) => a.threshold - b.threshold);
+}
+
 function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, options: ServiceReadOptions): SaturationSignal[] {
     const names = new Map<string, string>();
     return service.items("saturation").map((entry) => {
-        const signal = new ObjectReader(entry.path, entry.value, service.problems, ["name", "query", "threshold", "for", "alert", "severity"] as const);
+        const signal = new ObjectReader(entry.path, entry.value, service.problems, ["name", "query", "threshold", "for", "alert", "severity", ...LEVEL_KEYS] as const);
         const problems = service.problems;
         const name = signal.requiredString("name", { test: (v) => /^[a-z][a-z0-9_]*$/.test(v), hint: "must be snake_case, e.g. db_connection_pool" }, "e.g. name: db_connection_pool");
         if (name !== undefined && names.has(name)) {
@@ -189,14 +229,7 @@ function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, op
         } else if (alert !== undefined && !options.knownRunbooks.has(alert)) {
             problems.add(signal.keyPath("alert"), `${alert} has no runbook; add runbooks/${alert}.md (copy the sections of an existing runbook)`);
         }
-        return {
-            name: name ?? "signal",
-            query: query ?? "",
-            alert: alert ?? "",
-            threshold: percentToRatio(signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" })),
-            for: signal.duration("for", "10m", { allowZero: true }),
-            severity: readSeverity(signal, "severity", "critical"),
-        };
+        return { name: name ?? "signal", query: query ?? "", alert: alert ?? "", levels: readSaturationLevels(signal as ObjectReader<string>) };
     });
 }
 

@@ -167,15 +167,25 @@ export interface LatencySlo {
 
 export type Slo = AvailabilitySlo | LatencySlo;
 
+/** One level of a saturation signal: above `threshold` for `for`, the alert fires with `severity`. */
+export interface SaturationLevel {
+    readonly severity: Severity;
+    /** Ratio (0..1) of capacity above which this level fires. */
+    readonly threshold: number;
+    readonly for: string;
+}
+
 export interface SaturationSignal {
     /** Label value of `signal` on `service:saturation:ratio`, e.g. `db_connection_pool`. */
     readonly name: string;
     /** PromQL giving a 0..1 ratio (in use / capacity) for this service. */
     readonly query: string;
-    readonly threshold: number;
-    readonly for: string;
     readonly alert: string;
-    readonly severity: Severity;
+    /**
+     * One level (`threshold`/`for`/`severity`) or two (`warning` and `critical`, e.g. 80% for 15m
+     * then 95% for 5m), ordered from the lowest threshold up; each becomes one rule of the same alert.
+     */
+    readonly levels: readonly SaturationLevel[];
 }
 
 export type { Severity } from "../model/alerting";

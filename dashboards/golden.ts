@@ -30,6 +30,7 @@ import {
     SIZE,
     statPanel,
     thresholds,
+    ThresholdStep,
     timeseriesPanel,
     tracesPanel,
     UNITS,
@@ -80,13 +81,33 @@ function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
     return fillRow(panels);
 }
 
+/**
+ * Cardinality guard of the per-route panels: only the busiest routes are drawn, so a service with
+ * hundreds of routes (or a framework that leaks raw paths into the route label) stays readable and cheap.
+ */
+export const ROUTE_PANEL_LIMIT = 10;
+
+/** Keeps the series of the `ROUTE_PANEL_LIMIT` busiest routes (by request rate over the same window). */
+function busiestRoutes(expr: string, service: ServiceSpec): string {
+    const routes = requestQueries(service).routes;
+    return routes ? `${expr} and on (${routes.label}) topk(${ROUTE_PANEL_LIMIT}, ${routes.total("5m")})` : expr;
+}
+
 function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
+    const routes = requestQueries(service).routes;
+    const total = timeseriesPanel("Requests per second", UNITS.requestsPerSecond)
+        .description("All requests, averaged over 5 minutes. A drop to zero is what ServiceDown looks for.")
+        .span(routes ? SIZE.half : SIZE.full)
+        .withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}}`, "requests/s"))
+        .links(runbookLinks(links, "ServiceDown", service.name));
+    if (!routes) {
+        return [total];
+    }
     return [
-        timeseriesPanel("Requests per second", UNITS.requestsPerSecond)
-            .description("All requests, averaged over 5 minutes. A drop to zero is what ServiceDown looks for.")
-            .span(SIZE.full)
-            .withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}}`, "requests/s"))
-            .links(runbookLinks(links, "ServiceDown", service.name)),
+        total,
+        timeseriesPanel(`Requests per second by route (top ${ROUTE_PANEL_LIMIT})`, UNITS.requestsPerSecond)
+            .description(`Request rate per ${routes.label}, for the ${ROUTE_PANEL_LIMIT} busiest routes at each point in time.`)
+            .withTarget(promQuery(`topk(${ROUTE_PANEL_LIMIT}, ${routes.total("5m")})`, `{{${routes.label}}}`).exemplar(true)),
     ];
 }
 
@@ -108,24 +129,38 @@ function errorPanels(service: ServiceSpec, links: Links): Panel[] {
     ];
 }
 
+function quantileQueries(buckets: string, legendPrefix: string): ReturnType<typeof promQuery>[] {
+    // Computed from the raw histogram (not the recorded series) because only raw series carry
+    // exemplars: a click on a dot opens that request's trace.
+    return LATENCY_QUANTILES.map((quantile) => promQuery(`histogram_quantile(${quantile}, ${buckets})`, `${legendPrefix}P${Math.round(quantile * 100)}`).exemplar(true));
+}
+
 function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
-    const buckets = requestQueries(service).buckets;
+    const { buckets, routes } = requestQueries(service);
     if (!buckets) {
         return [];
     }
-    // The quantiles are computed from the raw histogram (the same expression as the recorded
-    // series) because only raw series carry exemplars: a click on a dot opens that request's trace.
-    const queries = LATENCY_QUANTILES.map((quantile) =>
-        promQuery(`histogram_quantile(${quantile}, ${buckets("5m")})`, `P${Math.round(quantile * 100)}`).exemplar(true),
-    );
+    const alertText = `HighLatency (warning) fires when the P99 of all requests stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`;
+    const panel = (title: string) =>
+        timeseriesPanel(title, UNITS.seconds).thresholds(badAbove(service.latencyP99ThresholdSeconds)).thresholdsStyle(dashedThresholdLines()).links(runbookLinks(links, "HighLatency", service.name));
+    if (!routes) {
+        return [panel("Latency P50 / P95 / P99").description(`Request latency quantiles over 5 minutes; dots are exemplars linking to traces. ${alertText}`).span(SIZE.full).targets(quantileQueries(buckets("5m"), ""))];
+    }
+    const byRoute = (quantile: number) =>
+        promQuery(busiestRoutes(`histogram_quantile(${quantile}, ${routes.bucketsByRoute("5m", "successful")})`, service), `{{${routes.label}}}`).exemplar(true);
     return [
-        timeseriesPanel("Latency P50 / P95 / P99", UNITS.seconds)
-            .description(`Request latency quantiles over 5 minutes; dots are exemplars linking to traces. HighLatency (warning) fires when P99 stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`)
-            .span(SIZE.full)
-            .thresholds(badAbove(service.latencyP99ThresholdSeconds))
-            .thresholdsStyle(dashedThresholdLines())
-            .targets(queries)
-            .links(runbookLinks(links, "HighLatency", service.name)),
+        panel("Latency of successful requests P50 / P95 / P99")
+            .description(`Quantiles over 5 minutes of requests that did not fail; dots are exemplars linking to traces. Failed requests are drawn apart: a fast error page must not make latency look good. ${alertText}`)
+            .targets(quantileQueries(routes.buckets("5m", "successful"), "")),
+        panel("Latency of failed requests P50 / P95 / P99")
+            .description("Quantiles over 5 minutes of failed requests only: slow failures are timeouts, fast ones are requests refused without doing the work.")
+            .targets(quantileQueries(routes.buckets("5m", "failed"), "failed ")),
+        ...LATENCY_QUANTILES.map((quantile) =>
+            panel(`P${Math.round(quantile * 100)} latency of successful requests by route (top ${ROUTE_PANEL_LIMIT})`)
+                .description(`P${Math.round(quantile * 100)} over 5 minutes per ${routes.label}, successful requests only, for the ${ROUTE_PANEL_LIMIT} busiest routes.`)
+                .span(SIZE.third)
+                .withTarget(byRoute(quantile)),
+        ),
     ];
 }
 
@@ -133,12 +168,15 @@ function humanize(name: string): string {
     return name.replace(/_/g, " ");
 }
 
+const LEVEL_COLORS: Readonly<Record<string, string>> = { info: COLORS.notice, warning: COLORS.warning, critical: COLORS.critical };
+
 function saturationSignalPanel(service: ServiceSpec, signal: SaturationSignal, links: Links): Panel {
+    const levels = signal.levels.map((level) => `${level.severity} above ${percent(level.threshold)} for ${level.for}`).join(", ");
     return timeseriesPanel(`Saturation: ${humanize(signal.name)}`, UNITS.ratio)
-        .description(`In use / capacity. ${signal.alert} fires when it stays above the dashed line (${percent(signal.threshold)}) for ${signal.for}.`)
+        .description(`In use / capacity. ${signal.alert} fires when it stays above a dashed line: ${levels}.`)
         .min(0)
         .max(1)
-        .thresholds(badAbove(signal.threshold))
+        .thresholds(thresholds([null, COLORS.ok], ...signal.levels.map((level): ThresholdStep => [level.threshold, LEVEL_COLORS[level.severity]])))
         .thresholdsStyle(dashedThresholdLines())
         .withTarget(promQuery(`service:saturation:ratio{${selector(service)}, signal="${signal.name}"}`, signal.name))
         .links(runbookLinks(links, signal.alert, service.name));

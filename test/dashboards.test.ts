@@ -222,7 +222,7 @@ describe("golden-signals dashboard", () => {
                 assert.equal(target.exemplar, true, `${candidate.title}: ${target.expr} has exemplars off`);
             }
         }
-        const quantiles = (panel(golden, "Latency P50 / P95 / P99").targets ?? []).map((target) => target.expr ?? "");
+        const quantiles = (panel(golden, "Latency of successful requests P50 / P95 / P99").targets ?? []).map((target) => target.expr ?? "");
         assert.deepEqual(quantiles.map((expr) => /histogram_quantile\(([\d.]+),/.exec(expr)?.[1]), ["0.5", "0.95", "0.99"]);
     });
 
@@ -230,7 +230,7 @@ describe("golden-signals dashboard", () => {
         const expected: [string, string][] = [
             ["Error ratio (5xx)", "HighErrorRate"],
             ["Errors per second (5xx)", "HighErrorRate"],
-            ["Latency P50 / P95 / P99", "HighLatency"],
+            ["Latency of successful requests P50 / P95 / P99", "HighLatency"],
             ["Requests per second", "ServiceDown"],
             ["Saturation: db connection pool", "DBConnectionPoolExhaustion"],
         ];
@@ -244,7 +244,7 @@ describe("golden-signals dashboard", () => {
     test("the error-ratio and latency panels draw the alert thresholds of this service", () => {
         const steps = (title: string) => (panel(golden, title).fieldConfig?.defaults?.thresholds?.steps ?? []).map((step) => step.value);
         assert.ok(steps("Error ratio (5xx)").includes(0.02), "HighErrorRate threshold (2%) is not drawn");
-        assert.ok(steps("Latency P50 / P95 / P99").includes(2), "HighLatency threshold (2s) is not drawn");
+        assert.ok(steps("Latency of successful requests P50 / P95 / P99").includes(2), "HighLatency threshold (2s) is not drawn");
     });
 
     test("logs show the service's errors and traces its failed or slow requests", () => {

@@ -1,7 +1,8 @@
 /**
  * The stack the hand-written promtool suites (test/rules/*.yaml) are written against: two services
  * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
- * and a team's own "page at 5×" policy, a latency SLO and a saturation signal.
+ * and a team's own "page at 5×" policy, a latency SLO, a one-level saturation signal (shop) and a
+ * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m).
  */
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
@@ -39,6 +40,15 @@ export function ruleFixtureConfig(): StackConfig {
                     conventions: { preset: "prometheus-http" },
                     slos: [{ kind: "availability", objective: 99.5, window: "28d" }],
                     alerts: { burnRatePolicy: { page: [{ long: "1h", short: "5m", factor: 5 }] } },
+                    saturation: [
+                        {
+                            name: "queue_depth",
+                            query: 'max(cart_jobs_queued{job="cart"}) / max(cart_jobs_queue_capacity{job="cart"})',
+                            alert: "QueueBacklogHigh",
+                            warning: { threshold: 80, for: "15m" },
+                            critical: { threshold: 95, for: "5m" },
+                        },
+                    ],
                 },
             ],
         }),

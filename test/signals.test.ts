@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { linksFor } from "../alerts/links";
+import { loadStackConfig } from "../config/load";
+import { ConfigErrors } from "../config/reader";
+import { StackConfig } from "../config/types";
+import { renderServiceDashboards } from "../dashboards";
+import { dashboardUids } from "../model/ids";
+import { knownRunbooks, minimalRaw } from "./support/fixtures";
+
+/**
+ * The signals of issue 16, checked as a user would notice them: what the config accepts and
+ * refuses, and the exact queries the dashboards show. Every expected query is written by hand.
+ */
+
+function problemsOf(values: Record<string, unknown>): string[] {
+    try {
+        loadStackConfig(minimalRaw(values), { knownRunbooks });
+    } catch (error) {
+        assert.ok(error instanceof ConfigErrors, `expected ConfigErrors, got ${error}`);
+        return [...error.problems];
+    }
+    return [];
+}
+
+function load(values: Record<string, unknown>): StackConfig {
+    return loadStackConfig(minimalRaw(values), { knownRunbooks });
+}
+
+const signal = (overrides: Record<string, unknown>) => ({ name: "queue_depth", query: "max(queue_used_ratio)", alert: "QueueBacklogHigh", ...overrides });
+const withSignal = (overrides: Record<string, unknown>) => ({ services: [{ name: "transcoder", saturation: [signal(overrides)] }] });
+
+describe("saturation in two levels", () => {
+    test("a warning at 80% for 15m and a page at 95% for 5m become two levels, lowest first", () => {
+        const config = load(withSignal({ critical: { threshold: 95, for: "5m" }, warning: { threshold: 80, for: "15m" } }));
+        assert.deepEqual(config.services[0].saturation[0].levels, [
+            { severity: "warning", threshold: 0.8, for: "15m" },
+            { severity: "critical", threshold: 0.95, for: "5m" },
+        ]);
+    });
+
+    test("one level keeps the plain threshold, for and severity keys", () => {
+        const config = load(withSignal({ threshold: 90, for: "2m", severity: "ticket" }));
+        assert.deepEqual(config.services[0].saturation[0].levels, [{ severity: "warning", threshold: 0.9, for: "2m" }]);
+    });
+
+    test("a page at or below the warning is refused with both numbers", () => {
+        const problems = problemsOf(withSignal({ warning: { threshold: 90 }, critical: { threshold: 90 } }));
+        assert.deepEqual(problems, ["services[0].saturation[0].critical.threshold: 90% is not above warning.threshold (90%); the page comes at the higher level, e.g. warning 80, critical 95"]);
+    });
+
+    test("mixing one level's keys with per-level objects is refused", () => {
+        const problems = problemsOf(withSignal({ threshold: 85, warning: { threshold: 80 } }));
+        assert.ok(problems.some((p) => p.startsWith("services[0].saturation[0].threshold: cannot be combined with warning;")), problems.join("\n"));
+    });
+
+    test("a level without its threshold says which one is missing", () => {
+        const problems = problemsOf(withSignal({ warning: { for: "15m" }, critical: { threshold: 95 } }));
+        assert.ok(problems.includes("services[0].saturation[0].warning.threshold: is required; give the percentage of capacity at which the warning fires, e.g. 80"), problems.join("\n"));
+    });
+});
+
+interface PanelModel {
+    readonly title?: string;
+    readonly type?: string;
+    readonly targets?: readonly { readonly expr?: string; readonly query?: string; readonly legendFormat?: string }[];
+    readonly panels?: readonly PanelModel[];
+}
+
+function panels(model: object): PanelModel[] {
+    const flat = (list: readonly PanelModel[]): PanelModel[] => list.flatMap((p) => [p, ...flat(p.panels ?? [])]);
+    return flat((model as { panels?: PanelModel[] }).panels ?? []);
+}
+
+function goldenOf(config: StackConfig, service: string): object {
+    const spec = config.services.find((s) => s.name === service);
+    assert.ok(spec);
+    const rendered = renderServiceDashboards(config, spec, linksFor(config)).find((d) => d.uid === dashboardUids.golden(service));
+    assert.ok(rendered);
+    return rendered.model;
+}
+
+function exprsOf(model: object, title: string): string[] {
+    const panel = panels(model).find((p) => p.title === title);
+    assert.ok(panel, `no panel "${title}"; panels: ${panels(model).map((p) => p.title).join(" | ")}`);
+    return (panel.targets ?? []).map((t) => t.expr ?? t.query ?? "");
+}
+
+describe("latency per route, successful and failed apart", () => {
+    const config = load({
+        services: [
+            { name: "checkout", conventions: { preset: "otel-http" } },
+            { name: "cart", discovery: { kind: "scrape", selector: { app: "cart" } }, conventions: { preset: "prometheus-http" } },
+        ],
+    });
+    const checkout = goldenOf(config, "checkout");
+    const cart = goldenOf(config, "cart");
+
+    test("OTel services: P50/P95/P99 of successful requests exclude 5xx, failed ones are drawn apart", () => {
+        const bucket = 'sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name="checkout", http_response_status_code!~"5.."}[5m]))';
+        assert.deepEqual(exprsOf(checkout, "Latency of successful requests P50 / P95 / P99"), [
+            `histogram_quantile(0.5, ${bucket})`,
+            `histogram_quantile(0.95, ${bucket})`,
+            `histogram_quantile(0.99, ${bucket})`,
+        ]);
+        assert.deepEqual(exprsOf(checkout, "Latency of failed requests P50 / P95 / P99")[2], 'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name="checkout", http_response_status_code=~"5.."}[5m])))');
+    });
+
+    test("OTel services: per-route panels group by http_route and keep only the 10 busiest routes", () => {
+        assert.deepEqual(exprsOf(checkout, "Requests per second by route (top 10)"), ['topk(10, sum by (http_route) (rate(http_server_request_duration_seconds_count{service_name="checkout"}[5m])))']);
+        assert.deepEqual(exprsOf(checkout, "P95 latency of successful requests by route (top 10)"), [
+            'histogram_quantile(0.95, sum by (le, http_route) (rate(http_server_request_duration_seconds_bucket{service_name="checkout", http_response_status_code!~"5.."}[5m])))' +
+                ' and on (http_route) topk(10, sum by (http_route) (rate(http_server_request_duration_seconds_count{service_name="checkout"}[5m])))',
+        ]);
+        assert.ok(exprsOf(checkout, "P50 latency of successful requests by route (top 10)")[0].startsWith("histogram_quantile(0.5, sum by (le, http_route)"));
+        assert.ok(exprsOf(checkout, "P99 latency of successful requests by route (top 10)")[0].startsWith("histogram_quantile(0.99, sum by (le, http_route)"));
+    });
+
+    test("scraped prometheus-http services break down by the path label and the status label", () => {
+        assert.deepEqual(exprsOf(cart, "Requests per second by route (top 10)"), ['topk(10, sum by (path) (rate(http_requests_total{job="cart"}[5m])))']);
+        assert.deepEqual(exprsOf(cart, "Latency of failed requests P50 / P95 / P99")[0], 'histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{job="cart", status=~"5.."}[5m])))');
+        assert.deepEqual(exprsOf(cart, "P99 latency of successful requests by route (top 10)"), [
+            'histogram_quantile(0.99, sum by (le, path) (rate(http_request_duration_seconds_bucket{job="cart", status!~"5.."}[5m]))) and on (path) topk(10, sum by (path) (rate(http_requests_total{job="cart"}[5m])))',
+        ]);
+    });
+});
