@@ -46,8 +46,8 @@ export function toolBinary(tool: Tool): string {
     return binary;
 }
 
-export function runTool(binary: string, args: string[], timeoutMs = 120_000): { code: number; output: string } {
-    const result = spawnSync(binary, args, { encoding: "utf8", timeout: timeoutMs });
+export function runTool(binary: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = process.env): { code: number; output: string } {
+    const result = spawnSync(binary, args, { encoding: "utf8", timeout: timeoutMs, env });
     return { code: result.status ?? -1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
 }
 
@@ -219,7 +219,7 @@ export class WebhookReceiver {
 export const MAX_PROCESS_LIFETIME_MS = 20 * 60_000;
 
 /** The processes the harness runs (the node agent is only validated: it needs a node's pod logs). */
-export type Component = "prometheus" | "alertmanager" | "log-sink" | "trace-sink" | "collector";
+export type Component = "prometheus" | "prometheus-replica-2" | "alertmanager" | "log-sink" | "trace-sink" | "collector";
 
 /** The running stack. */
 export class LoopbackStack {
@@ -249,9 +249,10 @@ export class LoopbackStack {
         installExitHooks();
     }
 
-    url(component: "prometheus" | "alertmanager" | "collectorHealth" | "collectorMetrics" | "demo"): string {
+    url(component: "prometheus" | "prometheusReplica2" | "alertmanager" | "collectorHealth" | "collectorMetrics" | "demo"): string {
         const port = component === "demo" ? this.demoPort : {
             prometheus: this.ports.prometheus,
+            prometheusReplica2: this.ports.prometheusReplica2,
             alertmanager: this.ports.alertmanager,
             collectorHealth: this.ports.collectorHealth,
             collectorMetrics: this.ports.collectorMetrics,
@@ -274,7 +275,7 @@ export class LoopbackStack {
         // The webhook URL is a credential: set as a secret, read by Alertmanager from its url_file.
         values.webhookUrl = "<secret>";
         this.config = loadStackConfig({ ...raw, values, secretKeys: new Set([...raw.secretKeys, "webhookUrl"]) }, { knownRunbooks });
-        this.rendered = applyLoopbackOverrides(renderStack(this.config, readRunbooks(), loopbackEndpoints(this.ports)), this.config, this.ports, this.dirs);
+        this.rendered = applyLoopbackOverrides(renderStack(this.config, readRunbooks(), loopbackEndpoints(this.ports, this.config.prometheus.replicas)), this.config, this.ports, this.dirs);
         const rendered = this.rendered;
         for (const [relative, content] of artifactFiles(rendered)) {
             fs.mkdirSync(path.dirname(path.join(this.configRoot, relative)), { recursive: true });
@@ -318,6 +319,8 @@ export class LoopbackStack {
         switch (name) {
             case "prometheus":
                 return { binary: toolBinary("prometheus"), args: args.prometheus, ready: `${this.url("prometheus")}/-/ready` };
+            case "prometheus-replica-2":
+                return { binary: toolBinary("prometheus"), args: args.prometheusReplica2, ready: `${this.url("prometheusReplica2")}/-/ready` };
             case "alertmanager":
                 return { binary: toolBinary("alertmanager"), args: args.alertmanager, ready: `${this.url("alertmanager")}/-/ready` };
             case "log-sink":

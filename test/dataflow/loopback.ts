@@ -40,6 +40,8 @@ export const LOOPBACK = "127.0.0.1";
 /** Every port the suite listens on, chosen free by the caller. */
 export interface LoopbackPorts {
     readonly prometheus: number;
+    /** The second replica of an HA pair (`prometheus.replicas: 2`); nothing listens with one replica. */
+    readonly prometheusReplica2: number;
     readonly alertmanager: number;
     /** Loki's HTTP port in the rendered endpoints: the log sink's OTLP/HTTP receiver listens here. */
     readonly lokiHttp: number;
@@ -61,6 +63,7 @@ export interface LoopbackPorts {
 
 export const LOOPBACK_PORT_NAMES: readonly (keyof LoopbackPorts)[] = [
     "prometheus",
+    "prometheusReplica2",
     "alertmanager",
     "lokiHttp",
     "tempoHttp",
@@ -76,11 +79,18 @@ export const LOOPBACK_PORT_NAMES: readonly (keyof LoopbackPorts)[] = [
     "agentMetrics",
 ];
 
-/** Difference 1: the stack's peers on the loopback interface. Grafana does not run here. */
-export function loopbackEndpoints(ports: LoopbackPorts): Endpoints {
+/**
+ * Difference 1: the stack's peers on the loopback interface. Grafana does not run here. With two
+ * Prometheus replicas, each has its own address, as each pod has its own DNS name in the cluster.
+ */
+export function loopbackEndpoints(ports: LoopbackPorts, prometheusReplicas = 1): Endpoints {
     const at = (port: number) => `${LOOPBACK}:${port}`;
+    if (prometheusReplicas > 2) {
+        throw new Error(`the data-flow suite runs at most two Prometheus replicas, not ${prometheusReplicas}`);
+    }
     return {
         prometheus: `http://${at(ports.prometheus)}`,
+        ...(prometheusReplicas === 2 ? { prometheusReplicas: [`http://${at(ports.prometheus)}`, `http://${at(ports.prometheusReplica2)}`] } : {}),
         alertmanager: `http://${at(ports.alertmanager)}`,
         alertmanagerPeers: LOOPBACK,
         loki: `http://${at(ports.lokiHttp)}`,
@@ -94,6 +104,7 @@ export function loopbackEndpoints(ports: LoopbackPorts): Endpoints {
 /** Difference 2: where each component keeps its data, under one scratch directory. */
 export interface LoopbackDirs {
     readonly prometheus: string;
+    readonly prometheusReplica2: string;
     readonly alertmanager: string;
     /** The Alertmanager credentials directory (`url_file` and the other `*_file` paths). */
     readonly alertmanagerSecrets: string;
@@ -106,6 +117,7 @@ export interface LoopbackDirs {
 export function loopbackDirs(root: string): LoopbackDirs {
     return {
         prometheus: path.join(root, "prometheus-data"),
+        prometheusReplica2: path.join(root, "prometheus-replica-2-data"),
         alertmanager: path.join(root, "alertmanager-data"),
         alertmanagerSecrets: path.join(root, "alertmanager-secrets"),
         collectorQueue: path.join(root, "otelcol-queue"),
@@ -309,6 +321,12 @@ export function loopbackArgs(rendered: RenderedStack, ports: LoopbackPorts, dirs
             "--config.file": files.prometheus,
             "--storage.tsdb.path": dirs.prometheus,
             "--web.listen-address": `${LOOPBACK}:${ports.prometheus}`,
+        }),
+        // The second replica of an HA pair: the same config and flags, its own data and port.
+        prometheusReplica2: rewrite(workloads.prometheus.args, {
+            "--config.file": files.prometheus,
+            "--storage.tsdb.path": dirs.prometheusReplica2,
+            "--web.listen-address": `${LOOPBACK}:${ports.prometheusReplica2}`,
         }),
         // The dev stack runs one replica: clustering is off (`--cluster.listen-address=`) as deployed.
         alertmanager: rewrite(workloads.alertmanager.args, {
