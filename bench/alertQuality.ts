@@ -42,6 +42,7 @@ const BURN_RATE_ALERTS = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "a
 const FAST = BURN_RATE_ALERTS[0].alert;
 const SLOW = BURN_RATE_ALERTS[1].alert;
 const NAIVE = "NaiveErrorRatio1h";
+const COLLAPSE = "LatencyCollapse";
 
 interface Scenario {
     readonly name: string;
@@ -405,7 +406,8 @@ export async function alertQuality(options: BenchOptions & { promtool: string })
             }
         }
     }
-    await inParallel(detectTasks, 2);
+    const collapse = latencyCollapseTasks(simulator, config, links, deployedStep, write0(dir), () => runs++);
+    await inParallel([...detectTasks, ...collapse.tasks], 2);
     const resetTasks = rows.flatMap((row) => laterTasks.flatMap((make) => make(row)));
     // The month-long runs first, so the short ones fill in around them.
     await inParallel([...noisyTasks, ...resetTasks], 2);
@@ -452,5 +454,80 @@ export async function alertQuality(options: BenchOptions & { promtool: string })
             "SRE Workbook (ch. 5, 99.9%, 100% errors): 14.4x over 1h detects in 0.86 min; the 1h/5m multiwindow pair resets in ~5 min; a single 1h window resets after 58 min.",
         ],
     );
+    printTable(
+        "Latency collapse: a P95 < 2s SLO when nearly every request is slow",
+        ["scenario", `${COLLAPSE} (critical)`, `${FAST} (critical)`],
+        collapse.rows.map((row) => [row.scenario, row.detect.get(COLLAPSE) ?? "never", row.detect.get(FAST) ?? "never"]),
+        [
+            `Same simulation as above (promtool test rules on the deployed rules, ${REQUESTS_PER_SECOND} req/s, ${deployedStep}s steps, horizon 1h). ` +
+                `With a P95 objective the budget is 5%, so even 100% slow requests burn it at only 20x: the burn-rate page needs the 1h window to fill. ${COLLAPSE} pages on the share of slow requests itself.`,
+            "A blip must not page: a minute of slow requests ends before the alert's `for` has elapsed.",
+        ],
+    );
     console.log(`\n(${runs} promtool runs in ${formatSeconds((performance.now() - started) / 1000)})`);
+}
+
+/** A rule-file writer into `dir`, returning the file name promtool resolves from there. */
+function write0(dir: string) {
+    return (name: string, groups: object[]) => {
+        fs.writeFileSync(path.join(dir, name), toYaml({ groups }));
+        return name;
+    };
+}
+
+interface CollapseRow {
+    readonly scenario: string;
+    readonly detect: Map<string, string>;
+}
+
+/**
+ * How fast a total latency collapse pages: LatencyCollapse next to the burn-rate page, for every
+ * request slow, 95% slow, and a one-minute blip that must not page.
+ */
+function latencyCollapseTasks(
+    simulator: Simulator,
+    config: ReturnType<typeof loadStack>,
+    links: ReturnType<typeof linksFor>,
+    step: number,
+    write: (name: string, groups: object[]) => string,
+    counted: () => void,
+): { rows: CollapseRow[]; tasks: (() => Promise<void>)[] } {
+    const template = TEMPLATES.find((t) => t.id.startsWith("latency"));
+    if (!template) {
+        return { rows: [], tasks: [] };
+    }
+    const service = loadServiceSpec(template.raw, { knownRunbooks });
+    const slo = service.slos[0];
+    const ruleFile = renderService(config, service, links).ruleFile.content;
+    // Both alerts live in the SLO's group; their closures share recording rules, kept once.
+    const seen = new Set<string>();
+    const rules = [...alertClosure(ruleFile, COLLAPSE), ...alertClosure(ruleFile, FAST)].filter((rule) => {
+        const key = JSON.stringify(rule);
+        return seen.has(key) ? false : (seen.add(key), true);
+    });
+    const subject: Subject = {
+        alerts: [COLLAPSE, FAST],
+        ruleFile: write(`${service.name}-collapse.yaml`, [{ name: `${service.name}-collapse`, rules }]),
+        stepSeconds: step,
+        warmupSteps: longestWindowSeconds(rules) / step,
+        horizonSteps: 3600 / step,
+        resetHorizon: 600,
+    };
+    const onset = subject.warmupSteps;
+    const scenarios = [
+        { scenario: "every request slower than 2s", ratio: 1, until: Infinity },
+        { scenario: "95% of requests slower than 2s", ratio: 0.95, until: Infinity },
+        { scenario: "every request slow for 1 minute, then recovered", ratio: 1, until: onset + 60 / step },
+    ];
+    const rows: CollapseRow[] = scenarios.map(({ scenario }) => ({ scenario, detect: new Map() }));
+    const tasks = scenarios.map(({ scenario, ratio, until }, i) => async () => {
+        const end = onset + subject.horizonSteps;
+        const firing = await simulator.run(service, slo, subject, { name: `collapse: ${scenario}`, steps: end, badFrom: onset, badUntil: until, errorRatio: ratio, checkFrom: onset, checkTo: end });
+        counted();
+        for (const alert of subject.alerts) {
+            const steps = firstFiring(firing[alert], onset, end);
+            rows[i].detect.set(alert, steps === undefined ? `never (${formatSeconds(subject.horizonSteps * step)})` : formatSeconds(steps * step));
+        }
+    });
+    return { rows, tasks };
 }
