@@ -1,8 +1,8 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
 import { durationMs } from "../config/units";
-import { HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN } from "../model/alerting";
-import { exact, percent, promqlNumber } from "../model/exact";
+import { HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
+import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { presenceQuery, requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
@@ -95,6 +95,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
             description: `${service.name} P99 latency is {{ $value | humanizeDuration }} over 5m (threshold ${service.latencyP99ThresholdSeconds}s).`,
         });
     }
+    alerts.push(...trafficAnomalyAlerts(service, base));
     for (const signal of service.saturation) {
         // One rule per level, same alert name: the warning opens a ticket early, the critical one pages;
         // Alertmanager inhibits the warning while the page fires for the same service.
@@ -112,4 +113,46 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
         }
     }
     return alerts;
+}
+
+/**
+ * TrafficDrop and TrafficSpike: this week's request rate over last week's at the same time. Both
+ * read the recorded 5m rate (it exists for every preset), smoothed over TRAFFIC_ANOMALY.window; the
+ * value is the ratio now / last week.
+ */
+function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, "service" | "team" | "dashboardUid">): AlertDefinition[] {
+    const anomaly = service.trafficAnomaly;
+    if (!anomaly) {
+        return [];
+    }
+    const { window, baselineOffset, drop, spike } = TRAFFIC_ANOMALY;
+    const recorded = `service:http_requests:rate5m{service="${service.name}"}`;
+    const now = `avg_over_time(${recorded}[${window}])`;
+    const lastWeek = `avg_over_time(${recorded}[${window}] offset ${baselineOffset})`;
+    const minPerMinute = promqlNumber(exact(anomaly.minRequestsPerMinute));
+    const below = promqlNumber(sub(exact(1), exact(anomaly.dropRatio)));
+    const above = promqlNumber(add(exact(1), exact(anomaly.spikeRatio)));
+    const minPerSecond = promqlNumber(div(exact(anomaly.minRequestsPerMinute), exact(60)));
+    return [
+        {
+            ...base,
+            alert: drop.alert,
+            // Last week's rate must exist (a week of history) and be worth watching (low-traffic guard).
+            expr: `(${now} / ${lastWeek} < ${below})\nand (${lastWeek} * 60 >= ${minPerMinute})`,
+            for: drop.for,
+            severity: drop.severity,
+            summary: `${service.name} traffic dropped more than ${percent(anomaly.dropRatio)} below the same time last week`,
+            description: `${service.name} receives {{ $value | humanizePercentage }} of the requests it received at the same time one week ago (over ${window}); users may not reach it, or a client or upstream stopped calling.`,
+        },
+        {
+            ...base,
+            alert: spike.alert,
+            // Against at least the low-traffic floor: from nearly nothing to a trickle is not a spike.
+            expr: `(${now} / clamp_min(${lastWeek}, ${minPerSecond}) > ${above})\nand (${now} * 60 >= ${minPerMinute})`,
+            for: spike.for,
+            severity: spike.severity,
+            summary: `${service.name} traffic rose more than ${percent(anomaly.spikeRatio)} above the same time last week`,
+            description: `${service.name} receives {{ $value | humanizePercentage }} of the requests it received at the same time one week ago (over ${window}); expect saturation, or look for a retry storm, a bot or a campaign.`,
+        },
+    ];
 }

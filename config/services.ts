@@ -1,12 +1,17 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
-import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity } from "../model/alerting";
+import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
-import { Discovery, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo } from "./types";
+import { Discovery, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
+
+/** `{ key: value }` when the value is defined, `{}` otherwise (optional fields stay absent, not undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
 import { durationMs, parseDuration } from "./units";
 
 export interface ServiceReadOptions {
@@ -278,7 +283,20 @@ function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page
     });
 }
 
-const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy"] as const;
+const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy", "trafficAnomaly"] as const;
+
+function readTrafficAnomaly(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): TrafficAnomaly | undefined {
+    const anomaly = alerts.object("trafficAnomaly", ["enabled", "dropPercent", "spikePercent", "minRequestsPerMinute"] as const);
+    if (!anomaly.boolean("enabled", true)) {
+        return undefined;
+    }
+    const { drop, spike, minRequestsPerMinute } = TRAFFIC_ANOMALY;
+    return {
+        dropRatio: percentToRatio(anomaly.number("dropPercent", drop.percent, { min: 1, max: 99, hint: "how far below last week's traffic is a drop, in percent, e.g. 50 for under half" })),
+        spikeRatio: percentToRatio(anomaly.number("spikePercent", spike.percent, { min: 10, max: 10_000, hint: "how far above last week's traffic is a spike, in percent, e.g. 200 for over three times" })),
+        minRequestsPerMinute: anomaly.number("minRequestsPerMinute", minRequestsPerMinute, { min: 0, hint: "requests per minute below which neither alert fires, e.g. 10" }),
+    };
+}
 
 function readBurnRatePolicy(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): BurnRatePolicy {
     if (!alerts.has("burnRatePolicy")) {
@@ -313,5 +331,6 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,
         minRequestsPerHour: alerts.number("minRequestsPerHour", 10, { min: 0, integer: true, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
         burnRatePolicy: readBurnRatePolicy(alerts),
+        ...optional("trafficAnomaly", readTrafficAnomaly(alerts)),
     };
 }

@@ -190,6 +190,16 @@ export interface SaturationSignal {
 
 export type { Severity } from "../model/alerting";
 
+/** Traffic compared with the same time one week earlier (`alerts.trafficAnomaly`). */
+export interface TrafficAnomaly {
+    /** TrafficDrop fires when the rate falls more than this share below last week's (0.5: under half). */
+    readonly dropRatio: number;
+    /** TrafficSpike fires when the rate rises more than this share above last week's (2: over three times). */
+    readonly spikeRatio: number;
+    /** Below this many requests per minute (last week's for a drop, now for a spike) neither fires. */
+    readonly minRequestsPerMinute: number;
+}
+
 export interface ServiceSpec {
     readonly name: string;
     readonly namespace: string;
@@ -208,6 +218,8 @@ export interface ServiceSpec {
     readonly minRequestsPerHour: number;
     /** Which burn rates page and which open a ticket (`alerts.burnRatePolicy`). */
     readonly burnRatePolicy: BurnRatePolicy;
+    /** Sudden drop and spike alerts against last week; undefined when `alerts.trafficAnomaly.enabled` is false. */
+    readonly trafficAnomaly?: TrafficAnomaly;
 }
 
 export interface StackConfig {

@@ -7,7 +7,7 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { LATENCY_QUANTILES } from "../alerts/golden";
-import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard } from "../model/alerting";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
 import { exact } from "../model/exact";
 import { requestQueries } from "../alerts/conventions";
 import { Links } from "../alerts/links";
@@ -95,11 +95,20 @@ function busiestRoutes(expr: string, service: ServiceSpec): string {
 
 function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
     const routes = requestQueries(service).routes;
+    const anomaly = service.trafficAnomaly;
     const total = timeseriesPanel("Requests per second", UNITS.requestsPerSecond)
-        .description("All requests, averaged over 5 minutes. A drop to zero is what ServiceDown looks for.")
+        .description(
+            "All requests, averaged over 5 minutes. A drop to zero is what ServiceDown looks for." +
+                (anomaly
+                    ? ` The dashed series is the same time one week earlier: ${TRAFFIC_ANOMALY.drop.alert} fires when the ${TRAFFIC_ANOMALY.window} average stays more than ${percent(anomaly.dropRatio)} below it, ${TRAFFIC_ANOMALY.spike.alert} when it stays more than ${percent(anomaly.spikeRatio)} above it (each for ${TRAFFIC_ANOMALY.drop.for}), from ${anomaly.minRequestsPerMinute} requests per minute on.`
+                    : ""),
+        )
         .span(routes ? SIZE.half : SIZE.full)
-        .withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}}`, "requests/s"))
-        .links(runbookLinks(links, "ServiceDown", service.name));
+        .withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}}`, "requests/s").refId("A"))
+        .links([...runbookLinks(links, "ServiceDown", service.name), ...(anomaly ? [TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert].flatMap((alert) => runbookLinks(links, alert, service.name)) : [])]);
+    if (anomaly) {
+        total.withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}} offset ${TRAFFIC_ANOMALY.baselineOffset}`, "same time last week").refId("B")).overrideByQuery("B", [DASHED_SERIES]);
+    }
     if (!routes) {
         return [total];
     }

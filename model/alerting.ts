@@ -103,8 +103,40 @@ export const HIGH_LATENCY = { for: "10m" } as const;
 export const SERVICE_DOWN = { for: "1m", absentFor: "5m" } as const;
 export const SERVICE_INSTANCES_DOWN = { for: "5m" } as const;
 
+/**
+ * TrafficDrop / TrafficSpike: the request rate, averaged over `window` of the recorded 5m rate,
+ * against the same window exactly one week earlier (`offset 1w`, so weekday and hour match).
+ * Reading the recorded series a week back keeps both alerts quiet for the first week of a service's
+ * history (there is no baseline yet); `minRequestsPerMinute` keeps them quiet at low traffic: a
+ * drop needs that much traffic last week, a spike that much now (and is measured against at least
+ * that rate, so a jump from nearly nothing to a trickle stays quiet).
+ */
+export const TRAFFIC_ANOMALY = {
+    window: "10m",
+    baselineOffset: "1w",
+    drop: { alert: "TrafficDrop", severity: "critical", for: "10m", percent: 50 },
+    spike: { alert: "TrafficSpike", severity: "warning", for: "10m", percent: 200 },
+    minRequestsPerMinute: 10,
+} as const satisfies {
+    window: string;
+    baselineOffset: string;
+    drop: { alert: string; severity: Severity; for: string; percent: number };
+    spike: { alert: string; severity: Severity; for: string; percent: number };
+    minRequestsPerMinute: number;
+};
+
 /** Names of the alerts every service gets (saturation alerts are named by the user). */
-export const SERVICE_ALERT_NAMES = ["HighErrorRate", "ServiceDown", "ServiceInstancesDown", "HighLatency", "LatencyCollapse", "FastBudgetBurn", "SlowBudgetBurn"] as const;
+export const SERVICE_ALERT_NAMES = [
+    "HighErrorRate",
+    "ServiceDown",
+    "ServiceInstancesDown",
+    "HighLatency",
+    "LatencyCollapse",
+    "FastBudgetBurn",
+    "SlowBudgetBurn",
+    TRAFFIC_ANOMALY.drop.alert,
+    TRAFFIC_ANOMALY.spike.alert,
+] as const;
 /** Names of the stack's self-monitoring alerts. */
 export const STACK_ALERT_NAMES = [
     "StackComponentDown",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { serviceRuleFile } from "../alerts";
 import { linksFor } from "../alerts/links";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
@@ -80,8 +81,8 @@ function goldenOf(config: StackConfig, service: string): object {
     return rendered.model;
 }
 
-function exprsOf(model: object, title: string): string[] {
-    const panel = panels(model).find((p) => p.title === title);
+function exprsOf(model: object, title: string, type = "timeseries"): string[] {
+    const panel = panels(model).find((p) => p.title === title && p.type === type);
     assert.ok(panel, `no panel "${title}"; panels: ${panels(model).map((p) => p.title).join(" | ")}`);
     return (panel.targets ?? []).map((t) => t.expr ?? t.query ?? "");
 }
@@ -124,3 +125,45 @@ describe("latency per route, successful and failed apart", () => {
         ]);
     });
 });
+
+describe("traffic anomalies", () => {
+    test("every service gets TrafficDrop (critical, under half of last week) and TrafficSpike (warning, over three times) by default", () => {
+        const config = load({ services: [{ name: "checkout" }] });
+        assert.deepEqual(config.services[0].trafficAnomaly, { dropRatio: 0.5, spikeRatio: 2, minRequestsPerMinute: 10 });
+        const rules = renderServiceRules(config, "checkout");
+        assert.equal(
+            rules.TrafficDrop,
+            '(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w) < 0.5)\n' +
+                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w) * 60 >= 10)',
+        );
+        assert.equal(
+            rules.TrafficSpike,
+            '(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / clamp_min(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w), (1 / 6)) > 3)\n' +
+                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) * 60 >= 10)',
+        );
+    });
+
+    test("a service can turn them off (e.g. a batch endpoint with no weekly rhythm)", () => {
+        const config = load({ services: [{ name: "checkout", alerts: { trafficAnomaly: { enabled: false } } }] });
+        assert.equal(config.services[0].trafficAnomaly, undefined);
+        assert.deepEqual(Object.keys(renderServiceRules(config, "checkout")).filter((name) => name.startsWith("Traffic")), []);
+    });
+
+    test("a drop of 100% or more could never be reached and is refused", () => {
+        const problems = problemsOf({ services: [{ name: "checkout", alerts: { trafficAnomaly: { dropPercent: 100 } } }] });
+        assert.ok(problems.some((p) => p.startsWith("services[0].alerts.trafficAnomaly.dropPercent:")), problems.join("\n"));
+    });
+
+    test("the traffic panel draws last week's rate dashed next to this week's", () => {
+        const config = load({ services: [{ name: "checkout" }] });
+        assert.deepEqual(exprsOf(goldenOf(config, "checkout"), "Requests per second"), ['service:http_requests:rate5m{service="checkout"}', 'service:http_requests:rate5m{service="checkout"} offset 1w']);
+    });
+});
+
+/** Alert name → expression of one service's rendered rule file (the last rule of each name). */
+function renderServiceRules(config: StackConfig, service: string): Record<string, string> {
+    const spec = config.services.find((s) => s.name === service);
+    assert.ok(spec);
+    const file = serviceRuleFile(spec, linksFor(config));
+    return Object.fromEntries(file.groups.flatMap((group) => group.rules).flatMap((rule) => ("alert" in rule ? [[rule.alert, rule.expr]] : [])));
+}

@@ -2,7 +2,8 @@
  * The stack the hand-written promtool suites (test/rules/*.yaml) are written against: two services
  * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
  * and a team's own "page at 5×" policy, a latency SLO, a one-level saturation signal (shop) and a
- * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m).
+ * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m), and a service without SLOs
+ * whose traffic-anomaly thresholds are its own (feed).
  */
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
@@ -49,6 +50,14 @@ export function ruleFixtureConfig(): StackConfig {
                             critical: { threshold: 95, for: "5m" },
                         },
                     ],
+                },
+                {
+                    // No SLOs: its rule file holds only the golden rules, so the traffic-anomaly suite can
+                    // feed it a week and a half of one-minute samples quickly. Drop under 60%, spike over 4x.
+                    name: "feed",
+                    team: "content",
+                    slos: [],
+                    alerts: { trafficAnomaly: { dropPercent: 40, spikePercent: 300, minRequestsPerMinute: 20 } },
                 },
             ],
         }),
