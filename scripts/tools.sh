@@ -30,6 +30,8 @@ ALL_TOOLS=(
   otelcol
   identify_license otelcol-builder
   node
+  runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
+  kubelet kube-proxy kubectl agnhost coredns
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -54,6 +56,11 @@ section_of() {
     identify_license) echo tools.identify_license ;;
     otelcol-builder) echo images.otelcol ;;
     node) echo tools.node ;;
+    runc) echo tools.runc ;;
+    containerd | containerd-shim-runc-v2 | ctr) echo tools.containerd ;;
+    cni-bridge | cni-loopback | cni-host-local | cni-portmap) echo tools.cni-plugins ;;
+    kubelet | kube-proxy | kubectl | agnhost) echo tools.kubernetes ;;
+    coredns) echo tools.coredns ;;
     *) return 1 ;;
   esac
 }
@@ -362,6 +369,90 @@ recipe_otelcol() {
   (cd "$scratch" && nice -n 10 ./builder --config builder-config.yaml >&2)
   mv "$scratch/dist/otelcol" "$out"
   rm -rf "$scratch"
+}
+
+# ---------------------------------------------------------------------------------------------
+# A real node (e2e and the demo run the stack's containers on it; see scripts/realNode/).
+# runc, containerd, the CNI plugins and CoreDNS have no replace lines: `go install` at the pinned
+# version. kubelet, kube-proxy and agnhost (whose `pause` command is the sandbox image's program)
+# come from the tools/kubernetes wrapper like the control plane.
+
+# The node's Debian packages: runc's seccomp support links libseccomp; the CNI plugins (bridge
+# ipMasq, portmap), kubelet and kube-proxy drive iptables.
+ensure_node_packages() {
+  local missing=() p
+  for p in libseccomp-dev iptables; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "installing Debian ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y "${missing[@]}" >&2 ||
+    { "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" apt-get install -y "${missing[@]}" >&2; }
+}
+
+recipe_runc() {
+  local module goversion
+  module="$(go_module_of runc)"
+  goversion="$(go_version_of runc)"
+  ensure_node_packages
+  # The one cgo build: without the seccomp tag (and libseccomp) runc cannot apply the
+  # RuntimeDefault profile every pod of the stack asks for.
+  local gobin
+  gobin="$(mktemp -d "$BUILD_TMP/gobin.XXXXXX")"
+  go_env
+  (cd "$gobin" && CGO_ENABLED=1 GOBIN="$gobin" nice -n 10 go install -trimpath -tags "seccomp urfave_cli_no_docs" \
+    -ldflags "-s -w -X main.version=${goversion#v}" "$module@$goversion")
+  mv "$gobin/runc" "$1"
+}
+
+recipe_containerd_group() {
+  local tool="$1" out="$2" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  local tags="no_btrfs no_devmapper no_zfs urfave_cli_no_docs"
+  local gobin
+  gobin="$(mktemp -d "$BUILD_TMP/gobin.XXXXXX")"
+  go_env
+  (cd "$gobin" && GOBIN="$gobin" nice -n 10 go install -trimpath -tags "$tags" \
+    -ldflags "-s -w -X $module/version.Version=$goversion" "$module/cmd/$tool@$goversion")
+  mv "$gobin/$tool" "$out"
+}
+recipe_containerd() { recipe_containerd_group containerd "$1"; }
+recipe_containerd-shim-runc-v2() { recipe_containerd_group containerd-shim-runc-v2 "$1"; }
+recipe_ctr() { recipe_containerd_group ctr "$1"; }
+
+recipe_cni_group() {
+  local plugin="$1" out="$2" module goversion
+  module="$(go_module_of cni-bridge)"
+  goversion="$(go_version_of cni-bridge)"
+  ensure_node_packages
+  go_install_to "$module/plugins/$plugin@$goversion" "$out" \
+    "-X $module/pkg/utils/buildversion.BuildVersion=$goversion"
+}
+recipe_cni-bridge() { recipe_cni_group main/bridge "$1"; }
+recipe_cni-loopback() { recipe_cni_group main/loopback "$1"; }
+recipe_cni-host-local() { recipe_cni_group ipam/host-local "$1"; }
+recipe_cni-portmap() { recipe_cni_group meta/portmap "$1"; }
+
+recipe_kubelet() { ensure_node_packages; recipe_kube_group kubelet "$1"; }
+recipe_kube-proxy() { ensure_node_packages; recipe_kube_group kube-proxy "$1"; }
+# kubectl: what the demo prints (port-forward) and what a user types against the local cluster.
+recipe_kubectl() { recipe_kube_group kubectl "$1"; }
+recipe_agnhost() {
+  local out="$1" dir="$TOOLS_DIR/kubernetes" module goversion
+  module="$(go_module_of agnhost)"
+  goversion="$(go_version_of agnhost)"
+  check_pin "$dir" "$module" "$goversion"
+  go_build "$dir" "$module/test/images/agnhost" "$out" ""
+}
+
+recipe_coredns() {
+  local module goversion
+  module="$(go_module_of coredns)"
+  goversion="$(go_version_of coredns)"
+  go_install_to "$module@$goversion" "$1" ""
 }
 
 # ---------------------------------------------------------------------------------------------
