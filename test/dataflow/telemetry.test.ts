@@ -108,16 +108,19 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
     test("each backend's own config check accepts its rendered config", () => {
         const paths = stack.configPaths;
         const otelcol = toolBinary("otelcol");
-        const checks: [string, string, string[], RegExp?][] = [
+        // The agent's k8sattributes filter reads the node name from K8S_NODE_NAME, which its
+        // DaemonSet sets from the downward API (spec.nodeName); validation refuses the config without it.
+        const agentEnv = { ...process.env, K8S_NODE_NAME: "loopback-node" };
+        const checks: [string, string, string[], RegExp?, NodeJS.ProcessEnv?][] = [
             ["otelcol validate (gateway)", otelcol, ["validate", `--config=${paths.collector}`]],
-            ["otelcol validate (node agent)", otelcol, ["validate", `--config=${paths.agent}`]],
+            ["otelcol validate (node agent)", otelcol, ["validate", `--config=${paths.agent}`], undefined, agentEnv],
             ["otelcol validate (log sink)", otelcol, ["validate", `--config=${paths.logSink}`]],
             ["otelcol validate (trace sink)", otelcol, ["validate", `--config=${paths.traceSink}`]],
             ["promtool check config", toolBinary("promtool"), ["check", "config", paths.prometheus], /SUCCESS/],
             ["amtool check-config", toolBinary("amtool"), ["check-config", paths.alertmanager], /SUCCESS/],
         ];
-        for (const [name, binary, args, expected] of checks) {
-            const result = runTool(binary, args);
+        for (const [name, binary, args, expected, env] of checks) {
+            const result = runTool(binary, args, 120_000, env);
             assert.equal(result.code, 0, `${name}: ${result.output}`);
             if (expected) {
                 assert.match(result.output, expected, name);
