@@ -11,7 +11,9 @@
  *   GET  /checkout?delay_ms=120&status=200&batch=b1   one request (response: its ids and counts)
  *   POST /flush                                       export everything buffered now
  *   GET  /stats                                       what the collector acknowledged, per batch
+ *   GET  /metrics                                     requests served, in Prometheus text format (for pod discovery)
  *
+ * It listens on DEMO_HOST (default 127.0.0.1; a pod sets 0.0.0.0) and DEMO_PORT (default: any free port).
  * On start it prints one JSON line `{"listening": <port>}` on stdout.
  */
 import * as http from "http";
@@ -103,6 +105,9 @@ async function checkout(url: URL): Promise<DemoResponse> {
     return { trace_id: traceId, span_id: spanId, request_id: requestId, status, duration_ms: seconds * 1000, spans: SPANS_PER_REQUEST, logs: LOGS_PER_REQUEST };
 }
 
+/** Finished /checkout requests by status: what a Prometheus scrape of the pod sees. */
+const served = new Map<number, number>();
+
 const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const reply = (code: number, body: unknown) => {
@@ -112,11 +117,17 @@ const server = http.createServer((request, response) => {
     const handle = async () => {
         if (url.pathname === "/checkout") {
             const result = await checkout(url);
+            served.set(result.status, (served.get(result.status) ?? 0) + 1);
             return reply(result.status, result);
         }
         if (url.pathname === "/flush" && request.method === "POST") {
             await telemetry.flush();
             return reply(200, telemetry.stats());
+        }
+        if (url.pathname === "/metrics") {
+            response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            const lines = [...served].sort(([a], [b]) => a - b).map(([status, count]) => `demo_checkout_requests_total{status="${status}"} ${count}`);
+            return response.end(["# TYPE demo_checkout_requests_total counter", ...lines, ""].join("\n"));
         }
         if (url.pathname === "/stats") {
             return reply(200, telemetry.stats());
@@ -126,7 +137,7 @@ const server = http.createServer((request, response) => {
     handle().catch((error: Error) => reply(500, { error: error.message }));
 });
 
-server.listen(Number(process.env.DEMO_PORT ?? "0"), "127.0.0.1", () => {
+server.listen(Number(process.env.DEMO_PORT ?? "0"), process.env.DEMO_HOST ?? "127.0.0.1", () => {
     process.stdout.write(`${JSON.stringify({ listening: (server.address() as AddressInfo).port })}\n`);
 });
 

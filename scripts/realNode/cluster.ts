@@ -1,0 +1,314 @@
+/**
+ * A local control plane with one real node (kubelet + containerd + kube-proxy, CoreDNS for Service
+ * names) and one KWOK node for the pods whose images cannot exist here (Loki, Tempo and Grafana are
+ * AGPL: never built). Used by the e2e suite and `npm run demo`; lives entirely under `workdir`.
+ *
+ * Network: pods sit on a bridge of ours (10.88.0.0/16); the KWOK node's simulated addresses are in
+ * 10.89.0.0/16, which is routed `unreachable` while the cluster runs, so a connection to a simulated
+ * pod fails on this machine instead of leaving it. CoreDNS answers only for cluster.local.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
+import { NODE_TOOLS, RealNode, waitUntil } from "./node";
+
+export const CONTROL_PLANE_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
+export const REAL_NODE_TOOLS = [...CONTROL_PLANE_TOOLS, ...NODE_TOOLS, ...IMAGE_TOOLS, "kubectl"] as const;
+
+/** Label and taint of the KWOK node: only pods placed there on purpose run (simulated) on it. */
+export const SIMULATED_NODE_LABEL = { key: "type", value: "kwok" } as const;
+export const SIMULATED_NODE_TAINT = { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } as const;
+const SIMULATED_CIDR = "10.89.0.0/16";
+
+export interface ApiResponse {
+    status: number;
+    body: any;
+}
+
+function machineAddress(): string {
+    for (const addresses of Object.values(os.networkInterfaces())) {
+        for (const address of addresses ?? []) {
+            if (address.family === "IPv4" && !address.internal) {
+                return address.address;
+            }
+        }
+    }
+    throw new Error("no IPv4 address on this machine for the node's InternalIP");
+}
+
+export class RealNodeCluster {
+    readonly kubeconfig: string;
+    readonly nodeName = "lgtm-node";
+    simulatedNodeName = "";
+    node?: RealNode;
+    images: BuiltImage[] = [];
+    private readonly kwokWorkdir: string;
+    private agent?: https.Agent;
+    private server = "";
+    private routeAdded = false;
+
+    constructor(
+        readonly name: string,
+        readonly workdir: string,
+        private readonly toolPath: (tool: string) => string,
+    ) {
+        this.kwokWorkdir = path.join(workdir, "kwok");
+        this.kubeconfig = path.join(workdir, "kubeconfig");
+    }
+
+    private get pki(): string {
+        return path.join(this.kwokWorkdir, "clusters", this.name, "pki");
+    }
+
+    private kwokctl(args: string[]): string {
+        const result = spawnSync(this.toolPath("kwokctl"), args, { encoding: "utf8", env: { ...process.env, KWOK_WORKDIR: this.kwokWorkdir }, timeout: 300_000 });
+        if (result.status !== 0) {
+            throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+        }
+        return result.stdout;
+    }
+
+    /** The control plane, the images, the real node (Ready), CoreDNS (Ready) and the KWOK node. */
+    async start(): Promise<void> {
+        fs.mkdirSync(this.kwokWorkdir, { recursive: true });
+        const config = path.join(this.workdir, "kwokctl.yaml");
+        fs.writeFileSync(
+            config,
+            YAML.stringify({
+                apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+                kind: "KwokctlConfiguration",
+                // Pods reach the API server at the `kubernetes` Service IP: the certificate must name it.
+                options: { kubeApiserverCertSANs: ["10.0.0.1"] },
+                componentsPatches: [
+                    // kwokctl starts KWOK with --manage-all-nodes, which would take over the real node.
+                    { name: "kwok-controller", extraArgs: [{ key: "manage-all-nodes", value: "false", override: true }, { key: "manage-nodes-with-annotation-selector", value: `${SIMULATED_NODE_TAINT.key}=${SIMULATED_NODE_TAINT.value}` }] },
+                    // logs, exec and port-forward: the API server authenticates to the kubelet with a client certificate.
+                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }] },
+                ],
+            }),
+        );
+        this.kwokctl([
+            "create", "cluster", "--name", this.name, "--runtime", "binary", "-c", config,
+            "--kube-apiserver-binary", this.toolPath("kube-apiserver"),
+            "--kube-controller-manager-binary", this.toolPath("kube-controller-manager"),
+            "--kube-scheduler-binary", this.toolPath("kube-scheduler"),
+            "--kwok-controller-binary", this.toolPath("kwok"),
+            "--etcd-binary", this.toolPath("etcd"),
+            "--kubeconfig", this.kubeconfig,
+            "--timeout", "240s",
+        ]);
+        const kubeconfig = YAML.parse(fs.readFileSync(this.kubeconfig, "utf8"));
+        this.server = kubeconfig.clusters[0].cluster.server;
+        this.agent = new https.Agent({
+            ca: fs.readFileSync(kubeconfig.clusters[0].cluster["certificate-authority"]),
+            cert: fs.readFileSync(kubeconfig.users[0].user["client-certificate"]),
+            key: fs.readFileSync(kubeconfig.users[0].user["client-key"]),
+        });
+        await waitUntil("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
+        const kubernetesIp = (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec.clusterIP as string;
+        const clusterDns = kubernetesIp.replace(/\.\d+$/, ".10");
+
+        this.images = buildImages(path.join(this.workdir, "images"), this.toolPath);
+        this.node = new RealNode({
+            workdir: path.join(this.workdir, "node"),
+            nodeName: this.nodeName,
+            kubeconfig: this.kubeconfig,
+            caFile: path.join(this.pki, "ca.crt"),
+            clusterDns,
+            nodeIp: machineAddress(),
+            bridge: "lgtm0",
+            toolPath: this.toolPath,
+        });
+        await this.node.start(this.images, PAUSE_IMAGE);
+        await waitUntil(
+            `node ${this.nodeName} Ready (kubelet log:\n${this.node.logTail("kubelet")})`,
+            async () => ((await this.request("GET", `/api/v1/nodes/${this.nodeName}`)).body.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"),
+            120,
+        );
+        await this.startSimulatedNode();
+        await this.deployCoreDns(clusterDns);
+    }
+
+    private async startSimulatedNode(): Promise<void> {
+        const route = spawnSync("ip", ["route", "add", "unreachable", SIMULATED_CIDR], { encoding: "utf8" });
+        if (route.status !== 0) {
+            throw new Error(`ip route add unreachable ${SIMULATED_CIDR}: ${route.stderr}`);
+        }
+        this.routeAdded = true;
+        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", '.podCIDRs=["10.89.1.0/24"]', "--param", '.nodeIPs=["10.89.0.1"]']);
+        let simulated = "";
+        await waitUntil("the KWOK node Ready", async () => {
+            const nodes = (await this.request("GET", `/api/v1/nodes?labelSelector=${SIMULATED_NODE_LABEL.key}%3D${SIMULATED_NODE_LABEL.value}`)).body.items as any[];
+            const ready = nodes.find((n) => (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"));
+            simulated = ready?.metadata.name ?? "";
+            return simulated !== "";
+        }, 120);
+        this.simulatedNodeName = simulated;
+        const patch = await this.request("PATCH", `/api/v1/nodes/${simulated}`, { spec: { taints: [SIMULATED_NODE_TAINT] } }, "application/merge-patch+json");
+        if (patch.status !== 200) {
+            throw new Error(`tainting ${simulated}: ${patch.status} ${JSON.stringify(patch.body)}`);
+        }
+    }
+
+    /** CoreDNS for Service names, on the real node, from the image built here; no forwarding outside. */
+    private async deployCoreDns(clusterIp: string): Promise<void> {
+        const labels = { "k8s-app": "kube-dns" };
+        const objects: [string, unknown][] = [
+            ["/api/v1/namespaces/kube-system/serviceaccounts", { metadata: { name: "coredns" } }],
+            ["/apis/rbac.authorization.k8s.io/v1/clusterroles", { metadata: { name: "lgtm-coredns" }, rules: [{ apiGroups: [""], resources: ["services", "pods", "namespaces"], verbs: ["list", "watch"] }, { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] }] }],
+            ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", { metadata: { name: "lgtm-coredns" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lgtm-coredns" }, subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }] }],
+            [
+                "/api/v1/namespaces/kube-system/configmaps",
+                {
+                    metadata: { name: "coredns" },
+                    // No `forward`: a name outside cluster.local gets no answer rather than a query off this machine.
+                    data: { Corefile: ["cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {", "    errors", "    health :8080", "    ready :8181", "    kubernetes cluster.local in-addr.arpa ip6.arpa {", "        pods insecure", "    }", "    cache 30", "}", ""].join("\n") },
+                },
+            ],
+            [
+                "/apis/apps/v1/namespaces/kube-system/deployments",
+                {
+                    metadata: { name: "coredns", labels },
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: labels },
+                        template: {
+                            metadata: { labels },
+                            spec: {
+                                serviceAccountName: "coredns",
+                                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                                containers: [
+                                    {
+                                        name: "coredns",
+                                        image: COREDNS_IMAGE,
+                                        imagePullPolicy: "Never",
+                                        command: ["/coredns"],
+                                        args: ["-conf", "/etc/coredns/Corefile"],
+                                        ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }],
+                                        readinessProbe: { httpGet: { path: "/ready", port: 8181 }, periodSeconds: 2 },
+                                        livenessProbe: { httpGet: { path: "/health", port: 8080 }, periodSeconds: 10 },
+                                        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                                        volumeMounts: [{ name: "config", mountPath: "/etc/coredns", readOnly: true }],
+                                    },
+                                ],
+                                volumes: [{ name: "config", configMap: { name: "coredns" } }],
+                            },
+                        },
+                    },
+                },
+            ],
+            ["/api/v1/namespaces/kube-system/services", { metadata: { name: "kube-dns", labels }, spec: { selector: labels, clusterIP: clusterIp, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }] } }],
+        ];
+        await waitUntil("the kube-system ServiceAccount controller", async () => (await this.request("GET", "/api/v1/namespaces/kube-system/serviceaccounts/default")).status === 200, 60);
+        for (const [at, object] of objects) {
+            const created = await this.request("POST", at, object);
+            if (created.status !== 201) {
+                throw new Error(`creating ${at}: ${created.status} ${JSON.stringify(created.body)}`);
+            }
+        }
+        await waitUntil("CoreDNS Ready", async () => (await this.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")).body.status?.readyReplicas === 1, 120);
+    }
+
+    /** Creates a MutatingAdmissionPolicy and its binding (placement.ts) and waits until the API server enforces it. */
+    async applyPlacement(rule: { policy: unknown; binding: unknown }): Promise<void> {
+        for (const [kind, object] of [["mutatingadmissionpolicies", rule.policy], ["mutatingadmissionpolicybindings", rule.binding]] as const) {
+            const created = await this.request("POST", `/apis/admissionregistration.k8s.io/v1/${kind}`, object);
+            if (created.status !== 201) {
+                throw new Error(`creating ${kind}: ${created.status} ${JSON.stringify(created.body)}`);
+            }
+        }
+        // Policies take effect asynchronously: probe with a dry-run pod until the mutation shows.
+        await waitUntil("the placement policy to take effect", async () => {
+            const probe = await this.request("POST", "/api/v1/namespaces/default/pods?dryRun=All", {
+                metadata: { name: "placement-probe", labels: { "app.kubernetes.io/name": "loki" } },
+                spec: { containers: [{ name: "probe", image: "example.invalid/probe:v1" }] },
+            });
+            return probe.body?.spec?.nodeSelector?.[SIMULATED_NODE_LABEL.key] === SIMULATED_NODE_LABEL.value;
+        }, 60);
+    }
+
+    /**
+     * Volumes for the stack's claims (no provisioner here): directories on the real node, writable by
+     * the pods' non-root users (fsGroup does not apply to hostPath), bound only there.
+     */
+    async createPersistentVolumes(count: number, size = "200Gi"): Promise<void> {
+        for (let i = 0; i < count; i++) {
+            const dir = path.join(this.workdir, "volumes", `pv-${i}`);
+            fs.mkdirSync(dir, { recursive: true });
+            fs.chmodSync(dir, 0o777);
+            const created = await this.request("POST", "/api/v1/persistentvolumes", {
+                metadata: { name: `real-pv-${i}` },
+                spec: {
+                    capacity: { storage: size },
+                    accessModes: ["ReadWriteOnce"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: "",
+                    hostPath: { path: dir, type: "Directory" },
+                    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [this.nodeName] }] }] } },
+                },
+            });
+            if (created.status !== 201) {
+                throw new Error(`creating PersistentVolume real-pv-${i}: ${created.status} ${JSON.stringify(created.body)}`);
+            }
+        }
+    }
+
+    /** Deletes every pod (CNI cleans up per pod), then stops the node and the control plane. */
+    async stop(): Promise<void> {
+        if (this.server && this.node) {
+            await this.drainRealNode().catch((error: Error) => console.error(`draining ${this.nodeName}: ${error.message}`));
+        }
+        await this.node?.stop();
+        if (this.routeAdded) {
+            spawnSync("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
+            this.routeAdded = false;
+        }
+        if (fs.existsSync(path.join(this.kwokWorkdir, "clusters", this.name))) {
+            this.kwokctl(["delete", "cluster", "--name", this.name]);
+        }
+    }
+
+    /** Controllers first (so nothing recreates pods), then every pod on the real node, and wait until the kubelet has removed them. */
+    private async drainRealNode(): Promise<void> {
+        const namespaces = ((await this.request("GET", "/api/v1/namespaces")).body.items as any[]).map((n) => n.metadata.name as string);
+        for (const ns of namespaces) {
+            for (const kind of ["deployments", "statefulsets", "daemonsets", "replicasets"]) {
+                await this.request("DELETE", `/apis/apps/v1/namespaces/${ns}/${kind}?propagationPolicy=Orphan`);
+            }
+        }
+        const onNode = async () => ((await this.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${this.nodeName}`)).body.items as any[]) ?? [];
+        for (const pod of await onNode()) {
+            await this.request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=2`);
+        }
+        await waitUntil("the real node's pods to be gone", async () => (await onNode()).length === 0, 120);
+    }
+
+    request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+        return new Promise((resolve, reject) => {
+            const request = https.request(`${this.server}${apiPath}`, { method, agent: this.agent, headers: { "content-type": contentType }, timeout: 30_000 }, (response) => {
+                let text = "";
+                response.on("data", (chunk) => (text += chunk));
+                response.on("end", () => {
+                    let parsed: unknown = text;
+                    try {
+                        parsed = JSON.parse(text);
+                    } catch {
+                        // plain-text answers stay text
+                    }
+                    resolve({ status: response.statusCode ?? 0, body: parsed });
+                });
+            });
+            request.on("error", reject);
+            request.on("timeout", () => request.destroy(new Error(`${method} ${apiPath} timed out`)));
+            if (body !== undefined) {
+                request.write(JSON.stringify(body));
+            }
+            request.end();
+        });
+    }
+}
