@@ -3,6 +3,7 @@
  * requests, failed requests and fast-enough requests over any window.
  */
 import { ServiceSpec } from "../config/types";
+import { PRESET_HISTOGRAMS } from "../model/presets";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
 
@@ -89,6 +90,20 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
                 routes: routeQueries("http_requests_total", histogram, sel, "path", 'status=~"5.."', 'status!~"5.."'),
             };
         }
+        case "otel-messaging": {
+            // A job is one messaging.process.duration measurement; the semantic conventions set
+            // error.type exactly when processing failed. The destination (queue, topic) plays the route.
+            const metric = PRESET_HISTOGRAMS["otel-messaging"];
+            const failed = 'error_type!=""';
+            return {
+                total: (w) => `sum(rate(${metric}_count{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(${metric}_count{${sel}, ${failed}}[${w}]))`,
+                errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, ${failed}}[${w}])`, "error_type"),
+                fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
+                buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
+                routes: routeQueries(`${metric}_count`, metric, sel, "messaging_destination_name", failed, 'error_type=""'),
+            };
+        }
         case "custom": {
             const fill = (query: string, w: string) => query.split(WINDOW_PLACEHOLDER).join(w);
             return {
@@ -109,6 +124,8 @@ export function presenceQuery(service: ServiceSpec): string {
             return `http_server_request_duration_seconds_count{service_name="${service.name}"}`;
         case "prometheus-http":
             return `http_requests_total{service_name="${service.name}"}`;
+        case "otel-messaging":
+            return `${PRESET_HISTOGRAMS["otel-messaging"]}_count{service_name="${service.name}"}`;
         case "custom":
             return requestQueries(service).total("5m");
     }

@@ -1,7 +1,7 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
 import { durationMs } from "../config/units";
-import { HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
+import { HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { presenceQuery, requestQueries } from "./conventions";
@@ -30,6 +30,16 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
             });
         }
     }
+    const { conventions } = service;
+    if (conventions.preset === "otel-messaging") {
+        // One series per worker whatever the broker exporter's labels: depth adds up, lag is the worst queue's.
+        if (conventions.queueDepthQuery) {
+            rules.push({ record: "service:queue_depth:messages", expr: `sum(${conventions.queueDepthQuery})`, labels });
+        }
+        if (conventions.queueLagQuery) {
+            rules.push({ record: "service:queue_lag:seconds", expr: `max(${conventions.queueLagQuery})`, labels });
+        }
+    }
     for (const signal of service.saturation) {
         rules.push({ record: "service:saturation:ratio", expr: signal.query, labels: { ...labels, signal: signal.name } });
     }
@@ -42,6 +52,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
     const { window } = HIGH_ERROR_RATE;
     const threshold = exact(service.errorRateThreshold);
     const scraped = service.discovery.kind === "scrape";
+    const worker = service.conventions.preset === "otel-messaging";
     const alerts: AlertDefinition[] = [
         {
             ...base,
@@ -53,8 +64,10 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
             for: HIGH_ERROR_RATE.for,
             keepFiringFor: HIGH_ERROR_RATE.keepFiringFor,
             severity: "critical",
-            summary: `${service.name} is failing more than ${percent(service.errorRateThreshold)} of requests`,
-            description: `{{ $value | humanizePercentage }} of ${service.name} requests failed with a 5xx over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
+            summary: `${service.name} is failing more than ${percent(service.errorRateThreshold)} of ${worker ? "jobs" : "requests"}`,
+            description: worker
+                ? `{{ $value | humanizePercentage }} of ${service.name} jobs failed (error.type set) over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`
+                : `{{ $value | humanizePercentage }} of ${service.name} requests failed with a 5xx over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
         },
         {
             ...base,
@@ -96,6 +109,17 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
         });
     }
     alerts.push(...trafficAnomalyAlerts(service, base));
+    if (service.conventions.preset === "otel-messaging" && service.conventions.queueLagQuery) {
+        alerts.push({
+            ...base,
+            alert: QUEUE_LAG.alert,
+            expr: `service:queue_lag:seconds{service="${service.name}"} > ${service.maxQueueLagSeconds}`,
+            for: QUEUE_LAG.for,
+            severity: QUEUE_LAG.severity,
+            summary: `${service.name} is more than ${service.maxQueueLagSeconds}s behind its queue`,
+            description: `The oldest job waiting for ${service.name} has waited {{ $value | humanizeDuration }} (threshold ${service.maxQueueLagSeconds}s); jobs finish late.`,
+        });
+    }
     for (const signal of service.saturation) {
         // One rule per level, same alert name: the warning opens a ticket early, the critical one pages;
         // Alertmanager inhibits the warning while the page fires for the same service.

@@ -3,6 +3,7 @@ import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, S
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { PRESET_HISTOGRAMS } from "../model/presets";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
@@ -19,7 +20,7 @@ export interface ServiceReadOptions {
     readonly knownRunbooks: ReadonlySet<string>;
 }
 
-/** OpenTelemetry SDKs' default explicit buckets for `http.server.request.duration` (seconds). */
+/** The semantic conventions' advised buckets for `http.server.request.duration` and `messaging.process.duration` (seconds). */
 export const OTEL_HTTP_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 /** prometheus client libraries' default histogram buckets (seconds). */
 export const PROMETHEUS_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -68,9 +69,22 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): 
     const { kind: preset, reader } = service.variant(
         "conventions",
         "preset",
-        { "otel-http": [], "prometheus-http": [], custom: ["errorQuery", "totalQuery"] },
+        { "otel-http": [], "prometheus-http": [], "otel-messaging": ["queueDepthQuery", "queueLagQuery"], custom: ["errorQuery", "totalQuery"] },
         "otel-http",
     );
+    if (preset === "otel-messaging") {
+        const queues: { queueDepthQuery?: string; queueLagQuery?: string } = {};
+        for (const key of ["queueDepthQuery", "queueLagQuery"] as const) {
+            const query = reader.optionalString(key);
+            const error = query === undefined ? undefined : syntaxError("promql", query);
+            if (error) {
+                reader.problems.add(reader.keyPath(key), `is not valid PromQL: ${error}`);
+            } else if (query !== undefined) {
+                queues[key] = query;
+            }
+        }
+        return { preset, ...queues };
+    }
     if (preset !== "custom") {
         return { preset };
     }
@@ -283,7 +297,7 @@ function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page
     });
 }
 
-const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy", "trafficAnomaly"] as const;
+const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy", "trafficAnomaly", "maxQueueLag"] as const;
 
 function readTrafficAnomaly(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): TrafficAnomaly | undefined {
     const anomaly = alerts.object("trafficAnomaly", ["enabled", "dropPercent", "spikePercent", "minRequestsPerMinute"] as const);
@@ -316,7 +330,7 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
     }
     const conventions = readConventions(service);
     const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
-    const metricName = conventions.preset === "prometheus-http" ? "http_request_duration_seconds" : "http_server_request_duration_seconds";
+    const metricName = conventions.preset === "custom" ? "" : PRESET_HISTOGRAMS[conventions.preset];
     const alerts = service.object("alerts", ALERT_KEYS);
     return {
         name,
@@ -331,6 +345,7 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,
         minRequestsPerHour: alerts.number("minRequestsPerHour", 10, { min: 0, integer: true, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
         burnRatePolicy: readBurnRatePolicy(alerts),
+        maxQueueLagSeconds: parseDuration(alerts.duration("maxQueueLag", "10m")) ?? 600,
         ...optional("trafficAnomaly", readTrafficAnomaly(alerts)),
     };
 }

@@ -132,6 +132,17 @@ export type MetricConventions =
     | { readonly preset: "otel-http" }
     | { readonly preset: "prometheus-http" }
     | {
+          /**
+           * Job and queue workers (OpenTelemetry messaging semantic conventions): a job is one
+           * `messaging.process.duration` measurement, a failed job one with `error.type`.
+           */
+          readonly preset: "otel-messaging";
+          /** PromQL giving the messages waiting in the worker's queue(s), from the broker's exporter. */
+          readonly queueDepthQuery?: string;
+          /** PromQL giving how far behind the worker is, in seconds (age of the oldest waiting message, or consumer lag). */
+          readonly queueLagQuery?: string;
+      }
+    | {
           readonly preset: "custom";
           /** PromQL for the rate of bad events with a `{{.window}}` placeholder. */
           readonly errorQuery: string;
@@ -218,6 +229,8 @@ export interface ServiceSpec {
     readonly minRequestsPerHour: number;
     /** Which burn rates page and which open a ticket (`alerts.burnRatePolicy`). */
     readonly burnRatePolicy: BurnRatePolicy;
+    /** With `queueLagQuery`: JobQueueLagging opens a ticket when the lag stays above this (seconds). */
+    readonly maxQueueLagSeconds: number;
     /** Sudden drop and spike alerts against last week; undefined when `alerts.trafficAnomaly.enabled` is false. */
     readonly trafficAnomaly?: TrafficAnomaly;
 }

@@ -7,7 +7,8 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { LATENCY_QUANTILES } from "../alerts/golden";
-import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
+import { PRESET_NOUNS } from "../model/presets";
 import { exact } from "../model/exact";
 import { requestQueries } from "../alerts/conventions";
 import { Links } from "../alerts/links";
@@ -43,9 +44,16 @@ function selector(service: ServiceSpec): string {
     return `service="${service.name}"`;
 }
 
-/** Custom conventions count whatever the user calls a failure; the HTTP presets count 5xx. */
+/** Custom conventions count whatever the user calls a failure; the HTTP presets count 5xx, workers jobs with error.type. */
 function errorKind(service: ServiceSpec): string {
-    return service.conventions.preset === "custom" ? "" : " (5xx)";
+    const failure = PRESET_NOUNS[service.conventions.preset].failure;
+    return failure ? ` (${failure})` : "";
+}
+
+/** "Requests" for services, "Jobs" for job and queue workers. */
+function units(service: ServiceSpec): string {
+    const plural = PRESET_NOUNS[service.conventions.preset].plural;
+    return plural[0].toUpperCase() + plural.slice(1);
 }
 
 function hasLatencyHistogram(service: ServiceSpec): boolean {
@@ -55,7 +63,7 @@ function hasLatencyHistogram(service: ServiceSpec): boolean {
 function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
     const s = selector(service);
     const panels: stat.PanelBuilder[] = [
-        statPanel("Requests per second", UNITS.requestsPerSecond)
+        statPanel(`${units(service)} per second`, UNITS.requestsPerSecond)
             .withTarget(promInstantQuery(`service:http_requests:rate5m{${s}}`))
             .links(runbookLinks(links, "ServiceDown", service.name)),
         statPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
@@ -96,7 +104,7 @@ function busiestRoutes(expr: string, service: ServiceSpec): string {
 function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
     const routes = requestQueries(service).routes;
     const anomaly = service.trafficAnomaly;
-    const total = timeseriesPanel("Requests per second", UNITS.requestsPerSecond)
+    const total = timeseriesPanel(`${units(service)} per second`, UNITS.requestsPerSecond)
         .description(
             "All requests, averaged over 5 minutes. A drop to zero is what ServiceDown looks for." +
                 (anomaly
@@ -114,7 +122,7 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
     }
     return [
         total,
-        timeseriesPanel(`Requests per second by route (top ${ROUTE_PANEL_LIMIT})`, UNITS.requestsPerSecond)
+        timeseriesPanel(`${units(service)} per second by ${worker(service) ? "queue" : "route"} (top ${ROUTE_PANEL_LIMIT})`, UNITS.requestsPerSecond)
             .description(`Request rate per ${routes.label}, for the ${ROUTE_PANEL_LIMIT} busiest routes at each point in time.`)
             .withTarget(promQuery(`topk(${ROUTE_PANEL_LIMIT}, ${routes.total("5m")})`, `{{${routes.label}}}`).exemplar(true)),
     ];
@@ -149,7 +157,9 @@ function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
     if (!buckets) {
         return [];
     }
-    const alertText = `HighLatency (warning) fires when the P99 of all requests stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`;
+    const what = PRESET_NOUNS[service.conventions.preset].plural;
+    const by = worker(service) ? "queue" : "route";
+    const alertText = `HighLatency (warning) fires when the P99 of all ${what} stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`;
     const panel = (title: string) =>
         timeseriesPanel(title, UNITS.seconds).thresholds(badAbove(service.latencyP99ThresholdSeconds)).thresholdsStyle(dashedThresholdLines()).links(runbookLinks(links, "HighLatency", service.name));
     if (!routes) {
@@ -158,15 +168,15 @@ function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
     const byRoute = (quantile: number) =>
         promQuery(busiestRoutes(`histogram_quantile(${quantile}, ${routes.bucketsByRoute("5m", "successful")})`, service), `{{${routes.label}}}`).exemplar(true);
     return [
-        panel("Latency of successful requests P50 / P95 / P99")
-            .description(`Quantiles over 5 minutes of requests that did not fail; dots are exemplars linking to traces. Failed requests are drawn apart: a fast error page must not make latency look good. ${alertText}`)
+        panel(`Latency of successful ${what} P50 / P95 / P99`)
+            .description(`Quantiles over 5 minutes of ${what} that did not fail; dots are exemplars linking to traces. Failed requests are drawn apart: a fast error page must not make latency look good. ${alertText}`)
             .targets(quantileQueries(routes.buckets("5m", "successful"), "")),
-        panel("Latency of failed requests P50 / P95 / P99")
-            .description("Quantiles over 5 minutes of failed requests only: slow failures are timeouts, fast ones are requests refused without doing the work.")
+        panel(`Latency of failed ${what} P50 / P95 / P99`)
+            .description(`Quantiles over 5 minutes of failed ${what} only: slow failures are timeouts, fast ones are ${what} refused without doing the work.`)
             .targets(quantileQueries(routes.buckets("5m", "failed"), "failed ")),
         ...LATENCY_QUANTILES.map((quantile) =>
-            panel(`P${Math.round(quantile * 100)} latency of successful requests by route (top ${ROUTE_PANEL_LIMIT})`)
-                .description(`P${Math.round(quantile * 100)} over 5 minutes per ${routes.label}, successful requests only, for the ${ROUTE_PANEL_LIMIT} busiest routes.`)
+            panel(`P${Math.round(quantile * 100)} latency of successful ${what} by ${by} (top ${ROUTE_PANEL_LIMIT})`)
+                .description(`P${Math.round(quantile * 100)} over 5 minutes per ${routes.label}, successful ${what} only, for the ${ROUTE_PANEL_LIMIT} busiest ${by}s.`)
                 .span(SIZE.third)
                 .withTarget(byRoute(quantile)),
         ),
@@ -211,8 +221,39 @@ function containerPanels(service: ServiceSpec): Panel[] {
     ];
 }
 
+function worker(service: ServiceSpec): boolean {
+    return service.conventions.preset === "otel-messaging";
+}
+
+/** A worker's queue: how much waits (depth) and how long the oldest job has waited (lag). */
+function queuePanels(service: ServiceSpec, links: Links): Panel[] {
+    const { conventions } = service;
+    if (conventions.preset !== "otel-messaging") {
+        return [];
+    }
+    const panels: Panel[] = [];
+    if (conventions.queueDepthQuery) {
+        panels.push(
+            timeseriesPanel("Queue depth", UNITS.count)
+                .description("Messages waiting for this worker (conventions.queueDepthQuery). Growing while jobs per second stay flat means the workers do not keep up.")
+                .withTarget(promQuery(`service:queue_depth:messages{${selector(service)}}`, "waiting")),
+        );
+    }
+    if (conventions.queueLagQuery) {
+        panels.push(
+            timeseriesPanel("Queue lag", UNITS.seconds)
+                .description(`How long the oldest waiting job has waited (conventions.queueLagQuery). ${QUEUE_LAG.alert} opens a ticket above the dashed line (${service.maxQueueLagSeconds}s) for ${QUEUE_LAG.for}.`)
+                .thresholds(badAbove(service.maxQueueLagSeconds))
+                .thresholdsStyle(dashedThresholdLines())
+                .withTarget(promQuery(`service:queue_lag:seconds{${selector(service)}}`, "lag"))
+                .links(runbookLinks(links, QUEUE_LAG.alert, service.name)),
+        );
+    }
+    return panels;
+}
+
 function saturationPanels(service: ServiceSpec, links: Links): Panel[] {
-    return [...service.saturation.map((signal) => saturationSignalPanel(service, signal, links)), ...containerPanels(service)];
+    return [...queuePanels(service, links), ...service.saturation.map((signal) => saturationSignalPanel(service, signal, links)), ...containerPanels(service)];
 }
 
 /** Whole milliseconds: a sub-second threshold (0.25s) stays a plain TraceQL duration (250ms). */

@@ -12,6 +12,7 @@ export const RAW_METRICS_BY_SOURCE = {
     /** The services' request metrics, per metric-convention preset (alerts/conventions.ts). */
     otelHttp: ["http_server_request_duration_seconds_count", "http_server_request_duration_seconds_bucket"],
     prometheusHttp: ["http_requests_total", "http_request_duration_seconds_bucket"],
+    otelMessaging: ["messaging_process_duration_seconds_count", "messaging_process_duration_seconds_bucket"],
     /** Only what the cAdvisor scrape keeps (render/prometheus.ts metric_relabel_configs). */
     cadvisor: [
         "container_cpu_usage_seconds_total",

@@ -125,6 +125,12 @@ export const TRAFFIC_ANOMALY = {
     minRequestsPerMinute: number;
 };
 
+/**
+ * JobQueueLagging: a worker's queue lag (age of the oldest waiting message, or consumer lag in
+ * seconds) above `alerts.maxQueueLag` for `for` opens a ticket; the jobs are late but still done.
+ */
+export const QUEUE_LAG = { alert: "JobQueueLagging", severity: "warning", for: "10m" } as const satisfies { alert: string; severity: Severity; for: string };
+
 /** Names of the alerts every service gets (saturation alerts are named by the user). */
 export const SERVICE_ALERT_NAMES = [
     "HighErrorRate",
@@ -136,6 +142,7 @@ export const SERVICE_ALERT_NAMES = [
     "SlowBudgetBurn",
     TRAFFIC_ANOMALY.drop.alert,
     TRAFFIC_ANOMALY.spike.alert,
+    QUEUE_LAG.alert,
 ] as const;
 /** Names of the stack's self-monitoring alerts. */
 export const STACK_ALERT_NAMES = [

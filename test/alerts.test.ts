@@ -193,7 +193,9 @@ describe("built-in alert names live in the model", () => {
             discovery: { kind: "scrape", selector: { app: "checkout" }, port: "http" },
             slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "1s" }],
         });
-        assert.deepEqual(new Set(alertCatalog(config).map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
+        // A job worker with a queue-lag query brings the one built-in alert HTTP services lack (JobQueueLagging).
+        const worker = serviceConfig({ name: "transcoder", conventions: { preset: "otel-messaging", queueLagQuery: "max(queue_oldest_age_seconds)" } });
+        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
     });
 
     test("a saturation alert named like a built-in one is refused, LatencyCollapse included", () => {

@@ -109,6 +109,6 @@ describe("LgtmStack, built alone", () => {
         const names = resources.map((r) => `${r.type}::${r.name}`);
         assert.equal(new Set(names).size, names.length, "no two resources share a type and name");
         const services = byType(resources, "lgtm:services:ObservedService").map((r) => r.name).sort();
-        assert.deepEqual(services, ["blue-api", "blue-session-start", "blue-video-load", "green-api", "green-session-start", "green-video-load"]);
+        assert.deepEqual(services, ["blue-api", "blue-session-start", "blue-transcoding", "blue-video-load", "green-api", "green-session-start", "green-transcoding", "green-video-load"]);
     });
 });

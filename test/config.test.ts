@@ -245,7 +245,7 @@ describe("config from where Pulumi and the render command read it", () => {
 });
 
 describe("the committed stacks", () => {
-    test("dev declares the reference customer's three services with their SLOs", () => {
+    test("dev declares the reference customer's three services and its transcoding worker with their SLOs", () => {
         const dev = loadStack("dev");
         assert.deepEqual(
             dev.services.map((s) => [s.name, s.slos.map((slo) => `${slo.kind}:${slo.objective}${slo.kind === "latency" ? `<${slo.thresholdSeconds}s` : ""}`)]),
@@ -253,6 +253,7 @@ describe("the committed stacks", () => {
                 ["api", ["availability:0.995"]],
                 ["session-start", ["latency:0.95<2s", "availability:0.995"]],
                 ["video-load", ["latency:0.95<4s"]],
+                ["transcoding", ["availability:0.99", "latency:0.95<300s"]],
             ],
         );
         assert.equal(dev.profile, "dev");

@@ -56,6 +56,12 @@ function rawConfig(overrides: Record<string, unknown> = {}): RawStackConfig {
                     discovery: { kind: "scrape", selector: { app: "inventory" } },
                     conventions: { preset: "prometheus-http" },
                 },
+                {
+                    name: "mailer",
+                    namespace: "shop",
+                    team: "notifications",
+                    conventions: { preset: "otel-messaging", queueDepthQuery: 'sum(mail_jobs_waiting{queue="mail"})', queueLagQuery: 'max(mail_oldest_job_age_seconds{queue="mail"})' },
+                },
             ],
             ...overrides,
         },
@@ -139,7 +145,7 @@ describe("dashboards", () => {
         const runbookUids = [...runbookNames()].sort().map(dashboardUids.runbook);
         assert.deepEqual(
             dashboards.map((d) => d.uid),
-            ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", ...runbookUids],
+            ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", "mailer-golden", ...runbookUids],
         );
         assert.ok(runbookUids.includes("rb-high-error-rate"));
         for (const dashboard of dashboards) {

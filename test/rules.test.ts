@@ -22,7 +22,7 @@ describe("promtool test rules: hand-written cases per alert family", () => {
         fs.writeFileSync(path.join(dir, file), content);
     }
     test("there is a suite per alert family", () => {
-        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "traffic-anomaly.yaml"]);
+        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
     });
     for (const suite of suites) {
         test(`${suite}: every case passes`, () => {

@@ -7,7 +7,7 @@ import { ConfigErrors } from "../config/reader";
 import { StackConfig } from "../config/types";
 import { renderServiceDashboards } from "../dashboards";
 import { dashboardUids } from "../model/ids";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 
 /**
  * The signals of issue 16, checked as a user would notice them: what the config accepts and
@@ -167,3 +167,62 @@ function renderServiceRules(config: StackConfig, service: string): Record<string
     const file = serviceRuleFile(spec, linksFor(config));
     return Object.fromEntries(file.groups.flatMap((group) => group.rules).flatMap((rule) => ("alert" in rule ? [[rule.alert, rule.expr]] : [])));
 }
+
+describe("job and queue workers (otel-messaging)", () => {
+    const config = load({
+        services: [
+            {
+                name: "mailer",
+                conventions: { preset: "otel-messaging", queueDepthQuery: 'sum(mails_waiting{queue="mail"})', queueLagQuery: 'max(mail_oldest_age_seconds{queue="mail"})' },
+                histogramBuckets: [1, 5, 30, 60],
+                slos: [
+                    { kind: "availability", objective: 99 },
+                    { kind: "latency", percentile: 95, threshold: "30s" },
+                ],
+                alerts: { maxQueueLag: "5m" },
+            },
+        ],
+    });
+    const rules = renderServiceRules(config, "mailer");
+    const spec = config.services[0];
+    const file = serviceRuleFile(spec, linksFor(config));
+    const records = Object.fromEntries(file.groups.flatMap((g) => g.rules).flatMap((r) => ("record" in r && r.labels?.slo === undefined ? [[r.record, r.expr]] : [])));
+
+    test("a job is one messaging.process.duration measurement and a failed job one with error.type", () => {
+        assert.equal(records["service:http_requests:rate5m"], 'sum(rate(messaging_process_duration_seconds_count{service_name="mailer"}[5m]))');
+        assert.equal(records["service:http_errors:rate5m"], 'sum(rate(messaging_process_duration_seconds_count{service_name="mailer", error_type!=""}[5m]))');
+        assert.equal(records["service:http_request_duration_seconds:p95_5m"], 'histogram_quantile(0.95, sum by (le) (rate(messaging_process_duration_seconds_bucket{service_name="mailer"}[5m])))');
+    });
+
+    test("queue depth and lag are recorded as one series per worker, and a lag over maxQueueLag opens a ticket", () => {
+        assert.equal(records["service:queue_depth:messages"], 'sum(sum(mails_waiting{queue="mail"}))');
+        assert.equal(records["service:queue_lag:seconds"], 'max(max(mail_oldest_age_seconds{queue="mail"}))');
+        assert.equal(rules.JobQueueLagging, 'service:queue_lag:seconds{service="mailer"} > 300');
+    });
+
+    test("the latency SLO counts jobs processed within its threshold", () => {
+        const sli = file.groups.find((g) => g.name === "mailer-slo-latency")?.rules.find((r) => "record" in r && r.record === "slo:sli_error:ratio_rate5m");
+        assert.ok(sli && "record" in sli);
+        assert.match(sli.expr, /messaging_process_duration_seconds_bucket\{service_name="mailer", le=~"30\(\\\\\.0\)\?"\}\[5m\]/);
+    });
+
+    test("its dashboard speaks of jobs and queues and shows depth and lag", () => {
+        const golden = goldenOf(config, "mailer");
+        assert.deepEqual(exprsOf(golden, "Queue depth"), ['service:queue_depth:messages{service="mailer"}']);
+        assert.deepEqual(exprsOf(golden, "Queue lag"), ['service:queue_lag:seconds{service="mailer"}']);
+        assert.deepEqual(exprsOf(golden, "Jobs per second by queue (top 10)"), ['topk(10, sum by (messaging_destination_name) (rate(messaging_process_duration_seconds_count{service_name="mailer"}[5m])))']);
+        assert.equal(exprsOf(golden, "Latency of failed jobs P50 / P95 / P99")[0], 'histogram_quantile(0.5, sum by (le) (rate(messaging_process_duration_seconds_bucket{service_name="mailer", error_type!=""}[5m])))');
+    });
+
+    test("a queue query that is not PromQL is refused with its key path", () => {
+        const problems = problemsOf({ services: [{ name: "mailer", conventions: { preset: "otel-messaging", queueLagQuery: "max(age" } }] });
+        assert.ok(problems.some((p) => p.startsWith("services[0].conventions.queueLagQuery: is not valid PromQL")), problems.join("\n"));
+    });
+
+    test("the dev stack declares the transcoding worker with its SLOs", () => {
+        const dev = loadStack("dev").services.find((s) => s.name === "transcoding");
+        assert.ok(dev, "the dev stack has no transcoding worker");
+        assert.equal(dev.conventions.preset, "otel-messaging");
+        assert.deepEqual(dev.slos.map((s) => [s.kind, s.objective]), [["availability", 0.99], ["latency", 0.95]]);
+    });
+});

@@ -82,9 +82,9 @@ describe("dev stack under mocks", () => {
     test("gives each configured service its rule file and dashboards", async () => {
         const { resources } = await runStack("dev");
         const patches = ofType(resources, "kubernetes:core/v1:ConfigMapPatch");
-        assert.deepEqual(patches.map((p) => Object.keys(p.inputs.data)[0]).sort(), ["service-api.yaml", "service-session-start.yaml", "service-video-load.yaml"]);
+        assert.deepEqual(patches.map((p) => Object.keys(p.inputs.data)[0]).sort(), ["service-api.yaml", "service-session-start.yaml", "service-transcoding.yaml", "service-video-load.yaml"]);
         const dashboards = ofType(resources, "kubernetes:core/v1:ConfigMap").flatMap((r) => (r.inputs.metadata.name.startsWith("grafana-dashboards-") ? Object.values(r.inputs.data).map((json) => JSON.parse(json as string).uid) : []));
-        for (const service of ["api", "session-start", "video-load"]) {
+        for (const service of ["api", "session-start", "video-load", "transcoding"]) {
             assert.ok(dashboards.includes(`${service}-golden`) && dashboards.includes(`${service}-slo`), `${service} dashboards`);
         }
     });

@@ -3,7 +3,7 @@
  * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
  * and a team's own "page at 5×" policy, a latency SLO, a one-level saturation signal (shop) and a
  * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m), and a service without SLOs
- * whose traffic-anomaly thresholds are its own (feed).
+ * whose traffic-anomaly thresholds are its own (feed), and a job worker (transcoder).
  */
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
@@ -58,6 +58,18 @@ export function ruleFixtureConfig(): StackConfig {
                     team: "content",
                     slos: [],
                     alerts: { trafficAnomaly: { dropPercent: 40, spikePercent: 300, minRequestsPerMinute: 20 } },
+                },
+                {
+                    // A job worker (OTel messaging conventions) whose lag comes from its broker's exporter.
+                    name: "transcoder",
+                    team: "media",
+                    conventions: {
+                        preset: "otel-messaging",
+                        queueDepthQuery: 'transcode_jobs_waiting{queue="transcode"}',
+                        queueLagQuery: 'transcode_oldest_job_age_seconds{queue="transcode"}',
+                    },
+                    slos: [],
+                    alerts: { maxQueueLag: "10m" },
                 },
             ],
         }),
