@@ -18,6 +18,7 @@ import * as text from "@grafana/grafana-foundation-sdk/text";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { Links } from "../alerts/links";
 import { DATASOURCE_UIDS } from "../model/ids";
+import { REQUEST_ID } from "../model/requests";
 
 export type DatasourceRef = { readonly type: "prometheus" | "loki" | "tempo"; readonly uid: string };
 
@@ -256,4 +257,30 @@ export function buildDashboard(builder: dashboard.DashboardBuilder): dashboard.D
     };
     (model.panels ?? []).forEach(number);
     return model;
+}
+
+/** A text box for one request id, empty until someone pastes one (or a link fills `var-request_id`). */
+export function requestIdVariable(): dashboard.TextBoxVariableBuilder {
+    return new dashboard.TextBoxVariableBuilder(REQUEST_ID.variable)
+        .label("Request id")
+        .description(`Paste a ${REQUEST_ID.attribute} (from a log line, an error report or a response header) to see that request's logs and trace.`)
+        .current({ text: "", value: "" });
+}
+
+/**
+ * "Logs of this request" and "Trace of this request" for the id in `$request_id`. The `!= ""` filter
+ * keeps the logs panel empty while no id is given (an empty id would otherwise match every record
+ * without one). `serviceName` may be a Grafana variable such as `$service`.
+ */
+export function requestPanels(serviceName: string): cog.Builder<dashboard.Panel>[] {
+    const id = REQUEST_ID.attribute;
+    const value = `$${REQUEST_ID.variable}`;
+    return [
+        logsPanel("Logs of this request", `{service_name="${serviceName}"} | ${id} != "" | ${id} = "${value}"`)
+            .description(`Every log record of ${serviceName} with ${id} = the id above. Open a record's details and follow trace_id to its trace.`)
+            .span(SIZE.half),
+        tracesPanel("Trace of this request", `{ span.${id} = "${value}" }`)
+            .description(`The trace whose spans carry ${id} = the id above, across every service it went through.`)
+            .span(SIZE.half),
+    ];
 }

@@ -27,6 +27,8 @@ import {
     percent,
     promInstantQuery,
     promQuery,
+    requestIdVariable,
+    requestPanels,
     runbookLinks,
     SIZE,
     statPanel,
@@ -285,5 +287,7 @@ export function goldenDashboard(service: ServiceSpec, links: Links): dashboard.D
     withSection(builder, "Latency", latencyPanels(service, links));
     withSection(builder, "Saturation", saturationPanels(service, links));
     withSection(builder, "Logs and traces", logAndTracePanels(service, links));
+    builder.withVariable(requestIdVariable());
+    withSection(builder, "One request", requestPanels(service.name));
     return buildDashboard(builder);
 }

@@ -17,6 +17,8 @@ import {
     lokiQuery,
     newDashboard,
     promQuery,
+    requestIdVariable,
+    requestPanels,
     SIZE,
     textPanel,
     timeseriesPanel,
@@ -280,5 +282,8 @@ export function runbookDashboard(runbook: ParsedRunbook, links: Links, serviceVa
     withSection(builder, "What it means", [textSection(runbook.alert, understand)]);
     withSection(builder, QUERY_SECTION, runbook.queries.map(queryPanel));
     withSection(builder, "What to do", act ? [textSection("Resolution and escalation", act)] : []);
+    // A request id from a user's report or an error log line leads straight to that request's logs and trace.
+    builder.withVariable(requestIdVariable());
+    withSection(builder, "One request", requestPanels(`$${SERVICE_VARIABLE}`));
     return buildDashboard(builder);
 }

@@ -7,6 +7,8 @@ import { ConfigErrors } from "../config/reader";
 import { StackConfig } from "../config/types";
 import { renderServiceDashboards } from "../dashboards";
 import { dashboardUids } from "../model/ids";
+import { readRunbooks } from "../io/runbooks";
+import { renderStack } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 
 /**
@@ -224,5 +226,28 @@ describe("job and queue workers (otel-messaging)", () => {
         assert.ok(dev, "the dev stack has no transcoding worker");
         assert.equal(dev.conventions.preset, "otel-messaging");
         assert.deepEqual(dev.slos.map((s) => [s.kind, s.objective]), [["availability", 0.99], ["latency", 0.95]]);
+    });
+});
+
+describe("request ids end to end", () => {
+    const config = load({ services: [{ name: "checkout" }] });
+    const rendered = renderStack(config, readRunbooks());
+    const golden = goldenOf(config, "checkout");
+    const runbook = rendered.stackDashboards.find((d) => d.uid === dashboardUids.runbook("HighErrorRate"));
+    assert.ok(runbook);
+
+    test("the golden dashboard has a request id box and shows that request's logs and trace", () => {
+        const variables = (golden as { templating: { list: { name: string; type: string }[] } }).templating.list;
+        assert.ok(variables.some((v) => v.name === "request_id" && v.type === "textbox"), JSON.stringify(variables));
+        assert.deepEqual(exprsOf(golden, "Logs of this request", "logs"), ['{service_name="checkout"} | request_id != "" | request_id = "$request_id"']);
+        assert.deepEqual(exprsOf(golden, "Trace of this request", "table"), ['{ span.request_id = "$request_id" }']);
+    });
+
+    test("every runbook dashboard offers the same for the service it is opened for", () => {
+        for (const dashboard of rendered.stackDashboards.filter((d) => d.uid.startsWith("rb-"))) {
+            assert.deepEqual(exprsOf(dashboard.model, "Logs of this request", "logs"), ['{service_name="$service"} | request_id != "" | request_id = "$request_id"'], dashboard.uid);
+            assert.deepEqual(exprsOf(dashboard.model, "Trace of this request", "table"), ['{ span.request_id = "$request_id" }'], dashboard.uid);
+        }
+        assert.ok(exprsOf(runbook.model, "Logs of this request", "logs").length === 1);
     });
 });
