@@ -50,6 +50,7 @@ export class RealNodeCluster {
     private agent?: https.Agent;
     private server = "";
     private routeAdded = false;
+    private stopped = false;
 
     constructor(
         readonly name: string,
@@ -109,7 +110,11 @@ export class RealNodeCluster {
             key: fs.readFileSync(kubeconfig.users[0].user["client-key"]),
         });
         await waitUntil("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
-        const kubernetesIp = (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec.clusterIP as string;
+        let kubernetesIp = "";
+        await waitUntil("the kubernetes Service", async () => {
+            kubernetesIp = (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec?.clusterIP ?? "";
+            return kubernetesIp !== "";
+        }, 60);
         const clusterDns = kubernetesIp.replace(/\.\d+$/, ".10");
 
         this.images = buildImages(path.join(this.workdir, "images"), this.toolPath);
@@ -260,6 +265,10 @@ export class RealNodeCluster {
 
     /** Deletes every pod (CNI cleans up per pod), then stops the node and the control plane. */
     async stop(): Promise<void> {
+        if (this.stopped) {
+            return;
+        }
+        this.stopped = true;
         if (this.server && this.node) {
             await this.drainRealNode().catch((error: Error) => console.error(`draining ${this.nodeName}: ${error.message}`));
         }
@@ -286,6 +295,10 @@ export class RealNodeCluster {
             await this.request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=2`);
         }
         await waitUntil("the real node's pods to be gone", async () => (await onNode()).length === 0, 120);
+    }
+
+    waitFor(what: string, condition: () => Promise<boolean>, seconds: number): Promise<void> {
+        return waitUntil(what, condition, seconds);
     }
 
     request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {

@@ -372,8 +372,8 @@ export class RealNode {
                 }
                 const rules = (run(tool, ["-t", table, "-S"]).stdout ?? "").split("\n");
                 for (const rule of rules) {
-                    const jump = /^-A (\S+) (.*) -j (\S+)$/.exec(rule);
-                    if (jump && chains.includes(jump[3]) && !chains.includes(jump[1])) {
+                    const jump = /^-A (\S+) (?:.* )?-j (\S+)/.exec(rule);
+                    if (jump && chains.includes(jump[2]) && !chains.includes(jump[1])) {
                         run("sh", ["-c", `${tool} -t ${table} ${rule.replace(/^-A/, "-D")}`]);
                     }
                 }

@@ -36,9 +36,13 @@ export function simulatedPlacementPolicy() {
                 reinvocationPolicy: "Never",
                 mutations: [
                     {
-                        patchType: "ApplyConfiguration",
-                        applyConfiguration: {
-                            expression: `Object{spec: Object.spec{nodeSelector: {'${SIMULATED_NODE_LABEL.key}': '${SIMULATED_NODE_LABEL.value}'}, tolerations: [Object.spec.tolerations{key: '${SIMULATED_NODE_TAINT.key}', operator: 'Equal', value: '${SIMULATED_NODE_TAINT.value}', effect: '${SIMULATED_NODE_TAINT.effect}'}]}}`,
+                        // JSON Patch: nodeSelector and tolerations are atomic, which ApplyConfiguration may not change.
+                        // The toleration is appended as one object (the API server's DefaultTolerationSeconds
+                        // plugin, earlier in the chain, has made the list): kube-apiserver 1.36.4 panics
+                        // converting a CEL list of typed objects in a JSON Patch value.
+                        patchType: "JSONPatch",
+                        jsonPatch: {
+                            expression: `[JSONPatch{op: 'add', path: '/spec/nodeSelector', value: {'${SIMULATED_NODE_LABEL.key}': '${SIMULATED_NODE_LABEL.value}'}}, JSONPatch{op: 'add', path: '/spec/tolerations/-', value: Object.spec.tolerations{key: '${SIMULATED_NODE_TAINT.key}', operator: 'Equal', value: '${SIMULATED_NODE_TAINT.value}', effect: '${SIMULATED_NODE_TAINT.effect}'}}]`,
                         },
                     },
                 ],
