@@ -180,6 +180,13 @@ function installExitHooks(): void {
     }
 }
 
+/** Registers a process started outside {@link LoopbackStack}, so it is killed with the others when the suite ends. */
+export function track(proc: ManagedProcess): ManagedProcess {
+    everyProcess.add(proc);
+    installExitHooks();
+    return proc;
+}
+
 export interface StackOverrides {
     /** Values merged over `Pulumi.dev.yaml`'s `lgtm-stack:` keys (ordinary stack config, not overrides). */
     readonly config: Record<string, Record<string, unknown>>;

@@ -23,6 +23,29 @@
  *    listen exactly where the rendered exporters `otlphttp/loki` and `otlp/tempo` send (Loki's
  *    `/otlp/v1/logs` over HTTP, Tempo's OTLP gRPC port) and hand every request on, synchronously,
  *    as OTLP/JSON to the harness's sink recorder, which appends it to a file the suite reads.
+ * 5. The Collector's two tiers (`topology: distributed`, {@link loopbackLoadBalancerConfig}). The
+ *    load-balancing exporter's `dns` resolver becomes a `static` resolver listing the gateways as
+ *    `127.0.0.1:<port>`. In the cluster the DNS resolver reads the A records of the gateways' headless
+ *    Service and dials each at one port; here there is no cluster DNS, and every gateway has the same
+ *    address (nothing binds beyond 127.0.0.1), so only ports tell them apart, and only the static
+ *    resolver lists a port per gateway. Routing (`routing_key: traceID`, the hash ring over the
+ *    listed gateways), the per-gateway retrying queues and everything in the gateways stay as
+ *    rendered. What differs: a killed gateway stays in the ring (in the cluster its pod leaves the
+ *    headless Service and the resolver, every 5 s, moves its share of trace IDs to the others), so
+ *    its spans wait in the load balancer's retrying queue until it is back. Each gateway gets its own
+ *    ports and queue folder (its StatefulSet volume); its `otlp/tempo` exporter sends to its own
+ *    receiver of one trace sink, which tags each span with the gateway it came through (resource
+ *    attribute {@link GATEWAY_TAG}: the stand-in's doing, not the gateway's). The load balancer's
+ *    `otlp/gateway` (logs and metrics, the gateways' ClusterIP Service) goes to the first gateway.
+ *    Peers that do not run in this set-up (Loki's distributor, Prometheus) get a loopback port where
+ *    nothing listens: the run sends traces only.
+ * 6. Running the node agent ({@link loopbackAgentRunConfig}). `/var/log/pods` becomes a scratch
+ *    folder the suite writes in the kubelet's layout and CRI format. The `k8sattributes` processor
+ *    is dropped from the logs pipeline: it loads the in-cluster service-account config and cannot
+ *    start without a Kubernetes API server. The `container` operator still sets
+ *    `k8s.namespace.name`, `k8s.pod.name`, `k8s.pod.uid` and `k8s.container.name` from the file
+ *    path, so the service is still named (after its container); what is lost is only what the API
+ *    adds (the workload's name, the node name, the `app.kubernetes.io/name` label).
  *
  * Settings that are ordinary stack config (a shorter evaluation interval, a bigger sampling share,
  * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders
@@ -234,23 +257,25 @@ export function sinkAddresses(gatewayYaml: string): SinkAddresses {
 /** Recorder paths the sinks post to (one file per signal). */
 export const SINK_RECORDER_PATHS = { logs: "/logs", traces: "/traces" } as const;
 
+/** The sinks' one exporter: every request, as OTLP/JSON, to the recorder. */
+function recorderExporter(signal: "logs" | "traces", recorderPort: number): Doc {
+    return {
+        [`${signal}_endpoint`]: `http://${LOOPBACK}:${recorderPort}${SINK_RECORDER_PATHS[signal]}`,
+        encoding: "json",
+        compression: "none",
+        // No queue and no retry: the receiver answers the gateway only after the recorder
+        // has written the request to its file, so "accepted by the sink" means "on disk",
+        // and a failure goes back to the gateway's own durable queue.
+        sending_queue: { enabled: false },
+        retry_on_failure: { enabled: false },
+    };
+}
+
 function sinkConfig(signal: "logs" | "traces", receiver: Doc, healthPort: number, recorderPort: number): string {
-    const recorder = `http://${LOOPBACK}:${recorderPort}${SINK_RECORDER_PATHS[signal]}`;
     return toYaml({
         extensions: { health_check: { endpoint: `${LOOPBACK}:${healthPort}` } },
         receivers: { otlp: { protocols: receiver } },
-        exporters: {
-            "otlphttp/recorder": {
-                [`${signal}_endpoint`]: recorder,
-                encoding: "json",
-                compression: "none",
-                // No queue and no retry: the receiver answers the gateway only after the recorder
-                // has written the request to its file, so "accepted by the sink" means "on disk",
-                // and a failure goes back to the gateway's own durable queue.
-                sending_queue: { enabled: false },
-                retry_on_failure: { enabled: false },
-            },
-        },
+        exporters: { "otlphttp/recorder": recorderExporter(signal, recorderPort) },
         service: {
             extensions: ["health_check"],
             // No internal metrics listener: the default :8888 would collide with other processes.
@@ -339,4 +364,105 @@ export function loopbackArgs(rendered: RenderedStack, ports: LoopbackPorts, dirs
         logSink: collector(files.logSink),
         traceSink: collector(files.traceSink),
     };
+}
+
+/** The listeners of one Collector process: OTLP in, health check, its own metrics. */
+export interface CollectorPorts {
+    readonly otlpGrpc: number;
+    readonly otlpHttp: number;
+    readonly health: number;
+    readonly metrics: number;
+}
+
+/** Difference 5: ports of the two-tier run. */
+export interface TieredPorts {
+    readonly loadBalancer: CollectorPorts;
+    readonly gateways: readonly CollectorPorts[];
+    /** One OTLP gRPC receiver of the trace sink per gateway, in the gateways' order. */
+    readonly traceSinkReceivers: readonly number[];
+    readonly traceSinkHealth: number;
+    /** Where the peers that do not run in this set-up are "reached": nothing listens there. */
+    readonly idle: number;
+}
+
+/** Resource attribute the two-tier trace sink sets to the name of the gateway a span came through. */
+export const GATEWAY_TAG = "loopback.gateway";
+export const gatewayName = (index: number): `gateway-${number}` => `gateway-${index}`;
+
+function listenOnLoopback(doc: Doc, ports: CollectorPorts): void {
+    doc.extensions.health_check.endpoint = `${LOOPBACK}:${ports.health}`;
+    doc.receivers.otlp.protocols.grpc.endpoint = `${LOOPBACK}:${ports.otlpGrpc}`;
+    doc.receivers.otlp.protocols.http.endpoint = `${LOOPBACK}:${ports.otlpHttp}`;
+    loopbackTelemetry(doc, ports.metrics);
+}
+
+/** Difference 5 for the load-balancing tier: the static resolver lists the gateways on loopback. */
+export function loopbackLoadBalancerConfig(yaml: string, ports: TieredPorts): string {
+    const doc = parse(yaml);
+    listenOnLoopback(doc, ports.loadBalancer);
+    const exporter = doc.exporters.loadbalancing as Doc;
+    if (!exporter.resolver?.dns) {
+        throw new Error("the rendered load-balancing exporter no longer uses the dns resolver: revisit difference 5");
+    }
+    exporter.resolver = { static: { hostnames: ports.gateways.map((gateway) => `${LOOPBACK}:${gateway.otlpGrpc}`) } };
+    doc.exporters["otlp/gateway"].endpoint = `${LOOPBACK}:${ports.gateways[0].otlpGrpc}`;
+    return toYaml(doc);
+}
+
+/** Difference 5 for gateway `index`: its own ports and queue folder, its own receiver of the trace sink. */
+export function loopbackGatewayConfig(yaml: string, ports: TieredPorts, index: number, queueDir: string): string {
+    const doc = relocate(parse(yaml), PATHS.collectorQueue, queueDir) as Doc;
+    listenOnLoopback(doc, ports.gateways[index]);
+    for (const [name, exporter] of Object.entries(doc.exporters as Record<string, Doc>)) {
+        if (name === "otlp/tempo") {
+            exporter.endpoint = `${LOOPBACK}:${ports.traceSinkReceivers[index]}`;
+        } else {
+            // Loki's distributor and Prometheus: only the host and port change, the path stays.
+            const url = new URL(exporter.endpoint as string);
+            exporter.endpoint = `${url.protocol}//${LOOPBACK}:${ports.idle}${url.pathname}`;
+        }
+    }
+    return toYaml(doc);
+}
+
+/** The trace sink of the two-tier run: one receiver per gateway, each tagging its spans with the gateway's name. */
+export function tieredTraceSinkConfig(ports: TieredPorts, recorderPort: number): string {
+    const gateways = ports.traceSinkReceivers.map((port, index) => ({ name: gatewayName(index), port }));
+    return toYaml({
+        extensions: { health_check: { endpoint: `${LOOPBACK}:${ports.traceSinkHealth}` } },
+        receivers: Object.fromEntries(gateways.map(({ name, port }) => [`otlp/${name}`, { protocols: { grpc: { endpoint: `${LOOPBACK}:${port}` } } }])),
+        processors: Object.fromEntries(
+            gateways.map(({ name }) => [`transform/${name}`, { error_mode: "propagate", trace_statements: [{ context: "resource", statements: [`set(attributes["${GATEWAY_TAG}"], "${name}")`] }] }]),
+        ),
+        exporters: { "otlphttp/recorder": recorderExporter("traces", recorderPort) },
+        service: {
+            extensions: ["health_check"],
+            telemetry: { logs: { level: "info" }, metrics: { level: "none" } },
+            pipelines: Object.fromEntries(
+                gateways.map(({ name }) => [`traces/${name}`, { receivers: [`otlp/${name}`], processors: [`transform/${name}`], exporters: ["otlphttp/recorder"] }]),
+            ),
+        },
+    });
+}
+
+/** Processors of the rendered agent that the suite drops to run it (difference 6). */
+export const AGENT_PROCESSORS_NEEDING_THE_API = ["k8sattributes"] as const;
+
+/**
+ * Difference 6: the node agent as it can run here. `yaml` is the agent config after the loopback
+ * step ({@link loopbackAgentConfig}); `podLogs` stands for the node's `/var/log/pods`.
+ */
+export function loopbackAgentRunConfig(yaml: string, podLogs: string): string {
+    // The kubelet's folder as the rendered include pattern names it (`/var/log/pods/*/*/*.log`).
+    const include = parse(yaml).receivers.filelog.include as string[];
+    const nodePodLogs = include[0].slice(0, include[0].indexOf("/*"));
+    const doc = relocate(parse(yaml), nodePodLogs, podLogs) as Doc;
+    const dropped = new Set<string>(AGENT_PROCESSORS_NEEDING_THE_API);
+    for (const name of dropped) {
+        delete doc.processors[name];
+    }
+    for (const pipeline of Object.values(doc.service.pipelines as Record<string, Doc>)) {
+        pipeline.processors = (pipeline.processors as string[]).filter((name) => !dropped.has(name));
+    }
+    return toYaml(doc);
 }
