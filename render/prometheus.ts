@@ -1,6 +1,7 @@
 /** Renders prometheus.yml: Kubernetes service discovery, stack self-scrape, cAdvisor, services. */
 import { ServiceSpec, StackConfig } from "../config/types";
 import { CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS, stackJobs } from "../model/components";
+import { infrastructureScrapeConfigs } from "./infrastructure";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
 export const PROMOTED_RESOURCE_ATTRIBUTES = [
@@ -122,6 +123,8 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
             ...stackScrapeConfigs(config),
             cadvisorScrapeConfig(),
             kubeletVolumeScrapeConfig(),
+            // node-exporter and kube-state-metrics (render/infrastructure.ts).
+            ...infrastructureScrapeConfigs(config),
         ],
     };
 }
