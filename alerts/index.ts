@@ -1,6 +1,7 @@
 /** All Prometheus rule files of a stack: per service (golden + SLO) and the stack's own. */
 import { ServiceSpec, StackConfig } from "../config/types";
 import { goldenAlerts, goldenRecordingRules } from "./golden";
+import { infrastructureAlerts } from "./infrastructure";
 import { Links } from "./links";
 import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
 import { sloAlerts, sloRecordingRules } from "./slo";
@@ -23,7 +24,13 @@ export function serviceRuleFile(service: ServiceSpec, links: Links): RuleFile {
 }
 
 export function stackRuleFile(config: StackConfig, links: Links): RuleFile {
-    return { name: "stack", groups: [{ name: "lgtm-stack-self-monitoring", rules: stackAlerts(config).map((a) => toAlertingRule(a, links)) }] };
+    return {
+        name: "stack",
+        groups: [
+            { name: "lgtm-stack-self-monitoring", rules: stackAlerts(config).map((a) => toAlertingRule(a, links)) },
+            { name: "lgtm-stack-infrastructure", rules: infrastructureAlerts().map((a) => toAlertingRule(a, links)) },
+        ],
+    };
 }
 
 export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
@@ -32,5 +39,5 @@ export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
 
 /** Every alert the stack defines, for runbook and link checks. */
 export function alertCatalog(config: StackConfig): AlertDefinition[] {
-    return [...stackAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
+    return [...stackAlerts(config), ...infrastructureAlerts(), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
 }

@@ -8,6 +8,7 @@ import { Alertmanager } from "./alertmanager";
 import { DistributedBackends } from "./distributed";
 import { OtelCollector } from "./collector";
 import { stackGrafana } from "./grafanaProvisioning";
+import { ClusterExporters } from "./infrastructure";
 import { Loki, Tempo } from "./logsAndTraces";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
@@ -86,6 +87,8 @@ export class LgtmStack extends pulumi.ComponentResource {
             },
             child,
         );
+        // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
+        new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {

@@ -7,6 +7,7 @@ import { Links } from "../alerts/links";
 import { stackAlerts } from "../alerts/stack";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { goldenDashboard } from "./golden";
+import { infrastructureDashboard } from "./infrastructure";
 import { overviewDashboard } from "./overview";
 import { ParsedRunbook, runbookDashboard, SERVICE_VARIABLE } from "./runbooks";
 import { sloDashboard } from "./slo";
@@ -55,7 +56,12 @@ export function renderRunbookDashboards(config: StackConfig, links: Links, runbo
         .map((runbook) => rendered(runbookDashboard(runbook, links, serviceValuesQuery(config, runbook.alert))));
 }
 
-/** Overview, stack health and runbook dashboards: the ones that belong to the stack, not a service. */
+/** Overview, stack health, cluster infrastructure and runbook dashboards: the ones that belong to the stack, not a service. */
 export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
-    return [rendered(overviewDashboard(links)), rendered(stackHealthDashboard(config, links)), ...renderRunbookDashboards(config, links, runbooks)];
+    return [
+        rendered(overviewDashboard(links)),
+        rendered(stackHealthDashboard(config, links)),
+        rendered(infrastructureDashboard(links)),
+        ...renderRunbookDashboards(config, links, runbooks),
+    ];
 }

@@ -25,6 +25,22 @@ export const RAW_METRICS_BY_SOURCE = {
     /** Only what the kubelet scrape keeps (render/prometheus.ts metric_relabel_configs): PVC space. */
     kubelet: ["kubelet_volume_stats_available_bytes", "kubelet_volume_stats_capacity_bytes", "kubelet_volume_stats_used_bytes"],
     process: ["process_resident_memory_bytes"],
+    /** node-exporter (model/infrastructure.ts): node CPU, memory and root filesystem. */
+    nodeExporter: ["node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", "node_filesystem_avail_bytes", "node_filesystem_size_bytes"],
+    /** kube-state-metrics, for the objects it watches (KUBE_STATE_METRICS_RESOURCES). */
+    kubeStateMetrics: [
+        "kube_node_info",
+        "kube_node_status_condition",
+        "kube_pod_status_phase",
+        "kube_pod_container_status_restarts_total",
+        "kube_pod_container_status_waiting_reason",
+        "kube_deployment_spec_replicas",
+        "kube_deployment_status_replicas_available",
+        "kube_statefulset_replicas",
+        "kube_statefulset_status_replicas_ready",
+        "kube_daemonset_status_desired_number_scheduled",
+        "kube_daemonset_status_number_ready",
+    ],
     prometheus: [
         "prometheus_tsdb_head_series",
         "prometheus_rule_evaluation_failures_total",

@@ -131,6 +131,13 @@ export const TRAFFIC_ANOMALY = {
  */
 export const QUEUE_LAG = { alert: "JobQueueLagging", severity: "warning", for: "10m" } as const satisfies { alert: string; severity: Severity; for: string };
 
+/** The cluster alerts (kube-state-metrics), with kube-prometheus' usual waits. */
+export const INFRASTRUCTURE_ALERTS = {
+    crashLooping: { alert: "KubePodCrashLooping", severity: "warning", for: "15m" },
+    notReady: { alert: "KubeWorkloadNotReady", severity: "warning", for: "15m" },
+    nodePressure: { alert: "KubeNodePressure", severity: "warning", for: "5m" },
+} as const satisfies Record<string, { alert: string; severity: Severity; for: string }>;
+
 /** Names of the alerts every service gets (saturation alerts are named by the user). */
 export const SERVICE_ALERT_NAMES = [
     "HighErrorRate",
@@ -156,7 +163,7 @@ export const STACK_ALERT_NAMES = [
     "CollectorExportFailures",
     "AlertmanagerNotificationsFailing",
 ] as const;
-export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([...SERVICE_ALERT_NAMES, ...STACK_ALERT_NAMES]);
+export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([...SERVICE_ALERT_NAMES, ...STACK_ALERT_NAMES, ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert)]);
 
 /**
  * The SLI windows an SLO records: every window of its burn-rate policy. The SLO window itself is

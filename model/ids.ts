@@ -8,6 +8,7 @@ export const dashboardUids = {
     slo: (service: string) => `${service}-slo`,
     overview: () => "lgtm-overview",
     stackHealth: () => "lgtm-stack-health",
+    infrastructure: () => "lgtm-infrastructure",
     runbook: (alert: string) => `rb-${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase()}`,
 };
 

@@ -9,6 +9,7 @@
  */
 import { StackConfig } from "../config/types";
 import { RenderedDashboard } from "../dashboards";
+import { dashboardUids } from "../model/ids";
 import { checksum } from "./checksum";
 import { DatasourceDefinition } from "./datasources";
 import { toJson, toYaml } from "./yaml";
@@ -104,13 +105,13 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
             ],
         }),
     };
-    const [overview, stackHealth, ...runbooks] = stackDashboards;
+    const runbooks = stackDashboards.filter((d) => d.uid.startsWith(dashboardUids.runbook("")));
     return {
         folder,
         datasourcesFile,
         dashboardProvidersFile,
         checksum: checksum(datasourcesFile.content, dashboardProvidersFile.content),
-        stackDashboardConfigMaps: [...packDashboards("grafana-dashboards-stack", [overview, stackHealth]), ...packDashboards("grafana-dashboards-runbooks", runbooks)],
+        stackDashboardConfigMaps: [...packDashboards("grafana-dashboards-stack", stackDashboards.filter((d) => !runbooks.includes(d))), ...packDashboards("grafana-dashboards-runbooks", runbooks)],
     };
 }
 

@@ -145,7 +145,7 @@ describe("dashboards", () => {
         const runbookUids = [...runbookNames()].sort().map(dashboardUids.runbook);
         assert.deepEqual(
             dashboards.map((d) => d.uid),
-            ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", "mailer-golden", ...runbookUids],
+            ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", "mailer-golden", "lgtm-infrastructure", ...runbookUids],
         );
         assert.ok(runbookUids.includes("rb-high-error-rate"));
         for (const dashboard of dashboards) {

@@ -77,7 +77,7 @@ const EXTERNAL = {
 const EXTERNAL_SECRETS = ["grafanaExternalUrl", "grafanaServiceAccountToken"];
 
 /**
- * Every dashboard of the dev stack, by uid: four services' and the stack's two, written by hand,
+ * Every dashboard of the dev stack, by uid: four services' and the stack's three, written by hand,
  * plus one per runbook (uids tested in dashboards.test.ts; here what matters is that each one
  * arrives, once, and that there is one per runbook file).
  */
@@ -88,6 +88,7 @@ function devDashboards(): string[] {
     return [
         "api-golden",
         "api-slo",
+        "lgtm-infrastructure",
         "lgtm-overview",
         "lgtm-stack-health",
         "session-start-golden",
@@ -262,7 +263,7 @@ describe("grafana.mode: files (the default) under mocks", () => {
         assert.deepEqual(contents.get("grafana-dashboards-service-session-start"), ["session-start-golden.json", "session-start-slo.json"]);
         assert.deepEqual(contents.get("grafana-dashboards-service-video-load"), ["video-load-golden.json", "video-load-slo.json"]);
         assert.deepEqual(contents.get("grafana-dashboards-service-transcoding"), ["transcoding-golden.json", "transcoding-slo.json"]);
-        assert.deepEqual(contents.get("grafana-dashboards-stack"), ["lgtm-overview.json", "lgtm-stack-health.json"]);
+        assert.deepEqual(contents.get("grafana-dashboards-stack"), ["lgtm-infrastructure.json", "lgtm-overview.json", "lgtm-stack-health.json"]);
         assert.ok(contents.get("grafana-dashboards-runbooks")!.every((file) => file.startsWith("rb-")));
         const owner = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-dashboards-service-api")!;
         assert.match(owner.name, /^lgtm-api-/, "created by the service's ObservedService");

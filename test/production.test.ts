@@ -115,6 +115,14 @@ describe("least-privilege RBAC", () => {
         const { resources } = await runStack("prod");
         const roles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [r.inputs.metadata.labels["app.kubernetes.io/name"], r.inputs.rules]);
         assert.deepEqual(roles.sort(), [
+            // kube-state-metrics watches exactly the objects its alerts and the infrastructure dashboard read.
+            [
+                "kube-state-metrics",
+                [
+                    { apiGroups: ["apps"], resources: ["daemonsets", "deployments", "statefulsets"], verbs: ["list", "watch"] },
+                    { apiGroups: [""], resources: ["nodes", "persistentvolumeclaims", "pods"], verbs: ["list", "watch"] },
+                ],
+            ],
             ["otel-agent", [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }]],
             [
                 "prometheus",
@@ -173,13 +181,15 @@ describe("placement and hygiene", () => {
         assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
     });
 
-    test("only Prometheus and the agent, which call the API, get a service-account token", async () => {
+    test("only Prometheus, the agent and kube-state-metrics, which call the API, get a service-account token", async () => {
         const { resources } = await runStack("dev");
         const pods = resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:")).map((r) => [r.inputs.metadata.name, r.inputs.spec.template.spec.automountServiceAccountToken]);
         assert.deepEqual(pods.sort(), [
             ["alertmanager", false],
             ["grafana", false],
+            ["kube-state-metrics", true],
             ["loki", false],
+            ["node-exporter", false],
             ["otel-agent", undefined],
             ["otel-collector", false],
             ["prometheus", undefined],
