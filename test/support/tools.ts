@@ -1,5 +1,5 @@
 /** Finds (building once, cached outside the repo) the real upstream tools the tests run. */
-import { spawnSync } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../config/sources";
@@ -18,3 +18,13 @@ export function run(binary: string, args: string[], cwd?: string): { code: numbe
     return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
+
+/** `run` without blocking the event loop, so independent tool runs of one test file overlap. */
+export function runAsync(binary: string, args: string[], cwd?: string): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+        execFile(binary, args, { cwd, encoding: "utf8", timeout: 300_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+            resolve({ code, output: `${stdout}${stderr}` });
+        });
+    });
+}
