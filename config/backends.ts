@@ -2,6 +2,7 @@
 import versions from "../tools/versions.json";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
+import { readRedaction } from "./redaction";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
@@ -142,6 +143,7 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
         "queueVolumeSize",
         "slowTraceThresholdMs",
         "samplingPercent",
+        "redaction",
     ] as const);
     return {
         image: readImage(collector, "otelcol"),
@@ -160,6 +162,7 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
         queueStorageSize: collector.quantity("queueVolumeSize", defaults.queueVolume),
         slowTraceThresholdMs: collector.number("slowTraceThresholdMs", 2000, { min: 1, integer: true, hint: "milliseconds, e.g. 2000" }),
         baselineSamplingPercent: collector.number("samplingPercent", 5, { min: 0, max: 100, hint: "the share of ordinary traces kept, e.g. 5" }),
+        redaction: readRedaction(collector),
     };
 }
 

@@ -75,6 +75,15 @@ export interface TempoConfig {
     readonly storage: ObjectStorage;
 }
 
+/** Masking of credentials and personal data in the Collector gateway (model/redaction.ts holds the built-in patterns). */
+export interface RedactionConfig {
+    readonly enabled: boolean;
+    /** More attribute-key patterns (RE2) whose values are masked, on top of the built-in ones. */
+    readonly extraKeyPatterns: readonly string[];
+    /** More value patterns (RE2) masked wherever they appear, on top of the built-in ones. */
+    readonly extraValuePatterns: readonly string[];
+}
+
 export interface CollectorConfig {
     readonly image: ImageRef;
     readonly gatewayReplicas: number;
@@ -87,6 +96,8 @@ export interface CollectorConfig {
     readonly slowTraceThresholdMs: number;
     /** Share of the remaining (fast, successful) traces kept, in percent. */
     readonly baselineSamplingPercent: number;
+    /** What the gateway masks before export (`collector.redaction`); on unless an environment turns it off. */
+    readonly redaction: RedactionConfig;
 }
 
 /**

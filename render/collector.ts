@@ -5,6 +5,10 @@
 import { StackConfig } from "../config/types";
 import { NANO, parseQuantity } from "../config/units";
 import { Endpoints, PATHS, PORTS, prometheusPushTargets } from "../model/components";
+import { REDACTION_MASK, SENSITIVE_JSON_FIELD, SENSITIVE_KEY_PATTERNS, SENSITIVE_VALUE_PATTERNS } from "../model/redaction";
+
+/** The resource attribute naming the environment (the stack) on every signal. */
+export const ENVIRONMENT_ATTRIBUTE = "deployment.environment";
 
 /**
  * Share of the queue volume all the gateway's queues may hold together, in percent. The file
@@ -52,6 +56,52 @@ function telemetry() {
 
 const MEMORY_LIMITER = { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 };
 
+/**
+ * `deployment.environment` on every signal, set to the stack's name (one Grafana, several stacks):
+ * `upsert`, because the stack knows where the data landed better than an SDK default does.
+ */
+export function environmentProcessor(config: StackConfig) {
+    return { attributes: [{ key: ENVIRONMENT_ATTRIBUTE, value: config.stack, action: "upsert" }] };
+}
+
+/**
+ * The gateway's masking of credentials and personal data (model/redaction.ts): the redaction
+ * processor masks attribute values by key and by value pattern; log bodies, which are text, get the
+ * same value patterns and JSON credential fields through the transform processor. Empty when an
+ * environment turns redaction off.
+ */
+export function redactionProcessors(config: StackConfig): Record<string, unknown> {
+    const { redaction } = config.collector;
+    if (!redaction.enabled) {
+        return {};
+    }
+    const values = [...SENSITIVE_VALUE_PATTERNS, ...redaction.extraValuePatterns];
+    // OTTL strings are double-quoted: backslashes and quotes of the patterns are escaped once more.
+    const ottl = (text: string) => JSON.stringify(text);
+    return {
+        redaction: {
+            allow_all_keys: true,
+            blocked_key_patterns: [...SENSITIVE_KEY_PATTERNS, ...redaction.extraKeyPatterns],
+            blocked_values: values,
+            // No list of what was masked on the data: the key names alone can say too much.
+            summary: "silent",
+        },
+        "transform/redact-log-bodies": {
+            error_mode: "ignore",
+            log_statements: [
+                {
+                    context: "log",
+                    statements: [
+                        // $$ is the Collector config's escape for a literal $: the replacement keeps the key ($1).
+                        `replace_pattern(body, ${ottl(SENSITIVE_JSON_FIELD)}, ${ottl(`"$$1":"${REDACTION_MASK}"`)})`,
+                        ...values.map((pattern) => `replace_pattern(body, ${ottl(pattern)}, ${ottl(REDACTION_MASK)})`),
+                    ],
+                },
+            ],
+        },
+    };
+}
+
 export function renderCollectorGatewayConfig(config: StackConfig, endpoints: Endpoints) {
     const { collector } = config;
     const prometheusTargets = prometheusPushTargets(endpoints);
@@ -60,6 +110,9 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
     const prometheusExporters = Object.fromEntries(
         prometheusTargets.map((url, index) => [prometheusExporter(index), { endpoint: `${url}/api/v1/otlp`, ...durableExporterSettings(queueBytes) }]),
     );
+    const redaction = redactionProcessors(config);
+    const common = ["resource/environment", ...("redaction" in redaction ? ["redaction"] : [])];
+    const redactBodies = "transform/redact-log-bodies" in redaction ? ["transform/redact-log-bodies"] : [];
     return {
         extensions: {
             health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` },
@@ -75,6 +128,8 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
         },
         processors: {
             memory_limiter: MEMORY_LIMITER,
+            "resource/environment": environmentProcessor(config),
+            ...redaction,
             tail_sampling: {
                 decision_wait: "10s",
                 num_traces: 100000,
@@ -98,9 +153,10 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
             extensions: ["health_check", "file_storage/queue"],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: ["otlp"], processors: ["memory_limiter", "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
-                metrics: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: Object.keys(prometheusExporters) },
-                logs: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlphttp/loki"] },
+                // Masking and the environment come first: nothing leaves, not even a sampled-out trace's decision, unmasked.
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
+                metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
+                logs: { receivers: ["otlp"], processors: ["memory_limiter", ...common, ...redactBodies, "batch"], exporters: ["otlphttp/loki"] },
             },
         },
     };
@@ -153,6 +209,7 @@ export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpo
         },
         processors: {
             memory_limiter: MEMORY_LIMITER,
+            "resource/environment": environmentProcessor(config),
             k8sattributes: {
                 auth_type: "serviceAccount",
                 passthrough: false,
@@ -190,7 +247,7 @@ export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpo
             extensions: ["health_check", "file_storage/state"],
             telemetry: telemetry(),
             pipelines: {
-                logs: { receivers: ["filelog"], processors: ["memory_limiter", "k8sattributes", "transform/service-name", "batch"], exporters: ["otlp/gateway"] },
+                logs: { receivers: ["filelog"], processors: ["memory_limiter", "k8sattributes", "transform/service-name", "resource/environment", "batch"], exporters: ["otlp/gateway"] },
             },
         },
     };

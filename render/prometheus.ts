@@ -9,6 +9,8 @@ export const PROMOTED_RESOURCE_ATTRIBUTES = [
     "service.namespace",
     "service.instance.id",
     "deployment.environment.name",
+    // Set by the Collector on every signal (render/collector.ts): which stack the series came through.
+    "deployment.environment",
     "k8s.namespace.name",
     "k8s.pod.name",
 ];

@@ -1,0 +1,45 @@
+/** Reads `collector.redaction`: on by default; an environment may turn it off or add patterns. */
+import { ObjectReader } from "./reader";
+import { RedactionConfig } from "./types";
+
+const KEYS = ["enabled", "extraKeyPatterns", "extraValuePatterns"] as const;
+
+/** The Collector compiles patterns with Go's RE2: no lookaround, no backreferences; `(?i)` as a prefix. */
+function re2Problem(pattern: string): string | undefined {
+    if (/\(\?<?[=!]|\\[1-9]/.test(pattern)) {
+        return "uses lookaround or a backreference, which the Collector's RE2 regular expressions do not support";
+    }
+    const caseless = pattern.startsWith("(?i)");
+    try {
+        new RegExp(caseless ? pattern.slice(4) : pattern, caseless ? "i" : "");
+    } catch (error) {
+        return `is not a regular expression: ${(error as Error).message}`;
+    }
+    return undefined;
+}
+
+function readPatterns(reader: ObjectReader<(typeof KEYS)[number]>, key: "extraKeyPatterns" | "extraValuePatterns"): string[] {
+    const patterns: string[] = [];
+    for (const entry of reader.items(key)) {
+        if (typeof entry.value !== "string" || entry.value === "") {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.value)} is not a pattern; give an RE2 regular expression as a string, e.g. "(?i)iban"`);
+            continue;
+        }
+        const problem = re2Problem(entry.value);
+        if (problem) {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.value)} ${problem}`);
+            continue;
+        }
+        patterns.push(entry.value);
+    }
+    return patterns;
+}
+
+export function readRedaction<K extends string>(collector: ObjectReader<K | "redaction">): RedactionConfig {
+    const redaction = collector.object("redaction", KEYS);
+    return {
+        enabled: redaction.boolean("enabled", true),
+        extraKeyPatterns: readPatterns(redaction, "extraKeyPatterns"),
+        extraValuePatterns: readPatterns(redaction, "extraValuePatterns"),
+    };
+}
