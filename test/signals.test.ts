@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { parse } from "yaml";
 import { serviceRuleFile } from "../alerts";
 import { linksFor } from "../alerts/links";
 import { loadStackConfig } from "../config/load";
@@ -249,5 +250,38 @@ describe("request ids end to end", () => {
             assert.deepEqual(exprsOf(dashboard.model, "Trace of this request", "table"), ['{ span.request_id = "$request_id" }'], dashboard.uid);
         }
         assert.ok(exprsOf(runbook.model, "Logs of this request", "logs").length === 1);
+    });
+});
+
+describe("redaction and environment in the Collector config", () => {
+    const gatewayOf = (config: StackConfig) => parse(renderStack(config, readRunbooks()).workloads["otel-collector"].config);
+
+    test("on by default: every gateway pipeline masks after the memory limiter and sets the environment, logs also mask bodies", () => {
+        // The stack's name, not its profile: two prod-profile stacks stay apart in one Grafana.
+        const gateway = gatewayOf(loadStackConfig({ ...minimalRaw({}), stack: "staging-eu" }, { knownRunbooks }));
+        assert.deepEqual(gateway.service.pipelines.logs.processors, ["memory_limiter", "resource/environment", "redaction", "transform/redact-log-bodies", "batch"]);
+        assert.deepEqual(gateway.service.pipelines.traces.processors, ["memory_limiter", "resource/environment", "redaction", "tail_sampling", "batch"]);
+        assert.deepEqual(gateway.processors["resource/environment"], { attributes: [{ key: "deployment.environment", value: "staging-eu", action: "upsert" }] });
+        assert.equal(gateway.processors.redaction.allow_all_keys, true);
+    });
+
+    test("the node agent sets the environment on the logs it ships", () => {
+        const agent = parse(renderStack(load({}), readRunbooks()).workloads["otel-agent"].config);
+        assert.ok(agent.service.pipelines.logs.processors.includes("resource/environment"));
+    });
+
+    test("an environment adds its own patterns, or turns masking off", () => {
+        const extra = gatewayOf(load({ collector: { redaction: { extraKeyPatterns: ["(?i)iban"], extraValuePatterns: ["DE[0-9]{20}"] } } }));
+        assert.equal(extra.processors.redaction.blocked_key_patterns.at(-1), "(?i)iban");
+        assert.equal(extra.processors.redaction.blocked_values.at(-1), "DE[0-9]{20}");
+        const off = gatewayOf(load({ collector: { redaction: { enabled: false } } }));
+        assert.equal(off.processors.redaction, undefined);
+        assert.deepEqual(off.service.pipelines.logs.processors, ["memory_limiter", "resource/environment", "batch"]);
+    });
+
+    test("a pattern the Collector's RE2 cannot compile is refused with its key path", () => {
+        const problems = problemsOf({ collector: { redaction: { extraValuePatterns: ["(?<=card )[0-9]+", "[unclosed"] } } });
+        assert.ok(problems.some((p) => p.startsWith('collector.redaction.extraValuePatterns[0]: "(?<=card )[0-9]+" uses lookaround')), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith('collector.redaction.extraValuePatterns[1]: "[unclosed" is not a regular expression')), problems.join("\n"));
     });
 });
