@@ -41,8 +41,9 @@
  *    nothing listens: the run sends traces only.
  * 6. Running the node agent ({@link loopbackAgentRunConfig}). `/var/log/pods` becomes a scratch
  *    folder the suite writes in the kubelet's layout and CRI format. The `k8sattributes` processor
- *    is dropped from the logs pipeline: it loads the in-cluster service-account config and cannot
- *    start without a Kubernetes API server. The `container` operator still sets
+ *    is dropped from the logs pipeline: it loads the in-cluster service-account config, and without
+ *    a Kubernetes API server it fails to start ("Could not initialize kube client"), which leaves
+ *    the agent running but never ready, its filelog receiver never started. The `container` operator still sets
  *    `k8s.namespace.name`, `k8s.pod.name`, `k8s.pod.uid` and `k8s.container.name` from the file
  *    path, so the service is still named (after its container); what is lost is only what the API
  *    adds (the workload's name, the node name, the `app.kubernetes.io/name` label).
