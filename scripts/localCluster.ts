@@ -107,6 +107,15 @@ export class LocalCluster {
         }, 120);
     }
 
+    /** Simulated nodes in all: spread constraints that require distinct nodes need as many as replicas. */
+    async scaleNodes(count: number): Promise<void> {
+        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", String(count)]);
+        await this.waitFor(`${count} Ready nodes`, async () => {
+            const nodes = (await this.request("GET", "/api/v1/nodes")).body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] };
+            return (nodes.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length >= count;
+        }, 120);
+    }
+
     stop(): void {
         if (fs.existsSync(path.join(this.kwokWorkdir, "clusters", this.name))) {
             this.kwokctl(["delete", "cluster", "--name", this.name]);

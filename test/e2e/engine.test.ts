@@ -97,6 +97,29 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         }
     });
 
+    test("Grafana reads its datasources and every dashboard from provisioning ConfigMaps mounted where it looks", async () => {
+        // Paths from Grafana's provisioning docs: <GF_PATHS_PROVISIONING>/{datasources,dashboards}/*.yaml;
+        // the dashboard provider's options.path is the folder the dashboard ConfigMaps are projected into.
+        const { body: deployment } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/grafana`);
+        const pod = deployment.spec.template.spec;
+        const container = pod.containers.find((c: { name: string }) => c.name === "grafana");
+        assert.equal(container.env.find((e: { name: string }) => e.name === "GF_PATHS_PROVISIONING")?.value, "/etc/grafana/provisioning");
+        const mountedAt = new Map<string, string>(container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]));
+        const volume = (path: string) => pod.volumes.find((v: { name: string }) => v.name === mountedAt.get(path));
+        assert.equal(volume("/etc/grafana/provisioning/datasources")?.configMap?.name, "grafana-provisioning");
+        assert.equal(volume("/etc/grafana/provisioning/dashboards")?.configMap?.name, "grafana-provisioning");
+        const projected = (volume("/etc/grafana/dashboards")?.projected?.sources ?? []).map((s: { configMap: { name: string } }) => s.configMap.name).sort();
+        assert.deepEqual(projected, ["grafana-dashboards-runbooks", "grafana-dashboards-service-api", "grafana-dashboards-service-session-start", "grafana-dashboards-service-transcoding", "grafana-dashboards-service-video-load", "grafana-dashboards-stack"]);
+        const provisioning = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/grafana-provisioning`);
+        const files = Object.values(provisioning.body.data as Record<string, string>).join("\n");
+        for (const uid of ["lgtm-prometheus", "lgtm-loki", "lgtm-tempo", "lgtm-alertmanager"]) {
+            assert.match(files, new RegExp(`uid: ${uid}`), `datasource ${uid} is provisioned`);
+        }
+        assert.match(files, /path: \/etc\/grafana\/dashboards/, "the dashboard provider reads the projected folder");
+        const api = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/grafana-dashboards-service-api`);
+        assert.ok(Object.keys(api.body.data).includes("api-golden.json"), `api's dashboards: ${Object.keys(api.body.data).join(", ")}`);
+    });
+
     test("the default Grafana admin password comes from the real random plugin and stays secret", async () => {
         const state = JSON.parse(project.run(["stack", "export", "--stack", STACK]).stdout) as { deployment: { resources: { type: string; urn: string }[] } };
         const passwords = state.deployment.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => resourceName(r.urn));
