@@ -6,18 +6,20 @@
  *   queries    SLO dashboard query cost against a real Prometheus with 30 days of backfilled data
  *   scale      program evaluation time and peak memory under mocks, rules and series per SLO
  *   footprint  requests/limits per profile, idle RSS of each real backend binary, idle and loaded RSS together
+ *   tiers      spans/s through one Collector gateway vs the two-tier set-up, CPU and memory of each tier
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { alertQuality } from "./alertQuality";
+import { collectorTiers } from "./collectorTiers";
 import { footprint } from "./footprint";
 import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
 import { BenchOptions, cachedTool, formatSeconds, killAllStarted, machineDescription, toolVersion } from "./report";
 
-const SECTIONS = ["alerts", "queries", "scale", "footprint"] as const;
+const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
                 await queryCost({ ...options, promtool, prometheus });
             } else if (section === "scale") {
                 await programScale(options);
+            } else if (section === "tiers") {
+                await collectorTiers(options.quick);
             } else {
                 await footprint(options);
                 await loadedRss(options.quick);

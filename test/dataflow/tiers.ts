@@ -61,10 +61,10 @@ export class TieredCollectors {
 
     /**
      * Renders the dev stack with `topology: distributed` (object storage as the distributed profile
-     * requires it, never reached here), `collector.gatewayReplicas` gateways and `samplingPercent`,
-     * all ordinary stack config, then applies the loopback step and writes the configs.
+     * requires it, never reached here), `collector.gatewayReplicas` gateways and `samplingPercent`
+     * (the dev stack's when not given), all ordinary stack config, then applies the loopback step and writes the configs.
      */
-    async render(samplingPercent: number): Promise<void> {
+    async render(samplingPercent?: number): Promise<void> {
         const count = this.gatewayCount;
         const ports = await freePorts(4 + 4 * count + count + 3);
         const take = () => ports.shift()!;
@@ -79,7 +79,7 @@ export class TieredCollectors {
         const recorderPort = take();
         const raw = stackFile("dev");
         const devCollector = (raw.values.collector ?? {}) as Record<string, unknown>;
-        const values = { ...raw.values, ...distributedValues(), collector: { ...devCollector, gatewayReplicas: count, samplingPercent } };
+        const values = { ...raw.values, ...distributedValues(), collector: { ...devCollector, gatewayReplicas: count, ...(samplingPercent === undefined ? {} : { samplingPercent }) } };
         this.config = loadStackConfig({ ...raw, values, secretKeys: new Set([...raw.secretKeys, ...OBJECT_STORAGE_SECRETS]) }, { knownRunbooks });
         const rendered = renderStack(this.config, readRunbooks());
         if (!rendered.topology) {
