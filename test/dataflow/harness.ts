@@ -225,7 +225,7 @@ export class WebhookReceiver {
 
 export const MAX_PROCESS_LIFETIME_MS = 20 * 60_000;
 
-/** The processes the harness runs (the node agent is only validated: it needs a node's pod logs). */
+/** The processes the harness runs (agent.test.ts runs the node agent itself, with {@link track}). */
 export type Component = "prometheus" | "prometheus-replica-2" | "alertmanager" | "log-sink" | "trace-sink" | "collector";
 
 /** The running stack. */

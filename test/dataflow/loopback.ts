@@ -222,9 +222,9 @@ export function loopbackAlertmanagerConfig(yaml: string, dirs: LoopbackDirs): st
 }
 
 /**
- * The node agent is checked (`otelcol validate`) but not run: it tails `/var/log/pods` and asks the
- * Kubernetes API for pod metadata, neither of which exists here. Its listeners and state directory
- * still move to loopback and scratch, so the checked config is one that could run on this machine.
+ * The node agent's listeners and state directory on loopback and in scratch: the config
+ * `otelcol validate` checks. To run it, {@link loopbackAgentRunConfig} also moves `/var/log/pods`
+ * and drops `k8sattributes` (difference 6).
  */
 export function loopbackAgentConfig(yaml: string, ports: LoopbackPorts, dirs: LoopbackDirs): string {
     const doc = relocate(parse(yaml), PATHS.agentState, dirs.agentState) as Doc;
