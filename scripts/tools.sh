@@ -31,7 +31,7 @@ ALL_TOOLS=(
   identify_license otelcol-builder
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
-  kubelet kube-proxy kubectl agnhost coredns
+  kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -61,6 +61,8 @@ section_of() {
     cni-bridge | cni-loopback | cni-host-local | cni-portmap) echo tools.cni-plugins ;;
     kubelet | kube-proxy | kubectl | agnhost) echo tools.kubernetes ;;
     coredns) echo tools.coredns ;;
+    node_exporter) echo tools.node_exporter ;;
+    kube-state-metrics) echo tools.kube-state-metrics ;;
     *) return 1 ;;
   esac
 }
@@ -446,6 +448,27 @@ recipe_agnhost() {
   goversion="$(go_version_of agnhost)"
   check_pin "$dir" "$module" "$goversion"
   go_build "$dir" "$module/test/images/agnhost" "$out" ""
+}
+
+# The stack's infrastructure exporters (model/infrastructure.ts deploys their upstream images).
+recipe_node_exporter() {
+  local module goversion
+  module="$(go_module_of node_exporter)"
+  goversion="$(go_version_of node_exporter)"
+  go_install_to "$module@$goversion" "$1" "$(prom_ldflags "$goversion" "$module" "$goversion")"
+}
+recipe_kube-state-metrics() {
+  local module goversion
+  module="$(go_module_of kube-state-metrics)"
+  goversion="$(go_version_of kube-state-metrics)"
+  # Not `go install mod@version`: that also asks the proxy for the module's version list (to report
+  # deprecation), which the proxy refuses for this module; a scratch module requiring it builds.
+  local scratch
+  scratch="$(mktemp -d "$BUILD_TMP/ksm.XXXXXX")"
+  printf 'module lgtm-stack/scratch\n\ngo 1.26\n\nrequire %s %s\n' "$module" "$goversion" >"$scratch/go.mod"
+  go_env
+  (cd "$scratch" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=${goversion#v}" -o "$1" "$module")
 }
 
 recipe_coredns() {

@@ -9,18 +9,40 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../config/sources";
+import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../../model/infrastructure";
 import versions from "../../tools/versions.json";
 import { ImageEntry, ImageSpec, writeOciArchive } from "./ociImage";
 
 /** Tools the images are made of. */
-export const IMAGE_TOOLS = ["prometheus", "alertmanager", "otelcol", "coredns", "agnhost", "node"] as const;
+export const IMAGE_TOOLS = ["prometheus", "alertmanager", "otelcol", "node_exporter", "kube-state-metrics", "coredns", "agnhost", "node"] as const;
 
 /** The sandbox ("pause") image containerd pins; agnhost's `pause` command is upstream Kubernetes' own pause program. */
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10.1";
 export const COREDNS_IMAGE = `registry.k8s.io/coredns/coredns:${versions.tools.coredns.version}`;
 export const DEMO_SERVICE_REPOSITORY = "lgtm-stack.local/demo-service";
 
-const ref = (image: { repository: string; tag: string }) => `${image.repository}:${image.tag}`;
+/**
+ * The reference as the kubelet asks containerd for it: a name without a registry is Docker Hub's
+ * (`otel/opentelemetry-collector-contrib` is `docker.io/otel/opentelemetry-collector-contrib`), so
+ * an image imported under the short name would never be found.
+ */
+export function normalizedReference(name: string): string {
+    const first = name.split("/")[0];
+    if (name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) {
+        return name;
+    }
+    return name.includes("/") ? `docker.io/${name}` : `docker.io/library/${name}`;
+}
+
+const ref = (image: { repository: string; tag: string }) => normalizedReference(`${image.repository}:${image.tag}`);
+
+/** A tool built at the version the stack deploys, or a loud failure: the image must run what its tag says. */
+function sameVersion(tool: keyof typeof versions.tools, tag: string): void {
+    const built = versions.tools[tool].version;
+    if (built !== tag) {
+        throw new Error(`tools/versions.json tools.${tool} is ${built}, but the stack deploys ${tag}; build the deployed version`);
+    }
+}
 
 export interface BuiltImage {
     readonly name: string;
@@ -85,6 +107,8 @@ function bundleDemoService(): Buffer {
 
 /** Every image spec, from the cached tools (`toolPath(name)` gives a built binary). */
 export function imageSpecs(toolPath: (tool: string) => string): ImageSpec[] {
+    sameVersion("node_exporter", NODE_EXPORTER.image.tag);
+    sameVersion("kube-state-metrics", KUBE_STATE_METRICS.image.tag);
     const demo = bundleDemoService();
     const node = toolPath("node");
     return [
@@ -110,6 +134,22 @@ export function imageSpecs(toolPath: (tool: string) => string): ImageSpec[] {
             user: "10001:10001",
             workingDir: "/",
             entrypoint: ["/otelcol-contrib"],
+        },
+        {
+            // upstream: /bin/node_exporter, USER nobody
+            name: ref(NODE_EXPORTER.image),
+            entries: [...base(), ...binary("bin/node_exporter", toolPath("node_exporter"))],
+            user: "65534:65534",
+            workingDir: "/",
+            entrypoint: ["/bin/node_exporter"],
+        },
+        {
+            // upstream: /kube-state-metrics, USER 65534
+            name: ref(KUBE_STATE_METRICS.image),
+            entries: [...base(), ...binary("kube-state-metrics", toolPath("kube-state-metrics"))],
+            user: "65534:65534",
+            workingDir: "/",
+            entrypoint: ["/kube-state-metrics"],
         },
         {
             name: COREDNS_IMAGE,
