@@ -69,6 +69,7 @@ export class RealNode {
     private readonly dir: Record<string, string>;
     private before?: Snapshot;
     private ipForward?: string;
+    private rootWasPrivate = false;
 
     constructor(readonly options: RealNodeOptions) {
         const at = (name: string) => path.join(options.workdir, name);
@@ -90,6 +91,15 @@ export class RealNode {
         }
         this.linkTools();
         this.writeConfigs(pauseImage);
+        // A hostPath with HostToContainer propagation (node-exporter's view of /) needs the host's
+        // root mount to be shared, as it is on systemd machines; this one keeps it private.
+        this.rootWasPrivate = !/ shared:\d+/.test(rootMountInfo());
+        if (this.rootWasPrivate) {
+            const shared = run("mount", ["--make-shared", "/"]);
+            if (shared.status !== 0) {
+                throw new Error(`mount --make-shared /: ${shared.stderr}`);
+            }
+        }
         // Pods reach Services and each other through the host: forwarding on while the node runs.
         this.ipForward = fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
         fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
@@ -328,6 +338,9 @@ export class RealNode {
             fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", this.ipForward);
         }
         removeCgroups();
+        if (this.rootWasPrivate) {
+            run("mount", ["--make-private", "/"]);
+        }
         fs.rmSync(this.dir.containerd, { recursive: true, force: true });
         fs.rmSync(this.dir.kubelet, { recursive: true, force: true });
         fs.rmSync(this.dir.ipam, { recursive: true, force: true });
@@ -402,6 +415,9 @@ export class RealNode {
             left.push(...[...iptablesChains()].filter((c) => !this.before!.chains.has(c)).map((c) => `chain ${c}`));
             left.push(...[...podLogDirs()].filter((d) => !this.before!.logDirs.has(d)).map((d) => `pod log dir /var/log/pods/${d}`));
         }
+        if (this.rootWasPrivate && / shared:\d+/.test(rootMountInfo())) {
+            left.push("the root mount is still shared (it was private)");
+        }
         if (run("ip", ["link", "show", this.options.bridge]).status === 0) {
             left.push(`bridge ${this.options.bridge}`);
         }
@@ -412,6 +428,11 @@ export class RealNode {
         }
         return left;
     }
+}
+
+/** The mountinfo line of the root mount (its optional fields say whether it propagates). */
+function rootMountInfo(): string {
+    return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").find((line) => line.split(" ")[4] === "/") ?? "";
 }
 
 function shimPids(stateDir: string): number[] {
