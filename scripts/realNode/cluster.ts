@@ -87,8 +87,9 @@ export class RealNodeCluster {
                 componentsPatches: [
                     // kwokctl starts KWOK with --manage-all-nodes, which would take over the real node.
                     { name: "kwok-controller", extraArgs: [{ key: "manage-all-nodes", value: "false", override: true }, { key: "manage-nodes-with-annotation-selector", value: `${SIMULATED_NODE_TAINT.key}=${SIMULATED_NODE_TAINT.value}` }] },
-                    // logs, exec and port-forward: the API server authenticates to the kubelet with a client certificate.
-                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }] },
+                    // logs, exec and port-forward: the API server authenticates to the kubelet with a client
+                    // certificate and dials its InternalIP (a node name would be looked up in the machine's DNS).
+                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }, { key: "kubelet-preferred-address-types", value: "InternalIP" }] },
                 ],
             }),
         );
@@ -102,13 +103,7 @@ export class RealNodeCluster {
             "--kubeconfig", this.kubeconfig,
             "--timeout", "240s",
         ]);
-        const kubeconfig = YAML.parse(fs.readFileSync(this.kubeconfig, "utf8"));
-        this.server = kubeconfig.clusters[0].cluster.server;
-        this.agent = new https.Agent({
-            ca: fs.readFileSync(kubeconfig.clusters[0].cluster["certificate-authority"]),
-            cert: fs.readFileSync(kubeconfig.users[0].user["client-certificate"]),
-            key: fs.readFileSync(kubeconfig.users[0].user["client-key"]),
-        });
+        this.connect();
         await waitUntil("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
         let kubernetesIp = "";
         await waitUntil("the kubernetes Service", async () => {
@@ -118,7 +113,19 @@ export class RealNodeCluster {
         const clusterDns = kubernetesIp.replace(/\.\d+$/, ".10");
 
         this.images = buildImages(path.join(this.workdir, "images"), this.toolPath);
-        this.node = new RealNode({
+        this.node = this.newNode(clusterDns);
+        await this.node.start(this.images, PAUSE_IMAGE);
+        await waitUntil(
+            `node ${this.nodeName} Ready (kubelet log:\n${this.node.logTail("kubelet")})`,
+            async () => ((await this.request("GET", `/api/v1/nodes/${this.nodeName}`)).body.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"),
+            120,
+        );
+        await this.startSimulatedNode();
+        await this.deployCoreDns(clusterDns);
+    }
+
+    private newNode(clusterDns: string): RealNode {
+        return new RealNode({
             workdir: path.join(this.workdir, "node"),
             nodeName: this.nodeName,
             kubeconfig: this.kubeconfig,
@@ -128,14 +135,33 @@ export class RealNodeCluster {
             bridge: "lgtm0",
             toolPath: this.toolPath,
         });
-        await this.node.start(this.images, PAUSE_IMAGE);
-        await waitUntil(
-            `node ${this.nodeName} Ready (kubelet log:\n${this.node.logTail("kubelet")})`,
-            async () => ((await this.request("GET", `/api/v1/nodes/${this.nodeName}`)).body.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"),
-            120,
-        );
-        await this.startSimulatedNode();
-        await this.deployCoreDns(clusterDns);
+    }
+
+    private connect(): void {
+        const kubeconfig = YAML.parse(fs.readFileSync(this.kubeconfig, "utf8"));
+        this.server = kubeconfig.clusters[0].cluster.server;
+        this.agent = new https.Agent({
+            ca: fs.readFileSync(kubeconfig.clusters[0].cluster["certificate-authority"]),
+            cert: fs.readFileSync(kubeconfig.users[0].user["client-certificate"]),
+            key: fs.readFileSync(kubeconfig.users[0].user["client-key"]),
+        });
+    }
+
+    /**
+     * Takes over a cluster a previous process started (`demo --down`): its kubeconfig, the node's
+     * state file, the unreachable route. Returns false when there is none.
+     */
+    attach(): boolean {
+        if (!fs.existsSync(this.kubeconfig)) {
+            return false;
+        }
+        this.connect();
+        const node = this.newNode("");
+        if (node.restore()) {
+            this.node = node;
+        }
+        this.routeAdded = spawnSync("ip", ["route", "show", SIMULATED_CIDR], { encoding: "utf8" }).stdout.startsWith("unreachable");
+        return true;
     }
 
     private async startSimulatedNode(): Promise<void> {

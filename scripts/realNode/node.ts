@@ -11,7 +11,7 @@
  * - the API server certificate lacks the Service IP: an extra SAN (cluster.ts);
  * - Service IPs would leave the machine without kube-proxy: kube-proxy in iptables mode, here.
  */
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { BuiltImage } from "./images";
@@ -65,7 +65,8 @@ const netnsNames = () => new Set((run("ip", ["netns", "list"]).stdout ?? "").spl
 const podLogDirs = () => new Set(fs.existsSync("/var/log/pods") ? fs.readdirSync("/var/log/pods") : []);
 
 export class RealNode {
-    private readonly processes = new Map<string, ChildProcess>();
+    /** PIDs of containerd, kubelet and kube-proxy: kept in `<workdir>/state.json` with the rest, so a later process (`demo --down`) can stop them. */
+    private processes = new Map<string, number>();
     private readonly dir: Record<string, string>;
     private before?: Snapshot;
     private ipForward?: string;
@@ -74,6 +75,28 @@ export class RealNode {
     constructor(readonly options: RealNodeOptions) {
         const at = (name: string) => path.join(options.workdir, name);
         this.dir = { bin: at("bin"), cni: at("cni-bin"), cniConf: at("cni-conf"), ipam: at("cni-ipam"), containerd: at("containerd"), kubelet: at("kubelet"), pki: at("kubelet-pki"), etc: at("etc"), logs: at("logs"), images: at("images") };
+    }
+
+    private get stateFile(): string {
+        return path.join(this.options.workdir, "state.json");
+    }
+
+    private saveState(): void {
+        const before = this.before && { netns: [...this.before.netns], chains: [...this.before.chains], logDirs: [...this.before.logDirs], agentState: this.before.agentState };
+        fs.writeFileSync(this.stateFile, JSON.stringify({ processes: Object.fromEntries(this.processes), before, ipForward: this.ipForward, rootWasPrivate: this.rootWasPrivate }));
+    }
+
+    /** Takes over a node started by another process (its state file), so `stop()` can end it. */
+    restore(): boolean {
+        if (!fs.existsSync(this.stateFile)) {
+            return false;
+        }
+        const state = JSON.parse(fs.readFileSync(this.stateFile, "utf8"));
+        this.processes = new Map(Object.entries(state.processes as Record<string, number>));
+        this.before = state.before && { netns: new Set(state.before.netns), chains: new Set(state.before.chains), logDirs: new Set(state.before.logDirs), agentState: state.before.agentState };
+        this.ipForward = state.ipForward;
+        this.rootWasPrivate = state.rootWasPrivate;
+        return true;
     }
 
     get containerdSocket(): string {
@@ -103,6 +126,7 @@ export class RealNode {
         // Pods reach Services and each other through the host: forwarding on while the node runs.
         this.ipForward = fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
         fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
+        this.saveState();
 
         this.launch("containerd", this.tool("containerd"), ["--config", path.join(this.dir.etc, "containerd.toml")]);
         await waitUntil("containerd's socket", () => fs.existsSync(this.containerdSocket), 60);
@@ -274,7 +298,8 @@ export class RealNode {
         const child = spawn(binary, args, { stdio: ["ignore", log, log], env: { ...process.env, PATH: `${this.dir.bin}:${process.env.PATH}` }, detached: true });
         fs.closeSync(log);
         child.unref();
-        this.processes.set(name, child);
+        this.processes.set(name, child.pid!);
+        this.saveState();
     }
 
     /** The last lines of a component's log, for error messages. */
@@ -344,6 +369,7 @@ export class RealNode {
         fs.rmSync(this.dir.containerd, { recursive: true, force: true });
         fs.rmSync(this.dir.kubelet, { recursive: true, force: true });
         fs.rmSync(this.dir.ipam, { recursive: true, force: true });
+        fs.rmSync(this.stateFile, { force: true });
     }
 
     private ctrQuiet(args: string[]): string[] {
@@ -352,15 +378,15 @@ export class RealNode {
     }
 
     private async end(name: string): Promise<void> {
-        const child = this.processes.get(name);
-        if (!child?.pid || child.exitCode !== null || child.signalCode !== null) {
+        const pid = this.processes.get(name);
+        if (pid === undefined || !isRunning(pid, this.tool(name))) {
             return;
         }
-        child.kill("SIGTERM");
-        const exited = await waitUntil(`${name} to exit`, async () => child.exitCode !== null || child.signalCode !== null, 20).then(() => true, () => false);
+        process.kill(pid, "SIGTERM");
+        const exited = await waitUntil(`${name} to exit`, () => !isRunning(pid, this.tool(name)), 20).then(() => true, () => false);
         if (!exited) {
-            child.kill("SIGKILL");
-            await waitUntil(`${name} to die`, async () => child.exitCode !== null || child.signalCode !== null, 10);
+            process.kill(pid, "SIGKILL");
+            await waitUntil(`${name} to die`, () => !isRunning(pid, this.tool(name)), 10);
         }
     }
 
@@ -403,9 +429,9 @@ export class RealNode {
     /** What a run left behind: processes, mounts, network namespaces, the bridge, iptables chains, cgroups. */
     leftovers(): string[] {
         const left: string[] = [];
-        for (const [name, child] of this.processes) {
-            if (child.exitCode === null && child.signalCode === null) {
-                left.push(`process ${name} (${child.pid})`);
+        for (const [name, pid] of this.processes) {
+            if (isRunning(pid, this.tool(name))) {
+                left.push(`process ${name} (${pid})`);
             }
         }
         left.push(...shimPids(this.dir.containerd).map((pid) => `containerd shim ${pid}`));
@@ -427,6 +453,19 @@ export class RealNode {
             }
         }
         return left;
+    }
+}
+
+/** Whether `pid` is still the process we started from `binary` (not a zombie, not a reused PID). */
+function isRunning(pid: number, binary: string): boolean {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (/^\d+ \(.*\) Z/.test(stat)) {
+            return false;
+        }
+        return fs.readlinkSync(`/proc/${pid}/exe`) === fs.realpathSync(binary);
+    } catch {
+        return false;
     }
 }
 

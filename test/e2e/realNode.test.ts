@@ -1,0 +1,296 @@
+/**
+ * The dev stack on a real kubelet: real containers from images assembled here (scripts/realNode),
+ * started by containerd and runc under the stack's own security contexts and probes, with real
+ * Service networking (kube-proxy), DNS (CoreDNS) and RBAC. Needs root; tools from scripts/tools.sh.
+ *
+ * Test-only arrangements, visible here on purpose:
+ * - Scheduling: Loki, Tempo and Grafana are AGPL, so no image of theirs exists here; the
+ *   MutatingAdmissionPolicy of scripts/realNode/placement.ts (applied in `before`) sends their
+ *   pods to a KWOK node, where they are simulated. Every other pod runs on the real node.
+ * - Stand-ins: two real Collector pods receive what the gateway sends to Loki's and Tempo's
+ *   endpoints (`loki:3100/otlp`, `tempo:4317`, unchanged), selected by those Services because they
+ *   carry the components' labels; they write what they receive to a file the test reads.
+ * - A scraped service `demo` (the demo service's pods, `/metrics` on port `http`) is added to the
+ *   dev config, so Prometheus has a Kubernetes-discovered target of a real pod.
+ */
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { after, before, describe, test } from "node:test";
+import versions from "../../tools/versions.json";
+import { cachedTool, ensureTools, PulumiProject } from "../../scripts/localCluster";
+import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
+import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
+import { SIMULATED_COMPONENTS, simulatedPlacementPolicy, STAND_IN_LABEL } from "../../scripts/realNode/placement";
+
+const STACK = "dev";
+const NAMESPACE = "observability";
+const DEMO_NAMESPACE = "learning";
+
+interface Pod {
+    metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
+    spec: { nodeName?: string; containers: { name: string }[] };
+    status: { phase: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string }[] };
+}
+
+const isReady = (pod: Pod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const toolPath = (tool: string) => {
+    const binary = cachedTool(tool);
+    if (!binary) {
+        throw new Error(`${tool} is not built; run: npm run tools -- build ${tool}`);
+    }
+    return binary;
+};
+
+async function getJson(url: string): Promise<any> {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    return response.json();
+}
+
+/** A real Collector receiving OTLP where Loki or Tempo would, writing everything it receives to /data/received.log. */
+function standIn(component: "loki" | "tempo") {
+    const ports = component === "loki" ? [{ name: "http", containerPort: 3100 }] : [{ name: "otlp-grpc", containerPort: 4317 }];
+    const config = {
+        receivers: { otlp: { protocols: component === "loki" ? { http: { endpoint: "0.0.0.0:3100", logs_url_path: "/otlp/v1/logs" } } : { grpc: { endpoint: "0.0.0.0:4317" } } } },
+        exporters: { debug: { verbosity: "detailed" } },
+        service: {
+            // Into a file, not stdout: the node agent tails stdout, and what the stand-in prints would come back to it.
+            telemetry: { logs: { output_paths: ["/data/received.log"], error_output_paths: ["/data/received.log"] }, metrics: { level: "none" } },
+            pipelines: component === "loki" ? { logs: { receivers: ["otlp"], exporters: ["debug"] } } : { traces: { receivers: ["otlp"], exporters: ["debug"] } },
+        },
+    };
+    const labels = { "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "lgtm-stack", [STAND_IN_LABEL]: "true" };
+    return {
+        configMap: { metadata: { name: `stand-in-${component}` }, data: { "config.yaml": JSON.stringify(config) } },
+        pod: {
+            metadata: { name: `stand-in-${component}`, labels },
+            spec: {
+                securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [
+                    {
+                        name: "stand-in",
+                        image: `${versions.images.otelcol.repository}:${versions.images.otelcol.tag}`,
+                        imagePullPolicy: "Never",
+                        command: ["/otelcol-contrib"],
+                        args: ["--config=/etc/stand-in/config.yaml"],
+                        ports,
+                        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                        volumeMounts: [{ name: "config", mountPath: "/etc/stand-in" }, { name: "data", mountPath: "/data" }],
+                    },
+                ],
+                volumes: [{ name: "config", configMap: { name: `stand-in-${component}` } }, { name: "data", emptyDir: {} }],
+            },
+        },
+    };
+}
+
+describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () => {
+    // Short: containerd's sockets live under it (a Unix socket path has at most 107 bytes).
+    const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-real-"));
+    let cluster: RealNodeCluster;
+    let project: PulumiProject;
+    let demoImage = "";
+
+    const pods = async (namespace: string): Promise<Pod[]> => (await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods`)).body.items;
+    const podIp = async (namespace: string, name: string) => ((await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods/${name}`)).body as Pod).status.podIP!;
+    const create = async (at: string, object: unknown) => {
+        const created = await cluster.request("POST", at, object);
+        assert.equal(created.status, 201, `POST ${at}: ${JSON.stringify(created.body)}`);
+        return created.body;
+    };
+    const receivedBy = async (component: "loki" | "tempo") => {
+        const pod = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods/stand-in-${component}`)).body as Pod;
+        const file = path.join(cluster.node!.emptyDirPath(pod.metadata.uid, "data"), "received.log");
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    };
+    const prometheus = async () => `http://${await podIp(NAMESPACE, "prometheus-0")}:9090`;
+
+    before(async () => {
+        ensureTools(REAL_NODE_TOOLS);
+        cluster = new RealNodeCluster(`lgtm-real-${process.pid}`, workdir, toolPath);
+        await cluster.start();
+        await cluster.applyPlacement(simulatedPlacementPolicy());
+        await cluster.createPersistentVolumes(4);
+        demoImage = cluster.images.find((image) => image.name.startsWith(`${DEMO_SERVICE_REPOSITORY}:`))!.name;
+        project = new PulumiProject(workdir, cluster.kubeconfig);
+        project.run(["stack", "init", STACK]);
+        project.editStackConfig(STACK, (config) => {
+            (config["lgtm-stack:services"] as unknown[]).push({
+                name: "demo",
+                namespace: DEMO_NAMESPACE,
+                team: "platform-api",
+                discovery: { kind: "scrape", selector: { app: "demo-service" }, port: "http", path: "/metrics" },
+                slos: [{ kind: "availability", objective: 99.5 }],
+            });
+        });
+    });
+
+    after(async () => {
+        project?.run(["destroy", "--yes", "--skip-preview", "--stack", STACK], { allowFailure: true });
+        await cluster?.stop();
+        fs.rmSync(workdir, { recursive: true, force: true });
+    });
+
+    test("pulumi up: every real pod becomes Ready on the real node under its security context; Loki, Tempo and Grafana are simulated on the KWOK node", async () => {
+        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        const all = await pods(NAMESPACE);
+        const simulated = all.filter((p) => (SIMULATED_COMPONENTS as readonly string[]).includes(p.metadata.labels?.["app.kubernetes.io/name"] ?? ""));
+        assert.deepEqual(simulated.map((p) => p.metadata.labels!["app.kubernetes.io/name"]).sort(), ["grafana", "loki", "tempo"]);
+        for (const pod of simulated) {
+            assert.equal(pod.spec.nodeName, cluster.simulatedNodeName, `${pod.metadata.name} is simulated`);
+        }
+        const real = all.filter((p) => p.spec.nodeName === cluster.nodeName);
+        // The agent and node-exporter are DaemonSets: one pod per node, the simulated node's included.
+        assert.deepEqual(real.map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort(), ["alertmanager", "kube-state-metrics", "node-exporter", "otel-agent", "otel-collector", "prometheus"]);
+        const pids = cluster.node!.containerPids();
+        for (const pod of real) {
+            assert.ok(isReady(pod), `${pod.metadata.name} Ready: ${JSON.stringify(pod.status)}`);
+            for (const container of pod.status.containerStatuses ?? []) {
+                assert.ok(container.ready && container.restartCount === 0, `${pod.metadata.name}/${container.name}: ${JSON.stringify(container)}`);
+                const pid = pids.get(container.containerID!.replace("containerd://", ""));
+                assert.ok(pid, `${pod.metadata.name}/${container.name} has a running process`);
+                // What the kernel enforces on the running process (proc(5)).
+                const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+                const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)![1];
+                const uid = Number(field("Uid").split(/\s+/)[0]);
+                if (pod.metadata.labels?.["app.kubernetes.io/name"] === "otel-agent") {
+                    assert.equal(uid, 0, "the node agent is the documented root exception");
+                } else {
+                    assert.ok(uid !== 0, `${pod.metadata.name} runs as non-root (uid ${uid})`);
+                }
+                assert.equal(field("CapEff"), "0000000000000000", `${pod.metadata.name}: no effective capabilities`);
+                assert.equal(field("NoNewPrivs"), "1", `${pod.metadata.name}: no privilege escalation`);
+                assert.equal(field("Seccomp"), "2", `${pod.metadata.name}: seccomp filter (RuntimeDefault)`);
+                const rootMount = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((line) => line.split(" ")[4] === "/")!;
+                assert.match(rootMount.split(" ")[5], /(^|,)ro(,|$)/, `${pod.metadata.name}: read-only root filesystem`);
+            }
+        }
+        console.log(`real pods: ${real.length} running on ${cluster.nodeName}`);
+    });
+
+    test("the gateway receives OTLP from a real demo-service pod: traces reach the Tempo stand-in, metrics reach the real Prometheus", async () => {
+        for (const component of ["loki", "tempo"] as const) {
+            const { configMap, pod } = standIn(component);
+            await create(`/api/v1/namespaces/${NAMESPACE}/configmaps`, configMap);
+            await create(`/api/v1/namespaces/${NAMESPACE}/pods`, pod);
+        }
+        await create("/api/v1/namespaces", { metadata: { name: DEMO_NAMESPACE } });
+        const gateway = `otel-collector.${NAMESPACE}.svc.cluster.local`;
+        await create(`/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments`, {
+            metadata: { name: "demo-service" },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: { app: "demo-service" } },
+                template: {
+                    metadata: { labels: { app: "demo-service" } },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [
+                            {
+                                name: "demo-service",
+                                image: demoImage,
+                                imagePullPolicy: "Never",
+                                command: ["/usr/local/bin/node", "/app/server.js"],
+                                env: [
+                                    { name: "DEMO_HOST", value: "0.0.0.0" },
+                                    { name: "DEMO_PORT", value: "8080" },
+                                    { name: "DEMO_OTLP_GRPC", value: `http://${gateway}:4317` },
+                                    { name: "DEMO_OTLP_HTTP", value: `http://${gateway}:4318` },
+                                ],
+                                ports: [{ name: "http", containerPort: 8080 }],
+                                readinessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 2 },
+                                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                                securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            },
+                        ],
+                    },
+                },
+            },
+        });
+        await cluster.waitFor("the stand-ins and the demo service Ready", async () => {
+            const mine = [...(await pods(NAMESPACE)).filter((p) => p.metadata.name.startsWith("stand-in-")), ...(await pods(DEMO_NAMESPACE))];
+            return mine.length === 3 && mine.every(isReady);
+        }, 120);
+        const demo = (await pods(DEMO_NAMESPACE))[0];
+        // Failed requests: tail sampling keeps every error trace (and only a share of the rest).
+        const traceIds: string[] = [];
+        for (let i = 0; i < 5; i++) {
+            traceIds.push((await getJson(`http://${demo.status.podIP}:8080/checkout?delay_ms=10&status=500&batch=real-node`)).trace_id);
+        }
+        await fetch(`http://${demo.status.podIP}:8080/flush`, { method: "POST", signal: AbortSignal.timeout(30_000) });
+        // Tail sampling waits for a trace's spans (decision_wait) before the gateway exports it.
+        await cluster.waitFor("the demo's traces at the Tempo stand-in", async () => {
+            const received = await receivedBy("tempo");
+            return traceIds.every((id) => received.includes(id));
+        }, 120);
+        const metric = encodeURIComponent('sum(http_server_request_duration_seconds_count{service_name="api"})');
+        await cluster.waitFor("the demo's request metrics in Prometheus", async () => Number((await getJson(`${await prometheus()}/api/v1/query?query=${metric}`)).data.result[0]?.value[1] ?? 0) >= 5, 120);
+    });
+
+    test("the node agent tails real containers' logs from /var/log/pods and ships them with Kubernetes attributes", async () => {
+        // The demo service started after the agent, so its first line (`{"listening":8080}`) is in a file the agent found new.
+        const demo = (await pods(DEMO_NAMESPACE))[0];
+        await cluster.waitFor("the demo container's log line at the Loki stand-in", async () => {
+            const received = await receivedBy("loki");
+            return (
+                received.includes(`k8s.pod.name: Str(${demo.metadata.name})`) &&
+                received.includes(`k8s.namespace.name: Str(${DEMO_NAMESPACE})`) &&
+                received.includes(`k8s.node.name: Str(${cluster.nodeName})`) &&
+                received.includes(`log.file.path: Str(/var/log/pods/${DEMO_NAMESPACE}_${demo.metadata.name}_${demo.metadata.uid}/demo-service/0.log)`) &&
+                received.includes('Body: Str({"listening":8080})')
+            );
+        }, 120);
+    });
+
+    test("Prometheus discovers the demo service through Kubernetes SD with its own ServiceAccount and scrapes it and the real kubelet", async () => {
+        const demo = (await pods(DEMO_NAMESPACE))[0];
+        await cluster.waitFor("the demo and kubelet targets up", async () => {
+            const targets = (await getJson(`${await prometheus()}/api/v1/targets?state=active`)).data.activeTargets as { labels: Record<string, string>; health: string }[];
+            const demoTarget = targets.find((t) => t.labels.job === "demo");
+            const cadvisor = targets.find((t) => t.labels.job === "kubelet-cadvisor" && t.labels.node === cluster.nodeName);
+            return demoTarget?.health === "up" && demoTarget.labels.pod === demo.metadata.name && demoTarget.labels.namespace === DEMO_NAMESPACE && cadvisor?.health === "up";
+        }, 180);
+    });
+
+    test("Prometheus's ServiceAccount may do what its role grants and nothing more (SubjectAccessReview)", async () => {
+        const may = async (attributes: Record<string, string>) =>
+            (await create("/apis/authorization.k8s.io/v1/subjectaccessreviews", { spec: { user: `system:serviceaccount:${NAMESPACE}:prometheus`, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"], resourceAttributes: attributes } })).status.allowed === true;
+        assert.equal(await may({ verb: "list", resource: "pods" }), true, "list pods (discovery)");
+        assert.equal(await may({ verb: "watch", resource: "nodes" }), true, "watch nodes");
+        assert.equal(await may({ verb: "get", resource: "nodes", subresource: "metrics" }), true, "get nodes/metrics (kubelet scrape)");
+        assert.equal(await may({ verb: "get", resource: "nodes", subresource: "proxy" }), false, "nodes/proxy would open exec into any container");
+        assert.equal(await may({ verb: "get", resource: "secrets", namespace: NAMESPACE }), false, "secrets");
+        assert.equal(await may({ verb: "create", resource: "pods", namespace: NAMESPACE }), false, "create pods");
+        assert.equal(await may({ verb: "delete", resource: "pods", namespace: DEMO_NAMESPACE }), false, "delete pods");
+    });
+
+    test("a config change rolls exactly the pod whose config changed; up again makes no change", async () => {
+        const uids = async () => new Map((await pods(NAMESPACE)).map((p) => [p.metadata.name, p.metadata.uid]));
+        const before = await uids();
+        project.editStackConfig(STACK, (config) => {
+            config["lgtm-stack:alertmanager"] = { ...((config["lgtm-stack:alertmanager"] as object) ?? {}), slackChannel: "#alerts-real-node" };
+        });
+        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await cluster.waitFor("a new, Ready alertmanager-0", async () => {
+            const pod = (await pods(NAMESPACE)).find((p) => p.metadata.name === "alertmanager-0");
+            return pod !== undefined && pod.metadata.uid !== before.get("alertmanager-0") && isReady(pod);
+        }, 180);
+        const now = await uids();
+        assert.deepEqual([...before.keys()].filter((name) => now.get(name) !== before.get(name)), ["alertmanager-0"]);
+        project.run(["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    });
+
+    test("pulumi destroy leaves nothing of the stack", async () => {
+        project.run(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+        await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
+        assert.deepEqual((await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items, []);
+        assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => !p.startsWith(`${DEMO_NAMESPACE}/`) && !p.startsWith("kube-system/")), []);
+    });
+
+    test("the teardown leaves no process, mount, network namespace, bridge or iptables chain", async () => {
+        await cluster.stop();
+        assert.deepEqual(cluster.node!.leftovers(), []);
+    });
+});
