@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { loadStackConfig } from "../../config/load";
@@ -122,8 +123,47 @@ export class TieredCollectors {
         return this.processes.get(name)?.child?.pid;
     }
 
+    /** Every port a process listens on. */
+    private listening(name: TierProcess): number[] {
+        if (name === "load-balancer") {
+            return Object.values(this.ports.loadBalancer);
+        }
+        if (name === "trace-sink") {
+            return [...this.ports.traceSinkReceivers, this.ports.traceSinkHealth];
+        }
+        return Object.values(this.ports.gateways[Number(name.slice("gateway-".length))]);
+    }
+
+    /**
+     * While a process is down its ports stay taken by placeholders that close every connection at
+     * once: its peers see a connection reset and retry, as they would against a pod that is gone.
+     * A freed port could otherwise be taken by any other program on the machine, and a gRPC server
+     * without the OTLP service answers "Unimplemented", a permanent error the sender drops data on.
+     */
+    private readonly placeholders = new Map<TierProcess, net.Server[]>();
+
+    private async holdPorts(name: TierProcess): Promise<void> {
+        const servers = await Promise.all(
+            this.listening(name).map(
+                (port) =>
+                    new Promise<net.Server>((resolve, reject) => {
+                        const server = net.createServer((socket) => socket.destroy());
+                        server.once("error", reject).listen(port, LOOPBACK, () => resolve(server));
+                    }),
+            ),
+        );
+        this.placeholders.set(name, servers);
+    }
+
+    private async releasePorts(name: TierProcess): Promise<void> {
+        const servers = this.placeholders.get(name) ?? [];
+        this.placeholders.delete(name);
+        await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
+
     /** Starts (or restarts) a process and waits for its health check. */
     async start(name: TierProcess, readyTimeoutMs = 120_000): Promise<void> {
+        await this.releasePorts(name);
         let proc = this.processes.get(name);
         if (!proc) {
             proc = track(new ManagedProcess(name, toolBinary("otelcol"), this.args.get(name)!, this.logDir, MAX_PROCESS_LIFETIME_MS));
@@ -141,12 +181,18 @@ export class TieredCollectors {
         }, 500);
     }
 
+    /** Stops a process; its ports stay held until it starts again. */
     async stop(name: TierProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-        await this.processes.get(name)?.stop(signal, 15_000);
+        const proc = this.processes.get(name);
+        if (proc?.running) {
+            await proc.stop(signal, 15_000);
+            await this.holdPorts(name);
+        }
     }
 
     async shutdown(): Promise<void> {
         await Promise.all([...this.processes.values()].map((proc) => proc.stop("SIGTERM", 10_000)));
+        await Promise.all([...this.placeholders.keys()].map((name) => this.releasePorts(name)));
         await this.recorder.stop();
     }
 }

@@ -113,6 +113,8 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
             await run.start(victim);
             backAt = Date.now();
         })();
+        // Awaited below; until then a failure here must not become an unhandled rejection.
+        schedule.catch(() => undefined);
         for (let w = 0; w < WAVES; w++) {
             await sleep(Math.max(0, started + w * 1000 - Date.now()));
             // Error traces: every one is kept by policy, so every one must arrive unless lost.
