@@ -269,16 +269,17 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     test("a config change rolls exactly the pod whose config changed; up again makes no change", async () => {
         const uids = async () => new Map((await pods(NAMESPACE)).map((p) => [p.metadata.name, p.metadata.uid]));
         const before = await uids();
+        // The gateway's tail-sampling share: only the gateway's config changes, so only its pod may roll.
         project.editStackConfig(STACK, (config) => {
-            config["lgtm-stack:alertmanager"] = { ...((config["lgtm-stack:alertmanager"] as object) ?? {}), slackChannel: "#alerts-real-node" };
+            config["lgtm-stack:collector"] = { ...(config["lgtm-stack:collector"] as object), samplingPercent: 10 };
         });
         project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
-        await cluster.waitFor("a new, Ready alertmanager-0", async () => {
-            const pod = (await pods(NAMESPACE)).find((p) => p.metadata.name === "alertmanager-0");
-            return pod !== undefined && pod.metadata.uid !== before.get("alertmanager-0") && isReady(pod);
+        await cluster.waitFor("a new, Ready otel-collector-0", async () => {
+            const pod = (await pods(NAMESPACE)).find((p) => p.metadata.name === "otel-collector-0");
+            return pod !== undefined && pod.metadata.uid !== before.get("otel-collector-0") && isReady(pod);
         }, 180);
         const now = await uids();
-        assert.deepEqual([...before.keys()].filter((name) => now.get(name) !== before.get(name)), ["alertmanager-0"]);
+        assert.deepEqual([...before.keys()].filter((name) => now.get(name) !== before.get(name)), ["otel-collector-0"]);
         project.run(["up", "--yes", "--expect-no-changes", "--stack", STACK]);
     });
 
