@@ -2,8 +2,8 @@
  * The distributed topology's inputs that real tools built here can check: prometheus.yml with remote
  * write to Mimir (and no rule files) and the rule files Mimir's ruler loads (Mimir parses them with
  * Prometheus' rulefmt), by promtool at the pinned Prometheus version; the gateway config by the
- * Collector distribution built from tools/otelcol. The load-balancing tier's config is not validated
- * here: that distribution does not include the loadbalancing exporter (the deployed contrib image does).
+ * Collector distribution built from tools/otelcol, which includes the load-balancing exporter the
+ * first tier runs (as the deployed contrib image does).
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -42,6 +42,12 @@ describe("distributed topology, real promtool and Collector", () => {
         const result = run(toolPath("otelcol"), ["validate", `--config=${path.join(dir, "otel-collector/config.yaml")}`]);
         assert.equal(result.code, 0, result.output);
         assert.match(fs.readFileSync(path.join(dir, "otel-collector/config.yaml"), "utf8"), /tempo-distributor\./);
+    });
+
+    test("the real Collector accepts the load-balancing tier that routes spans by trace id to the gateways", () => {
+        const result = run(toolPath("otelcol"), ["validate", `--config=${path.join(dir, "otel-collector/load-balancer.yaml")}`]);
+        assert.equal(result.code, 0, result.output);
+        assert.match(fs.readFileSync(path.join(dir, "otel-collector/load-balancer.yaml"), "utf8"), /routing_key: traceID/);
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
