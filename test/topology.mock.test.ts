@@ -30,8 +30,11 @@ describe("distributed stack under mocks", () => {
             .map((r) => `${r.type.split(":")[2]}/${r.inputs.metadata.name}`)
             .sort();
         assert.deepEqual(names, [
+            // Infrastructure signals are the same in both topologies.
+            "DaemonSet/node-exporter",
             "DaemonSet/otel-agent",
             "Deployment/grafana",
+            "Deployment/kube-state-metrics",
             "Deployment/loki-distributor",
             "Deployment/loki-querier",
             "Deployment/loki-query-frontend",
