@@ -187,6 +187,9 @@ export class LocalCluster {
 }
 
 /** A copy of the project in `workdir/project` driven by the real Pulumi CLI on a local file backend. */
+/** A --json plan carries every resource's inputs: a thousand services' rule files and dashboards run to hundreds of MiB. */
+const PLAN_OUTPUT_LIMIT_BYTES = 1024 * 1024 * 1024;
+
 export class PulumiProject {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
@@ -217,7 +220,10 @@ export class PulumiProject {
     }
 
     run(args: string[], options: { allowFailure?: boolean; input?: string } = {}): { code: number; stdout: string; stderr: string } {
-        const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env, encoding: "utf8", input: options.input, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+        const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env, encoding: "utf8", input: options.input, timeout: 900_000, maxBuffer: PLAN_OUTPUT_LIMIT_BYTES });
+        if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOBUFS") {
+            throw new Error(`pulumi ${args.join(" ")} printed more than ${PLAN_OUTPUT_LIMIT_BYTES / 2 ** 20} MiB`);
+        }
         const outcome = { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
         if (!options.allowFailure && outcome.code !== 0) {
             throw new Error(`pulumi ${args.join(" ")} failed (exit ${outcome.code}):\n${outcome.stdout}\n${outcome.stderr}`);
