@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLUSTER_TOOLS, LocalCluster, missingTools, PULUMI_TOOLS, PulumiProject } from "../scripts/localCluster";
+import { CLUSTER_TOOLS, LocalCluster, LocalStack, missingTools, PULUMI_TOOLS } from "../scripts/localCluster";
 import { formatMs } from "./report";
 
 /** The same N services as the mocks benchmark: two SLOs each. */
@@ -30,18 +30,16 @@ export async function realPreviewRows(sizes: readonly number[]): Promise<string[
     const rows: string[][] = [];
     try {
         await cluster.start();
-        const project = new PulumiProject(workdir, cluster.kubeconfig);
-        project.run(["stack", "init", "dev"]);
+        const project = await LocalStack.create(workdir, cluster.kubeconfig, "dev");
         // No random plugin offline; Grafana takes the default grafana.mode (files), which needs no Grafana API.
-        project.run(["config", "set", "--secret", "--stack", "dev", "grafanaAdminPassword", `bench-${process.pid}`]);
+        await project.setSecret("grafanaAdminPassword", `bench-${process.pid}`);
         for (const size of sizes) {
-            project.editStackConfig("dev", (config) => {
+            project.editConfig((config) => {
                 config["lgtm-stack:services"] = generatedServices(size);
             });
             const started = Date.now();
-            const output = project.run(["preview", "--stack", "dev", "--json"]).stdout;
+            const steps = await project.preview();
             const elapsed = Date.now() - started;
-            const steps = (JSON.parse(output).steps ?? []) as unknown[];
             rows.push([`${size} (real \`pulumi preview\`)`, String(size * 2), String(steps.length), "", formatMs(elapsed), "", "CLI wall time, empty stack, KWOK cluster"]);
         }
     } finally {

@@ -6,10 +6,11 @@
  */
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as https from "https";
 import * as path from "path";
 import * as YAML from "yaml";
+import { LocalWorkspace, OutputMap, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../config/sources";
+import { ApiResponse, KubeApi } from "./kubeClient";
 
 export const CLUSTER_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
 // Provider plugins are "ambient": the CLI finds pulumi-resource-<name> on PATH (the bindir symlinks).
@@ -51,16 +52,10 @@ function check(result: SpawnSyncReturns<string>, what: string): string {
     return result.stdout;
 }
 
-interface KubeConfigFile {
-    clusters: { cluster: { server: string; "certificate-authority": string } }[];
-    users: { user: { "client-certificate": string; "client-key": string } }[];
-}
-
 export class LocalCluster {
     readonly kubeconfig: string;
     private readonly kwokWorkdir: string;
-    private agent?: https.Agent;
-    private server = "";
+    private api?: KubeApi;
 
     constructor(
         readonly name: string,
@@ -92,13 +87,7 @@ export class LocalCluster {
             "--kubeconfig", this.kubeconfig,
             "--timeout", "240s",
         ]);
-        const config = YAML.parse(fs.readFileSync(this.kubeconfig, "utf8")) as KubeConfigFile;
-        this.server = config.clusters[0].cluster.server;
-        this.agent = new https.Agent({
-            ca: fs.readFileSync(config.clusters[0].cluster["certificate-authority"]),
-            cert: fs.readFileSync(config.users[0].user["client-certificate"]),
-            key: fs.readFileSync(config.users[0].user["client-key"]),
-        });
+        this.api = new KubeApi(this.kubeconfig);
         await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
         this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1"]);
         await this.waitFor("a Ready node", async () => {
@@ -122,32 +111,12 @@ export class LocalCluster {
         }
     }
 
-    request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }> {
-        return new Promise((resolve, reject) => {
-            const request = https.request(
-                `${this.server}${apiPath}`,
-                { method, agent: this.agent, headers: { "content-type": "application/json" }, timeout: 30_000 },
-                (response) => {
-                    let text = "";
-                    response.on("data", (chunk) => (text += chunk));
-                    response.on("end", () => {
-                        let parsed: unknown = text;
-                        try {
-                            parsed = JSON.parse(text);
-                        } catch {
-                            // non-JSON answers (e.g. /healthz) stay text
-                        }
-                        resolve({ status: response.statusCode ?? 0, body: parsed });
-                    });
-                },
-            );
-            request.on("error", reject);
-            request.on("timeout", () => request.destroy(new Error(`${method} ${apiPath} timed out`)));
-            if (body !== undefined) {
-                request.write(JSON.stringify(body));
-            }
-            request.end();
-        });
+    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
+    request(method: string, apiPath: string, body?: unknown): Promise<ApiResponse> {
+        if (!this.api) {
+            throw new Error("the cluster is not started");
+        }
+        return this.api.request(method, apiPath, body);
     }
 
     async waitFor(what: string, condition: () => Promise<boolean>, seconds: number): Promise<void> {
@@ -186,55 +155,106 @@ export class LocalCluster {
     }
 }
 
-/** A copy of the project in `workdir/project` driven by the real Pulumi CLI on a local file backend. */
-/** A --json plan carries every resource's inputs: a thousand services' rule files and dashboards run to hundreds of MiB. */
-const PLAN_OUTPUT_LIMIT_BYTES = 1024 * 1024 * 1024;
+/** The project copied to `workdir/project` (once: an existing copy holds the stack's encrypted config, e.g. for `demo --down`). */
+export function projectCopy(workdir: string): string {
+    const dir = path.join(workdir, "project");
+    if (!fs.existsSync(dir)) {
+        copyProject(dir);
+    }
+    return dir;
+}
 
-export class PulumiProject {
-    readonly dir: string;
-    readonly env: NodeJS.ProcessEnv;
+export interface PreviewStep {
+    op: string;
+    urn: string;
+}
 
-    constructor(
-        readonly workdir: string,
-        kubeconfig: string,
-    ) {
+/**
+ * One stack of the project copy in `workdir/project`, driven through the Pulumi Automation API by
+ * the cached CLI on a local file backend. Config values live in the stack file (`editConfig`), secrets
+ * are encrypted with a fixed passphrase.
+ */
+export class LocalStack {
+    private constructor(
+        readonly dir: string,
+        readonly name: string,
+        /** The environment the CLI runs in (also right for running the program's `node` by hand). */
+        readonly env: Record<string, string>,
+        private readonly stack: Stack,
+    ) {}
+
+    static async create(workdir: string, kubeconfig: string, stackName: string): Promise<LocalStack> {
         ensureTools(PULUMI_TOOLS);
-        this.dir = path.join(workdir, "project");
+        const dir = projectCopy(workdir);
         const state = path.join(workdir, "state");
         fs.mkdirSync(state, { recursive: true });
-        // An existing copy holds the stack's encrypted config: reuse it (e.g. for `demo --down`).
-        if (!fs.existsSync(this.dir)) {
-            copyProject(this.dir);
+        // PulumiCommand runs `<root>/bin/pulumi`: a link to the cached CLI.
+        const cliRoot = path.join(workdir, "pulumi-cli");
+        fs.mkdirSync(path.join(cliRoot, "bin"), { recursive: true });
+        const cli = path.join(cliRoot, "bin", "pulumi");
+        if (!fs.existsSync(cli)) {
+            fs.symlinkSync(cachedTool("pulumi")!, cli);
         }
-        this.env = {
-            ...process.env,
+        const pulumiHome = path.join(workdir, "pulumi-home");
+        // Provider plugins and the language host are "ambient": the CLI finds them on PATH (the bindir symlinks).
+        const envVars = {
             PATH: `${toolsBinDir()}:${process.env.PATH}`,
-            PULUMI_HOME: path.join(workdir, "pulumi-home"),
             PULUMI_BACKEND_URL: `file://${state}`,
             PULUMI_CONFIG_PASSPHRASE: "lgtm-local",
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PULUMI_SKIP_CONFIRMATIONS: "true",
             KUBECONFIG: kubeconfig,
         };
+        const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiHome, envVars, pulumiCommand });
+        const env = { ...(process.env as Record<string, string>), ...envVars, PATH: `${path.dirname(cli)}:${envVars.PATH}`, PULUMI_HOME: pulumiHome };
+        return new LocalStack(dir, stackName, env, stack);
     }
 
-    run(args: string[], options: { allowFailure?: boolean; input?: string } = {}): { code: number; stdout: string; stderr: string } {
-        const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env, encoding: "utf8", input: options.input, timeout: 900_000, maxBuffer: PLAN_OUTPUT_LIMIT_BYTES });
-        if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOBUFS") {
-            throw new Error(`pulumi ${args.join(" ")} printed more than ${PLAN_OUTPUT_LIMIT_BYTES / 2 ** 20} MiB`);
-        }
-        const outcome = { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
-        if (!options.allowFailure && outcome.code !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} failed (exit ${outcome.code}):\n${outcome.stdout}\n${outcome.stderr}`);
-        }
-        return outcome;
+    /** The steps a preview plans (one per resource, `same` included), from the engine's events. */
+    async preview(): Promise<PreviewStep[]> {
+        const steps: PreviewStep[] = [];
+        await this.stack.preview({
+            onEvent: (event) => {
+                const metadata = event.resourcePreEvent?.metadata;
+                if (metadata) {
+                    steps.push({ op: metadata.op, urn: metadata.urn });
+                }
+            },
+        });
+        return steps;
+    }
+
+    up(options: { expectNoChanges?: boolean } = {}): Promise<UpResult> {
+        return this.stack.up({ expectNoChanges: options.expectNoChanges });
+    }
+
+    async destroy(): Promise<void> {
+        await this.stack.destroy();
+    }
+
+    async setSecret(key: string, value: string): Promise<void> {
+        await this.stack.setConfig(key, { value, secret: true });
+    }
+
+    outputs(): Promise<OutputMap> {
+        return this.stack.outputs();
+    }
+
+    /** The checkpoint (`pulumi stack export`): every resource with its type and URN. */
+    async state(): Promise<{ resources: { type: string; urn: string }[] }> {
+        return (await this.stack.exportStack()).deployment;
+    }
+
+    cliVersion(): string {
+        return this.stack.workspace.pulumiVersion;
     }
 
     /** Rewrites the stack file's config (secrets stay encrypted as they are). */
-    editStackConfig(stack: string, edit: (config: Record<string, unknown>) => void): void {
-        const file = path.join(this.dir, `Pulumi.${stack}.yaml`);
-        const document = YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    editConfig(edit: (config: Record<string, unknown>) => void): void {
+        const file = path.join(this.dir, `Pulumi.${this.name}.yaml`);
+        const document = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+        document.config ??= {};
         edit(document.config);
         fs.writeFileSync(file, YAML.stringify(document, { lineWidth: 0 }));
     }

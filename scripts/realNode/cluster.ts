@@ -9,10 +9,10 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { ApiResponse, KubeApi } from "../kubeClient";
 import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
 import { NODE_TOOLS, RealNode, waitUntil } from "./node";
 
@@ -24,10 +24,7 @@ export const SIMULATED_NODE_LABEL = { key: "type", value: "kwok" } as const;
 export const SIMULATED_NODE_TAINT = { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } as const;
 const SIMULATED_CIDR = "10.89.0.0/16";
 
-export interface ApiResponse {
-    status: number;
-    body: any;
-}
+export type { ApiResponse } from "../kubeClient";
 
 function machineAddress(): string {
     for (const addresses of Object.values(os.networkInterfaces())) {
@@ -47,8 +44,7 @@ export class RealNodeCluster {
     node?: RealNode;
     images: BuiltImage[] = [];
     private readonly kwokWorkdir: string;
-    private agent?: https.Agent;
-    private server = "";
+    private api?: KubeApi;
     private routeAdded = false;
     private stopped = false;
 
@@ -138,13 +134,7 @@ export class RealNodeCluster {
     }
 
     private connect(): void {
-        const kubeconfig = YAML.parse(fs.readFileSync(this.kubeconfig, "utf8"));
-        this.server = kubeconfig.clusters[0].cluster.server;
-        this.agent = new https.Agent({
-            ca: fs.readFileSync(kubeconfig.clusters[0].cluster["certificate-authority"]),
-            cert: fs.readFileSync(kubeconfig.users[0].user["client-certificate"]),
-            key: fs.readFileSync(kubeconfig.users[0].user["client-key"]),
-        });
+        this.api = new KubeApi(this.kubeconfig);
     }
 
     /**
@@ -295,7 +285,7 @@ export class RealNodeCluster {
             return;
         }
         this.stopped = true;
-        if (this.server && this.node) {
+        if (this.api && this.node) {
             await this.drainRealNode().catch((error: Error) => console.error(`draining ${this.nodeName}: ${error.message}`));
         }
         await this.node?.stop();
@@ -327,27 +317,11 @@ export class RealNodeCluster {
         return waitUntil(what, condition, seconds);
     }
 
+    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
     request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
-        return new Promise((resolve, reject) => {
-            const request = https.request(`${this.server}${apiPath}`, { method, agent: this.agent, headers: { "content-type": contentType }, timeout: 30_000 }, (response) => {
-                let text = "";
-                response.on("data", (chunk) => (text += chunk));
-                response.on("end", () => {
-                    let parsed: unknown = text;
-                    try {
-                        parsed = JSON.parse(text);
-                    } catch {
-                        // plain-text answers stay text
-                    }
-                    resolve({ status: response.statusCode ?? 0, body: parsed });
-                });
-            });
-            request.on("error", reject);
-            request.on("timeout", () => request.destroy(new Error(`${method} ${apiPath} timed out`)));
-            if (body !== undefined) {
-                request.write(JSON.stringify(body));
-            }
-            request.end();
-        });
+        if (!this.api) {
+            throw new Error("the cluster is not started");
+        }
+        return this.api.request(method, apiPath, body, contentType);
     }
 }

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { LocalCluster, PulumiProject } from "../../scripts/localCluster";
+import { LocalCluster, LocalStack, PreviewStep, projectCopy } from "../../scripts/localCluster";
 
 const STACK = "dist";
 const NAMESPACE = "observability";
@@ -27,10 +27,9 @@ interface Workload {
 describe("the distributed topology on the real engine and a real Kubernetes API", { timeout: 40 * 60_000 }, () => {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-e2e-dist-"));
     const cluster = new LocalCluster(`lgtm-dist-${process.pid}`, workdir);
-    let project: PulumiProject;
+    let project: LocalStack;
 
-    const steps = () => (JSON.parse(project.run(["preview", "--stack", STACK, "--json"]).stdout).steps ?? []) as { op: string; urn: string }[];
-    const changes = (all: { op: string; urn: string }[]) => all.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
+    const changes = (all: PreviewStep[]) => all.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
 
     async function workloads(): Promise<Workload[]> {
         const lists = await Promise.all(["statefulsets", "deployments", "daemonsets"].map((kind) => cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/${kind}`)));
@@ -47,28 +46,28 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         // Ingesters and store-gateways spread over distinct nodes; 4 leaves room for a fourth replica.
         await cluster.scaleNodes(4);
         await cluster.createPersistentVolumes(40);
-        project = new PulumiProject(workdir, cluster.kubeconfig);
-        const dev = YAML.parse(fs.readFileSync(path.join(project.dir, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const dir = projectCopy(workdir);
+        const dev = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
         const config = {
             ...dev.config,
             "lgtm-stack:loki": { storage: s3("logs") },
             "lgtm-stack:tempo": { storage: s3("traces") },
             "lgtm-stack:topology": { mode: "distributed", mimir: { storage: s3("metrics") } },
         };
-        fs.writeFileSync(path.join(project.dir, `Pulumi.${STACK}.yaml`), YAML.stringify({ config }, { lineWidth: 0 }));
-        project.run(["stack", "init", STACK]);
-        project.run(["config", "set", "--secret", "--stack", STACK, "objectStorageAccessKeyId", "e2e-access-key"]);
-        project.run(["config", "set", "--secret", "--stack", STACK, "objectStorageSecretAccessKey", "e2e-secret-key"]);
+        fs.writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), YAML.stringify({ config }, { lineWidth: 0 }));
+        project = await LocalStack.create(workdir, cluster.kubeconfig, STACK);
+        await project.setSecret("objectStorageAccessKeyId", "e2e-access-key");
+        await project.setSecret("objectStorageSecretAccessKey", "e2e-secret-key");
     });
 
-    after(() => {
-        project?.run(["destroy", "--yes", "--stack", STACK], { allowFailure: true });
+    after(async () => {
+        await project?.destroy().catch(() => undefined);
         cluster.stop();
         fs.rmSync(workdir, { recursive: true, force: true });
     });
 
     test("pulumi up converges: every tier of Loki, Tempo, Mimir and the two-tier Collector is Ready", async () => {
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         const all = await workloads();
         const names = all.map((w) => w.metadata.name);
         for (const expected of [
@@ -89,19 +88,19 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         console.log(`distributed: ${all.length} workloads Ready on ${names.length} names`);
     });
 
-    test("a second pulumi up shows no changes", () => {
-        project.run(["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    test("a second pulumi up shows no changes", async () => {
+        await project.up({ expectNoChanges: true });
     });
 
     test("a replica change of one tier updates only that tier and rolls no running pod", async () => {
         const before = await podUids();
-        project.editStackConfig(STACK, (config) => {
+        project.editConfig((config) => {
             config["lgtm-stack:topology"] = { mode: "distributed", mimir: { storage: s3("metrics"), storeGateway: { replicas: 4 } } };
         });
-        const planned = changes(steps());
+        const planned = changes(await project.preview());
         assert.equal(planned.length, 1, `one change planned: ${planned.join(", ")}`);
         assert.match(planned[0], /^update .*mimir-store-gateway/);
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         await cluster.waitFor("the fourth store-gateway", async () => (await podUids()).has("mimir-store-gateway-3"), 120);
         const afterUids = await podUids();
         const replaced = [...before.keys()].filter((pod) => afterUids.get(pod) !== before.get(pod));
@@ -110,7 +109,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
     });
 
     test("pulumi destroy leaves nothing behind", async () => {
-        project.run(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.destroy();
         await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
         const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
         assert.deepEqual(roles, []);

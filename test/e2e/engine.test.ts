@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import { PROJECT_ROOT } from "../../config/sources";
-import { LocalCluster, PulumiProject } from "../../scripts/localCluster";
+import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
 
 const STACK = "dev";
 const NAMESPACE = "observability";
@@ -28,23 +28,13 @@ const WORKLOADS = [
     ["apps/v1", "deployments", "grafana"],
 ] as const;
 
-interface PreviewStep {
-    op: string;
-    urn: string;
-}
-
-function steps(project: PulumiProject): PreviewStep[] {
-    const output = project.run(["preview", "--stack", STACK, "--json"]).stdout;
-    return (JSON.parse(output).steps ?? []) as PreviewStep[];
-}
-
 const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 const byOp = (all: PreviewStep[], op: string) => all.filter((s) => s.op === op).map((s) => resourceName(s.urn)).sort();
 
 describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 * 60_000 }, () => {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-e2e-"));
     const cluster = new LocalCluster(`lgtm-e2e-${process.pid}`, workdir);
-    let project: PulumiProject;
+    let project: LocalStack;
 
     async function podUids(): Promise<Map<string, string>> {
         const pods = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods`)).body.items as { metadata: { name: string; uid: string } }[];
@@ -55,19 +45,18 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         await cluster.start();
         // Prometheus' TSDB and the collector's queue claim volumes in dev.
         await cluster.createPersistentVolumes(4);
-        project = new PulumiProject(workdir, cluster.kubeconfig);
-        project.run(["stack", "init", STACK]);
+        project = await LocalStack.create(workdir, cluster.kubeconfig, STACK);
     });
 
-    after(() => {
-        project?.run(["destroy", "--yes", "--stack", STACK], { allowFailure: true });
+    after(async () => {
+        await project?.destroy().catch(() => undefined);
         cluster.stop();
         fs.rmSync(workdir, { recursive: true, force: true });
     });
 
     test("runs on a supported Node.js with a Pulumi CLI at least as new as the SDK", () => {
         const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version as string;
-        const cli = project.run(["version"]).stdout.trim();
+        const cli = project.cliVersion();
         const program = execFileSync("node", ["-p", "process.version"], { env: project.env, encoding: "utf8" }).trim();
         console.log(`test runner on Node ${process.version}; the Pulumi program's node: ${program}; pulumi CLI ${cli}, @pulumi/pulumi ${sdk}`);
         for (const version of [process.version, program]) {
@@ -78,8 +67,8 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         assert.ok(c[0] > s[0] || (c[0] === s[0] && (c[1] > s[1] || (c[1] === s[1] && c[2] >= s[2]))), `CLI ${cli} is older than the SDK ${sdk}`);
     });
 
-    test("pulumi preview lists every backend to create and nothing else", () => {
-        const all = steps(project);
+    test("pulumi preview lists every backend to create and nothing else", async () => {
+        const all = await project.preview();
         const creates = byOp(all, "create");
         for (const expected of ["lgtm-prometheus-sts", "lgtm-alertmanager-sts", "lgtm-loki-sts", "lgtm-tempo-sts", "lgtm-collector-gateway", "lgtm-collector-agent", "lgtm-grafana-deployment", "lgtm-grafana-admin-password", "lgtm-grafana-provisioning", "lgtm-api-rules", "lgtm-session-start-rules", "lgtm-video-load-rules"]) {
             assert.ok(creates.includes(expected), `preview creates ${expected}; creates: ${creates.join(", ")}`);
@@ -88,7 +77,7 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     });
 
     test("pulumi up creates everything and every workload becomes Ready", async () => {
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         for (const [group, kind, name] of WORKLOADS) {
             const { status, body } = await cluster.request("GET", `/apis/${group}/namespaces/${NAMESPACE}/${kind}/${name}`);
             assert.equal(status, 200, `${kind}/${name} exists`);
@@ -121,11 +110,12 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     });
 
     test("the default Grafana admin password comes from the real random plugin and stays secret", async () => {
-        const state = JSON.parse(project.run(["stack", "export", "--stack", STACK]).stdout) as { deployment: { resources: { type: string; urn: string }[] } };
-        const passwords = state.deployment.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => resourceName(r.urn));
+        const state = await project.state();
+        const passwords = state.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => resourceName(r.urn));
         assert.deepEqual(passwords, ["lgtm-grafana-admin-password"]);
-        assert.equal(project.run(["stack", "output", "grafanaAdminPassword", "--stack", STACK]).stdout.trim(), "[secret]");
-        const password = project.run(["stack", "output", "grafanaAdminPassword", "--show-secrets", "--stack", STACK]).stdout.trim();
+        const output = (await project.outputs()).grafanaAdminPassword;
+        assert.equal(output?.secret, true, "the output is marked secret");
+        const password = output.value as string;
         // length 32, special: false (components/grafana.ts): letters and digits only.
         assert.match(password, /^[A-Za-z0-9]{32}$/);
         const secret = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/secrets/grafana-admin`);
@@ -134,39 +124,39 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         console.log(`grafanaAdminPassword: generated by ${passwords[0]} (random:index/randomPassword:RandomPassword), ${password.length} characters, in Secret grafana-admin`);
     });
 
-    test("a second pulumi up shows no changes (deterministic rendering)", () => {
-        project.run(["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    test("a second pulumi up shows no changes (deterministic rendering)", async () => {
+        await project.up({ expectNoChanges: true });
     });
 
     test("changing Loki's retention updates only Loki and rolls only its pod", async () => {
         const before = await podUids();
-        project.editStackConfig(STACK, (config) => {
+        project.editConfig((config) => {
             config["lgtm-stack:loki"] = { retention: "14d" };
         });
-        const all = steps(project);
+        const all = await project.preview();
         assert.deepEqual(byOp(all, "update"), ["lgtm-loki-config", "lgtm-loki-sts"]);
         assert.deepEqual(all.filter((s) => !["update", "same"].includes(s.op)).map((s) => `${s.op} ${resourceName(s.urn)}`), []);
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         await cluster.waitFor("the new Loki pod", async () => (await podUids()).get("loki-0") !== before.get("loki-0"), 120);
         const afterUids = await podUids();
         const rolled = [...before.keys()].filter((pod) => afterUids.get(pod) !== before.get(pod));
         assert.deepEqual(rolled, ["loki-0"]);
     });
 
-    test("adding a service to the config adds only its resources", () => {
-        project.editStackConfig(STACK, (config) => {
+    test("adding a service to the config adds only its resources", async () => {
+        project.editConfig((config) => {
             (config["lgtm-stack:services"] as unknown[]).push({ name: "checkout", namespace: "shop", team: "payments", slos: [{ kind: "availability", objective: 99.9 }] });
         });
-        const all = steps(project);
+        const all = await project.preview();
         // Grafana (files mode) mounts every dashboard ConfigMap, so its Deployment gains the new one.
         assert.deepEqual(all.filter((s) => s.op !== "same" && s.op !== "create").map((s) => `${s.op} ${resourceName(s.urn)}`), ["update lgtm-grafana-deployment"]);
         const creates = byOp(all, "create");
         assert.ok(creates.length > 0 && creates.every((name) => name.startsWith("lgtm-checkout")), `creates: ${creates.join(", ")}`);
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
     });
 
     test("pulumi destroy leaves nothing behind", async () => {
-        project.run(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.destroy();
         await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
         const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
         assert.deepEqual(roles, []);

@@ -19,7 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import versions from "../../tools/versions.json";
-import { cachedTool, ensureTools, PulumiProject } from "../../scripts/localCluster";
+import { cachedTool, ensureTools, LocalStack } from "../../scripts/localCluster";
 import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
 import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
 import { SIMULATED_COMPONENTS, simulatedPlacementPolicy, STAND_IN_LABEL } from "../../scripts/realNode/placement";
@@ -89,7 +89,7 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     // Short: containerd's sockets live under it (a Unix socket path has at most 107 bytes).
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-real-"));
     let cluster: RealNodeCluster;
-    let project: PulumiProject;
+    let project: LocalStack;
     let demoImage = "";
 
     const pods = async (namespace: string): Promise<Pod[]> => (await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods`)).body.items;
@@ -113,9 +113,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         await cluster.applyPlacement(simulatedPlacementPolicy());
         await cluster.createPersistentVolumes(4);
         demoImage = cluster.images.find((image) => image.name.startsWith(`${DEMO_SERVICE_REPOSITORY}:`))!.name;
-        project = new PulumiProject(workdir, cluster.kubeconfig);
-        project.run(["stack", "init", STACK]);
-        project.editStackConfig(STACK, (config) => {
+        project = await LocalStack.create(workdir, cluster.kubeconfig, STACK);
+        project.editConfig((config) => {
             (config["lgtm-stack:services"] as unknown[]).push({
                 name: "demo",
                 namespace: DEMO_NAMESPACE,
@@ -127,13 +126,13 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     });
 
     after(async () => {
-        project?.run(["destroy", "--yes", "--skip-preview", "--stack", STACK], { allowFailure: true });
+        await project?.destroy().catch(() => undefined);
         await cluster?.stop();
         fs.rmSync(workdir, { recursive: true, force: true });
     });
 
     test("pulumi up: every real pod becomes Ready on the real node under its security context; Loki, Tempo and Grafana are simulated on the KWOK node", async () => {
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         const all = await pods(NAMESPACE);
         const simulated = all.filter((p) => (SIMULATED_COMPONENTS as readonly string[]).includes(p.metadata.labels?.["app.kubernetes.io/name"] ?? ""));
         assert.deepEqual(simulated.map((p) => p.metadata.labels!["app.kubernetes.io/name"]).sort(), ["grafana", "loki", "tempo"]);
@@ -270,21 +269,21 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         const uids = async () => new Map((await pods(NAMESPACE)).map((p) => [p.metadata.name, p.metadata.uid]));
         const before = await uids();
         // The gateway's tail-sampling share: only the gateway's config changes, so only its pod may roll.
-        project.editStackConfig(STACK, (config) => {
+        project.editConfig((config) => {
             config["lgtm-stack:collector"] = { ...(config["lgtm-stack:collector"] as object), samplingPercent: 10 };
         });
-        project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.up();
         await cluster.waitFor("a new, Ready otel-collector-0", async () => {
             const pod = (await pods(NAMESPACE)).find((p) => p.metadata.name === "otel-collector-0");
             return pod !== undefined && pod.metadata.uid !== before.get("otel-collector-0") && isReady(pod);
         }, 180);
         const now = await uids();
         assert.deepEqual([...before.keys()].filter((name) => now.get(name) !== before.get(name)), ["otel-collector-0"]);
-        project.run(["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+        await project.up({ expectNoChanges: true });
     });
 
     test("pulumi destroy leaves nothing of the stack", async () => {
-        project.run(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+        await project.destroy();
         await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
         assert.deepEqual((await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items, []);
         assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => !p.startsWith(`${DEMO_NAMESPACE}/`) && !p.startsWith("kube-system/")), []);
