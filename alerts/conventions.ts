@@ -55,7 +55,8 @@ export function leMatcher(seconds: number): string {
     return Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0)?"` : `le="${seconds}"`;
 }
 
-function selector(service: ServiceSpec): string {
+/** Matches a service's raw metrics: scraped targets by job, OTLP pushes by service_name. */
+function rawSeriesMatcher(service: ServiceSpec): string {
     // Scraped targets carry the job we named after the service; OTLP pushes carry service_name.
     return service.discovery.kind === "scrape" ? `job="${service.name}"` : `service_name="${service.name}"`;
 }
@@ -66,7 +67,7 @@ function byCode(rates: string, codeLabel: string): string {
 
 export function requestQueries(service: ServiceSpec): RequestQueries {
     const { conventions } = service;
-    const sel = selector(service);
+    const sel = rawSeriesMatcher(service);
     switch (conventions.preset) {
         case "otel-http": {
             const metric = "http_server_request_duration_seconds";

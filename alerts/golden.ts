@@ -4,6 +4,7 @@ import { durationMs } from "../config/units";
 import { HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
 import { presenceQuery, requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
@@ -11,7 +12,7 @@ export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
 export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     const q = requestQueries(service);
-    const labels = { service: service.name };
+    const labels = serviceSeriesLabels(service.name);
     const rules: RecordingRule[] = [
         { record: "service:http_requests:rate5m", expr: q.total("5m"), labels },
         { record: "service:http_errors:rate5m", expr: q.errors("5m"), labels },
@@ -101,7 +102,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
         alerts.push({
             ...base,
             alert: "HighLatency",
-            expr: `service:http_request_duration_seconds:p99_5m{service="${service.name}"} > ${service.latencyP99ThresholdSeconds}`,
+            expr: `service:http_request_duration_seconds:p99_5m{${serviceSeriesMatcher(service.name)}} > ${service.latencyP99ThresholdSeconds}`,
             for: HIGH_LATENCY.for,
             severity: "warning",
             summary: `${service.name} P99 latency is above ${service.latencyP99ThresholdSeconds}s`,
@@ -113,7 +114,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
         alerts.push({
             ...base,
             alert: QUEUE_LAG.alert,
-            expr: `service:queue_lag:seconds{service="${service.name}"} > ${service.maxQueueLagSeconds}`,
+            expr: `service:queue_lag:seconds{${serviceSeriesMatcher(service.name)}} > ${service.maxQueueLagSeconds}`,
             for: QUEUE_LAG.for,
             severity: QUEUE_LAG.severity,
             summary: `${service.name} is more than ${service.maxQueueLagSeconds}s behind its queue`,
@@ -127,7 +128,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
             alerts.push({
                 ...base,
                 alert: signal.alert,
-                expr: `service:saturation:ratio{service="${service.name}", signal="${signal.name}"} > ${level.threshold}`,
+                expr: `service:saturation:ratio{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"} > ${level.threshold}`,
                 for: level.for,
                 severity: level.severity,
                 extraLabels: { signal: signal.name },
@@ -150,7 +151,7 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
         return [];
     }
     const { window, baselineOffset, drop, spike } = TRAFFIC_ANOMALY;
-    const recorded = `service:http_requests:rate5m{service="${service.name}"}`;
+    const recorded = `service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}}`;
     const now = `avg_over_time(${recorded}[${window}])`;
     const lastWeek = `avg_over_time(${recorded}[${window}] offset ${baselineOffset})`;
     const minPerMinute = promqlNumber(exact(anomaly.minRequestsPerMinute));

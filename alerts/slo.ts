@@ -8,6 +8,7 @@ import { durationMs, formatDuration, parseDuration } from "../config/units";
 import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, singleErrorGuard, sliWindows } from "../model/alerting";
 import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
 import { requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
@@ -56,10 +57,6 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
     }));
 }
 
-function sel(service: ServiceSpec, slo: Slo): string {
-    return `service="${service.name}", slo="${slo.name}"`;
-}
-
 /** `1 - fast/total` for latency, `errors/total` for availability, for one window. */
 function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string {
     const queries = requestQueries(service);
@@ -70,8 +67,8 @@ function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string 
 }
 
 export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule[] {
-    const labels = { service: service.name, slo: slo.name };
-    const s = sel(service, slo);
+    const labels = sloSeriesLabels(service.name, slo.name);
+    const s = sloSeriesMatcher(service.name, slo.name);
     const window = sloWindowName(slo);
     const queries = requestQueries(service);
     const policy = service.burnRatePolicy;
@@ -109,7 +106,7 @@ function windowSeconds(window: string): string {
 }
 
 export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
-    const s = sel(service, slo);
+    const s = sloSeriesMatcher(service.name, slo.name);
     const budget = promqlNumber(errorBudget(slo));
     const base = { service: service.name, team: service.team, slo: slo.name, dashboardUid: dashboardUids.slo(service.name) };
     const alerts: AlertDefinition[] = burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour).map((spec) => {

@@ -5,14 +5,15 @@ import { StackConfig } from "../config/types";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
-import { DistributedBackends } from "./distributed";
 import { OtelCollector } from "./collector";
+import { DistributedBackends } from "./distributed";
 import { stackGrafana } from "./grafanaProvisioning";
 import { ClusterExporters } from "./infrastructure";
-import { Loki, Tempo } from "./logsAndTraces";
+import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
 import { Prometheus } from "./prometheus";
+import { Tempo } from "./tempo";
 import { componentLabels, podSecurityLabels } from "./workload";
 
 export interface LgtmStackArgs {

@@ -6,14 +6,15 @@
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
-import { LATENCY_QUANTILES } from "../alerts/golden";
-import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
-import { PRESET_NOUNS } from "../model/presets";
-import { exact } from "../model/exact";
 import { requestQueries } from "../alerts/conventions";
+import { LATENCY_QUANTILES } from "../alerts/golden";
 import { Links } from "../alerts/links";
-import { dashboardUids } from "../model/ids";
 import { SaturationSignal, ServiceSpec } from "../config/types";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
+import { exact } from "../model/exact";
+import { dashboardUids } from "../model/ids";
+import { PRESET_NOUNS } from "../model/presets";
+import { serviceSeriesMatcher } from "../model/series";
 import {
     badAbove,
     buildDashboard,
@@ -42,10 +43,6 @@ import {
 
 type Panel = cog.Builder<dashboard.Panel>;
 
-function selector(service: ServiceSpec): string {
-    return `service="${service.name}"`;
-}
-
 /** Custom conventions count whatever the user calls a failure; the HTTP presets count 5xx, workers jobs with error.type. */
 function errorKind(service: ServiceSpec): string {
     const failure = PRESET_NOUNS[service.conventions.preset].failure;
@@ -63,7 +60,7 @@ function hasLatencyHistogram(service: ServiceSpec): boolean {
 }
 
 function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
-    const s = selector(service);
+    const s = serviceSeriesMatcher(service.name);
     const panels: stat.PanelBuilder[] = [
         statPanel(`${units(service)} per second`, UNITS.requestsPerSecond)
             .withTarget(promInstantQuery(`service:http_requests:rate5m{${s}}`))
@@ -114,10 +111,10 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
                     : ""),
         )
         .span(routes ? SIZE.half : SIZE.full)
-        .withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}}`, "requests/s").refId("A"))
+        .withTarget(promQuery(`service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}}`, "requests/s").refId("A"))
         .links([...runbookLinks(links, "ServiceDown", service.name), ...(anomaly ? [TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert].flatMap((alert) => runbookLinks(links, alert, service.name)) : [])]);
     if (anomaly) {
-        total.withTarget(promQuery(`service:http_requests:rate5m{${selector(service)}} offset ${TRAFFIC_ANOMALY.baselineOffset}`, "same time last week").refId("B")).overrideByQuery("B", [DASHED_SERIES]);
+        total.withTarget(promQuery(`service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}} offset ${TRAFFIC_ANOMALY.baselineOffset}`, "same time last week").refId("B")).overrideByQuery("B", [DASHED_SERIES]);
     }
     if (!routes) {
         return [total];
@@ -131,7 +128,7 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
 }
 
 function errorPanels(service: ServiceSpec, links: Links): Panel[] {
-    const s = selector(service);
+    const s = serviceSeriesMatcher(service.name);
     return [
         timeseriesPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
             .description(
@@ -199,7 +196,7 @@ function saturationSignalPanel(service: ServiceSpec, signal: SaturationSignal, l
         .max(1)
         .thresholds(thresholds([null, COLORS.ok], ...signal.levels.map((level): ThresholdStep => [level.threshold, LEVEL_COLORS[level.severity]])))
         .thresholdsStyle(dashedThresholdLines())
-        .withTarget(promQuery(`service:saturation:ratio{${selector(service)}, signal="${signal.name}"}`, signal.name))
+        .withTarget(promQuery(`service:saturation:ratio{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"}`, signal.name))
         .links(runbookLinks(links, signal.alert, service.name));
 }
 
@@ -238,7 +235,7 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
         panels.push(
             timeseriesPanel("Queue depth", UNITS.count)
                 .description("Messages waiting for this worker (conventions.queueDepthQuery). Growing while jobs per second stay flat means the workers do not keep up.")
-                .withTarget(promQuery(`service:queue_depth:messages{${selector(service)}}`, "waiting")),
+                .withTarget(promQuery(`service:queue_depth:messages{${serviceSeriesMatcher(service.name)}}`, "waiting")),
         );
     }
     if (conventions.queueLagQuery) {
@@ -247,7 +244,7 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
                 .description(`How long the oldest waiting job has waited (conventions.queueLagQuery). ${QUEUE_LAG.alert} opens a ticket above the dashed line (${service.maxQueueLagSeconds}s) for ${QUEUE_LAG.for}.`)
                 .thresholds(badAbove(service.maxQueueLagSeconds))
                 .thresholdsStyle(dashedThresholdLines())
-                .withTarget(promQuery(`service:queue_lag:seconds{${selector(service)}}`, "lag"))
+                .withTarget(promQuery(`service:queue_lag:seconds{${serviceSeriesMatcher(service.name)}}`, "lag"))
                 .links(runbookLinks(links, QUEUE_LAG.alert, service.name)),
         );
     }

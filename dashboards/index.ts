@@ -6,14 +6,16 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { stackAlerts } from "../alerts/stack";
 import { ServiceSpec, StackConfig } from "../config/types";
+import { ParsedRunbook, SERVICE_VARIABLE } from "../model/runbook";
 import { goldenDashboard } from "./golden";
 import { infrastructureDashboard } from "./infrastructure";
 import { overviewDashboard } from "./overview";
-import { ParsedRunbook, runbookDashboard, SERVICE_VARIABLE } from "./runbooks";
+import { runbookDashboard } from "./runbookDashboard";
 import { sloDashboard } from "./slo";
 import { monitoredComponents, stackHealthDashboard } from "./stackHealth";
 
-export { dashboardQueries, substituteVariables } from "./queries";
+export { substituteVariables } from "../model/queryGrammar";
+export { dashboardQueries } from "./queries";
 export type { DashboardQuery } from "./queries";
 
 export interface RenderedDashboard {

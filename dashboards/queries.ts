@@ -55,18 +55,3 @@ function panelQueries(panel: PanelModel): DashboardQuery[] {
 export function dashboardQueries(model: object): DashboardQuery[] {
     return ((model as { panels?: readonly PanelModel[] }).panels ?? []).flatMap(panelQueries);
 }
-
-/** Values Grafana gives its built-in variables; a typical 5-minute rate window is enough to parse. */
-const BUILT_IN_VARIABLES: Readonly<Record<string, string>> = { __rate_interval: "5m", __interval: "1m", __range: "1h" };
-
-/**
- * Replaces `$name`, `${name}`, `${name:format}` and `[[name]]` like Grafana does; unknown names stay
- * as they are (Grafana leaves `$1` in a `label_replace` alone too).
- */
-export function substituteVariables(expr: string, values: Readonly<Record<string, string>>): string {
-    const all = { ...BUILT_IN_VARIABLES, ...values };
-    return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, braced?: string, bracketed?: string, plain?: string) => {
-        const name = braced ?? bracketed ?? plain ?? "";
-        return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : match;
-    });
-}

@@ -10,11 +10,12 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { Links } from "../alerts/links";
-import { dashboardUids } from "../model/ids";
 import { BurnRateAlertSpec, burnRateAlertSpecs, sloWindowName } from "../alerts/slo";
+import { ServiceSpec, Slo } from "../config/types";
 import { BURN_RATE_ALERTS, DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
 import { readableNumber, toNumber } from "../model/exact";
-import { ServiceSpec, Slo } from "../config/types";
+import { dashboardUids } from "../model/ids";
+import { sloSeriesMatcher } from "../model/series";
 import {
     buildDashboard,
     COLORS,
@@ -43,10 +44,6 @@ type Panel = cog.Builder<dashboard.Panel>;
 const WORKBOOK_30D = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d" }, 0);
 const BURN_RATE_ALERT_NAMES = BURN_RATE_ALERTS.map((spec) => spec.alert);
 
-function selector(service: ServiceSpec, slo: Slo): string {
-    return `service="${service.name}", slo="${slo.name}"`;
-}
-
 export function describeSlo(slo: Slo): string {
     const target = slo.kind === "availability" ? `${percent(slo.objective)} of requests succeed` : `${percent(slo.objective)} of requests faster than ${slo.thresholdSeconds}s`;
     return `${slo.name}: ${target} over ${sloWindowName(slo)}`;
@@ -54,7 +51,7 @@ export function describeSlo(slo: Slo): string {
 
 /** Burn rate over one window, as the burn-rate alerts compute it. */
 export function burnRateExpr(service: ServiceSpec, slo: Slo, window: string): string {
-    const s = selector(service, slo);
+    const s = sloSeriesMatcher(service.name, slo.name);
     return `slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`;
 }
 
@@ -77,7 +74,7 @@ function allBurnRateRunbookLinks(service: ServiceSpec, links: Links): dashboard.
 }
 
 function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
-    const s = selector(service, slo);
+    const s = sloSeriesMatcher(service.name, slo.name);
     const window = sloWindowName(slo);
     const panels: (stat.PanelBuilder | gauge.PanelBuilder)[] = [
         statPanel(`SLI over ${window}`, UNITS.ratio)
@@ -123,7 +120,7 @@ function guardText(service: ServiceSpec, slo: Slo): string {
 }
 
 function sliPanel(service: ServiceSpec, slo: Slo): Panel {
-    const s = selector(service, slo);
+    const s = sloSeriesMatcher(service.name, slo.name);
     const window = sloWindowName(slo);
     return timeseriesPanel("SLI vs objective", UNITS.ratio)
         .description(`Share of good requests over the last hour and over the ${window} SLO window, against the objective (dashed).`)
@@ -140,7 +137,7 @@ function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
         .description("100% at the start of a clean window; the dashed lines mark the last quarter and 0%, below which the SLO is breached.")
         .thresholds(budgetThresholds())
         .thresholdsStyle(dashedThresholdLines())
-        .withTarget(promQuery(`slo:error_budget_remaining:ratio{${selector(service, slo)}}`, "budget remaining"))
+        .withTarget(promQuery(`slo:error_budget_remaining:ratio{${sloSeriesMatcher(service.name, slo.name)}}`, "budget remaining"))
         .links(runbookLinks(links, "SlowBudgetBurn", service.name));
 }
 

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RUNBOOK_DIR, runbookNames } from "../config/sources";
-import { ParsedRunbook, parseRunbook, RunbookError } from "../dashboards/runbooks";
+import { ParsedRunbook, parseRunbook, RunbookError } from "../model/runbook";
 
 /** Every runbook of a directory, sorted by alert; throws one error listing all problems of all files. */
 export function readRunbooks(dir: string = RUNBOOK_DIR): ParsedRunbook[] {

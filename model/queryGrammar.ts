@@ -37,3 +37,18 @@ export function syntaxError(language: QueryLanguage, expression: string): string
     const context = expression.slice(Math.max(0, errorAt - 20), errorAt + 20).replace(/\s+/g, " ");
     return `${language} syntax error at offset ${errorAt} (near "${context}")`;
 }
+
+/** Values Grafana gives its built-in variables; a typical 5-minute rate window is enough to parse. */
+const BUILT_IN_VARIABLES: Readonly<Record<string, string>> = { __rate_interval: "5m", __interval: "1m", __range: "1h" };
+
+/**
+ * Replaces `$name`, `${name}`, `${name:format}` and `[[name]]` like Grafana does; unknown names stay
+ * as they are (Grafana leaves `$1` in a `label_replace` alone too).
+ */
+export function substituteVariables(expr: string, values: Readonly<Record<string, string>>): string {
+    const all = { ...BUILT_IN_VARIABLES, ...values };
+    return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, braced?: string, bracketed?: string, plain?: string) => {
+        const name = braced ?? bracketed ?? plain ?? "";
+        return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : match;
+    });
+}

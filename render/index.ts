@@ -8,7 +8,7 @@ import { serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
-import { ParsedRunbook } from "../dashboards/runbooks";
+import { ParsedRunbook } from "../model/runbook";
 import { clusterEndpoints, Endpoints, PROMETHEUS_DIRS } from "../model/components";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";

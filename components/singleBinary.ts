@@ -1,9 +1,12 @@
-/** Loki and Tempo: single-binary StatefulSets that differ only in ports, paths and config. */
+/**
+ * A backend run as one binary (monolithic mode) in a StatefulSet: Loki and Tempo in the single
+ * topology differ only in the shape below (ports, data path, uid) and their rendered config.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../config/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
-import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
+import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV } from "../model/components";
 import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
 
@@ -21,7 +24,7 @@ export interface SingleBinaryArgs extends CommonArgs {
     readonly storageClassName?: string;
 }
 
-interface BackendShape {
+export interface BackendShape {
     readonly component: Component;
     readonly type: string;
     readonly uid: number;
@@ -29,31 +32,7 @@ interface BackendShape {
     readonly ports: { name: string; port: number }[];
 }
 
-const LOKI: BackendShape = {
-    component: "loki",
-    type: "lgtm:backends:Loki",
-    uid: 10001,
-    dataDir: PATHS.lokiData,
-    ports: [
-        { name: "http", port: PORTS.lokiHttp },
-        { name: "grpc", port: PORTS.lokiGrpc },
-    ],
-};
-
-const TEMPO: BackendShape = {
-    component: "tempo",
-    type: "lgtm:backends:Tempo",
-    uid: 10001,
-    dataDir: PATHS.tempoData,
-    ports: [
-        { name: "http", port: PORTS.tempoHttp },
-        { name: "grpc", port: PORTS.tempoGrpc },
-        { name: "otlp-grpc", port: PORTS.otlpGrpc },
-        { name: "otlp-http", port: PORTS.otlpHttp },
-    ],
-};
-
-class SingleBinaryBackend extends pulumi.ComponentResource {
+export class SingleBinaryBackend extends pulumi.ComponentResource {
     readonly statefulSet: k8s.apps.v1.StatefulSet;
 
     constructor(shape: BackendShape, name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -126,19 +105,5 @@ class SingleBinaryBackend extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ statefulSet: this.statefulSet });
-    }
-}
-
-/** Loki in monolithic mode: OTLP log ingestion, retention enforced by the compactor. */
-export class Loki extends SingleBinaryBackend {
-    constructor(name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(LOKI, name, args, opts);
-    }
-}
-
-/** Tempo in monolithic mode: OTLP in, metrics-generator remote-writing to Prometheus. */
-export class Tempo extends SingleBinaryBackend {
-    constructor(name: string, args: SingleBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(TEMPO, name, args, opts);
     }
 }
