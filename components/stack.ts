@@ -93,16 +93,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
-            new NetworkPolicies(
-                `${name}-network`,
-                {
-                    namespace: ns.metadata.name,
-                    agentEnabled: config.collector.agentEnabled,
-                    storage: { loki: config.loki.storage, tempo: config.tempo.storage },
-                    receivers: { pagerduty: config.secrets.pagerdutyRoutingKey, slack: config.secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl },
-                },
-                child,
-            );
+            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, webhookUrl: secrets.webhookUrl }, child);
         }
         this.serviceTarget = {
             namespace: config.namespace,

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef, Resources } from "../config/types";
 import { Component } from "../model/components";
+import { selectorLabels } from "../model/labels";
 import { RenderedWorkload } from "../render";
 
 export type Labels = Record<string, string>;
@@ -19,10 +20,8 @@ export function componentLabels(component: Component | string): Labels {
     };
 }
 
-/** Selector labels must never change after creation: keep them to the stable subset. */
-export function selectorLabels(component: Component | string): Labels {
-    return { "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "lgtm-stack" };
-}
+/** Selector labels must never change after creation: keep them to the stable subset (model/labels.ts, which the NetworkPolicies name too). */
+export { selectorLabels };
 
 export function imageName(image: ImageRef): string {
     return `${image.repository}:${image.tag}`;

@@ -171,8 +171,8 @@ export function topologyMode(root: ObjectReader<string>): "single" | "distribute
 
 /**
  * Reads `topology` and settles what it changes elsewhere: with `distributed`, Loki and Tempo must use
- * object storage, Prometheus runs one replica (Mimir keeps the copies) and network policies are not
- * offered yet. Returns the config with `topology` set.
+ * object storage and Prometheus runs one replica (Mimir keeps the copies). Returns the config with
+ * `topology` set.
  */
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
     const { problems } = root;
@@ -218,7 +218,6 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
     return {
         ...config,
         prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
-        networkPolicies: networkPolicies(root, problems),
         topology: { kind: "distributed", loki, tempo, mimir, collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources) },
     };
 }
@@ -258,10 +257,3 @@ function prometheusReplicas(root: ObjectReader<string>, replicas: number, proble
     return 1;
 }
 
-/** The default-deny policies only know the single topology's pods; distributed tiers would be cut off. */
-function networkPolicies(root: ObjectReader<string>, problems: Problems): boolean {
-    if (root.raw("networkPolicies") === true) {
-        problems.add("networkPolicies", "true is not supported with topology distributed yet (the policies allow only the single topology's pods); remove it or set it to false");
-    }
-    return false;
-}

@@ -15,6 +15,7 @@ import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./coll
 import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
+import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -52,6 +53,8 @@ export interface RenderedStack {
     readonly grafana: RenderedGrafanaProvisioning;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
+    /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
+    readonly networkPolicies: readonly RenderedNetworkPolicy[];
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -95,6 +98,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
         ...(topology ? { topology } : {}),
+        networkPolicies: renderNetworkPolicies(config),
     };
 }
 

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { objectStoragePort, urlPort } from "../components/networkPolicies";
+import { objectStoragePort, urlPort } from "../render/networkPolicies";
 import { ConfigErrors } from "../config/reader";
 import { loadStackConfig } from "../config/load";
 import { PROJECT_ROOT, rawConfigFromFile } from "../config/sources";

@@ -64,16 +64,15 @@ describe("topology: config", () => {
         ]);
     });
 
-    test("network policies asked for explicitly are refused with distributed (they know only the single topology's pods)", () => {
-        assert.deepEqual(problemsOf(() => load(distributedRaw({ networkPolicies: true }))), [
-            "networkPolicies: true is not supported with topology distributed yet (the policies allow only the single topology's pods); remove it or set it to false",
-        ]);
+    test("network policies are offered with distributed: asked for explicitly, or off when turned off", () => {
+        assert.equal(load(distributedRaw({ networkPolicies: true })).networkPolicies, true);
+        assert.equal(load(distributedRaw({ profile: "prod", networkPolicies: false })).networkPolicies, false);
     });
 
-    test("the prod profile's defaults become one Prometheus replica and no network policies, without an error", () => {
+    test("the prod profile's defaults become one Prometheus replica, with network policies, without an error", () => {
         const config = load(distributedRaw({ profile: "prod" }));
         assert.equal(config.prometheus.replicas, 1);
-        assert.equal(config.networkPolicies, false);
+        assert.equal(config.networkPolicies, true);
         assert.equal(config.podDisruptionBudgets, true);
     });
 

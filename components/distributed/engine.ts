@@ -8,13 +8,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
+import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PORTS, PROMETHEUS_CONFIGMAPS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
 
-/** Pods that take part in the engine's memberlist cluster carry this label; the gossip Service selects it. */
-const GOSSIP_LABEL = "lgtm.dev/memberlist";
 /** HPA target: scale out before a tier saturates its CPU requests. */
 const HPA_CPU_UTILIZATION = 70;
 /** Ingesters flush and hand over their data on shutdown; Loki's and Mimir's guides allow minutes for it. */
@@ -52,7 +51,7 @@ export function tierLabels(engine: string, tier: RenderedTier): Record<string, s
 }
 
 function tierSelector(engine: string, tier: RenderedTier): Record<string, string> {
-    return { "app.kubernetes.io/name": engine, "app.kubernetes.io/component": tier.name, "app.kubernetes.io/part-of": "lgtm-stack" };
+    return tierSelectorLabels(engine, tier.name);
 }
 
 function tierPorts(engine: RenderedEngine["engine"], tier: RenderedTier) {

@@ -1,0 +1,286 @@
+/**
+ * The stack's NetworkPolicies as data: default deny for the namespace, DNS for every pod, then per
+ * workload exactly the flows the rendered configs make (who connects to whom, on which port), plus
+ * Prometheus on each pod's metrics port and the few destinations outside the cluster. Rendered once
+ * from the validated config and the topology; components/networkPolicies.ts only wires the result.
+ *
+ * The distributed topology's flows follow the engines' own documentation of their connections:
+ * Loki "Network ports" (docs/sources/reference/network-ports.md), Mimir "About Grafana Mimir network
+ * ports", the querier, query-scheduler and ruler pages, Tempo's architecture, polling and
+ * metrics-generator pages. memberlist in all three is dskit's TCP transport: gossip is TCP only
+ * (Loki's page says so, and dskit's TCPTransport opens no UDP listener), unlike Alertmanager's.
+ */
+import { ObjectStorage, StackConfig } from "../config/types";
+import { PORTS } from "../model/components";
+import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
+import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TOPOLOGY_PORTS } from "../model/topology";
+
+export type Protocol = "TCP" | "UDP";
+
+/**
+ * Stands for the port of the Alertmanager webhook receiver's URL: the URL is a secret, known only
+ * where the Pulumi secret is wired, so the component puts the port in (its value is not secret).
+ */
+export const WEBHOOK_URL_PORT = "webhook-url-port";
+
+export interface PolicyPort {
+    readonly protocol: Protocol;
+    readonly port: number | typeof WEBHOOK_URL_PORT;
+}
+
+export type PolicyPeer = { readonly namespaceSelector: Record<string, never> } | { readonly podSelector: { readonly matchLabels: Labels } };
+
+export interface IngressRule {
+    readonly from: readonly PolicyPeer[];
+    readonly ports: readonly PolicyPort[];
+}
+
+/** No `to`: any destination; no `ports`: any port; neither: anything (Prometheus's scrapes). */
+export interface EgressRule {
+    readonly to?: readonly PolicyPeer[];
+    readonly ports?: readonly PolicyPort[];
+}
+
+/** One NetworkPolicy: its name and its spec, in the shape Kubernetes takes. */
+export interface RenderedNetworkPolicy {
+    readonly name: string;
+    readonly spec: {
+        readonly podSelector: { readonly matchLabels?: Labels };
+        readonly policyTypes: readonly ("Ingress" | "Egress")[];
+        readonly ingress?: readonly IngressRule[];
+        readonly egress?: readonly EgressRule[];
+    };
+}
+
+/** A set of pods a policy selects or names as a peer. */
+interface Pods {
+    /** The policy is `allow-<id>`. */
+    readonly id: string;
+    readonly selector: Labels;
+    /** The port Prometheus scrapes; none for a group that is not a workload (an engine's gossip members). */
+    readonly metricsPort?: number;
+    /** Egress that is not another pod of the stack: the API server, object storage, receivers. */
+    readonly external?: readonly EgressRule[];
+}
+
+type Peer = Pods | "any";
+
+/** One allowed connection: `from` may open connections to `to` on these ports. */
+interface Flow {
+    readonly to: Pods;
+    readonly from: readonly Peer[];
+    readonly ports: readonly number[];
+    /** Defaults to TCP. */
+    readonly protocols?: readonly Protocol[];
+}
+
+const tcp = (port: number | typeof WEBHOOK_URL_PORT): PolicyPort => ({ protocol: "TCP", port });
+/** The Kubernetes API server, for the node agent's k8sattributes: 443 through the Service, 6443 on the control plane. */
+const API_SERVER: EgressRule = { ports: [tcp(443), tcp(6443)] };
+/** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
+const ANYWHERE: EgressRule = {};
+
+/** The port of an object-storage endpoint (`host[:port]`): explicit, else 80 with `insecure`, else 443. */
+export function objectStoragePort(storage: ObjectStorage): number | undefined {
+    if (storage.type !== "s3") {
+        return undefined;
+    }
+    const port = /:(\d+)$/.exec(storage.endpoint)?.[1];
+    return port ? Number(port) : storage.insecure ? 80 : 443;
+}
+
+/** The port of an http(s) URL: explicit, else the scheme's. The URL is a secret: errors never quote it. */
+export function urlPort(url: string): number {
+    let parsed: URL | undefined;
+    try {
+        parsed = new URL(url);
+    } catch {
+        parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+        throw new Error("webhookUrl: the secret is not an http(s) URL; set it again with `pulumi config set --secret webhookUrl https://hooks.example.com/...`");
+    }
+    return parsed.port ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
+}
+
+/** Object storage on its endpoint's port; nothing outside the cluster with filesystem storage. */
+function storageEgress(storage: ObjectStorage): EgressRule[] {
+    const port = objectStoragePort(storage);
+    return port === undefined ? [] : [{ ports: [tcp(port)] }];
+}
+
+/** PagerDuty's and Slack's APIs are https; the webhook on its URL's port. */
+function receiverEgress(config: StackConfig): EgressRule[] {
+    const { secrets } = config;
+    const ports: PolicyPort[] = secrets.pagerdutyRoutingKey || secrets.slackWebhookUrl ? [tcp(443)] : [];
+    if (secrets.webhookUrl) {
+        ports.push(tcp(WEBHOOK_URL_PORT));
+    }
+    return ports.length === 0 ? [] : [{ ports }];
+}
+
+/** The stack's NetworkPolicies, or none when `networkPolicies` is off. */
+export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolicy[] {
+    if (!config.networkPolicies) {
+        return [];
+    }
+    const { pods, flows } = config.topology.kind === "distributed" ? distributedFlows(config) : singleFlows(config);
+    return [
+        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }] } },
+        ...pods.map((p) => policyFor(p, pods, flows)),
+    ];
+}
+
+function peerOf(peer: Peer): PolicyPeer {
+    return peer === "any" ? { namespaceSelector: {} } : { podSelector: { matchLabels: peer.selector } };
+}
+
+function portsOf(flow: Flow): PolicyPort[] {
+    return flow.ports.flatMap((port) => (flow.protocols ?? ["TCP"]).map((protocol) => ({ protocol, port })));
+}
+
+/** Ingress: every flow into these pods, then Prometheus on the metrics port. Egress: every flow out of them, then the outside world. */
+function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): RenderedNetworkPolicy {
+    const prometheus = all.find((p) => p.id === "prometheus");
+    const ingress: IngressRule[] = flows.filter((flow) => flow.to === pods).map((flow) => ({ from: flow.from.map(peerOf), ports: portsOf(flow) }));
+    if (pods.metricsPort !== undefined && prometheus) {
+        ingress.push({ from: [peerOf(prometheus)], ports: [tcp(pods.metricsPort)] });
+    }
+    const egress: EgressRule[] = flows.filter((flow) => flow.from.includes(pods)).map((flow) => ({ to: [peerOf(flow.to)], ports: portsOf(flow) }));
+    return {
+        name: `allow-${pods.id}`,
+        spec: { podSelector: { matchLabels: pods.selector }, policyTypes: ["Ingress", "Egress"], ingress, egress: [...egress, ...(pods.external ?? [])] },
+    };
+}
+
+/** The node agent's egress: the API server, then the Collector's entry tier (the gateway, or the load balancer in distributed). */
+function agentPods(entry: Pods): Pods {
+    return { id: "otel-agent", selector: selectorLabels("otel-agent"), metricsPort: PORTS.collectorMetrics, external: [API_SERVER, { to: [peerOf(entry)], ports: [tcp(PORTS.otlpGrpc)] }] };
+}
+
+/** Who may talk to whom in the single topology: exactly the stack's data flow between its seven components. */
+function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
+    const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
+    const prometheus = component("prometheus", PORTS.prometheus, [ANYWHERE]);
+    const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
+    const loki = component("loki", PORTS.lokiHttp, storageEgress(config.loki.storage));
+    const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config.tempo.storage));
+    const collector = component("otel-collector", PORTS.collectorMetrics);
+    const grafana = component("grafana", PORTS.grafana);
+    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana];
+    const flows: Flow[] = [
+        // Applications anywhere in the cluster send OTLP to the gateway.
+        { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+        { to: tempo, from: [collector], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+        { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
+        { to: loki, from: [collector, grafana], ports: [PORTS.lokiHttp] },
+        { to: prometheus, from: [collector, tempo, grafana], ports: [PORTS.prometheus] },
+        { to: alertmanager, from: [prometheus, grafana], ports: [PORTS.alertmanager] },
+        // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
+        { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
+        // Users reach Grafana through the ingress controller, wherever it runs.
+        { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+    ];
+    return { pods, flows };
+}
+
+/**
+ * The distributed topology: the Collector's two tiers, every tier of Loki, Tempo and Mimir, and the
+ * components that stay (Prometheus forwarding to Mimir, Alertmanager receiving from Mimir's ruler,
+ * Grafana querying the query-frontends).
+ */
+function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
+    if (config.topology.kind !== "distributed") {
+        throw new Error("distributed flows need topology distributed");
+    }
+    const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
+    const prometheus = component("prometheus", PORTS.prometheus, [ANYWHERE]);
+    const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
+    const gateway = component("otel-collector", PORTS.collectorMetrics);
+    const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
+    const grafana = component("grafana", PORTS.grafana);
+    const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
+    /** Tiers that read or write the engine's bucket (the engines' docs: who flushes, compacts, reads blocks or the bucket index). */
+    const STORAGE_TIERS: { readonly [E in Engine]: readonly TierName<E>[] } = {
+        loki: ["ingester", "querier", "compactor", "index-gateway"],
+        // Tempo's query-frontend reads the tenant index to shard searches (Tempo "polling"); the generators keep local blocks only.
+        tempo: ["ingester", "querier", "query-frontend", "compactor"],
+        // Queriers and the ruler's built-in querier read the bucket index.
+        mimir: ["ingester", "querier", "store-gateway", "compactor", "ruler"],
+    };
+    const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
+        Object.fromEntries(
+            (Object.keys(TIERS[engine]) as TierName<E>[]).map((tier) => [
+                tier,
+                {
+                    id: tierName(engine, tier),
+                    selector: tierSelectorLabels(engine, tier),
+                    metricsPort: httpPort(engine),
+                    ...(STORAGE_TIERS[engine].includes(tier) ? { external: storageEgress(storage[engine]) } : {}),
+                },
+            ]),
+        ) as Record<TierName<E>, Pods>;
+    const tiers = { loki: tiersOf("loki"), tempo: tiersOf("tempo"), mimir: tiersOf("mimir") };
+    const gossipOf = (engine: Engine): Pods => ({ id: gossipServiceName(engine), selector: { [GOSSIP_LABEL]: engine } });
+    const gossip = { loki: gossipOf("loki"), tempo: gossipOf("tempo"), mimir: gossipOf("mimir") };
+    const { loki, tempo, mimir } = tiers;
+    const grpc = [TOPOLOGY_PORTS.grpc];
+    const pods = [
+        prometheus,
+        alertmanager,
+        gateway,
+        loadBalancer,
+        ...(config.collector.agentEnabled ? [agentPods(loadBalancer)] : []),
+        grafana,
+        ...Object.values(tiers.loki),
+        ...Object.values(tiers.tempo),
+        ...Object.values(tiers.mimir),
+        gossip.loki,
+        gossip.tempo,
+        gossip.mimir,
+    ];
+    const flows: Flow[] = [
+        // Applications and the node agent send OTLP to the load-balancing tier (it holds the `otel-collector` name).
+        { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+        // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
+        { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },
+        { to: prometheus, from: [gateway], ports: [PORTS.prometheus] },
+        { to: alertmanager, from: [grafana, mimir.ruler], ports: [PORTS.alertmanager] },
+        { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
+        { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+
+        // Loki: OTLP over HTTP into the distributors; the read path through frontend, scheduler and queriers.
+        { to: loki.distributor, from: [gateway], ports: [TOPOLOGY_PORTS.lokiHttp] },
+        { to: loki.ingester, from: [loki.distributor, loki.querier], ports: grpc },
+        { to: loki["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.lokiHttp] },
+        // Queriers return results to the frontend that enqueued the query.
+        { to: loki["query-frontend"], from: [loki.querier], ports: grpc },
+        { to: loki["query-scheduler"], from: [loki["query-frontend"], loki.querier], ports: grpc },
+        { to: loki["index-gateway"], from: [loki.querier], ports: grpc },
+        // Delete requests, over HTTP: the config sets compactor_address (not compactor_grpc_address).
+        { to: loki.compactor, from: [loki.querier], ports: [TOPOLOGY_PORTS.lokiHttp] },
+
+        // Tempo: OTLP gRPC into the distributors, which write to ingesters and metrics-generators.
+        { to: tempo.distributor, from: [gateway], ports: [PORTS.otlpGrpc] },
+        { to: tempo.ingester, from: [tempo.distributor, tempo.querier], ports: grpc },
+        // Queriers read recent TraceQL metrics from the generators' local blocks.
+        { to: tempo["metrics-generator"], from: [tempo.distributor, tempo.querier], ports: grpc },
+        { to: tempo["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.tempoHttp] },
+        // Queriers pull jobs from the frontend over a streaming gRPC connection.
+        { to: tempo["query-frontend"], from: [tempo.querier], ports: grpc },
+
+        // Mimir: remote write from Prometheus and from Tempo's metrics-generators.
+        { to: mimir.distributor, from: [prometheus, tempo["metrics-generator"]], ports: [TOPOLOGY_PORTS.mimirHttp] },
+        // The ruler runs a querier and a distributor inside: it reads ingesters and store-gateways and writes to ingesters.
+        { to: mimir.ingester, from: [mimir.distributor, mimir.querier, mimir.ruler], ports: grpc },
+        { to: mimir["store-gateway"], from: [mimir.querier, mimir.ruler], ports: grpc },
+        { to: mimir["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.mimirHttp] },
+        { to: mimir["query-frontend"], from: [mimir.querier], ports: grpc },
+        { to: mimir["query-scheduler"], from: [mimir["query-frontend"], mimir.querier], ports: grpc },
+
+        // memberlist among each engine's ring members (the pods carrying the gossip label).
+        ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),
+    ];
+    return { pods, flows };
+}
