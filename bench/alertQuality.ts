@@ -21,7 +21,8 @@ import { renderService } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, loadStack } from "../test/support/fixtures";
 import { rawErrorRatio } from "./naive";
-import { BenchOptions, formatSeconds, inParallel, parsePromDuration, printTable, runTool } from "./report";
+import { runAsync } from "../scripts/dev/processes";
+import { BenchOptions, formatSeconds, inParallel, parsePromDuration, printTable, seededRandom } from "./report";
 
 const TEMPLATES = [
     { id: "availability 99.9%", raw: { name: "avail-999", slos: [{ kind: "availability", objective: 99.9 }] } },
@@ -60,20 +61,8 @@ interface Scenario {
 /** Per alert, the set of checked steps at which it was firing. */
 type Firing = Record<string, Set<number>>;
 
-/** mulberry32: a tiny seeded PRNG, so the noisy runs are identical from one run to the next. */
-function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 function badPerStep(scenario: Scenario, perStep: number): number[] {
-    const random = scenario.noisySeed === undefined ? undefined : seeded(scenario.noisySeed);
+    const random = scenario.noisySeed === undefined ? undefined : seededRandom(scenario.noisySeed);
     const bad: number[] = [0];
     for (let k = 1; k <= scenario.steps; k++) {
         if (k <= scenario.badFrom || k > scenario.badUntil) {
@@ -206,7 +195,7 @@ export class Simulator {
             tests: [{ name: scenario.name, interval: step, input_series: inputSeries(service, slo, scenario, subject.stepSeconds), alert_rule_test: checks }],
         };
         fs.writeFileSync(file, JSON.stringify(test));
-        const result = await runTool(this.promtool, ["test", "rules", path.basename(file)], { cwd: this.dir, logFile: `${file}.log`, timeoutMs: 1_200_000 });
+        const result = await runAsync(this.promtool, ["test", "rules", path.basename(file)], this.dir, { logFile: `${file}.log`, timeoutMs: 1_200_000, nice: true });
         if (result.code !== 0 && !/FAILED:/.test(result.output)) {
             throw new Error(`promtool test rules failed on ${scenario.name}:\n${result.output.slice(0, 2000)}`);
         }

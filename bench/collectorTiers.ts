@@ -9,7 +9,9 @@
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { exportService, newTraces, SPANS_PER_SERVICE, SPANS_PER_TRACE, TieredCollectors, TierProcess, TRACE_SERVICES } from "../test/dataflow/tiers";
-import { cachedTool, printTable } from "./report";
+import { sleep } from "../scripts/dev/polling";
+import { cachedTool } from "../scripts/dev/tools";
+import { printTable } from "./report";
 
 const CLOCK_TICKS_PER_SECOND = 100;
 const TRACES_PER_REQUEST = 50;
@@ -88,7 +90,7 @@ async function measure(run: TieredCollectors, entry: TierProcess, tiers: Record<
     await Promise.all(Array.from({ length: CLIENTS }, client));
     const elapsed = (Date.now() - started) / 1000;
     // The tail sampler decides 10 s after a trace's first span, then the batch is sent: both are work of the load.
-    await new Promise((resolve) => setTimeout(resolve, 14_000));
+    await sleep(14_000);
     clearInterval(sampler);
     const cpuAfter = cpuOf();
     const dropped = (await droppedTooEarly(run)) - droppedBefore;

@@ -11,7 +11,11 @@ import { Resources, StackConfig } from "../config/types";
 import { prometheusArgs } from "../render/prometheus";
 import { renderCommand } from "../test/support/render";
 import { loadStack } from "../test/support/fixtures";
-import { BenchOptions, cachedTool, freePort, printTable, startBackground, stopBackground, toolVersion, waitForHttp } from "./report";
+import { freePort } from "../scripts/dev/ports";
+import { ManagedProcess } from "../scripts/dev/processes";
+import { sleep } from "../scripts/dev/polling";
+import { cachedTool, toolVersion } from "../scripts/dev/tools";
+import { BenchOptions, printTable } from "./report";
 
 function cpuCores(quantity: string): number {
     return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
@@ -179,23 +183,24 @@ export async function footprint(options: BenchOptions): Promise<void> {
         fs.mkdirSync(work, { recursive: true });
         const log = path.join(work, "process.log");
         const { args, ready } = await backend.prepare(rendered, work);
-        const child = startBackground(binary, args, log);
+        const server = new ManagedProcess({ name: backend.tool, binary, args, logFile: log, nice: true });
+        server.start();
         try {
             const begin = performance.now();
-            await waitForHttp(ready, 120_000, child);
+            await server.waitForHttp(ready, 120_000, 250);
             const startMs = performance.now() - begin;
-            await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+            await sleep(idleSeconds * 1000);
             const samples: number[] = [];
             for (let i = 0; i < 5; i++) {
-                samples.push(rssKiB(child.pid!));
-                await new Promise((resolve) => setTimeout(resolve, 1000));
+                samples.push(rssKiB(server.pid!));
+                await sleep(1000);
             }
             rows.push([backend.name, toolVersion(binary).replace(/\(.*$/, "").trim(), `${(startMs / 1000).toFixed(1)} s`, `${(Math.max(...samples) / 1024).toFixed(0)} MiB`, "next table"]);
         } catch (error) {
             const lastLines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").slice(-2).join(" ").slice(0, 300) : "";
             rows.push([backend.name, toolVersion(binary).replace(/\(.*$/, "").trim(), "failed to start", `${error instanceof Error ? error.message : String(error)} ${lastLines}`, "n/a"]);
         } finally {
-            await stopBackground(child);
+            await server.stop("SIGTERM", 15_000);
         }
     }
     printTable("Idle RSS of the real backends with the dev stack's rendered config", ["backend", "version", "ready after", "idle RSS", "loaded RSS"], rows, [

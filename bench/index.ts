@@ -17,7 +17,9 @@ import { footprint } from "./footprint";
 import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
-import { BenchOptions, cachedTool, formatSeconds, killAllStarted, machineDescription, toolVersion } from "./report";
+import { killEverything } from "../scripts/dev/processes";
+import { cachedTool, toolVersion } from "../scripts/dev/tools";
+import { BenchOptions, formatSeconds, machineDescription } from "./report";
 
 const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     const { quick, only } = parseArgs(process.argv.slice(2));
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-bench-"));
     const cleanup = () => {
-        killAllStarted();
+        killEverything();
         fs.rmSync(scratch, { recursive: true, force: true });
     };
     process.on("exit", cleanup);

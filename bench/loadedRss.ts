@@ -8,7 +8,9 @@
 import * as fs from "fs";
 import { LoopbackStack } from "../test/dataflow/harness";
 import { LOGS_PER_REQUEST, SPANS_PER_REQUEST } from "../demo-service/contract";
-import { cachedTool, printTable } from "./report";
+import { sleep } from "../scripts/dev/polling";
+import { cachedTool } from "../scripts/dev/tools";
+import { printTable } from "./report";
 
 const BACKENDS = ["prometheus", "alertmanager", "collector"] as const;
 const TOOL_OF: Record<(typeof BACKENDS)[number], string> = { prometheus: "prometheus", alertmanager: "alertmanager", collector: "otelcol" };
@@ -55,7 +57,7 @@ export async function loadedRss(quick: boolean): Promise<void> {
         }
         await stack.startDemo();
         const pid = (name: string) => stack.processes.get(name)?.child?.pid;
-        await new Promise((resolve) => setTimeout(resolve, (quick ? 10 : 30) * 1000));
+        await sleep((quick ? 10 : 30) * 1000);
         const idle = Object.fromEntries(BACKENDS.map((name) => [name, rssMiB(pid(name))]));
         const peak: Record<string, number> = Object.fromEntries(BACKENDS.map((name) => [name, 0]));
         const sampler = setInterval(() => {
@@ -68,7 +70,7 @@ export async function loadedRss(quick: boolean): Promise<void> {
         const requests = await load(stack, seconds, 8);
         const elapsed = (Date.now() - started) / 1000;
         // Let the tail sampler decide and the queues drain while still sampling.
-        await new Promise((resolve) => setTimeout(resolve, 15_000));
+        await sleep(15_000);
         clearInterval(sampler);
         const rate = requests / elapsed;
         printTable(

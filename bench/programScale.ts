@@ -10,7 +10,8 @@ import { PROJECT_ROOT } from "../config/sources";
 import { knownRunbooks } from "../test/support/fixtures";
 import { fleetPreviewRows } from "./fleetPreview";
 import { realPreviewRows } from "./realPreview";
-import { BenchOptions, formatMiB, formatMs, printTable, runTool } from "./report";
+import { runAsync } from "../scripts/dev/processes";
+import { BenchOptions, formatMiB, formatMs, printTable } from "./report";
 
 /** The issue's reference: Sloth generates 17 rules per SLO (SLI windows, metadata and budget rules, two alerts). */
 const SLOTH_RULES_PER_SLO = 17;
@@ -19,7 +20,7 @@ export async function programScale(options: BenchOptions): Promise<void> {
     const sizes = options.quick ? [1, 10, 100] : [1, 10, 100, 500];
     const rows: string[][] = [];
     for (const size of sizes) {
-        const result = await runTool(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "bench/scaleChild.ts"), String(size)], { cwd: PROJECT_ROOT, timeoutMs: 900_000 });
+        const result = await runAsync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "bench/scaleChild.ts"), String(size)], PROJECT_ROOT, { timeoutMs: 900_000, nice: true });
         const line = result.output.split("\n").find((l) => l.startsWith("{"));
         if (result.code !== 0 || !line) {
             rows.push([String(size), `failed: ${result.output.trim().split("\n").slice(-3).join(" ")}`, "", "", "", ""]);

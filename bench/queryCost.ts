@@ -5,7 +5,6 @@
  * every query of the generated SLO dashboards is timed against the same figure computed naively
  * from the raw counters at query time. Same process, same data, interleaved.
  */
-import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -17,7 +16,9 @@ import { renderService } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, loadStack } from "../test/support/fixtures";
 import { naiveDashboardQuery } from "./naive";
-import { BenchOptions, formatMs, formatSeconds, freePort, printTable, quantile, runTool, startBackground, stopBackground, waitForHttp } from "./report";
+import { freePort, LOOPBACK } from "../scripts/dev/ports";
+import { ManagedProcess, runAsync } from "../scripts/dev/processes";
+import { BenchOptions, formatMs, formatSeconds, printTable, quantile, seededRandom } from "./report";
 
 const STEP_SECONDS = 60;
 const DAY = 86400;
@@ -32,17 +33,6 @@ interface RuleModel {
     readonly alert?: string;
     readonly expr: string;
     readonly labels?: Record<string, string>;
-}
-
-function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
 
 /** Every 5th service also has a latency SLO (P95 < 2s); all have a 99.9% availability SLO. */
@@ -69,7 +59,7 @@ interface Traffic {
  * service (2–20% errors or slow requests for 10–120 minutes); integer counts, seeded.
  */
 function traffic(index: number, minutes: number, latency: boolean): Traffic {
-    const random = seeded(1000 + index);
+    const random = seededRandom(1000 + index);
     const baseRps = 2 + random() * 48;
     const baseError = 0.0002 + random() * 0.0006;
     const incidents = Array.from({ length: 2 }, () => ({ at: Math.floor(random() * minutes), length: 10 + Math.floor(random() * 110), ratio: 0.02 + random() * 0.18 }));
@@ -190,7 +180,7 @@ function dashboardTargets(model: object): { panel: string; expr: string; instant
 }
 
 class PrometheusServer {
-    private child?: ChildProcess;
+    private process?: ManagedProcess;
     url = "";
     constructor(
         private readonly binary: string,
@@ -201,20 +191,21 @@ class PrometheusServer {
         const port = await freePort();
         const config = path.join(this.dir, "prometheus.yml");
         fs.writeFileSync(config, toYaml({ global: { scrape_interval: "1m", evaluation_interval: "1m" } }));
-        this.url = `http://127.0.0.1:${port}`;
-        this.child = startBackground(
-            this.binary,
-            [`--config.file=${config}`, `--storage.tsdb.path=${path.join(this.dir, "data")}`, "--storage.tsdb.retention.time=400d", `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
-            path.join(this.dir, "prometheus.log"),
-        );
-        await waitForHttp(`${this.url}/-/ready`, 300_000, this.child);
+        this.url = `http://${LOOPBACK}:${port}`;
+        this.process = new ManagedProcess({
+            name: "prometheus",
+            binary: this.binary,
+            args: [`--config.file=${config}`, `--storage.tsdb.path=${path.join(this.dir, "data")}`, "--storage.tsdb.retention.time=400d", `--web.listen-address=${LOOPBACK}:${port}`, "--log.level=warn"],
+            logFile: path.join(this.dir, "prometheus.log"),
+            nice: true,
+        });
+        this.process.start();
+        await this.process.waitForHttp(`${this.url}/-/ready`, 300_000, 250);
     }
 
     async stop(): Promise<void> {
-        if (this.child) {
-            await stopBackground(this.child);
-            this.child = undefined;
-        }
+        await this.process?.stop("SIGTERM", 15_000);
+        this.process = undefined;
     }
 
     async metric(name: string): Promise<number> {
@@ -279,7 +270,7 @@ export async function queryCost(options: BenchOptions & { promtool: string; prom
     const rawBytes = fs.statSync(raw).size;
     await phase("create-blocks-from openmetrics", async () => {
         // Hidden flag: 162h blocks instead of 2h ones, so Prometheus opens a handful, not hundreds.
-        const result = await runTool(options.promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", "--max-block-duration=162h", raw, data], { timeoutMs: 1_800_000 });
+        const result = await runAsync(options.promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", "--max-block-duration=162h", raw, data], undefined, { timeoutMs: 1_800_000, nice: true });
         if (result.code !== 0) {
             throw new Error(`create-blocks-from openmetrics failed:\n${result.output.slice(-2000)}`);
         }
@@ -308,10 +299,11 @@ export async function queryCost(options: BenchOptions & { promtool: string; prom
                 fs.writeFileSync(file, toYaml({ groups: [{ name: `level-${level}-${pass.name}`, interval: pass.interval, rules: pass.rules.map(({ record, expr, labels }) => ({ record, expr, labels })) }] }));
                 const out = path.join(dir, `blocks-${level}-${pass.name}`);
                 await phase(`backfill rules level ${level} @${pass.interval} (${pass.rules.length} rules)`, async () => {
-                    const result = await runTool(
+                    const result = await runAsync(
                         options.promtool,
                         ["tsdb", "create-blocks-from", "rules", "--quiet", "--max-block-duration=162h", `--url=${prometheus.url}`, `--start=${pass.from}`, `--end=${end}`, `--output-dir=${out}`, file],
-                        { timeoutMs: 1_800_000 },
+                        undefined,
+                        { timeoutMs: 1_800_000, nice: true },
                     );
                     if (result.code !== 0 || /level=ERROR/.test(result.output)) {
                         throw new Error(`create-blocks-from rules failed:\n${result.output.slice(-2000)}`);

@@ -1,10 +1,8 @@
-/** Shared pieces of the benchmarks: tables, statistics, durations, the machine and child processes. */
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as net from "net";
+/**
+ * Shared pieces of the benchmarks: tables, statistics, durations, seeded draws and the machine.
+ * Processes, tools, polling and ports come from scripts/dev, as for the tests and the demo.
+ */
 import * as os from "os";
-import * as path from "path";
-import { PROJECT_ROOT } from "../config/sources";
 
 export interface BenchOptions {
     /** Smaller sizes and shorter simulations, for a first look in a few minutes. */
@@ -72,14 +70,17 @@ export function parsePromDuration(text: string): number {
     return total;
 }
 
-export function toolVersion(binary: string): string {
-    const result = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 30_000 });
-    const first = `${result.stdout ?? ""}${result.stderr ?? ""}`.split("\n").find((line) => line.trim() !== "") ?? "unknown";
-    return first.trim();
+/** mulberry32: a tiny seeded PRNG, so the noisy runs are identical from one run to the next. */
+export function seededRandom(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
 }
-
-/** A cached tool's path from scripts/tools.sh, or undefined when it is not built (never builds). */
-export { cachedTool } from "../scripts/localCluster";
 
 export function machineDescription(): string[] {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -87,97 +88,6 @@ export function machineDescription(): string[] {
         `nproc ${os.cpus().length} (${cpu}), memory ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB, ${os.type()} ${os.release()} ${os.arch()}`,
         `Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     ];
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel picks it; we release it just before the server binds). */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            const port = typeof address === "object" && address ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-const started = new Set<ChildProcess>();
-
-/** Starts a long-running process at low priority; it is killed when the benchmark exits. */
-export function startBackground(binary: string, args: readonly string[], logFile: string, cwd?: string): ChildProcess {
-    const log = fs.openSync(logFile, "a");
-    const child = spawn("nice", ["-n", "10", binary, ...args], { cwd, stdio: ["ignore", log, log] });
-    started.add(child);
-    child.once("exit", () => started.delete(child));
-    return child;
-}
-
-export async function stopBackground(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) {
-        return;
-    }
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-}
-
-/** Kills what we started (by pid), synchronously: for exit and signal handlers. */
-export function killAllStarted(): void {
-    for (const child of started) {
-        try {
-            child.kill("SIGKILL");
-        } catch {
-            // Already gone.
-        }
-    }
-    started.clear();
-}
-
-/** Polls `url` until it answers 200, up to `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (child && child.exitCode !== null) {
-            throw new Error(`process exited (${child.exitCode}) before ${url} answered`);
-        }
-        try {
-            const response = await fetch(url);
-            if (response.ok) {
-                return;
-            }
-        } catch {
-            // Not listening yet.
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
-}
-
-/** Runs a tool at low priority to completion; output goes to `logFile` when given (it can be large). */
-export function runTool(binary: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number; logFile?: string } = {}): Promise<{ code: number; output: string; ms: number }> {
-    return new Promise((resolve, reject) => {
-        const begin = performance.now();
-        const out = options.logFile ? fs.openSync(options.logFile, "w") : "pipe";
-        const child = spawn("nice", ["-n", "10", binary, ...args], { cwd: options.cwd, stdio: ["ignore", out, out] });
-        started.add(child);
-        let output = "";
-        child.stdout?.on("data", (chunk) => (output += chunk));
-        child.stderr?.on("data", (chunk) => (output += chunk));
-        const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
-        child.once("error", reject);
-        child.once("exit", (code, signal) => {
-            clearTimeout(timer);
-            started.delete(child);
-            if (typeof out === "number") {
-                fs.closeSync(out);
-                output = fs.readFileSync(options.logFile as string, "utf8");
-            }
-            resolve({ code: code ?? (signal ? -1 : 0), output, ms: performance.now() - begin });
-        });
-    });
 }
 
 /** Runs `tasks` with at most `limit` in flight, keeping their order in the result. */

@@ -10,7 +10,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cachedTool, CLUSTER_TOOLS, ensureTools, LocalCluster, LocalStack, PULUMI_TOOLS } from "./localCluster";
+import { CONTROL_PLANE_TOOLS } from "./controlPlane";
+import { cachedTool, ensureTools } from "./dev/tools";
+import { LocalCluster, LocalStack, PULUMI_TOOLS } from "./localCluster";
 import { RealNodeCluster, REAL_NODE_TOOLS } from "./realNode/cluster";
 import { simulatedPlacementPolicy } from "./realNode/placement";
 
@@ -18,8 +20,6 @@ const STACK = "dev";
 const WORKDIR = path.join(process.env.LGTM_CACHE ?? path.join(os.homedir(), ".cache/lgtm-stack"), "demo");
 const CLUSTER = "lgtm-demo";
 const REAL = process.getuid?.() === 0;
-
-const toolPath = (tool: string) => cachedTool(tool) ?? "";
 
 /** The cluster: a real node when running as root, KWOK nodes only otherwise. */
 async function startCluster(): Promise<{ kubeconfig: string; stop: () => Promise<void> }> {
@@ -31,7 +31,7 @@ async function startCluster(): Promise<{ kubeconfig: string; stop: () => Promise
         return { kubeconfig: cluster.kubeconfig, stop: async () => cluster.stop() };
     }
     console.log("starting a local control plane, a real node (containerd, kubelet, kube-proxy, CoreDNS) and a KWOK node for Loki, Tempo and Grafana ...");
-    const cluster = new RealNodeCluster(CLUSTER, WORKDIR, toolPath);
+    const cluster = new RealNodeCluster(CLUSTER, WORKDIR);
     try {
         await cluster.start();
         await cluster.applyPlacement(simulatedPlacementPolicy());
@@ -45,7 +45,7 @@ async function startCluster(): Promise<{ kubeconfig: string; stop: () => Promise
 
 /** Stops whatever a previous demo left running (real node or KWOK only). */
 async function stopCluster(): Promise<void> {
-    const real = new RealNodeCluster(CLUSTER, WORKDIR, toolPath);
+    const real = new RealNodeCluster(CLUSTER, WORKDIR);
     if (real.attach()) {
         await real.stop();
     }
@@ -54,7 +54,7 @@ async function stopCluster(): Promise<void> {
 
 async function up(): Promise<void> {
     console.log("building or reusing the tools (first run on a cold machine: see tools/BUILD-TIMES.md) ...");
-    ensureTools([...(REAL ? REAL_NODE_TOOLS : CLUSTER_TOOLS), ...PULUMI_TOOLS]);
+    ensureTools([...(REAL ? REAL_NODE_TOOLS : CONTROL_PLANE_TOOLS), ...PULUMI_TOOLS]);
     await stopCluster();
     fs.rmSync(WORKDIR, { recursive: true, force: true });
     fs.mkdirSync(WORKDIR, { recursive: true });

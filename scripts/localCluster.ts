@@ -4,154 +4,48 @@
  * binaries built by scripts/tools.sh, nothing downloaded. Used by the e2e suite and `npm run demo`.
  * Never touches the user's kube context or Pulumi login: everything lives under `workdir`.
  */
-import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, OutputMap, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../config/sources";
-import { ApiResponse, KubeApi } from "./kubeClient";
+import { CONTROL_PLANE_TOOLS, ControlPlane } from "./controlPlane";
+import { ensureTools, requireTool, toolsBinDir } from "./dev/tools";
 
-export const CLUSTER_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
+/** The KWOK-only cluster's tools (the benchmarks import them from here). */
+export { CONTROL_PLANE_TOOLS as CLUSTER_TOOLS };
+export { missingTools } from "./dev/tools";
 // Provider plugins are "ambient": the CLI finds pulumi-resource-<name> on PATH (the bindir symlinks).
 export const PULUMI_TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-random"] as const;
 
-const TOOLS_SCRIPT = path.join(PROJECT_ROOT, "scripts/tools.sh");
-
-/** Path of a cached tool, or undefined when it is not built. */
-export function cachedTool(tool: string): string | undefined {
-    const result = spawnSync("bash", [TOOLS_SCRIPT, "path", tool], { encoding: "utf8" });
-    const binary = result.stdout.trim();
-    return result.status === 0 && binary && fs.existsSync(binary) ? binary : undefined;
-}
-
-export function missingTools(tools: readonly string[]): string[] {
-    return tools.filter((tool) => cachedTool(tool) === undefined);
-}
-
-/** Builds what is missing (cached, incremental per tool); throws with the build hint if a build fails. */
-export function ensureTools(tools: readonly string[]): void {
-    const missing = missingTools(tools);
-    if (missing.length === 0) {
-        return;
-    }
-    const result = spawnSync("bash", [TOOLS_SCRIPT, "build", ...missing], { stdio: "inherit" });
-    if (result.status !== 0 || missingTools(missing).length > 0) {
-        throw new Error(`could not build ${missingTools(missing).join(", ")}; run \`npm run tools -- build ${missing.join(" ")}\` and read its log`);
-    }
-}
-
-function toolsBinDir(): string {
-    return spawnSync("bash", [TOOLS_SCRIPT, "bindir"], { encoding: "utf8" }).stdout.trim();
-}
-
-function check(result: SpawnSyncReturns<string>, what: string): string {
-    if (result.status !== 0) {
-        throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
-    }
-    return result.stdout;
-}
-
-export class LocalCluster {
-    readonly kubeconfig: string;
-    private readonly kwokWorkdir: string;
-    private api?: KubeApi;
-
-    constructor(
-        readonly name: string,
-        readonly workdir: string,
-    ) {
-        this.kwokWorkdir = path.join(workdir, "kwok");
-        this.kubeconfig = path.join(workdir, "kubeconfig");
-    }
-
-    private kwokctl(args: string[]): string {
-        return check(
-            spawnSync(cachedTool("kwokctl")!, args, { encoding: "utf8", env: { ...process.env, KWOK_WORKDIR: this.kwokWorkdir }, timeout: 300_000 }),
-            `kwokctl ${args.join(" ")}`,
-        );
-    }
-
+/** The control plane with KWOK nodes only: every pod is simulated. */
+export class LocalCluster extends ControlPlane {
     /** Creates the control plane and one fake node, and waits until the node is Ready. */
     async start(): Promise<void> {
-        ensureTools(CLUSTER_TOOLS);
-        fs.mkdirSync(this.kwokWorkdir, { recursive: true });
-        const binary = (tool: string) => cachedTool(tool)!;
-        this.kwokctl([
-            "create", "cluster", "--name", this.name, "--runtime", "binary",
-            "--kube-apiserver-binary", binary("kube-apiserver"),
-            "--kube-controller-manager-binary", binary("kube-controller-manager"),
-            "--kube-scheduler-binary", binary("kube-scheduler"),
-            "--kwok-controller-binary", binary("kwok"),
-            "--etcd-binary", binary("etcd"),
-            "--kubeconfig", this.kubeconfig,
-            "--timeout", "240s",
-        ]);
-        this.api = new KubeApi(this.kubeconfig);
-        await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
-        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1"]);
-        await this.waitFor("a Ready node", async () => {
-            const nodes = (await this.request("GET", "/api/v1/nodes")).body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] };
-            return (nodes.items ?? []).some((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"));
-        }, 120);
+        ensureTools(CONTROL_PLANE_TOOLS);
+        await this.createControlPlane();
+        await this.scaleNodes(1);
     }
 
     /** Simulated nodes in all: spread constraints that require distinct nodes need as many as replicas. */
     async scaleNodes(count: number): Promise<void> {
         this.kwokctl(["scale", "node", "--name", this.name, "--replicas", String(count)]);
-        await this.waitFor(`${count} Ready nodes`, async () => {
-            const nodes = (await this.request("GET", "/api/v1/nodes")).body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] };
-            return (nodes.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).length >= count;
-        }, 120);
+        await this.waitFor(count === 1 ? "a Ready node" : `${count} Ready nodes`, async () => (await this.readyNodes()).length >= count, 120);
     }
 
     stop(): void {
-        if (fs.existsSync(path.join(this.kwokWorkdir, "clusters", this.name))) {
-            this.kwokctl(["delete", "cluster", "--name", this.name]);
-        }
-    }
-
-    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
-    request(method: string, apiPath: string, body?: unknown): Promise<ApiResponse> {
-        if (!this.api) {
-            throw new Error("the cluster is not started");
-        }
-        return this.api.request(method, apiPath, body);
-    }
-
-    async waitFor(what: string, condition: () => Promise<boolean>, seconds: number): Promise<void> {
-        const deadline = Date.now() + seconds * 1000;
-        for (;;) {
-            try {
-                if (await condition()) {
-                    return;
-                }
-            } catch {
-                // not up yet
-            }
-            if (Date.now() > deadline) {
-                throw new Error(`timed out after ${seconds}s waiting for ${what}`);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
+        this.deleteControlPlane();
     }
 
     /**
      * KWOK has no volume provisioner: claims without a storage class bind to these pre-made
      * hostPath volumes (the pods are fake, so nothing is ever written to them).
      */
-    async createPersistentVolumes(count: number, size = "200Gi"): Promise<void> {
-        for (let i = 0; i < count; i++) {
-            const result = await this.request("POST", "/api/v1/persistentvolumes", {
-                apiVersion: "v1",
-                kind: "PersistentVolume",
-                metadata: { name: `local-pv-${i}` },
-                spec: { capacity: { storage: size }, accessModes: ["ReadWriteOnce"], persistentVolumeReclaimPolicy: "Delete", storageClassName: "", hostPath: { path: `/tmp/lgtm-pv-${i}` } },
-            });
-            if (result.status !== 201 && result.status !== 409) {
-                throw new Error(`creating PersistentVolume local-pv-${i}: ${result.status} ${JSON.stringify(result.body)}`);
-            }
-        }
+    createPersistentVolumes(count: number, size = "200Gi"): Promise<void> {
+        return this.createVolumes(count, (i) => ({
+            metadata: { name: `local-pv-${i}` },
+            spec: { capacity: { storage: size }, accessModes: ["ReadWriteOnce"], persistentVolumeReclaimPolicy: "Delete", storageClassName: "", hostPath: { path: `/tmp/lgtm-pv-${i}` } },
+        }));
     }
 }
 
@@ -193,7 +87,7 @@ export class LocalStack {
         fs.mkdirSync(path.join(cliRoot, "bin"), { recursive: true });
         const cli = path.join(cliRoot, "bin", "pulumi");
         if (!fs.existsSync(cli)) {
-            fs.symlinkSync(cachedTool("pulumi")!, cli);
+            fs.symlinkSync(requireTool("pulumi"), cli);
         }
         const pulumiHome = path.join(workdir, "pulumi-home");
         // Provider plugins and the language host are "ambient": the CLI finds them on PATH (the bindir symlinks).

@@ -10,7 +10,7 @@ import { loadStackConfig } from "../config/load";
 import { renderAlertmanagerConfig } from "../render/alertmanager";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { run, toolPath } from "./support/tools";
+import { run, toolPath } from "../scripts/dev";
 
 /**
  * Routing and inhibition of the rendered alertmanager.yml, checked by the real tools: routes with

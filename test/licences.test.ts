@@ -23,7 +23,7 @@ import {
     npmViolations,
     wrapperBuilds,
 } from "./support/licences";
-import { toolPath } from "./support/tools";
+import { toolPath } from "../scripts/dev";
 
 const CLASSIFIER_VERSION = versions.tools.identify_license.version;
 

@@ -18,7 +18,7 @@ import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
 import { loadStack, minimalRaw, knownRunbooks } from "./support/fixtures";
 import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { run, toolPath } from "./support/tools";
+import { run, toolPath } from "../scripts/dev";
 
 const NS = "observability";
 

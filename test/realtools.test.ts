@@ -5,7 +5,7 @@ import * as path from "path";
 import { describe, test } from "node:test";
 import versions from "../tools/versions.json";
 import { renderCommand, renderToTemp } from "./support/render";
-import { run, toolPath } from "./support/tools";
+import { run, toolPath } from "../scripts/dev";
 
 const LAYOUT = [
     "prometheus/prometheus.yml",

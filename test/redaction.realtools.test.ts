@@ -12,7 +12,7 @@ import { StackConfig } from "../config/types";
 import { renderCollectorGatewayConfig } from "../render/collector";
 import { clusterEndpoints } from "../model/components";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
-import { toolPath } from "./support/tools";
+import { toolPath } from "../scripts/dev";
 
 /**
  * The gateway's masking, run for real: the real otelcol 0.160 with the processors and pipeline

@@ -5,7 +5,7 @@ import * as path from "path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
 import { renderStackRules } from "./support/ruleFixture";
-import { runAsync, toolPath } from "./support/tools";
+import { runAsync, toolPath } from "../scripts/dev";
 
 /**
  * Hand-written `promtool test rules` suites (test/rules/*.yaml), kubernetes-mixin style: every

@@ -14,7 +14,7 @@ import { loadStackConfig } from "../config/load";
 import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
 import { knownRunbooks } from "./support/fixtures";
-import { run, toolPath } from "./support/tools";
+import { run, toolPath } from "../scripts/dev";
 import { distributedRaw } from "./support/topology";
 
 describe("distributed topology, real promtool and Collector", () => {

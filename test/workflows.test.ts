@@ -4,7 +4,7 @@ import * as path from "path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../config/sources";
-import { run, toolPath } from "./support/tools";
+import { run, toolPath } from "../scripts/dev";
 
 test("the GitHub workflows pass actionlint", () => {
     const dir = path.join(PROJECT_ROOT, ".github/workflows");

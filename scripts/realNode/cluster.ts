@@ -7,24 +7,22 @@
  * 10.89.0.0/16, which is routed `unreachable` while the cluster runs, so a connection to a simulated
  * pod fails on this machine instead of leaving it. CoreDNS answers only for cluster.local.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ApiResponse, KubeApi } from "../kubeClient";
+import { CONTROL_PLANE_TOOLS, ControlPlane } from "../controlPlane";
+import { run } from "../dev/processes";
+import { requireTool } from "../dev/tools";
 import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
-import { NODE_TOOLS, RealNode, waitUntil } from "./node";
+import { NODE_TOOLS, RealNode } from "./node";
 
-export const CONTROL_PLANE_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
 export const REAL_NODE_TOOLS = [...CONTROL_PLANE_TOOLS, ...NODE_TOOLS, ...IMAGE_TOOLS, "kubectl"] as const;
 
 /** Label and taint of the KWOK node: only pods placed there on purpose run (simulated) on it. */
 export const SIMULATED_NODE_LABEL = { key: "type", value: "kwok" } as const;
 export const SIMULATED_NODE_TAINT = { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } as const;
 const SIMULATED_CIDR = "10.89.0.0/16";
-
-export type { ApiResponse } from "../kubeClient";
 
 function machineAddress(): string {
     for (const addresses of Object.values(os.networkInterfaces())) {
@@ -37,41 +35,17 @@ function machineAddress(): string {
     throw new Error("no IPv4 address on this machine for the node's InternalIP");
 }
 
-export class RealNodeCluster {
-    readonly kubeconfig: string;
+export class RealNodeCluster extends ControlPlane {
     readonly nodeName = "lgtm-node";
     simulatedNodeName = "";
     node?: RealNode;
     images: BuiltImage[] = [];
-    private readonly kwokWorkdir: string;
-    private api?: KubeApi;
     private routeAdded = false;
     private stopped = false;
 
-    constructor(
-        readonly name: string,
-        readonly workdir: string,
-        private readonly toolPath: (tool: string) => string,
-    ) {
-        this.kwokWorkdir = path.join(workdir, "kwok");
-        this.kubeconfig = path.join(workdir, "kubeconfig");
-    }
-
-    private get pki(): string {
-        return path.join(this.kwokWorkdir, "clusters", this.name, "pki");
-    }
-
-    private kwokctl(args: string[]): string {
-        const result = spawnSync(this.toolPath("kwokctl"), args, { encoding: "utf8", env: { ...process.env, KWOK_WORKDIR: this.kwokWorkdir }, timeout: 300_000 });
-        if (result.status !== 0) {
-            throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
-        }
-        return result.stdout;
-    }
-
     /** The control plane, the images, the real node (Ready), CoreDNS (Ready) and the KWOK node. */
     async start(): Promise<void> {
-        fs.mkdirSync(this.kwokWorkdir, { recursive: true });
+        fs.mkdirSync(this.workdir, { recursive: true });
         const config = path.join(this.workdir, "kwokctl.yaml");
         fs.writeFileSync(
             config,
@@ -89,31 +63,20 @@ export class RealNodeCluster {
                 ],
             }),
         );
-        this.kwokctl([
-            "create", "cluster", "--name", this.name, "--runtime", "binary", "-c", config,
-            "--kube-apiserver-binary", this.toolPath("kube-apiserver"),
-            "--kube-controller-manager-binary", this.toolPath("kube-controller-manager"),
-            "--kube-scheduler-binary", this.toolPath("kube-scheduler"),
-            "--kwok-controller-binary", this.toolPath("kwok"),
-            "--etcd-binary", this.toolPath("etcd"),
-            "--kubeconfig", this.kubeconfig,
-            "--timeout", "240s",
-        ]);
-        this.connect();
-        await waitUntil("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
+        await this.createControlPlane(["-c", config]);
         let kubernetesIp = "";
-        await waitUntil("the kubernetes Service", async () => {
+        await this.waitFor("the kubernetes Service", async () => {
             kubernetesIp = (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec?.clusterIP ?? "";
             return kubernetesIp !== "";
         }, 60);
         const clusterDns = kubernetesIp.replace(/\.\d+$/, ".10");
 
-        this.images = buildImages(path.join(this.workdir, "images"), this.toolPath);
+        this.images = buildImages(path.join(this.workdir, "images"), requireTool);
         this.node = this.newNode(clusterDns);
         await this.node.start(this.images, PAUSE_IMAGE);
-        await waitUntil(
+        await this.waitFor(
             `node ${this.nodeName} Ready (kubelet log:\n${this.node.logTail("kubelet")})`,
-            async () => ((await this.request("GET", `/api/v1/nodes/${this.nodeName}`)).body.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"),
+            async () => (await this.readyNodes()).includes(this.nodeName),
             120,
         );
         await this.startSimulatedNode();
@@ -129,12 +92,8 @@ export class RealNodeCluster {
             clusterDns,
             nodeIp: machineAddress(),
             bridge: "lgtm0",
-            toolPath: this.toolPath,
+            toolPath: requireTool,
         });
-    }
-
-    private connect(): void {
-        this.api = new KubeApi(this.kubeconfig);
     }
 
     /**
@@ -150,22 +109,20 @@ export class RealNodeCluster {
         if (node.restore()) {
             this.node = node;
         }
-        this.routeAdded = spawnSync("ip", ["route", "show", SIMULATED_CIDR], { encoding: "utf8" }).stdout.startsWith("unreachable");
+        this.routeAdded = run("ip", ["route", "show", SIMULATED_CIDR]).stdout.startsWith("unreachable");
         return true;
     }
 
     private async startSimulatedNode(): Promise<void> {
-        const route = spawnSync("ip", ["route", "add", "unreachable", SIMULATED_CIDR], { encoding: "utf8" });
-        if (route.status !== 0) {
+        const route = run("ip", ["route", "add", "unreachable", SIMULATED_CIDR]);
+        if (route.code !== 0) {
             throw new Error(`ip route add unreachable ${SIMULATED_CIDR}: ${route.stderr}`);
         }
         this.routeAdded = true;
         this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", '.podCIDRs=["10.89.1.0/24"]', "--param", '.nodeIPs=["10.89.0.1"]']);
         let simulated = "";
-        await waitUntil("the KWOK node Ready", async () => {
-            const nodes = (await this.request("GET", `/api/v1/nodes?labelSelector=${SIMULATED_NODE_LABEL.key}%3D${SIMULATED_NODE_LABEL.value}`)).body.items as any[];
-            const ready = nodes.find((n) => (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True"));
-            simulated = ready?.metadata.name ?? "";
+        await this.waitFor("the KWOK node Ready", async () => {
+            simulated = (await this.readyNodes(`${SIMULATED_NODE_LABEL.key}=${SIMULATED_NODE_LABEL.value}`))[0] ?? "";
             return simulated !== "";
         }, 120);
         this.simulatedNodeName = simulated;
@@ -225,14 +182,14 @@ export class RealNodeCluster {
             ],
             ["/api/v1/namespaces/kube-system/services", { metadata: { name: "kube-dns", labels }, spec: { selector: labels, clusterIP: clusterIp, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }] } }],
         ];
-        await waitUntil("the kube-system ServiceAccount controller", async () => (await this.request("GET", "/api/v1/namespaces/kube-system/serviceaccounts/default")).status === 200, 60);
+        await this.waitFor("the kube-system ServiceAccount controller", async () => (await this.request("GET", "/api/v1/namespaces/kube-system/serviceaccounts/default")).status === 200, 60);
         for (const [at, object] of objects) {
             const created = await this.request("POST", at, object);
             if (created.status !== 201) {
                 throw new Error(`creating ${at}: ${created.status} ${JSON.stringify(created.body)}`);
             }
         }
-        await waitUntil("CoreDNS Ready", async () => (await this.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")).body.status?.readyReplicas === 1, 120);
+        await this.waitFor("CoreDNS Ready", async () => (await this.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")).body.status?.readyReplicas === 1, 120);
     }
 
     /** Creates a MutatingAdmissionPolicy and its binding (placement.ts) and waits until the API server enforces it. */
@@ -244,7 +201,7 @@ export class RealNodeCluster {
             }
         }
         // Policies take effect asynchronously: probe with a dry-run pod until the mutation shows.
-        await waitUntil("the placement policy to take effect", async () => {
+        await this.waitFor("the placement policy to take effect", async () => {
             const probe = await this.request("POST", "/api/v1/namespaces/default/pods?dryRun=All", {
                 metadata: { name: "placement-probe", labels: { "app.kubernetes.io/name": "loki" } },
                 spec: { containers: [{ name: "probe", image: "example.invalid/probe:v1" }] },
@@ -257,12 +214,12 @@ export class RealNodeCluster {
      * Volumes for the stack's claims (no provisioner here): directories on the real node, writable by
      * the pods' non-root users (fsGroup does not apply to hostPath), bound only there.
      */
-    async createPersistentVolumes(count: number, size = "200Gi"): Promise<void> {
-        for (let i = 0; i < count; i++) {
+    createPersistentVolumes(count: number, size = "200Gi"): Promise<void> {
+        return this.createVolumes(count, (i) => {
             const dir = path.join(this.workdir, "volumes", `pv-${i}`);
             fs.mkdirSync(dir, { recursive: true });
             fs.chmodSync(dir, 0o777);
-            const created = await this.request("POST", "/api/v1/persistentvolumes", {
+            return {
                 metadata: { name: `real-pv-${i}` },
                 spec: {
                     capacity: { storage: size },
@@ -272,11 +229,8 @@ export class RealNodeCluster {
                     hostPath: { path: dir, type: "Directory" },
                     nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [this.nodeName] }] }] } },
                 },
-            });
-            if (created.status !== 201) {
-                throw new Error(`creating PersistentVolume real-pv-${i}: ${created.status} ${JSON.stringify(created.body)}`);
-            }
-        }
+            };
+        });
     }
 
     /** Deletes every pod (CNI cleans up per pod), then stops the node and the control plane. */
@@ -285,17 +239,15 @@ export class RealNodeCluster {
             return;
         }
         this.stopped = true;
-        if (this.api && this.node) {
+        if (this.connected && this.node) {
             await this.drainRealNode().catch((error: Error) => console.error(`draining ${this.nodeName}: ${error.message}`));
         }
         await this.node?.stop();
         if (this.routeAdded) {
-            spawnSync("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
+            run("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
             this.routeAdded = false;
         }
-        if (fs.existsSync(path.join(this.kwokWorkdir, "clusters", this.name))) {
-            this.kwokctl(["delete", "cluster", "--name", this.name]);
-        }
+        this.deleteControlPlane();
     }
 
     /** Controllers first (so nothing recreates pods), then every pod on the real node, and wait until the kubelet has removed them. */
@@ -310,18 +262,6 @@ export class RealNodeCluster {
         for (const pod of await onNode()) {
             await this.request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=2`);
         }
-        await waitUntil("the real node's pods to be gone", async () => (await onNode()).length === 0, 120);
-    }
-
-    waitFor(what: string, condition: () => Promise<boolean>, seconds: number): Promise<void> {
-        return waitUntil(what, condition, seconds);
-    }
-
-    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
-    request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
-        if (!this.api) {
-            throw new Error("the cluster is not started");
-        }
-        return this.api.request(method, apiPath, body, contentType);
+        await this.waitFor("the real node's pods to be gone", async () => (await onNode()).length === 0, 120);
     }
 }

@@ -11,9 +11,10 @@
  * - the API server certificate lacks the Service IP: an extra SAN (cluster.ts);
  * - Service IPs would leave the machine without kube-proxy: kube-proxy in iptables mode, here.
  */
-import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { isRunning, launchDetached, run as runTool, stopDetached } from "../dev/processes";
+import { sleep, waitUntil } from "../dev/polling";
 import { BuiltImage } from "./images";
 
 export const NODE_TOOLS = ["runc", "containerd", "containerd-shim-runc-v2", "ctr", "cni-bridge", "cni-loopback", "cni-host-local", "cni-portmap", "kubelet", "kube-proxy"] as const;
@@ -44,13 +45,13 @@ interface Snapshot {
     agentState: boolean;
 }
 
-const run = (command: string, args: string[]) => spawnSync(command, args, { encoding: "utf8", timeout: 60_000 });
+const run = (command: string, args: string[]) => runTool(command, args, undefined, { timeoutMs: 60_000 });
 
 function iptablesChains(): Set<string> {
     const chains = new Set<string>();
     for (const tool of ["iptables", "ip6tables"]) {
         for (const table of ["nat", "filter", "mangle"]) {
-            for (const line of (run(tool, ["-t", table, "-S"]).stdout ?? "").split("\n")) {
+            for (const line of run(tool, ["-t", table, "-S"]).stdout.split("\n")) {
                 const match = /^-N ((?:CNI|KUBE)-\S+)/.exec(line);
                 if (match) {
                     chains.add(`${tool} ${table} ${match[1]}`);
@@ -61,7 +62,7 @@ function iptablesChains(): Set<string> {
     return chains;
 }
 
-const netnsNames = () => new Set((run("ip", ["netns", "list"]).stdout ?? "").split("\n").map((l) => l.split(" ")[0]).filter(Boolean));
+const netnsNames = () => new Set(run("ip", ["netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean));
 const podLogDirs = () => new Set(fs.existsSync("/var/log/pods") ? fs.readdirSync("/var/log/pods") : []);
 
 export class RealNode {
@@ -119,7 +120,7 @@ export class RealNode {
         this.rootWasPrivate = !/ shared:\d+/.test(rootMountInfo());
         if (this.rootWasPrivate) {
             const shared = run("mount", ["--make-shared", "/"]);
-            if (shared.status !== 0) {
+            if (shared.code !== 0) {
                 throw new Error(`mount --make-shared /: ${shared.stderr}`);
             }
         }
@@ -168,8 +169,8 @@ export class RealNode {
     }
 
     private ctr(args: string[]): string {
-        const result = spawnSync(this.tool("ctr"), ["--address", this.containerdSocket, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 300_000 });
-        if (result.status !== 0) {
+        const result = runTool(this.tool("ctr"), ["--address", this.containerdSocket, "-n", "k8s.io", ...args], undefined, { timeoutMs: 300_000 });
+        if (result.code !== 0) {
             throw new Error(`ctr ${args.join(" ")} failed: ${result.stderr}`);
         }
         return result.stdout;
@@ -294,11 +295,8 @@ export class RealNode {
     }
 
     private launch(name: string, binary: string, args: string[]): void {
-        const log = fs.openSync(path.join(this.dir.logs, `${name}.log`), "a");
-        const child = spawn(binary, args, { stdio: ["ignore", log, log], env: { ...process.env, PATH: `${this.dir.bin}:${process.env.PATH}` }, detached: true });
-        fs.closeSync(log);
-        child.unref();
-        this.processes.set(name, child.pid!);
+        const pid = launchDetached(binary, args, path.join(this.dir.logs, `${name}.log`), { ...process.env, PATH: `${this.dir.bin}:${process.env.PATH}` });
+        this.processes.set(name, pid);
         this.saveState();
     }
 
@@ -373,20 +371,13 @@ export class RealNode {
     }
 
     private ctrQuiet(args: string[]): string[] {
-        const result = spawnSync(this.tool("ctr"), ["--address", this.containerdSocket, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 30_000 });
-        return (result.stdout ?? "").split("\n").filter(Boolean);
+        return runTool(this.tool("ctr"), ["--address", this.containerdSocket, "-n", "k8s.io", ...args], undefined, { timeoutMs: 30_000 }).stdout.split("\n").filter(Boolean);
     }
 
     private async end(name: string): Promise<void> {
         const pid = this.processes.get(name);
-        if (pid === undefined || !isRunning(pid, this.tool(name))) {
-            return;
-        }
-        process.kill(pid, "SIGTERM");
-        const exited = await waitUntil(`${name} to exit`, () => !isRunning(pid, this.tool(name)), 20).then(() => true, () => false);
-        if (!exited) {
-            process.kill(pid, "SIGKILL");
-            await waitUntil(`${name} to die`, () => !isRunning(pid, this.tool(name)), 10);
+        if (pid !== undefined) {
+            await stopDetached(name, pid, this.tool(name));
         }
     }
 
@@ -409,7 +400,7 @@ export class RealNode {
                 if (chains.length === 0) {
                     continue;
                 }
-                const rules = (run(tool, ["-t", table, "-S"]).stdout ?? "").split("\n");
+                const rules = run(tool, ["-t", table, "-S"]).stdout.split("\n");
                 for (const rule of rules) {
                     const jump = /^-A (\S+) (?:.* )?-j (\S+)/.exec(rule);
                     if (jump && chains.includes(jump[2]) && !chains.includes(jump[1])) {
@@ -444,7 +435,7 @@ export class RealNode {
         if (this.rootWasPrivate && / shared:\d+/.test(rootMountInfo())) {
             left.push("the root mount is still shared (it was private)");
         }
-        if (run("ip", ["link", "show", this.options.bridge]).status === 0) {
+        if (run("ip", ["link", "show", this.options.bridge]).code === 0) {
             left.push(`bridge ${this.options.bridge}`);
         }
         for (const controller of fs.existsSync("/sys/fs/cgroup") ? fs.readdirSync("/sys/fs/cgroup") : []) {
@@ -453,19 +444,6 @@ export class RealNode {
             }
         }
         return left;
-    }
-}
-
-/** Whether `pid` is still the process we started from `binary` (not a zombie, not a reused PID). */
-function isRunning(pid: number, binary: string): boolean {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        if (/^\d+ \(.*\) Z/.test(stat)) {
-            return false;
-        }
-        return fs.readlinkSync(`/proc/${pid}/exe`) === fs.realpathSync(binary);
-    } catch {
-        return false;
     }
 }
 
@@ -528,24 +506,5 @@ function removeDanglingLinks(dir: string): void {
         if (fs.lstatSync(at).isSymbolicLink() && !fs.existsSync(at)) {
             fs.rmSync(at);
         }
-    }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, seconds: number): Promise<void> {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        try {
-            if (await condition()) {
-                return;
-            }
-        } catch {
-            // not yet
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${seconds}s waiting for ${what}`);
-        }
-        await sleep(500);
     }
 }

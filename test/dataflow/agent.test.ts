@@ -12,9 +12,12 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
-import { eventually, LoopbackStack, ManagedProcess, MAX_PROCESS_LIFETIME_MS, sleep, toolBinary, track } from "./harness";
+import { eventually, sleep } from "../../scripts/dev/polling";
+import { ManagedProcess } from "../../scripts/dev/processes";
+import { requireTool } from "../../scripts/dev/tools";
+import { LoopbackStack, MAX_PROCESS_LIFETIME_MS } from "./harness";
 import { LOOPBACK, loopbackAgentRunConfig } from "./loopback";
-import { attributeMap } from "./sinks";
+import { attributeMap, SinkRecord } from "./sinks";
 
 const stack = new LoopbackStack();
 const NODE_NAME = "loopback-node";
@@ -40,14 +43,10 @@ function criLine(n: number, tag: "F" | "P", content: string): string {
 const jsonLine = (seq: string, level = "info") => JSON.stringify({ seq, level, msg: "request handled", trace_id: TRACE_ID, span_id: SPAN_ID });
 
 /** One record at the log sink, as the checks need it. */
-interface Delivered {
+interface Delivered extends SinkRecord {
     readonly seq: string;
     readonly timeUnixNano: string;
     readonly severityText: string;
-    readonly traceId: string;
-    readonly spanId: string;
-    readonly resource: Record<string, string | number | boolean>;
-    readonly attributes: Record<string, string | number | boolean>;
 }
 
 /** Every log record the log sink received, duplicates included. */
@@ -121,7 +120,7 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         fs.writeFileSync(runConfig, loopbackAgentRunConfig(stack.rendered.workloads["otel-agent"].config, podLogs));
         // The DaemonSet's container args with only the config path moved; K8S_NODE_NAME as its env sets it.
         const args = stack.rendered.workloads["otel-agent"].args.map((arg) => (arg.startsWith("--config=") ? `--config=${runConfig}` : arg));
-        agent = track(new ManagedProcess("otel-agent", toolBinary("otelcol"), args, stack.logDir, MAX_PROCESS_LIFETIME_MS, { ...process.env, K8S_NODE_NAME: NODE_NAME }));
+        agent = new ManagedProcess({ name: "otel-agent", binary: requireTool("otelcol"), args, logFile: path.join(stack.logDir, "otel-agent.log"), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS, env: { ...process.env, K8S_NODE_NAME: NODE_NAME } });
     });
 
     after(async () => {
@@ -134,7 +133,7 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         const env: NodeJS.ProcessEnv = { ...process.env, K8S_NODE_NAME: NODE_NAME };
         delete env.KUBERNETES_SERVICE_HOST;
         delete env.KUBERNETES_SERVICE_PORT;
-        const deployed = track(new ManagedProcess("otel-agent-with-k8sattributes", toolBinary("otelcol"), [`--config=${stack.configPaths.agent}`], stack.logDir, MAX_PROCESS_LIFETIME_MS, env));
+        const deployed = new ManagedProcess({ name: "otel-agent-with-k8sattributes", binary: requireTool("otelcol"), args: [`--config=${stack.configPaths.agent}`], logFile: path.join(stack.logDir, "otel-agent-with-k8sattributes.log"), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS, env });
         deployed.start();
         try {
             let ready = false;

@@ -1,5 +1,5 @@
 /** Queries against Prometheus's HTTP API, as Grafana's datasource would make them. */
-import { getJson } from "./harness";
+import { getJson } from "../../scripts/dev/polling";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { getJson, LoopbackStack, eventually, sleep } from "./harness";
+import { eventually, getJson, sleep } from "../../scripts/dev/polling";
+import { LoopbackStack } from "./harness";
 import { promQuery } from "./backends";
 
 const stack = new LoopbackStack();

@@ -58,8 +58,9 @@ import { StackConfig } from "../../config/types";
 import { Component, Endpoints, PATHS } from "../../model/components";
 import { RenderedFile, RenderedStack, RenderedWorkload } from "../../render";
 import { toYaml } from "../../render/yaml";
+import { LOOPBACK } from "../../scripts/dev/ports";
 
-export const LOOPBACK = "127.0.0.1";
+export { LOOPBACK };
 
 /** Every port the suite listens on, chosen free by the caller. */
 export interface LoopbackPorts {

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DemoResponse } from "../../demo-service/contract";
 import { promQuery } from "./backends";
-import { eventually, getJson, LoopbackStack } from "./harness";
+import { eventually, getJson } from "../../scripts/dev/polling";
+import { LoopbackStack } from "./harness";
 
 const stack = new LoopbackStack();
 const runId = Date.now().toString(36);

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
-import { freePorts } from "./harness";
+import { freePorts } from "../../scripts/dev/ports";
 import { SinkFiles, SinkRecorder } from "./sinks";
 
 const TRACE = "5b8efff798038103d269b633813fc60c";

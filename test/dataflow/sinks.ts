@@ -74,26 +74,26 @@ export function attributeMap(attributes: readonly { key: string; value: Record<s
 export const SPAN_KIND_SERVER = 2;
 export const STATUS_CODE_ERROR = 2;
 
-export interface SinkSpan {
+/** What every span and log record carries: its trace context, resource and attributes. */
+export interface SinkRecord {
     readonly traceId: string;
     readonly spanId: string;
+    readonly resource: Record<string, string | number | boolean>;
+    readonly attributes: Record<string, string | number | boolean>;
+}
+
+export interface SinkSpan extends SinkRecord {
     /** Empty for a trace's root span. */
     readonly parentSpanId: string;
     readonly name: string;
     readonly kind: number;
     readonly statusCode: number;
     readonly durationMs: number;
-    readonly resource: Record<string, string | number | boolean>;
-    readonly attributes: Record<string, string | number | boolean>;
 }
 
-export interface SinkLog {
-    readonly traceId: string;
-    readonly spanId: string;
+export interface SinkLog extends SinkRecord {
     readonly body: string;
     readonly severityText: string;
-    readonly resource: Record<string, string | number | boolean>;
-    readonly attributes: Record<string, string | number | boolean>;
 }
 
 /** Reads the recorder's files incrementally and indexes what arrived. */

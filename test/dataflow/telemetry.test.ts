@@ -17,7 +17,10 @@ import { BATCH_ATTRIBUTE, DemoResponse, DemoStats, LOGS_PER_REQUEST, SPANS_PER_R
 import { TRACE_ID_REGEX } from "../../render/datasources";
 import { linksFor } from "../../alerts/links";
 import { mapLimit, promExemplars, promQuery } from "./backends";
-import { eventually, getJson, LoopbackStack, runTool, sleep, toolBinary } from "./harness";
+import { eventually, getJson, sleep } from "../../scripts/dev/polling";
+import { run } from "../../scripts/dev/processes";
+import { requireTool } from "../../scripts/dev/tools";
+import { LoopbackStack } from "./harness";
 import { SinkSpan, SPAN_KIND_SERVER, STATUS_CODE_ERROR } from "./sinks";
 
 const SAMPLING_PERCENT = 50;
@@ -107,7 +110,7 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
 
     test("each backend's own config check accepts its rendered config", () => {
         const paths = stack.configPaths;
-        const otelcol = toolBinary("otelcol");
+        const otelcol = requireTool("otelcol");
         // The agent's k8sattributes filter reads the node name from K8S_NODE_NAME, which its
         // DaemonSet sets from the downward API (spec.nodeName); validation refuses the config without it.
         const agentEnv = { ...process.env, K8S_NODE_NAME: "loopback-node" };
@@ -116,11 +119,11 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
             ["otelcol validate (node agent)", otelcol, ["validate", `--config=${paths.agent}`], undefined, agentEnv],
             ["otelcol validate (log sink)", otelcol, ["validate", `--config=${paths.logSink}`]],
             ["otelcol validate (trace sink)", otelcol, ["validate", `--config=${paths.traceSink}`]],
-            ["promtool check config", toolBinary("promtool"), ["check", "config", paths.prometheus], /SUCCESS/],
-            ["amtool check-config", toolBinary("amtool"), ["check-config", paths.alertmanager], /SUCCESS/],
+            ["promtool check config", requireTool("promtool"), ["check", "config", paths.prometheus], /SUCCESS/],
+            ["amtool check-config", requireTool("amtool"), ["check-config", paths.alertmanager], /SUCCESS/],
         ];
         for (const [name, binary, args, expected, env] of checks) {
-            const result = runTool(binary, args, 120_000, env);
+            const result = run(binary, args, undefined, { timeoutMs: 120_000, env });
             assert.equal(result.code, 0, `${name}: ${result.output}`);
             if (expected) {
                 assert.match(result.output, expected, name);

@@ -17,7 +17,10 @@ import { readRunbooks } from "../../io/runbooks";
 import { renderStack } from "../../render";
 import { knownRunbooks, stackFile } from "../support/fixtures";
 import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
-import { eventually, freePorts, ManagedProcess, MAX_PROCESS_LIFETIME_MS, toolBinary, track } from "./harness";
+import { freePorts } from "../../scripts/dev/ports";
+import { ManagedProcess } from "../../scripts/dev/processes";
+import { requireTool } from "../../scripts/dev/tools";
+import { MAX_PROCESS_LIFETIME_MS } from "./harness";
 import {
     CollectorPorts,
     GATEWAY_TAG,
@@ -166,19 +169,12 @@ export class TieredCollectors {
         await this.releasePorts(name);
         let proc = this.processes.get(name);
         if (!proc) {
-            proc = track(new ManagedProcess(name, toolBinary("otelcol"), this.args.get(name)!, this.logDir, MAX_PROCESS_LIFETIME_MS));
+            proc = new ManagedProcess({ name, binary: requireTool("otelcol"), args: this.args.get(name)!, logFile: path.join(this.logDir, `${name}.log`), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS });
             this.processes.set(name, proc);
         }
         proc.start();
         const url = `http://${LOOPBACK}:${this.portsOf(name).health}/`;
-        const started = proc;
-        await eventually(`${name} to be ready at ${url}`, readyTimeoutMs, async () => {
-            if (!started.running) {
-                throw new Error(`${name} exited (${started.child?.exitCode ?? started.child?.signalCode}); log ${started.logFile}:\n${started.tail()}`);
-            }
-            const response = await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-            return response?.ok ? true : undefined;
-        }, 500);
+        await proc.waitForHttp(url, readyTimeoutMs);
     }
 
     /** Stops a process; its ports stay held until it starts again. */

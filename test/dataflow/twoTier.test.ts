@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { eventually, sleep } from "./harness";
+import { eventually, sleep } from "../../scripts/dev/polling";
 import { GATEWAY_TAG, gatewayName } from "./loopback";
 import { newTraces, sendTraces, SPANS_PER_TRACE, tally, TestTrace, TieredCollectors, TraceCensus } from "./tiers";
 

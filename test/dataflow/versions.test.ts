@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import versions from "../../tools/versions.json";
-import { runTool, Tool, toolBinary } from "./harness";
+import { run } from "../../scripts/dev/processes";
+import { requireTool } from "../../scripts/dev/tools";
+import { Tool } from "./harness";
 
 const IMAGE_OF: Record<Tool, keyof typeof versions.images> = {
     prometheus: "prometheus",
@@ -22,7 +24,7 @@ describe("built binaries match the image tags in tools/versions.json", () => {
     for (const [tool, image] of Object.entries(IMAGE_OF) as [Tool, keyof typeof versions.images][]) {
         const tag = versions.images[image].tag;
         test(`${tool} --version reports ${image} ${tag}`, () => {
-            const result = runTool(toolBinary(tool), ["--version"], 30_000);
+            const result = run(requireTool(tool), ["--version"], undefined, { timeoutMs: 30_000 });
             assert.equal(result.code, 0, result.output);
             // "prometheus, version 3.15.0 (...)", "alertmanager, version 0.31.1 (...)", "otelcol version 0.160.0"
             assert.match(result.output, new RegExp(`\\bversion v?${escape(tag.replace(/^v/, ""))}(\\s|$)`), `${tool}: ${result.output.split("\n")[0]}`);

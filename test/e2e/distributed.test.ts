@@ -36,10 +36,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         return lists.flatMap((list, i) => (list.body.items as Workload[]).map((w) => ({ ...w, kind: ["StatefulSet", "Deployment", "DaemonSet"][i] })));
     }
 
-    async function podUids(): Promise<Map<string, string>> {
-        const pods = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods`)).body.items as { metadata: { name: string; uid: string } }[];
-        return new Map(pods.map((p) => [p.metadata.name, p.metadata.uid]));
-    }
+    const podUids = () => cluster.podUids(NAMESPACE);
 
     before(async () => {
         await cluster.start();

@@ -36,10 +36,7 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     const cluster = new LocalCluster(`lgtm-e2e-${process.pid}`, workdir);
     let project: LocalStack;
 
-    async function podUids(): Promise<Map<string, string>> {
-        const pods = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods`)).body.items as { metadata: { name: string; uid: string } }[];
-        return new Map(pods.map((p) => [p.metadata.name, p.metadata.uid]));
-    }
+    const podUids = () => cluster.podUids(NAMESPACE);
 
     before(async () => {
         await cluster.start();

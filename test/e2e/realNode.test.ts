@@ -19,7 +19,9 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import versions from "../../tools/versions.json";
-import { cachedTool, ensureTools, LocalStack } from "../../scripts/localCluster";
+import { getJson } from "../../scripts/dev/polling";
+import { ensureTools } from "../../scripts/dev/tools";
+import { LocalStack } from "../../scripts/localCluster";
 import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
 import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
 import { SIMULATED_COMPONENTS, simulatedPlacementPolicy, STAND_IN_LABEL } from "../../scripts/realNode/placement";
@@ -35,19 +37,6 @@ interface Pod {
 }
 
 const isReady = (pod: Pod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-const toolPath = (tool: string) => {
-    const binary = cachedTool(tool);
-    if (!binary) {
-        throw new Error(`${tool} is not built; run: npm run tools -- build ${tool}`);
-    }
-    return binary;
-};
-
-async function getJson(url: string): Promise<any> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    return response.json();
-}
-
 /** A real Collector receiving OTLP where Loki or Tempo would, writing everything it receives to /data/received.log. */
 function standIn(component: "loki" | "tempo") {
     const ports = component === "loki" ? [{ name: "http", containerPort: 3100 }] : [{ name: "otlp-grpc", containerPort: 4317 }];
@@ -108,7 +97,7 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
 
     before(async () => {
         ensureTools(REAL_NODE_TOOLS);
-        cluster = new RealNodeCluster(`lgtm-real-${process.pid}`, workdir, toolPath);
+        cluster = new RealNodeCluster(`lgtm-real-${process.pid}`, workdir);
         await cluster.start();
         await cluster.applyPlacement(simulatedPlacementPolicy());
         await cluster.createPersistentVolumes(4);
@@ -216,7 +205,9 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         // Failed requests: tail sampling keeps every error trace (and only a share of the rest).
         const traceIds: string[] = [];
         for (let i = 0; i < 5; i++) {
-            traceIds.push((await getJson(`http://${demo.status.podIP}:8080/checkout?delay_ms=10&status=500&batch=real-node`)).trace_id);
+            // The demo answers these with HTTP 500 and the trace id in its body.
+            const failed = await fetch(`http://${demo.status.podIP}:8080/checkout?delay_ms=10&status=500&batch=real-node`, { signal: AbortSignal.timeout(10_000) });
+            traceIds.push(((await failed.json()) as { trace_id: string }).trace_id);
         }
         await fetch(`http://${demo.status.podIP}:8080/flush`, { method: "POST", signal: AbortSignal.timeout(30_000) });
         // Tail sampling waits for a trace's spans (decision_wait) before the gateway exports it.

@@ -1,0 +1,115 @@
+/**
+ * A throwaway Kubernetes control plane started by kwokctl from the cached binaries
+ * (kube-apiserver, controller-manager, scheduler, etcd, the KWOK controller), living entirely under
+ * `workdir`. The KWOK-only cluster (localCluster.ts) and the real-node cluster (realNode/cluster.ts)
+ * both build on it; neither touches the user's kube context.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ApiResponse, KubeApi } from "./kubeClient";
+import { run } from "./dev/processes";
+import { waitUntil } from "./dev/polling";
+import { requireTool } from "./dev/tools";
+
+export const CONTROL_PLANE_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
+
+interface NodeList {
+    items?: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+}
+
+export class ControlPlane {
+    readonly kubeconfig: string;
+    protected readonly kwokWorkdir: string;
+    private api?: KubeApi;
+
+    constructor(
+        readonly name: string,
+        readonly workdir: string,
+    ) {
+        this.kwokWorkdir = path.join(workdir, "kwok");
+        this.kubeconfig = path.join(workdir, "kubeconfig");
+    }
+
+    /** The cluster's certificates (the CA, the admin client certificate). */
+    protected get pki(): string {
+        return path.join(this.kwokWorkdir, "clusters", this.name, "pki");
+    }
+
+    protected kwokctl(args: string[]): string {
+        const result = run(requireTool("kwokctl"), args, undefined, { env: { ...process.env, KWOK_WORKDIR: this.kwokWorkdir }, timeoutMs: 300_000 });
+        if (result.code !== 0) {
+            throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+        }
+        return result.stdout;
+    }
+
+    /** Starts the control plane (`extraArgs`: e.g. a kwokctl config file) and waits for the API server. */
+    protected async createControlPlane(extraArgs: string[] = []): Promise<void> {
+        fs.mkdirSync(this.kwokWorkdir, { recursive: true });
+        this.kwokctl([
+            "create", "cluster", "--name", this.name, "--runtime", "binary", ...extraArgs,
+            "--kube-apiserver-binary", requireTool("kube-apiserver"),
+            "--kube-controller-manager-binary", requireTool("kube-controller-manager"),
+            "--kube-scheduler-binary", requireTool("kube-scheduler"),
+            "--kwok-controller-binary", requireTool("kwok"),
+            "--etcd-binary", requireTool("etcd"),
+            "--kubeconfig", this.kubeconfig,
+            "--timeout", "240s",
+        ]);
+        this.connect();
+        await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
+    }
+
+    /** Talks to the cluster of this kubeconfig (one a previous process started, too). */
+    protected connect(): void {
+        this.api = new KubeApi(this.kubeconfig);
+    }
+
+    /** Whether this object talks to a cluster (started here or by a previous process). */
+    protected get connected(): boolean {
+        return this.api !== undefined;
+    }
+
+    /** Stops and removes the control plane, if there is one. */
+    protected deleteControlPlane(): void {
+        if (fs.existsSync(path.join(this.kwokWorkdir, "clusters", this.name))) {
+            this.kwokctl(["delete", "cluster", "--name", this.name]);
+        }
+    }
+
+    /** Names of the Ready nodes (matching `labelSelector`, e.g. `type=kwok`). */
+    async readyNodes(labelSelector?: string): Promise<string[]> {
+        const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
+        const nodes = (await this.request("GET", `/api/v1/nodes${query}`)).body as NodeList;
+        return (nodes.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).map((n) => n.metadata.name);
+    }
+
+    /** UID of each pod in `namespace`, by name: a new UID means the pod was replaced. */
+    async podUids(namespace: string): Promise<Map<string, string>> {
+        const pods = (await this.request("GET", `/api/v1/namespaces/${namespace}/pods`)).body.items as { metadata: { name: string; uid: string } }[];
+        return new Map(pods.map((p) => [p.metadata.name, p.metadata.uid]));
+    }
+
+    /** Creates PersistentVolumes `volume(i)` for i < count (no provisioner here); an existing one is kept. */
+    protected async createVolumes(count: number, volume: (i: number) => { metadata: { name: string }; spec: object }): Promise<void> {
+        for (let i = 0; i < count; i++) {
+            const object = volume(i);
+            const created = await this.request("POST", "/api/v1/persistentvolumes", { apiVersion: "v1", kind: "PersistentVolume", ...object });
+            if (created.status !== 201 && created.status !== 409) {
+                throw new Error(`creating PersistentVolume ${object.metadata.name}: ${created.status} ${JSON.stringify(created.body)}`);
+            }
+        }
+    }
+
+    waitFor(what: string, condition: () => Promise<boolean>, seconds: number): Promise<void> {
+        return waitUntil(what, condition, seconds);
+    }
+
+    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
+    request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+        if (!this.api) {
+            throw new Error("the cluster is not started");
+        }
+        return this.api.request(method, apiPath, body, contentType);
+    }
+}
