@@ -1,0 +1,382 @@
+/**
+ * NetworkPolicies of the distributed topology under Pulumi mocks (prod profile: default deny on).
+ * Every expected value below is written by hand from the engines' documentation of who connects to
+ * whom, not from the renderer:
+ * - Loki, "Network ports" (docs/sources/reference/network-ports.md): distributor → ingester 9095;
+ *   query-frontend → scheduler 9095; querier → scheduler, query-frontend (results), ingester, index
+ *   gateway 9095; querier → compactor 3100 when only `compactor_address` is set (ours); memberlist
+ *   7946 over TCP only; Grafana → query-frontend 3100; collectors → distributor 3100.
+ * - Mimir, "About Grafana Mimir network ports", querier, query-scheduler and ruler pages: 8080 for
+ *   remote write and queries, 9095 between components (distributor → ingester, querier → ingester,
+ *   store-gateway, scheduler, and back to the query-frontend); the ruler in internal mode reads
+ *   ingesters and store-gateways and writes to ingesters, and notifies the Alertmanager; queriers
+ *   (and the ruler's built-in one) read the bucket index from object storage.
+ * - Tempo, architecture, polling and metrics-generator pages: distributors write to ingesters and
+ *   metrics-generators; queriers connect to the query-frontend over gRPC and read ingesters (and
+ *   the generators' local blocks for TraceQL metrics); compactors, queriers and query-frontends
+ *   poll the bucket; generators remote-write to Mimir.
+ * - The Collector's load-balancing exporter: OTLP gRPC to every gateway of the headless Service.
+ * memberlist in the three engines is dskit's TCP transport, so 7946 is TCP only; Alertmanager's own
+ * cluster port (9094) uses TCP and UDP. The policies cannot be enforced on this machine (no
+ * NetworkPolicy engine runs here); these tests evaluate them with the Kubernetes semantics instead.
+ */
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { loadStackConfig } from "../config/load";
+import { renderNetworkPolicies, WEBHOOK_URL_PORT } from "../render/networkPolicies";
+import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { ofType, RecordedResource, runStack } from "./support/mocks";
+import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+
+const NS = "observability";
+const PART_OF = "lgtm-stack";
+const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
+
+/** Each engine's bucket on an endpoint of its own port, so a tier given another engine's storage shows. */
+const STORAGE = {
+    loki: { type: "s3", bucket: "logs", endpoint: "minio.storage:9000", region: "eu-west-1", insecure: true, forcePathStyle: true },
+    tempo: { type: "s3", bucket: "traces", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" },
+    mimir: { type: "s3", bucket: "metrics", endpoint: "seaweedfs.storage:8333", region: "eu-west-1", insecure: true, forcePathStyle: true },
+};
+
+/**
+ * Every policy of the distributed prod stack: which pods it selects, then its ingress and egress as
+ * single allowances "<peer> <port>/<protocol>". Peers: `engine/tier` (name and component labels),
+ * a workload's name, `memberlist=<engine>` (the gossip label), `any-namespace`, `*` (no peer: any
+ * destination); `*` as port: any port. Storage ports: Loki 9000, Tempo 443, Mimir 8333.
+ */
+const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; egress: string[] }> = {
+    "default-deny": { selects: "all pods", ingress: [], egress: [] },
+    "allow-dns": { selects: "all pods", ingress: [], egress: ["* 53/udp", "* 53/tcp"] },
+    // Prometheus receives the gateways' OTLP metrics, scrapes anything anywhere and remote-writes to Mimir.
+    "allow-prometheus": { selects: "prometheus", ingress: ["otel-collector 9090/tcp", "prometheus 9090/tcp"], egress: ["mimir/distributor 8080/tcp", "* */*"] },
+    // Mimir's ruler sends alerts (Prometheus no longer evaluates); PagerDuty and Slack over https.
+    "allow-alertmanager": {
+        selects: "alertmanager",
+        ingress: ["grafana 9093/tcp", "mimir/ruler 9093/tcp", "alertmanager 9094/tcp", "alertmanager 9094/udp", "prometheus 9093/tcp"],
+        egress: ["alertmanager 9094/tcp", "alertmanager 9094/udp", "* 443/tcp"],
+    },
+    // The gateways receive only from the load-balancing tier.
+    "allow-otel-collector": {
+        selects: "otel-collector",
+        ingress: ["otel-collector-lb 4317/tcp", "prometheus 8888/tcp"],
+        egress: ["loki/distributor 3100/tcp", "tempo/distributor 4317/tcp", "prometheus 9090/tcp"],
+    },
+    "allow-otel-collector-lb": { selects: "otel-collector-lb", ingress: ["any-namespace 4317/tcp", "any-namespace 4318/tcp", "prometheus 8888/tcp"], egress: ["otel-collector 4317/tcp"] },
+    "allow-otel-agent": { selects: "otel-agent", ingress: ["prometheus 8888/tcp"], egress: ["* 443/tcp", "* 6443/tcp", "otel-collector-lb 4317/tcp"] },
+    "allow-grafana": {
+        selects: "grafana",
+        ingress: ["any-namespace 3000/tcp", "prometheus 3000/tcp"],
+        egress: ["loki/query-frontend 3100/tcp", "tempo/query-frontend 3200/tcp", "mimir/query-frontend 8080/tcp", "alertmanager 9093/tcp"],
+    },
+    "allow-node-exporter": { selects: "node-exporter", ingress: ["prometheus 9100/tcp"], egress: [] },
+    "allow-kube-state-metrics": { selects: "kube-state-metrics", ingress: ["prometheus 8080/tcp"], egress: ["* 443/tcp", "* 6443/tcp"] },
+
+    "allow-loki-distributor": { selects: "loki/distributor", ingress: ["otel-collector 3100/tcp", "prometheus 3100/tcp"], egress: ["loki/ingester 9095/tcp"] },
+    "allow-loki-ingester": { selects: "loki/ingester", ingress: ["loki/distributor 9095/tcp", "loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
+    "allow-loki-querier": {
+        selects: "loki/querier",
+        ingress: ["prometheus 3100/tcp"],
+        egress: ["loki/ingester 9095/tcp", "loki/index-gateway 9095/tcp", "loki/query-scheduler 9095/tcp", "loki/query-frontend 9095/tcp", "loki/compactor 3100/tcp", "* 9000/tcp"],
+    },
+    "allow-loki-query-frontend": { selects: "loki/query-frontend", ingress: ["grafana 3100/tcp", "loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["loki/query-scheduler 9095/tcp"] },
+    "allow-loki-query-scheduler": { selects: "loki/query-scheduler", ingress: ["loki/query-frontend 9095/tcp", "loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: [] },
+    "allow-loki-compactor": { selects: "loki/compactor", ingress: ["loki/querier 3100/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
+    "allow-loki-index-gateway": { selects: "loki/index-gateway", ingress: ["loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
+
+    "allow-tempo-distributor": { selects: "tempo/distributor", ingress: ["otel-collector 4317/tcp", "prometheus 3200/tcp"], egress: ["tempo/ingester 9095/tcp", "tempo/metrics-generator 9095/tcp"] },
+    "allow-tempo-ingester": { selects: "tempo/ingester", ingress: ["tempo/distributor 9095/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"], egress: ["* 443/tcp"] },
+    "allow-tempo-querier": {
+        selects: "tempo/querier",
+        ingress: ["prometheus 3200/tcp"],
+        egress: ["tempo/ingester 9095/tcp", "tempo/metrics-generator 9095/tcp", "tempo/query-frontend 9095/tcp", "* 443/tcp"],
+    },
+    "allow-tempo-query-frontend": { selects: "tempo/query-frontend", ingress: ["grafana 3200/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"], egress: ["* 443/tcp"] },
+    "allow-tempo-compactor": { selects: "tempo/compactor", ingress: ["prometheus 3200/tcp"], egress: ["* 443/tcp"] },
+    "allow-tempo-metrics-generator": {
+        selects: "tempo/metrics-generator",
+        ingress: ["tempo/distributor 9095/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"],
+        egress: ["mimir/distributor 8080/tcp"],
+    },
+
+    "allow-mimir-distributor": { selects: "mimir/distributor", ingress: ["prometheus 8080/tcp", "tempo/metrics-generator 8080/tcp"], egress: ["mimir/ingester 9095/tcp"] },
+    "allow-mimir-ingester": {
+        selects: "mimir/ingester",
+        ingress: ["mimir/distributor 9095/tcp", "mimir/querier 9095/tcp", "mimir/ruler 9095/tcp", "prometheus 8080/tcp"],
+        egress: ["* 8333/tcp"],
+    },
+    "allow-mimir-querier": {
+        selects: "mimir/querier",
+        ingress: ["prometheus 8080/tcp"],
+        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "mimir/query-scheduler 9095/tcp", "mimir/query-frontend 9095/tcp", "* 8333/tcp"],
+    },
+    "allow-mimir-query-frontend": { selects: "mimir/query-frontend", ingress: ["grafana 8080/tcp", "mimir/querier 9095/tcp", "prometheus 8080/tcp"], egress: ["mimir/query-scheduler 9095/tcp"] },
+    "allow-mimir-query-scheduler": { selects: "mimir/query-scheduler", ingress: ["mimir/query-frontend 9095/tcp", "mimir/querier 9095/tcp", "prometheus 8080/tcp"], egress: [] },
+    "allow-mimir-store-gateway": { selects: "mimir/store-gateway", ingress: ["mimir/querier 9095/tcp", "mimir/ruler 9095/tcp", "prometheus 8080/tcp"], egress: ["* 8333/tcp"] },
+    "allow-mimir-compactor": { selects: "mimir/compactor", ingress: ["prometheus 8080/tcp"], egress: ["* 8333/tcp"] },
+    "allow-mimir-ruler": {
+        selects: "mimir/ruler",
+        ingress: ["prometheus 8080/tcp"],
+        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "alertmanager 9093/tcp", "* 8333/tcp"],
+    },
+
+    "allow-loki-gossip": { selects: "memberlist=loki", ingress: ["memberlist=loki 7946/tcp"], egress: ["memberlist=loki 7946/tcp"] },
+    "allow-tempo-gossip": { selects: "memberlist=tempo", ingress: ["memberlist=tempo 7946/tcp"], egress: ["memberlist=tempo 7946/tcp"] },
+    "allow-mimir-gossip": { selects: "memberlist=mimir", ingress: ["memberlist=mimir 7946/tcp"], egress: ["memberlist=mimir 7946/tcp"] },
+};
+
+/** The ring members of each engine, from the engines' docs: the tiers that join memberlist. */
+const RING_MEMBERS = {
+    loki: ["loki-distributor", "loki-ingester", "loki-querier", "loki-compactor"],
+    tempo: ["tempo-distributor", "tempo-ingester", "tempo-querier", "tempo-compactor", "tempo-metrics-generator"],
+    mimir: ["mimir-distributor", "mimir-ingester", "mimir-querier", "mimir-store-gateway", "mimir-compactor", "mimir-ruler"],
+};
+
+/** Each workload's metrics port, which Prometheus scrapes. */
+const METRICS_PORTS: Record<string, number> = {
+    prometheus: 9090,
+    alertmanager: 9093,
+    "otel-collector": 8888,
+    "otel-collector-lb": 8888,
+    "otel-agent": 8888,
+    grafana: 3000,
+    "node-exporter": 9100,
+    "kube-state-metrics": 8080,
+    ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "compactor", "index-gateway"].map((t) => [`loki-${t}`, 3100])),
+    ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator"].map((t) => [`tempo-${t}`, 3200])),
+    ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"].map((t) => [`mimir-${t}`, 8080])),
+};
+
+/**
+ * Every connection between two pods (by workload name; `app` is an application pod in another
+ * namespace) on a port the destination's container declares, TCP unless `/udp`: the data flow, and
+ * nothing else may get through the policies.
+ */
+const EXPECTED_CONNECTIONS: string[] = [
+    // OTLP from applications and the node agent into the load-balancing tier; users to Grafana.
+    "app → otel-collector-lb:4317",
+    "app → otel-collector-lb:4318",
+    "app → grafana:3000",
+    "otel-agent → otel-collector-lb:4317",
+    // Prometheus's egress is open, so it reaches what is open to every namespace as well.
+    "prometheus → otel-collector-lb:4317",
+    "prometheus → otel-collector-lb:4318",
+    "otel-collector-lb → otel-collector:4317",
+    "otel-collector → loki-distributor:3100",
+    "otel-collector → tempo-distributor:4317",
+    "otel-collector → prometheus:9090",
+    "grafana → loki-query-frontend:3100",
+    "grafana → tempo-query-frontend:3200",
+    "grafana → mimir-query-frontend:8080",
+    "grafana → alertmanager:9093",
+    "mimir-ruler → alertmanager:9093",
+    "alertmanager → alertmanager:9094",
+    "alertmanager → alertmanager:9094/udp",
+    // Loki
+    "loki-distributor → loki-ingester:9095",
+    "loki-querier → loki-ingester:9095",
+    "loki-querier → loki-index-gateway:9095",
+    "loki-querier → loki-query-scheduler:9095",
+    "loki-querier → loki-query-frontend:9095",
+    "loki-querier → loki-compactor:3100",
+    "loki-query-frontend → loki-query-scheduler:9095",
+    // Tempo
+    "tempo-distributor → tempo-ingester:9095",
+    "tempo-distributor → tempo-metrics-generator:9095",
+    "tempo-querier → tempo-ingester:9095",
+    "tempo-querier → tempo-metrics-generator:9095",
+    "tempo-querier → tempo-query-frontend:9095",
+    "tempo-metrics-generator → mimir-distributor:8080",
+    // Mimir (Prometheus's remote write to the distributor is on its metrics port, listed with the scrapes)
+    "mimir-distributor → mimir-ingester:9095",
+    "mimir-querier → mimir-ingester:9095",
+    "mimir-querier → mimir-store-gateway:9095",
+    "mimir-querier → mimir-query-scheduler:9095",
+    "mimir-querier → mimir-query-frontend:9095",
+    "mimir-query-frontend → mimir-query-scheduler:9095",
+    "mimir-ruler → mimir-ingester:9095",
+    "mimir-ruler → mimir-store-gateway:9095",
+    // Scrapes, and memberlist between every two ring members of an engine (a pod and its own replicas too).
+    ...Object.entries(METRICS_PORTS).map(([pod, port]) => `prometheus → ${pod}:${port}`),
+    ...Object.values(RING_MEMBERS).flatMap((members) => members.flatMap((from) => members.map((to) => `${from} → ${to}:7946`))),
+];
+
+// ---- Reading the recorded policies and pods (test-side notation; strict about what it accepts) ----
+
+type Labels = Record<string, string>;
+interface Pod {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Labels;
+    readonly ports: readonly { port: number; protocol: "TCP" | "UDP" }[];
+}
+
+/** A selector in the tables' notation; anything else fails the test instead of being guessed at. */
+function selectorNotation(selector: any): string {
+    const labels: Labels = selector.matchLabels ?? {};
+    const keys = Object.keys(labels).sort().join(",");
+    if (keys === "") return "all pods";
+    if (keys === "lgtm.dev/memberlist") return `memberlist=${labels["lgtm.dev/memberlist"]}`;
+    assert.equal(labels["app.kubernetes.io/part-of"], PART_OF, `selector ${JSON.stringify(labels)} is part of the stack`);
+    if (keys === "app.kubernetes.io/name,app.kubernetes.io/part-of") return labels["app.kubernetes.io/name"];
+    if (keys === "app.kubernetes.io/component,app.kubernetes.io/name,app.kubernetes.io/part-of") return `${labels["app.kubernetes.io/name"]}/${labels["app.kubernetes.io/component"]}`;
+    assert.fail(`unexpected selector ${JSON.stringify(selector)}`);
+}
+
+function peerNotation(peer: any): string {
+    const keys = Object.keys(peer).sort().join(",");
+    if (keys === "namespaceSelector") {
+        assert.deepEqual(peer.namespaceSelector, {}, "a namespace selector selects every namespace");
+        return "any-namespace";
+    }
+    assert.equal(keys, "podSelector", `peer ${JSON.stringify(peer)}`);
+    return selectorNotation(peer.podSelector);
+}
+
+/** A rule as single allowances: each peer × each port. */
+function allowances(rule: any, side: "from" | "to"): string[] {
+    const peers: string[] = rule[side] ? rule[side].map(peerNotation) : ["*"];
+    const ports: string[] = rule.ports ? rule.ports.map((p: any) => `${p.port}/${String(p.protocol).toLowerCase()}`) : ["*/*"];
+    return peers.flatMap((peer) => ports.map((port) => `${peer} ${port}`));
+}
+
+const uniqueSorted = (values: string[]) => [...new Set(values)].sort();
+
+function selects(selector: any, labels: Labels): boolean {
+    return Object.entries((selector.matchLabels ?? {}) as Labels).every(([key, value]) => labels[key] === value);
+}
+
+function peerMatches(peer: any, pod: Pod): boolean {
+    // A bare podSelector names pods of the policy's own namespace; namespaceSelector {} any pod anywhere.
+    return peer.namespaceSelector ? true : pod.namespace === NS && selects(peer.podSelector, pod.labels);
+}
+
+function portMatches(ports: any[] | undefined, port: number, protocol: string): boolean {
+    return !ports || ports.some((p) => p.port === port && (p.protocol ?? "TCP") === protocol);
+}
+
+/** Kubernetes semantics: a pod selected by some policy of a type is isolated for it; a connection then needs an allowing rule on both ends. */
+function allowed(policies: readonly any[], from: Pod, to: Pod, port: number, protocol: string): boolean {
+    const side = (pod: Pod, type: "Ingress" | "Egress", rulesOf: (spec: any) => any[] | undefined, peerOk: (rule: any) => boolean) => {
+        if (pod.namespace !== NS) return true;
+        const applying = policies.filter((spec) => spec.policyTypes.includes(type) && selects(spec.podSelector, pod.labels));
+        return applying.length === 0 || applying.some((spec) => (rulesOf(spec) ?? []).some((rule) => peerOk(rule) && portMatches(rule.ports, port, protocol)));
+    };
+    const egress = side(from, "Egress", (spec) => spec.egress, (rule) => !rule.to || rule.to.some((peer: any) => peerMatches(peer, to)));
+    const ingress = side(to, "Ingress", (spec) => spec.ingress, (rule) => !rule.from || rule.from.some((peer: any) => peerMatches(peer, from)));
+    return egress && ingress;
+}
+
+let resources: RecordedResource[] = [];
+let policies: Record<string, any> = {};
+let pods: Pod[] = [];
+
+function connection(from: string, to: string, port: number, protocol = "TCP"): boolean {
+    const pod = (name: string) => pods.find((p) => p.name === name) ?? assert.fail(`pod ${name}`);
+    return allowed(Object.values(policies), pod(from), pod(to), port, protocol);
+}
+
+describe("NetworkPolicies of the distributed topology", () => {
+    before(async () => {
+        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues({ mimir: { storage: STORAGE.mimir } });
+        ({ resources } = await runStack("prod", { ...values, loki: { storage: STORAGE.loki }, tempo: { storage: STORAGE.tempo } }, OBJECT_STORAGE_SECRETS));
+        policies = Object.fromEntries(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
+        pods = resources
+            .filter((r) => WORKLOAD_TYPES.includes(r.type))
+            .map((r) => ({
+                name: r.inputs.metadata.name,
+                namespace: r.inputs.metadata.namespace,
+                labels: r.inputs.spec.template.metadata.labels,
+                ports: r.inputs.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => ({ port: p.containerPort, protocol: p.protocol ?? "TCP" }))),
+            }));
+        // An application elsewhere in the cluster: the policies' "any namespace" peers are for it.
+        pods.push({ name: "app", namespace: "learning", labels: { "app.kubernetes.io/name": "checkout" }, ports: [] });
+    });
+
+    test("every policy selects the pods and allows the peers and ports the engines' documentation names, and no others", () => {
+        const actual = Object.fromEntries(
+            Object.entries(policies).map(([name, spec]) => [
+                name,
+                {
+                    selects: selectorNotation(spec.podSelector),
+                    ingress: uniqueSorted((spec.ingress ?? []).flatMap((rule: any) => allowances(rule, "from"))),
+                    egress: uniqueSorted((spec.egress ?? []).flatMap((rule: any) => allowances(rule, "to"))),
+                },
+            ]),
+        );
+        const expected = Object.fromEntries(Object.entries(EXPECTED_POLICIES).map(([name, p]) => [name, { selects: p.selects, ingress: uniqueSorted(p.ingress), egress: uniqueSorted(p.egress) }]));
+        assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), "the set of policies");
+        for (const name of Object.keys(expected)) {
+            assert.deepEqual(actual[name], expected[name], name);
+        }
+        for (const [name, spec] of Object.entries(policies)) {
+            assert.deepEqual(spec.policyTypes, name === "allow-dns" ? ["Egress"] : ["Ingress", "Egress"], `${name} isolates its pods`);
+        }
+    });
+
+    test("every policy and every peer selects pods the stack really runs (labels as the workloads set them)", () => {
+        const inNamespace = pods.filter((p) => p.namespace === NS);
+        for (const [name, spec] of Object.entries(policies)) {
+            assert.ok(inNamespace.some((pod) => selects(spec.podSelector, pod.labels)), `${name} selects a pod`);
+            for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) {
+                for (const peer of [...(rule.from ?? []), ...(rule.to ?? [])].filter((p: any) => p.podSelector)) {
+                    assert.ok(inNamespace.some((pod) => selects(peer.podSelector, pod.labels)), `${name}: peer ${JSON.stringify(peer)} selects a pod`);
+                }
+            }
+        }
+        // The gossip policies select exactly the ring members.
+        for (const [engine, members] of Object.entries(RING_MEMBERS)) {
+            const selected = inNamespace.filter((pod) => selects(policies[`allow-${engine}-gossip`].podSelector, pod.labels)).map((pod) => pod.name);
+            assert.deepEqual(selected.sort(), [...members].sort(), `${engine} ring members`);
+        }
+    });
+
+    test("between the pods, exactly the data flow gets through: every port another component must reach, and nothing else", () => {
+        const got: string[] = [];
+        for (const from of pods) {
+            for (const to of pods.filter((p) => p.namespace === NS)) {
+                for (const { port } of to.ports) {
+                    // Every declared port, over TCP and UDP: gossip and OTLP must not open over UDP by accident.
+                    for (const protocol of ["TCP", "UDP"]) {
+                        if (allowed(Object.values(policies), from, to, port, protocol)) {
+                            got.push(`${from.name} → ${to.name}:${port}${protocol === "UDP" ? "/udp" : ""}`);
+                        }
+                    }
+                }
+            }
+        }
+        const missing = uniqueSorted(EXPECTED_CONNECTIONS).filter((c) => !got.includes(c));
+        const extra = uniqueSorted(got).filter((c) => !EXPECTED_CONNECTIONS.includes(c));
+        assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+    });
+
+    test("named cases a reviewer would look for", () => {
+        // The Collector reaches Loki only through its distributors, never an ingester.
+        assert.equal(connection("otel-collector", "loki-ingester", 9095), false);
+        assert.equal(connection("otel-collector-lb", "loki-distributor", 3100), false, "the load balancer sends to the gateways only");
+        assert.equal(connection("app", "loki-distributor", 3100), false, "applications go through the Collector");
+        assert.equal(connection("app", "otel-collector", 4317), false, "the gateways take spans from the load balancer only");
+        assert.equal(connection("otel-collector", "tempo-distributor", 4318), false, "the gateways export traces over gRPC only");
+        assert.equal(connection("grafana", "loki-querier", 3100), false, "Grafana queries through the query-frontend");
+        assert.equal(connection("prometheus", "alertmanager", 9093), true, "scraping it");
+        assert.equal(connection("loki-distributor", "loki-ingester", 7946, "UDP"), false, "memberlist is TCP only");
+        assert.equal(connection("loki-distributor", "tempo-ingester", 7946), false, "rings do not mix across engines");
+        assert.equal(connection("loki-query-frontend", "loki-ingester", 7946), false, "the query-frontend is no ring member");
+        assert.equal(connection("mimir-ruler", "alertmanager", 9093), true);
+    });
+});
+
+describe("NetworkPolicies: rendering", () => {
+    test("nothing is rendered when networkPolicies is off", () => {
+        assert.deepEqual(renderNetworkPolicies(loadStackConfig(distributedRaw({ networkPolicies: false }), { knownRunbooks })), []);
+    });
+
+    test("the webhook receiver's port stays a placeholder for the secret's URL, in both topologies", () => {
+        const distributed = minimalRaw({ ...distributedValues(), networkPolicies: true, webhookUrl: "<secret>" }, [...OBJECT_STORAGE_SECRETS, "webhookUrl"]);
+        const single = minimalRaw({ networkPolicies: true, webhookUrl: "<secret>" }, ["webhookUrl"]);
+        for (const raw of [distributed, single]) {
+            const alertmanager = renderNetworkPolicies(loadStackConfig(raw, { knownRunbooks })).find((p) => p.name === "allow-alertmanager");
+            assert.deepEqual(alertmanager?.spec.egress?.filter((rule) => !rule.to), [{ ports: [{ protocol: "TCP", port: WEBHOOK_URL_PORT }] }]);
+        }
+    });
+});
