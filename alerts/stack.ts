@@ -1,11 +1,52 @@
 /** Self-monitoring of the stack, once per stack: the watchers need watching too. */
 import { StackConfig } from "../config/types";
-import { stackJobs } from "../model/components";
+import { stackJobs, StackJob, TIER_LABEL } from "../model/components";
 import { dashboardUids } from "../model/ids";
+import { TIERS } from "../model/topology";
 import { AlertDefinition } from "./model";
 
+/** The job and, in the distributed topology, its tier, as alert text: `mimir ingester`, or `prometheus`. */
+const JOB_AND_TIER = `{{ $labels.job }}{{ with $labels.${TIER_LABEL} }} {{ . }}{{ end }}`;
+
+/**
+ * Every tier the distributed topology runs, as the matchers of its self-scrape targets: one per tier
+ * of each engine (job and tier label), one per other workload (its job alone).
+ */
+function tierMatchers(jobs: readonly StackJob[]): string[] {
+    return jobs.flatMap((job) => (job in TIERS ? Object.keys(TIERS[job as keyof typeof TIERS]).map((tier) => `job="${job}", ${TIER_LABEL}="${tier}"`) : [`job="${job}"`]));
+}
+
+/**
+ * A whole tier gone (distributed topology only): no target of it answers, or none exists. Absence
+ * counts because pods that are not Running are not scraped (every ingester Pending after a node
+ * loss leaves no `up` series at all) and because Mimir's ruler evaluates this rule on what Prometheus
+ * remote-writes: when Prometheus itself is gone, its `up` series stop arriving, `up == 0` can never
+ * hold, and only their absence shows it.
+ */
+function tierDown(jobs: readonly StackJob[], base: Pick<AlertDefinition, "team" | "dashboardUid">): AlertDefinition {
+    const allDown = `sum by (job, ${TIER_LABEL}) (up{job=~"${jobs.join("|")}"}) == 0`;
+    const absent = tierMatchers(jobs).map((matchers) => `absent(up{${matchers}})`);
+    return {
+        alert: "StackTierDown",
+        expr: `label_replace((${allDown}) or ${absent.join(" or ")}, "service", "$1", "job", "(.*)")`,
+        // Longer than StackComponentDown's 2m: a singleton tier (a compactor) has no target for a moment while it rolls.
+        for: "5m",
+        severity: "critical",
+        ...base,
+        summary: "A whole tier of the observability stack is down",
+        description: `No ${JOB_AND_TIER} pod has answered a scrape for 5 minutes: all are down, none is running, or their scrapes no longer reach the rule evaluator.`,
+    };
+}
+
+/** The self-scrape jobs of this stack: what the scrape config, these alerts and the stack-health dashboard cover. */
+export function deployedStackJobs(config: StackConfig): StackJob[] {
+    return stackJobs({ agentEnabled: config.collector.agentEnabled, grafanaDeployed: config.grafana.replicas > 0, topology: config.topology.kind });
+}
+
 export function stackAlerts(config: StackConfig): AlertDefinition[] {
-    const jobs = stackJobs(config.collector.agentEnabled).join("|");
+    const distributed = config.topology.kind === "distributed";
+    const stackJobList = deployedStackJobs(config);
+    const jobs = stackJobList.join("|");
     const dashboardUid = dashboardUids.stackHealth();
     const team = "platform";
     return [
@@ -17,9 +58,11 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             severity: "critical",
             team,
             summary: "An observability stack component is down",
-            description: "{{ $labels.job }} on {{ $labels.pod }} has been unreachable for Prometheus for 2 minutes.",
+            // Distributed: the target's tier label says which of an engine's tiers the pod belongs to.
+            description: `${distributed ? JOB_AND_TIER : "{{ $labels.job }}"} on {{ $labels.pod }} has been unreachable for Prometheus for 2 minutes.`,
             dashboardUid,
         },
+        ...(distributed ? [tierDown(stackJobList, { team, dashboardUid })] : []),
         {
             alert: "PrometheusRuleEvaluationFailures",
             expr: "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",

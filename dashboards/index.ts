@@ -4,8 +4,8 @@
  */
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
-import { stackAlerts } from "../alerts/stack";
 import { ServiceSpec, StackConfig } from "../config/types";
+import { STACK_ALERT_NAMES } from "../model/alerting";
 import { ParsedRunbook, SERVICE_VARIABLE } from "../model/runbook";
 import { goldenDashboard } from "./golden";
 import { infrastructureDashboard } from "./infrastructure";
@@ -48,7 +48,8 @@ export function renderServiceDashboards(config: StackConfig, service: ServiceSpe
  * services, which carry a `service` label on every recorded series.
  */
 function serviceValuesQuery(config: StackConfig, alert: string): string {
-    const isStackAlert = stackAlerts(config).some((definition) => definition.alert === alert);
+    // By name, not by what this topology renders: StackTierDown's runbook dashboard lists components in both.
+    const isStackAlert = (STACK_ALERT_NAMES as readonly string[]).includes(alert);
     return isStackAlert ? `label_values(up{job=~"${monitoredComponents(config).join("|")}"}, job)` : `label_values(${SERVICE_VARIABLE})`;
 }
 

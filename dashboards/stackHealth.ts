@@ -8,7 +8,8 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
 import { StackConfig } from "../config/types";
-import { Component, stackJobs } from "../model/components";
+import { deployedStackJobs } from "../alerts/stack";
+import { StackJob, TIER_LABEL } from "../model/components";
 import {
     badAbove,
     buildDashboard,
@@ -42,9 +43,14 @@ const SIGNALS = [
  */
 const ALERT_LINES = { lokiErrorRatio: 0.05, collectorQueueFill: 0.8 } as const;
 
-/** Same rule as the scrape config and StackComponentDown: the agent is only scraped when deployed. */
-export function monitoredComponents(config: StackConfig): Component[] {
-    return stackJobs(config.collector.agentEnabled);
+/** Same jobs as the scrape config and StackComponentDown: what runs, with Mimir and the load-balancing tier in distributed. */
+export function monitoredComponents(config: StackConfig): StackJob[] {
+    return deployedStackJobs(config);
+}
+
+/** Distributed: each engine's tiers apart (`mimir ingester`); single: one row per component, as before. */
+function byJob(config: StackConfig): { by: string; legend: string } {
+    return config.topology.kind === "distributed" ? { by: `job, ${TIER_LABEL}`, legend: `{{job}} {{${TIER_LABEL}}}` } : { by: "job", legend: "{{job}}" };
 }
 
 function jobMatcher(config: StackConfig): string {
@@ -52,8 +58,13 @@ function jobMatcher(config: StackConfig): string {
 }
 
 function upPanel(config: StackConfig, links: Links): Panel {
+    const { by, legend } = byJob(config);
     return statPanel("Components up", UNITS.count)
-        .description("Lowest scrape status of each component's pods: DOWN as soon as one pod cannot be scraped.")
+        .description(
+            config.topology.kind === "distributed"
+                ? "Lowest scrape status of each component's pods, per tier of Loki, Tempo and Mimir: DOWN as soon as one pod cannot be scraped."
+                : "Lowest scrape status of each component's pods: DOWN as soon as one pod cannot be scraped.",
+        )
         .span(SIZE.full)
         .mappings([
             {
@@ -62,8 +73,8 @@ function upPanel(config: StackConfig, links: Links): Panel {
             },
         ])
         .thresholds(thresholds([null, COLORS.critical], [1, COLORS.ok]))
-        .withTarget(promInstantQuery(`min by (job) (up{${jobMatcher(config)}})`, "{{job}}"))
-        .links(runbookLinks(links, "StackComponentDown"));
+        .withTarget(promInstantQuery(`min by (${by}) (up{${jobMatcher(config)}})`, legend))
+        .links([...runbookLinks(links, "StackComponentDown"), ...(config.topology.kind === "distributed" ? runbookLinks(links, "StackTierDown") : [])]);
 }
 
 function collectorPanel(title: string, direction: "accepted" | "refused", links: Links): Panel {
@@ -133,6 +144,7 @@ function alertingPanels(links: Links): Panel[] {
 
 function resourcePanels(config: StackConfig): Panel[] {
     const pods = `namespace="${config.namespace}", container!=""`;
+    const { by, legend } = byJob(config);
     return [
         timeseriesPanel("Memory working set by pod", UNITS.bytes)
             .description(`Pods in namespace ${config.namespace}, from cAdvisor.`)
@@ -143,7 +155,7 @@ function resourcePanels(config: StackConfig): Panel[] {
         timeseriesPanel("Process resident memory by component", UNITS.bytes)
             .description("As each process reports it; still there when cAdvisor cannot be scraped.")
             .span(SIZE.full)
-            .withTarget(promQuery(`sum by (job) (process_resident_memory_bytes{${jobMatcher(config)}})`, "{{job}}")),
+            .withTarget(promQuery(`sum by (${by}) (process_resident_memory_bytes{${jobMatcher(config)}})`, legend)),
     ];
 }
 

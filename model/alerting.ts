@@ -154,6 +154,8 @@ export const SERVICE_ALERT_NAMES = [
 /** Names of the stack's self-monitoring alerts. */
 export const STACK_ALERT_NAMES = [
     "StackComponentDown",
+    // Rendered with topology distributed only (alerts/stack.ts).
+    "StackTierDown",
     "PrometheusRuleEvaluationFailures",
     "PrometheusNotificationsFailing",
     "LokiRequestErrors",

@@ -6,10 +6,47 @@
 export const COMPONENTS = ["prometheus", "alertmanager", "loki", "tempo", "otel-collector", "otel-agent", "grafana"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
-/** Jobs under which the stack scrapes itself (also the `service` label of stack alerts): every component, the node agent only when it runs. */
-export function stackJobs(agentEnabled: boolean): Component[] {
-    return COMPONENTS.filter((job) => job !== "otel-agent" || agentEnabled);
+/** The Collector's load-balancing tier (`COLLECTOR_TIERS.loadBalancer`): its workload, its pods' name and its scrape job. */
+export const COLLECTOR_LOAD_BALANCER = "otel-collector-lb";
+
+/**
+ * Workloads only the distributed topology runs, by their pods' `app.kubernetes.io/name`: Grafana Mimir
+ * (every tier; Loki's and Tempo's tiers keep the monoliths' names) and the Collector's load-balancing tier.
+ */
+export const DISTRIBUTED_WORKLOADS = ["mimir", COLLECTOR_LOAD_BALANCER] as const;
+
+/** A self-scrape job: named after the name label of the pods it scrapes. */
+export type StackJob = Component | (typeof DISTRIBUTED_WORKLOADS)[number];
+
+/** What decides which of the stack's workloads run. */
+export interface StackJobsOptions {
+    readonly agentEnabled: boolean;
+    /** False with `grafana.mode: external`: no Grafana pod runs. */
+    readonly grafanaDeployed: boolean;
+    readonly topology: "single" | "distributed";
 }
+
+/**
+ * Jobs under which the stack scrapes itself (also the `service` label of stack alerts): every
+ * component that runs (the node agent only when enabled, Grafana unless external), and in the
+ * distributed topology Mimir and the Collector's load-balancing tier, which follow the engines and
+ * precede the gateways they feed.
+ */
+export function stackJobs({ agentEnabled, grafanaDeployed, topology }: StackJobsOptions): StackJob[] {
+    const components = COMPONENTS.filter((job) => (job !== "otel-agent" || agentEnabled) && (job !== "grafana" || grafanaDeployed));
+    if (topology === "single") {
+        return components;
+    }
+    const gateway = components.indexOf("otel-collector");
+    return [...components.slice(0, gateway), ...DISTRIBUTED_WORKLOADS, ...components.slice(gateway)];
+}
+
+/**
+ * Label naming the tier on the distributed topology's self-scrape targets (`ingester`, `querier`,
+ * `load-balancer`, …), copied from the pod's `app.kubernetes.io/component`: the job stays the engine's,
+ * as the pods' name label is, and this tells its tiers apart.
+ */
+export const TIER_LABEL = "component";
 
 export const PORTS = {
     prometheus: 9090,
@@ -28,12 +65,14 @@ export const PORTS = {
     kubelet: 10250,
 } as const;
 
-/** Name of the container port each component's metrics are scraped from. */
-export const METRICS_PORT_NAME: Record<Component, string> = {
+/** Name of the container port each job's pods expose their metrics on (every tier of a distributed engine: its HTTP port). */
+export const METRICS_PORT_NAME: Record<StackJob, string> = {
     prometheus: "http",
     alertmanager: "http",
     loki: "http",
     tempo: "http",
+    mimir: "http",
+    "otel-collector-lb": "metrics",
     "otel-collector": "metrics",
     "otel-agent": "metrics",
     grafana: "http",

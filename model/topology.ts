@@ -3,7 +3,7 @@
  * names, ports and in-cluster addresses. Renderers (config files, container args) and components
  * (Deployments, StatefulSets, Services) both read them from here.
  */
-import { PORTS } from "./components";
+import { COLLECTOR_LOAD_BALANCER, PORTS } from "./components";
 
 export type Engine = "loki" | "tempo" | "mimir";
 
@@ -120,7 +120,7 @@ export function distributedEndpoints(namespace: string): DistributedEndpoints {
  * headless Service resolves to every gateway pod (the load-balancing exporter's DNS resolver).
  */
 export const COLLECTOR_TIERS = {
-    loadBalancer: "otel-collector-lb",
+    loadBalancer: COLLECTOR_LOAD_BALANCER,
     entryService: "otel-collector",
     gatewayService: "otel-collector-gateway",
     gatewayHeadless: "otel-collector-headless",

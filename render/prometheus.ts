@@ -1,6 +1,9 @@
 /** Renders prometheus.yml: Kubernetes service discovery, stack self-scrape, cAdvisor, services. */
 import { ServiceSpec, StackConfig } from "../config/types";
-import { CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS, stackJobs } from "../model/components";
+import { deployedStackJobs } from "../alerts/stack";
+import { CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS, TIER_LABEL } from "../model/components";
+import { selectorLabels } from "../model/labels";
+import { TIERS } from "../model/topology";
 import { infrastructureScrapeConfigs } from "./infrastructure";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
@@ -17,9 +20,14 @@ export const PROMOTED_RESOURCE_ATTRIBUTES = [
 
 
 
+/** Prometheus's discovery label for a pod label: `app.kubernetes.io/name` → `__meta_kubernetes_pod_label_app_kubernetes_io_name`. */
+function podLabelMeta(label: string): string {
+    return `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+}
+
 function podScrape(jobName: string, namespace: string, keep: Record<string, string>, port: string, path: string, interval?: string) {
     const relabel: Record<string, unknown>[] = Object.entries(keep).map(([label, value]) => ({
-        source_labels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`],
+        source_labels: [podLabelMeta(label)],
         regex: escapeRegex(value),
         action: "keep",
     }));
@@ -44,10 +52,22 @@ function escapeRegex(value: string): string {
     return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * One job per workload name, selecting its pods by name label and metrics port. In the distributed
+ * topology the job of an engine spans all its tiers (every Mimir pod is named `mimir`), so each of
+ * its targets also gets the tier from the pod's component label. The job stays the engine's, as
+ * in the single topology, so the `service` of stack alerts means the same in both; the Mimir and
+ * Loki mixins name jobs `<namespace>/<tier>` instead, which their dashboards would need mapped.
+ */
 function stackScrapeConfigs(config: StackConfig) {
-    return stackJobs(config.collector.agentEnabled).map((job) =>
-        podScrape(job, config.namespace, { "app.kubernetes.io/name": job, "app.kubernetes.io/part-of": "lgtm-stack" }, METRICS_PORT_NAME[job], "/metrics"),
-    );
+    const distributed = config.topology.kind === "distributed";
+    return deployedStackJobs(config).map((job) => {
+        const scrape = podScrape(job, config.namespace, selectorLabels(job), METRICS_PORT_NAME[job], "/metrics");
+        if (!distributed || !(job in TIERS)) {
+            return scrape;
+        }
+        return { ...scrape, relabel_configs: [...scrape.relabel_configs, { source_labels: [podLabelMeta("app.kubernetes.io/component")], target_label: TIER_LABEL }] };
+    });
 }
 
 /**

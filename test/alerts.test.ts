@@ -10,6 +10,7 @@ import { BUILT_IN_ALERT_NAMES } from "../model/alerting";
 import { ceil, exact, percent } from "../model/exact";
 import { renderStack, ruleFiles } from "../render";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { distributedRaw } from "./support/topology";
 
 /** Expected values below are worked out by hand from the SRE Workbook's formula (factor = budget share × SLO window / long window). */
 
@@ -195,7 +196,9 @@ describe("built-in alert names live in the model", () => {
         });
         // A job worker with a queue-lag query brings the one built-in alert HTTP services lack (JobQueueLagging).
         const worker = serviceConfig({ name: "transcoder", conventions: { preset: "otel-messaging", queueLagQuery: "max(queue_oldest_age_seconds)" } });
-        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
+        // The distributed topology brings the one built-in alert the single one lacks (StackTierDown).
+        const distributed = loadStackConfig(distributedRaw(), { knownRunbooks });
+        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(distributed)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
     });
 
     test("a saturation alert named like a built-in one is refused, LatencyCollapse included", () => {

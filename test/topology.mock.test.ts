@@ -1,6 +1,7 @@
 /** The distributed profile under Pulumi mocks: which workloads exist, how they scale, spread and survive disruptions. */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import * as YAML from "yaml";
 import { FAKE_SECRET_PREFIX, ofType, RecordedResource, runStack } from "./support/mocks";
 import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
 
@@ -141,6 +142,72 @@ describe("distributed stack under mocks", () => {
         }
         const env = named("kubernetes:apps/v1:StatefulSet", "mimir-store-gateway").inputs.spec.template.spec.containers[0].env.map((e: any) => e.name);
         assert.deepEqual(env, ["GOMEMLIMIT", "OBJECT_STORAGE_ACCESS_KEY_ID", "OBJECT_STORAGE_SECRET_ACCESS_KEY"]);
+    });
+
+    /**
+     * Prometheus's pod discovery run by hand over the recorded pod templates: a target per container
+     * port, kept when every `keep` rule's regex matches the joined source values in full, then the
+     * tier label copied from the pod. Expected jobs and tiers are written from the issue's list of
+     * what the distributed topology deploys, not from the renderer.
+     */
+    test("Prometheus's self-scrape keeps exactly one target per pod of every workload, with the engine as job and the tier as label", () => {
+        const config = YAML.parse(named("kubernetes:core/v1:ConfigMap", "prometheus-config").inputs.data["prometheus.yml"]);
+        const podJobs = config.scrape_configs.filter((job: any) => job.kubernetes_sd_configs?.[0].role === "pod");
+        const meta = (labels: Record<string, string>, port: string): Record<string, string> => ({
+            ...Object.fromEntries(Object.entries(labels).map(([key, value]) => [`__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`, value])),
+            __meta_kubernetes_pod_container_port_name: port,
+            __meta_kubernetes_pod_phase: "Running",
+        });
+        const scraped: Record<string, string[]> = {};
+        for (const r of resources.filter((r) => WORKLOAD_TYPES.includes(r.type))) {
+            const template = r.inputs.spec.template;
+            const ports: string[] = template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+            const targets: string[] = [];
+            for (const job of podJobs) {
+                for (const port of ports) {
+                    const sd = meta(template.metadata.labels, port);
+                    const kept = job.relabel_configs
+                        .filter((rule: any) => rule.action === "keep")
+                        .every((rule: any) => new RegExp(`^(?:${rule.regex})$`).test(rule.source_labels.map((l: string) => sd[l] ?? "").join(";")));
+                    if (kept) {
+                        const tier = job.relabel_configs.find((rule: any) => rule.target_label === "component");
+                        targets.push(`${job.job_name}${tier ? ` component=${sd[tier.source_labels[0]]}` : ""} :${port}`);
+                    }
+                }
+            }
+            scraped[`${r.type.split(":")[2]}/${r.inputs.metadata.name}`] = targets;
+        }
+        assert.deepEqual(scraped, {
+            "DaemonSet/node-exporter": ["node-exporter :metrics"],
+            "DaemonSet/otel-agent": ["otel-agent :metrics"],
+            "Deployment/grafana": ["grafana :http"],
+            "Deployment/kube-state-metrics": ["kube-state-metrics :http-metrics"],
+            "Deployment/loki-distributor": ["loki component=distributor :http"],
+            "Deployment/loki-querier": ["loki component=querier :http"],
+            "Deployment/loki-query-frontend": ["loki component=query-frontend :http"],
+            "Deployment/loki-query-scheduler": ["loki component=query-scheduler :http"],
+            "Deployment/mimir-distributor": ["mimir component=distributor :http"],
+            "Deployment/mimir-querier": ["mimir component=querier :http"],
+            "Deployment/mimir-query-frontend": ["mimir component=query-frontend :http"],
+            "Deployment/mimir-query-scheduler": ["mimir component=query-scheduler :http"],
+            "Deployment/mimir-ruler": ["mimir component=ruler :http"],
+            "Deployment/otel-collector-lb": ["otel-collector-lb :metrics"],
+            "Deployment/tempo-compactor": ["tempo component=compactor :http"],
+            "Deployment/tempo-distributor": ["tempo component=distributor :http"],
+            "Deployment/tempo-querier": ["tempo component=querier :http"],
+            "Deployment/tempo-query-frontend": ["tempo component=query-frontend :http"],
+            "StatefulSet/alertmanager": ["alertmanager :http"],
+            "StatefulSet/loki-compactor": ["loki component=compactor :http"],
+            "StatefulSet/loki-index-gateway": ["loki component=index-gateway :http"],
+            "StatefulSet/loki-ingester": ["loki component=ingester :http"],
+            "StatefulSet/mimir-compactor": ["mimir component=compactor :http"],
+            "StatefulSet/mimir-ingester": ["mimir component=ingester :http"],
+            "StatefulSet/mimir-store-gateway": ["mimir component=store-gateway :http"],
+            "StatefulSet/otel-collector": ["otel-collector :metrics"],
+            "StatefulSet/prometheus": ["prometheus :http"],
+            "StatefulSet/tempo-ingester": ["tempo component=ingester :http"],
+            "StatefulSet/tempo-metrics-generator": ["tempo component=metrics-generator :http"],
+        });
     });
 
     test("every tier's container is hardened and pinned like the rest of the stack", () => {

@@ -203,6 +203,60 @@ describe("topology: what distributed renders", () => {
         assert.deepEqual(rendered().topology!.collector.loadBalancer.args, ["--config=/etc/otelcol/load-balancer.yaml"]);
     });
 
+    /**
+     * Written from what the distributed pods expose (components/distributed/engine.ts and
+     * collectorLoadBalancer.ts): every tier of an engine is named after the engine with its tier in
+     * `app.kubernetes.io/component`, and its container's HTTP port (Loki 3100, Tempo 3200, Mimir
+     * 8080) is named `http`; the load-balancing tier is named `otel-collector-lb` with its own
+     * telemetry on the port named `metrics` (8888). Prometheus keeps a target when every `keep` rule matches.
+     */
+    test("Prometheus scrapes every tier: one job per engine with the tier from the pod's component label, and the load-balancing tier", () => {
+        const jobs: any[] = YAML.parse(rendered().workloads.prometheus.config).scrape_configs;
+        const self = jobs.filter((job) => job.kubernetes_sd_configs?.[0].role === "pod" && job.relabel_configs.some((r: any) => r.regex === "lgtm-stack"));
+        assert.deepEqual(
+            self.map((job) => job.job_name),
+            ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana", "node-exporter", "kube-state-metrics"],
+        );
+        const mimir = jobs.find((job) => job.job_name === "mimir");
+        assert.deepEqual(mimir, {
+            job_name: "mimir",
+            metrics_path: "/metrics",
+            kubernetes_sd_configs: [{ role: "pod", namespaces: { names: ["observability"] } }],
+            relabel_configs: [
+                { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "mimir", action: "keep" },
+                { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_part_of"], regex: "lgtm-stack", action: "keep" },
+                { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: "http", action: "keep" },
+                { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Running", action: "keep" },
+                { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+                { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+                { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+                { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_component"], target_label: "component" },
+            ],
+        });
+        // The rest, as "<name label> <port name> <tier label or ->": the engines' tiers all on http, the Collector's on metrics.
+        const summary = (name: string) => {
+            const rules = jobs.find((job) => job.job_name === name).relabel_configs;
+            const keep = (meta: string) => rules.find((r: any) => r.action === "keep" && r.source_labels[0] === meta)?.regex;
+            const tier = rules.find((r: any) => r.target_label === "component")?.source_labels[0] ?? "-";
+            return `${keep("__meta_kubernetes_pod_label_app_kubernetes_io_name")} ${keep("__meta_kubernetes_pod_container_port_name")} ${tier}`;
+        };
+        assert.equal(summary("loki"), "loki http __meta_kubernetes_pod_label_app_kubernetes_io_component");
+        assert.equal(summary("tempo"), "tempo http __meta_kubernetes_pod_label_app_kubernetes_io_component");
+        assert.equal(summary("otel-collector-lb"), "otel-collector-lb metrics -");
+        assert.equal(summary("otel-collector"), "otel-collector metrics -");
+        assert.equal(summary("prometheus"), "prometheus http -");
+    });
+
+    test("the single topology's self-scrape jobs are the seven components, without a tier label", () => {
+        const jobs: any[] = YAML.parse(renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config).scrape_configs;
+        const self = jobs.filter((job) => ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana"].includes(job.job_name));
+        assert.deepEqual(
+            self.map((job) => job.job_name),
+            ["prometheus", "alertmanager", "loki", "tempo", "otel-collector", "otel-agent", "grafana"],
+        );
+        assert.ok(self.every((job) => !job.relabel_configs.some((r: any) => r.target_label === "component")));
+    });
+
     test("the single topology's prometheus.yml keeps its rules and Alertmanager and has no remote write", () => {
         const prometheus = YAML.parse(renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config);
         assert.deepEqual(prometheus.rule_files, ["rules/*.yaml"]);
