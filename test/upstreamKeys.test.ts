@@ -10,13 +10,14 @@ import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKey
 import { LOKI_KEYS } from "./support/upstream/lokiKeys";
 import { checkAgainstKeyList, KeyList } from "./support/upstream/schema";
 import { TEMPO_KEYS } from "./support/upstream/tempoKeys";
-import { MIMIR_KEYS } from "./support/upstream/mimirKeys";
+import { MIMIR_FLAGS, MIMIR_KEYS } from "./support/upstream/mimirKeys";
 import { distributedRaw } from "./support/topology";
 
 /**
- * Every key path we render into loki.yaml, tempo.yaml and the Grafana datasources' jsonData must be
- * on our hand-reviewed list of keys of the pinned upstream release, with a value of the documented
- * type. A renamed or misspelled key, or a duration Tempo cannot parse, fails here with its path.
+ * Every key path we render into loki.yaml, tempo.yaml, mimir.yaml and the Grafana datasources'
+ * jsonData, and every flag the Mimir tiers pass, must be on our hand-reviewed list of keys of the
+ * pinned upstream release, with a value of the documented type. A renamed or misspelled key, a flag
+ * upstream removed, or a duration Tempo cannot parse, fails here with its path.
  */
 const OBJECT_STORAGE_SECRETS = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"];
 
@@ -118,9 +119,40 @@ describe("the distributed topology's configs use only keys of the pinned upstrea
     test("Grafana Mimir: mimir.yaml", () => {
         assertOnList(YAML.parse(topology().mimir.config), MIMIR_KEYS, "mimir.yaml");
     });
+    test("Grafana Mimir: every tier passes only flags of the pinned release, and runs classic ingesters", () => {
+        const tiers = topology().mimir.tiers;
+        assert.deepEqual(tiers.map((t) => t.name).sort(), ["compactor", "distributor", "ingester", "querier", "query-frontend", "query-scheduler", "ruler", "store-gateway"]);
+        for (const tier of tiers) {
+            assertOnList(mimirFlags(tier.args), MIMIR_FLAGS, `mimir ${tier.name} args`);
+        }
+        // Classic architecture: nothing may switch on Kafka-based ingest storage, by file or by flag.
+        const mimir = YAML.parse(topology().mimir.config);
+        assert.equal(mimir.ingest_storage, undefined);
+        assert.ok(tiers.every((t) => t.args.every((arg) => !arg.startsWith("-ingest-storage."))));
+    });
+    test("a Mimir flag removed in 3.x, or a target it no longer has, is named", () => {
+        assert.deepEqual(checkAgainstKeyList(mimirFlags(["-querier.frontend-address=qf:9095", "-target=flusher", "-config.expand-env=yes"]), MIMIR_FLAGS, "mimir args"), [
+            "mimir args: querier.frontend-address is not a key of the pinned upstream reference (not on our reviewed list)",
+            'mimir args: target must be one of distributor, ingester, querier, query-frontend, query-scheduler, store-gateway, compactor, ruler, got "flusher"',
+            'mimir args: config.expand-env must be a bool, got "yes"',
+        ]);
+    });
     test("a misspelled Mimir key is named with its path", () => {
         assert.deepEqual(checkAgainstKeyList({ ruler: { alertmanager_urls: "http://am:9093" } }, MIMIR_KEYS, "mimir.yaml"), [
             "mimir.yaml: ruler.alertmanager_urls is not a key of the pinned upstream reference (not on our reviewed list)",
         ]);
     });
 });
+
+/** `-name=value` container args as a flat map; `true`/`false` become bools, as Go's flag package reads them. */
+function mimirFlags(args: readonly string[]): Record<string, unknown> {
+    const flags: Record<string, unknown> = {};
+    for (const arg of args) {
+        const match = /^-([a-z][a-z0-9.-]*)=(.*)$/.exec(arg);
+        assert.ok(match, `${arg} is not in -name=value form`);
+        const [, name, value] = match;
+        assert.ok(!(name in flags), `-${name} is passed twice`);
+        flags[name] = value === "true" ? true : value === "false" ? false : value;
+    }
+    return flags;
+}

@@ -3,6 +3,10 @@
  * replication factor 3, store-gateways, compactor with retention, queriers behind query-frontend and
  * scheduler, and the ruler, which evaluates the stack's own rule files (mounted from the same
  * ConfigMap Prometheus reads in the single topology) and sends alerts to the stack's Alertmanager.
+ *
+ * Mimir 3.x prefers ingest storage (Kafka), but the classic architecture is what it runs unless
+ * `-ingest-storage.enabled` is set in every component, so the file says nothing about it; since 3.0
+ * the query-scheduler is required, which is why both the frontend and the queriers' workers name it.
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";

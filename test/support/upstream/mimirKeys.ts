@@ -1,10 +1,21 @@
 /**
- * The mimir.yaml keys we render (topology: distributed), written by hand from grafana/mimir
- * docs/sources/mimir/references/configuration-parameters/index.md as the search index stores it
- * (commit 0007c6e, a 2.x-era reference; the 3.x reference pages keep these keys). Every key is a
- * basic or advanced one there, none experimental except `max_global_exemplars_per_user` and
- * `out_of_order_time_window`, which that reference marks experimental and the Prometheus
- * single topology needs the equivalent of. Mimir's `<duration>` accepts d, w and y.
+ * The mimir.yaml keys we render (topology: distributed), and the flags our Mimir containers pass,
+ * written by hand and reviewed against Grafana Mimir 3.x, the pinned image being 3.1.1 (AGPL: read
+ * only, nothing copied). The sources, all in grafana/mimir:
+ * - cmd/mimir/help.txt.tmpl at commit 003c19d (every basic flag with its type and default). It is of
+ *   the 3.0 line: it has 3.0's changes (Microsoft Teams V2 receivers #12680; no
+ *   -querier.frontend-address, removed by #12200) and none of 3.1.0's (old ingest-storage
+ *   concurrency defaults changed by #15072, -ingest-storage.kafka.write-clients not yet deprecated).
+ * - CHANGELOG.md at snapshot 00135b6, sections 3.0.0, 3.1.0 and 3.1.1, read in full for removed,
+ *   renamed and re-typed settings between that help text and 3.1.1: none touches a key or flag below.
+ * - docs/sources/mimir/release-notes/v3.0.md (12ffe25) and v3.1.md (3396941), "Important changes".
+ * The list was first written against a 2.x-era reference (configuration-parameters/index.md at
+ * 0007c6e); what 3.x changed for these keys is noted on each. Mimir's `<duration>` accepts d, w and y.
+ *
+ * `ingest_storage` is deliberately absent: the stack runs the classic architecture, and in 3.x
+ * ingest storage stays off unless `-ingest-storage.enabled` is set (help.txt.tmpl 003c19d: no
+ * default, i.e. false; v3.1.x "Configure the Grafana Mimir Kafka backend": it must be enabled
+ * explicitly in every component). Rendering it would fail here until someone reviews Kafka.
  */
 import { block, bool, enumOf, float, int, KeyList, listOf, promDuration, str } from "./schema";
 
@@ -16,7 +27,7 @@ export const MIMIR_KEYS: KeyList = {
     server: { type: block, note: "HTTP and gRPC server" },
     "server.http_listen_port": { type: int, note: "HTTP port, default 8080" },
     "server.grpc_listen_port": { type: int, note: "gRPC port, default 9095" },
-    "server.log_level": { type: enumOf("debug", "info", "warn", "error"), note: "lowest severity logged" },
+    "server.log_level": { type: enumOf("debug", "info", "warn", "error"), note: "lowest severity logged (-log.level, valid levels listed in help.txt.tmpl 003c19d)" },
 
     memberlist: { type: block, note: "gossip memberlist" },
     "memberlist.join_members": { type: listOf(str), note: "members to join; IP, hostname or DNS service discovery format (dns+)" },
@@ -30,16 +41,16 @@ export const MIMIR_KEYS: KeyList = {
     "ingester.ring": { type: block, note: "the ingesters' ring" },
     "ingester.ring.kvstore": { type: block, note: "where it lives" },
     "ingester.ring.kvstore.store": { type: RING_STORES, note: "ring backend, default memberlist" },
-    "ingester.ring.replication_factor": { type: int, note: "ingesters each series is written to, default 3" },
+    "ingester.ring.replication_factor": { type: int, note: "ingesters each series is written to, default 3; 3.x: not used when ingest storage is enabled (help.txt.tmpl 003c19d), so it holds only in the classic architecture" },
 
     store_gateway: { type: block, note: "the store-gateway" },
     "store_gateway.sharding_ring": { type: block, note: "its ring" },
-    "store_gateway.sharding_ring.replication_factor": { type: int, note: "store-gateways each block is loaded by, default 3" },
+    "store_gateway.sharding_ring.replication_factor": { type: int, note: "store-gateways each block is loaded by, default 3 (advanced; still in 3.1: CHANGELOG 3.1.0 Jsonnet #14304 tunes it)" },
 
     frontend: { type: block, note: "the query-frontend" },
-    "frontend.scheduler_address": { type: str, note: "query-scheduler address, host:port resolving to every scheduler" },
+    "frontend.scheduler_address": { type: str, note: "query-scheduler address, host:port resolving to every scheduler; since 3.0 the scheduler is required (CHANGELOG 3.0.0 #12200)" },
     frontend_worker: { type: block, note: "the querier's worker" },
-    "frontend_worker.scheduler_address": { type: str, note: "query-scheduler address, host:port" },
+    "frontend_worker.scheduler_address": { type: str, note: "query-scheduler address, host:port; 3.0 removed frontend_worker.frontend_address (#12200), so this is the only way" },
 
     blocks_storage: { type: block, note: "TSDB blocks storage" },
     "blocks_storage.backend": { type: enumOf("s3", "gcs", "azure", "swift", "filesystem"), note: "object store" },
@@ -59,7 +70,7 @@ export const MIMIR_KEYS: KeyList = {
     "compactor.data_dir": { type: str, note: "scratch directory for compaction" },
 
     ruler: { type: block, note: "the ruler" },
-    "ruler.rule_path": { type: str, note: "temporary rule files of the rule managers" },
+    "ruler.rule_path": { type: str, note: "temporary rule files of the rule managers (-ruler.rule-path in help.txt.tmpl 003c19d; 3.1.0 stopped writing rules to disk, #13156; its CHANGELOG lists neither a removal nor a deprecation of the setting)" },
     "ruler.alertmanager_url": { type: str, note: "Alertmanager URL(s); DNS service discovery format with the scheme" },
     "ruler.evaluation_interval": { type: promDuration, note: "how often rules are evaluated" },
     ruler_storage: { type: block, note: "where rule groups are read from" },
@@ -69,8 +80,8 @@ export const MIMIR_KEYS: KeyList = {
 
     limits: { type: block, note: "default per-tenant limits" },
     "limits.compactor_blocks_retention_period": { type: promDuration, note: "blocks older than this are deleted; 0 keeps everything" },
-    "limits.out_of_order_time_window": { type: promDuration, note: "accept samples this far behind the newest" },
-    "limits.max_global_exemplars_per_user": { type: int, note: "exemplars kept in memory; 0 disables exemplar ingestion" },
+    "limits.out_of_order_time_window": { type: promDuration, note: "accept samples this far behind the newest; experimental in 2.x, stable since 3.1.0 (CHANGELOG #13132, release-notes v3.1.md)" },
+    "limits.max_global_exemplars_per_user": { type: int, note: "exemplars kept in memory; 0 disables exemplar ingestion (still experimental in 3.x)" },
     "limits.ruler_max_rules_per_rule_group": { type: int, note: "0 disables the limit (default 20)" },
     "limits.ruler_max_rule_groups_per_tenant": { type: int, note: "0 disables the limit (default 70)" },
     "limits.max_global_series_per_user": { type: int, note: "0 disables the limit (default 150000)" },
@@ -82,4 +93,19 @@ export const MIMIR_KEYS: KeyList = {
 
     usage_stats: { type: block, note: "anonymous usage reporting" },
     "usage_stats.enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
+};
+
+/**
+ * The command-line flags our Mimir containers pass (`-name=value`), from help.txt.tmpl at 003c19d:
+ * `-config.file`, `-config.expand-env` (a bool) and `-target`. The targets are the components we
+ * run; 3.0.0 removed the read-write mode's `read`, `write` and `backend` targets (CHANGELOG #12584)
+ * and 3.1.0 removed `flusher` (#14032), so none of those is on the list.
+ */
+export const MIMIR_FLAGS: KeyList = {
+    "config.file": { type: str, note: "configuration file to load" },
+    "config.expand-env": { type: bool, note: "expand ${VAR} references in the file from the environment" },
+    target: {
+        type: enumOf("distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"),
+        note: "the component this process runs",
+    },
 };
