@@ -2,19 +2,29 @@
  * Fleet scale with the real engine: `pulumi preview` of the dev stack with 1,000 and 2,000 services
  * declared in files (`servicesFrom`, one file per team of 50), and the same 1,000 in stack config to
  * show the ceiling that form hits (Pulumi passes the whole config to the program in one environment
- * variable, which Linux caps at 128 KiB). Needs the e2e tools; never builds them.
+ * variable, which Linux caps at 128 KiB). Each file-declared preview reports where its CPU went.
+ * Needs the e2e tools; never builds them.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CLUSTER_TOOLS, LocalCluster, LocalStack, missingTools, PULUMI_TOOLS } from "../scripts/localCluster";
-import { generatedServices } from "./realPreview";
+import { LocalStack } from "../scripts/localCluster";
+import { formatBreakdown, ProcessCpuSampler } from "./processCpu";
+import { generatedServices, withDevStack } from "./realPreview";
 import { formatMs } from "./report";
 
 /** Services per file: one file per team, as a fleet would organise them. */
 const SERVICES_PER_FILE = 50;
 const SERVICES_FOLDER = "services.d";
+
+/**
+ * The engine's checkpoint switch (PULUMI_SKIP_CHECKPOINTS, pulumi sdk/go/common/env/env.go). The
+ * CLI's file backend runs a snapshot manager even for a preview, and by default it serialises the
+ * whole snapshot after every step and hands it to a persister that, for a preview, discards it:
+ * work quadratic in the number of resources that changes nothing. Skipping checkpoints makes it
+ * serialise once at the end; a preview writes no state either way.
+ */
+const SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS";
 
 /** Writes `count` generated services into `<project>/services.d/team-NNN.yaml`, replacing what was there. */
 export function writeServiceFiles(projectDir: string, count: number): number {
@@ -39,19 +49,25 @@ async function attempt<T>(run: () => Promise<T>): Promise<{ ok: true; value: T }
     }
 }
 
-/** Table rows: services, where they are declared, steps in the plan, wall time or the failure. */
-export async function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> {
-    const missing = missingTools([...CLUSTER_TOOLS, ...PULUMI_TOOLS]);
-    if (missing.length > 0) {
-        return [["fleet `pulumi preview`", "", "", `not measured: ${missing.join(", ")} not built (npm run tools -- build ${missing.join(" ")})`, "", "", ""]];
-    }
-    const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-bench-fleet-"));
-    const cluster = new LocalCluster(`lgtm-bench-fleet-${process.pid}`, workdir);
-    const rows: string[][] = [];
+/** A preview with checkpoints skipped: the Automation API runs the CLI with this process's environment plus the stack's. */
+async function previewSkippingCheckpoints(project: LocalStack) {
+    const before = process.env[SKIP_CHECKPOINTS];
+    process.env[SKIP_CHECKPOINTS] = "true";
     try {
-        await cluster.start();
-        const project = await LocalStack.create(workdir, cluster.kubeconfig, "dev");
-        await project.setSecret("grafanaAdminPassword", `bench-${process.pid}`);
+        return await project.preview();
+    } finally {
+        if (before === undefined) {
+            delete process.env[SKIP_CHECKPOINTS];
+        } else {
+            process.env[SKIP_CHECKPOINTS] = before;
+        }
+    }
+}
+
+/** Table rows: services, where they are declared, steps in the plan, wall time or the failure, and where the CPU went. */
+export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> {
+    return withDevStack("fleet `pulumi preview`", async (project, cluster) => {
+        const rows: string[][] = [];
         // The stack-config form at the first size: expected to fail with "argument list too long" past ~650 minimal services.
         const inline = sizes[0];
         project.editConfig((config) => {
@@ -69,23 +85,23 @@ export async function fleetPreviewRows(sizes: readonly number[]): Promise<string
                 delete config["lgtm-stack:services"];
                 config["lgtm-stack:servicesFrom"] = SERVICES_FOLDER;
             });
-            const started = Date.now();
-            const run = await attempt(() => project.preview());
-            const elapsed = Date.now() - started;
-            const steps = run.ok ? String(run.value.length) : "";
+            const sampler = new ProcessCpuSampler(cluster.workdir);
+            sampler.start();
+            const run = await attempt(() => previewSkippingCheckpoints(project));
+            const elapsed = sampler.elapsedMs();
+            const cpu = sampler.stop();
+            const programPhase = cpu.untilFirstResource !== undefined ? `; ${cpu.untilFirstResource.toFixed(1)} s until the first Kubernetes resource (program start-up, config, render, resource construction)` : "";
+            console.log(`# fleet preview, ${size} services: ${run.ok ? `${run.value.length} steps` : "failed"} in ${formatMs(elapsed)}${programPhase}; ${formatBreakdown(cpu)}`);
             rows.push([
                 `${size} in ${files} files (servicesFrom)`,
                 String(size * 2),
-                steps,
+                run.ok ? String(run.value.length) : "",
                 "",
                 formatMs(elapsed),
                 "",
-                `${run.ok ? "ok" : `fails: ${run.error.split("\n")[0]}`}; CLI wall time, empty stack, KWOK cluster (goal: under 30 s for 1,000 on 2 cores)`,
+                `${run.ok ? "ok" : `fails: ${run.error.split("\n")[0]}`}; wall time, empty stack, KWOK cluster, ${SKIP_CHECKPOINTS}=true (goal: under 30 s for 1,000 on 2 cores)${programPhase}; ${formatBreakdown(cpu)}`,
             ]);
         }
-    } finally {
-        cluster.stop();
-        fs.rmSync(workdir, { recursive: true, force: true });
-    }
-    return rows;
+        return rows;
+    });
 }
