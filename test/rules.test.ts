@@ -4,7 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
+import { loadStackConfig } from "../config/load";
+import { readRunbooks } from "../io/runbooks";
+import { renderStack, ruleFiles } from "../render";
+import { knownRunbooks } from "./support/fixtures";
 import { renderStackRules } from "./support/ruleFixture";
+import { distributedRaw } from "./support/topology";
 import { runAsync, toolPath } from "../scripts/dev";
 
 /**
@@ -23,8 +28,12 @@ describe("promtool test rules: hand-written cases per alert family", { concurren
     for (const [file, content] of renderStackRules()) {
         fs.writeFileSync(path.join(dir, file), content);
     }
+    // The same fixture's URLs with topology distributed, whose stack rules Mimir's ruler evaluates (stack-distributed.yaml suite).
+    const distributedStack = ruleFiles(renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks())).find((file) => file.fileName === "stack.yaml");
+    assert.ok(distributedStack, "the distributed stack has a stack rule file");
+    fs.writeFileSync(path.join(dir, "stack-distributed.yaml"), distributedStack.content);
     test("there is a suite per alert family", () => {
-        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
+        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "stack-distributed.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
     });
     const groups: { suite: string; name: string; file: string; minutes: number }[] = [];
     for (const suite of suites) {

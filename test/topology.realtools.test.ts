@@ -25,10 +25,24 @@ describe("distributed topology, real promtool and Collector", () => {
         fs.writeFileSync(path.join(dir, relative), content);
     }
 
-    test("accepts prometheus.yml that forwards to Mimir", () => {
+    test("accepts prometheus.yml that forwards to Mimir and scrapes Mimir's and the load-balancing tier's pods, tier label included", () => {
+        // --syntax-only: the kubelet jobs' service-account token file exists only in the pod.
         const result = run(toolPath("promtool"), ["check", "config", "--syntax-only", "prometheus.yml"], path.join(dir, "prometheus"));
         assert.equal(result.code, 0, result.output);
-        assert.match(fs.readFileSync(path.join(dir, "prometheus/prometheus.yml"), "utf8"), /remote_write:/);
+        const text = fs.readFileSync(path.join(dir, "prometheus/prometheus.yml"), "utf8");
+        assert.match(text, /remote_write:/);
+        assert.match(text, /job_name: mimir\n/);
+        assert.match(text, /job_name: otel-collector-lb\n/);
+        assert.match(text, /__meta_kubernetes_pod_label_app_kubernetes_io_component\n\s+target_label: component\n/);
+    });
+
+    test("promtool refuses the same prometheus.yml with the Mimir job's selector broken, so its acceptance means something", () => {
+        const text = fs.readFileSync(path.join(dir, "prometheus/prometheus.yml"), "utf8");
+        // Relabel regexes are compiled when the config loads; an unclosed group cannot be.
+        fs.writeFileSync(path.join(dir, "prometheus/broken.yml"), text.replace("regex: mimir\n", "regex: mimir(\n"));
+        const result = run(toolPath("promtool"), ["check", "config", "--syntax-only", "broken.yml"], path.join(dir, "prometheus"));
+        assert.notEqual(result.code, 0, result.output);
+        assert.match(result.output, /mimir\(/);
     });
 
     test("accepts every rule file the Mimir ruler loads", () => {
