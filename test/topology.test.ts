@@ -247,6 +247,20 @@ describe("topology: what distributed renders", () => {
         assert.equal(summary("prometheus"), "prometheus http -");
     });
 
+    test("stack health shows each tier's scrape status, and the stack alerts' runbook dashboards offer Mimir and the load-balancing tier", () => {
+        const dashboards = rendered().stackDashboards;
+        const panels = (model: any): any[] => (model.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
+        const health: any = dashboards.find((d) => d.uid === "lgtm-stack-health")!.model;
+        const up = panels(health).find((p) => p.title === "Components up");
+        assert.equal(up.targets[0].expr, 'min by (job, component) (up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana"})');
+        assert.equal(up.targets[0].legendFormat, "{{job}} {{component}}");
+        for (const alert of ["stack-component-down", "stack-tier-down"]) {
+            const model: any = dashboards.find((d) => d.uid === `rb-${alert}`)!.model;
+            const service = model.templating.list.find((v: any) => v.name === "service");
+            assert.equal(service.query, 'label_values(up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana"}, job)', alert);
+        }
+    });
+
     test("the single topology's self-scrape jobs are the seven components, without a tier label", () => {
         const jobs: any[] = YAML.parse(renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config).scrape_configs;
         const self = jobs.filter((job) => ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana"].includes(job.job_name));
