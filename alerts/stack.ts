@@ -38,6 +38,95 @@ function tierDown(jobs: readonly StackJob[], base: Pick<AlertDefinition, "team" 
     };
 }
 
+/** The rule evaluator's own alerts in the single topology, where Prometheus evaluates the rules and notifies Alertmanager. */
+function prometheusEvaluatorAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): AlertDefinition[] {
+    return [
+        {
+            alert: "PrometheusRuleEvaluationFailures",
+            expr: "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
+            for: "10m",
+            severity: "warning",
+            service: "prometheus",
+            ...base,
+            summary: "Prometheus fails to evaluate rules",
+            description: "{{ $value }} rule evaluations failed in the last 5m in group {{ $labels.rule_group }}; recorded series and alerts from it are missing.",
+        },
+        {
+            alert: "PrometheusNotificationsFailing",
+            expr:
+                "(sum(rate(prometheus_notifications_errors_total[5m])) / clamp_min(sum(rate(prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
+                " or (sum(increase(prometheus_notifications_dropped_total[5m])) > 0)",
+            for: "5m",
+            severity: "critical",
+            service: "prometheus",
+            ...base,
+            summary: "Prometheus cannot deliver alerts to Alertmanager",
+            description: "Alert notifications from Prometheus to Alertmanager are failing or being dropped ({{ $value }}); alerting is blind.",
+        },
+    ];
+}
+
+/**
+ * The same two alerts in the distributed topology, on the counters of Mimir's ruler, which evaluates
+ * the rules and notifies Alertmanager there (Prometheus evaluates nothing, so its own counters stay
+ * at 0). The ruler runs Prometheus' rule manager and notifier once per tenant and exports their
+ * metrics with a `cortex_` prefix and the tenant as `user` (`anonymous`, multitenancy being off):
+ * the rule-manager counters in grafana/mimir pkg/ruler/manager_metrics.go (commit 30d64c6ccbef,
+ * `cortex_prometheus_rule_evaluation_failures_total{user, rule_group}`), the notifier's through
+ * `WrapRegistererWith({user})` and `WrapRegistererWithPrefix("cortex_")` in pkg/ruler/manager.go
+ * `getOrCreateNotifier` (commit e4ad3ea2d9d1). The names stay, so routing and runbooks do; `service`
+ * becomes `mimir`. Both can fire only while the ruler still evaluates this group and Prometheus's
+ * samples reach Mimir: a ruler failing every evaluation cannot report it, hence the dead-man's switch.
+ */
+function rulerAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): AlertDefinition[] {
+    return [
+        {
+            alert: "PrometheusRuleEvaluationFailures",
+            expr: "sum by (user, rule_group) (increase(cortex_prometheus_rule_evaluation_failures_total[5m])) > 0",
+            for: "10m",
+            severity: "warning",
+            service: "mimir",
+            ...base,
+            summary: "Mimir's ruler fails to evaluate rules",
+            description: "{{ $value }} rule evaluations failed in the last 5m in group {{ $labels.rule_group }} of tenant {{ $labels.user }}; recorded series and alerts from it are missing.",
+        },
+        {
+            alert: "PrometheusNotificationsFailing",
+            // dns+ discovery of the Alertmanager peers finding none sends nothing and fails nothing: only the discovered count shows it.
+            expr:
+                "(sum by (user) (rate(cortex_prometheus_notifications_errors_total[5m])) / clamp_min(sum by (user) (rate(cortex_prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
+                " or (sum by (user) (increase(cortex_prometheus_notifications_dropped_total[5m])) > 0)" +
+                " or (max by (user) (cortex_prometheus_notifications_alertmanagers_discovered) < 1)",
+            for: "5m",
+            severity: "critical",
+            service: "mimir",
+            ...base,
+            summary: "Mimir's ruler cannot deliver alerts to Alertmanager",
+            description: "Alert notifications from Mimir's ruler (tenant {{ $labels.user }}) to Alertmanager are failing, being dropped or have no Alertmanager to go to ({{ $value }}); alerting is blind.",
+        },
+        {
+            // Names and labels (`remote_name`, `url`) from prometheus/prometheus storage/remote/queue_manager.go
+            // and storage.go at v0.315.0 (Prometheus 3.15.0). `samples_total` counts every attempt, failed ones
+            // included, so the first ratio is the share of attempted samples Mimir rejected for good (4xx: limits,
+            // out of bounds); those are dropped, not retried. Mimir's ruler sees these series only through the same
+            // remote write: a lag up to the 5m lookback still arrives and shows here, a longer lag or a total outage
+            // leaves every `up` series absent, which StackTierDown reports for each tier.
+            alert: "PrometheusRemoteWriteFailing",
+            expr:
+                'label_replace(sum by (remote_name, url) (rate(prometheus_remote_storage_samples_failed_total[5m])) / clamp_min(sum by (remote_name, url) (rate(prometheus_remote_storage_samples_total[5m])), 1e-9) > 0.01, "reason", "failed", "", "")' +
+                ' or label_replace(max by (remote_name, url) (prometheus_remote_storage_queue_highest_timestamp_seconds - prometheus_remote_storage_queue_highest_sent_timestamp_seconds) > 120, "reason", "behind", "", "")',
+            for: "10m",
+            severity: "critical",
+            service: "prometheus",
+            ...base,
+            summary: "Prometheus cannot remote-write metrics to Mimir",
+            description:
+                'Prometheus\'s remote write to {{ $labels.url }} {{ if eq $labels.reason "failed" }}loses {{ $value | humanizePercentage }} of its samples{{ else }}is {{ $value | humanizeDuration }} behind{{ end }}; ' +
+                "what does not reach Mimir is missing from dashboards, SLOs and alerts.",
+        },
+    ];
+}
+
 /** The self-scrape jobs of this stack: what the scrape config, these alerts and the stack-health dashboard cover. */
 export function deployedStackJobs(config: StackConfig): StackJob[] {
     return stackJobs({ agentEnabled: config.collector.agentEnabled, grafanaDeployed: config.grafana.replicas > 0, topology: config.topology.kind });
@@ -63,30 +152,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         ...(distributed ? [tierDown(stackJobList, { team, dashboardUid })] : []),
-        {
-            alert: "PrometheusRuleEvaluationFailures",
-            expr: "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
-            for: "10m",
-            severity: "warning",
-            service: "prometheus",
-            team,
-            summary: "Prometheus fails to evaluate rules",
-            description: "{{ $value }} rule evaluations failed in the last 5m in group {{ $labels.rule_group }}; recorded series and alerts from it are missing.",
-            dashboardUid,
-        },
-        {
-            alert: "PrometheusNotificationsFailing",
-            expr:
-                "(sum(rate(prometheus_notifications_errors_total[5m])) / clamp_min(sum(rate(prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
-                " or (sum(increase(prometheus_notifications_dropped_total[5m])) > 0)",
-            for: "5m",
-            severity: "critical",
-            service: "prometheus",
-            team,
-            summary: "Prometheus cannot deliver alerts to Alertmanager",
-            description: "Alert notifications from Prometheus to Alertmanager are failing or being dropped ({{ $value }}); alerting is blind.",
-            dashboardUid,
-        },
+        ...(distributed ? rulerAlerts({ team, dashboardUid }) : prometheusEvaluatorAlerts({ team, dashboardUid })),
         {
             alert: "LokiRequestErrors",
             expr: 'sum(rate(loki_request_duration_seconds_count{status_code=~"5.."}[5m])) / sum(rate(loki_request_duration_seconds_count[5m])) > 0.05',

@@ -52,6 +52,25 @@ export const RAW_METRICS_BY_SOURCE = {
         "prometheus_notifications_queue_length",
         "prometheus_notifications_queue_capacity",
     ],
+    /** Prometheus's remote-write queue to Mimir (topology distributed): storage/remote/queue_manager.go at v0.315.0. */
+    prometheusRemoteWrite: [
+        "prometheus_remote_storage_samples_total",
+        "prometheus_remote_storage_samples_failed_total",
+        "prometheus_remote_storage_samples_retried_total",
+        "prometheus_remote_storage_samples_pending",
+        "prometheus_remote_storage_queue_highest_timestamp_seconds",
+        "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
+        "prometheus_remote_storage_shards_desired",
+        "prometheus_remote_storage_shards_max",
+    ],
+    /** Mimir (topology distributed): its ruler's rule-manager and notifier metrics (`cortex_` prefix, `user` label) and the distributor's discards. */
+    mimir: [
+        "cortex_prometheus_rule_evaluation_failures_total",
+        "cortex_prometheus_notifications_errors_total",
+        "cortex_prometheus_notifications_dropped_total",
+        "cortex_prometheus_notifications_alertmanagers_discovered",
+        "cortex_discarded_samples_total",
+    ],
     alertmanager: ["alertmanager_notifications_failed_total", "alertmanager_notifications_total", "alertmanager_alerts"],
     loki: ["loki_request_duration_seconds_count", "loki_distributor_lines_received_total", "loki_discarded_samples_total"],
     tempo: ["tempo_distributor_spans_received_total", "tempo_discarded_spans_total"],

@@ -158,6 +158,8 @@ export const STACK_ALERT_NAMES = [
     "StackTierDown",
     "PrometheusRuleEvaluationFailures",
     "PrometheusNotificationsFailing",
+    // Rendered with topology distributed only, where Prometheus remote-writes to Mimir (alerts/stack.ts).
+    "PrometheusRemoteWriteFailing",
     "LokiRequestErrors",
     "TempoDiscardedSpans",
     "PersistentVolumeFillingUp",

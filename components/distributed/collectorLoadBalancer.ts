@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef } from "../../config/types";
-import { CONFIG_CHECKSUM_ANNOTATION, PORTS } from "../../model/components";
+import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, PORTS } from "../../model/components";
 import { COLLECTOR_TIERS } from "../../model/topology";
 import { RenderedCollectorTiers } from "../../render/topology";
 import { hardenedContainer, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
@@ -40,7 +40,7 @@ export class CollectorLoadBalancer extends pulumi.ComponentResource {
         const ports = [
             { name: "otlp-grpc", port: PORTS.otlpGrpc },
             { name: "otlp-http", port: PORTS.otlpHttp },
-            { name: "metrics", port: PORTS.collectorMetrics },
+            { name: METRICS_PORT_NAME[component], port: PORTS.collectorMetrics },
         ];
         // Applications and the node agent send to `otel-collector`: in this topology that name is the load balancer's.
         new k8s.core.v1.Service(

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
-import { CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV, PORTS, PROMETHEUS_CONFIGMAPS } from "../../model/components";
+import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS, PROMETHEUS_CONFIGMAPS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
@@ -56,7 +56,8 @@ function tierSelector(engine: string, tier: RenderedTier): Record<string, string
 
 function tierPorts(engine: RenderedEngine["engine"], tier: RenderedTier) {
     return [
-        { name: "http", port: httpPort(engine) },
+        // The HTTP port serves metrics (the self-scrape job selects it by this name) and readiness.
+        { name: METRICS_PORT_NAME[engine], port: httpPort(engine) },
         { name: "grpc", port: TOPOLOGY_PORTS.grpc },
         ...(tier.gossip ? [{ name: "gossip", port: TOPOLOGY_PORTS.gossip }] : []),
         // Tempo's distributors receive OTLP from the Collector.
@@ -153,7 +154,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
             resources: tier.resources,
             readinessPath: "/ready",
-            probePort: "http",
+            probePort: METRICS_PORT_NAME[engine],
             startupSeconds: tier.kind === "stateful" ? 600 : undefined,
             volumeMounts: [
                 { name: "config", mountPath: rendered.configDir, readOnly: true },
