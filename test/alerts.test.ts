@@ -196,9 +196,36 @@ describe("built-in alert names live in the model", () => {
         });
         // A job worker with a queue-lag query brings the one built-in alert HTTP services lack (JobQueueLagging).
         const worker = serviceConfig({ name: "transcoder", conventions: { preset: "otel-messaging", queueLagQuery: "max(queue_oldest_age_seconds)" } });
-        // The distributed topology brings the one built-in alert the single one lacks (StackTierDown).
+        // The distributed topology brings the built-in alerts the single one lacks (StackTierDown, PrometheusRemoteWriteFailing).
         const distributed = loadStackConfig(distributedRaw(), { knownRunbooks });
         assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(distributed)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
+    });
+
+    test("the rule evaluator's alerts watch Prometheus in the single topology and Mimir's ruler in the distributed one, under the same names", () => {
+        const stackRules = (config: StackConfig) => {
+            const file = ruleFiles(renderStack(config, readRunbooks())).find((f) => f.fileName === "stack.yaml");
+            assert.ok(file, "no stack rule file");
+            const rules: { alert?: string; expr: string; labels: Record<string, string> }[] = YAML.parse(file.content).groups.flatMap((group: { rules: unknown[] }) => group.rules);
+            return new Map(rules.filter((rule) => rule.alert).map((rule) => [rule.alert, rule]));
+        };
+        const single = stackRules(serviceConfig({}));
+        const distributed = stackRules(loadStackConfig(distributedRaw(), { knownRunbooks }));
+        // Prometheus evaluates and notifies in single; in distributed it evaluates nothing and Mimir's ruler
+        // exports the same counters as cortex_prometheus_* (grafana/mimir pkg/ruler/manager_metrics.go, manager.go).
+        for (const [alert, singleMetric, rulerMetric] of [
+            ["PrometheusRuleEvaluationFailures", "prometheus_rule_evaluation_failures_total", "cortex_prometheus_rule_evaluation_failures_total"],
+            ["PrometheusNotificationsFailing", "prometheus_notifications_errors_total", "cortex_prometheus_notifications_errors_total"],
+        ]) {
+            assert.equal(single.get(alert)?.labels.service, "prometheus", `${alert} in single`);
+            assert.match(single.get(alert)?.expr ?? "", new RegExp(`(^|[^_])${singleMetric}`), `${alert} in single`);
+            assert.doesNotMatch(single.get(alert)?.expr ?? "", /cortex_/, `${alert} in single`);
+            assert.equal(distributed.get(alert)?.labels.service, "mimir", `${alert} in distributed`);
+            assert.match(distributed.get(alert)?.expr ?? "", new RegExp(rulerMetric), `${alert} in distributed`);
+            assert.doesNotMatch(distributed.get(alert)?.expr ?? "", /(^|[^_])prometheus_(rule|notifications)_/, `${alert} in distributed reads Prometheus's own counters, which stay at 0 there`);
+        }
+        // Only the distributed Prometheus remote-writes (to Mimir).
+        assert.equal(single.has("PrometheusRemoteWriteFailing"), false);
+        assert.equal(distributed.get("PrometheusRemoteWriteFailing")?.labels.severity, "critical");
     });
 
     test("a saturation alert named like a built-in one is refused, LatencyCollapse included", () => {
