@@ -10,7 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalStack } from "../scripts/localCluster";
 import { formatBreakdown, ProcessCpuSampler } from "./processCpu";
-import { generatedServices, withDevStack } from "./realPreview";
+import { generatedServices, withConfigMapShards, withDevStack } from "./realPreview";
 import { formatMs } from "./report";
 
 /** Services per file: one file per team, as a fleet would organise them. */
@@ -73,6 +73,7 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
         project.editConfig((config) => {
             config["lgtm-stack:services"] = generatedServices(inline);
             delete config["lgtm-stack:servicesFrom"];
+            withConfigMapShards(config, inline);
         });
         const bytes = Buffer.byteLength(JSON.stringify(generatedServices(inline)));
         const inlineStarted = Date.now();
@@ -84,6 +85,7 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
             project.editConfig((config) => {
                 delete config["lgtm-stack:services"];
                 config["lgtm-stack:servicesFrom"] = SERVICES_FOLDER;
+                withConfigMapShards(config, size);
             });
             const sampler = new ProcessCpuSampler(cluster.workdir);
             sampler.start();

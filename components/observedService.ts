@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PROMETHEUS_CONFIGMAPS } from "../model/components";
+import { CONFIGMAP_SHARDS_KEY } from "../model/components";
 import { RenderedService } from "../render";
 import { provisionDashboard, ServiceGrafanaTarget } from "./grafanaProvisioning";
 import { componentLabels } from "./workload";
@@ -9,8 +9,8 @@ import { componentLabels } from "./workload";
 export interface ServiceTarget {
     /** Namespace of the stack's Prometheus ConfigMaps. */
     readonly namespace: string;
-    /** ConfigMaps the service patches its files into; the patches wait for them. */
-    readonly prometheusConfigMaps: pulumi.Resource[];
+    /** The stack's rule and scrape ConfigMaps by name, every shard; a service's patches wait for the two they write into. */
+    readonly prometheusConfigMaps: Readonly<Record<string, pulumi.Resource>>;
     /** Where its dashboards go (`grafana.mode`); none: no dashboards are provisioned. */
     readonly grafana?: ServiceGrafanaTarget;
 }
@@ -40,10 +40,20 @@ export class ObservedService extends pulumi.ComponentResource {
             namespace: target.namespace,
             annotations: { "pulumi.com/patchFieldManager": `lgtm-service-${service.name}`, "pulumi.com/patchForce": "true" },
         });
-        const afterConfigMaps = { parent: this, dependsOn: target.prometheusConfigMaps };
-        new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(PROMETHEUS_CONFIGMAPS.rules), data: { [service.ruleFile.fileName]: service.ruleFile.content } }, afterConfigMaps);
+        // Its shard's ConfigMap only: waiting on every shard would tie each service to all of them.
+        const after = (configMapName: string) => {
+            const configMap = target.prometheusConfigMaps[configMapName];
+            if (!configMap) {
+                throw new Error(
+                    `service "${service.name}" goes to ConfigMap ${configMapName}, which the stack does not have (it has ${Object.keys(target.prometheusConfigMaps).join(", ")}); ` +
+                        `render the service with the stack's own config, so both use the same ${CONFIGMAP_SHARDS_KEY}`,
+                );
+            }
+            return { parent: this, dependsOn: [configMap] };
+        };
+        new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(service.configMaps.rules), data: { [service.ruleFile.fileName]: service.ruleFile.content } }, after(service.configMaps.rules));
         if (service.scrapeFile) {
-            new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(PROMETHEUS_CONFIGMAPS.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, afterConfigMaps);
+            new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(service.configMaps.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, after(service.configMaps.scrape));
         }
         this.dashboardUids = service.dashboards.map((d) => d.uid);
         const grafana = target.grafana;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
-import { PATHS, PORTS, PROMETHEUS_CONFIGMAPS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE } from "../model/components";
+import { PATHS, PORTS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE, prometheusConfigMapNames, PrometheusFileKind } from "../model/components";
 import { RenderedFile, RenderedWorkload } from "../render";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
@@ -18,6 +18,14 @@ export const PROMETHEUS_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 
 /** A fresh replica replays its WAL before it is ready: up to 30 minutes for a large head block. */
 const PROMETHEUS_STARTUP_SECONDS = 1800;
+
+/**
+ * One projected volume merging every shard's keys into one folder. A projected ConfigMap source is
+ * updated in place like a plain ConfigMap volume, so services still arrive without a restart.
+ */
+export function shardsVolume(name: string, configMaps: readonly k8s.core.v1.ConfigMap[]): k8s.types.input.core.v1.Volume {
+    return { name, projected: { sources: configMaps.map((map) => ({ configMap: { name: map.metadata.name } })) } };
+}
 
 export interface PrometheusArgs extends CommonArgs {
     /** Validated Prometheus settings of the stack. Defaults to none: required. */
@@ -36,8 +44,8 @@ export interface PrometheusArgs extends CommonArgs {
  */
 export class Prometheus extends pulumi.ComponentResource {
     readonly statefulSet: k8s.apps.v1.StatefulSet;
-    readonly rulesConfigMap: k8s.core.v1.ConfigMap;
-    readonly scrapeConfigMap: k8s.core.v1.ConfigMap;
+    /** The rule and scrape ConfigMaps by name, every shard (`prometheus.configMapShards`): services patch their files into them. */
+    readonly fileConfigMaps: Readonly<Record<string, k8s.core.v1.ConfigMap>>;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:backends:Prometheus", name, {}, opts);
@@ -51,9 +59,17 @@ export class Prometheus extends pulumi.ComponentResource {
             this,
         );
         const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { [args.workload.configFileName]: args.workload.config }, this);
-        this.rulesConfigMap = configMap(`${name}-rules`, PROMETHEUS_CONFIGMAPS.rules, "prometheus", namespace, { [args.stackRules.fileName]: args.stackRules.content }, this);
-        // Scraped services add their jobs here (scrape_config_files); starts empty.
-        this.scrapeConfigMap = configMap(`${name}-scrape`, PROMETHEUS_CONFIGMAPS.scrape, "prometheus", namespace, {}, this);
+        // The stack's own rules live in rule shard 0; services patch theirs into the shard their name
+        // hashes to, and scraped services their jobs into the scrape shard (scrape_config_files).
+        // Shard 0 keeps the unsharded name and resource name, so raising the count creates the others beside it.
+        const fileConfigMaps: Record<string, k8s.core.v1.ConfigMap> = {};
+        const shardMaps = (kind: PrometheusFileKind, first: Record<string, string>) =>
+            prometheusConfigMapNames(kind, settings.configMapShards).map(
+                (mapName, shard) => (fileConfigMaps[mapName] = configMap(shard === 0 ? `${name}-${kind}` : `${name}-${kind}-${shard}`, mapName, "prometheus", namespace, shard === 0 ? first : {}, this)),
+            );
+        const rules = shardMaps("rules", { [args.stackRules.fileName]: args.stackRules.content });
+        const scrape = shardMaps("scrape", {});
+        this.fileConfigMaps = fileConfigMaps;
         // Queries (Grafana) go through this Service. The replicas of an HA pair scrape and evaluate on
         // their own clocks, so their answers differ by a few samples: ClientIP affinity keeps each
         // client on one replica, so a dashboard never mixes the two (and flickers) between refreshes.
@@ -103,8 +119,9 @@ export class Prometheus extends pulumi.ComponentResource {
                             ],
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
-                                { name: "rules", configMap: { name: this.rulesConfigMap.metadata.name } },
-                                { name: "scrape", configMap: { name: this.scrapeConfigMap.metadata.name } },
+                                // Every shard of a kind in one folder: rule_files and scrape_config_files glob it whatever the shard count.
+                                shardsVolume("rules", rules),
+                                shardsVolume("scrape", scrape),
                                 TMP_VOLUME,
                             ],
                         },

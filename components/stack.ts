@@ -97,7 +97,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         }
         this.serviceTarget = {
             namespace: config.namespace,
-            prometheusConfigMaps: [prometheus.rulesConfigMap, prometheus.scrapeConfigMap],
+            prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
         };
         for (const service of rendered.services) {

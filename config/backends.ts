@@ -1,5 +1,6 @@
 /** Readers of the stack-level sections: one per backend, plus the pieces they share. */
 import versions from "../tools/versions.json";
+import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readRedaction } from "./redaction";
@@ -84,6 +85,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
         "volumeSize",
         "scrapeInterval",
         "evaluationInterval",
+        "configMapShards",
     ] as const);
     return {
         image: readImage(prometheus, "prometheus"),
@@ -94,6 +96,8 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
         persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults.prometheusVolume) },
         scrapeInterval: prometheus.duration("scrapeInterval", "30s"),
         evaluationInterval: prometheus.duration("evaluationInterval", "30s"),
+        // One of each kind fits ~45 services of two SLOs; render/index.ts names the count a fleet needs.
+        configMapShards: prometheus.number("configMapShards", 1, { min: 1, max: MAX_CONFIGMAP_SHARDS, integer: true }),
     };
 }
 

@@ -48,6 +48,8 @@ export interface PrometheusConfig {
     readonly persistence: Persistence;
     readonly scrapeInterval: string;
     readonly evaluationInterval: string;
+    /** How many ConfigMaps of each kind (rules, scrape jobs) hold the services' files; each service goes to one by a hash of its name. */
+    readonly configMapShards: number;
 }
 
 export interface AlertmanagerConfig {

@@ -146,8 +146,52 @@ export const OBJECT_STORAGE_ENV = { accessKeyId: "OBJECT_STORAGE_ACCESS_KEY_ID",
 /** Folders under Prometheus's config directory: rule files, and one scrape job file per scraped service. */
 export const PROMETHEUS_DIRS = { rules: "rules", scrape: "scrape" } as const;
 
-/** Names of the ConfigMaps that services patch their rule and scrape files into. */
+/**
+ * Names of the ConfigMaps that services patch their rule and scrape files into: shard 0 of each kind
+ * (`prometheusConfigMapName`). Shard 0 keeps the plain name, so a stack that raises its shard count
+ * keeps the stack's own rule file, and the services that stay in shard 0, where they are.
+ */
 export const PROMETHEUS_CONFIGMAPS = { rules: "prometheus-rules", scrape: "prometheus-scrape" } as const;
+
+export type PrometheusFileKind = keyof typeof PROMETHEUS_CONFIGMAPS;
+
+/** Name of one shard of the rule or scrape ConfigMaps: `prometheus-rules`, `prometheus-rules-1`, … */
+export function prometheusConfigMapName(kind: PrometheusFileKind, shard: number): string {
+    return shard === 0 ? PROMETHEUS_CONFIGMAPS[kind] : `${PROMETHEUS_CONFIGMAPS[kind]}-${shard}`;
+}
+
+/** Every shard of one kind, in shard order: what Prometheus and Mimir's ruler mount. */
+export function prometheusConfigMapNames(kind: PrometheusFileKind, shards: number): string[] {
+    return Array.from({ length: shards }, (_, shard) => prometheusConfigMapName(kind, shard));
+}
+
+/** Config key setting how many ConfigMaps of each kind the services' rule and scrape files are spread over. */
+export const CONFIGMAP_SHARDS_KEY = "prometheus.configMapShards";
+
+/** Upper bound of `prometheus.configMapShards`: 64 shards of 960 KiB hold ~2,800 services of 22 KiB of rules each. */
+export const MAX_CONFIGMAP_SHARDS = 64;
+
+/**
+ * The API server refuses a ConfigMap whose data values add up to more than 1 MiB ("Too long: may
+ * not be more than 1048576 bytes"): `ValidateConfigMap` in k8s.io/kubernetes
+ * pkg/apis/core/validation/validation.go sums `len(value)` of `data` and `binaryData` (keys and
+ * metadata are not counted) against `MaxSecretSize = 1 * 1024 * 1024` in pkg/apis/core/types.go
+ * (read at v1.36.4).
+ */
+export const CONFIGMAP_DATA_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * What we keep free below that limit when we check a shard at preview time. Services declared in
+ * code (`renderService` + `ObservedService`) patch the same shards but are not in the stack config,
+ * so the stack's check cannot count them: 64 KiB leaves room for about three of 22 KiB. Keys,
+ * labels and one managedFields entry per service (~250 bytes each) are not in the API's sum but
+ * are in the stored object, which etcd caps at its request limit (`--max-request-bytes`, 1.5 MiB by
+ * default): a shard within this budget leaves them more than 512 KiB.
+ */
+export const CONFIGMAP_HEADROOM_BYTES = 64 * 1024;
+
+/** The data bytes one rule or scrape shard may hold: 960 KiB. */
+export const CONFIGMAP_DATA_BUDGET_BYTES = CONFIGMAP_DATA_LIMIT_BYTES - CONFIGMAP_HEADROOM_BYTES;
 
 /** File name of each component's main config file inside its config directory. */
 export const CONFIG_FILES = {

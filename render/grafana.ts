@@ -10,6 +10,7 @@
 import { StackConfig } from "../config/types";
 import { RenderedDashboard } from "../dashboards";
 import { dashboardUids } from "../model/ids";
+import { CONFIGMAP_DATA_LIMIT_BYTES } from "../model/components";
 import { checksum } from "./checksum";
 import { DatasourceDefinition } from "./datasources";
 import { toJson, toYaml } from "./yaml";
@@ -26,11 +27,6 @@ export const GRAFANA_PATHS = {
 export const GRAFANA_PROVISIONING_CONFIGMAP = "grafana-provisioning";
 export const GRAFANA_PROVISIONING_KEYS = { datasources: "datasources.yaml", dashboards: "dashboards.yaml" } as const;
 
-/**
- * The API server refuses a ConfigMap whose data (keys plus values) exceeds 1 MiB; dashboards are
- * packed below it, and a single dashboard above it is an error naming it.
- */
-export const CONFIGMAP_DATA_LIMIT_BYTES = 1024 * 1024;
 
 /** How often Grafana rescans the dashboard folder; the kubelet's ConfigMap sync (about a minute) dominates anyway. */
 export const DASHBOARD_RESCAN_SECONDS = 30;

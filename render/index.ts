@@ -9,14 +9,25 @@ import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
 import { ParsedRunbook } from "../model/runbook";
-import { clusterEndpoints, Endpoints, PROMETHEUS_DIRS } from "../model/components";
+import {
+    clusterEndpoints,
+    CONFIGMAP_DATA_BUDGET_BYTES,
+    CONFIGMAP_DATA_LIMIT_BYTES,
+    CONFIGMAP_HEADROOM_BYTES,
+    CONFIGMAP_SHARDS_KEY,
+    Endpoints,
+    MAX_CONFIGMAP_SHARDS,
+    PROMETHEUS_DIRS,
+    prometheusConfigMapName,
+    PrometheusFileKind,
+} from "../model/components";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
-import { renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
+import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
@@ -35,6 +46,8 @@ export interface RenderedService {
     readonly name: string;
     readonly ruleFile: RenderedFile;
     readonly scrapeFile?: RenderedFile;
+    /** The ConfigMaps its rule and scrape files are patched into: the shard its name hashes to (`prometheus.configMapShards`). */
+    readonly configMaps: Readonly<Record<PrometheusFileKind, string>>;
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
@@ -61,11 +74,19 @@ export interface RenderedStack {
 export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
     const rules = serviceRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
+    const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
+    const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
+    assertFileFitsOneShard(service.name, "rules", ruleFile);
+    if (scrapeFile) {
+        assertFileFitsOneShard(service.name, "scrape", scrapeFile);
+    }
     const dashboards = renderServiceDashboards(config, service, links);
+    const shard = prometheusShard(service.name, config.prometheus.configMapShards);
     return {
         name: service.name,
-        ruleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
-        ...(scrape ? { scrapeFile: { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } } : {}),
+        ruleFile,
+        ...(scrapeFile ? { scrapeFile } : {}),
+        configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
     };
@@ -75,6 +96,8 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const links = linksFor(config);
     const rules = stackRuleFile(config, links);
     const services = config.services.map((service) => renderService(config, service, links));
+    const stackRules = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
+    assertShardsFit(config.prometheus.configMapShards, stackRules, services);
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
@@ -92,7 +115,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
             "otel-collector": toYaml(renderCollectorGatewayConfig(config, push)),
             "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
         }),
-        stackRuleFile: { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) },
+        stackRuleFile: stackRules,
         services,
         datasources,
         stackDashboards,
@@ -111,6 +134,82 @@ function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
         }
         seen.set(uid, title);
     }
+}
+
+/** Bytes of a file as the API server counts them against the ConfigMap limit: its UTF-8 length. */
+function fileBytes(file: RenderedFile): number {
+    return Buffer.byteLength(file.content, "utf8");
+}
+
+const BUDGET_NOTE =
+    `the ${CONFIGMAP_DATA_BUDGET_BYTES} bytes a shard may hold (the API server refuses a ConfigMap whose data exceeds ${CONFIGMAP_DATA_LIMIT_BYTES} bytes; ` +
+    `${CONFIGMAP_HEADROOM_BYTES} are kept free for services declared in code and the object's metadata)`;
+
+/** A file lives whole in one ConfigMap: one larger than a shard's budget fits at no shard count. */
+function assertFileFitsOneShard(service: string, kind: PrometheusFileKind, file: RenderedFile): void {
+    const bytes = fileBytes(file);
+    if (bytes > CONFIGMAP_DATA_BUDGET_BYTES) {
+        const what = kind === "rules" ? "rule file" : "scrape job file";
+        const fix = kind === "rules" ? "give the service fewer SLOs, saturation checks or alerts, or split it into two services" : "shorten its pod selector";
+        throw new Error(
+            `service "${service}": its ${what} ${file.fileName} is ${bytes} bytes, over ${BUDGET_NOTE}; ` +
+                `a file is never split across ConfigMaps, so no ${CONFIGMAP_SHARDS_KEY} helps: ${fix}`,
+        );
+    }
+}
+
+interface ShardLoad {
+    readonly kind: PrometheusFileKind;
+    readonly shard: number;
+    readonly bytes: number;
+    readonly files: number;
+}
+
+/** Bytes and files per shard of each kind at `shards` shards; the stack's own rule file lives in rule shard 0. */
+function shardLoads(shards: number, stackRules: number, services: readonly { hash: number; rules: number; scrape?: number }[]): ShardLoad[] {
+    const load = (kind: PrometheusFileKind) => Array.from({ length: shards }, (_, shard) => ({ kind, shard, bytes: 0, files: 0 }));
+    const rules = load("rules");
+    const scrape = load("scrape");
+    rules[0].bytes += stackRules;
+    rules[0].files += 1;
+    for (const service of services) {
+        const shard = service.hash % shards;
+        rules[shard].bytes += service.rules;
+        rules[shard].files += 1;
+        if (service.scrape !== undefined) {
+            scrape[shard].bytes += service.scrape;
+            scrape[shard].files += 1;
+        }
+    }
+    return [...rules, ...scrape];
+}
+
+/**
+ * Refuses, before any resource exists, a stack whose rule or scrape files would overflow a shard:
+ * the API server would refuse the ConfigMap patch only during `pulumi up`, after part of the
+ * stack changed. Names every full shard and the smallest shard count at which all fit.
+ */
+function assertShardsFit(shards: number, stackRules: RenderedFile, services: readonly RenderedService[]): void {
+    const sizes = services.map((service) => ({
+        hash: fnv1a32(service.name),
+        rules: fileBytes(service.ruleFile),
+        ...(service.scrapeFile ? { scrape: fileBytes(service.scrapeFile) } : {}),
+    }));
+    const stackBytes = fileBytes(stackRules);
+    const full = (count: number) => shardLoads(count, stackBytes, sizes).filter((load) => load.bytes > CONFIGMAP_DATA_BUDGET_BYTES);
+    const overflowing = full(shards);
+    if (overflowing.length === 0) {
+        return;
+    }
+    const shardsList = overflowing.map(
+        (load) => `ConfigMap ${prometheusConfigMapName(load.kind, load.shard)} (${load.kind} shard ${load.shard} of ${shards}) would hold ${load.bytes} bytes in ${load.files} files`,
+    );
+    const fits = Array.from({ length: MAX_CONFIGMAP_SHARDS - shards }, (_, i) => shards + 1 + i).find((count) => full(count).length === 0);
+    const fix =
+        fits === undefined
+            ? `even ${MAX_CONFIGMAP_SHARDS} shards do not hold these ${services.length} services; move some of them into a second stack`
+            : `set ${CONFIGMAP_SHARDS_KEY} to ${fits}, the smallest count at which every shard fits (files move between ConfigMaps and Prometheus restarts once)`;
+    throw new Error(`${CONFIGMAP_SHARDS_KEY}: ${shards} is too few for ${services.length} services: ${shardsList.join("; ")}, over ${BUDGET_NOTE}; ${fix}`);
 }
 
 /** Every rule file: the stack's, then each service's in config order. */

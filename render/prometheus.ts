@@ -113,6 +113,28 @@ export function serviceScrapeConfig(service: ServiceSpec) {
     return { ...scrape, relabel_configs: [...scrape.relabel_configs, { target_label: "service", replacement: service.name }] };
 }
 
+/**
+ * FNV-1a, 32 bits, over the UTF-8 bytes of `text` (offset basis 2166136261, prime 16777619, as
+ * draft-eastlake-fnv specifies them). Chosen for the shards because it depends on nothing but the
+ * name: no seed, no Node version, no order of the services.
+ */
+export function fnv1a32(text: string): number {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+
+/**
+ * The rule and scrape shard of a service: its name's hash modulo the shard count. Adding or
+ * removing a service leaves every other service where it was, so its patch is the only change;
+ * changing the count moves files between shards.
+ */
+export function prometheusShard(serviceName: string, shards: number): number {
+    return fnv1a32(serviceName) % shards;
+}
+
 export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints) {
     return {
         global: {

@@ -31,7 +31,8 @@ const { ObservedService } = require("../components/observedService") as typeof i
 const { LgtmStack } = require("../components/stack") as typeof import("../components/stack");
 const { renderService, renderStack } = require("../render") as typeof import("../render");
 const { loadServiceSpec } = require("../config/load") as typeof import("../config/load");
-const { knownRunbooks, loadStack } = require("./support/fixtures") as typeof import("./support/fixtures");
+const { knownRunbooks, loadStack, stackFile } = require("./support/fixtures") as typeof import("./support/fixtures");
+const { loadStackConfig } = require("../config/load") as typeof import("../config/load");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 async function build(construct: () => void): Promise<RecordedResource[]> {
@@ -41,6 +42,17 @@ async function build(construct: () => void): Promise<RecordedResource[]> {
 }
 
 const byType = (resources: readonly RecordedResource[], type: string) => resources.filter((r) => r.type === type);
+
+/** A stack's rule and scrape ConfigMaps by name, as `LgtmStack.serviceTarget` hands them to services. */
+function stackConfigMaps(...names: string[]) {
+    return Object.fromEntries(names.map((name) => [name, new k8s.core.v1.ConfigMap(`stack-${name}`, { metadata: { name, namespace: "observability" } })]));
+}
+
+/** The dev stack with its Prometheus files spread over `configMapShards` ConfigMaps of each kind. */
+const devWithShards = (configMapShards: number) => {
+    const file = stackFile("dev");
+    return loadStackConfig({ ...file, values: { ...file.values, prometheus: { configMapShards } } }, { knownRunbooks });
+};
 
 describe("ObservedService, built alone from a rendered bundle", () => {
     beforeEach(() => {
@@ -53,7 +65,7 @@ describe("ObservedService, built alone from a rendered bundle", () => {
             { name: "checkout", namespace: "shop", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "metrics" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }] },
             { knownRunbooks },
         );
-        const resources = await build(() => new ObservedService("shop-checkout", { target: { namespace: "observability", prometheusConfigMaps: [] }, service: renderService(config, spec) }));
+        const resources = await build(() => new ObservedService("shop-checkout", { target: { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") }, service: renderService(config, spec) }));
         const patches = byType(resources, "kubernetes:core/v1:ConfigMapPatch");
         assert.deepEqual(
             patches.map((p) => [p.name, p.inputs.metadata.name, p.inputs.metadata.namespace, Object.keys(p.inputs.data)]),
@@ -72,8 +84,37 @@ describe("ObservedService, built alone from a rendered bundle", () => {
     test("an OTLP service has no scrape job to patch", async () => {
         const config = loadStack("dev");
         const spec = loadServiceSpec({ name: "mailer", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
-        const resources = await build(() => new ObservedService("mailer", { target: { namespace: "observability", prometheusConfigMaps: [] }, service: renderService(config, spec) }));
+        const resources = await build(() => new ObservedService("mailer", { target: { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") }, service: renderService(config, spec) }));
         assert.deepEqual(byType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => p.name), ["mailer-rules"]);
+    });
+
+    test("with 4 shards a service declared in code patches the shard its name hashes to: checkout (FNV-1a 0x4db95739) into shard 1", async () => {
+        const spec = loadServiceSpec(
+            { name: "checkout", namespace: "shop", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "metrics" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }] },
+            { knownRunbooks },
+        );
+        const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-rules-1", "prometheus-rules-2", "prometheus-rules-3", "prometheus-scrape", "prometheus-scrape-1", "prometheus-scrape-2", "prometheus-scrape-3") };
+        const resources = await build(() => new ObservedService("shop-checkout", { target, service: renderService(devWithShards(4), spec) }));
+        assert.deepEqual(
+            byType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => [p.name, p.inputs.metadata.name, Object.keys(p.inputs.data)]),
+            [
+                ["shop-checkout-rules", "prometheus-rules-1", ["service-checkout.yaml"]],
+                ["shop-checkout-scrape", "prometheus-scrape-1", ["checkout.yaml"]],
+            ],
+        );
+    });
+
+    test("a service rendered for another shard count than its stack's is refused, naming the ConfigMap the stack lacks", () => {
+        const spec = loadServiceSpec({ name: "checkout", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
+        const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") };
+        assert.throws(
+            () => new ObservedService("checkout", { target, service: renderService(devWithShards(4), spec) }),
+            {
+                message:
+                    'service "checkout" goes to ConfigMap prometheus-rules-1, which the stack does not have (it has prometheus-rules, prometheus-scrape); ' +
+                    "render the service with the stack's own config, so both use the same prometheus.configMapShards",
+            },
+        );
     });
 });
 
@@ -110,5 +151,53 @@ describe("LgtmStack, built alone", () => {
         assert.equal(new Set(names).size, names.length, "no two resources share a type and name");
         const services = byType(resources, "lgtm:services:ObservedService").map((r) => r.name).sort();
         assert.deepEqual(services, ["blue-api", "blue-session-start", "blue-transcoding", "blue-video-load", "green-api", "green-session-start", "green-transcoding", "green-video-load"]);
+    });
+
+    test("with prometheus.configMapShards 4 Prometheus creates and mounts every rule and scrape shard, and each service patches its own", async () => {
+        const config = devWithShards(4);
+        const resources = await build(() => new LgtmStack("obs", { config, rendered: renderStack(config, []), secrets: {} }));
+        const maps = byType(resources, "kubernetes:core/v1:ConfigMap").filter((r) => /^prometheus-(rules|scrape)/.test(r.inputs.metadata.name));
+        // Shard 0 keeps the unsharded names (resource and ConfigMap), and only it holds the stack's own rules.
+        assert.deepEqual(
+            maps.map((m) => [m.name, m.inputs.metadata.name, Object.keys(m.inputs.data ?? {})]).sort(),
+            [
+                ["obs-prometheus-rules", "prometheus-rules", ["stack.yaml"]],
+                ["obs-prometheus-rules-1", "prometheus-rules-1", []],
+                ["obs-prometheus-rules-2", "prometheus-rules-2", []],
+                ["obs-prometheus-rules-3", "prometheus-rules-3", []],
+                ["obs-prometheus-scrape", "prometheus-scrape", []],
+                ["obs-prometheus-scrape-1", "prometheus-scrape-1", []],
+                ["obs-prometheus-scrape-2", "prometheus-scrape-2", []],
+                ["obs-prometheus-scrape-3", "prometheus-scrape-3", []],
+            ],
+        );
+        const [statefulSet] = byType(resources, "kubernetes:apps/v1:StatefulSet").filter((r) => r.inputs.metadata.name === "prometheus");
+        const volumes = statefulSet.inputs.spec.template.spec.volumes;
+        assert.deepEqual(volumes.find((v: any) => v.name === "rules"), {
+            name: "rules",
+            projected: { sources: [{ configMap: { name: "prometheus-rules" } }, { configMap: { name: "prometheus-rules-1" } }, { configMap: { name: "prometheus-rules-2" } }, { configMap: { name: "prometheus-rules-3" } }] },
+        });
+        assert.deepEqual(volumes.find((v: any) => v.name === "scrape"), {
+            name: "scrape",
+            projected: { sources: [{ configMap: { name: "prometheus-scrape" } }, { configMap: { name: "prometheus-scrape-1" } }, { configMap: { name: "prometheus-scrape-2" } }, { configMap: { name: "prometheus-scrape-3" } }] },
+        });
+        const mounts = statefulSet.inputs.spec.template.spec.containers[0].volumeMounts;
+        assert.deepEqual(
+            mounts.filter((m: any) => m.name === "rules" || m.name === "scrape"),
+            [
+                { name: "rules", mountPath: "/etc/prometheus/rules", readOnly: true },
+                { name: "scrape", mountPath: "/etc/prometheus/scrape", readOnly: true },
+            ],
+        );
+        // FNV-1a: api 0x386aaa87, session-start 0xe4cc859e, transcoding 0x649a6bb3, video-load 0xfdc68533; modulo 4.
+        assert.deepEqual(
+            byType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => [p.name, p.inputs.metadata.name]).sort(),
+            [
+                ["obs-api-rules", "prometheus-rules-3"],
+                ["obs-session-start-rules", "prometheus-rules-2"],
+                ["obs-transcoding-rules", "prometheus-rules-3"],
+                ["obs-video-load-rules", "prometheus-rules-3"],
+            ],
+        );
     });
 });

@@ -116,7 +116,7 @@ describe("distributed stack under mocks", () => {
         const ruler = named("kubernetes:apps/v1:Deployment", "mimir-ruler").inputs.spec.template.spec;
         const mount = ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules");
         assert.deepEqual(mount, { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
-        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", configMap: { name: "prometheus-rules" } });
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "prometheus-rules" } }] } });
         assert.deepEqual(ruler.containers[0].args, ["-config.file=/etc/lgtm/mimir/mimir.yaml", "-config.expand-env=true", "-target=ruler"]);
     });
 
@@ -221,5 +221,26 @@ describe("distributed stack under mocks", () => {
             assert.deepEqual(container.readinessProbe.httpGet, collector ? { path: "/", port: "health" } : { path: "/ready", port: "http" });
             assert.equal(r.inputs.spec.template.spec.automountServiceAccountToken, false);
         }
+    });
+});
+
+describe("distributed stack with prometheus.configMapShards 3, under mocks", () => {
+    let sharded: RecordedResource[] = [];
+    before(async () => {
+        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
+        ({ resources: sharded } = await runStack("dev", { ...values, prometheus: { configMapShards: 3 } }, OBJECT_STORAGE_SECRETS));
+    });
+
+    test("Mimir's ruler reads every rule shard in the anonymous tenant's one folder, as Prometheus mounts them", () => {
+        const workload = (type: string, name: string) => ofType(sharded, type).find((r) => r.inputs.metadata?.name === name)?.inputs.spec.template.spec;
+        const everyShard = { projected: { sources: [{ configMap: { name: "prometheus-rules" } }, { configMap: { name: "prometheus-rules-1" } }, { configMap: { name: "prometheus-rules-2" } }] } };
+        const ruler = workload("kubernetes:apps/v1:Deployment", "mimir-ruler");
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
+        assert.deepEqual(ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules"), { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
+        const prometheus = workload("kubernetes:apps/v1:StatefulSet", "prometheus");
+        assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
+        // No other tier mounts rules.
+        const mounting = sharded.filter((r) => r.inputs.spec?.template?.spec?.volumes?.some((v: any) => v.name === "rules")).map((r) => r.inputs.metadata.name);
+        assert.deepEqual(mounting.sort(), ["mimir-ruler", "prometheus"]);
     });
 });

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
-import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS, PROMETHEUS_CONFIGMAPS } from "../../model/components";
+import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
@@ -35,6 +35,8 @@ export interface DistributedEngineArgs {
     readonly storageClassName?: string;
     /** PodDisruptionBudgets for tiers with two or more replicas. Defaults to none: required. */
     readonly podDisruptionBudget: boolean;
+    /** Mimir: every shard of the rule ConfigMaps, which the ruler reads as its tenant's rule files. Defaults to none. */
+    readonly ruleConfigMaps?: readonly string[];
 }
 
 const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
@@ -144,8 +146,10 @@ export class DistributedEngine extends pulumi.ComponentResource {
             { parent: this },
         );
         const dataDir = engine === "loki" ? TOPOLOGY_PATHS.lokiData : engine === "tempo" ? TOPOLOGY_PATHS.tempoData : TOPOLOGY_PATHS.mimirData;
-        // The ruler reads the stack's rule files: the same ConfigMap Prometheus reads, which services patch their files into.
-        const rulesMount = engine === "mimir" && tier.name === "ruler";
+        // The ruler reads the stack's rule files: the same ConfigMaps Prometheus reads, which services
+        // patch their files into. Its local rule store reads only the files directly in the tenant's
+        // folder (Mimir pkg/ruler/rulestore/local), so every shard goes into that one folder.
+        const rulesMount = engine === "mimir" && tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
         const container = hardenedContainer({
             name: tier.name,
             image: args.image,
@@ -173,7 +177,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
                 ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
-                ...(rulesMount ? [{ name: "rules", configMap: { name: PROMETHEUS_CONFIGMAPS.rules } }] : []),
+                ...(rulesMount ? [{ name: "rules", projected: { sources: (args.ruleConfigMaps ?? []).map((configMap) => ({ configMap: { name: configMap } })) } }] : []),
                 TMP_VOLUME,
             ],
         };

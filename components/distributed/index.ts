@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
+import { prometheusConfigMapNames } from "../../model/components";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -39,7 +40,13 @@ export class DistributedBackends extends pulumi.ComponentResource {
         this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
         this.mimir = new DistributedEngine(
             `${name}-mimir`,
-            { ...common, rendered: rendered.mimir, image: config.topology.mimir.image, volume: { enabled: true, size: config.topology.mimir.volumeSize } },
+            {
+                ...common,
+                rendered: rendered.mimir,
+                image: config.topology.mimir.image,
+                volume: { enabled: true, size: config.topology.mimir.volumeSize },
+                ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
+            },
             { parent: this },
         );
         this.collectorLoadBalancer = new CollectorLoadBalancer(
