@@ -125,15 +125,35 @@ function exportPanels(links: Links): Panel[] {
     ];
 }
 
-function alertingPanels(links: Links): Panel[] {
+/** Who evaluates the rule files and sends alerts: Prometheus, or Mimir's ruler (its rule managers' metrics carry `cortex_` and the tenant as `user`). */
+function ruleEvaluator(config: StackConfig) {
+    return config.topology.kind === "distributed"
+        ? { title: "Mimir ruler", service: "mimir", metricPrefix: "cortex_", by: "user, ", legend: "{{user}} " }
+        : { title: "Prometheus", service: "prometheus", metricPrefix: "", by: "", legend: "" };
+}
+
+function alertingPanels(config: StackConfig, links: Links): Panel[] {
+    const evaluator = ruleEvaluator(config);
+    const remoteWrite =
+        config.topology.kind === "distributed"
+            ? [
+                  timeseriesPanel("Prometheus → Mimir: remote write, failed samples per second and seconds behind", UNITS.perSecond)
+                      .description("Every metric, and so every rule the ruler evaluates, reaches Mimir through this remote write.")
+                      .span(SIZE.full)
+                      .withTarget(promQuery("sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total[5m]))", "{{remote_name}} failed/s"))
+                      .withTarget(promQuery("max by (remote_name) (prometheus_remote_storage_queue_highest_timestamp_seconds - prometheus_remote_storage_queue_highest_sent_timestamp_seconds)", "{{remote_name}} behind (s)"))
+                      .links(runbookLinks(links, "PrometheusRemoteWriteFailing", "prometheus")),
+              ]
+            : [];
     return [
-        timeseriesPanel("Prometheus: rule evaluation failures (5m)", UNITS.count)
+        timeseriesPanel(`${evaluator.title}: rule evaluation failures (5m)`, UNITS.count)
             .description("Failed evaluations leave recorded series and alerts of the group missing.")
-            .withTarget(promQuery("sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m]))", "{{rule_group}}"))
-            .links(runbookLinks(links, "PrometheusRuleEvaluationFailures", "prometheus")),
-        timeseriesPanel("Prometheus → Alertmanager: notification errors per second", UNITS.perSecond)
-            .withTarget(promQuery("sum by (alertmanager) (rate(prometheus_notifications_errors_total[5m]))", "{{alertmanager}}"))
-            .links(runbookLinks(links, "PrometheusNotificationsFailing", "prometheus")),
+            .withTarget(promQuery(`sum by (${evaluator.by}rule_group) (increase(${evaluator.metricPrefix}prometheus_rule_evaluation_failures_total[5m]))`, `${evaluator.legend}{{rule_group}}`))
+            .links(runbookLinks(links, "PrometheusRuleEvaluationFailures", evaluator.service)),
+        timeseriesPanel(`${evaluator.title} → Alertmanager: notification errors per second`, UNITS.perSecond)
+            .withTarget(promQuery(`sum by (${evaluator.by}alertmanager) (rate(${evaluator.metricPrefix}prometheus_notifications_errors_total[5m]))`, `${evaluator.legend}{{alertmanager}}`))
+            .links(runbookLinks(links, "PrometheusNotificationsFailing", evaluator.service)),
+        ...remoteWrite,
         timeseriesPanel("Alertmanager: failed notifications per second", UNITS.perSecond)
             .description("Failed deliveries to PagerDuty, Slack or the webhook: on-call may not be reached.")
             .span(SIZE.full)
@@ -166,7 +186,7 @@ export function stackHealthDashboard(config: StackConfig, links: Links): dashboa
     withSection(builder, "Components", [upPanel(config, links)]);
     withSection(builder, "Ingestion", ingestionPanels(links));
     withSection(builder, "Export", exportPanels(links));
-    withSection(builder, "Alerting", alertingPanels(links));
+    withSection(builder, "Alerting", alertingPanels(config, links));
     withSection(builder, "Resources", resourcePanels(config));
     return buildDashboard(builder);
 }

@@ -261,6 +261,26 @@ describe("topology: what distributed renders", () => {
         }
     });
 
+    test("stack health's alerting panels read Mimir's ruler and the remote write that feeds it", () => {
+        const panels = (model: any): any[] => (model.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
+        const health: any = rendered().stackDashboards.find((d) => d.uid === "lgtm-stack-health")!.model;
+        const byTitle = (title: string) => panels(health).find((p) => p.title === title);
+        const evaluation = byTitle("Mimir ruler: rule evaluation failures (5m)");
+        assert.equal(evaluation.targets[0].expr, "sum by (user, rule_group) (increase(cortex_prometheus_rule_evaluation_failures_total[5m]))");
+        assert.match(JSON.stringify(evaluation.links), /PrometheusRuleEvaluationFailures.*var-service=mimir/);
+        const notifications = byTitle("Mimir ruler → Alertmanager: notification errors per second");
+        assert.equal(notifications.targets[0].expr, "sum by (user, alertmanager) (rate(cortex_prometheus_notifications_errors_total[5m]))");
+        const remoteWrite = byTitle("Prometheus → Mimir: remote write, failed samples per second and seconds behind");
+        assert.deepEqual(
+            remoteWrite.targets.map((t: any) => t.expr),
+            [
+                "sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total[5m]))",
+                "max by (remote_name) (prometheus_remote_storage_queue_highest_timestamp_seconds - prometheus_remote_storage_queue_highest_sent_timestamp_seconds)",
+            ],
+        );
+        assert.equal(byTitle("Prometheus: rule evaluation failures (5m)"), undefined, "Prometheus evaluates nothing in this topology");
+    });
+
     test("the single topology's self-scrape jobs are the seven components, without a tier label", () => {
         const jobs: any[] = YAML.parse(renderStack(loadStack("dev"), readRunbooks()).workloads.prometheus.config).scrape_configs;
         const self = jobs.filter((job) => ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana"].includes(job.job_name));
