@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
@@ -9,8 +7,8 @@ import * as YAML from "yaml";
 import { loadStackConfig } from "../config/load";
 import { renderAlertmanagerConfig } from "../render/alertmanager";
 import { toYaml } from "../render/yaml";
+import { freePort, LOOPBACK, ManagedProcess, run, toolPath } from "../scripts/dev";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { run, toolPath } from "../scripts/dev";
 
 /**
  * Routing and inhibition of the rendered alertmanager.yml, checked by the real tools: routes with
@@ -57,36 +55,24 @@ describe("the PagerDuty payload's severity is the alert's (rendered by amtool fr
     }
 });
 
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
 describe("a real Alertmanager inhibits a warning only for the same service and the same slo", () => {
     let base = "";
-    let stop = () => {};
+    let alertmanager: ManagedProcess | undefined;
     before(async () => {
         const port = await freePort();
-        base = `http://127.0.0.1:${port}`;
+        base = `http://${LOOPBACK}:${port}`;
         // Clustering off (empty listen address); everything on loopback.
-        const child = spawn(toolPath("alertmanager"), [`--config.file=${configFile}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
-        stop = () => child.kill("SIGTERM");
-        for (let attempt = 0; attempt < 100; attempt++) {
-            const ready = await fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
-            if (ready) {
-                return;
-            }
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        throw new Error("alertmanager did not become ready in 10s");
+        alertmanager = new ManagedProcess({
+            name: "alertmanager",
+            binary: toolPath("alertmanager"),
+            args: [`--config.file=${configFile}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=${LOOPBACK}:${port}`, "--cluster.listen-address="],
+            logFile: path.join(dir, "alertmanager.log"),
+            maxLifetimeMs: 120_000,
+        });
+        alertmanager.start();
+        await alertmanager.waitForHttp(`${base}/-/ready`, 10_000, 100);
     });
-    after(() => stop());
+    after(() => alertmanager?.stop());
 
     test("FastBudgetBurn mutes SlowBudgetBurn of its SLO; HighErrorRate (no slo) mutes nothing", async () => {
         const alerts: Record<string, string>[] = [

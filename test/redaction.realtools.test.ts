@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
@@ -11,8 +10,8 @@ import { loadStackConfig } from "../config/load";
 import { StackConfig } from "../config/types";
 import { renderCollectorGatewayConfig } from "../render/collector";
 import { clusterEndpoints } from "../model/components";
+import { eventually, freePort, LOOPBACK, ManagedProcess, toolPath } from "../scripts/dev";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
-import { toolPath } from "../scripts/dev";
 
 /**
  * The gateway's masking, run for real: the real otelcol 0.160 with the processors and pipeline
@@ -66,13 +65,7 @@ function metrics() {
     return { resourceMetrics: [{ resource, scopeMetrics: [{ scope: { name: "test" }, metrics: [metric] }] }] };
 }
 
-async function freePort(): Promise<number> {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
+class CollectorExited extends Error {}
 
 async function post(url: string, body: object): Promise<number> {
     try {
@@ -116,31 +109,24 @@ async function runThroughCollector(config: StackConfig): Promise<Record<string, 
     const receiverPort = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-redaction-"));
     fs.writeFileSync(path.join(dir, "config.yaml"), testCollectorConfig(config, receiverPort, sinkPort));
-    let output = "";
-    const collector: ChildProcess = spawn(toolPath("otelcol"), [`--config=${path.join(dir, "config.yaml")}`], { stdio: ["ignore", "pipe", "pipe"] });
-    collector.stdout?.on("data", (chunk) => (output += chunk));
-    collector.stderr?.on("data", (chunk) => (output += chunk));
+    const collector = new ManagedProcess({ name: "otelcol", binary: toolPath("otelcol"), args: [`--config=${path.join(dir, "config.yaml")}`], logFile: path.join(dir, "otelcol.log"), maxLifetimeMs: 120_000 });
+    collector.start();
     try {
-        const base = `http://127.0.0.1:${receiverPort}`;
-        // Bounded wait for the receiver: 150 tries, 200ms apart.
-        let status = 0;
-        for (let attempt = 0; attempt < 150 && status !== 200 && collector.exitCode === null; attempt++) {
-            status = await post(`${base}/v1/traces`, traces());
-            if (status !== 200) {
-                await new Promise((resolve) => setTimeout(resolve, 200));
+        const base = `http://${LOOPBACK}:${receiverPort}`;
+        // The receiver is up when it accepts a batch; a Collector that exits fails at once.
+        await eventually("the collector to accept OTLP", 30_000, async () => {
+            if (!collector.running) {
+                throw new CollectorExited(`the collector exited (${collector.exitStatus}):\n${collector.tail()}`);
             }
-        }
-        assert.equal(status, 200, `the collector did not accept OTLP:\n${output}`);
+            return (await post(`${base}/v1/traces`, traces())) === 200 ? true : undefined;
+        }, 200, (error) => error instanceof CollectorExited);
         assert.equal(await post(`${base}/v1/logs`, logs()), 200);
         assert.equal(await post(`${base}/v1/metrics`, metrics()), 200);
-        for (let attempt = 0; attempt < 100 && Object.keys(received).length < 3; attempt++) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        assert.deepEqual(Object.keys(received).sort(), ["/v1/logs", "/v1/metrics", "/v1/traces"], `the recorder got ${Object.keys(received).join(", ")}:\n${output}`);
+        await eventually("the recorder to get all three signals", 10_000, () => (Object.keys(received).length >= 3 ? true : undefined), 100).catch(() => undefined);
+        assert.deepEqual(Object.keys(received).sort(), ["/v1/logs", "/v1/metrics", "/v1/traces"], `the recorder got ${Object.keys(received).join(", ")}:\n${collector.tail()}`);
         return received;
     } finally {
-        collector.kill("SIGTERM");
-        await new Promise((resolve) => (collector.exitCode !== null ? resolve(undefined) : collector.once("exit", resolve)));
+        await collector.stop();
         await new Promise((resolve) => sink.close(resolve));
         fs.rmSync(dir, { recursive: true, force: true });
     }
