@@ -8,16 +8,15 @@
  * needs root; without it the demo runs on KWOK nodes only, as it says.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { CONTROL_PLANE_TOOLS } from "./controlPlane";
 import { cachedTool, ensureTools } from "./dev/tools";
 import { LocalCluster, LocalStack, PULUMI_TOOLS } from "./localCluster";
-import { RealNodeCluster, REAL_NODE_TOOLS } from "./realNode/cluster";
+import { DEMO_WORKDIR, RealNodeCluster, REAL_NODE_TOOLS } from "./realNode/cluster";
 import { simulatedPlacementPolicy } from "./realNode/placement";
 
 const STACK = "dev";
-const WORKDIR = path.join(process.env.LGTM_CACHE ?? path.join(os.homedir(), ".cache/lgtm-stack"), "demo");
+const WORKDIR = DEMO_WORKDIR;
 const CLUSTER = "lgtm-demo";
 const REAL = process.getuid?.() === 0;
 

@@ -24,6 +24,19 @@ export const SIMULATED_NODE_LABEL = { key: "type", value: "kwok" } as const;
 export const SIMULATED_NODE_TAINT = { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } as const;
 const SIMULATED_CIDR = "10.89.0.0/16";
 
+/** Where `npm run demo` keeps its cluster, which outlives the command until `npm run demo -- --down`. */
+export const DEMO_WORKDIR = path.join(process.env.LGTM_CACHE ?? path.join(os.homedir(), ".cache/lgtm-stack"), "demo");
+/** Prefix of the e2e suite's temporary work directories; its clusters are named `lgtm-real-<pid>`. */
+export const TEST_WORKDIR_PREFIX = "lgtm-real-";
+
+/** Work directories a real-node cluster on this machine may live in: the e2e suite's and the demo's. */
+function knownWorkdirs(): string[] {
+    const temporary = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(TEST_WORKDIR_PREFIX)).map((name) => path.join(os.tmpdir(), name));
+    return [...temporary, DEMO_WORKDIR].filter((dir) => fs.existsSync(dir));
+}
+
+const simulatedRouteExists = () => run("ip", ["route", "show", SIMULATED_CIDR]).stdout.startsWith("unreachable");
+
 function machineAddress(): string {
     for (const addresses of Object.values(os.networkInterfaces())) {
         for (const address of addresses ?? []) {
@@ -45,6 +58,7 @@ export class RealNodeCluster extends ControlPlane {
 
     /** The control plane, the images, the real node (Ready), CoreDNS (Ready) and the KWOK node. */
     async start(): Promise<void> {
+        await this.reclaimAbandoned();
         fs.mkdirSync(this.workdir, { recursive: true });
         const config = path.join(this.workdir, "kwokctl.yaml");
         fs.writeFileSync(
@@ -109,8 +123,54 @@ export class RealNodeCluster extends ControlPlane {
         if (node.restore()) {
             this.node = node;
         }
-        this.routeAdded = run("ip", ["route", "show", SIMULATED_CIDR]).stdout.startsWith("unreachable");
+        this.routeAdded = simulatedRouteExists();
         return true;
+    }
+
+    /**
+     * Clears what earlier runs left on this machine when they were killed before their teardown
+     * (a session or CI job ended hard): their node's mounts, network namespaces, iptables chains and
+     * bridge, their control plane, the unreachable route. A run is abandoned when its node's
+     * processes are gone and, for a test run, the test process that owns it too. Refuses to start
+     * beside a cluster that still runs: both would claim the same bridge and route.
+     */
+    async reclaimAbandoned(): Promise<void> {
+        const runs = knownWorkdirs()
+            .filter((dir) => dir !== this.workdir)
+            .map((workdir) => {
+                const clusters = path.join(workdir, "kwok", "clusters");
+                const names = fs.existsSync(clusters) ? fs.readdirSync(clusters) : [];
+                const node = new RealNodeCluster(names[0] ?? this.name, workdir).newNode("");
+                const restored = node.restore();
+                const owners = names.map((name) => new RegExp(`^${TEST_WORKDIR_PREFIX}(\\d+)$`).exec(name)?.[1]).filter((pid) => pid !== undefined && fs.existsSync(`/proc/${pid}`));
+                return { workdir, names, node: restored ? node : undefined, live: [...(restored ? node.running() : []), ...owners.map((pid) => `test process ${pid}`)] };
+            });
+        // All checked before anything is removed: a node's teardown removes host state (chains, cgroups) a live one may share.
+        const live = runs.find((r) => r.live.length > 0);
+        if (live) {
+            const stop = live.workdir === DEMO_WORKDIR ? "stop it with `npm run demo -- --down`" : "let that run finish or end it";
+            throw new Error(`a real-node cluster already runs on this machine in ${live.workdir} (${live.live.join(", ")}): ${stop}; two would claim the same bridge and routes`);
+        }
+        for (const { workdir, names, node } of runs) {
+            if (node || names.length > 0) {
+                console.error(`reclaiming an abandoned real-node cluster in ${workdir}`);
+            }
+            await node?.stop();
+            for (const name of names) {
+                try {
+                    new RealNodeCluster(name, workdir).deleteControlPlane();
+                } catch (error) {
+                    console.error(`the abandoned control plane ${name} in ${workdir}: ${(error as Error).message}`);
+                }
+            }
+            if (workdir !== DEMO_WORKDIR) {
+                fs.rmSync(workdir, { recursive: true, force: true });
+            }
+        }
+        // No cluster runs now: a route left by one killed before it saved any state is stale too.
+        if (simulatedRouteExists()) {
+            run("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
+        }
     }
 
     private async startSimulatedNode(): Promise<void> {

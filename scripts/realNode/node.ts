@@ -47,7 +47,8 @@ interface Snapshot {
 
 const run = (command: string, args: string[]) => runTool(command, args, undefined, { timeoutMs: 60_000 });
 
-function iptablesChains(): Set<string> {
+/** The CNI- and KUBE- chains of every table, as `<tool> <table> <chain>`. */
+export function iptablesChains(): Set<string> {
     const chains = new Set<string>();
     for (const tool of ["iptables", "ip6tables"]) {
         for (const table of ["nat", "filter", "mangle"]) {
@@ -62,8 +63,8 @@ function iptablesChains(): Set<string> {
     return chains;
 }
 
-const netnsNames = () => new Set(run("ip", ["netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean));
-const podLogDirs = () => new Set(fs.existsSync("/var/log/pods") ? fs.readdirSync("/var/log/pods") : []);
+export const netnsNames = () => new Set(run("ip", ["netns", "list"]).stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean));
+export const podLogDirs = () => new Set(fs.existsSync("/var/log/pods") ? fs.readdirSync("/var/log/pods") : []);
 
 export class RealNode {
     /** PIDs of containerd, kubelet and kube-proxy: kept in `<workdir>/state.json` with the rest, so a later process (`demo --down`) can stop them. */
@@ -417,14 +418,14 @@ export class RealNode {
         }
     }
 
+    /** The node's processes still running (containerd, kubelet, kube-proxy), as `name (pid)`. */
+    running(): string[] {
+        return [...this.processes].filter(([name, pid]) => isRunning(pid, this.tool(name))).map(([name, pid]) => `${name} (${pid})`);
+    }
+
     /** What a run left behind: processes, mounts, network namespaces, the bridge, iptables chains, cgroups. */
     leftovers(): string[] {
-        const left: string[] = [];
-        for (const [name, pid] of this.processes) {
-            if (isRunning(pid, this.tool(name))) {
-                left.push(`process ${name} (${pid})`);
-            }
-        }
+        const left = this.running().map((p) => `process ${p}`);
         left.push(...shimPids(this.dir.containerd).map((pid) => `containerd shim ${pid}`));
         left.push(...this.mounts().map((m) => `mount ${m}`));
         if (this.before) {
