@@ -1,6 +1,7 @@
 /** Self-monitoring of the stack, once per stack: the watchers need watching too. */
 import { StackConfig } from "../config/types";
 import { stackJobs, StackJob, TIER_LABEL } from "../model/components";
+import { WATCHDOG } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
 import { TIERS } from "../model/topology";
 import { AlertDefinition } from "./model";
@@ -222,6 +223,21 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             team,
             summary: "Alertmanager fails to send notifications",
             description: "Notifications through {{ $labels.integration }} are failing ({{ $value | humanize }}/s); on-call may not be reached.",
+            dashboardUid,
+        },
+        {
+            // The dead-man's switch: true on every evaluation, so it arrives at the heartbeat receiver
+            // exactly while the evaluator evaluates this group and Alertmanager delivers.
+            alert: WATCHDOG.alert,
+            expr: "vector(1)",
+            for: "0s",
+            severity: WATCHDOG.severity,
+            service: distributed ? "mimir" : "prometheus",
+            team,
+            summary: "The alerting pipeline is alive (always firing)",
+            description:
+                `Always firing while ${distributed ? "Mimir's ruler" : "Prometheus"} evaluates the stack's rules and Alertmanager delivers them. ` +
+                `With a heartbeat receiver (the heartbeatUrl secret), Alertmanager sends it there every ${WATCHDOG.cadenceSeconds} seconds and the heartbeat service pages when it stops arriving.`,
             dashboardUid,
         },
     ];

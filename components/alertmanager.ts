@@ -11,10 +11,13 @@ export interface AlertmanagerArgs extends CommonArgs {
     /** Rendered alertmanager.yml (references credential files, holds none) and container args. Defaults to none: required. */
     readonly workload: RenderedWorkload;
     /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
-    readonly credentials: { readonly pagerdutyRoutingKey?: pulumi.Output<string>; readonly slackWebhookUrl?: pulumi.Output<string>; readonly webhookUrl?: pulumi.Output<string> };
+    readonly credentials: AlertmanagerCredentials;
     /** Storage class for silences and notification log. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
+
+/** The receivers' credentials, by the name of the file each becomes. */
+export type AlertmanagerCredentials = { readonly [key in keyof typeof ALERTMANAGER_SECRET_FILES]?: pulumi.Output<string> };
 
 /** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
 export class Alertmanager extends pulumi.ComponentResource {
@@ -27,14 +30,11 @@ export class Alertmanager extends pulumi.ComponentResource {
         const labels = componentLabels("alertmanager");
         const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         const stringData: Record<string, pulumi.Input<string>> = {};
-        if (args.credentials.pagerdutyRoutingKey) {
-            stringData[ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey] = args.credentials.pagerdutyRoutingKey;
-        }
-        if (args.credentials.slackWebhookUrl) {
-            stringData[ALERTMANAGER_SECRET_FILES.slackWebhookUrl] = args.credentials.slackWebhookUrl;
-        }
-        if (args.credentials.webhookUrl) {
-            stringData[ALERTMANAGER_SECRET_FILES.webhookUrl] = args.credentials.webhookUrl;
+        for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [keyof typeof ALERTMANAGER_SECRET_FILES, string][]) {
+            const value = args.credentials[key];
+            if (value) {
+                stringData[file] = value;
+            }
         }
         this.credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,

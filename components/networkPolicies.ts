@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EgressRule, PolicyPort, RenderedNetworkPolicy, urlPort, WEBHOOK_URL_PORT } from "../render/networkPolicies";
+import { EgressRule, PolicyPort, RenderedNetworkPolicy, URL_PORTS, urlPort, UrlSecret } from "../render/networkPolicies";
 import { componentLabels } from "./workload";
 
 export interface NetworkPoliciesArgs {
@@ -8,27 +8,29 @@ export interface NetworkPoliciesArgs {
     readonly namespace: pulumi.Input<string>;
     /** The rendered policies (`renderStack(...).networkPolicies`). Defaults to none: required. */
     readonly policies: readonly RenderedNetworkPolicy[];
-    /** The webhook receiver's URL (a secret), whose port Alertmanager's egress names. Defaults to none: no webhook receiver. */
-    readonly webhookUrl?: pulumi.Output<string>;
+    /** The webhook and heartbeat receivers' URLs (secrets), whose ports Alertmanager's egress names. Defaults to none: no such receivers. */
+    readonly urls?: { readonly [key in UrlSecret]?: pulumi.Output<string> };
 }
 
 /**
  * Default deny for the namespace, then the explicit allows the data flow needs, as rendered by
- * render/networkPolicies.ts; this only wires them, putting in the webhook URL's port.
+ * render/networkPolicies.ts; this only wires them, putting in the webhook and heartbeat URLs' ports.
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:security:NetworkPolicies", name, {}, opts);
         const { namespace } = args;
         const port = (p: PolicyPort): { protocol: string; port: pulumi.Input<number> } => {
-            if (p.port !== WEBHOOK_URL_PORT) {
+            if (typeof p.port === "number") {
                 return { protocol: p.protocol, port: p.port };
             }
-            if (!args.webhookUrl) {
-                throw new Error("the rendered policies name the webhook URL's port, but no webhookUrl secret was passed");
+            const key = (Object.keys(URL_PORTS) as UrlSecret[]).find((k) => URL_PORTS[k] === p.port)!;
+            const url = args.urls?.[key];
+            if (!url) {
+                throw new Error(`the rendered policies name the ${key} port, but no ${key} secret was passed`);
             }
             // The URL is a secret, its port is not.
-            return { protocol: p.protocol, port: pulumi.unsecret(args.webhookUrl.apply(urlPort)) };
+            return { protocol: p.protocol, port: pulumi.unsecret(url.apply((value) => urlPort(value, key))) };
         };
         const egress = (rule: EgressRule) => (rule.ports ? { ...rule, ports: rule.ports.map(port) } : rule);
         for (const { name: id, spec } of args.policies) {

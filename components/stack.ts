@@ -62,7 +62,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.alertmanager,
                 workload: workloads.alertmanager,
-                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl },
+                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
                 storageClassName: config.storageClassName,
             },
             child,
@@ -93,7 +93,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
-            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, webhookUrl: secrets.webhookUrl }, child);
+            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, urls: { webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl } }, child);
         }
         this.serviceTarget = {
             namespace: config.namespace,

@@ -102,13 +102,15 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
 }
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
-    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl"] as const);
-    if (alertmanager.optionalString("webhookUrl") !== undefined) {
-        // A webhook URL usually carries its token; in plain config it would land in a ConfigMap.
-        alertmanager.problems.add(
-            alertmanager.keyPath("webhookUrl"),
-            "is a credential (webhook URLs carry their token) and plain config ends up in a ConfigMap; remove it and run `pulumi config set --secret webhookUrl <url>`",
-        );
+    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl"] as const);
+    for (const key of ["webhookUrl", "heartbeatUrl"] as const) {
+        if (alertmanager.optionalString(key) !== undefined) {
+            // A webhook or heartbeat URL usually carries its token; in plain config it would land in a ConfigMap.
+            alertmanager.problems.add(
+                alertmanager.keyPath(key),
+                `is a credential (webhook and heartbeat URLs carry their token) and plain config ends up in a ConfigMap; remove it and run \`pulumi config set --secret ${key} <url>\``,
+            );
+        }
     }
     return {
         image: readImage(alertmanager, "alertmanager"),

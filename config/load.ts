@@ -64,6 +64,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         pagerdutyRoutingKey: present("pagerdutyRoutingKey"),
         slackWebhookUrl: present("slackWebhookUrl"),
         webhookUrl: present("webhookUrl"),
+        heartbeatUrl: present("heartbeatUrl"),
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
         grafanaAdminPassword: present("grafanaAdminPassword"),

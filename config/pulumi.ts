@@ -19,6 +19,7 @@ export interface StackSecrets {
     readonly pagerdutyRoutingKey?: pulumi.Output<string>;
     readonly slackWebhookUrl?: pulumi.Output<string>;
     readonly webhookUrl?: pulumi.Output<string>;
+    readonly heartbeatUrl?: pulumi.Output<string>;
     readonly objectStorage?: ObjectStorageCredentials;
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** `grafana.mode: external`: your Grafana's API URL and a service-account token for it. */
@@ -48,6 +49,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
             pagerdutyRoutingKey: secret("pagerdutyRoutingKey", config.secrets.pagerdutyRoutingKey),
             slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
             webhookUrl: secret("webhookUrl", config.secrets.webhookUrl),
+            heartbeatUrl: secret("heartbeatUrl", config.secrets.heartbeatUrl),
             objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
             grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
             grafanaExternal: grafanaUrl && grafanaToken ? { url: grafanaUrl, token: grafanaToken } : undefined,

@@ -275,6 +275,8 @@ export interface ConfiguredSecrets {
     readonly slackWebhookUrl: boolean;
     /** Generic webhook receiving every alert (and `ticket` alerts when Slack is not configured). */
     readonly webhookUrl: boolean;
+    /** Heartbeat (dead-man's switch) URL: receives the always-firing Watchdog alert every minute. */
+    readonly heartbeatUrl: boolean;
     readonly objectStorageAccessKeyId: boolean;
     readonly objectStorageSecretAccessKey: boolean;
     /** An admin password of your own instead of the one generated with @pulumi/random. */
@@ -289,6 +291,7 @@ export const SECRET_KEYS = [
     "pagerdutyRoutingKey",
     "slackWebhookUrl",
     "webhookUrl",
+    "heartbeatUrl",
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
     "grafanaAdminPassword",

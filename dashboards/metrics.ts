@@ -46,6 +46,8 @@ export const RAW_METRICS_BY_SOURCE = {
         "prometheus_rule_evaluation_failures_total",
         "prometheus_rule_group_last_duration_seconds",
         "prometheus_rule_group_interval_seconds",
+        "prometheus_rule_group_last_evaluation_timestamp_seconds",
+        "prometheus_notifications_sent_total",
         "prometheus_notifications_errors_total",
         "prometheus_notifications_dropped_total",
         "prometheus_notifications_alertmanagers_discovered",
@@ -66,6 +68,8 @@ export const RAW_METRICS_BY_SOURCE = {
     /** Mimir (topology distributed): its ruler's rule-manager and notifier metrics (`cortex_` prefix, `user` label) and the distributor's discards. */
     mimir: [
         "cortex_prometheus_rule_evaluation_failures_total",
+        "cortex_prometheus_rule_group_last_evaluation_timestamp_seconds",
+        "cortex_prometheus_notifications_sent_total",
         "cortex_prometheus_notifications_errors_total",
         "cortex_prometheus_notifications_dropped_total",
         "cortex_prometheus_notifications_alertmanagers_discovered",

@@ -7,6 +7,7 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import { Links } from "../alerts/links";
+import { WATCHDOG } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
 import {
     buildDashboard,
@@ -44,10 +45,13 @@ const SERVICE_CELL = "${__value.raw}";
  */
 const SLI_OVER_WINDOW = "1 - (1 - slo:error_budget_remaining:ratio) * on(service, slo) slo:error_budget:ratio";
 
+/** Firing alerts, without the Watchdog: it always fires (the heartbeat), so it would only be noise here. */
+const FIRING = `ALERTS{alertstate="firing", alertname!="${WATCHDOG.alert}"}`;
+
 /** Firing alerts of the row's service, on every SLO row of it (0 when none). */
 function serviceAlertsExpr(): string {
     const rows = "sum by (service, slo) (slo:objective:ratio) * 0";
-    return `(${rows} + on(service) group_left() count by (service) (ALERTS{alertstate="firing"})) or (${rows})`;
+    return `(${rows} + on(service) group_left() count by (service) (${FIRING})) or (${rows})`;
 }
 
 function columnOverride(panel: table.PanelBuilder, column: string, properties: dashboard.DynamicConfigValue[]): table.PanelBuilder {
@@ -105,7 +109,7 @@ function sloTable(links: Links): Panel {
 function firingAlertsTable(): Panel {
     return tablePanel("Firing alerts")
         .description("Each alert's annotations carry its runbook and dashboard links; open them from Alertmanager or the alert list.")
-        .withTarget(promTableQuery('sum by (alertname, severity, service, slo) (ALERTS{alertstate="firing"})', "A"))
+        .withTarget(promTableQuery(`sum by (alertname, severity, service, slo) (${FIRING})`, "A"))
         .withTransformation({ id: "organize", options: { excludeByName: { Time: true, Value: true } } });
 }
 

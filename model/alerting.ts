@@ -131,6 +131,24 @@ export const TRAFFIC_ANOMALY = {
  */
 export const QUEUE_LAG = { alert: "JobQueueLagging", severity: "warning", for: "10m" } as const satisfies { alert: string; severity: Severity; for: string };
 
+/**
+ * Watchdog: always firing while the rule evaluator evaluates and can notify, so its absence at an
+ * outside heartbeat service (the `heartbeatUrl` receiver) says the alerting pipeline is broken —
+ * what no alert inside the stack can say about itself (kube-prometheus ships the same alert).
+ * Alertmanager re-sends it on its own route: flushes every `groupInterval`, re-sent once
+ * `repeatInterval` has passed since the last one, so one heartbeat every `cadenceSeconds` (the
+ * notification log stamps a send just after its flush: a repeat interval equal to the cadence would
+ * skip every other flush). Configure the heartbeat service with that period and a grace of a few
+ * minutes (rule evaluator and Alertmanager restarts).
+ */
+export const WATCHDOG = { alert: "Watchdog", severity: "info", groupInterval: "30s", repeatInterval: "50s", cadenceSeconds: 60 } as const satisfies {
+    alert: string;
+    severity: Severity;
+    groupInterval: string;
+    repeatInterval: string;
+    cadenceSeconds: number;
+};
+
 /** The cluster alerts (kube-state-metrics), with kube-prometheus' usual waits. */
 export const INFRASTRUCTURE_ALERTS = {
     crashLooping: { alert: "KubePodCrashLooping", severity: "warning", for: "15m" },
@@ -166,6 +184,7 @@ export const STACK_ALERT_NAMES = [
     "CollectorRefusedData",
     "CollectorExportFailures",
     "AlertmanagerNotificationsFailing",
+    WATCHDOG.alert,
 ] as const;
 export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([...SERVICE_ALERT_NAMES, ...STACK_ALERT_NAMES, ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert)]);
 

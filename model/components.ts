@@ -138,6 +138,7 @@ export const ALERTMANAGER_SECRET_FILES = {
     pagerdutyRoutingKey: "pagerduty-routing-key",
     slackWebhookUrl: "slack-webhook-url",
     webhookUrl: "webhook-url",
+    heartbeatUrl: "heartbeat-url",
 } as const;
 
 /** Object-storage credentials reach Loki and Tempo as environment variables, expanded in their config files. */

@@ -1,10 +1,12 @@
 /**
  * Renders alertmanager.yml. `critical` alerts page (PagerDuty), `warning` alerts open a ticket
  * (Slack, or the webhook), `info` alerts notify nobody; a warning is inhibited while a critical
- * alert fires for the same service and the same SLO. Credentials are read from files
+ * alert fires for the same service and the same SLO. The always-firing Watchdog goes only to the
+ * heartbeat receiver, once a minute (nowhere without one). Credentials are read from files
  * mounted from a Kubernetes Secret (`*_file` fields), so this file never holds one.
  */
 import { StackConfig } from "../config/types";
+import { WATCHDOG } from "../model/alerting";
 import { ALERTMANAGER_SECRET_FILES, PATHS } from "../model/components";
 
 const secretFile = (name: string) => `${PATHS.alertmanagerSecretsDir}/${name}`;
@@ -53,13 +55,23 @@ export function renderAlertmanagerConfig(config: StackConfig) {
     if (webhookUrl) {
         receivers.push({ name: "webhook", webhook_configs: [{ url_file: secretFile(ALERTMANAGER_SECRET_FILES.webhookUrl), send_resolved: true }] });
     }
+    const { heartbeatUrl } = config.secrets;
+    if (heartbeatUrl) {
+        // A heartbeat service only needs to hear from us; a resolved Watchdog would mean the evaluator stopped, and then nothing is sent.
+        receivers.push({ name: "heartbeat", webhook_configs: [{ url_file: secretFile(ALERTMANAGER_SECRET_FILES.heartbeatUrl), send_resolved: false }] });
+    }
     // With no receiver configured at all, alerts are still visible in Alertmanager and Grafana.
     receivers.push({ name: "blackhole" });
 
     const pageReceiver = pagerdutyRoutingKey ? "pagerduty" : webhookUrl ? "webhook" : slackWebhookUrl ? "slack" : "blackhole";
     const ticketReceiver = slackWebhookUrl ? "slack" : webhookUrl ? "webhook" : "blackhole";
     const copyToWebhook = webhookUrl && (pageReceiver !== "webhook" || ticketReceiver !== "webhook");
-    const routes: Record<string, unknown>[] = [];
+    // First and final: the Watchdog reaches no team and not the generic webhook, only the heartbeat.
+    const routes: Record<string, unknown>[] = [
+        heartbeatUrl
+            ? { receiver: "heartbeat", matchers: [`alertname="${WATCHDOG.alert}"`], group_wait: "0s", group_interval: WATCHDOG.groupInterval, repeat_interval: WATCHDOG.repeatInterval }
+            : { receiver: "blackhole", matchers: [`alertname="${WATCHDOG.alert}"`] },
+    ];
     if (copyToWebhook) {
         // The generic webhook sees every alert (automation, audit), then routing continues.
         routes.push({ receiver: "webhook", matchers: ['severity=~"critical|warning|info"'], continue: true });

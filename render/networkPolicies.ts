@@ -18,14 +18,18 @@ import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, 
 export type Protocol = "TCP" | "UDP";
 
 /**
- * Stands for the port of the Alertmanager webhook receiver's URL: the URL is a secret, known only
- * where the Pulumi secret is wired, so the component puts the port in (its value is not secret).
+ * Stand for the ports of the Alertmanager webhook and heartbeat receivers' URLs, by the secret's
+ * config key: a URL is a secret, known only where the Pulumi secret is wired, so the component puts
+ * the port in (its value is not secret).
  */
-export const WEBHOOK_URL_PORT = "webhook-url-port";
+export const URL_PORTS = { webhookUrl: "webhook-url-port", heartbeatUrl: "heartbeat-url-port" } as const;
+export type UrlSecret = keyof typeof URL_PORTS;
+export type UrlPortPlaceholder = (typeof URL_PORTS)[UrlSecret];
+export const WEBHOOK_URL_PORT = URL_PORTS.webhookUrl;
 
 export interface PolicyPort {
     readonly protocol: Protocol;
-    readonly port: number | typeof WEBHOOK_URL_PORT;
+    readonly port: number | UrlPortPlaceholder;
 }
 
 export type PolicyPeer = { readonly namespaceSelector: Record<string, never> } | { readonly podSelector: { readonly matchLabels: Labels } };
@@ -74,7 +78,7 @@ interface Flow {
     readonly protocols?: readonly Protocol[];
 }
 
-const tcp = (port: number | typeof WEBHOOK_URL_PORT): PolicyPort => ({ protocol: "TCP", port });
+const tcp = (port: number | UrlPortPlaceholder): PolicyPort => ({ protocol: "TCP", port });
 /** The Kubernetes API server, for the node agent's k8sattributes: 443 through the Service, 6443 on the control plane. */
 const API_SERVER: EgressRule = { ports: [tcp(443), tcp(6443)] };
 /** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
@@ -89,8 +93,8 @@ export function objectStoragePort(storage: ObjectStorage): number | undefined {
     return port ? Number(port) : storage.insecure ? 80 : 443;
 }
 
-/** The port of an http(s) URL: explicit, else the scheme's. The URL is a secret: errors never quote it. */
-export function urlPort(url: string): number {
+/** The port of an http(s) URL: explicit, else the scheme's. The URL is the secret `key`: errors never quote it. */
+export function urlPort(url: string, key: UrlSecret = "webhookUrl"): number {
     let parsed: URL | undefined;
     try {
         parsed = new URL(url);
@@ -98,7 +102,7 @@ export function urlPort(url: string): number {
         parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-        throw new Error("webhookUrl: the secret is not an http(s) URL; set it again with `pulumi config set --secret webhookUrl https://hooks.example.com/...`");
+        throw new Error(`${key}: the secret is not an http(s) URL; set it again with \`pulumi config set --secret ${key} https://${key === "heartbeatUrl" ? "heartbeat" : "hooks"}.example.com/...\``);
     }
     return parsed.port ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
 }
@@ -109,12 +113,14 @@ function storageEgress(storage: ObjectStorage): EgressRule[] {
     return port === undefined ? [] : [{ ports: [tcp(port)] }];
 }
 
-/** PagerDuty's and Slack's APIs are https; the webhook on its URL's port. */
+/** PagerDuty's and Slack's APIs are https; the webhook and the heartbeat each on its URL's port. */
 function receiverEgress(config: StackConfig): EgressRule[] {
     const { secrets } = config;
     const ports: PolicyPort[] = secrets.pagerdutyRoutingKey || secrets.slackWebhookUrl ? [tcp(443)] : [];
-    if (secrets.webhookUrl) {
-        ports.push(tcp(WEBHOOK_URL_PORT));
+    for (const key of Object.keys(URL_PORTS) as UrlSecret[]) {
+        if (secrets[key]) {
+            ports.push(tcp(URL_PORTS[key]));
+        }
     }
     return ports.length === 0 ? [] : [{ ports }];
 }

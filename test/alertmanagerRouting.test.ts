@@ -38,6 +38,38 @@ describe("amtool config routes test: severity words route as documented", () => 
     }
 });
 
+describe("amtool config routes test: the Watchdog reaches only the heartbeat receiver", () => {
+    // Every receiver configured: the Watchdog must not page, open a ticket or reach the generic webhook's copy route.
+    const write = (name: string, secrets: string[]) => {
+        const values = Object.fromEntries(secrets.map((key) => [key, "<secret>"]));
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, toYaml(renderAlertmanagerConfig(loadStackConfig(minimalRaw(values, secrets), { knownRunbooks }))));
+        return file;
+    };
+    const withHeartbeat = write("heartbeat.yml", ["pagerdutyRoutingKey", "slackWebhookUrl", "webhookUrl", "heartbeatUrl"]);
+    const withoutHeartbeat = write("no-heartbeat.yml", ["pagerdutyRoutingKey", "slackWebhookUrl", "webhookUrl"]);
+    const cases: [string, string, string[], string][] = [
+        ["with a heartbeat URL the Watchdog goes to the heartbeat receiver alone", withHeartbeat, ["alertname=Watchdog", "severity=info", "service=prometheus", "team=platform"], "heartbeat"],
+        ["the Watchdog of Mimir's ruler too", withHeartbeat, ["alertname=Watchdog", "severity=info", "service=mimir", "team=platform"], "heartbeat"],
+        ["a critical alert still pages, and the generic webhook still gets its copy", withHeartbeat, ["alertname=HighErrorRate", "severity=critical", "service=shop"], "webhook,pagerduty"],
+        ["without a heartbeat URL the Watchdog notifies nobody, not even the generic webhook", withoutHeartbeat, ["alertname=Watchdog", "severity=info", "service=prometheus", "team=platform"], "blackhole"],
+        ["without a heartbeat URL an info alert is still copied to the generic webhook", withoutHeartbeat, ["alertname=SomethingToKnow", "severity=info", "service=shop"], "webhook,blackhole"],
+    ];
+    for (const [name, file, labels, receivers] of cases) {
+        test(name, () => {
+            const result = run(toolPath("amtool"), ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receivers}`, ...labels]);
+            assert.equal(result.code, 0, result.output);
+        });
+    }
+    test("the heartbeat is sent at once and re-sent every minute: group_wait 0s, flushes every 30s, repeated after 50s; never resolved", () => {
+        const rendered = YAML.parse(fs.readFileSync(withHeartbeat, "utf8"));
+        assert.deepEqual(rendered.route.routes[0], { receiver: "heartbeat", matchers: ['alertname="Watchdog"'], group_wait: "0s", group_interval: "30s", repeat_interval: "50s" });
+        assert.deepEqual(rendered.receivers.find((r: { name: string }) => r.name === "heartbeat"), { name: "heartbeat", webhook_configs: [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }] });
+        const check = run(toolPath("amtool"), ["check-config", withHeartbeat]);
+        assert.equal(check.code, 0, check.output);
+    });
+});
+
 describe("the PagerDuty payload's severity is the alert's (rendered by amtool from the shipped template)", () => {
     const rendered: { receivers: { name: string; pagerduty_configs?: { severity: string }[] }[] } = YAML.parse(fs.readFileSync(configFile, "utf8"));
     const template = rendered.receivers.find((receiver) => receiver.name === "pagerduty")?.pagerduty_configs?.[0].severity ?? "";

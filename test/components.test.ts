@@ -33,6 +33,9 @@ const { renderService, renderStack } = require("../render") as typeof import("..
 const { loadServiceSpec } = require("../config/load") as typeof import("../config/load");
 const { knownRunbooks, loadStack, stackFile } = require("./support/fixtures") as typeof import("./support/fixtures");
 const { loadStackConfig } = require("../config/load") as typeof import("../config/load");
+const { NetworkPolicies } = require("../components/networkPolicies") as typeof import("../components/networkPolicies");
+const { renderNetworkPolicies } = require("../render/networkPolicies") as typeof import("../render/networkPolicies");
+const { minimalRaw } = require("./support/fixtures") as typeof import("./support/fixtures");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 async function build(construct: () => void): Promise<RecordedResource[]> {
@@ -199,5 +202,29 @@ describe("LgtmStack, built alone", () => {
                 ["obs-video-load-rules", "prometheus-rules-3"],
             ],
         );
+    });
+});
+
+describe("NetworkPolicies, built alone: the receivers' URL ports come from their secrets", () => {
+    beforeEach(() => {
+        recorded.length = 0;
+    });
+    const policies = renderNetworkPolicies(loadStackConfig(minimalRaw({ networkPolicies: true, webhookUrl: "<secret>", heartbeatUrl: "<secret>" }, ["webhookUrl", "heartbeatUrl"]), { knownRunbooks }));
+
+    test("Alertmanager may reach the webhook's and the heartbeat's ports, and the ports are not secret", async () => {
+        const resources = await build(() => {
+            new NetworkPolicies("net", {
+                namespace: "observability",
+                policies,
+                urls: { webhookUrl: pulumi.secret("https://hooks.example.com/T0K3N"), heartbeatUrl: pulumi.secret("https://hc-ping.example.com:8443/6f1c") },
+            });
+        });
+        const alertmanager = byType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-alertmanager")!;
+        assert.deepEqual(alertmanager.inputs.spec.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 8443 }] }]);
+        assert.doesNotMatch(JSON.stringify(alertmanager.inputs), /T0K3N|6f1c/);
+    });
+
+    test("a policy naming the heartbeat's port without its secret is refused, naming the key", () => {
+        assert.throws(() => new NetworkPolicies("net-missing", { namespace: "observability", policies, urls: { webhookUrl: pulumi.secret("https://hooks.example.com/T0K3N") } }), /name the heartbeatUrl port, but no heartbeatUrl secret was passed/);
     });
 });

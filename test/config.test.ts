@@ -78,7 +78,9 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "two SLOs of a service with one name are refused", values: { services: [service({ slos: [{ kind: "availability" }, { kind: "availability", objective: 99 }] })] }, key: "services[0].slos[1].name", says: '"availability" is already used by services[0].slos[0]; give each SLO of a service a unique name' },
     ],
     "values with the format the target expects": [
-        { name: "a webhook URL in plain config is refused: it is a credential", values: { alertmanager: { webhookUrl: "https://hooks.example.com/alerts" } }, key: "alertmanager.webhookUrl", says: "is a credential (webhook URLs carry their token) and plain config ends up in a ConfigMap; remove it and run `pulumi config set --secret webhookUrl <url>`" },
+        { name: "a webhook URL in plain config is refused: it is a credential", values: { alertmanager: { webhookUrl: "https://hooks.example.com/alerts" } }, key: "alertmanager.webhookUrl", says: "is a credential (webhook and heartbeat URLs carry their token) and plain config ends up in a ConfigMap; remove it and run `pulumi config set --secret webhookUrl <url>`" },
+        { name: "a heartbeat URL in plain config is refused: it is a credential", values: { alertmanager: { heartbeatUrl: "https://hc-ping.com/6f1c" } }, key: "alertmanager.heartbeatUrl", says: "is a credential (webhook and heartbeat URLs carry their token) and plain config ends up in a ConfigMap; remove it and run `pulumi config set --secret heartbeatUrl <url>`" },
+        { name: "a heartbeat URL set without --secret is refused", values: { heartbeatUrl: "https://hc-ping.com/6f1c" }, key: "heartbeatUrl", says: "is a credential stored in plain text; remove it and run `pulumi config set --secret heartbeatUrl <value>`" },
         { name: "an Ingress host written as a URL is refused", values: { grafana: { ingress: { enabled: true, host: "https://grafana.example.com" } } }, key: "grafana.ingress.host", says: '"https://grafana.example.com" is not a DNS name; give the host alone, without scheme, port or path, e.g. grafana.example.com' },
         { name: "an Ingress host with a port is refused", values: { grafana: { ingress: { enabled: true, host: "grafana.example.com:443" } } }, key: "grafana.ingress.host", says: "give the host alone, without scheme, port or path" },
         { name: "an enabled Ingress without a host is refused", values: { grafana: { ingress: { enabled: true } } }, key: "grafana.ingress.host", says: "is required; the Ingress needs the DNS name Grafana is served under, e.g. grafana.example.com" },
@@ -272,7 +274,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false });
     });
 });
 

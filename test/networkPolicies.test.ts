@@ -371,12 +371,17 @@ describe("NetworkPolicies: rendering", () => {
         assert.deepEqual(renderNetworkPolicies(loadStackConfig(distributedRaw({ networkPolicies: false }), { knownRunbooks })), []);
     });
 
-    test("the webhook receiver's port stays a placeholder for the secret's URL, in both topologies", () => {
+    test("the webhook and heartbeat receivers' ports stay placeholders for the secrets' URLs, in both topologies", () => {
         const distributed = minimalRaw({ ...distributedValues(), networkPolicies: true, webhookUrl: "<secret>" }, [...OBJECT_STORAGE_SECRETS, "webhookUrl"]);
         const single = minimalRaw({ networkPolicies: true, webhookUrl: "<secret>" }, ["webhookUrl"]);
         for (const raw of [distributed, single]) {
             const alertmanager = renderNetworkPolicies(loadStackConfig(raw, { knownRunbooks })).find((p) => p.name === "allow-alertmanager");
             assert.deepEqual(alertmanager?.spec.egress?.filter((rule) => !rule.to), [{ ports: [{ protocol: "TCP", port: WEBHOOK_URL_PORT }] }]);
         }
+        const both = minimalRaw({ networkPolicies: true, pagerdutyRoutingKey: "<secret>", webhookUrl: "<secret>", heartbeatUrl: "<secret>" }, ["pagerdutyRoutingKey", "webhookUrl", "heartbeatUrl"]);
+        const alertmanager = renderNetworkPolicies(loadStackConfig(both, { knownRunbooks })).find((p) => p.name === "allow-alertmanager");
+        assert.deepEqual(alertmanager?.spec.egress?.filter((rule) => !rule.to), [
+            { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: "webhook-url-port" }, { protocol: "TCP", port: "heartbeat-url-port" }] },
+        ]);
     });
 });

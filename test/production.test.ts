@@ -233,21 +233,24 @@ describe("Alertmanager clustering and secrets", () => {
         assert.equal(urlPort("https://hooks.example.com:8443/alerts"), 8443);
         for (const bad of ["hooks.example.com/T0K3N", "ftp://hooks.example.com/T0K3N"]) {
             assert.throws(() => urlPort(bad), (error: Error) => error.message.startsWith("webhookUrl: the secret is not an http(s) URL") && !error.message.includes("T0K3N"));
+            assert.throws(() => urlPort(bad, "heartbeatUrl"), (error: Error) => error.message.startsWith("heartbeatUrl: the secret is not an http(s) URL; set it again with `pulumi config set --secret heartbeatUrl") && !error.message.includes("T0K3N"));
         }
         assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "s3.amazonaws.com", region: "us-east-1", insecure: false, forcePathStyle: false }), 443);
         assert.equal(objectStoragePort({ type: "s3", bucket: "b", endpoint: "minio", region: "us-east-1", insecure: true, forcePathStyle: false }), 80);
         assert.equal(objectStoragePort({ type: "filesystem" }), undefined);
     });
 
-    test("the webhook URL is a secret file, never in a ConfigMap", async () => {
-        const { resources } = await runStack("dev", {}, ["webhookUrl"]);
+    test("the webhook and heartbeat URLs are secret files, never in a ConfigMap", async () => {
+        const { resources } = await runStack("dev", {}, ["webhookUrl", "heartbeatUrl"]);
         const config = parse(ofType(resources, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "alertmanager-config")!.inputs.data["alertmanager.yml"]);
         assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
+        assert.deepEqual(config.receivers.find((r: any) => r.name === "heartbeat").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }]);
         const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "alertmanager-credentials")!;
         // A Pulumi secret value: the SDK's secret signature wraps it.
         const data = secret.inputs.stringData;
         assert.equal(data["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
         assert.equal(data.value["webhook-url"], "fake-secret-value-webhookUrl");
+        assert.equal(data.value["heartbeat-url"], "fake-secret-value-heartbeatUrl");
         assert.doesNotMatch(JSON.stringify(config), /fake-secret-value/);
     });
 

@@ -45,6 +45,8 @@ export interface StackOverrides {
 /** A webhook receiver standing in for an on-call tool: records every Alertmanager notification. */
 export class WebhookReceiver {
     readonly notifications: any[] = [];
+    /** When each notification arrived (ms since the epoch), in order. */
+    readonly arrivals: number[] = [];
     private server?: http.Server;
     url = "";
 
@@ -58,6 +60,7 @@ export class WebhookReceiver {
                 } catch {
                     this.notifications.push({ unparsable: body });
                 }
+                this.arrivals.push(Date.now());
                 response.writeHead(200).end();
             });
         });
@@ -90,6 +93,8 @@ export class LoopbackStack {
     /** The rendered dev stack after the loopback step. */
     rendered!: RenderedStack;
     webhook = new WebhookReceiver();
+    /** The heartbeat service's stand-in: where Alertmanager sends the Watchdog (the `heartbeatUrl` secret). */
+    heartbeat = new WebhookReceiver();
     readonly recorder: SinkRecorder;
     /** What reached the Loki and Tempo stand-ins. */
     readonly sinks: SinkFiles;
@@ -118,19 +123,21 @@ export class LoopbackStack {
 
     /** Renders the dev stack with `overrides.config` for this run, then the loopback override step. */
     async render(overrides: StackOverrides): Promise<void> {
-        const portList = await freePorts(LOOPBACK_PORT_NAMES.length + 2);
+        const portList = await freePorts(LOOPBACK_PORT_NAMES.length + 3);
         this.ports = Object.fromEntries(LOOPBACK_PORT_NAMES.map((name, i) => [name, portList[i]])) as unknown as LoopbackPorts;
         await this.webhook.start(portList[LOOPBACK_PORT_NAMES.length]);
         await this.recorder.start(this.ports.sinkRecorder);
         this.demoPort = portList[LOOPBACK_PORT_NAMES.length + 1];
+        await this.heartbeat.start(portList[LOOPBACK_PORT_NAMES.length + 2]);
         const raw = stackFile("dev");
         const values = { ...raw.values } as Record<string, any>;
         for (const [key, value] of Object.entries(overrides.config)) {
             values[key] = { ...(values[key] ?? {}), ...value };
         }
-        // The webhook URL is a credential: set as a secret, read by Alertmanager from its url_file.
+        // The webhook and heartbeat URLs are credentials: set as secrets, read by Alertmanager from their url_file.
         values.webhookUrl = "<secret>";
-        this.config = loadStackConfig({ ...raw, values, secretKeys: new Set([...raw.secretKeys, "webhookUrl"]) }, { knownRunbooks });
+        values.heartbeatUrl = "<secret>";
+        this.config = loadStackConfig({ ...raw, values, secretKeys: new Set([...raw.secretKeys, "webhookUrl", "heartbeatUrl"]) }, { knownRunbooks });
         this.rendered = applyLoopbackOverrides(renderStack(this.config, readRunbooks(), loopbackEndpoints(this.ports, this.config.prometheus.replicas)), this.config, this.ports, this.dirs);
         const rendered = this.rendered;
         for (const [relative, content] of artifactFiles(rendered)) {
@@ -145,6 +152,7 @@ export class LoopbackStack {
             fs.mkdirSync(dir, { recursive: true });
         }
         fs.writeFileSync(path.join(this.dirs.alertmanagerSecrets, ALERTMANAGER_SECRET_FILES.webhookUrl), this.webhook.url);
+        fs.writeFileSync(path.join(this.dirs.alertmanagerSecrets, ALERTMANAGER_SECRET_FILES.heartbeatUrl), this.heartbeat.url);
     }
 
     get configPaths() {
@@ -222,6 +230,7 @@ export class LoopbackStack {
     async shutdown(): Promise<void> {
         await Promise.all([...this.processes.values()].map((proc) => proc.stop("SIGTERM", 10_000)));
         await this.webhook.stop();
+        await this.heartbeat.stop();
         await this.recorder.stop();
     }
 }

@@ -50,7 +50,7 @@
  *
  * Settings that are ordinary stack config (a shorter evaluation interval, a bigger sampling share,
  * the Alertmanager webhook) are not overrides: the suite sets them in the stack config it renders
- * (the webhook URL as a secret, written where `url_file` reads it, as the Secret mount would hold it).
+ * (the webhook and heartbeat URLs as secrets, written where `url_file` reads them, as the Secret mount would hold them).
  */
 import * as path from "path";
 import * as YAML from "yaml";

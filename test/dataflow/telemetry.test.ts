@@ -30,6 +30,8 @@ const OUTAGE_MS = 60_000;
 const API_RESOURCE = { "service.name": "api", "service.version": "1.0.0", "service.namespace": "learning", "deployment.environment.name": "dev" };
 
 const stack = new LoopbackStack();
+/** When every backend of the pipeline was ready (the heartbeat test measures its first heartbeat from here). */
+let pipelineReadyAt = 0;
 const runId = Date.now().toString(36);
 const batch = (name: string) => `${name}-${runId}`;
 
@@ -137,6 +139,7 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         const timings = await Promise.all(names.map(async (name) => `${name} ${await stack.start(name)}ms`));
         await stack.startDemo();
         console.log(`# ready: ${timings.join(", ")}`);
+        pipelineReadyAt = Date.now();
         // Started now, so the alert has fired by the time its test looks (see "an error burst ...").
         startErrorBurst(150_000);
     });
@@ -269,6 +272,29 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         assert.match(alert.annotations.dashboard_url, new RegExp(`^${stack.config.grafana.url}/d/api-(slo|golden)\\b`));
         assert.ok(alert.annotations.summary, "summary");
         console.log(`# alert: ${alert.labels.alertname} (${alert.labels.severity}) after ${burst.sent} burst requests; runbook ${alert.annotations.runbook_url}; dashboard ${alert.annotations.dashboard_url}`);
+    });
+
+    test("the Watchdog heartbeat: Prometheus evaluates it, Alertmanager sends it to the heartbeat URL at once and then once a minute, and to nobody else", { timeout: 4 * 60_000 }, async () => {
+        const { arrivals, notifications } = stack.heartbeat;
+        await eventually("three heartbeats", 3 * 60_000, async () => (arrivals.length >= 3 ? true : undefined), 2000);
+        const first = (arrivals[0] - pipelineReadyAt) / 1000;
+        const gaps = arrivals.slice(1).map((at, i) => (at - arrivals[i]) / 1000);
+        console.log(`# heartbeat: first ${first.toFixed(1)} s after the pipeline was ready (evaluation every ${EVALUATION_INTERVAL}), then every ${gaps.map((g) => g.toFixed(1)).join(", ")} s`);
+        for (const notification of notifications) {
+            assert.equal(notification.receiver, "heartbeat");
+            assert.deepEqual(
+                notification.alerts.map((a: any) => [a.status, a.labels.alertname, a.labels.severity, a.labels.service]),
+                [["firing", "Watchdog", "info", "prometheus"]],
+            );
+        }
+        // The first evaluation comes within one interval of Prometheus's start, group_wait is 0s: seconds, not a flush later.
+        assert.ok(first < 30, `first heartbeat ${first} s after the pipeline was ready`);
+        // Flushes every 30 s, re-sent once 50 s have passed: every 60 s, give or take a scheduling hiccup.
+        for (const gap of gaps) {
+            assert.ok(gap >= 55 && gap <= 65, `a heartbeat ${gap} s after the one before; expected one a minute`);
+        }
+        const elsewhere = stack.webhook.notifications.filter((n) => (n.alerts ?? []).some((a: any) => a.labels?.alertname === "Watchdog"));
+        assert.deepEqual(elsewhere, [], "the generic webhook never gets the Watchdog");
     });
 
     test("no loss: spans and log lines sent while the log and trace sinks are down for 60 s all arrive after they return", { timeout: 6 * 60_000 }, async () => {
