@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ApiResponse, KubeApi } from "./kubeClient";
-import { run } from "./dev/processes";
+import { run, RunResult } from "./dev/processes";
 import { waitUntil } from "./dev/polling";
 import { requireTool } from "./dev/tools";
 
@@ -35,8 +35,21 @@ export class ControlPlane {
         return path.join(this.kwokWorkdir, "clusters", this.name, "pki");
     }
 
+    /** The kubeconfig kwokctl writes; the one the machine uses ({@link kubeconfig}) is published from it. */
+    protected get kwokKubeconfig(): string {
+        return this.kubeconfig;
+    }
+
+    /** Makes {@link kubeconfig} from kwokctl's (nothing to do when they are one file). */
+    protected publishKubeconfig(): void {}
+
+    /** Where kwokctl runs: here, or (the real-node cluster) inside its sandbox. */
+    protected execKwokctl(binary: string, args: string[], env: NodeJS.ProcessEnv): RunResult {
+        return run(binary, args, undefined, { env, timeoutMs: 300_000 });
+    }
+
     protected kwokctl(args: string[]): string {
-        const result = run(requireTool("kwokctl"), args, undefined, { env: { ...process.env, KWOK_WORKDIR: this.kwokWorkdir }, timeoutMs: 300_000 });
+        const result = this.execKwokctl(requireTool("kwokctl"), args, { ...process.env, KWOK_WORKDIR: this.kwokWorkdir });
         if (result.code !== 0) {
             throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
         }
@@ -53,9 +66,10 @@ export class ControlPlane {
             "--kube-scheduler-binary", requireTool("kube-scheduler"),
             "--kwok-controller-binary", requireTool("kwok"),
             "--etcd-binary", requireTool("etcd"),
-            "--kubeconfig", this.kubeconfig,
+            "--kubeconfig", this.kwokKubeconfig,
             "--timeout", "240s",
         ]);
+        this.publishKubeconfig();
         this.connect();
         await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
     }

@@ -23,13 +23,13 @@ const REAL = process.getuid?.() === 0;
 /** The cluster: a real node when running as root, KWOK nodes only otherwise. */
 async function startCluster(): Promise<{ kubeconfig: string; stop: () => Promise<void> }> {
     if (!REAL) {
-        console.log("not root: a real node needs cgroups, network namespaces and iptables; starting KWOK nodes only (every pod simulated) ...");
+        console.log("not root: every pod is simulated on KWOK nodes (a real node needs root for its own cgroup and network and mount namespaces) ...");
         const cluster = new LocalCluster(CLUSTER, WORKDIR);
         await cluster.start();
         await cluster.createPersistentVolumes(4);
         return { kubeconfig: cluster.kubeconfig, stop: async () => cluster.stop() };
     }
-    console.log("starting a local control plane, a real node (containerd, kubelet, kube-proxy, CoreDNS) and a KWOK node for Loki, Tempo and Grafana ...");
+    console.log("starting a local control plane, a real node (containerd, kubelet, kube-proxy, CoreDNS) and a KWOK node for Loki, Tempo and Grafana, in network and mount namespaces and a cgroup of their own ...");
     const cluster = new RealNodeCluster(CLUSTER, WORKDIR);
     try {
         await cluster.start();
@@ -42,13 +42,20 @@ async function startCluster(): Promise<{ kubeconfig: string; stop: () => Promise
     return { kubeconfig: cluster.kubeconfig, stop: () => cluster.stop() };
 }
 
-/** Stops whatever a previous demo left running (real node or KWOK only). */
+/**
+ * Stops whatever a previous demo left running. As root, that is the real-node run's sandbox (its
+ * processes, cgroups and namespaces; nothing else on the machine); without root, the KWOK-only
+ * control plane kwokctl started.
+ */
 async function stopCluster(): Promise<void> {
-    const real = new RealNodeCluster(CLUSTER, WORKDIR);
-    if (real.attach()) {
-        await real.stop();
+    if (REAL) {
+        const real = new RealNodeCluster(CLUSTER, WORKDIR);
+        if (real.attach()) {
+            await real.stop();
+        }
+    } else {
+        new LocalCluster(CLUSTER, WORKDIR).stop();
     }
-    new LocalCluster(CLUSTER, WORKDIR).stop();
 }
 
 async function up(): Promise<void> {
@@ -56,7 +63,7 @@ async function up(): Promise<void> {
     ensureTools([...(REAL ? REAL_NODE_TOOLS : CONTROL_PLANE_TOOLS), ...PULUMI_TOOLS]);
     await stopCluster();
     fs.rmSync(WORKDIR, { recursive: true, force: true });
-    fs.mkdirSync(WORKDIR, { recursive: true });
+    fs.mkdirSync(WORKDIR, { recursive: true, mode: 0o700 });
     const cluster = await startCluster();
     const project = await LocalStack.create(WORKDIR, cluster.kubeconfig, STACK);
     // The dev stack as committed: Grafana takes the default grafana.mode (files), so its datasources and

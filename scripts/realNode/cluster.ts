@@ -1,51 +1,46 @@
 /**
  * A local control plane with one real node (kubelet + containerd + kube-proxy, CoreDNS for Service
  * names) and one KWOK node for the pods whose images cannot exist here (Loki, Tempo and Grafana are
- * AGPL: never built). Used by the e2e suite and `npm run demo`; lives entirely under `workdir`.
+ * AGPL: never built). Used by the e2e suite and `npm run demo`.
  *
- * Network: pods sit on a bridge of ours (10.88.0.0/16); the KWOK node's simulated addresses are in
- * 10.89.0.0/16, which is routed `unreachable` while the cluster runs, so a connection to a simulated
- * pod fails on this machine instead of leaving it. CoreDNS answers only for cluster.local.
+ * Isolation: the whole cluster (control plane, node, pods) runs in the run's sandbox (sandbox.ts):
+ * network and mount namespaces and a cgroup of its own, reached from the machine through one veth
+ * pair. Its directory is private to the invoking user (runs.ts). The machine keeps nothing of it but
+ * that link and one route through it, both gone with the namespace; the teardown ends the cgroup's
+ * processes and removes the cgroup and the directory, and nothing else.
+ *
+ * Network (network.ts): pods, Services, the KWOK node's simulated addresses (routed `unreachable`
+ * inside the namespace, so a connection to a simulated pod fails instead of leaving) and the link
+ * come from one /16 that avoids the defaults of Docker, podman, k3s, kind and minikube; the cluster
+ * refuses to start while the machine routes any part of it. CoreDNS answers only for cluster.local.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONTROL_PLANE_TOOLS, ControlPlane } from "../controlPlane";
-import { run } from "../dev/processes";
+import { RunResult } from "../dev/processes";
 import { requireTool } from "../dev/tools";
 import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
+import { networkConflicts, NodeNetwork, nodeNetwork, NODE_NETWORK_VARIABLE } from "./network";
 import { NODE_TOOLS, RealNode } from "./node";
+import { assertTrusted, DEMO_WORKDIR, knownRunDirs, newRunDir } from "./runs";
+import { hostMountsUnder, identityOf, NodeSandbox, ProcessIdentity } from "./sandbox";
+
+export { DEMO_WORKDIR } from "./runs";
 
 export const REAL_NODE_TOOLS = [...CONTROL_PLANE_TOOLS, ...NODE_TOOLS, ...IMAGE_TOOLS, "kubectl"] as const;
 
 /** Label and taint of the KWOK node: only pods placed there on purpose run (simulated) on it. */
 export const SIMULATED_NODE_LABEL = { key: "type", value: "kwok" } as const;
 export const SIMULATED_NODE_TAINT = { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } as const;
-const SIMULATED_CIDR = "10.89.0.0/16";
 
-/** Where `npm run demo` keeps its cluster, which outlives the command until `npm run demo -- --down`. */
-export const DEMO_WORKDIR = path.join(process.env.LGTM_CACHE ?? path.join(os.homedir(), ".cache/lgtm-stack"), "demo");
-/** Prefix of the e2e suite's temporary work directories; its clusters are named `lgtm-real-<pid>`. */
-export const TEST_WORKDIR_PREFIX = "lgtm-real-";
-
-/** Work directories a real-node cluster on this machine may live in: the e2e suite's and the demo's. */
-function knownWorkdirs(): string[] {
-    const temporary = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(TEST_WORKDIR_PREFIX)).map((name) => path.join(os.tmpdir(), name));
-    return [...temporary, DEMO_WORKDIR].filter((dir) => fs.existsSync(dir));
-}
-
-const simulatedRouteExists = () => run("ip", ["route", "show", SIMULATED_CIDR]).stdout.startsWith("unreachable");
-
-function machineAddress(): string {
-    for (const addresses of Object.values(os.networkInterfaces())) {
-        for (const address of addresses ?? []) {
-            if (address.family === "IPv4" && !address.internal) {
-                return address.address;
-            }
-        }
+/** Removes a run's directory, unless the machine still has something mounted below it (then removing would reach into that). */
+function removeRunDir(dir: string): void {
+    const mounts = hostMountsUnder(dir);
+    if (mounts.length > 0) {
+        throw new Error(`not removing ${dir}: mounted below it: ${mounts.join(", ")}`);
     }
-    throw new Error("no IPv4 address on this machine for the node's InternalIP");
+    fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export class RealNodeCluster extends ControlPlane {
@@ -53,40 +48,87 @@ export class RealNodeCluster extends ControlPlane {
     simulatedNodeName = "";
     node?: RealNode;
     images: BuiltImage[] = [];
-    private routeAdded = false;
+    sandbox?: NodeSandbox;
+    readonly network: NodeNetwork;
     private stopped = false;
 
-    /** The control plane, the images, the real node (Ready), CoreDNS (Ready) and the KWOK node. */
+    /**
+     * `owner`: the process whose end abandons the run (the test process for the e2e suites); the demo
+     * has none and lives until `npm run demo -- --down`.
+     */
+    constructor(
+        name: string,
+        workdir: string,
+        readonly owner?: ProcessIdentity,
+    ) {
+        super(name, workdir);
+        this.network = nodeNetwork();
+    }
+
+    /** A cluster for this test process, in a new private run directory (runs.ts). */
+    static forTest(): RealNodeCluster {
+        const workdir = newRunDir();
+        return new RealNodeCluster(`lgtm-${path.basename(workdir)}`, workdir, identityOf(process.pid));
+    }
+
+    /** kwokctl's own kubeconfig: the API server as seen from inside the namespace (kubelet, kube-proxy). */
+    protected override get kwokKubeconfig(): string {
+        return path.join(this.workdir, "kubeconfig.node");
+    }
+
+    /** The machine's kubeconfig (Pulumi, the tests): the API server at the node's address, through the veth pair. */
+    protected override publishKubeconfig(): void {
+        const config = YAML.parse(fs.readFileSync(this.kwokKubeconfig, "utf8"));
+        for (const entry of config.clusters ?? []) {
+            const server = new URL(entry.cluster.server);
+            server.hostname = this.network.nodeIp;
+            entry.cluster.server = server.origin;
+        }
+        fs.writeFileSync(this.kubeconfig, YAML.stringify(config), { mode: 0o600 });
+    }
+
+    /** kwokctl inside the sandbox: the control plane it starts lives in the run's namespaces and cgroup. */
+    protected override execKwokctl(binary: string, args: string[], env: NodeJS.ProcessEnv): RunResult {
+        if (!this.sandbox) {
+            throw new Error("the cluster's sandbox is not created");
+        }
+        return this.sandbox.exec(binary, args, { env, timeoutMs: 300_000 });
+    }
+
+    /** The sandbox, the control plane, the images, the real node (Ready), CoreDNS (Ready) and the KWOK node. */
     async start(): Promise<void> {
         await this.reclaimAbandoned();
-        fs.mkdirSync(this.workdir, { recursive: true });
+        const conflicts = networkConflicts(this.network);
+        if (conflicts.length > 0) {
+            throw new Error(`the real node's addresses (${this.network.block}) collide with this machine's network: ${conflicts.join("; ")}. Set ${NODE_NETWORK_VARIABLE} to a /16 nothing here uses, e.g. ${NODE_NETWORK_VARIABLE}=10.217.0.0/16`);
+        }
+        fs.mkdirSync(this.workdir, { recursive: true, mode: 0o700 });
+        assertTrusted(this.workdir);
+        this.sandbox = NodeSandbox.create(this.workdir, this.network, this.owner);
         const config = path.join(this.workdir, "kwokctl.yaml");
+        const serviceRange = { key: "service-cluster-ip-range", value: this.network.services, override: true };
         fs.writeFileSync(
             config,
             YAML.stringify({
                 apiVersion: "config.kwok.x-k8s.io/v1alpha1",
                 kind: "KwokctlConfiguration",
-                // Pods reach the API server at the `kubernetes` Service IP: the certificate must name it.
-                options: { kubeApiserverCertSANs: ["10.0.0.1"] },
+                // Pods reach the API server at the `kubernetes` Service IP, the machine at the node's address: the certificate names both.
+                options: { kubeApiserverCertSANs: [this.network.kubernetesService, this.network.nodeIp] },
                 componentsPatches: [
                     // kwokctl starts KWOK with --manage-all-nodes, which would take over the real node.
                     { name: "kwok-controller", extraArgs: [{ key: "manage-all-nodes", value: "false", override: true }, { key: "manage-nodes-with-annotation-selector", value: `${SIMULATED_NODE_TAINT.key}=${SIMULATED_NODE_TAINT.value}` }] },
                     // logs, exec and port-forward: the API server authenticates to the kubelet with a client
                     // certificate and dials its InternalIP (a node name would be looked up in the machine's DNS).
-                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }, { key: "kubelet-preferred-address-types", value: "InternalIP" }] },
+                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }, { key: "kubelet-preferred-address-types", value: "InternalIP" }, serviceRange] },
+                    { name: "kube-controller-manager", extraArgs: [serviceRange] },
                 ],
             }),
         );
         await this.createControlPlane(["-c", config]);
-        let kubernetesIp = "";
-        await this.waitFor("the kubernetes Service", async () => {
-            kubernetesIp = (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec?.clusterIP ?? "";
-            return kubernetesIp !== "";
-        }, 60);
-        const clusterDns = kubernetesIp.replace(/\.\d+$/, ".10");
+        await this.waitFor("the kubernetes Service", async () => (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec?.clusterIP === this.network.kubernetesService, 60);
 
         this.images = buildImages(path.join(this.workdir, "images"), requireTool);
-        this.node = this.newNode(clusterDns);
+        this.node = this.newNode(this.sandbox);
         await this.node.start(this.images, PAUSE_IMAGE);
         await this.waitFor(
             `node ${this.nodeName} Ready (kubelet log:\n${this.node.logTail("kubelet")})`,
@@ -94,92 +136,73 @@ export class RealNodeCluster extends ControlPlane {
             120,
         );
         await this.startSimulatedNode();
-        await this.deployCoreDns(clusterDns);
+        await this.deployCoreDns(this.network.clusterDns);
     }
 
-    private newNode(clusterDns: string): RealNode {
+    private newNode(sandbox: NodeSandbox): RealNode {
         return new RealNode({
             workdir: path.join(this.workdir, "node"),
             nodeName: this.nodeName,
-            kubeconfig: this.kubeconfig,
+            kubeconfig: this.kwokKubeconfig,
             caFile: path.join(this.pki, "ca.crt"),
-            clusterDns,
-            nodeIp: machineAddress(),
-            bridge: "lgtm0",
+            network: this.network,
+            sandbox,
             toolPath: requireTool,
         });
     }
 
-    /**
-     * Takes over a cluster a previous process started (`demo --down`): its kubeconfig, the node's
-     * state file, the unreachable route. Returns false when there is none.
-     */
+    /** Takes over a cluster a previous process started (`demo --down`). Returns false when there is none. */
     attach(): boolean {
-        if (!fs.existsSync(this.kubeconfig)) {
+        if (!fs.existsSync(this.workdir)) {
             return false;
         }
-        this.connect();
-        const node = this.newNode("");
-        if (node.restore()) {
-            this.node = node;
+        assertTrusted(this.workdir);
+        this.sandbox = NodeSandbox.load(this.workdir);
+        if (!this.sandbox) {
+            return false;
         }
-        this.routeAdded = simulatedRouteExists();
+        if (fs.existsSync(this.kubeconfig)) {
+            this.connect();
+        }
+        this.node = this.newNode(this.sandbox);
         return true;
     }
 
     /**
-     * Clears what earlier runs left on this machine when they were killed before their teardown
-     * (a session or CI job ended hard): their node's mounts, network namespaces, iptables chains and
-     * bridge, their control plane, the unreachable route. A run is abandoned when its node's
-     * processes are gone and, for a test run, the test process that owns it too. Refuses to start
-     * beside a cluster that still runs: both would claim the same bridge and route.
+     * Ends the runs that were killed before their teardown (a session or CI job ending hard): a test
+     * run whose test process is gone, a demo whose processes are all gone. Each is ended by its
+     * sandbox: its cgroup's processes, its cgroups, its directory. Refuses to start beside a run that
+     * is still alive, and refuses any directory that is not private to the invoking user or holds a
+     * state file of another shape: those are named, and nothing of them is read, run or removed.
      */
     async reclaimAbandoned(): Promise<void> {
-        const runs = knownWorkdirs()
+        const runs = knownRunDirs()
             .filter((dir) => dir !== this.workdir)
             .map((workdir) => {
-                const clusters = path.join(workdir, "kwok", "clusters");
-                const names = fs.existsSync(clusters) ? fs.readdirSync(clusters) : [];
-                const node = new RealNodeCluster(names[0] ?? this.name, workdir).newNode("");
-                const restored = node.restore();
-                const owners = names.map((name) => new RegExp(`^${TEST_WORKDIR_PREFIX}(\\d+)$`).exec(name)?.[1]).filter((pid) => pid !== undefined && fs.existsSync(`/proc/${pid}`));
-                return { workdir, names, node: restored ? node : undefined, live: [...(restored ? node.running() : []), ...owners.map((pid) => `test process ${pid}`)] };
+                const sandbox = NodeSandbox.load(workdir);
+                const live = !sandbox ? [] : sandbox.state.owner ? (sandbox.ownerAlive() ? [`test process ${sandbox.state.owner.pid}`] : []) : sandbox.processes().length > 0 ? [`${sandbox.processes().length} processes in cgroup ${sandbox.name}`] : [];
+                return { workdir, sandbox, live };
             });
-        // All checked before anything is removed: a node's teardown removes host state (chains, cgroups) a live one may share.
+        // Every run is checked before any is ended.
         const live = runs.find((r) => r.live.length > 0);
         if (live) {
             const stop = live.workdir === DEMO_WORKDIR ? "stop it with `npm run demo -- --down`" : "let that run finish or end it";
-            throw new Error(`a real-node cluster already runs on this machine in ${live.workdir} (${live.live.join(", ")}): ${stop}; two would claim the same bridge and routes`);
+            throw new Error(`a real-node cluster already runs on this machine in ${live.workdir} (${live.live.join(", ")}): ${stop}`);
         }
-        for (const { workdir, names, node } of runs) {
-            if (node || names.length > 0) {
-                console.error(`reclaiming an abandoned real-node cluster in ${workdir}`);
-            }
-            await node?.stop();
-            for (const name of names) {
-                try {
-                    new RealNodeCluster(name, workdir).deleteControlPlane();
-                } catch (error) {
-                    console.error(`the abandoned control plane ${name} in ${workdir}: ${(error as Error).message}`);
-                }
+        for (const { workdir, sandbox } of runs) {
+            if (sandbox) {
+                console.error(`reclaiming an abandoned real-node run in ${workdir} (${sandbox.name})`);
+                await sandbox.destroy();
+                fs.rmSync(NodeSandbox.stateFile(workdir));
             }
             if (workdir !== DEMO_WORKDIR) {
-                fs.rmSync(workdir, { recursive: true, force: true });
+                removeRunDir(workdir);
             }
-        }
-        // No cluster runs now: a route left by one killed before it saved any state is stale too.
-        if (simulatedRouteExists()) {
-            run("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
         }
     }
 
     private async startSimulatedNode(): Promise<void> {
-        const route = run("ip", ["route", "add", "unreachable", SIMULATED_CIDR]);
-        if (route.code !== 0) {
-            throw new Error(`ip route add unreachable ${SIMULATED_CIDR}: ${route.stderr}`);
-        }
-        this.routeAdded = true;
-        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", '.podCIDRs=["10.89.1.0/24"]', "--param", '.nodeIPs=["10.89.0.1"]']);
+        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", `.podCIDRs=["${this.network.simulatedPodCidr}"]`, "--param", `.nodeIPs=["${this.network.simulatedNodeIp}"]`]);
         let simulated = "";
         await this.waitFor("the KWOK node Ready", async () => {
             simulated = (await this.readyNodes(`${SIMULATED_NODE_LABEL.key}=${SIMULATED_NODE_LABEL.value}`))[0] ?? "";
@@ -293,35 +316,30 @@ export class RealNodeCluster extends ControlPlane {
         });
     }
 
-    /** Deletes every pod (CNI cleans up per pod), then stops the node and the control plane. */
+    /**
+     * Ends the run: every process of its sandbox (control plane, node, pods), its cgroups, its
+     * namespaces (with the veth pair and the route through it); a test run's directory too.
+     */
     async stop(): Promise<void> {
         if (this.stopped) {
             return;
         }
         this.stopped = true;
-        if (this.connected && this.node) {
-            await this.drainRealNode().catch((error: Error) => console.error(`draining ${this.nodeName}: ${error.message}`));
+        if (this.sandbox) {
+            await this.sandbox.destroy();
+            fs.rmSync(NodeSandbox.stateFile(this.workdir), { force: true });
         }
-        await this.node?.stop();
-        if (this.routeAdded) {
-            run("ip", ["route", "del", "unreachable", SIMULATED_CIDR]);
-            this.routeAdded = false;
+        if (this.owner) {
+            removeRunDir(this.workdir);
         }
-        this.deleteControlPlane();
     }
 
-    /** Controllers first (so nothing recreates pods), then every pod on the real node, and wait until the kubelet has removed them. */
-    private async drainRealNode(): Promise<void> {
-        const namespaces = ((await this.request("GET", "/api/v1/namespaces")).body.items as any[]).map((n) => n.metadata.name as string);
-        for (const ns of namespaces) {
-            for (const kind of ["deployments", "statefulsets", "daemonsets", "replicasets"]) {
-                await this.request("DELETE", `/apis/apps/v1/namespaces/${ns}/${kind}?propagationPolicy=Orphan`);
-            }
+    /** What of the run is still on the machine (empty after a clean teardown). */
+    leftovers(): string[] {
+        const left = this.sandbox?.leftovers() ?? [];
+        if (this.owner && fs.existsSync(this.workdir)) {
+            left.push(`directory ${this.workdir}`);
         }
-        const onNode = async () => ((await this.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${this.nodeName}`)).body.items as any[]) ?? [];
-        for (const pod of await onNode()) {
-            await this.request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=2`);
-        }
-        await this.waitFor("the real node's pods to be gone", async () => (await onNode()).length === 0, 120);
+        return left;
     }
 }

@@ -23,9 +23,10 @@ import { getJson } from "../../scripts/dev/polling";
 import { run } from "../../scripts/dev/processes";
 import { ensureTools } from "../../scripts/dev/tools";
 import { LocalStack } from "../../scripts/localCluster";
-import { RealNodeCluster, REAL_NODE_TOOLS, TEST_WORKDIR_PREFIX } from "../../scripts/realNode/cluster";
+import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
 import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
 import { SIMULATED_COMPONENTS, simulatedPlacementPolicy, STAND_IN_LABEL } from "../../scripts/realNode/placement";
+import { hostState, HostState, hostStateDiff } from "../support/hostState";
 
 const STACK = "dev";
 const NAMESPACE = "observability";
@@ -76,9 +77,8 @@ function standIn(component: "loki" | "tempo") {
 }
 
 describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () => {
-    // Short: containerd's sockets live under it (a Unix socket path has at most 107 bytes).
-    const workdir = fs.mkdtempSync(path.join(os.tmpdir(), TEST_WORKDIR_PREFIX));
     let cluster: RealNodeCluster;
+    let machineBefore: HostState;
     let project: LocalStack;
     let demoImage = "";
 
@@ -98,12 +98,13 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
 
     before(async () => {
         ensureTools(REAL_NODE_TOOLS);
-        cluster = new RealNodeCluster(`${TEST_WORKDIR_PREFIX}${process.pid}`, workdir);
+        machineBefore = hostState();
+        cluster = RealNodeCluster.forTest();
         await cluster.start();
         await cluster.applyPlacement(simulatedPlacementPolicy());
         await cluster.createPersistentVolumes(4);
         demoImage = cluster.images.find((image) => image.name.startsWith(`${DEMO_SERVICE_REPOSITORY}:`))!.name;
-        project = await LocalStack.create(workdir, cluster.kubeconfig, STACK);
+        project = await LocalStack.create(cluster.workdir, cluster.kubeconfig, STACK);
         project.editConfig((config) => {
             (config["lgtm-stack:services"] as unknown[]).push({
                 name: "demo",
@@ -118,7 +119,6 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     after(async () => {
         await project?.destroy().catch(() => undefined);
         await cluster?.stop();
-        fs.rmSync(workdir, { recursive: true, force: true });
     });
 
     test("pulumi up: every real pod becomes Ready on the real node under its security context; Loki, Tempo and Grafana are simulated on the KWOK node", async () => {
@@ -298,9 +298,11 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => !p.startsWith(`${DEMO_NAMESPACE}/`) && !p.startsWith("kube-system/")), []);
     });
 
-    test("the teardown leaves no process, mount, network namespace, bridge, iptables chain or route", async () => {
+    test("the teardown leaves nothing of the run, and the machine's namespaces, links, routes, chains, mounts, cgroups and tunables as they were", async () => {
         await cluster.stop();
-        assert.deepEqual(cluster.node!.leftovers(), []);
-        assert.equal(run("ip", ["route", "show", "10.89.0.0/16"]).stdout, "", "the simulated node's unreachable route");
+        assert.deepEqual(cluster.leftovers(), []);
+        const diff = hostStateDiff(machineBefore, hostState());
+        console.log(`the machine before vs after the run: ${diff.length === 0 ? "no difference" : `\n${diff.join("\n")}`}`);
+        assert.deepEqual(diff, []);
     });
 });
