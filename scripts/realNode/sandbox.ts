@@ -307,6 +307,15 @@ export class NodeSandbox {
         const child = spawn(file, argv, { stdio: ["ignore", log, log], env, detached: true });
         fs.closeSync(log);
         child.unref();
+        // nsenter enters the namespaces after it starts: adopt it once it is inside (or has exited).
+        const netns = nsLink(this.state.holder.pid, "net");
+        const deadline = Date.now() + 10_000;
+        while (nsLink(child.pid!, "net") !== netns && processStart(child.pid!) !== undefined) {
+            if (Date.now() > deadline) {
+                throw new Error(`${binary} (${child.pid}) did not enter the namespaces of run ${this.state.runId}`);
+            }
+            run("sleep", ["0.02"]);
+        }
         this.adopt();
         return child.pid!;
     }
