@@ -355,7 +355,7 @@ function controlPlaneAlerts(config: StackConfig, base: Base): AlertDefinition[] 
         );
     }
     if (etcd) {
-        const etcdBase = { ...base, service: CLUSTER_JOBS.etcd, dashboardUid: dashboardUids.infrastructure() };
+        const etcdBase = { ...base, service: CLUSTER_JOBS.etcd, dashboardUid: dashboardUids.clusterNodes() };
         alerts.push(
             {
                 ...etcdBase,

@@ -11,7 +11,7 @@ import { Links } from "../alerts/links";
 import { StackConfig } from "../config/types";
 import { CLUSTER_ALERTS, CLUSTER_JOBS, WORKLOAD_POD_SERIES } from "../model/cluster";
 import { dashboardUids } from "../model/ids";
-import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
+import { INFRASTRUCTURE_JOBS, nodeExporterDeployed } from "../model/infrastructure";
 import { buildDashboard, DATASOURCES, headerLink, newDashboard, promQuery, promTableQuery, runbookLinks, SIZE, statPanel, tablePanel, timeseriesPanel, UNITS, withSection, promInstantQuery } from "./common";
 
 type Panel = cog.Builder<dashboard.Panel>;
@@ -235,6 +235,34 @@ function nodeDashboardPanels(links: Links, nodeExporter: boolean): Panel[] {
     return nodeExporter ? [...fromNodeExporter, ...fromKubelet] : fromKubelet;
 }
 
+/** What the provider lets Prometheus see of the control plane (`cluster.provider`): API server traffic, etcd's leader and database. */
+function controlPlanePanels(config: StackConfig, links: Links): Panel[] {
+    const { apiServer, etcd } = config.cluster.controlPlane;
+    const panels: Panel[] = [];
+    if (apiServer) {
+        panels.push(
+            timeseriesPanel("API server requests by code", UNITS.requestsPerSecond)
+                .description("Requests per second per status code class, watches and CONNECT left out as in the API server's SLOs.")
+                .withTarget(promQuery(`sum by (code) (rate(apiserver_request_total{job="${CLUSTER_JOBS.apiServer}", verb!~"WATCH|CONNECT"}[5m]))`, "{{code}}"))
+                .links(runbookLinks(links, CLUSTER_ALERTS.apiServerDown, "kube-apiserver")),
+        );
+    }
+    if (etcd) {
+        const member = `job="${CLUSTER_JOBS.etcd}"`;
+        panels.push(
+            timeseriesPanel("etcd members with a leader", UNITS.count)
+                .withTarget(promQuery(`etcd_server_has_leader{${member}}`, "{{instance}}"))
+                .links(runbookLinks(links, CLUSTER_ALERTS.etcdNoLeader, CLUSTER_JOBS.etcd)),
+            timeseriesPanel("etcd database against its quota", UNITS.ratio)
+                .min(0)
+                .max(1)
+                .withTarget(promQuery(`etcd_mvcc_db_total_size_in_bytes{${member}} / etcd_server_quota_backend_bytes{${member}}`, "{{instance}}"))
+                .links(runbookLinks(links, CLUSTER_ALERTS.etcdDatabaseQuota, CLUSTER_JOBS.etcd)),
+        );
+    }
+    return panels;
+}
+
 export function clusterNodesDashboard(config: StackConfig, links: Links): dashboard.Dashboard {
     const uid = dashboardUids.clusterNodes();
     const builder = clusterDashboard(
@@ -245,7 +273,8 @@ export function clusterNodesDashboard(config: StackConfig, links: Links): dashbo
         links,
     );
     builder.withVariable(queryVariable("node", "Node", `label_values(kube_node_info{${KSM}}, node)`, true));
-    withSection(builder, "Nodes", nodeDashboardPanels(links, config.collector.agentEnabled));
+    withSection(builder, "Nodes", nodeDashboardPanels(links, nodeExporterDeployed(config.collector.agentEnabled)));
+    withSection(builder, "Control plane", controlPlanePanels(config, links));
     return buildDashboard(builder);
 }
 

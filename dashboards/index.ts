@@ -6,6 +6,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { STACK_ALERT_NAMES } from "../model/alerting";
+import { CLUSTER_SELF_MONITORING_ALERTS } from "../model/cluster";
 import { dashboardUids } from "../model/ids";
 import { ParsedRunbook, SERVICE_VARIABLE } from "../model/runbook";
 import { apiServerSloService } from "../alerts/cluster";
@@ -52,7 +53,7 @@ export function renderServiceDashboards(config: StackConfig, service: ServiceSpe
  */
 function serviceValuesQuery(config: StackConfig, alert: string): string {
     // By name, not by what this topology renders: StackTierDown's runbook dashboard lists components in both.
-    const isStackAlert = (STACK_ALERT_NAMES as readonly string[]).includes(alert);
+    const isStackAlert = (STACK_ALERT_NAMES as readonly string[]).includes(alert) || CLUSTER_SELF_MONITORING_ALERTS.includes(alert);
     return isStackAlert ? `label_values(up{job=~"${monitoredComponents(config).join("|")}"}, job)` : `label_values(${SERVICE_VARIABLE})`;
 }
 

@@ -170,3 +170,11 @@ export const CLUSTER_ALERTS = {
     tsdbWalFailing: "PrometheusTSDBWALFailing",
     targetDown: "TargetDown",
 } as const;
+
+/** The cluster alerts about the stack's own Prometheus and Alertmanager: their runbook dashboards offer the stack's components as `$service`. */
+export const CLUSTER_SELF_MONITORING_ALERTS: readonly string[] = [
+    CLUSTER_ALERTS.prometheusBadConfig,
+    CLUSTER_ALERTS.alertmanagerBadConfig,
+    CLUSTER_ALERTS.tsdbCompactionsFailing,
+    CLUSTER_ALERTS.tsdbWalFailing,
+];

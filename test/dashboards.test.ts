@@ -284,6 +284,30 @@ describe("cluster dashboards", () => {
         assert.match(panel(byUid("lgtm-cluster-network"), `Received by pod (top 10)`).targets?.[0].expr ?? "", /container_network_receive_bytes_total\{job="kubelet-cadvisor", namespace=~"\$namespace", pod!=""\}/);
     });
 
+    test("the nodes dashboard shows the control plane the provider exposes: API server traffic, etcd only with its targets", () => {
+        const nodesOf = (cluster: Record<string, unknown>) =>
+            json(renderDashboards(loadStackConfig(rawConfig({ cluster }), { knownRunbooks: runbookNames() }), []).find((d) => d.uid === "lgtm-cluster-nodes")!);
+        const titles = (model: DashboardJson) => panelsOf(model).map((candidate) => candidate.title);
+        const generic = nodesOf({});
+        assert.ok(titles(generic).includes("API server requests by code"));
+        assert.ok(!titles(generic).includes("etcd members with a leader"), "no etcd panels without etcd targets");
+        const withEtcd = nodesOf({ etcdTargets: ["10.0.0.10:2381"] });
+        assert.equal(panel(withEtcd, "etcd database against its quota").targets?.[0].expr, 'etcd_mvcc_db_total_size_in_bytes{job="etcd"} / etcd_server_quota_backend_bytes{job="etcd"}');
+        for (const title of ["etcd members with a leader", "etcd database against its quota"]) {
+            for (const selector of promqlSelectors(panel(withEtcd, title).targets?.[0].expr ?? "")) {
+                assert.ok(RAW_METRICS.has(selector.name ?? ""), `${title} reads ${selector.name}, which RAW_METRICS does not list`);
+            }
+        }
+        assert.ok(!titles(nodesOf({ provider: "aks" })).includes("Control plane"), "AKS shows neither the API server's metrics nor etcd");
+    });
+
+    test("runbook dashboards of the stack's own Prometheus and Alertmanager alerts offer the stack's components as $service", () => {
+        for (const alert of ["PrometheusBadConfig", "AlertmanagerFailedReload", "PrometheusTSDBCompactionsFailing", "PrometheusTSDBWALFailing"]) {
+            const variable = byUid(dashboardUids.runbook(alert)).templating.list?.find((candidate) => candidate.name === "service");
+            assert.match(String(variable?.query), /^label_values\(up\{job=~"prometheus\|alertmanager\|.*"\}, job\)$/, alert);
+        }
+    });
+
     test("a managed cluster's dashboards leave out what its provider hides", () => {
         const uidsOf = (provider: string) => renderDashboards(loadStackConfig(rawConfig({ cluster: { provider } }), { knownRunbooks: runbookNames() }), []).map((d) => d.uid);
         const hasCoreDnsRow = (provider: string) => {
