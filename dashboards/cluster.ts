@@ -102,7 +102,7 @@ function clusterComputePanels(links: Links): Panel[] {
 
 function usageAgainst(title: string, unit: string, usage: string, requests: string, limits: string, legend: string): Panel {
     return timeseriesPanel(title, unit)
-        .description("Use per series, with the requests and limits they declared (dashed lines are totals).")
+        .description("Use per series, with the total of the requests and of the limits they declared.")
         .withTarget(promQuery(usage, legend))
         .withTarget(promQuery(`sum(${requests})`, "requests"))
         .withTarget(promQuery(`sum(${limits})`, "limits"));
