@@ -178,3 +178,10 @@ export const CLUSTER_SELF_MONITORING_ALERTS: readonly string[] = [
     CLUSTER_ALERTS.tsdbCompactionsFailing,
     CLUSTER_ALERTS.tsdbWalFailing,
 ];
+
+/**
+ * Names the stack gives the cluster's own parts, as scrape jobs and `service` labels (the API
+ * server's SLO series and dashboard, capacity alerts' `cluster`): a service by one of these names
+ * would merge with them.
+ */
+export const CLUSTER_RESERVED_NAMES: readonly string[] = [API_SERVER_SLO.service, "cluster", ...Object.values(CLUSTER_JOBS)];

@@ -69,6 +69,13 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "a service named grafana would share the stack's scrape job and service label", values: { services: [service({ name: "grafana" })] }, key: "services[0].name", says: '"grafana" is the name of a stack component (prometheus, alertmanager, loki, tempo, otel-collector, otel-agent, grafana); its scrape job and service label would collide; rename the service, e.g. grafana-app' },
         { name: "a service named loki collides with the stack's Loki", values: { services: [service({ name: "loki" })] }, key: "services[0].name", says: "rename the service, e.g. loki-app" },
         { name: "a service named otel-collector collides with the gateway", values: { services: [service({ name: "otel-collector" })] }, key: "services[0].name", says: "is the name of a stack component" },
+        {
+            name: "a service named kube-apiserver would merge with the API server's SLO series and dashboard",
+            values: { services: [service({ name: "kube-apiserver" })] },
+            key: "services[0].name",
+            says: '"kube-apiserver" is a name the stack gives the cluster\'s own parts (kube-apiserver, cluster, apiserver, coredns, etcd, kubelet, kubelet-cadvisor, node-exporter, kube-state-metrics); its scrape job, SLO series or dashboard would collide; rename the service, e.g. kube-apiserver-app',
+        },
+        { name: "a service named coredns would share CoreDNS's scrape job", values: { services: [service({ name: "coredns" })] }, key: "services[0].name", says: "rename the service, e.g. coredns-app" },
         { name: "two services with the same name are refused", values: { services: [service({}), service({})] }, key: "services[1].name", says: '"checkout" is already used by services[0]; service names must be unique' },
         { name: "two saturation signals with one name are refused", values: { services: [service({ saturation: [saturation({}), saturation({})] })] }, key: "services[0].saturation[1].name", says: '"disk" is already used by services[0].saturation[0]; give each saturation signal of a service a unique name' },
         { name: "a saturation alert reusing the built-in HighErrorRate is refused", values: { services: [service({ saturation: [saturation({ alert: "HighErrorRate" })] })] }, key: "services[0].saturation[0].alert", says: "HighErrorRate is a built-in alert of the stack; give the saturation alert its own name, e.g. DiskSaturated" },
