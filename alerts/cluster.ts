@@ -202,6 +202,9 @@ function workloadAlerts(base: Base): AlertDefinition[] {
             summary: "A Deployment's rollout is stuck",
             description: "Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has stopped progressing (its progress deadline passed); the new version is not rolled out.",
         },
+        // StatefulSets and DaemonSets have no progress deadline: stuck means short of updated pods and not moving.
+        stalledUpdate(base, CLUSTER_ALERTS.statefulSetRolloutStuck, "statefulset", "kube_statefulset_status_replicas_updated", "kube_statefulset_replicas", "StatefulSet", "of its replicas"),
+        stalledUpdate(base, CLUSTER_ALERTS.daemonSetRolloutStuck, "daemonset", "kube_daemonset_status_updated_number_scheduled", "kube_daemonset_status_desired_number_scheduled", "DaemonSet", "of its nodes"),
         {
             ...base,
             alert: CLUSTER_ALERTS.jobFailed,
@@ -224,6 +227,19 @@ function workloadAlerts(base: Base): AlertDefinition[] {
             description: `HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has run at its maximum of {{ $value }} replicas for ${T.hpaMaxedOut.for}; more load will not be absorbed.`,
         },
     ];
+}
+
+/** A rollout short of updated pods whose updated count has not moved for 5 minutes, for `rolloutStuck.for`. */
+function stalledUpdate(base: Base, alert: string, kind: string, updated: string, wanted: string, title: string, of: string): AlertDefinition {
+    return {
+        ...base,
+        alert,
+        expr: serviceFrom(kind, `(${updated}{${KSM}} < ${wanted}{${KSM}})\nand on (namespace, ${kind}) changes(${updated}{${KSM}}[5m]) == 0`),
+        for: T.rolloutStuck.for,
+        severity: "warning",
+        summary: `A ${title}'s rollout is stuck`,
+        description: `${title} {{ $labels.namespace }}/{{ $labels.${kind} }} runs the new version on only {{ $value }} ${of} and has made no progress for ${T.rolloutStuck.for}; the rest run the old one.`,
+    };
 }
 
 function capacityAlerts(base: Base): AlertDefinition[] {

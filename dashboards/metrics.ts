@@ -83,6 +83,8 @@ export const RAW_METRICS_BY_SOURCE = {
         "kube_pod_container_resource_requests",
         "kube_pod_container_resource_limits",
         "kube_deployment_status_condition",
+        "kube_statefulset_status_replicas_updated",
+        "kube_daemonset_status_updated_number_scheduled",
         "kube_job_failed",
         "kube_horizontalpodautoscaler_status_current_replicas",
         "kube_horizontalpodautoscaler_spec_max_replicas",

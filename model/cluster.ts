@@ -153,6 +153,9 @@ export const CLUSTER_ALERTS = {
     plegRelist: "KubeletPlegDurationHigh",
     podNotReady: "KubePodNotReady",
     rolloutStuck: "KubeDeploymentRolloutStuck",
+    // The kubernetes-mixin's KubeStatefulSetUpdateNotRolledOut: its runbook dashboard uid would pass Grafana's 40 characters.
+    statefulSetRolloutStuck: "KubeStatefulSetRolloutStuck",
+    daemonSetRolloutStuck: "KubeDaemonSetRolloutStuck",
     jobFailed: "KubeJobFailed",
     hpaMaxedOut: "KubeHpaMaxedOut",
     cpuOvercommit: "KubeCPUOvercommit",
