@@ -409,8 +409,9 @@ function selfMonitoringAlerts(config: StackConfig, base: Base): AlertDefinition[
         summary,
         description,
     });
-    // The stack's own targets have StackComponentDown and services' targets (which carry `service`) ServiceInstancesDown.
-    const others = `job!~"${deployedStackJobs(config).join("|")}", service=""`;
+    // The stack's own targets have StackComponentDown. Services' targets are counted too: a declared service's job
+    // cannot be told apart from a job discovered through a ServiceMonitor (both carry `service`), and those have no other alert.
+    const others = `job!~"${deployedStackJobs(config).join("|")}"`;
     return [
         {
             ...stackBase,
