@@ -6,6 +6,8 @@ import { ServiceSpec } from "../config/types";
 import { PRESET_HISTOGRAMS } from "../model/presets";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
+/** Where a stack-defined `fastQuery` takes the `le` matcher of its latency threshold. */
+export const THRESHOLD_PLACEHOLDER = "{{.le}}";
 
 export interface RequestQueries {
     /** Rate of all requests over `window`. */
@@ -14,6 +16,8 @@ export interface RequestQueries {
     errors(window: string): string;
     /** Rate of requests at or under `thresholdSeconds`, when the preset has a histogram. */
     fast?(window: string, thresholdSeconds: number): string;
+    /** Rate of all requests the latency histogram counts, when that is not `total` (the API server's). */
+    latencyTotal?(window: string): string;
     /** Failed-request rate by status code, as label `code`, when the preset has one. */
     errorsByCode?(window: string): string;
     /** `sum by (le)` bucket rates, when the preset has a histogram (for quantiles). */
@@ -107,9 +111,12 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
         }
         case "custom": {
             const fill = (query: string, w: string) => query.split(WINDOW_PLACEHOLDER).join(w);
+            const { fastQuery, latencyTotalQuery } = conventions;
             return {
                 total: (w) => `sum(${fill(conventions.totalQuery, w)})`,
                 errors: (w) => `sum(${fill(conventions.errorQuery, w)})`,
+                ...(fastQuery ? { fast: (w: string, t: number) => `sum(${fill(fastQuery, w).split(THRESHOLD_PLACEHOLDER).join(leMatcher(t))})` } : {}),
+                ...(latencyTotalQuery ? { latencyTotal: (w: string) => `sum(${fill(latencyTotalQuery, w)})` } : {}),
             };
         }
     }

@@ -1,6 +1,7 @@
 /** All Prometheus rule files of a stack: per service (golden + SLO) and the stack's own. */
 import { ServiceSpec, StackConfig } from "../config/types";
 import { goldenAlerts, goldenRecordingRules } from "./golden";
+import { clusterAlerts, clusterRecordingRules } from "./cluster";
 import { infrastructureAlerts } from "./infrastructure";
 import { Links } from "./links";
 import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
@@ -29,6 +30,7 @@ export function stackRuleFile(config: StackConfig, links: Links): RuleFile {
         groups: [
             { name: "lgtm-stack-self-monitoring", rules: stackAlerts(config).map((a) => toAlertingRule(a, links)) },
             { name: "lgtm-stack-infrastructure", rules: infrastructureAlerts().map((a) => toAlertingRule(a, links)) },
+            { name: "lgtm-stack-cluster", rules: [...clusterRecordingRules(config), ...clusterAlerts(config).map((a) => toAlertingRule(a, links))] },
         ],
     };
 }
@@ -39,5 +41,5 @@ export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
 
 /** Every alert the stack defines, for runbook and link checks. */
 export function alertCatalog(config: StackConfig): AlertDefinition[] {
-    return [...stackAlerts(config), ...infrastructureAlerts(), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
+    return [...stackAlerts(config), ...infrastructureAlerts(), ...clusterAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
 }

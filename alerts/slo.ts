@@ -61,7 +61,7 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
 function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string {
     const queries = requestQueries(service);
     if (slo.kind === "latency" && queries.fast) {
-        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${queries.total(window)})`;
+        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)})`;
     }
     return `${queries.errors(window)} / ${queries.total(window)}`;
 }
@@ -140,7 +140,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
             ...base,
             alert: "LatencyCollapse",
             expr:
-                `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${queries.total(window)}) > ${slowRatio})\n` +
+                `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)}) > ${slowRatio})\n` +
                 `and (${queries.total(window)} * ${windowSeconds(window)} >= ${minRequests})`,
             for: LATENCY_COLLAPSE.for,
             severity: "critical",

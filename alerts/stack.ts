@@ -54,15 +54,17 @@ function prometheusEvaluatorAlerts(base: Pick<AlertDefinition, "team" | "dashboa
         },
         {
             alert: "PrometheusNotificationsFailing",
+            // Like the ruler's: an Alertmanager discovery that finds no peer sends nothing and fails nothing.
             expr:
                 "(sum(rate(prometheus_notifications_errors_total[5m])) / clamp_min(sum(rate(prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
-                " or (sum(increase(prometheus_notifications_dropped_total[5m])) > 0)",
+                " or (sum(increase(prometheus_notifications_dropped_total[5m])) > 0)" +
+                " or (max(prometheus_notifications_alertmanagers_discovered) < 1)",
             for: "5m",
             severity: "critical",
             service: "prometheus",
             ...base,
             summary: "Prometheus cannot deliver alerts to Alertmanager",
-            description: "Alert notifications from Prometheus to Alertmanager are failing or being dropped ({{ $value }}); alerting is blind.",
+            description: "Alert notifications from Prometheus to Alertmanager are failing, being dropped or have no Alertmanager to go to ({{ $value }}); alerting is blind.",
         },
     ];
 }

@@ -1,20 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
+import { prometheusAccessRules } from "../model/cluster";
 import { PATHS, PORTS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE, prometheusConfigMapNames, PrometheusFileKind } from "../model/components";
 import { RenderedFile, RenderedWorkload } from "../render";
 import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
-/**
- * Exactly what prometheus.yml uses: pod discovery (the stack's and services' pods) and node
- * discovery (list, watch), and the kubelet's /metrics and /metrics/cadvisor, which the kubelet
- * authorizes as `get` on `nodes/metrics`. Never `nodes/proxy`: it reaches every kubelet endpoint
- * without its own subresource, exec and attach into any container included.
- */
-export const PROMETHEUS_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-    { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list", "watch"] },
-    { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
-];
 
 /** A fresh replica replays its WAL before it is ready: up to 30 minutes for a large head block. */
 const PROMETHEUS_STARTUP_SECONDS = 1800;
@@ -34,6 +25,8 @@ export interface PrometheusArgs extends CommonArgs {
     readonly workload: RenderedWorkload;
     /** The stack's own rule file; services patch theirs in beside it. Defaults to none: required. */
     readonly stackRules: RenderedFile;
+    /** What of the control plane prometheus.yml scrapes (the API server needs more rights). Defaults to none: required. */
+    readonly controlPlane: { readonly apiServer: boolean };
     /** Storage class of the TSDB volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
@@ -55,7 +48,7 @@ export class Prometheus extends pulumi.ComponentResource {
             `${name}-discovery`,
             "prometheus",
             namespace,
-            PROMETHEUS_RULES,
+            prometheusAccessRules(args.controlPlane) as k8s.types.input.rbac.v1.PolicyRule[],
             this,
         );
         const config = configMap(`${name}-config`, "prometheus-config", "prometheus", namespace, { [args.workload.configFileName]: args.workload.config }, this);

@@ -53,7 +53,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
             `${name}-prometheus`,
-            { ...common, settings: config.prometheus, workload: workloads.prometheus, stackRules: rendered.stackRuleFile, storageClassName: config.storageClassName },
+            { ...common, settings: config.prometheus, workload: workloads.prometheus, stackRules: rendered.stackRuleFile, controlPlane: config.cluster.controlPlane, storageClassName: config.storageClassName },
             child,
         );
         new Alertmanager(

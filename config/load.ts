@@ -4,6 +4,7 @@
  * before any resource exists.
  */
 import { readAlertmanager, readCollector, readGrafana, readLogsOrTraces, readPrometheus, readResources, readRunbookBaseUrl, readStorage } from "./backends";
+import { readCluster } from "./cluster";
 import { checkAcrossSettings } from "./crossChecks";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
@@ -45,6 +46,7 @@ const ROOT_KEYS = [
     "services",
     "servicesFrom",
     "topology",
+    "cluster",
     ...SECRET_KEYS,
 ] as const;
 
@@ -112,6 +114,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
         collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
+        cluster: readCluster(root),
         services: serviceEntries.map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
         secrets,
     };

@@ -1,8 +1,10 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
 import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
+import { CLUSTER_RESERVED_NAMES } from "../model/cluster";
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
 import { PRESET_HISTOGRAMS } from "../model/presets";
 import { syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
@@ -324,7 +326,12 @@ function readBurnRatePolicy(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): 
 export function readService(path: string, rawService: Raw, problems: Problems, options: ServiceReadOptions, index = 0): ServiceSpec {
     const service = new ObjectReader(path, rawService, problems, SERVICE_KEYS);
     const name = service.requiredString("name", SHORT_NAME, "e.g. name: checkout") ?? `service-${index}`;
-    if ((COMPONENTS as readonly string[]).includes(name)) {
+    if ([...CLUSTER_RESERVED_NAMES, ...Object.values(INFRASTRUCTURE_JOBS)].includes(name)) {
+        problems.add(
+            service.keyPath("name"),
+            `"${name}" is a name the stack gives the cluster's own parts (${[...CLUSTER_RESERVED_NAMES, ...Object.values(INFRASTRUCTURE_JOBS)].join(", ")}); its scrape job, SLO series or dashboard would collide; rename the service, e.g. ${name}-app`,
+        );
+    } else if ((COMPONENTS as readonly string[]).includes(name)) {
         // Its scrape job and `service` label would merge with the stack's own: alerts, dashboards and routing mix both.
         problems.add(service.keyPath("name"), `"${name}" is the name of a stack component (${COMPONENTS.join(", ")}); its scrape job and service label would collide; rename the service, e.g. ${name}-app`);
     }

@@ -3,6 +3,7 @@
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
 import type { BurnRatePolicy, Severity } from "../model/alerting";
+import type { ClusterProvider } from "../model/cluster";
 import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
@@ -161,6 +162,13 @@ export type MetricConventions =
           readonly errorQuery: string;
           /** PromQL for the rate of all events with a `{{.window}}` placeholder. */
           readonly totalQuery: string;
+          /**
+           * Only for SLOs the stack defines itself (the API server's, alerts/cluster.ts), never read
+           * from config: the rate of events at or under a latency threshold (`{{.le}}` stands for its
+           * `le` matcher), and the rate of all events that histogram counts, when it counts other events than `totalQuery`.
+           */
+          readonly fastQuery?: string;
+          readonly latencyTotalQuery?: string;
       };
 
 export type Discovery =
@@ -248,6 +256,16 @@ export interface ServiceSpec {
     readonly trafficAnomaly?: TrafficAnomaly;
 }
 
+/** The cluster the stack runs in (`cluster`). */
+export interface ClusterConfig {
+    /** `generic` (a control plane you run), `eks`, `gke` or `aks`. */
+    readonly provider: ClusterProvider;
+    /** What of the control plane is scraped and alerted on: what the provider exposes (etcd only with targets). */
+    readonly controlPlane: { readonly apiServer: boolean; readonly coreDns: boolean; readonly etcd: boolean };
+    /** etcd's metrics listeners (`host:port`, plain HTTP), `generic` only. */
+    readonly etcdTargets: readonly string[];
+}
+
 export interface StackConfig {
     readonly profile: Profile;
     readonly stack: string;
@@ -264,6 +282,8 @@ export interface StackConfig {
     readonly collector: CollectorConfig;
     readonly grafana: GrafanaConfig;
     readonly services: readonly ServiceSpec[];
+    /** The cluster's provider and the control-plane parts it lets Prometheus see. */
+    readonly cluster: ClusterConfig;
     /** `single` (today's stack) or `distributed` (Loki microservices, Tempo distributed, Mimir). */
     readonly topology: TopologyConfig;
     /** Which credentials were provided (as Pulumi secrets); the values never enter this object. */

@@ -32,6 +32,7 @@ export const UNITS = {
     ratio: "percentunit",
     seconds: "s",
     bytes: "bytes",
+    bytesPerSecond: "Bps",
     requestsPerSecond: "reqps",
     perSecond: "cps",
     count: "short",

@@ -6,7 +6,11 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { STACK_ALERT_NAMES } from "../model/alerting";
+import { CLUSTER_SELF_MONITORING_ALERTS } from "../model/cluster";
+import { dashboardUids } from "../model/ids";
 import { ParsedRunbook, SERVICE_VARIABLE } from "../model/runbook";
+import { apiServerSloService } from "../alerts/cluster";
+import { clusterComputeDashboard, clusterNetworkDashboard, clusterNodesDashboard, clusterVolumesDashboard } from "./cluster";
 import { goldenDashboard } from "./golden";
 import { infrastructureDashboard } from "./infrastructure";
 import { overviewDashboard } from "./overview";
@@ -49,7 +53,7 @@ export function renderServiceDashboards(config: StackConfig, service: ServiceSpe
  */
 function serviceValuesQuery(config: StackConfig, alert: string): string {
     // By name, not by what this topology renders: StackTierDown's runbook dashboard lists components in both.
-    const isStackAlert = (STACK_ALERT_NAMES as readonly string[]).includes(alert);
+    const isStackAlert = (STACK_ALERT_NAMES as readonly string[]).includes(alert) || CLUSTER_SELF_MONITORING_ALERTS.includes(alert);
     return isStackAlert ? `label_values(up{job=~"${monitoredComponents(config).join("|")}"}, job)` : `label_values(${SERVICE_VARIABLE})`;
 }
 
@@ -65,6 +69,12 @@ export function renderStackDashboards(config: StackConfig, links: Links, runbook
         rendered(overviewDashboard(links)),
         rendered(stackHealthDashboard(config, links)),
         rendered(infrastructureDashboard(links)),
+        rendered(clusterComputeDashboard(links)),
+        rendered(clusterNodesDashboard(config, links)),
+        rendered(clusterVolumesDashboard(links)),
+        rendered(clusterNetworkDashboard(config, links)),
+        // The API server's SLOs (alerts/cluster.ts), when the provider lets Prometheus see it.
+        ...(config.cluster.controlPlane.apiServer ? [rendered(sloDashboard(apiServerSloService(), links, { title: "Cluster: compute resources", uid: dashboardUids.clusterCompute() }))] : []),
         ...renderRunbookDashboards(config, links, runbooks),
     ];
 }

@@ -147,7 +147,12 @@ function serviceTable(links: Links): Panel {
 export function overviewDashboard(links: Links): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
         .description("Every service's SLOs, the firing alerts and the services sending metrics, as Prometheus sees them now.")
-        .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())));
+        .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())))
+        .link(headerLink("Cluster infrastructure", links.dashboardUrl(dashboardUids.infrastructure())))
+        .link(headerLink("Cluster: compute resources", links.dashboardUrl(dashboardUids.clusterCompute())))
+        .link(headerLink("Cluster: nodes", links.dashboardUrl(dashboardUids.clusterNodes())))
+        .link(headerLink("Cluster: persistent volumes", links.dashboardUrl(dashboardUids.clusterVolumes())))
+        .link(headerLink("Cluster: networking", links.dashboardUrl(dashboardUids.clusterNetwork())));
     withSection(builder, "Now", atAGlancePanels());
     withSection(builder, "SLOs", [sloTable(links)]);
     withSection(builder, "Alerts", [firingAlertsTable()]);

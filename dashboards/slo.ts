@@ -161,10 +161,14 @@ function sloPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
     ];
 }
 
-export function sloDashboard(service: ServiceSpec, links: Links): dashboard.Dashboard {
+/**
+ * `companion` is the dashboard the header links to beside the overview: the service's golden
+ * signals, or for an SLO the stack defines on a cluster component (the API server) a cluster dashboard.
+ */
+export function sloDashboard(service: ServiceSpec, links: Links, companion = { title: `${service.name} golden signals`, uid: dashboardUids.golden(service.name) }): dashboard.Dashboard {
     const builder = newDashboard(`${service.name}: SLOs`, dashboardUids.slo(service.name), ["slo", service.team], "now-7d")
         .description(`Service level objectives of ${service.name} (team ${service.team}): ${service.slos.map(describeSlo).join("; ")}.`)
-        .link(headerLink(`${service.name} golden signals`, links.dashboardUrl(dashboardUids.golden(service.name))))
+        .link(headerLink(companion.title, links.dashboardUrl(companion.uid)))
         .link(headerLink("Overview", links.dashboardUrl(dashboardUids.overview())))
         .link(headerLink("SRE Workbook: alerting on SLOs", "https://sre.google/workbook/alerting-on-slos/", { icon: "doc", keepTime: false }));
     for (const slo of service.slos) {

@@ -3,6 +3,7 @@
  * written once: severity words, the burn-rate policy, the golden-signal thresholds, and the names
  * of the alerts the stack defines itself.
  */
+import { CLUSTER_ALERTS } from "./cluster";
 import { ceil, compare, div, exact, Fraction, mul } from "./exact";
 
 /**
@@ -186,7 +187,12 @@ export const STACK_ALERT_NAMES = [
     "AlertmanagerNotificationsFailing",
     WATCHDOG.alert,
 ] as const;
-export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([...SERVICE_ALERT_NAMES, ...STACK_ALERT_NAMES, ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert)]);
+export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([
+    ...SERVICE_ALERT_NAMES,
+    ...STACK_ALERT_NAMES,
+    ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert),
+    ...Object.values(CLUSTER_ALERTS),
+]);
 
 /**
  * The SLI windows an SLO records: every window of its burn-rate policy. The SLO window itself is

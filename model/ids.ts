@@ -9,6 +9,10 @@ export const dashboardUids = {
     overview: () => "lgtm-overview",
     stackHealth: () => "lgtm-stack-health",
     infrastructure: () => "lgtm-infrastructure",
+    clusterCompute: () => "lgtm-cluster-compute",
+    clusterNodes: () => "lgtm-cluster-nodes",
+    clusterVolumes: () => "lgtm-cluster-volumes",
+    clusterNetwork: () => "lgtm-cluster-network",
     runbook: (alert: string) => `rb-${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase()}`,
 };
 

@@ -42,13 +42,21 @@ export function nodeExporterArgs(): string[] {
     ];
 }
 
-/** The objects kube-state-metrics watches: exactly what the alerts and the dashboard read. */
+/**
+ * The objects kube-state-metrics watches: exactly what the alerts and the dashboards read (jobs for
+ * KubeJobFailed, HPAs for KubeHpaMaxedOut, quotas for KubeQuotaAlmostFull, replica sets to name the
+ * Deployment a pod belongs to).
+ */
 export const KUBE_STATE_METRICS_RESOURCES = [
     { resource: "daemonsets", apiGroup: "apps" },
     { resource: "deployments", apiGroup: "apps" },
+    { resource: "horizontalpodautoscalers", apiGroup: "autoscaling" },
+    { resource: "jobs", apiGroup: "batch" },
     { resource: "nodes", apiGroup: "" },
     { resource: "persistentvolumeclaims", apiGroup: "" },
     { resource: "pods", apiGroup: "" },
+    { resource: "replicasets", apiGroup: "apps" },
+    { resource: "resourcequotas", apiGroup: "" },
     { resource: "statefulsets", apiGroup: "apps" },
 ] as const;
 

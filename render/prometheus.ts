@@ -4,7 +4,8 @@ import { deployedStackJobs } from "../alerts/stack";
 import { CONFIG_FILES, Endpoints, METRICS_PORT_NAME, PATHS, PORTS, PROMETHEUS_DIRS, TIER_LABEL } from "../model/components";
 import { selectorLabels } from "../model/labels";
 import { TIERS } from "../model/topology";
-import { infrastructureScrapeConfigs } from "./infrastructure";
+import { clusterScrapeConfigs, infrastructureScrapeConfigs } from "./infrastructure";
+import { CLUSTER_JOBS } from "../model/cluster";
 
 /** OTLP resource attributes that become labels on every pushed series (the rest go to target_info). */
 export const PROMOTED_RESOURCE_ATTRIBUTES = [
@@ -92,16 +93,29 @@ function kubeletScrapeConfig(jobName: string, path: string, keepMetrics: string)
     };
 }
 
-/** cAdvisor: container CPU and memory (saturation); only the series the panels and runbooks read. */
+/**
+ * cAdvisor: container CPU and memory (saturation, compute-resources dashboards) and network traffic
+ * (the pod's network namespace, and the node's own interfaces on the root cgroup `id="/"`, which
+ * node-exporter cannot see without host networking); only the series panels, alerts and runbooks read.
+ */
 const cadvisorScrapeConfig = () =>
     kubeletScrapeConfig(
-        "kubelet-cadvisor",
+        CLUSTER_JOBS.cadvisor,
         "/metrics/cadvisor",
-        "container_(cpu_usage_seconds_total|memory_working_set_bytes|spec_memory_limit_bytes|spec_cpu_quota|spec_cpu_period|cpu_cfs_throttled_periods_total|cpu_cfs_periods_total|start_time_seconds|oom_events_total)",
+        "container_(cpu_usage_seconds_total|memory_working_set_bytes|spec_memory_limit_bytes|spec_cpu_quota|spec_cpu_period|cpu_cfs_throttled_periods_total|cpu_cfs_periods_total|start_time_seconds|oom_events_total" +
+            "|network_(receive|transmit)_(bytes|packets|errors|packets_dropped)_total)",
     );
 
-/** The kubelet's own metrics, kept to the volume statistics: every PVC's used and free bytes and inodes. */
-const kubeletVolumeScrapeConfig = () => kubeletScrapeConfig("kubelet", "/metrics", "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)");
+/**
+ * The kubelet's own metrics, kept to what alerts and dashboards read: every PVC's used and free
+ * bytes and inodes, the pods it runs and its pod lifecycle relist (PLEG) latency.
+ */
+const kubeletScrapeJob = () =>
+    kubeletScrapeConfig(
+        CLUSTER_JOBS.kubelet,
+        "/metrics",
+        "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)|kubelet_running_pods|kubelet_pleg_relist_duration_seconds_(bucket|count|sum)",
+    );
 
 /** The scrape job file of a scraped service (`scrape/<service>.yaml`), or undefined for OTLP services. */
 export function serviceScrapeConfig(service: ServiceSpec) {
@@ -166,9 +180,10 @@ export function renderPrometheusConfig(config: StackConfig, endpoints: Endpoints
         scrape_configs: [
             ...stackScrapeConfigs(config),
             cadvisorScrapeConfig(),
-            kubeletVolumeScrapeConfig(),
-            // node-exporter and kube-state-metrics (render/infrastructure.ts).
+            kubeletScrapeJob(),
+            // node-exporter and kube-state-metrics, then what the provider shows of the control plane (render/infrastructure.ts).
             ...infrastructureScrapeConfigs(config),
+            ...clusterScrapeConfigs(config),
         ],
     };
 }

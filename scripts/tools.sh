@@ -28,7 +28,7 @@ ALL_TOOLS=(
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
   actionlint
   otelcol
-  identify_license otelcol-builder
+  identify_license otelcol-builder jsonnet
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
@@ -54,6 +54,7 @@ section_of() {
     etcd) echo tools.etcd ;;
     actionlint) echo tools.actionlint ;;
     identify_license) echo tools.identify_license ;;
+    jsonnet) echo tools.jsonnet ;;
     otelcol-builder) echo images.otelcol ;;
     node) echo tools.node ;;
     runc) echo tools.runc ;;
@@ -333,6 +334,11 @@ recipe_identify_license() {
   module="$(go_module_of identify_license)"
   goversion="$(go_version_of identify_license)"
   go_install_to "$module/tools/identify_license@$goversion" "$1" ""
+}
+# go-jsonnet's CLI, for the mixin coverage test only (test/mixinCoverage.test.ts): it renders the
+# alerts of the node, Prometheus and Alertmanager mixins shipped inside the modules we pin.
+recipe_jsonnet() {
+  go_install_to "$(go_module_of jsonnet)/cmd/jsonnet@$(go_version_of jsonnet)" "$1" ""
 }
 recipe_otelcol-builder() {
   go_install_to "$(go_module_of otelcol-builder)@$(go_version_of otelcol-builder)" "$1" ""

@@ -69,6 +69,13 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "a service named grafana would share the stack's scrape job and service label", values: { services: [service({ name: "grafana" })] }, key: "services[0].name", says: '"grafana" is the name of a stack component (prometheus, alertmanager, loki, tempo, otel-collector, otel-agent, grafana); its scrape job and service label would collide; rename the service, e.g. grafana-app' },
         { name: "a service named loki collides with the stack's Loki", values: { services: [service({ name: "loki" })] }, key: "services[0].name", says: "rename the service, e.g. loki-app" },
         { name: "a service named otel-collector collides with the gateway", values: { services: [service({ name: "otel-collector" })] }, key: "services[0].name", says: "is the name of a stack component" },
+        {
+            name: "a service named kube-apiserver would merge with the API server's SLO series and dashboard",
+            values: { services: [service({ name: "kube-apiserver" })] },
+            key: "services[0].name",
+            says: '"kube-apiserver" is a name the stack gives the cluster\'s own parts (kube-apiserver, cluster, apiserver, coredns, etcd, kubelet, kubelet-cadvisor, node-exporter, kube-state-metrics); its scrape job, SLO series or dashboard would collide; rename the service, e.g. kube-apiserver-app',
+        },
+        { name: "a service named coredns would share CoreDNS's scrape job", values: { services: [service({ name: "coredns" })] }, key: "services[0].name", says: "rename the service, e.g. coredns-app" },
         { name: "two services with the same name are refused", values: { services: [service({}), service({})] }, key: "services[1].name", says: '"checkout" is already used by services[0]; service names must be unique' },
         { name: "two saturation signals with one name are refused", values: { services: [service({ saturation: [saturation({}), saturation({})] })] }, key: "services[0].saturation[1].name", says: '"disk" is already used by services[0].saturation[0]; give each saturation signal of a service a unique name' },
         { name: "a saturation alert reusing the built-in HighErrorRate is refused", values: { services: [service({ saturation: [saturation({ alert: "HighErrorRate" })] })] }, key: "services[0].saturation[0].alert", says: "HighErrorRate is a built-in alert of the stack; give the saturation alert its own name, e.g. DiskSaturated" },
@@ -160,6 +167,14 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "a sampling share above 100%", values: { collector: { samplingPercent: 150 } }, key: "collector.samplingPercent", says: "150 is outside 0..100; the share of ordinary traces kept" },
         { name: "an SLO window of one day", values: { services: [service({ slos: [{ kind: "availability", objective: 99, window: "1d" }] })] }, key: "services[0].slos[0].window", says: "1d is outside 7d..90d; SLO windows are usually 28d or 30d" },
     ],
+    "a cluster the stack cannot describe": [
+        { name: "a provider the stack does not know names the allowed ones", values: { cluster: { provider: "openshift" } }, key: "cluster.provider", says: '"openshift" is not one of generic, eks, gke, aks' },
+        { name: "a provider in capitals is refused, not guessed", values: { cluster: { provider: "EKS" } }, key: "cluster.provider", says: '"EKS" is not one of generic, eks, gke, aks' },
+        { name: "etcd targets on EKS are refused: AWS runs etcd and exposes none of its metrics", values: { cluster: { provider: "eks", etcdTargets: ["10.0.0.10:2381"] } }, key: "cluster.etcdTargets", says: "is not scraped with cluster.provider: eks (EKS runs etcd itself and exposes none of its metrics); remove it, or set cluster.provider: generic for a control plane you run" },
+        { name: "an etcd target without a port", values: { cluster: { etcdTargets: ["10.0.0.10"] } }, key: "cluster.etcdTargets[0]", says: '"10.0.0.10" is not host:port; give etcd\'s plain-HTTP metrics listener, e.g. 10.0.0.10:2381' },
+        { name: "an etcd target given as a URL", values: { cluster: { etcdTargets: ["http://10.0.0.10:2381"] } }, key: "cluster.etcdTargets[0]", says: "is not host:port" },
+        { name: "a misspelt cluster key", values: { cluster: { providr: "eks" } }, key: "cluster.providr", says: "provider" },
+    ],
 };
 
 for (const [kind, cases] of Object.entries(CASES)) {
@@ -192,6 +207,19 @@ describe("config accepts valid input", () => {
         { name: "unsorted histogram buckets are read in order", values: { services: [service({ histogramBuckets: [2, 0.5, 1] })] }, check: (c) => assert.deepEqual(c.services[0].histogramBuckets, [0.5, 1, 2]) },
         { name: "a latency threshold of 250ms matches the 0.25 bucket exactly", values: { services: [service({ histogramBuckets: [0.1, 0.25, 1], slos: [{ kind: "latency", threshold: "250ms" }] })] }, check: (c) => assert.equal(c.services[0].slos[0].kind === "latency" && c.services[0].slos[0].thresholdSeconds, 0.25) },
         { name: "zero is a value, not a missing setting", values: { collector: { samplingPercent: 0 } }, check: (c) => assert.equal(c.collector.baselineSamplingPercent, 0) },
+        {
+            name: "without cluster settings the control plane is a generic one: API server and CoreDNS scraped, etcd only with targets",
+            values: {},
+            check: (c) => assert.deepEqual(c.cluster, { provider: "generic", controlPlane: { apiServer: true, coreDns: true, etcd: false }, etcdTargets: [] }),
+        },
+        {
+            name: "a generic cluster with etcd targets scrapes them",
+            values: { cluster: { etcdTargets: ["10.0.0.10:2381", "etcd-1.internal:2381"] } },
+            check: (c) => assert.deepEqual(c.cluster, { provider: "generic", controlPlane: { apiServer: true, coreDns: true, etcd: true }, etcdTargets: ["10.0.0.10:2381", "etcd-1.internal:2381"] }),
+        },
+        { name: "EKS shows the API server and CoreDNS", values: { cluster: { provider: "eks" } }, check: (c) => assert.deepEqual(c.cluster.controlPlane, { apiServer: true, coreDns: true, etcd: false }) },
+        { name: "GKE shows the API server but runs kube-dns, not CoreDNS", values: { cluster: { provider: "gke" } }, check: (c) => assert.deepEqual(c.cluster.controlPlane, { apiServer: true, coreDns: false, etcd: false }) },
+        { name: "AKS shows CoreDNS but not the API server's metrics", values: { cluster: { provider: "aks" } }, check: (c) => assert.deepEqual(c.cluster.controlPlane, { apiServer: false, coreDns: true, etcd: false }) },
     ];
     for (const valid of VALID) {
         test(valid.name, () => {

@@ -146,7 +146,21 @@ describe("dashboards", () => {
         const runbookUids = [...runbookNames()].sort().map(dashboardUids.runbook);
         assert.deepEqual(
             dashboards.map((d) => d.uid),
-            ["lgtm-overview", "lgtm-stack-health", "checkout-golden", "checkout-slo", "inventory-golden", "mailer-golden", "lgtm-infrastructure", ...runbookUids],
+            [
+                "lgtm-overview",
+                "lgtm-stack-health",
+                "checkout-golden",
+                "checkout-slo",
+                "inventory-golden",
+                "mailer-golden",
+                "lgtm-infrastructure",
+                "lgtm-cluster-compute",
+                "lgtm-cluster-nodes",
+                "lgtm-cluster-volumes",
+                "lgtm-cluster-network",
+                "kube-apiserver-slo",
+                ...runbookUids,
+            ],
         );
         assert.ok(runbookUids.includes("rb-high-error-rate"));
         for (const dashboard of dashboards) {
@@ -204,15 +218,106 @@ describe("dashboards", () => {
         }
     });
 
-    test("the cAdvisor scrape keeps every container metric the dashboards read", () => {
-        const scrape = renderPrometheusConfig(config, clusterEndpoints(config.namespace)).scrape_configs.find((job) => job.job_name === "kubelet-cadvisor") as
+    /** What a kubelet scrape job keeps, as one anchored regex. */
+    const keptBy = (jobName: string): RegExp => {
+        const scrape = renderPrometheusConfig(config, clusterEndpoints(config.namespace)).scrape_configs.find((job) => job.job_name === jobName) as
             | { metric_relabel_configs: { regex: string; action: string }[] }
             | undefined;
-        assert.ok(scrape, "no kubelet-cadvisor scrape job");
-        const keep = new RegExp(`^(?:${scrape.metric_relabel_configs.find((rule) => rule.action === "keep")?.regex})$`);
+        assert.ok(scrape, `no ${jobName} scrape job`);
+        return new RegExp(`^(?:${scrape.metric_relabel_configs.find((rule) => rule.action === "keep")?.regex})$`);
+    };
+
+    test("the cAdvisor scrape keeps every container metric the dashboards read", () => {
+        const keep = keptBy("kubelet-cadvisor");
         for (const metric of RAW_METRICS_BY_SOURCE.cadvisor) {
             assert.ok(keep.test(metric), `${metric} is dropped by the cAdvisor metric_relabel_configs, so its panels stay empty`);
         }
+    });
+
+    test("the kubelet scrape keeps every kubelet metric the dashboards and runbooks read", () => {
+        const keep = keptBy("kubelet");
+        const read = new Set(
+            dashboards.flatMap((dashboard) =>
+                dashboardQueries(dashboard.model)
+                    .filter((q) => q.language === "promql")
+                    .flatMap((q) => promqlSelectors(substituteVariables(q.expr, SERVICE_VALUES)).map((selector) => selector.name ?? "")),
+            ),
+        );
+        const kubeletMetrics = [...read].filter((name) => name.startsWith("kubelet_"));
+        assert.ok(kubeletMetrics.includes("kubelet_pleg_relist_duration_seconds_bucket") && kubeletMetrics.includes("kubelet_volume_stats_inodes"), kubeletMetrics.join(", "));
+        for (const metric of kubeletMetrics) {
+            assert.ok(keep.test(metric), `${metric} is dropped by the kubelet job's metric_relabel_configs, so its panels stay empty`);
+        }
+    });
+});
+
+describe("cluster dashboards", () => {
+    test("the overview links the cluster dashboards, and each cluster dashboard the others", () => {
+        const cluster = ["lgtm-cluster-compute", "lgtm-cluster-nodes", "lgtm-cluster-volumes", "lgtm-cluster-network"];
+        const linked = (uid: string) => (byUid(uid).links ?? []).map((l) => (l.url ?? "").replace(`${GRAFANA}/d/`, ""));
+        assert.deepEqual(linked("lgtm-overview"), ["lgtm-stack-health", "lgtm-infrastructure", ...cluster]);
+        for (const uid of cluster) {
+            assert.deepEqual(linked(uid), ["lgtm-overview", ...cluster.filter((other) => other !== uid)], uid);
+        }
+    });
+
+    test("compute resources goes from the cluster to a namespace, a workload and a pod", () => {
+        const model = byUid("lgtm-cluster-compute");
+        assert.deepEqual(
+            model.templating.list?.map((variable) => [variable.name, variable.query]),
+            [
+                ["namespace", 'label_values(kube_pod_info{job="kube-state-metrics"}, namespace)'],
+                ["workload", 'label_values(namespace_workload_pod:kube_pod_owner:relabel{namespace="$namespace"}, workload)'],
+                ["pod", 'label_values(kube_pod_info{job="kube-state-metrics", namespace="$namespace"}, pod)'],
+            ],
+        );
+        const rows = panelsOf(model).filter((candidate) => candidate.type === "row").map((row) => row.title);
+        assert.deepEqual(rows, ["Cluster", "Namespace $namespace", "Workload $workload", "Pod $pod"]);
+        // The workload panels read the recorded pod → workload mapping, which our rules record.
+        assert.ok(recordedSeries().has("namespace_workload_pod:kube_pod_owner:relabel"));
+        assert.match(panel(model, "CPU by pod of $workload").targets?.[0].expr ?? "", /namespace_workload_pod:kube_pod_owner:relabel\{namespace="\$namespace", workload="\$workload"\}/);
+        assert.match(panel(model, "CPU in use").targets?.[0].expr ?? "", /^sum\(rate\(container_cpu_usage_seconds_total\{job="kubelet-cadvisor", container!="", container!="POD"\}\[5m\]\)\) \/ sum\(kube_node_status_allocatable\{job="kube-state-metrics", resource="cpu"\}\)$/);
+    });
+
+    test("the node's network comes from cAdvisor's root cgroup, its pods' from their own", () => {
+        assert.match(panel(byUid("lgtm-cluster-nodes"), "Network traffic of the node").targets?.[0].expr ?? "", /container_network_receive_bytes_total\{job="kubelet-cadvisor", id="\/", node=~"\$node"\}/);
+        assert.match(panel(byUid("lgtm-cluster-network"), `Received by pod (top 10)`).targets?.[0].expr ?? "", /container_network_receive_bytes_total\{job="kubelet-cadvisor", namespace=~"\$namespace", pod!=""\}/);
+    });
+
+    test("the nodes dashboard shows the control plane the provider exposes: API server traffic, etcd only with its targets", () => {
+        const nodesOf = (cluster: Record<string, unknown>) =>
+            json(renderDashboards(loadStackConfig(rawConfig({ cluster }), { knownRunbooks: runbookNames() }), []).find((d) => d.uid === "lgtm-cluster-nodes")!);
+        const titles = (model: DashboardJson) => panelsOf(model).map((candidate) => candidate.title);
+        const generic = nodesOf({});
+        assert.ok(titles(generic).includes("API server requests by code"));
+        assert.ok(!titles(generic).includes("etcd members with a leader"), "no etcd panels without etcd targets");
+        const withEtcd = nodesOf({ etcdTargets: ["10.0.0.10:2381"] });
+        assert.equal(panel(withEtcd, "etcd database against its quota").targets?.[0].expr, 'etcd_mvcc_db_total_size_in_bytes{job="etcd"} / etcd_server_quota_backend_bytes{job="etcd"}');
+        for (const title of ["etcd members with a leader", "etcd database against its quota"]) {
+            for (const selector of promqlSelectors(panel(withEtcd, title).targets?.[0].expr ?? "")) {
+                assert.ok(RAW_METRICS.has(selector.name ?? ""), `${title} reads ${selector.name}, which RAW_METRICS does not list`);
+            }
+        }
+        assert.ok(!titles(nodesOf({ provider: "aks" })).includes("Control plane"), "AKS shows neither the API server's metrics nor etcd");
+    });
+
+    test("runbook dashboards of the stack's own Prometheus and Alertmanager alerts offer the stack's components as $service", () => {
+        for (const alert of ["PrometheusBadConfig", "AlertmanagerFailedReload", "PrometheusTSDBCompactionsFailing", "PrometheusTSDBWALFailing"]) {
+            const variable = byUid(dashboardUids.runbook(alert)).templating.list?.find((candidate) => candidate.name === "service");
+            assert.match(String(variable?.query), /^label_values\(up\{job=~"prometheus\|alertmanager\|.*"\}, job\)$/, alert);
+        }
+    });
+
+    test("a managed cluster's dashboards leave out what its provider hides", () => {
+        const uidsOf = (provider: string) => renderDashboards(loadStackConfig(rawConfig({ cluster: { provider } }), { knownRunbooks: runbookNames() }), []).map((d) => d.uid);
+        const hasCoreDnsRow = (provider: string) => {
+            const network = renderDashboards(loadStackConfig(rawConfig({ cluster: { provider } }), { knownRunbooks: runbookNames() }), []).find((d) => d.uid === "lgtm-cluster-network");
+            return panelsOf(json(network!)).some((candidate) => candidate.title === "Cluster DNS (CoreDNS)");
+        };
+        assert.ok(uidsOf("eks").includes("kube-apiserver-slo"));
+        assert.ok(!uidsOf("aks").includes("kube-apiserver-slo"), "AKS does not let Prometheus read the API server's metrics");
+        assert.equal(hasCoreDnsRow("eks"), true);
+        assert.equal(hasCoreDnsRow("gke"), false, "GKE's cluster DNS is kube-dns, not CoreDNS");
     });
 });
 

@@ -77,7 +77,8 @@ const EXTERNAL = {
 const EXTERNAL_SECRETS = ["grafanaExternalUrl", "grafanaServiceAccountToken"];
 
 /**
- * Every dashboard of the dev stack, by uid: four services' and the stack's three, written by hand,
+ * Every dashboard of the dev stack, by uid: four services' and the stack's eight (overview, stack
+ * health, infrastructure, the four cluster dashboards, the API server's SLOs), written by hand,
  * plus one per runbook (uids tested in dashboards.test.ts; here what matters is that each one
  * arrives, once, and that there is one per runbook file).
  */
@@ -88,6 +89,11 @@ function devDashboards(): string[] {
     return [
         "api-golden",
         "api-slo",
+        "kube-apiserver-slo",
+        "lgtm-cluster-compute",
+        "lgtm-cluster-network",
+        "lgtm-cluster-nodes",
+        "lgtm-cluster-volumes",
         "lgtm-infrastructure",
         "lgtm-overview",
         "lgtm-stack-health",
@@ -263,7 +269,16 @@ describe("grafana.mode: files (the default) under mocks", () => {
         assert.deepEqual(contents.get("grafana-dashboards-service-session-start"), ["session-start-golden.json", "session-start-slo.json"]);
         assert.deepEqual(contents.get("grafana-dashboards-service-video-load"), ["video-load-golden.json", "video-load-slo.json"]);
         assert.deepEqual(contents.get("grafana-dashboards-service-transcoding"), ["transcoding-golden.json", "transcoding-slo.json"]);
-        assert.deepEqual(contents.get("grafana-dashboards-stack"), ["lgtm-infrastructure.json", "lgtm-overview.json", "lgtm-stack-health.json"]);
+        assert.deepEqual(contents.get("grafana-dashboards-stack"), [
+            "kube-apiserver-slo.json",
+            "lgtm-cluster-compute.json",
+            "lgtm-cluster-network.json",
+            "lgtm-cluster-nodes.json",
+            "lgtm-cluster-volumes.json",
+            "lgtm-infrastructure.json",
+            "lgtm-overview.json",
+            "lgtm-stack-health.json",
+        ]);
         assert.ok(contents.get("grafana-dashboards-runbooks")!.every((file) => file.startsWith("rb-")));
         const owner = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-dashboards-service-api")!;
         assert.match(owner.name, /^lgtm-api-/, "created by the service's ObservedService");

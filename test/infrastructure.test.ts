@@ -3,7 +3,9 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
-import { loadStack } from "./support/fixtures";
+import { alertCatalog } from "../alerts";
+import { loadStackConfig } from "../config/load";
+import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 import { ofType, runStack } from "./support/mocks";
 
 /**
@@ -45,7 +47,7 @@ describe("cluster exporters", () => {
         assert.ok(deployment);
         const [container] = deployment.inputs.spec.template.spec.containers;
         assert.equal(container.image, "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0");
-        assert.deepEqual(container.args, ["--port=8080", "--telemetry-port=8081", "--resources=daemonsets,deployments,nodes,persistentvolumeclaims,pods,statefulsets"]);
+        assert.deepEqual(container.args, ["--port=8080", "--telemetry-port=8081", "--resources=daemonsets,deployments,horizontalpodautoscalers,jobs,nodes,persistentvolumeclaims,pods,replicasets,resourcequotas,statefulsets"]);
         assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: "telemetry" });
         assert.deepEqual(container.livenessProbe.httpGet, { path: "/livez", port: "http-metrics" });
     });
@@ -77,5 +79,66 @@ describe("cluster exporters", () => {
         const policies = Object.fromEntries(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
         assert.deepEqual(policies["allow-node-exporter"].ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "lgtm-stack" } } }], ports: [{ protocol: "TCP", port: 9100 }] }]);
         assert.deepEqual(policies["allow-kube-state-metrics"].egress, [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] }]);
+    });
+
+    const withCluster = (cluster: Record<string, unknown>) => loadStackConfig(minimalRaw({ cluster }), { knownRunbooks });
+    const jobsOf = (cluster: Record<string, unknown>) => Object.fromEntries(parse(renderStack(withCluster(cluster), readRunbooks()).workloads.prometheus.config).scrape_configs.map((job: any) => [job.job_name, job]));
+    const clusterJobs = (cluster: Record<string, unknown>) => Object.keys(jobsOf(cluster)).filter((job) => ["apiserver", "coredns", "etcd"].includes(job));
+    const alertsOf = (cluster: Record<string, unknown>) => new Set(alertCatalog(withCluster(cluster)).map((alert) => `${alert.alert}${alert.service === "kube-apiserver" ? " (kube-apiserver)" : ""}`));
+
+    test("each provider's control plane is scraped only where the provider exposes it", () => {
+        assert.deepEqual(clusterJobs({}), ["apiserver", "coredns"], "generic, without etcd targets");
+        assert.deepEqual(clusterJobs({ etcdTargets: ["10.0.0.10:2381"] }), ["apiserver", "coredns", "etcd"]);
+        assert.deepEqual(clusterJobs({ provider: "eks" }), ["apiserver", "coredns"]);
+        assert.deepEqual(clusterJobs({ provider: "gke" }), ["apiserver"], "GKE runs kube-dns, not CoreDNS");
+        assert.deepEqual(clusterJobs({ provider: "aks" }), ["coredns"], "AKS answers /metrics from a different API server replica at each scrape");
+    });
+
+    test("the API server is scraped per endpoint of default/kubernetes, with the service-account token and the cluster CA", () => {
+        const { apiserver, coredns, etcd } = jobsOf({ etcdTargets: ["10.0.0.10:2381"] });
+        assert.deepEqual(apiserver, {
+            job_name: "apiserver",
+            scheme: "https",
+            kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: ["default"] } }],
+            tls_config: { ca_file: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt" },
+            authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
+            relabel_configs: [{ source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"], regex: "kubernetes;https", action: "keep" }],
+        });
+        assert.deepEqual(
+            coredns.relabel_configs.filter((rule: any) => rule.action === "keep").map((rule: any) => [rule.source_labels[0], rule.regex]),
+            [
+                ["__meta_kubernetes_pod_label_k8s_app", "kube-dns"],
+                ["__meta_kubernetes_pod_container_port_name", "metrics"],
+                ["__meta_kubernetes_pod_phase", "Running"],
+            ],
+        );
+        assert.deepEqual(coredns.kubernetes_sd_configs, [{ role: "pod", namespaces: { names: ["kube-system"] } }]);
+        assert.deepEqual(etcd, { job_name: "etcd", static_configs: [{ targets: ["10.0.0.10:2381"] }] });
+    });
+
+    test("a managed cluster gets no alert about what it hides, so never a false 'down' page", () => {
+        const generic = alertsOf({ etcdTargets: ["10.0.0.10:2381"] });
+        for (const alert of ["KubeAPIDown (kube-apiserver)", "FastBudgetBurn (kube-apiserver)", "KubeClientCertificateExpiration (kube-apiserver)", "CoreDNSDown", "CoreDNSLatencyHigh", "EtcdNoLeader", "EtcdDatabaseQuotaLowSpace"]) {
+            assert.ok(generic.has(alert), `generic with etcd targets has ${alert}`);
+        }
+        const aks = alertsOf({ provider: "aks" });
+        assert.deepEqual(["KubeAPIDown (kube-apiserver)", "FastBudgetBurn (kube-apiserver)", "SlowBudgetBurn (kube-apiserver)", "KubeClientCertificateExpiration (kube-apiserver)", "EtcdNoLeader"].filter((alert) => aks.has(alert)), []);
+        assert.ok(aks.has("CoreDNSDown"));
+        const gke = alertsOf({ provider: "gke" });
+        assert.deepEqual(["CoreDNSDown", "CoreDNSLatencyHigh", "EtcdNoLeader"].filter((alert) => gke.has(alert)), []);
+        assert.ok(gke.has("KubeAPIDown (kube-apiserver)"));
+        assert.ok(!alertsOf({ provider: "eks" }).has("EtcdNoLeader"));
+    });
+
+    test("Prometheus may read the API server's metrics only where it scrapes them", async () => {
+        const roleOf = async (cluster: Record<string, unknown>) => {
+            const { resources } = await runStack("dev", { cluster });
+            return ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.labels["app.kubernetes.io/name"] === "prometheus")?.inputs.rules;
+        };
+        assert.deepEqual(await roleOf({ provider: "aks" }), [
+            { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list", "watch"] },
+            { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
+        ]);
+        assert.deepEqual((await roleOf({ provider: "eks" })).at(-1), { nonResourceURLs: ["/metrics"], verbs: ["get"] });
     });
 });

@@ -119,8 +119,10 @@ describe("least-privilege RBAC", () => {
             [
                 "kube-state-metrics",
                 [
-                    { apiGroups: ["apps"], resources: ["daemonsets", "deployments", "statefulsets"], verbs: ["list", "watch"] },
-                    { apiGroups: [""], resources: ["nodes", "persistentvolumeclaims", "pods"], verbs: ["list", "watch"] },
+                    { apiGroups: ["apps"], resources: ["daemonsets", "deployments", "replicasets", "statefulsets"], verbs: ["list", "watch"] },
+                    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["list", "watch"] },
+                    { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "watch"] },
+                    { apiGroups: [""], resources: ["nodes", "persistentvolumeclaims", "pods", "resourcequotas"], verbs: ["list", "watch"] },
                 ],
             ],
             ["otel-agent", [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }]],
@@ -129,6 +131,10 @@ describe("least-privilege RBAC", () => {
                 [
                     { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list", "watch"] },
                     { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
+                    // The API server's own metrics (cluster.provider generic here): its endpoint slices, and GET /metrics.
+                    { apiGroups: [""], resources: ["services"], verbs: ["list", "watch"] },
+                    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+                    { nonResourceURLs: ["/metrics"], verbs: ["get"] },
                 ],
             ],
         ]);
@@ -146,7 +152,10 @@ describe("least-privilege RBAC", () => {
                 ["kubelet", "https", "/metrics", "node", "/var/run/secrets/kubernetes.io/serviceaccount/token"],
             ],
         );
-        assert.equal(jobs[1].metric_relabel_configs[0].regex, "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)");
+        assert.equal(
+            jobs[1].metric_relabel_configs[0].regex,
+            "kubelet_volume_stats_(available_bytes|capacity_bytes|used_bytes|inodes|inodes_free|inodes_used)|kubelet_running_pods|kubelet_pleg_relist_duration_seconds_(bucket|count|sum)",
+        );
     });
 });
 

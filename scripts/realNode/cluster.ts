@@ -215,7 +215,11 @@ export class RealNodeCluster extends ControlPlane {
         }
     }
 
-    /** CoreDNS for Service names, on the real node, from the image built here; no forwarding outside. */
+    /**
+     * CoreDNS for Service names, on the real node, from the image built here; no forwarding outside.
+     * Its metrics listen on 9153 in a container port named `metrics`, as kubeadm, EKS and AKS deploy
+     * it, so the stack's `coredns` scrape job finds it.
+     */
     private async deployCoreDns(clusterIp: string): Promise<void> {
         const labels = { "k8s-app": "kube-dns" };
         const objects: [string, unknown][] = [
@@ -227,7 +231,7 @@ export class RealNodeCluster extends ControlPlane {
                 {
                     metadata: { name: "coredns" },
                     // No `forward`: a name outside cluster.local gets no answer rather than a query off this machine.
-                    data: { Corefile: ["cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {", "    errors", "    health :8080", "    ready :8181", "    kubernetes cluster.local in-addr.arpa ip6.arpa {", "        pods insecure", "    }", "    cache 30", "}", ""].join("\n") },
+                    data: { Corefile: ["cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {", "    errors", "    prometheus :9153", "    health :8080", "    ready :8181", "    kubernetes cluster.local in-addr.arpa ip6.arpa {", "        pods insecure", "    }", "    cache 30", "}", ""].join("\n") },
                 },
             ],
             [
@@ -249,7 +253,11 @@ export class RealNodeCluster extends ControlPlane {
                                         imagePullPolicy: "Never",
                                         command: ["/coredns"],
                                         args: ["-conf", "/etc/coredns/Corefile"],
-                                        ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }],
+                                        ports: [
+                                            { name: "dns", containerPort: 53, protocol: "UDP" },
+                                            { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+                                            { name: "metrics", containerPort: 9153, protocol: "TCP" },
+                                        ],
                                         readinessProbe: { httpGet: { path: "/ready", port: 8181 }, periodSeconds: 2 },
                                         livenessProbe: { httpGet: { path: "/health", port: 8080 }, periodSeconds: 10 },
                                         resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },

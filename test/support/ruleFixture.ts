@@ -3,7 +3,8 @@
  * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
  * and a team's own "page at 5×" policy, a latency SLO, a one-level saturation signal (shop) and a
  * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m), and a service without SLOs
- * whose traffic-anomaly thresholds are its own (feed), and a job worker (transcoder).
+ * whose traffic-anomaly thresholds are its own (feed), and a job worker (transcoder); on a generic
+ * cluster whose etcd is scraped, so every cluster alert is rendered.
  */
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
@@ -14,6 +15,8 @@ import { knownRunbooks, minimalRaw } from "./fixtures";
 export function ruleFixtureConfig(): StackConfig {
     return loadStackConfig(
         minimalRaw({
+            // A self-run control plane whose etcd exposes its metrics: every cluster alert is rendered.
+            cluster: { provider: "generic", etcdTargets: ["10.0.0.10:2381"] },
             services: [
                 {
                     name: "shop",
