@@ -254,6 +254,22 @@ describe("Alertmanager clustering and secrets", () => {
         assert.doesNotMatch(JSON.stringify(config), /fake-secret-value/);
     });
 
+    test("a team's PagerDuty routing key is a secret file of its own, read by the team's receiver only", async () => {
+        const { resources } = await runStack("dev", { pagerdutyTeamRoutingKeys: { media: "<secret>" } }, ["pagerdutyRoutingKey", "pagerdutyTeamRoutingKeys"]);
+        const config = parse(ofType(resources, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "alertmanager-config")!.inputs.data["alertmanager.yml"]);
+        const keyFiles = config.receivers.filter((r: any) => r.pagerduty_configs).map((r: any) => [r.name, r.pagerduty_configs[0].routing_key_file]);
+        assert.deepEqual(keyFiles, [
+            ["pagerduty", "/etc/alertmanager/secrets/pagerduty-routing-key"],
+            ["pagerduty-media", "/etc/alertmanager/secrets/pagerduty-routing-key-media"],
+        ]);
+        const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "alertmanager-credentials")!;
+        const data = secret.inputs.stringData;
+        assert.equal(data["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
+        assert.equal(data.value["pagerduty-routing-key-media"], "fake-secret-value-pagerdutyTeamRoutingKeys.media");
+        assert.equal(data.value["pagerduty-routing-key"], "fake-secret-value-pagerdutyRoutingKey");
+        assert.doesNotMatch(JSON.stringify(config), /fake-secret-value/);
+    });
+
     test("a webhook URL in plain config is refused with the command that stores it as a secret", () => {
         assert.throws(
             () => loadStackConfig(minimalRaw({ alertmanager: { webhookUrl: "https://hooks.example.com/T0K3N" } }), { knownRunbooks }),
