@@ -16,7 +16,8 @@ import { knownRunbooks, minimalRaw } from "./support/fixtures";
  * `amtool config routes test`, inhibition with a real Alertmanager (amtool cannot evaluate inhibit
  * rules). Expected receivers and inhibited alerts are written by hand from the documented mapping:
  * critical → PagerDuty, warning → Slack, info → nobody; a warning is muted only while a critical
- * alert fires for the same service and the same, present, `slo`.
+ * alert fires for the same service and the same, present, `slo` (or the same saturation signal), and
+ * a symptom while the stronger alert of its service fires (ServiceDown; the SLO page over the threshold page).
  */
 const config = loadStackConfig(minimalRaw({ pagerdutyRoutingKey: "<secret>", slackWebhookUrl: "<secret>" }, ["pagerdutyRoutingKey", "slackWebhookUrl"]), { knownRunbooks });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-am-"));
@@ -88,7 +89,7 @@ describe("the PagerDuty payload's severity is the alert's (rendered by amtool fr
     }
 });
 
-describe("a real Alertmanager inhibits a warning only for the same service and the same slo", () => {
+describe("a real Alertmanager inhibits a warning only for the same service and the same slo, and the threshold page under the SLO page", () => {
     let base = "";
     let alertmanager: ManagedProcess | undefined;
     before(async () => {
@@ -107,7 +108,7 @@ describe("a real Alertmanager inhibits a warning only for the same service and t
     });
     after(() => alertmanager?.stop());
 
-    test("FastBudgetBurn mutes SlowBudgetBurn of its SLO; HighErrorRate (no slo) mutes nothing", async () => {
+    test("FastBudgetBurn mutes SlowBudgetBurn of its SLO and HighErrorRate of its service; HighErrorRate (no slo) mutes nothing", async () => {
         const alerts: Record<string, string>[] = [
             { alertname: "FastBudgetBurn", severity: "critical", service: "shop", slo: "availability" },
             { alertname: "SlowBudgetBurn", severity: "warning", service: "shop", slo: "availability" },
@@ -128,7 +129,7 @@ describe("a real Alertmanager inhibits a warning only for the same service and t
             .map((alert) => `${alert.labels.alertname} ${alert.labels.service} ${alert.labels.slo ?? "-"}`)
             .sort();
         assert.equal(listed.length, 6, "all alerts were received");
-        assert.deepEqual(muted, ["SlowBudgetBurn shop availability"]);
+        assert.deepEqual(muted, ["HighErrorRate shop -", "SlowBudgetBurn shop availability"]);
     });
 });
 

@@ -196,6 +196,25 @@ for (const [kind, cases] of Object.entries(CASES)) {
 
 describe("config accepts valid input", () => {
     const VALID: { name: string; values: Record<string, unknown>; secretKeys?: string[]; check: (config: StackConfig) => void }[] = [
+        {
+            name: "teams, ticket hours in Berlin and a maintenance window over midnight are read as written",
+            values: {
+                alertmanager: {
+                    teams: { platform: { slackChannel: "#platform-alerts" } },
+                    timeIntervals: { "business-hours": [{ weekdays: ["monday:friday"], times: [{ start: "08:00", end: "18:00" }], location: "Europe/Berlin" }] },
+                    ticketHours: "business-hours",
+                    maintenance: [{ name: "db-upgrade", services: ["checkout"], start: "2026-12-10T22:00Z", end: "2026-12-11T02:00Z" }],
+                },
+            },
+            secretKeys: ["slackWebhookUrl"],
+            check: (c) => {
+                assert.deepEqual(c.alertmanager.teams, [{ team: "platform", slackChannel: "#platform-alerts" }]);
+                assert.deepEqual(c.alertmanager.timeIntervals, [{ name: "business-hours", periods: [{ times: [{ start: "08:00", end: "18:00" }], weekdays: ["monday:friday"], location: "Europe/Berlin" }] }]);
+                assert.equal(c.alertmanager.ticketHours, "business-hours");
+                // 2026-12-10T22:00Z and 4 hours later, in ms since the epoch.
+                assert.deepEqual(c.alertmanager.maintenance, [{ name: "db-upgrade", services: ["checkout"], startMs: 1796940000000, endMs: 1796954400000 }]);
+            },
+        },
         { name: "a CPU quantity written as a YAML number (cpu: 2) is what Kubernetes accepts", values: { prometheus: { resources: { requests: { cpu: 1 }, limits: { cpu: 2 } } } }, check: (c) => assert.deepEqual([c.prometheus.resources.requests.cpu, c.prometheus.resources.limits.cpu], ["1", "2"]) },
         { name: "a fractional CPU (0.5) as a YAML number is accepted", values: { grafana: { resources: { requests: { cpu: 0.1 }, limits: { cpu: 0.5 } } } }, check: (c) => assert.equal(c.grafana.resources.limits.cpu, "0.5") },
         { name: "a request equal to its limit is accepted", values: { loki: { resources: { requests: { memory: "1Gi" }, limits: { memory: "1024Mi" } } } }, check: (c) => assert.equal(c.loki.resources.requests.memory, "1Gi") },
@@ -253,6 +272,24 @@ describe("config from where Pulumi and the render command read it", () => {
         });
     });
 
+    test("a team's PagerDuty key set with --path is a secret map wherever it is read", () => {
+        const fromPulumi = rawConfigFromPulumi(
+            "dev",
+            { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:services": '[{"name":"checkout","team":"platform"}]', "lgtm-stack:pagerdutyTeamRoutingKeys": '{"platform":"R0UT1NG"}' },
+            (key) => key === "lgtm-stack:pagerdutyTeamRoutingKeys",
+        );
+        assert.deepEqual(loadStackConfig(fromPulumi, { knownRunbooks }).secrets.pagerdutyTeams, ["platform"]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-"));
+        try {
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            // What `pulumi config set --secret --path 'pagerdutyTeamRoutingKeys.platform' <key>` writes.
+            fs.writeFileSync(file, "config:\n  lgtm-stack:runbookBaseUrl: https://example.com/runbooks\n  lgtm-stack:services:\n    - { name: checkout, team: platform }\n  lgtm-stack:pagerdutyTeamRoutingKeys:\n    platform:\n      secure: v1:AAAA\n");
+            assert.deepEqual(loadStackConfig(rawConfigFromFile(file, "dev"), { knownRunbooks }).secrets.pagerdutyTeams, ["platform"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     test("a mistyped namespace in Pulumi.<stack>.yaml is reported by the render command too", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-"));
         try {
@@ -293,7 +330,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, pagerdutyTeams: [] });
     });
 });
 
