@@ -1,7 +1,7 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
 import { durationMs } from "../config/units";
-import { HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
+import { HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
@@ -101,10 +101,10 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
     if (q.buckets) {
         alerts.push({
             ...base,
-            alert: "HighLatency",
+            alert: HIGH_P99_LATENCY.alert,
             expr: `service:http_request_duration_seconds:p99_5m{${serviceSeriesMatcher(service.name)}} > ${service.latencyP99ThresholdSeconds}`,
-            for: HIGH_LATENCY.for,
-            severity: "warning",
+            for: HIGH_P99_LATENCY.for,
+            severity: HIGH_P99_LATENCY.severity,
             summary: `${service.name} P99 latency is above ${service.latencyP99ThresholdSeconds}s`,
             description: `${service.name} P99 latency is {{ $value | humanizeDuration }} over 5m (threshold ${service.latencyP99ThresholdSeconds}s).`,
         });

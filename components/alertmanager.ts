@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
+import { ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
 import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
 
@@ -12,6 +12,8 @@ export interface AlertmanagerArgs extends CommonArgs {
     readonly workload: RenderedWorkload;
     /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
     readonly credentials: AlertmanagerCredentials;
+    /** Routing keys of the teams' own PagerDuty services, by team, as Pulumi secrets. Defaults to none. */
+    readonly teamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
     /** Storage class for silences and notification log. Defaults to the cluster default. */
     readonly storageClassName?: string;
 }
@@ -35,6 +37,9 @@ export class Alertmanager extends pulumi.ComponentResource {
             if (value) {
                 stringData[file] = value;
             }
+        }
+        for (const [team, value] of Object.entries(args.teamRoutingKeys ?? {})) {
+            stringData[teamRoutingKeyFile(team)] = value;
         }
         this.credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,

@@ -63,6 +63,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 settings: config.alertmanager,
                 workload: workloads.alertmanager,
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
+                teamRoutingKeys: secrets.pagerdutyTeamRoutingKeys,
                 storageClassName: config.storageClassName,
             },
             child,

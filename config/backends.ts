@@ -4,6 +4,7 @@ import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readRedaction } from "./redaction";
+import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
@@ -102,7 +103,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
 }
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
-    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl"] as const);
+    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl", "teams", "timeIntervals", "ticketHours", "maintenance"] as const);
     for (const key of ["webhookUrl", "heartbeatUrl"] as const) {
         if (alertmanager.optionalString(key) !== undefined) {
             // A webhook or heartbeat URL usually carries its token; in plain config it would land in a ConfigMap.
@@ -112,12 +113,18 @@ export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDe
             );
         }
     }
+    const timeIntervals = readTimeIntervals(alertmanager);
+    const ticketHours = readTicketHours(alertmanager, timeIntervals);
     return {
         image: readImage(alertmanager, "alertmanager"),
         replicas: alertmanager.number("replicas", defaults.alertmanagerReplicas, { min: 1, max: 5, integer: true }),
         resources: readResources(alertmanager, scaledResources(50, 64, 1)),
         persistence: readPersistence(alertmanager, defaults.backendPersistence, "1Gi"),
         slackChannel: alertmanager.string("slackChannel", "#alerts", { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
+        teams: readTeams(alertmanager),
+        timeIntervals,
+        ...(ticketHours === undefined ? {} : { ticketHours }),
+        maintenance: readMaintenance(alertmanager),
     };
 }
 

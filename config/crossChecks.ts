@@ -141,6 +141,35 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkRetentions(problems, config);
     checkNames(problems, config);
     checkIngressTls(problems, config);
+    checkNotificationRouting(problems, config);
+}
+
+/** Teams and services named by routing must be ones the stack's services carry, or the route matches nothing. */
+function checkNotificationRouting(problems: Problems, config: StackConfig): void {
+    const teams = [...new Set(config.services.map((service) => service.team))].sort();
+    const services = new Set(config.services.map((service) => service.name));
+    const knownTeams = teams.length > 0 ? teams.join(", ") : "none: no service is declared";
+    config.alertmanager.teams.forEach(({ team, slackChannel }) => {
+        const path = `alertmanager.teams.${team}`;
+        if (!teams.includes(team)) {
+            problems.add(path, `no service has team "${team}", so this route would match no alert; use a team of services[].team (${knownTeams})`);
+        }
+        if (slackChannel !== undefined && !config.secrets.slackWebhookUrl) {
+            problems.add(`${path}.slackChannel`, "needs the stack's Slack webhook, which is not set; run `pulumi config set --secret slackWebhookUrl <url>` (or remove the channel)");
+        }
+    });
+    for (const team of config.secrets.pagerdutyTeams) {
+        if (!teams.includes(team)) {
+            problems.add(`pagerdutyTeamRoutingKeys.${team}`, `no service has team "${team}"; use a team of services[].team (${knownTeams}), or remove the key with \`pulumi config rm --path 'pagerdutyTeamRoutingKeys.${team}'\``);
+        }
+    }
+    config.alertmanager.maintenance.forEach((window, index) => {
+        window.services.forEach((service, serviceIndex) => {
+            if (!services.has(service)) {
+                problems.add(`alertmanager.maintenance[${index}].services[${serviceIndex}]`, `"${service}" is not a service of this stack, so the window would mute nothing; use one of services[].name`);
+            }
+        });
+    });
 }
 
 /** An https:// Grafana URL served by our Ingress needs a certificate there, or browsers get the controller's default one. */

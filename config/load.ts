@@ -8,11 +8,11 @@ import { readCluster } from "./cluster";
 import { checkAcrossSettings } from "./crossChecks";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
-import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
+import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
-import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig } from "./types";
+import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
 
 export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
 
@@ -48,7 +48,29 @@ const ROOT_KEYS = [
     "topology",
     "cluster",
     ...SECRET_KEYS,
+    TEAM_ROUTING_KEYS,
 ] as const;
+
+/**
+ * Reads the secret map team → PagerDuty routing key (`pulumi config set --secret --path
+ * 'pagerdutyTeamRoutingKeys.<team>' <key>`) into the teams it names; the keys stay secrets.
+ */
+function readTeamRoutingKeys(raw: RawStackConfig, problems: Problems): string[] {
+    const value = raw.values[TEAM_ROUTING_KEYS];
+    const command = `pulumi config set --secret --path '${TEAM_ROUTING_KEYS}.<team>' <routing key>`;
+    if (value === undefined || value === null) {
+        return [];
+    }
+    if (!raw.secretKeys.has(TEAM_ROUTING_KEYS)) {
+        problems.add(TEAM_ROUTING_KEYS, `holds credentials in plain text; remove it and set each team's key with \`${command}\``);
+        return [];
+    }
+    if (typeof value !== "object" || Array.isArray(value)) {
+        problems.add(TEAM_ROUTING_KEYS, `expected a map of team → PagerDuty routing key, got ${describe(value)}; set each team's key with \`${command}\``);
+        return [];
+    }
+    return Object.keys(value).sort();
+}
 
 function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets {
     const present = (key: (typeof SECRET_KEYS)[number]): boolean => {
@@ -72,6 +94,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         grafanaAdminPassword: present("grafanaAdminPassword"),
         grafanaExternalUrl: present("grafanaExternalUrl"),
         grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
+        pagerdutyTeams: readTeamRoutingKeys(raw, problems),
     };
 }
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./load";
 import { ConfigErrors } from "./reader";
 import { PROJECT, rawConfigFromPulumi, runbookNames } from "./sources";
-import { StackConfig } from "./types";
+import { StackConfig, TEAM_ROUTING_KEYS } from "./types";
 
 // Not in the public typings, but it is what Config.getSecret relies on: was the key set with --secret?
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,6 +22,8 @@ export interface StackSecrets {
     readonly heartbeatUrl?: pulumi.Output<string>;
     readonly objectStorage?: ObjectStorageCredentials;
     readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** Per team with its own PagerDuty service: that service's routing key (`pagerdutyTeamRoutingKeys.<team>`); none when absent. */
+    readonly pagerdutyTeamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
     /** `grafana.mode: external`: your Grafana's API URL and a service-account token for it. */
     readonly grafanaExternal?: { readonly url: pulumi.Output<string>; readonly token: pulumi.Output<string> };
 }
@@ -43,9 +45,13 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     const secretAccessKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
     const grafanaUrl = secret("grafanaExternalUrl", config.secrets.grafanaExternalUrl);
     const grafanaToken = secret("grafanaServiceAccountToken", config.secrets.grafanaServiceAccountToken);
+    // One secret map; each team's key is taken out of it inside the Output, so it stays a secret.
+    const teamKeys = config.secrets.pagerdutyTeams.length > 0 ? stackConfig.requireSecretObject<Record<string, string>>(TEAM_ROUTING_KEYS) : undefined;
+    const pagerdutyTeamRoutingKeys = teamKeys ? Object.fromEntries(config.secrets.pagerdutyTeams.map((team) => [team, teamKeys.apply((keys) => keys[team])])) : {};
     return {
         config,
         secrets: {
+            pagerdutyTeamRoutingKeys,
             pagerdutyRoutingKey: secret("pagerdutyRoutingKey", config.secrets.pagerdutyRoutingKey),
             slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
             webhookUrl: secret("webhookUrl", config.secrets.webhookUrl),

@@ -57,6 +57,14 @@ export function rawConfigFromPulumi(stack: string, all: Record<string, string>, 
     return withServiceFolder({ stack, values, secretKeys, otherKeys }, PROJECT_ROOT);
 }
 
+function isSecretMap(value: Raw): value is Record<string, Raw> {
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+        return false;
+    }
+    const entries = Object.values(value);
+    return entries.length > 0 && entries.every((entry) => entry !== null && typeof entry === "object" && !Array.isArray(entry) && "secure" in entry);
+}
+
 /** Raw config from `Pulumi.<stack>.yaml`; `{ secure: ... }` values count as set secrets. */
 export function rawConfigFromFile(file: string, stack: string): RawStackConfig {
     if (!fs.existsSync(file)) {
@@ -75,6 +83,10 @@ export function rawConfigFromFile(file: string, stack: string): RawStackConfig {
         // Pulumi's YAML also allows `{ value: ..., secure: ... }`-free plain maps: only `secure` marks a secret.
         if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             values[key] = "<secret>";
+            secretKeys.add(key);
+        } else if (isSecretMap(value)) {
+            // `pulumi config set --secret --path 'key.entry'` writes a map whose every value is `{ secure }`; Pulumi treats the key as a secret.
+            values[key] = Object.fromEntries(Object.keys(value).map((entry) => [entry, "<secret>"]));
             secretKeys.add(key);
         } else {
             values[key] = value;

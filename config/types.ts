@@ -60,6 +60,45 @@ export interface AlertmanagerConfig {
     readonly persistence: Persistence;
     /** Slack channel for `ticket` alerts; Slack is used only when the webhook URL secret is set. */
     readonly slackChannel: string;
+    /** Teams with receivers of their own (`alertmanager.teams`), matched by the alerts' `team` label. */
+    readonly teams: readonly TeamRouting[];
+    /** Named recurring time intervals (`alertmanager.timeIntervals`), e.g. business hours. */
+    readonly timeIntervals: readonly TimeIntervalSpec[];
+    /** A `timeIntervals` name: tickets notify only then (Alertmanager's active_time_intervals); pages always. */
+    readonly ticketHours?: string;
+    /** Planned maintenance windows: the listed services' pages and tickets are muted during each. */
+    readonly maintenance: readonly MaintenanceWindow[];
+}
+
+/** A team's own receivers; a team without one uses the stack's. */
+export interface TeamRouting {
+    readonly team: string;
+    /** Slack channel of the team's tickets (through the stack's Slack webhook). */
+    readonly slackChannel?: string;
+}
+
+/** One recurring period of a time interval, in Alertmanager's terms; every field given must match. */
+export interface RecurringPeriod {
+    readonly times?: readonly { readonly start: string; readonly end: string }[];
+    readonly weekdays?: readonly string[];
+    readonly daysOfMonth?: readonly string[];
+    readonly months?: readonly string[];
+    readonly years?: readonly string[];
+    /** IANA time zone of `times` and days; UTC when absent. */
+    readonly location?: string;
+}
+
+export interface TimeIntervalSpec {
+    readonly name: string;
+    readonly periods: readonly RecurringPeriod[];
+}
+
+export interface MaintenanceWindow {
+    readonly name: string;
+    readonly services: readonly string[];
+    /** UTC instants on whole minutes, `YYYY-MM-DDTHH:MMZ`-parsable; start before end. */
+    readonly startMs: number;
+    readonly endMs: number;
 }
 
 export interface LokiConfig {
@@ -244,7 +283,7 @@ export interface ServiceSpec {
     readonly saturation: readonly SaturationSignal[];
     /** 5xx ratio above which HighErrorRate pages. */
     readonly errorRateThreshold: number;
-    /** P99 latency (seconds) above which HighLatency opens a ticket. */
+    /** P99 latency (seconds) above which HighP99Latency opens a ticket. */
     readonly latencyP99ThresholdSeconds: number;
     /** Fewer requests than this in the alert's long window never page (low-traffic guard). */
     readonly minRequestsPerHour: number;
@@ -304,6 +343,8 @@ export interface ConfiguredSecrets {
     /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
     readonly grafanaExternalUrl: boolean;
     readonly grafanaServiceAccountToken: boolean;
+    /** Teams with their own PagerDuty service: the keys of the secret map `pagerdutyTeamRoutingKeys`. */
+    readonly pagerdutyTeams: readonly string[];
 }
 
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
@@ -319,3 +360,5 @@ export const SECRET_KEYS = [
     "grafanaServiceAccountToken",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/** The secret map team → PagerDuty routing key of that team's own PagerDuty service. */
+export const TEAM_ROUTING_KEYS = "pagerdutyTeamRoutingKeys";

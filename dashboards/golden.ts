@@ -10,7 +10,7 @@ import { requestQueries } from "../alerts/conventions";
 import { LATENCY_QUANTILES } from "../alerts/golden";
 import { Links } from "../alerts/links";
 import { SaturationSignal, ServiceSpec } from "../config/types";
-import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
 import { exact } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { PRESET_NOUNS } from "../model/presets";
@@ -76,7 +76,7 @@ function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
             statPanel("P99 latency", UNITS.seconds)
                 .thresholds(badAbove(service.latencyP99ThresholdSeconds))
                 .withTarget(promInstantQuery(`service:http_request_duration_seconds:p99_5m{${s}}`))
-                .links(runbookLinks(links, "HighLatency", service.name)),
+                .links(runbookLinks(links, HIGH_P99_LATENCY.alert, service.name)),
         );
     }
     panels.push(
@@ -158,9 +158,9 @@ function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
     }
     const what = PRESET_NOUNS[service.conventions.preset].plural;
     const by = worker(service) ? "queue" : "route";
-    const alertText = `HighLatency (warning) fires when the P99 of all ${what} stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_LATENCY.for}.`;
+    const alertText = `${HIGH_P99_LATENCY.alert} (${HIGH_P99_LATENCY.severity}) fires when the P99 of all ${what} stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_P99_LATENCY.for}.`;
     const panel = (title: string) =>
-        timeseriesPanel(title, UNITS.seconds).thresholds(badAbove(service.latencyP99ThresholdSeconds)).thresholdsStyle(dashedThresholdLines()).links(runbookLinks(links, "HighLatency", service.name));
+        timeseriesPanel(title, UNITS.seconds).thresholds(badAbove(service.latencyP99ThresholdSeconds)).thresholdsStyle(dashedThresholdLines()).links(runbookLinks(links, HIGH_P99_LATENCY.alert, service.name));
     if (!routes) {
         return [panel("Latency P50 / P95 / P99").description(`Request latency quantiles over 5 minutes; dots are exemplars linking to traces. ${alertText}`).span(SIZE.full).targets(quantileQueries(buckets("5m"), ""))];
     }

@@ -1,13 +1,14 @@
 /**
  * The stack overview: every service's SLOs in one table (objective, SLI over the window, budget
- * left, 1h burn rate, the service's firing alerts), each row linking to that service's dashboards.
+ * left, 1h burn rate, the service's firing alerts), each row linking to that service's dashboards,
+ * and each service's alert volume (pages and tickets over 7 and 30 days), so a team sees its noise.
  */
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import { Links } from "../alerts/links";
-import { WATCHDOG } from "../model/alerting";
+import { NOTIFICATION_POLICY, WATCHDOG } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
 import {
     buildDashboard,
@@ -113,6 +114,54 @@ function firingAlertsTable(): Panel {
         .withTransformation({ id: "organize", options: { excludeByName: { Time: true, Value: true } } });
 }
 
+/** The windows the alert-volume table counts over, and the resolution at which it finds a new page. */
+const ALERT_VOLUME = { windows: ["7d", "30d"], step: "1m" } as const;
+const VOLUME_KINDS = [
+    { severity: "critical", title: "Pages" },
+    { severity: "warning", title: "Tickets" },
+] as const;
+
+/**
+ * How many notification groups a service opened at one severity within the window. Alertmanager
+ * groups a service's alerts (NOTIFICATION_POLICY.groupBy), so a page is a stretch of time in which
+ * at least one of the service's critical alerts fires, however many do: counted as the minutes in
+ * which one fires and none fired a minute before.
+ */
+export function notificationGroupsOpened(severity: "critical" | "warning", window: string): string {
+    const by = NOTIFICATION_POLICY.groupBy[0];
+    const firing = (offset: string) => `max by (${by}) (ALERTS{alertstate="firing", severity="${severity}", alertname!="${WATCHDOG.alert}"}${offset})`;
+    return `sum by (${by}) (count_over_time((${firing("")} unless ${firing(` offset ${ALERT_VOLUME.step}`)})[${window}:${ALERT_VOLUME.step}]))`;
+}
+
+function alertVolumeTable(links: Links): Panel {
+    const columns = ALERT_VOLUME.windows.flatMap((window) => VOLUME_KINDS.map((kind) => ({ ...kind, window, title: `${kind.title} (${window})` })));
+    const refIds = columns.map((_, index) => String.fromCharCode(65 + index));
+    let panel = tablePanel("Alert volume by service")
+        .description(
+            "Pages: how often a service's critical alerts started firing after none did, one Alertmanager group and so one PagerDuty incident each, " +
+                "however many of its rules fired together. Tickets: the same for warnings. Notifications muted by a maintenance window or held outside ticket hours count too. Services with neither are not listed.",
+        );
+    columns.forEach((column, index) => {
+        panel = panel.withTarget(promTableQuery(notificationGroupsOpened(column.severity, column.window), refIds[index]));
+    });
+    panel = panel
+        .withTransformation({ id: "merge", options: {} })
+        .withTransformation({
+            id: "organize",
+            options: {
+                excludeByName: { Time: true },
+                indexByName: { service: 0, ...Object.fromEntries(refIds.map((refId, index) => [`Value #${refId}`, index + 1])) },
+                renameByName: { service: "Service", ...Object.fromEntries(refIds.map((refId, index) => [`Value #${refId}`, columns[index].title])) },
+            },
+        })
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName(columns[0].title).desc(true)]);
+    panel = columnOverride(panel, "Service", [serviceLinks(links)]);
+    for (const column of columns) {
+        panel = columnOverride(panel, column.title, [{ id: "decimals", value: 0 }, { id: "noValue", value: "0" }]);
+    }
+    return panel;
+}
+
 function atAGlancePanels(): Panel[] {
     return [
         statPanel("SLOs out of budget", UNITS.count)
@@ -146,7 +195,7 @@ function serviceTable(links: Links): Panel {
  */
 export function overviewDashboard(links: Links): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
-        .description("Every service's SLOs, the firing alerts and the services sending metrics, as Prometheus sees them now.")
+        .description("Every service's SLOs, the firing alerts, each service's pages and tickets over 7 and 30 days, and the services sending metrics.")
         .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())))
         .link(headerLink("Cluster infrastructure", links.dashboardUrl(dashboardUids.infrastructure())))
         .link(headerLink("Cluster: compute resources", links.dashboardUrl(dashboardUids.clusterCompute())))
@@ -155,7 +204,7 @@ export function overviewDashboard(links: Links): dashboard.Dashboard {
         .link(headerLink("Cluster: networking", links.dashboardUrl(dashboardUids.clusterNetwork())));
     withSection(builder, "Now", atAGlancePanels());
     withSection(builder, "SLOs", [sloTable(links)]);
-    withSection(builder, "Alerts", [firingAlertsTable()]);
+    withSection(builder, "Alerts", [firingAlertsTable(), alertVolumeTable(links)]);
     withSection(builder, "Services", [serviceTable(links)]);
     return buildDashboard(builder);
 }

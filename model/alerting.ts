@@ -97,8 +97,12 @@ export const HIGH_ERROR_RATE = { window: "2m", for: "3m", keepFiringFor: "2m", m
  */
 export const LATENCY_COLLAPSE = { window: "2m", slowPercent: 90, for: "2m", minRequests: 10 } as const;
 
-/** HighLatency: the P99 over 5m above the service's threshold for 10 minutes opens a ticket. */
-export const HIGH_LATENCY = { for: "10m" } as const;
+/**
+ * HighP99Latency, as the reference architecture defines it: the P99 over 5m above the service's
+ * threshold for 5 minutes opens a ticket. A one-minute blip keeps the 5m P99 high for at most 4
+ * evaluations (the range is left-open), so it never reaches the `for`.
+ */
+export const HIGH_P99_LATENCY = { alert: "HighP99Latency", severity: "warning", for: "5m" } as const satisfies { alert: string; severity: Severity; for: string };
 
 /** ServiceDown: no instance reports; ServiceInstancesDown: some, not all, scrape targets fail. */
 export const SERVICE_DOWN = { for: "1m", absentFor: "5m" } as const;
@@ -150,6 +154,37 @@ export const WATCHDOG = { alert: "Watchdog", severity: "info", groupInterval: "3
     cadenceSeconds: number;
 };
 
+/**
+ * How Alertmanager turns alerts into notifications. One outage trips several rules of one service
+ * (FastBudgetBurn, HighErrorRate, ServiceDown, TrafficDrop, ...): grouped by service and team they
+ * are one notification group, so one PagerDuty incident (its dedup key is the group's key) and one
+ * Slack thread, whatever fired. Pages flush every minute, so a resolved page reaches PagerDuty
+ * within a minute of the alert resolving, and repeat only after 12h: PagerDuty keeps an open
+ * incident open and escalates by itself, so a repeat only re-opens one that someone resolved by
+ * hand while the alert still fired. Tickets batch for 5 minutes and remind once a day.
+ */
+export const NOTIFICATION_POLICY = {
+    groupBy: ["service", "team"],
+    groupWait: "30s",
+    page: { groupInterval: "1m", repeatInterval: "12h" },
+    ticket: { groupInterval: "5m", repeatInterval: "24h" },
+} as const;
+
+/**
+ * Symptom alerts muted while a stronger alert of the same service fires (it says the same thing,
+ * better): with no instance left, error ratios, latency and traffic only echo ServiceDown; while the
+ * SLO page fires, the threshold pages of the same service add nothing to it.
+ */
+export const SYMPTOM_INHIBITIONS = [
+    { source: "ServiceDown", targets: ["HighErrorRate", "LatencyCollapse", TRAFFIC_ANOMALY.drop.alert, "FastBudgetBurn", "SlowBudgetBurn", HIGH_P99_LATENCY.alert, "ServiceInstancesDown"], equal: ["service"] },
+    { source: "FastBudgetBurn", targets: ["HighErrorRate"], equal: ["service"] },
+    { source: "FastBudgetBurn", targets: ["LatencyCollapse"], equal: ["service", "slo"] },
+] as const satisfies readonly { source: string; targets: readonly string[]; equal: readonly string[] }[];
+
+/** Maintenance windows become Alertmanager time intervals named with this prefix; at most this long. */
+export const MAINTENANCE_PREFIX = "maintenance-";
+export const MAINTENANCE_MAX_MS = 7 * 86_400_000;
+
 /** The cluster alerts (kube-state-metrics), with kube-prometheus' usual waits. */
 export const INFRASTRUCTURE_ALERTS = {
     crashLooping: { alert: "KubePodCrashLooping", severity: "warning", for: "15m" },
@@ -162,7 +197,7 @@ export const SERVICE_ALERT_NAMES = [
     "HighErrorRate",
     "ServiceDown",
     "ServiceInstancesDown",
-    "HighLatency",
+    HIGH_P99_LATENCY.alert,
     "LatencyCollapse",
     "FastBudgetBurn",
     "SlowBudgetBurn",

@@ -141,6 +141,9 @@ export const ALERTMANAGER_SECRET_FILES = {
     heartbeatUrl: "heartbeat-url",
 } as const;
 
+/** The file of one team's PagerDuty routing key (`pagerdutyTeamRoutingKeys.<team>`), beside the stack's. */
+export const teamRoutingKeyFile = (team: string) => `${ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey}-${team}`;
+
 /** Object-storage credentials reach Loki and Tempo as environment variables, expanded in their config files. */
 export const OBJECT_STORAGE_ENV = { accessKeyId: "OBJECT_STORAGE_ACCESS_KEY_ID", secretAccessKey: "OBJECT_STORAGE_SECRET_ACCESS_KEY" } as const;
 

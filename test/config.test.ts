@@ -175,6 +175,25 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "an etcd target given as a URL", values: { cluster: { etcdTargets: ["http://10.0.0.10:2381"] } }, key: "cluster.etcdTargets[0]", says: "is not host:port" },
         { name: "a misspelt cluster key", values: { cluster: { providr: "eks" } }, key: "cluster.providr", says: "provider" },
     ],
+    "notification routing that would match nothing or never hold": [
+        { name: "receivers for a team no service has would route no alert", values: { alertmanager: { teams: { search: { slackChannel: "#search-alerts" } } } }, secretKeys: ["slackWebhookUrl"], key: "alertmanager.teams.search", says: 'no service has team "search", so this route would match no alert; use a team of services[].team (platform)' },
+        { name: "a team's Slack channel without the stack's Slack webhook cannot be delivered", values: { alertmanager: { teams: { platform: { slackChannel: "#platform-alerts" } } } }, key: "alertmanager.teams.platform.slackChannel", says: "needs the stack's Slack webhook, which is not set; run `pulumi config set --secret slackWebhookUrl <url>`" },
+        { name: "a team's Slack channel must be a channel name", values: { alertmanager: { teams: { platform: { slackChannel: "platform-alerts" } } } }, secretKeys: ["slackWebhookUrl"], key: "alertmanager.teams.platform.slackChannel", says: "must be a channel name starting with #" },
+        { name: "team PagerDuty routing keys in plain text are refused", values: { pagerdutyTeamRoutingKeys: { platform: "R0UT1NGKEY" } }, key: "pagerdutyTeamRoutingKeys", says: "holds credentials in plain text; remove it and set each team's key with `pulumi config set --secret --path 'pagerdutyTeamRoutingKeys.<team>' <routing key>`" },
+        { name: "a PagerDuty routing key for a team no service has", values: { pagerdutyTeamRoutingKeys: { search: "<secret>" } }, secretKeys: ["pagerdutyTeamRoutingKeys"], key: "pagerdutyTeamRoutingKeys.search", says: 'no service has team "search"' },
+        { name: "business hours ending before they start", values: { alertmanager: { timeIntervals: { "business-hours": [{ times: [{ start: "17:00", end: "09:00" }] }] } } }, key: "alertmanager.timeIntervals.business-hours[0].times[0].end", says: "09:00 is not after start (17:00); a range that crosses midnight is two entries" },
+        { name: "a misspelt weekday in a range", values: { alertmanager: { timeIntervals: { "business-hours": [{ weekdays: ["monday:fryday"] }] } } }, key: "alertmanager.timeIntervals.business-hours[0].weekdays[0]", says: '"monday:fryday" is not a weekdays name or an ascending range of them; use e.g. "monday:friday"' },
+        { name: "a time zone Go cannot load", values: { alertmanager: { timeIntervals: { "business-hours": [{ weekdays: ["monday:friday"], location: "Europe/Berlinn" }] } } }, key: "alertmanager.timeIntervals.business-hours[0].location", says: "is not an IANA time zone; use e.g. Europe/Berlin or UTC" },
+        { name: "a period with no field matches every moment", values: { alertmanager: { timeIntervals: { always: [{}] } } }, key: "alertmanager.timeIntervals.always[0]", says: "matches every moment; give at least one of times, weekdays" },
+        { name: "a day of the month 0 does not exist", values: { alertmanager: { timeIntervals: { "month-start": [{ daysOfMonth: ["0:3"] }] } } }, key: "alertmanager.timeIntervals.month-start[0].daysOfMonth[0]", says: "is not a day of the month (1..31, or -1..-31 from the end)" },
+        { name: "time interval names starting with maintenance- are kept for maintenance windows", values: { alertmanager: { timeIntervals: { "maintenance-nightly": [{ times: [{ start: "01:00", end: "02:00" }] }] } } }, key: "alertmanager.timeIntervals.maintenance-nightly", says: "not starting with maintenance-" },
+        { name: "ticket hours naming an interval that is not declared", values: { alertmanager: { ticketHours: "office-hours" } }, key: "alertmanager.ticketHours", says: '"office-hours" is not a time interval of alertmanager.timeIntervals (none declared); declare it there' },
+        { name: "a maintenance window for a service the stack does not have", values: { alertmanager: { maintenance: [{ name: "db-upgrade", services: ["checkout", "billing"], start: "2026-12-10T22:00Z", end: "2026-12-11T02:00Z" }] } }, key: "alertmanager.maintenance[0].services[1]", says: '"billing" is not a service of this stack, so the window would mute nothing' },
+        { name: "a maintenance window ending before it starts", values: { alertmanager: { maintenance: [{ name: "db-upgrade", services: ["checkout"], start: "2026-12-11T02:00Z", end: "2026-12-10T22:00Z" }] } }, key: "alertmanager.maintenance[0].end", says: "is not after start" },
+        { name: "a maintenance window of eight days would hide real outages", values: { alertmanager: { maintenance: [{ name: "migration", services: ["checkout"], start: "2026-12-01T00:00Z", end: "2026-12-09T00:00Z" }] } }, key: "alertmanager.maintenance[0].end", says: "makes the window longer than 7 days" },
+        { name: "a maintenance start without a time zone is ambiguous", values: { alertmanager: { maintenance: [{ name: "db-upgrade", services: ["checkout"], start: "2026-12-10 22:00", end: "2026-12-11T02:00Z" }] } }, key: "alertmanager.maintenance[0].start", says: "is not a UTC time on a whole minute; write it as YYYY-MM-DDTHH:MMZ" },
+        { name: "a maintenance start on a day that does not exist", values: { alertmanager: { maintenance: [{ name: "db-upgrade", services: ["checkout"], start: "2026-02-30T22:00Z", end: "2026-03-01T02:00Z" }] } }, key: "alertmanager.maintenance[0].start", says: "is not a UTC time on a whole minute" },
+    ],
 };
 
 for (const [kind, cases] of Object.entries(CASES)) {
@@ -192,6 +211,25 @@ for (const [kind, cases] of Object.entries(CASES)) {
 
 describe("config accepts valid input", () => {
     const VALID: { name: string; values: Record<string, unknown>; secretKeys?: string[]; check: (config: StackConfig) => void }[] = [
+        {
+            name: "teams, ticket hours in Berlin and a maintenance window over midnight are read as written",
+            values: {
+                alertmanager: {
+                    teams: { platform: { slackChannel: "#platform-alerts" } },
+                    timeIntervals: { "business-hours": [{ weekdays: ["monday:friday"], times: [{ start: "08:00", end: "18:00" }], location: "Europe/Berlin" }] },
+                    ticketHours: "business-hours",
+                    maintenance: [{ name: "db-upgrade", services: ["checkout"], start: "2026-12-10T22:00Z", end: "2026-12-11T02:00Z" }],
+                },
+            },
+            secretKeys: ["slackWebhookUrl"],
+            check: (c) => {
+                assert.deepEqual(c.alertmanager.teams, [{ team: "platform", slackChannel: "#platform-alerts" }]);
+                assert.deepEqual(c.alertmanager.timeIntervals, [{ name: "business-hours", periods: [{ times: [{ start: "08:00", end: "18:00" }], weekdays: ["monday:friday"], location: "Europe/Berlin" }] }]);
+                assert.equal(c.alertmanager.ticketHours, "business-hours");
+                // 2026-12-10T22:00Z and 4 hours later, in ms since the epoch.
+                assert.deepEqual(c.alertmanager.maintenance, [{ name: "db-upgrade", services: ["checkout"], startMs: 1796940000000, endMs: 1796954400000 }]);
+            },
+        },
         { name: "a CPU quantity written as a YAML number (cpu: 2) is what Kubernetes accepts", values: { prometheus: { resources: { requests: { cpu: 1 }, limits: { cpu: 2 } } } }, check: (c) => assert.deepEqual([c.prometheus.resources.requests.cpu, c.prometheus.resources.limits.cpu], ["1", "2"]) },
         { name: "a fractional CPU (0.5) as a YAML number is accepted", values: { grafana: { resources: { requests: { cpu: 0.1 }, limits: { cpu: 0.5 } } } }, check: (c) => assert.equal(c.grafana.resources.limits.cpu, "0.5") },
         { name: "a request equal to its limit is accepted", values: { loki: { resources: { requests: { memory: "1Gi" }, limits: { memory: "1024Mi" } } } }, check: (c) => assert.equal(c.loki.resources.requests.memory, "1Gi") },
@@ -262,6 +300,24 @@ describe("config from where Pulumi and the render command read it", () => {
         });
     });
 
+    test("a team's PagerDuty key set with --path is a secret map wherever it is read", () => {
+        const fromPulumi = rawConfigFromPulumi(
+            "dev",
+            { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:services": '[{"name":"checkout","team":"platform"}]', "lgtm-stack:pagerdutyTeamRoutingKeys": '{"platform":"R0UT1NG"}' },
+            (key) => key === "lgtm-stack:pagerdutyTeamRoutingKeys",
+        );
+        assert.deepEqual(loadStackConfig(fromPulumi, { knownRunbooks }).secrets.pagerdutyTeams, ["platform"]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-"));
+        try {
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            // What `pulumi config set --secret --path 'pagerdutyTeamRoutingKeys.platform' <key>` writes.
+            fs.writeFileSync(file, "config:\n  lgtm-stack:runbookBaseUrl: https://example.com/runbooks\n  lgtm-stack:services:\n    - { name: checkout, team: platform }\n  lgtm-stack:pagerdutyTeamRoutingKeys:\n    platform:\n      secure: v1:AAAA\n");
+            assert.deepEqual(loadStackConfig(rawConfigFromFile(file, "dev"), { knownRunbooks }).secrets.pagerdutyTeams, ["platform"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     test("a mistyped namespace in Pulumi.<stack>.yaml is reported by the render command too", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-"));
         try {
@@ -302,7 +358,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, pagerdutyTeams: [] });
     });
 });
 

@@ -342,7 +342,7 @@ describe("golden-signals dashboard", () => {
         const expected: [string, string][] = [
             ["Error ratio (5xx)", "HighErrorRate"],
             ["Errors per second (5xx)", "HighErrorRate"],
-            ["Latency of successful requests P50 / P95 / P99", "HighLatency"],
+            ["Latency of successful requests P50 / P95 / P99", "HighP99Latency"],
             ["Requests per second", "ServiceDown"],
             ["Saturation: db connection pool", "DBConnectionPoolExhaustion"],
         ];
@@ -356,7 +356,7 @@ describe("golden-signals dashboard", () => {
     test("the error-ratio and latency panels draw the alert thresholds of this service", () => {
         const steps = (title: string) => (panel(golden, title).fieldConfig?.defaults?.thresholds?.steps ?? []).map((step) => step.value);
         assert.ok(steps("Error ratio (5xx)").includes(0.02), "HighErrorRate threshold (2%) is not drawn");
-        assert.ok(steps("Latency of successful requests P50 / P95 / P99").includes(2), "HighLatency threshold (2s) is not drawn");
+        assert.ok(steps("Latency of successful requests P50 / P95 / P99").includes(2), "HighP99Latency threshold (2s) is not drawn");
     });
 
     test("logs show the service's errors and traces its failed or slow requests", () => {

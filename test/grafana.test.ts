@@ -296,7 +296,7 @@ describe("grafana.mode: files (the default) under mocks", () => {
         const key = (r: RecordedResource) => `${r.type}::${r.name}`;
         const beforeByKey = new Map(before.map((r) => [key(r), JSON.stringify(r.inputs)]));
         const changed = after.filter((r) => beforeByKey.get(key(r)) !== JSON.stringify(r.inputs)).filter((r) => r.type !== "kubernetes:core/v1:ConfigMapPatch");
-        // The rule file patch changes too (the HighLatency threshold); among everything else only api's dashboards change.
+        // The rule file patch changes too (the HighP99Latency threshold); among everything else only api's dashboards change.
         assert.deepEqual(changed.map((r) => r.inputs.metadata?.name), ["grafana-dashboards-service-api"]);
     });
 

@@ -249,18 +249,35 @@ describe("Alertmanager clustering and secrets", () => {
         assert.equal(objectStoragePort({ type: "filesystem" }), undefined);
     });
 
-    test("the webhook and heartbeat URLs are secret files, never in a ConfigMap", async () => {
-        const { resources } = await runStack("dev", {}, ["webhookUrl", "heartbeatUrl"]);
+    /** The rendered alertmanager.yml and the credentials Secret's values, checked to be a Pulumi secret and absent from the config. */
+    async function alertmanagerCredentials(overrides: Record<string, unknown>, secrets: string[]) {
+        const { resources } = await runStack("dev", overrides, secrets);
         const config = parse(ofType(resources, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "alertmanager-config")!.inputs.data["alertmanager.yml"]);
-        assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
-        assert.deepEqual(config.receivers.find((r: any) => r.name === "heartbeat").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }]);
         const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "alertmanager-credentials")!;
         // A Pulumi secret value: the SDK's secret signature wraps it.
         const data = secret.inputs.stringData;
         assert.equal(data["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "stringData is a Pulumi secret");
-        assert.equal(data.value["webhook-url"], "fake-secret-value-webhookUrl");
-        assert.equal(data.value["heartbeat-url"], "fake-secret-value-heartbeatUrl");
         assert.doesNotMatch(JSON.stringify(config), /fake-secret-value/);
+        return { config, files: data.value as Record<string, string> };
+    }
+
+    test("the webhook and heartbeat URLs are secret files, never in a ConfigMap", async () => {
+        const { config, files } = await alertmanagerCredentials({}, ["webhookUrl", "heartbeatUrl"]);
+        assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
+        assert.deepEqual(config.receivers.find((r: any) => r.name === "heartbeat").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }]);
+        assert.equal(files["webhook-url"], "fake-secret-value-webhookUrl");
+        assert.equal(files["heartbeat-url"], "fake-secret-value-heartbeatUrl");
+    });
+
+    test("a team's PagerDuty routing key is a secret file of its own, read by the team's receiver only", async () => {
+        const { config, files } = await alertmanagerCredentials({ pagerdutyTeamRoutingKeys: { media: "<secret>" } }, ["pagerdutyRoutingKey", "pagerdutyTeamRoutingKeys"]);
+        const keyFiles = config.receivers.filter((r: any) => r.pagerduty_configs).map((r: any) => [r.name, r.pagerduty_configs[0].routing_key_file]);
+        assert.deepEqual(keyFiles, [
+            ["pagerduty", "/etc/alertmanager/secrets/pagerduty-routing-key"],
+            ["pagerduty-media", "/etc/alertmanager/secrets/pagerduty-routing-key-media"],
+        ]);
+        assert.equal(files["pagerduty-routing-key-media"], "fake-secret-value-pagerdutyTeamRoutingKeys.media");
+        assert.equal(files["pagerduty-routing-key"], "fake-secret-value-pagerdutyRoutingKey");
     });
 
     test("a webhook URL in plain config is refused with the command that stores it as a secret", () => {

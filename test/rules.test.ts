@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import { loadStackConfig } from "../config/load";
 import { readRunbooks } from "../io/runbooks";
 import { renderStack, ruleFiles } from "../render";
-import { knownRunbooks } from "./support/fixtures";
+import { knownRunbooks, stackFile } from "./support/fixtures";
 import { renderStackRules } from "./support/ruleFixture";
 import { distributedRaw } from "./support/topology";
 import { runAsync, toolPath } from "../scripts/dev";
@@ -32,8 +32,14 @@ describe("promtool test rules: hand-written cases per alert family", { concurren
     const distributedStack = ruleFiles(renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks())).find((file) => file.fileName === "stack.yaml");
     assert.ok(distributedStack, "the distributed stack has a stack rule file");
     fs.writeFileSync(path.join(dir, "stack-distributed.yaml"), distributedStack.content);
+    // The reference customer's dev stack as committed, with the fixture's runbook base URL (reference-customer.yaml suite).
+    const devFile = stackFile("dev");
+    const devStack = loadStackConfig({ ...devFile, values: { ...devFile.values, runbookBaseUrl: "https://example.com/runbooks" } }, { knownRunbooks });
+    for (const file of ruleFiles(renderStack(devStack, readRunbooks()))) {
+        fs.writeFileSync(path.join(dir, `dev-${file.fileName}`), file.content);
+    }
     test("there is a suite per alert family", () => {
-        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "cluster-control-plane.yaml", "cluster-nodes.yaml", "cluster-workloads.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "stack-distributed.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
+        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "cluster-control-plane.yaml", "cluster-nodes.yaml", "cluster-workloads.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "reference-customer.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "stack-distributed.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
     });
     const groups: { suite: string; name: string; file: string; minutes: number }[] = [];
     for (const suite of suites) {
@@ -43,7 +49,7 @@ describe("promtool test rules: hand-written cases per alert family", { concurren
             const expected = document.tests.flatMap((t: any) => t.alert_rule_test ?? []).flatMap((r: any) => r.exp_alerts);
             assert.ok(expected.length > 0, `${suite} expects some alert to fire`);
             for (const alert of expected) {
-                assert.match(alert.exp_annotations?.runbook_url ?? "", /^https:\/\/example\.com\/runbooks\/[A-Za-z]+\.md$/, `${suite}: every expected alert states its runbook_url`);
+                assert.match(alert.exp_annotations?.runbook_url ?? "", /^https:\/\/example\.com\/runbooks\/[A-Za-z0-9]+\.md$/, `${suite}: every expected alert states its runbook_url`);
             }
         });
         document.tests.forEach((group: any, index: number) => {

@@ -43,7 +43,9 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         }
         const fullKey = `lgtm-stack:${key}`;
         if (raw.secretKeys.has(key)) {
-            config[fullKey] = `${FAKE_SECRET_PREFIX}${key}`;
+            // A secret map (`pulumi config set --secret --path 'key.entry'`) arrives as JSON, each entry its own fake value.
+            config[fullKey] =
+                value !== null && typeof value === "object" ? JSON.stringify(Object.fromEntries(Object.keys(value).map((entry) => [entry, `${FAKE_SECRET_PREFIX}${key}.${entry}`]))) : `${FAKE_SECRET_PREFIX}${key}`;
             secretKeys.push(fullKey);
         } else {
             config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
