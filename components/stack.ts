@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
+import { CrdManifest, operatorRuleConfigMapNames } from "../model/operator";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
@@ -12,6 +13,7 @@ import { ClusterExporters } from "./infrastructure";
 import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
+import { PrometheusOperator } from "./operator";
 import { Prometheus } from "./prometheus";
 import { Tempo } from "./tempo";
 import { componentLabels, podSecurityLabels } from "./workload";
@@ -23,6 +25,8 @@ export interface LgtmStackArgs {
     readonly rendered: RenderedStack;
     /** Credentials as Pulumi secrets. Defaults to none configured. */
     readonly secrets: StackSecrets;
+    /** The Prometheus Operator's CRDs at the pinned release (`loadOperatorCrds()`), applied with `operator.crds: install`. Defaults to none. */
+    readonly operatorCrds?: pulumi.Input<readonly CrdManifest[]>;
 }
 
 /**
@@ -53,7 +57,15 @@ export class LgtmStack extends pulumi.ComponentResource {
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
             `${name}-prometheus`,
-            { ...common, settings: config.prometheus, workload: workloads.prometheus, stackRules: rendered.stackRuleFile, storageClassName: config.storageClassName },
+            {
+                ...common,
+                settings: config.prometheus,
+                workload: workloads.prometheus,
+                stackRules: rendered.stackRuleFile,
+                storageClassName: config.storageClassName,
+                // Single topology: Prometheus evaluates PrometheusRules too (distributed: Mimir's ruler does).
+                ...(rendered.operator && !rendered.topology ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
+            },
             child,
         );
         new Alertmanager(
@@ -88,6 +100,9 @@ export class LgtmStack extends pulumi.ComponentResource {
             },
             child,
         );
+        if (rendered.operator) {
+            new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child);
+        }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
         new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);

@@ -35,21 +35,27 @@ const GRAFANA_UID_MAX = 40;
 
 const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "saturation", "alerts"] as const;
 
-function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
-    const { kind, reader } = service.variant("discovery", "kind", { otlp: [], scrape: ["selector", "port", "path"] }, "otlp");
-    if (kind === "otlp") {
-        return { kind };
-    }
-    const selector: Record<string, string> = {};
-    for (const entry of reader.map("selector")) {
+/** A map of Kubernetes label names to values (a `matchLabels` selector); each bad entry is reported at its key path. */
+export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K): Record<string, string> {
+    const labels: Record<string, string> = {};
+    for (const entry of reader.map(key)) {
         if (!LABEL_KEY.test(entry.key)) {
             reader.problems.add(entry.path, `${JSON.stringify(entry.key)} ${LABEL_KEY.hint}`);
         } else if (!LABEL_VALUE.test(entry.value)) {
             reader.problems.add(entry.path, `${JSON.stringify(entry.value)} ${LABEL_VALUE.hint}`);
         } else {
-            selector[entry.key] = entry.value;
+            labels[entry.key] = entry.value;
         }
     }
+    return labels;
+}
+
+function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
+    const { kind, reader } = service.variant("discovery", "kind", { otlp: [], scrape: ["selector", "port", "path"] }, "otlp");
+    if (kind === "otlp") {
+        return { kind };
+    }
+    const selector = readLabelMap(reader, "selector");
     if (Object.keys(selector).length === 0 && !reader.problems.about(reader.keyPath("selector"))) {
         reader.problems.add(reader.keyPath("selector"), "a scraped service needs a pod label selector, e.g. selector: { app.kubernetes.io/name: checkout }");
     }

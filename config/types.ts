@@ -52,6 +52,23 @@ export interface PrometheusConfig {
     readonly configMapShards: number;
 }
 
+/** The Prometheus Operator and the cluster's monitoring objects (`operator`). */
+export interface OperatorConfig {
+    /** Whether the stack runs the operator and honours ServiceMonitor, PodMonitor, Probe, PrometheusRule and ScrapeConfig objects. */
+    readonly enabled: boolean;
+    /** `install`: `pulumi up` applies (and upgrades) the pinned CRDs; `external`: another tool owns them. */
+    readonly crds: "install" | "external";
+    /** Namespaces whose objects are honoured, by their labels (`matchLabels`); empty: every namespace. */
+    readonly namespaceSelector: Readonly<Record<string, string>>;
+    /** Objects honoured, by their labels (`matchLabels`); empty: every object. */
+    readonly selector: Readonly<Record<string, string>>;
+    readonly image: ImageRef;
+    readonly reloaderImage: ImageRef;
+    /** The Prometheus (agent mode) the operator runs to scrape the selected monitors. */
+    readonly agentImage: ImageRef;
+    readonly agentResources: Resources;
+}
+
 export interface AlertmanagerConfig {
     readonly image: ImageRef;
     readonly replicas: number;
@@ -258,6 +275,7 @@ export interface StackConfig {
     readonly networkPolicies: boolean;
     readonly podDisruptionBudgets: boolean;
     readonly prometheus: PrometheusConfig;
+    readonly operator: OperatorConfig;
     readonly alertmanager: AlertmanagerConfig;
     readonly loki: LokiConfig;
     readonly tempo: TempoConfig;

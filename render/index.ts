@@ -27,6 +27,7 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { RenderedOperator, renderOperator } from "./operator";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -34,6 +35,7 @@ import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { RenderedOperator } from "./operator";
 export type { RenderedDashboard } from "../dashboards";
 
 export interface RenderedFile {
@@ -68,6 +70,8 @@ export interface RenderedStack {
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
+    /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
+    readonly operator?: RenderedOperator;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -105,6 +109,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
     const push = pushEndpoints(config, endpoints);
     const topology = renderTopology(config, endpoints);
+    const operator = renderOperator(config, endpoints);
     return {
         links,
         workloads: renderWorkloads(config, {
@@ -122,6 +127,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
+        ...(operator ? { operator } : {}),
     };
 }
 

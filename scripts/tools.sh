@@ -32,6 +32,7 @@ ALL_TOOLS=(
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
+  prometheus-operator blackbox_exporter
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -63,6 +64,8 @@ section_of() {
     coredns) echo tools.coredns ;;
     node_exporter) echo tools.node_exporter ;;
     kube-state-metrics) echo tools.kube-state-metrics ;;
+    prometheus-operator) echo images.prometheus-operator ;;
+    blackbox_exporter) echo images.blackbox-exporter ;;
     *) return 1 ;;
   esac
 }
@@ -470,6 +473,21 @@ recipe_kube-state-metrics() {
   (cd "$scratch" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=${goversion#v}" -o "$1" "$module")
 }
+
+# The Prometheus Operator and the blackbox exporter: the images the stack deploys (versions.json
+# `images`). The operator's go.mod replaces its own API and client modules with folders of its
+# repository, which `go install mod@version` refuses, and the proxy does not serve the blackbox
+# exporter's version list: both build from wrapper modules that require them by version.
+# wrapper_build <tool> <package suffix> <out>: builds <module><suffix> from tools/<tool>/.
+wrapper_build() {
+  local tool="$1" suffix="$2" out="$3" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  check_pin "$TOOLS_DIR/$tool" "$module" "$goversion"
+  go_build "$TOOLS_DIR/$tool" "$module$suffix" "$out" "$(prom_ldflags "$goversion" "$module" "$goversion")"
+}
+recipe_prometheus-operator() { wrapper_build prometheus-operator /cmd/operator "$1"; }
+recipe_blackbox_exporter() { wrapper_build blackbox_exporter "" "$1"; }
 
 recipe_coredns() {
   local module goversion
