@@ -66,13 +66,15 @@ export interface PrometheusOperatorArgs {
  * the `PrometheusAgent` that scrapes the cluster's monitors and the rules-only `Prometheus`.
  */
 export class PrometheusOperator extends pulumi.ComponentResource {
-    /** The ConfigMap names the operator writes PrometheusRules into, for our evaluators to mount. */
     readonly deployment: k8s.apps.v1.Deployment;
+    /** The CRDs it applied (none with `crds: external`): monitoring objects of the stack wait for them. */
+    readonly crds: readonly k8s.apiextensions.v1.CustomResourceDefinition[];
 
     constructor(name: string, args: PrometheusOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:operator:PrometheusOperator", name, {}, opts);
         const { namespace, rendered } = args;
         const crds = rendered.crds === "install" ? installCrds(name, args.crds, this) : [];
+        this.crds = crds;
         this.deployment = operatorDeployment(name, namespace, args.image, rendered.args, this);
         agentAccount(name, namespace, this);
         const metadata = (objectName: string, workload: string) => ({ name: objectName, namespace, labels: componentLabels(workload), annotations: { ...rendered.annotations } });

@@ -13,6 +13,7 @@ import { ClusterExporters } from "./infrastructure";
 import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
+import { BlackboxExporter } from "./blackbox";
 import { PrometheusOperator } from "./operator";
 import { Prometheus } from "./prometheus";
 import { Tempo } from "./tempo";
@@ -100,8 +101,11 @@ export class LgtmStack extends pulumi.ComponentResource {
             },
             child,
         );
-        if (rendered.operator) {
-            new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child);
+        const operator = rendered.operator
+            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child)
+            : undefined;
+        if (rendered.blackbox) {
+            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage }, child);
         }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
         new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
@@ -114,6 +118,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             namespace: config.namespace,
             prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
+            ...(operator ? { probes: { namespace: config.namespace, dependsOn: [...operator.crds, ns] } } : {}),
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

@@ -141,6 +141,19 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkRetentions(problems, config);
     checkNames(problems, config);
     checkIngressTls(problems, config);
+    checkProbes(problems, config);
+}
+
+/** Probes run through the operator's agent (Probe objects) and the blackbox exporter it comes with. */
+function checkProbes(problems: Problems, config: StackConfig): void {
+    if (config.operator.enabled) {
+        return;
+    }
+    config.services.forEach((service, i) => {
+        if (service.probes.length > 0) {
+            problems.add(`services[${i}].probes`, "run through the Prometheus Operator's Probe objects, and operator.enabled is false; remove the probes or set operator.enabled: true");
+        }
+    });
 }
 
 /** An https:// Grafana URL served by our Ingress needs a certificate there, or browsers get the controller's default one. */

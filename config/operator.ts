@@ -4,7 +4,7 @@ import { ProfileDefaults, scaledResources } from "./profiles";
 import { readLabelMap } from "./services";
 import { OperatorConfig } from "./types";
 
-export const OPERATOR_KEYS = ["enabled", "crds", "namespaceSelector", "selector", "image", "reloaderImage", "agent"] as const;
+export const OPERATOR_KEYS = ["enabled", "crds", "namespaceSelector", "selector", "image", "reloaderImage", "blackboxImage", "agent"] as const;
 
 export function readOperator(root: With<"operator">, defaults: ProfileDefaults): OperatorConfig {
     const operator = root.object("operator", OPERATOR_KEYS);
@@ -18,5 +18,6 @@ export function readOperator(root: With<"operator">, defaults: ProfileDefaults):
         reloaderImage: readImage(operator, "prometheus-config-reloader", "reloaderImage"),
         agentImage: readImage(agent, "prometheus"),
         agentResources: readResources(agent, scaledResources(100, 256, defaults.scale)),
+        blackboxImage: readImage(operator, "blackbox-exporter", "blackboxImage"),
     };
 }

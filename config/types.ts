@@ -67,6 +67,8 @@ export interface OperatorConfig {
     /** The Prometheus (agent mode) the operator runs to scrape the selected monitors. */
     readonly agentImage: ImageRef;
     readonly agentResources: Resources;
+    /** The blackbox exporter that runs the Probe objects' checks. */
+    readonly blackboxImage: ImageRef;
 }
 
 export interface AlertmanagerConfig {
@@ -195,6 +197,18 @@ export interface AvailabilitySlo {
     /** Objective as a ratio, e.g. 0.995. */
     readonly objective: number;
     readonly window: string;
+    /** `requests`: failed over all requests (the service's metrics); `probe`: failed over all of its synthetic probes. */
+    readonly sli: "requests" | "probe";
+}
+
+/** A synthetic HTTP check of a service, run by the stack's blackbox exporter (`services[i].probes`). */
+export interface HttpProbe {
+    readonly name: string;
+    readonly url: string;
+    /** The status code a healthy answer has. */
+    readonly expectedStatus: number;
+    /** How long a probe may take, a Prometheus duration. */
+    readonly timeout: string;
 }
 
 export interface LatencySlo {
@@ -250,6 +264,8 @@ export interface ServiceSpec {
     /** Histogram bucket upper bounds (seconds) the service exports; latency SLO thresholds must be one. */
     readonly histogramBuckets: readonly number[];
     readonly slos: readonly Slo[];
+    /** Synthetic HTTP checks through the blackbox exporter; an availability SLO with `sli: probe` reads them. */
+    readonly probes: readonly HttpProbe[];
     readonly saturation: readonly SaturationSignal[];
     /** 5xx ratio above which HighErrorRate pages. */
     readonly errorRateThreshold: number;

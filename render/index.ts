@@ -28,6 +28,9 @@ import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvision
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { RenderedOperator, renderOperator } from "./operator";
+import { renderBlackboxConfig, renderServiceProbes } from "./probes";
+import type { RenderedProbe } from "./probes";
+import { checksum } from "./checksum";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -36,6 +39,7 @@ import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
 export type { RenderedOperator } from "./operator";
+export type { RenderedProbe } from "./probes";
 export type { RenderedDashboard } from "../dashboards";
 
 export interface RenderedFile {
@@ -53,6 +57,14 @@ export interface RenderedService {
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
+    /** Its synthetic checks as Probe objects, scraped through the stack's blackbox exporter. */
+    readonly probes: readonly RenderedProbe[];
+}
+
+/** The blackbox exporter's config file and its checksum (runs with the operator). */
+export interface RenderedBlackbox {
+    readonly config: string;
+    readonly checksum: string;
 }
 
 export interface RenderedStack {
@@ -72,6 +84,8 @@ export interface RenderedStack {
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
     /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
     readonly operator?: RenderedOperator;
+    /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
+    readonly blackbox?: RenderedBlackbox;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -93,6 +107,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
+        probes: renderServiceProbes(config.namespace, service),
     };
 }
 
@@ -110,6 +125,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const push = pushEndpoints(config, endpoints);
     const topology = renderTopology(config, endpoints);
     const operator = renderOperator(config, endpoints);
+    const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
         workloads: renderWorkloads(config, {
@@ -127,7 +143,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
-        ...(operator ? { operator } : {}),
+        ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
 }
 

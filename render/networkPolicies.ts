@@ -14,6 +14,7 @@ import { ObjectStorage, StackConfig } from "../config/types";
 import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TOPOLOGY_PORTS } from "../model/topology";
 
 export type Protocol = "TCP" | "UDP";
@@ -170,13 +171,18 @@ function agentPods(entry: Pods): Pods {
  * With the operator: the operator talks to the API server only; its agent scrapes whatever the
  * cluster's monitors select (any namespace, any port, like Prometheus) and pushes to `sink`.
  */
-function operatorPods(config: StackConfig): { operator: Pods; agent: Pods } | undefined {
+function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; blackbox: Pods; flows: Flow[] } | undefined {
     if (!config.operator.enabled) {
         return undefined;
     }
+    const agent: Pods = { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: [ANYWHERE] };
+    // The blackbox exporter probes whatever URL a Probe names, inside the cluster or out.
+    const blackbox: Pods = { id: BLACKBOX.name, selector: selectorLabels(BLACKBOX.name), metricsPort: BLACKBOX.port, external: [ANYWHERE] };
     return {
         operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [API_SERVER] },
-        agent: { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: [ANYWHERE] },
+        agent,
+        blackbox,
+        flows: [{ to: blackbox, from: [agent], ports: [BLACKBOX.port] }],
     };
 }
 
@@ -190,7 +196,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const collector = component("otel-collector", PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana);
     const operator = operatorPods(config);
-    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent] : [])];
+    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
         // Applications anywhere in the cluster send OTLP to the gateway.
         { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
@@ -203,6 +209,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
         { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
         // Users reach Grafana through the ingress controller, wherever it runs.
         { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+        ...(operator?.flows ?? []),
     ];
     return { pods, flows };
 }
@@ -262,7 +269,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         gossip.loki,
         gossip.tempo,
         gossip.mimir,
-        ...(operator ? [operator.operator, operator.agent] : []),
+        ...(operator ? [operator.operator, operator.agent, operator.blackbox] : []),
     ];
     const flows: Flow[] = [
         // Applications and the node agent send OTLP to the load-balancing tier (it holds the `otel-collector` name).
@@ -305,6 +312,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
 
         // memberlist among each engine's ring members (the pods carrying the gossip label).
         ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),
+        ...(operator?.flows ?? []),
     ];
     return { pods, flows };
 }

@@ -102,7 +102,9 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-mimir-distributor": { selects: "mimir/distributor", ingress: ["prometheus 8080/tcp", "tempo/metrics-generator 8080/tcp", "prometheus-agent 8080/tcp"], egress: ["mimir/ingester 9095/tcp"] },
     // The Prometheus Operator talks to the API server only; its agent scrapes what the cluster's monitors select, anywhere.
     "allow-prometheus-operator": { selects: "prometheus-operator", ingress: ["prometheus 8080/tcp"], egress: ["* 443/tcp", "* 6443/tcp"] },
-    "allow-prometheus-agent": { selects: "prometheus-agent", ingress: ["prometheus 9090/tcp"], egress: ["mimir/distributor 8080/tcp", "* */*"] },
+    "allow-prometheus-agent": { selects: "prometheus-agent", ingress: ["prometheus 9090/tcp"], egress: ["mimir/distributor 8080/tcp", "blackbox-exporter 9115/tcp", "* */*"] },
+    // The blackbox exporter probes any URL a Probe names; the agent asks it to.
+    "allow-blackbox-exporter": { selects: "blackbox-exporter", ingress: ["prometheus-agent 9115/tcp", "prometheus 9115/tcp"], egress: ["* */*"] },
     "allow-mimir-ingester": {
         selects: "mimir/ingester",
         ingress: ["mimir/distributor 9095/tcp", "mimir/querier 9095/tcp", "mimir/ruler 9095/tcp", "prometheus 8080/tcp"],
@@ -147,6 +149,7 @@ const METRICS_PORTS: Record<string, number> = {
     "kube-state-metrics": 8080,
     "prometheus-operator": 8080,
     "prometheus-agent": 9090,
+    "blackbox-exporter": 9115,
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "compactor", "index-gateway"].map((t) => [`loki-${t}`, 3100])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator"].map((t) => [`tempo-${t}`, 3200])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"].map((t) => [`mimir-${t}`, 8080])),
@@ -171,6 +174,11 @@ const EXPECTED_CONNECTIONS: string[] = [
     "prometheus-agent → otel-collector-lb:4318",
     "prometheus-agent → grafana:3000",
     "prometheus-agent → mimir-distributor:8080",
+    "prometheus-agent → blackbox-exporter:9115",
+    // The blackbox exporter's egress is open too (a probe may check any URL).
+    "blackbox-exporter → otel-collector-lb:4317",
+    "blackbox-exporter → otel-collector-lb:4318",
+    "blackbox-exporter → grafana:3000",
     "otel-collector-lb → otel-collector:4317",
     "otel-collector → loki-distributor:3100",
     "otel-collector → tempo-distributor:4317",

@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { describe, test } from "node:test";
+import { parse } from "yaml";
 import { ConfigErrors } from "../config/reader";
 import { loadStackConfig } from "../config/load";
 import { CrdChecksumError, loadOperatorCrds, unzipEntries } from "../io/operatorCrds";
@@ -236,7 +237,8 @@ describe("operator settings", () => {
         const { resources: external } = await runStack("dev", { operator: { crds: "external" } });
         assert.equal(ofType(external, CRD).length, 0);
         assert.equal(ofType(external, AGENT).length, 1);
-        const { resources: off } = await runStack("dev", { operator: { enabled: false } });
+        // Without the operator there are no probes either: the dev stack's probe of the demo service is left out.
+        const { resources: off } = await runStack("dev", { operator: { enabled: false }, services: [{ name: "checkout", slos: [{ kind: "availability", objective: 99.9 }] }] });
         assert.equal(ofType(off, CRD).length + ofType(off, AGENT).length + ofType(off, PROMETHEUS).length, 0);
         assert.ok(!off.some((r) => r.inputs.metadata?.name === "prometheus-operator"));
         const prometheus = one(off, "kubernetes:apps/v1:StatefulSet", "prometheus").inputs.spec.template.spec;
@@ -267,5 +269,67 @@ describe("distributed: PrometheusRules reach Mimir's ruler", () => {
         assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "prometheus-rules" } }, ...RULE_MAPS] } });
         const prometheus = one(resources, "kubernetes:apps/v1:StatefulSet", "prometheus").inputs.spec.template.spec;
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules").projected.sources, [{ configMap: { name: "prometheus-rules" } }]);
+    });
+});
+
+describe("synthetic probes through the blackbox exporter", () => {
+    test("the dev stack probes the demo service: one Probe object through the stack's blackbox exporter, under the service's probe job", async () => {
+        const { resources } = await runStack("dev");
+        const probes = ofType(resources, "kubernetes:monitoring.coreos.com/v1:Probe");
+        assert.deepEqual(
+            probes.map((p) => [p.inputs.metadata.name, p.inputs.metadata.namespace, p.inputs.spec]),
+            [
+                [
+                    "api-metrics",
+                    "observability",
+                    {
+                        jobName: "probe-api",
+                        prober: { url: "blackbox-exporter.observability.svc:9115", path: "/probe" },
+                        module: "http_200_5s",
+                        targets: { staticConfig: { static: ["http://demo-service.learning.svc.cluster.local:8080/metrics"], labels: { service: "api", probe: "metrics" } } },
+                    },
+                ],
+            ],
+        );
+        const blackbox = one(resources, "kubernetes:apps/v1:Deployment", "blackbox-exporter").inputs.spec.template.spec;
+        assert.equal(blackbox.containers[0].image, "quay.io/prometheus/blackbox-exporter:v0.28.0");
+        assert.deepEqual(blackbox.containers[0].args, ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"]);
+        const modules = parse(one(resources, "kubernetes:core/v1:ConfigMap", "blackbox-exporter").inputs.data["blackbox.yml"]).modules;
+        assert.deepEqual(modules, {
+            http_200_5s: { prober: "http", timeout: "5s", http: { follow_redirects: true, preferred_ip_protocol: "ip4", valid_status_codes: [200] } },
+            http_2xx: { prober: "http", timeout: "5s", http: { follow_redirects: true, preferred_ip_protocol: "ip4" } },
+        });
+        const service = one(resources, "kubernetes:core/v1:Service", "blackbox-exporter").inputs.spec;
+        assert.deepEqual(service.ports, [{ name: "http", port: 9115, targetPort: "http", protocol: "TCP" }]);
+    });
+
+    test("probes are validated with the key path and the fix; a probe SLO needs probes, probes need the operator", () => {
+        const service = (extra: Record<string, unknown>) => ({ name: "shop", slos: [{ kind: "availability", objective: 99.9 }], ...extra });
+        assert.throws(
+            () =>
+                loadStackConfig(
+                    minimalRaw({
+                        services: [
+                            service({ probes: [{ name: "Home", url: "ftp://x", expectedStatus: 700, timeout: "30s" }, { name: "b" }] }),
+                            service({ name: "cart", slos: [{ kind: "availability", objective: 99, sli: "probe" }] }),
+                        ],
+                    }),
+                    { knownRunbooks },
+                ),
+            (error: ConfigErrors) => {
+                const text = error.problems.join("\n");
+                assert.match(text, /services\[0\]\.probes\[0\]\.name: .*is not a short DNS label/);
+                assert.match(text, /services\[0\]\.probes\[0\]\.url: /);
+                assert.match(text, /services\[0\]\.probes\[0\]\.expectedStatus: .*700/);
+                assert.match(text, /services\[0\]\.probes\[0\]\.timeout: 30s is outside 1s\.\.9s/);
+                assert.match(text, /services\[0\]\.probes\[1\]\.url: .*give the http\(s\) URL to check/);
+                assert.match(text, /services\[1\]\.slos\[0\]\.sli: probe needs at least one entry in services\[1\]\.probes/);
+                return true;
+            },
+        );
+        assert.throws(
+            () => loadStackConfig(minimalRaw({ operator: { enabled: false }, services: [service({ probes: [{ name: "home", url: "https://shop.example.com/" }] })] }), { knownRunbooks }),
+            /services\[0\]\.probes: run through the Prometheus Operator's Probe objects, and operator\.enabled is false/,
+        );
     });
 });

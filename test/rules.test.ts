@@ -33,7 +33,7 @@ describe("promtool test rules: hand-written cases per alert family", { concurren
     assert.ok(distributedStack, "the distributed stack has a stack rule file");
     fs.writeFileSync(path.join(dir, "stack-distributed.yaml"), distributedStack.content);
     test("there is a suite per alert family", () => {
-        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "stack-distributed.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
+        assert.deepEqual(suites.sort(), ["burn-rate.yaml", "golden.yaml", "infrastructure.yaml", "latency.yaml", "probe-slo.yaml", "saturation.yaml", "service-down.yaml", "slow-burn.yaml", "stack-alerts.yaml", "stack-distributed.yaml", "traffic-anomaly.yaml", "worker.yaml"]);
     });
     const groups: { suite: string; name: string; file: string; minutes: number }[] = [];
     for (const suite of suites) {

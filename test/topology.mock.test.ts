@@ -34,6 +34,7 @@ describe("distributed stack under mocks", () => {
             // Infrastructure signals are the same in both topologies.
             "DaemonSet/node-exporter",
             "DaemonSet/otel-agent",
+            "Deployment/blackbox-exporter",
             "Deployment/grafana",
             "Deployment/kube-state-metrics",
             "Deployment/loki-distributor",
@@ -195,8 +196,9 @@ describe("distributed stack under mocks", () => {
             "Deployment/mimir-query-scheduler": ["mimir component=query-scheduler :http"],
             "Deployment/mimir-ruler": ["mimir component=ruler :http"],
             "Deployment/otel-collector-lb": ["otel-collector-lb :metrics"],
-            // Not a self-scrape job of the stack (yet): the operator is no backend of it.
+            // Not self-scrape jobs of the stack (yet): the operator and the blackbox exporter are no backends of it.
             "Deployment/prometheus-operator": [],
+            "Deployment/blackbox-exporter": [],
             "Deployment/tempo-compactor": ["tempo component=compactor :http"],
             "Deployment/tempo-distributor": ["tempo component=distributor :http"],
             "Deployment/tempo-querier": ["tempo component=querier :http"],
