@@ -24,9 +24,9 @@ export interface OperatorCrdFile {
 }
 
 /**
- * The CRDs the stack installs: the five kinds of monitoring objects it honours, and `Prometheus`,
- * the one object through which the operator renders rule files (see components/operator.ts).
- * Alertmanager, AlertmanagerConfig, PrometheusAgent and ThanosRuler are left out: the stack runs its
+ * The CRDs the stack installs: the five kinds of monitoring objects it honours, `PrometheusAgent`
+ * (the agent that scrapes them) and `Prometheus`, the one object through which the operator renders
+ * rule files (see render/operator.ts). Alertmanager, AlertmanagerConfig and ThanosRuler are left out: the stack runs its
  * own Alertmanager and rule evaluators, and the operator disables a controller whose CRD is absent
  * (it checks each kind's API at start and logs a warning). Checksums computed with `sha256sum` on the
  * files of the module zip at v0.93.0 (go mod download, and the proxy's zip: identical).
@@ -34,6 +34,7 @@ export interface OperatorCrdFile {
 export const OPERATOR_CRDS: readonly OperatorCrdFile[] = [
     { name: "podmonitors.monitoring.coreos.com", file: "monitoring.coreos.com_podmonitors.yaml", sha256: "45a93443daa687d3654f7e9631909ff7edcdf3ec09c5e60251b74aa2722aee5d" },
     { name: "probes.monitoring.coreos.com", file: "monitoring.coreos.com_probes.yaml", sha256: "f4ead9704bd4c6303d53e4cc15670faaf0609022a5e08c0ce496286f453666b7" },
+    { name: "prometheusagents.monitoring.coreos.com", file: "monitoring.coreos.com_prometheusagents.yaml", sha256: "6bb4afd89a2721ba02327336623344358c57b5a1a2ecaeccd792e0234ef6b612" },
     { name: "prometheuses.monitoring.coreos.com", file: "monitoring.coreos.com_prometheuses.yaml", sha256: "c0eed4b2c38a58e3a5be7e2f5846df067804c694b0c9316b35029ab68fa183a4" },
     { name: "prometheusrules.monitoring.coreos.com", file: "monitoring.coreos.com_prometheusrules.yaml", sha256: "78be98554b9c8506ab2b4f4feb91c5f3a56e536a0a510f3a8e876a459970d56d" },
     { name: "scrapeconfigs.monitoring.coreos.com", file: "monitoring.coreos.com_scrapeconfigs.yaml", sha256: "d525ef261d8a3a050528a7d90cecab13f1f3f9020eb0f1f54850b6f5c1f2e641" },

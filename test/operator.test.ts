@@ -24,6 +24,7 @@ const PREFIX = "github.com/prometheus-operator/prometheus-operator@v0.93.0/examp
 const WANTED = [
     "podmonitors.monitoring.coreos.com",
     "probes.monitoring.coreos.com",
+    "prometheusagents.monitoring.coreos.com",
     "prometheuses.monitoring.coreos.com",
     "prometheusrules.monitoring.coreos.com",
     "scrapeconfigs.monitoring.coreos.com",
@@ -64,7 +65,7 @@ function tempDir(prefix: string): string {
 }
 
 describe("the operator's CRDs come from the pinned release, checksum-verified", () => {
-    test("the six CRDs the stack uses load at v0.93.0, each defining its kind in monitoring.coreos.com", async () => {
+    test("the seven CRDs the stack uses load at v0.93.0, each defining its kind in monitoring.coreos.com", async () => {
         const crds = await loadOperatorCrds();
         assert.deepEqual(
             crds.map((crd) => crd.metadata.name),
@@ -74,6 +75,7 @@ describe("the operator's CRDs come from the pinned release, checksum-verified", 
         assert.deepEqual(kinds, [
             ["monitoring.coreos.com", "PodMonitor", "Namespaced"],
             ["monitoring.coreos.com", "Probe", "Namespaced"],
+            ["monitoring.coreos.com", "PrometheusAgent", "Namespaced"],
             ["monitoring.coreos.com", "Prometheus", "Namespaced"],
             ["monitoring.coreos.com", "PrometheusRule", "Namespaced"],
             ["monitoring.coreos.com", "ScrapeConfig", "Namespaced"],
@@ -94,7 +96,7 @@ describe("the operator's CRDs come from the pinned release, checksum-verified", 
         };
         const first = await loadOperatorCrds({ goModCache: "/nonexistent", cacheDir, proxy: "https://proxy.example", download });
         const second = await loadOperatorCrds({ goModCache: "/nonexistent", cacheDir, proxy: "https://proxy.example", download });
-        assert.equal(first.length, 6);
+        assert.equal(first.length, 7);
         assert.deepEqual(second, first);
         assert.equal(downloads, 1);
         assert.deepEqual(fs.readdirSync(cacheDir).sort(), WANTED.map((name) => `monitoring.coreos.com_${name.split(".")[0]}.yaml`));
@@ -331,5 +333,57 @@ describe("synthetic probes through the blackbox exporter", () => {
             () => loadStackConfig(minimalRaw({ operator: { enabled: false }, services: [service({ probes: [{ name: "home", url: "https://shop.example.com/" }] })] }), { knownRunbooks }),
             /services\[0\]\.probes: run through the Prometheus Operator's Probe objects, and operator\.enabled is false/,
         );
+    });
+});
+
+/**
+ * The pinned CRDs' own schemas as the oracle: every field we set must exist there with its type, as
+ * the API server would check it (unknown fields would be pruned silently, a wrong type refused).
+ */
+function schemaProblems(schema: any, value: unknown, at: string): string[] {
+    if (schema["x-kubernetes-preserve-unknown-fields"]) return [];
+    if (schema["x-kubernetes-int-or-string"]) return typeof value === "string" || Number.isInteger(value) ? [] : [`${at}: not an int or string`];
+    switch (schema.type) {
+        case "object": {
+            if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: not an object`];
+            const record = value as Record<string, unknown>;
+            const missing = (schema.required ?? []).filter((key: string) => !(key in record)).map((key: string) => `${at}.${key}: required`);
+            return [
+                ...missing,
+                ...Object.entries(record).flatMap(([key, child]) => {
+                    const sub = schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+                    return sub ? schemaProblems(sub, child, `${at}.${key}`) : [`${at}.${key}: no such field`];
+                }),
+            ];
+        }
+        case "array":
+            return Array.isArray(value) ? value.flatMap((item, i) => schemaProblems(schema.items, item, `${at}[${i}]`)) : [`${at}: not an array`];
+        case "string":
+            return typeof value !== "string" ? [`${at}: not a string`] : schema.enum && !schema.enum.includes(value) ? [`${at}: ${value} not in ${schema.enum.join("|")}`] : [];
+        case "integer":
+            return Number.isInteger(value) ? [] : [`${at}: not an integer`];
+        case "boolean":
+            return typeof value === "boolean" ? [] : [`${at}: not a boolean`];
+        default:
+            return [];
+    }
+}
+
+describe("what the stack asks of the operator fits the pinned CRDs' schemas", () => {
+    const specSchema = async (kind: string, version: string) => {
+        const crd: any = (await loadOperatorCrds()).find((c: any) => c.spec.names.kind === kind);
+        return crd.spec.versions.find((v: any) => v.name === version).schema.openAPIV3Schema.properties.spec;
+    };
+
+    test("the PrometheusAgent, the rules-only Prometheus and a service's Probe set only fields the CRDs define, with their types", async () => {
+        const { resources } = await runStack("prod", { services: [{ name: "shop", slos: [{ kind: "availability", objective: 99, sli: "probe" }], probes: [{ name: "home", url: "https://shop.example.com/" }] }] });
+        assert.deepEqual(schemaProblems(await specSchema("PrometheusAgent", "v1alpha1"), one(resources, AGENT, "lgtm").inputs.spec, "PrometheusAgent.spec"), []);
+        assert.deepEqual(schemaProblems(await specSchema("Prometheus", "v1"), one(resources, PROMETHEUS, "lgtm").inputs.spec, "Prometheus.spec"), []);
+        assert.deepEqual(schemaProblems(await specSchema("Probe", "v1"), one(resources, "kubernetes:monitoring.coreos.com/v1:Probe", "shop-home").inputs.spec, "Probe.spec"), []);
+    });
+
+    test("the check itself catches a misspelt selector and a wrong type", async () => {
+        const schema = await specSchema("PrometheusAgent", "v1alpha1");
+        assert.deepEqual(schemaProblems(schema, { scrapeConfigSelecter: {}, replicas: "1" }, "spec"), ["spec.scrapeConfigSelecter: no such field", "spec.replicas: not an integer"]);
     });
 });
