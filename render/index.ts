@@ -8,6 +8,7 @@ import { serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
+import { BLACKBOX } from "../model/probes";
 import { ParsedRunbook } from "../model/runbook";
 import {
     clusterEndpoints,
@@ -277,6 +278,18 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
             files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
         }
         files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
+    }
+    if (rendered.operator) {
+        // The objects the operator is given (specs only; the CRDs come from the pinned module at preview time).
+        files.set("operator/prometheus-agent.yaml", toYaml({ spec: rendered.operator.agentSpec }));
+        files.set("operator/prometheus-rules.yaml", toYaml({ spec: rendered.operator.rulesSpec }));
+        files.set("operator/args.txt", `${rendered.operator.args.join("\n")}\n`);
+    }
+    if (rendered.blackbox) {
+        files.set(`blackbox-exporter/${BLACKBOX.configFile}`, rendered.blackbox.config);
+    }
+    for (const probe of rendered.services.flatMap((service) => service.probes)) {
+        files.set(`operator/probes/${probe.name}.yaml`, toYaml({ spec: probe.spec }));
     }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {
