@@ -32,7 +32,7 @@ ALL_TOOLS=(
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
-  prometheus-operator blackbox_exporter
+  prometheus-operator prometheus-config-reloader blackbox_exporter
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -65,6 +65,7 @@ section_of() {
     node_exporter) echo tools.node_exporter ;;
     kube-state-metrics) echo tools.kube-state-metrics ;;
     prometheus-operator) echo images.prometheus-operator ;;
+    prometheus-config-reloader) echo images.prometheus-config-reloader ;;
     blackbox_exporter) echo images.blackbox-exporter ;;
     *) return 1 ;;
   esac
@@ -478,16 +479,18 @@ recipe_kube-state-metrics() {
 # `images`). The operator's go.mod replaces its own API and client modules with folders of its
 # repository, which `go install mod@version` refuses, and the proxy does not serve the blackbox
 # exporter's version list: both build from wrapper modules that require them by version.
-# wrapper_build <tool> <package suffix> <out>: builds <module><suffix> from tools/<tool>/.
+# wrapper_build <tool> <wrapper dir> <package suffix> <out>: builds <module><suffix> from tools/<dir>/.
 wrapper_build() {
-  local tool="$1" suffix="$2" out="$3" module goversion
+  local tool="$1" dir="$TOOLS_DIR/$2" suffix="$3" out="$4" module goversion
   module="$(go_module_of "$tool")"
   goversion="$(go_version_of "$tool")"
-  check_pin "$TOOLS_DIR/$tool" "$module" "$goversion"
-  go_build "$TOOLS_DIR/$tool" "$module$suffix" "$out" "$(prom_ldflags "$goversion" "$module" "$goversion")"
+  check_pin "$dir" "$module" "$goversion"
+  go_build "$dir" "$module$suffix" "$out" "$(prom_ldflags "$goversion" "$module" "$goversion")"
 }
-recipe_prometheus-operator() { wrapper_build prometheus-operator /cmd/operator "$1"; }
-recipe_blackbox_exporter() { wrapper_build blackbox_exporter "" "$1"; }
+recipe_prometheus-operator() { wrapper_build prometheus-operator prometheus-operator /cmd/operator "$1"; }
+# The sidecar the operator adds to the agent's pods: the real-node suite needs its image.
+recipe_prometheus-config-reloader() { wrapper_build prometheus-config-reloader prometheus-operator /cmd/prometheus-config-reloader "$1"; }
+recipe_blackbox_exporter() { wrapper_build blackbox_exporter blackbox_exporter "" "$1"; }
 
 recipe_coredns() {
   local module goversion
