@@ -14,7 +14,12 @@ export interface ServiceTarget {
     /** Where its dashboards go (`grafana.mode`); none: no dashboards are provisioned. */
     readonly grafana?: ServiceGrafanaTarget;
     /** Where its Probe objects go (the stack's namespace) and what they wait for (the CRDs); none: the stack runs no operator. */
-    readonly probes?: { readonly namespace: string; readonly dependsOn: readonly pulumi.Resource[] };
+    readonly probes?: {
+        readonly namespace: string;
+        /** Labels the operator's object selector (`operator.selector`) looks for, so the agent picks the probes up. */
+        readonly labels: Readonly<Record<string, string>>;
+        readonly dependsOn: readonly pulumi.Resource[];
+    };
 }
 
 export interface ObservedServiceArgs {
@@ -63,7 +68,7 @@ export class ObservedService extends pulumi.ComponentResource {
         for (const probe of service.probes) {
             new k8s.apiextensions.CustomResource(
                 `${name}-probe-${probe.name}`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: { name: probe.name, namespace: target.probes!.namespace, labels: componentLabels(service.name) }, spec: probe.spec },
+                { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: { name: probe.name, namespace: target.probes!.namespace, labels: { ...target.probes!.labels, ...componentLabels(service.name) } }, spec: probe.spec },
                 { parent: this, dependsOn: [...target.probes!.dependsOn] },
             );
         }

@@ -51,7 +51,13 @@ export class LgtmStack extends pulumi.ComponentResource {
         const child = { parent: this, providers: { kubernetes } };
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: config.namespace, labels: { ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) } } },
+            {
+                metadata: {
+                    name: config.namespace,
+                    // The operator's namespace selector picks the stack's own namespace too (its Probe objects live here).
+                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) },
+                },
+            },
             { parent: this, provider: kubernetes },
         );
         this.namespace = config.namespace;
@@ -118,7 +124,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             namespace: config.namespace,
             prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
-            ...(operator ? { probes: { namespace: config.namespace, dependsOn: [...operator.crds, ns] } } : {}),
+            ...(operator ? { probes: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns] } } : {}),
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

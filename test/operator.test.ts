@@ -233,6 +233,11 @@ describe("operator settings", () => {
         }
         assert.deepEqual(rules.ruleSelector, { matchLabels: { release: "platform" } });
         assert.deepEqual(rules.ruleNamespaceSelector, { matchLabels: { "monitoring.example.com/scrape": "true" } });
+        // The stack's own Probe objects (the dev stack probes the demo service) stay selected: their namespace and they carry the labels.
+        const namespace = one(resources, "kubernetes:core/v1:Namespace", "observability").inputs;
+        assert.equal(namespace.metadata.labels["monitoring.example.com/scrape"], "true");
+        const probe = one(resources, "kubernetes:monitoring.coreos.com/v1:Probe", "api-metrics").inputs;
+        assert.equal(probe.metadata.labels.release, "platform");
     });
 
     test("crds: external leaves the CRDs to whoever installed them; enabled: false deploys nothing of the operator", async () => {
