@@ -142,6 +142,8 @@ function operatorDeployment(name: string, namespace: pulumi.Input<string>, image
                     metadata: { labels },
                     spec: {
                         serviceAccountName: account.metadata.name,
+                        // It watches and writes through the API: the one pod of the feature that needs its token.
+                        automountServiceAccountToken: true,
                         securityContext: podSecurityContext(65534),
                         containers: [
                             hardenedContainer({

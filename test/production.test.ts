@@ -230,11 +230,12 @@ describe("placement and hygiene", () => {
         assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
     });
 
-    test("only Prometheus, the agent and kube-state-metrics, which call the API, get a service-account token", async () => {
+    test("only Prometheus, the agent, kube-state-metrics and the Prometheus Operator, which call the API, get a service-account token", async () => {
         const { resources } = await runStack("dev");
         const pods = resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:")).map((r) => [r.inputs.metadata.name, r.inputs.spec.template.spec.automountServiceAccountToken]);
         assert.deepEqual(pods.sort(), [
             ["alertmanager", false],
+            ["blackbox-exporter", false],
             ["grafana", false],
             ["kube-state-metrics", true],
             ["loki", false],
@@ -242,6 +243,7 @@ describe("placement and hygiene", () => {
             ["otel-agent", undefined],
             ["otel-collector", false],
             ["prometheus", undefined],
+            ["prometheus-operator", true],
             ["tempo", false],
         ]);
     });
