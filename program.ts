@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_ADMIN_USER } from "./components/grafana";
 import { LgtmStack } from "./components/stack";
 import { readStack } from "./config/pulumi";
+import { loadOperatorCrds } from "./io/operatorCrds";
 import { readRunbooks } from "./io/runbooks";
 import { renderStack } from "./render";
 
 export function createStack() {
     const { config, secrets } = readStack();
-    const stack = new LgtmStack("lgtm", { config, rendered: renderStack(config, readRunbooks()), secrets });
+    // The operator's CRDs come from the pinned Go module (no Go toolchain needed: a verified download).
+    const operatorCrds = config.operator.enabled && config.operator.crds === "install" ? loadOperatorCrds() : undefined;
+    const stack = new LgtmStack("lgtm", { config, rendered: renderStack(config, readRunbooks()), secrets, ...(operatorCrds ? { operatorCrds } : {}) });
     // With grafana.mode: external no Grafana is deployed: no admin account, nothing to port-forward.
     const inCluster = config.grafana.mode !== "external";
     return {

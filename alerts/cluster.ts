@@ -288,7 +288,7 @@ export function apiServerSloService(): ServiceSpec {
     const requests = `rate(apiserver_request_total{${APISERVER}, ${verbs}}[${WINDOW_PLACEHOLDER}])`;
     const objective = API_SERVER_SLO.objectivePercent / 100;
     const slos: Slo[] = [
-        { kind: "availability", name: "availability", objective, window: API_SERVER_SLO.window },
+        { kind: "availability", name: "availability", objective, window: API_SERVER_SLO.window, sli: "requests" },
         { kind: "latency", name: "latency", objective, thresholdSeconds: API_SERVER_SLO.latencyThresholdSeconds, window: API_SERVER_SLO.window },
     ];
     return {
@@ -296,6 +296,7 @@ export function apiServerSloService(): ServiceSpec {
         namespace: "default",
         team: TEAM,
         discovery: { kind: "otlp" },
+        probes: [],
         conventions: {
             preset: "custom",
             totalQuery: requests,

@@ -2,7 +2,9 @@
  * How a service's requests look in Prometheus, per metric-convention preset: the PromQL for all
  * requests, failed requests and fast-enough requests over any window.
  */
-import { ServiceSpec } from "../config/types";
+import { ServiceSpec, Slo } from "../config/types";
+import { durationMs } from "../config/units";
+import { probeJob } from "../model/probes";
 import { PRESET_HISTOGRAMS } from "../model/presets";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
@@ -67,6 +69,27 @@ function rawSeriesMatcher(service: ServiceSpec): string {
 
 function byCode(rates: string, codeLabel: string): string {
     return `sum by (code) (label_replace(${rates}, "code", "$1", "${codeLabel}", "(.*)"))`;
+}
+
+/**
+ * A service's synthetic probes as an SLI: each probe attempt is a "request" and a failed one
+ * (`probe_success` 0) an error, both as rates per second so the SLO rules and their traffic guard
+ * read them like requests. `count_over_time` counts attempts, `sum_over_time` the successful ones.
+ */
+export function probeQueries(service: ServiceSpec): RequestQueries {
+    const sel = `job="${probeJob(service.name)}"`;
+    const seconds = (window: string) => (durationMs(window) ?? 0) / 1000;
+    const attempts = (w: string) => `sum(count_over_time(probe_success{${sel}}[${w}]))`;
+    // Each in parentheses: the SLO rules divide one query by another.
+    return {
+        total: (w) => `(${attempts(w)} / ${seconds(w)})`,
+        errors: (w) => `((${attempts(w)} - sum(sum_over_time(probe_success{${sel}}[${w}]))) / ${seconds(w)})`,
+    };
+}
+
+/** What an SLO counts: the service's requests, or its probes for an availability SLO with `sli: probe`. */
+export function sliQueries(service: ServiceSpec, slo: Slo): RequestQueries {
+    return slo.kind === "availability" && slo.sli === "probe" ? probeQueries(service) : requestQueries(service);
 }
 
 export function requestQueries(service: ServiceSpec): RequestQueries {

@@ -9,7 +9,7 @@ import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, singleE
 import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
-import { requestQueries } from "./conventions";
+import { sliQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
 /** A window pair with its factor for one SLO, and the fewest requests its long window must hold. */
@@ -59,7 +59,7 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
 
 /** `1 - fast/total` for latency, `errors/total` for availability, for one window. */
 function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string {
-    const queries = requestQueries(service);
+    const queries = sliQueries(service, slo);
     if (slo.kind === "latency" && queries.fast) {
         return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)})`;
     }
@@ -70,7 +70,7 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
     const labels = sloSeriesLabels(service.name, slo.name);
     const s = sloSeriesMatcher(service.name, slo.name);
     const window = sloWindowName(slo);
-    const queries = requestQueries(service);
+    const queries = sliQueries(service, slo);
     const policy = service.burnRatePolicy;
     const longWindows = [...new Set([...policy.page, ...policy.ticket].map((pair) => pair.long))];
     return [
@@ -132,7 +132,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
                 ` (thresholds: ${spec.pairs.map((p) => `${readableNumber(p.factor)}x over ${p.long} and ${p.short}`).join(", or ")}).`,
         };
     });
-    const queries = requestQueries(service);
+    const queries = sliQueries(service, slo);
     if (slo.kind === "latency" && queries.fast) {
         const { window, slowPercent, minRequests } = LATENCY_COLLAPSE;
         const slowRatio = promqlNumber(div(exact(slowPercent), exact(100)));

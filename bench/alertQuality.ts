@@ -36,7 +36,7 @@ const BURN_FACTORS = [1000, 100, 14.4, 6, 3, 1, 0.5] as const;
 const REQUESTS_PER_SECOND = 10;
 const DAY = 86400;
 /** The default (SRE Workbook) policy for a 30-day SLO, factors as numbers. */
-const BURN_RATE_ALERTS = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d" }, 0).map((spec) => ({
+const BURN_RATE_ALERTS = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d", sli: "requests" }, 0).map((spec) => ({
     ...spec,
     pairs: spec.pairs.map((pair) => ({ ...pair, factor: toNumber(pair.factor) })),
 }));

@@ -13,6 +13,13 @@ export interface ServiceTarget {
     readonly prometheusConfigMaps: Readonly<Record<string, pulumi.Resource>>;
     /** Where its dashboards go (`grafana.mode`); none: no dashboards are provisioned. */
     readonly grafana?: ServiceGrafanaTarget;
+    /** Where its Probe objects go (the stack's namespace) and what they wait for (the CRDs); none: the stack runs no operator. */
+    readonly probes?: {
+        readonly namespace: string;
+        /** Labels the operator's object selector (`operator.selector`) looks for, so the agent picks the probes up. */
+        readonly labels: Readonly<Record<string, string>>;
+        readonly dependsOn: readonly pulumi.Resource[];
+    };
 }
 
 export interface ObservedServiceArgs {
@@ -54,6 +61,16 @@ export class ObservedService extends pulumi.ComponentResource {
         new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(service.configMaps.rules), data: { [service.ruleFile.fileName]: service.ruleFile.content } }, after(service.configMaps.rules));
         if (service.scrapeFile) {
             new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(service.configMaps.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, after(service.configMaps.scrape));
+        }
+        if (service.probes.length > 0 && !target.probes) {
+            throw new Error(`service "${service.name}" has probes, which run through the Prometheus Operator, and its stack runs none; set operator.enabled: true`);
+        }
+        for (const probe of service.probes) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-probe-${probe.name}`,
+                { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: { name: probe.name, namespace: target.probes!.namespace, labels: { ...target.probes!.labels, ...componentLabels(service.name) } }, spec: probe.spec },
+                { parent: this, dependsOn: [...target.probes!.dependsOn] },
+            );
         }
         this.dashboardUids = service.dashboards.map((d) => d.uid);
         const grafana = target.grafana;

@@ -13,9 +13,16 @@ const PROMETHEUS_STARTUP_SECONDS = 1800;
 /**
  * One projected volume merging every shard's keys into one folder. A projected ConfigMap source is
  * updated in place like a plain ConfigMap volume, so services still arrive without a restart.
+ * `optional` ConfigMaps (the operator's rule files, written when PrometheusRules exist) may be
+ * missing: the kubelet mounts nothing for them until they appear.
  */
-export function shardsVolume(name: string, configMaps: readonly k8s.core.v1.ConfigMap[]): k8s.types.input.core.v1.Volume {
-    return { name, projected: { sources: configMaps.map((map) => ({ configMap: { name: map.metadata.name } })) } };
+export function shardsVolume(name: string, configMaps: readonly pulumi.Input<string>[], optional: readonly string[] = []): k8s.types.input.core.v1.Volume {
+    return {
+        name,
+        projected: {
+            sources: [...configMaps.map((map) => ({ configMap: { name: map } })), ...optional.map((map) => ({ configMap: { name: map, optional: true } }))],
+        },
+    };
 }
 
 export interface PrometheusArgs extends CommonArgs {
@@ -29,6 +36,8 @@ export interface PrometheusArgs extends CommonArgs {
     readonly controlPlane: { readonly apiServer: boolean };
     /** Storage class of the TSDB volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
+    /** ConfigMaps the Prometheus Operator writes PrometheusRules into, evaluated beside the stack's rules. Defaults to none. */
+    readonly operatorRuleConfigMaps?: readonly string[];
 }
 
 /**
@@ -113,8 +122,8 @@ export class Prometheus extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
                                 // Every shard of a kind in one folder: rule_files and scrape_config_files glob it whatever the shard count.
-                                shardsVolume("rules", rules),
-                                shardsVolume("scrape", scrape),
+                                shardsVolume("rules", rules.map((map) => map.metadata.name), args.operatorRuleConfigMaps),
+                                shardsVolume("scrape", scrape.map((map) => map.metadata.name)),
                                 TMP_VOLUME,
                             ],
                         },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
+import { CrdManifest, operatorRuleConfigMapNames } from "../model/operator";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
@@ -12,6 +13,8 @@ import { ClusterExporters } from "./infrastructure";
 import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
+import { BlackboxExporter } from "./blackbox";
+import { PrometheusOperator } from "./operator";
 import { Prometheus } from "./prometheus";
 import { Tempo } from "./tempo";
 import { componentLabels, podSecurityLabels } from "./workload";
@@ -23,6 +26,8 @@ export interface LgtmStackArgs {
     readonly rendered: RenderedStack;
     /** Credentials as Pulumi secrets. Defaults to none configured. */
     readonly secrets: StackSecrets;
+    /** The Prometheus Operator's CRDs at the pinned release (`loadOperatorCrds()`), applied with `operator.crds: install`. Defaults to none. */
+    readonly operatorCrds?: pulumi.Input<readonly CrdManifest[]>;
 }
 
 /**
@@ -46,14 +51,29 @@ export class LgtmStack extends pulumi.ComponentResource {
         const child = { parent: this, providers: { kubernetes } };
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: config.namespace, labels: { ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) } } },
+            {
+                metadata: {
+                    name: config.namespace,
+                    // The operator's namespace selector picks the stack's own namespace too (its Probe objects live here).
+                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) },
+                },
+            },
             { parent: this, provider: kubernetes },
         );
         this.namespace = config.namespace;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
             `${name}-prometheus`,
-            { ...common, settings: config.prometheus, workload: workloads.prometheus, stackRules: rendered.stackRuleFile, controlPlane: config.cluster.controlPlane, storageClassName: config.storageClassName },
+            {
+                ...common,
+                settings: config.prometheus,
+                workload: workloads.prometheus,
+                stackRules: rendered.stackRuleFile,
+                controlPlane: config.cluster.controlPlane,
+                storageClassName: config.storageClassName,
+                // Single topology: Prometheus evaluates PrometheusRules too (distributed: Mimir's ruler does).
+                ...(rendered.operator && !rendered.topology ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
+            },
             child,
         );
         new Alertmanager(
@@ -89,6 +109,12 @@ export class LgtmStack extends pulumi.ComponentResource {
             },
             child,
         );
+        const operator = rendered.operator
+            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child)
+            : undefined;
+        if (rendered.blackbox) {
+            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage }, child);
+        }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
         new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
@@ -100,6 +126,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             namespace: config.namespace,
             prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
+            ...(operator ? { probes: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns] } } : {}),
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

@@ -23,13 +23,13 @@ import {
     TempoConfig,
 } from "./types";
 
-type Component = keyof typeof versions.images;
+export type Component = keyof typeof versions.images;
 /** Any section reader that has the given key. */
-type With<K extends string> = ObjectReader<K | string>;
+export type With<K extends string> = ObjectReader<K | string>;
 
-function readImage(section: With<"image">, component: Component): ImageRef {
+export function readImage(section: With<"image">, component: Component, key = "image"): ImageRef {
     const pinned = versions.images[component];
-    const image = section.object("image", ["repository", "tag"] as const);
+    const image = section.object(key, ["repository", "tag"] as const);
     const tagFormat: Format = { test: RELEASE_TAG.test, hint: `${RELEASE_TAG.hint} such as ${pinned.tag}` };
     return { repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY), tag: image.string("tag", pinned.tag, tagFormat) };
 }

@@ -142,6 +142,7 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkNames(problems, config);
     checkIngressTls(problems, config);
     checkNotificationRouting(problems, config);
+    checkProbes(problems, config);
 }
 
 /** Teams and services named by routing must be ones the stack's services carry, or the route matches nothing. */
@@ -169,6 +170,18 @@ function checkNotificationRouting(problems: Problems, config: StackConfig): void
                 problems.add(`alertmanager.maintenance[${index}].services[${serviceIndex}]`, `"${service}" is not a service of this stack, so the window would mute nothing; use one of services[].name`);
             }
         });
+    });
+}
+
+/** Probes run through the operator's agent (Probe objects) and the blackbox exporter it comes with. */
+function checkProbes(problems: Problems, config: StackConfig): void {
+    if (config.operator.enabled) {
+        return;
+    }
+    config.services.forEach((service, i) => {
+        if (service.probes.length > 0) {
+            problems.add(`services[${i}].probes`, "run through the Prometheus Operator's Probe objects, and operator.enabled is false; remove the probes or set operator.enabled: true");
+        }
     });
 }
 

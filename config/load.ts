@@ -6,6 +6,7 @@
 import { readAlertmanager, readCollector, readGrafana, readLogsOrTraces, readPrometheus, readResources, readRunbookBaseUrl, readStorage } from "./backends";
 import { readCluster } from "./cluster";
 import { checkAcrossSettings } from "./crossChecks";
+import { readOperator } from "./operator";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
 import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
@@ -38,6 +39,7 @@ const ROOT_KEYS = [
     "networkPolicies",
     "podDisruptionBudgets",
     "prometheus",
+    "operator",
     "alertmanager",
     "loki",
     "tempo",
@@ -132,6 +134,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         networkPolicies: root.boolean("networkPolicies", defaults.networkPolicies),
         podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults.podDisruptionBudgets),
         prometheus: readPrometheus(root, defaults),
+        operator: readOperator(root, defaults),
         alertmanager: readAlertmanager(root, defaults),
         loki: readLogsOrTraces(root, "loki", defaults, profile, secrets),
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),

@@ -7,9 +7,9 @@ import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
 import { PRESET_HISTOGRAMS } from "../model/presets";
 import { syntaxError } from "../model/queryGrammar";
-import { HTTP_PATH, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
+import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
-import { Discovery, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
+import { Discovery, HttpProbe, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
 
 /** `{ key: value }` when the value is defined, `{}` otherwise (optional fields stay absent, not undefined). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -35,23 +35,29 @@ const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Grafana refuses dashboard uids longer than 40 characters; each saturation alert gets a runbook dashboard. */
 const GRAFANA_UID_MAX = 40;
 
-const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "saturation", "alerts"] as const;
+const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts"] as const;
+
+/** A map of Kubernetes label names to values (a `matchLabels` selector); each bad entry is reported at its key path. */
+export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K): Record<string, string> {
+    const labels: Record<string, string> = {};
+    for (const entry of reader.map(key)) {
+        if (!LABEL_KEY.test(entry.key)) {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.key)} ${LABEL_KEY.hint}`);
+        } else if (!LABEL_VALUE.test(entry.value)) {
+            reader.problems.add(entry.path, `${JSON.stringify(entry.value)} ${LABEL_VALUE.hint}`);
+        } else {
+            labels[entry.key] = entry.value;
+        }
+    }
+    return labels;
+}
 
 function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
     const { kind, reader } = service.variant("discovery", "kind", { otlp: [], scrape: ["selector", "port", "path"] }, "otlp");
     if (kind === "otlp") {
         return { kind };
     }
-    const selector: Record<string, string> = {};
-    for (const entry of reader.map("selector")) {
-        if (!LABEL_KEY.test(entry.key)) {
-            reader.problems.add(entry.path, `${JSON.stringify(entry.key)} ${LABEL_KEY.hint}`);
-        } else if (!LABEL_VALUE.test(entry.value)) {
-            reader.problems.add(entry.path, `${JSON.stringify(entry.value)} ${LABEL_VALUE.hint}`);
-        } else {
-            selector[entry.key] = entry.value;
-        }
-    }
+    const selector = readLabelMap(reader, "selector");
     if (Object.keys(selector).length === 0 && !reader.problems.about(reader.keyPath("selector"))) {
         reader.problems.add(reader.keyPath("selector"), "a scraped service needs a pod label selector, e.g. selector: { app.kubernetes.io/name: checkout }");
     }
@@ -140,7 +146,30 @@ function readBuckets(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, defau
     return valid ? [...seen.keys()].sort((a, b) => a - b) : defaults;
 }
 
-function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], metricName: string, custom: boolean): Slo[] {
+/** Blackbox probes: a probe's timeout must end before the agent's scrape timeout (10s) does. */
+function readProbes(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): HttpProbe[] {
+    const probes: HttpProbe[] = [];
+    const names = new Map<string, string>();
+    for (const entry of service.items("probes")) {
+        const probe = new ObjectReader(entry.path, entry.value, service.problems, ["name", "url", "expectedStatus", "timeout"] as const);
+        const name = probe.string("name", "http", { test: (v) => /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(v), hint: "is not a short DNS label (at most 20 characters); use e.g. home" });
+        if (names.has(name)) {
+            service.problems.add(probe.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each probe of a service a unique name`);
+        }
+        names.set(name, entry.path);
+        const url = probe.requiredString("url", HTTP_URL, "give the http(s) URL to check, e.g. https://shop.example.com/health") ?? "";
+        const expectedStatus = probe.number("expectedStatus", 200, { min: 100, max: 599, integer: true, hint: "an HTTP status code, e.g. 200" });
+        const timeout = probe.duration("timeout", "5s");
+        const timeoutMs = durationMs(timeout) ?? 0;
+        if (!service.problems.about(probe.keyPath("timeout")) && (timeoutMs < 1000 || timeoutMs > 9000)) {
+            service.problems.add(probe.keyPath("timeout"), `${timeout} is outside 1s..9s; a probe must end before the 10s scrape that runs it times out`);
+        }
+        probes.push({ name, url, expectedStatus, timeout });
+    }
+    return probes;
+}
+
+function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], metricName: string, custom: boolean, hasProbes: boolean): Slo[] {
     const slos: Slo[] = [];
     const names = new Map<string, string>();
     for (const entry of service.items("slos")) {
@@ -150,7 +179,7 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
             entry.value,
             service.problems,
             "kind",
-            { availability: [...common, "objective"], latency: [...common, "percentile", "threshold"] },
+            { availability: [...common, "objective", "sli"], latency: [...common, "percentile", "threshold"] },
             "availability",
         );
         const name = slo.string("name", kind, { test: (v) => /^[a-z][a-z0-9_-]*$/.test(v), hint: "must be lowercase letters, digits, '_' or '-', e.g. availability" });
@@ -165,7 +194,11 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
         names.set(name, entry.path);
         if (kind === "availability") {
             const objective = slo.number("objective", 99.9, { min: 50, max: 99.999, hint: "an objective is a percentage below 100; use e.g. 99.9" });
-            slos.push({ kind, name, objective: percentToRatio(objective), window });
+            const sli = slo.oneOf("sli", ["requests", "probe"], "requests");
+            if (sli === "probe" && !hasProbes) {
+                service.problems.add(slo.keyPath("sli"), `probe needs at least one entry in ${service.keyPath("probes")}, e.g. probes: [{ name: home, url: https://shop.example.com/health }]`);
+            }
+            slos.push({ kind, name, objective: percentToRatio(objective), window, sli });
             continue;
         }
         if (custom) {
@@ -346,7 +379,8 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         discovery: readDiscovery(service),
         conventions,
         histogramBuckets: buckets,
-        slos: readSlos(service, buckets, metricName, conventions.preset === "custom"),
+        slos: readSlos(service, buckets, metricName, conventions.preset === "custom", service.items("probes").length > 0),
+        probes: readProbes(service),
         saturation: readSaturation(service, options),
         errorRateThreshold: percentToRatio(alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" })),
         latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,

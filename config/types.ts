@@ -53,6 +53,25 @@ export interface PrometheusConfig {
     readonly configMapShards: number;
 }
 
+/** The Prometheus Operator and the cluster's monitoring objects (`operator`). */
+export interface OperatorConfig {
+    /** Whether the stack runs the operator and honours ServiceMonitor, PodMonitor, Probe, PrometheusRule and ScrapeConfig objects. */
+    readonly enabled: boolean;
+    /** `install`: `pulumi up` applies (and upgrades) the pinned CRDs; `external`: another tool owns them. */
+    readonly crds: "install" | "external";
+    /** Namespaces whose objects are honoured, by their labels (`matchLabels`); empty: every namespace. */
+    readonly namespaceSelector: Readonly<Record<string, string>>;
+    /** Objects honoured, by their labels (`matchLabels`); empty: every object. */
+    readonly selector: Readonly<Record<string, string>>;
+    readonly image: ImageRef;
+    readonly reloaderImage: ImageRef;
+    /** The Prometheus (agent mode) the operator runs to scrape the selected monitors. */
+    readonly agentImage: ImageRef;
+    readonly agentResources: Resources;
+    /** The blackbox exporter that runs the Probe objects' checks. */
+    readonly blackboxImage: ImageRef;
+}
+
 export interface AlertmanagerConfig {
     readonly image: ImageRef;
     readonly replicas: number;
@@ -225,6 +244,18 @@ export interface AvailabilitySlo {
     /** Objective as a ratio, e.g. 0.995. */
     readonly objective: number;
     readonly window: string;
+    /** `requests`: failed over all requests (the service's metrics); `probe`: failed over all of its synthetic probes. */
+    readonly sli: "requests" | "probe";
+}
+
+/** A synthetic HTTP check of a service, run by the stack's blackbox exporter (`services[i].probes`). */
+export interface HttpProbe {
+    readonly name: string;
+    readonly url: string;
+    /** The status code a healthy answer has. */
+    readonly expectedStatus: number;
+    /** How long a probe may take, a Prometheus duration. */
+    readonly timeout: string;
 }
 
 export interface LatencySlo {
@@ -280,6 +311,8 @@ export interface ServiceSpec {
     /** Histogram bucket upper bounds (seconds) the service exports; latency SLO thresholds must be one. */
     readonly histogramBuckets: readonly number[];
     readonly slos: readonly Slo[];
+    /** Synthetic HTTP checks through the blackbox exporter; an availability SLO with `sli: probe` reads them. */
+    readonly probes: readonly HttpProbe[];
     readonly saturation: readonly SaturationSignal[];
     /** 5xx ratio above which HighErrorRate pages. */
     readonly errorRateThreshold: number;
@@ -315,6 +348,7 @@ export interface StackConfig {
     readonly networkPolicies: boolean;
     readonly podDisruptionBudgets: boolean;
     readonly prometheus: PrometheusConfig;
+    readonly operator: OperatorConfig;
     readonly alertmanager: AlertmanagerConfig;
     readonly loki: LokiConfig;
     readonly tempo: TempoConfig;

@@ -41,11 +41,16 @@ import {
 
 type Panel = cog.Builder<dashboard.Panel>;
 
-const WORKBOOK_30D = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d" }, 0);
+const WORKBOOK_30D = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "availability", name: "availability", objective: 0.999, window: "30d", sli: "requests" }, 0);
 const BURN_RATE_ALERT_NAMES = BURN_RATE_ALERTS.map((spec) => spec.alert);
 
+/** What an SLO counts, in words: requests, or the synthetic probes of an availability SLO with `sli: probe`. */
+function sliUnit(slo: Slo): "requests" | "probes" {
+    return slo.kind === "availability" && slo.sli === "probe" ? "probes" : "requests";
+}
+
 export function describeSlo(slo: Slo): string {
-    const target = slo.kind === "availability" ? `${percent(slo.objective)} of requests succeed` : `${percent(slo.objective)} of requests faster than ${slo.thresholdSeconds}s`;
+    const target = slo.kind === "availability" ? `${percent(slo.objective)} of ${sliUnit(slo)} succeed` : `${percent(slo.objective)} of requests faster than ${slo.thresholdSeconds}s`;
     return `${slo.name}: ${target} over ${sloWindowName(slo)}`;
 }
 
@@ -96,8 +101,8 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
             .thresholds(burnRateThresholds(burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour)))
             .withTarget(promInstantQuery(`slo:burn_rate:ratio_rate1h{${s}}`))
             .links(allBurnRateRunbookLinks(service, links)),
-        statPanel("Requests (last 1h)", UNITS.count)
-            .description(`Burn-rate alerts never fire on fewer than ${service.minRequestsPerHour} requests per hour of their long window, nor when one bad request alone would cross their factor (${guardText(service, slo)}).`)
+        statPanel(sliUnit(slo) === "probes" ? "Probes (last 1h)" : "Requests (last 1h)", UNITS.count)
+            .description(`Burn-rate alerts never fire on fewer than ${service.minRequestsPerHour} ${sliUnit(slo)} per hour of their long window, nor when one bad request alone would cross their factor (${guardText(service, slo)}).`)
             .decimals(0)
             .thresholds(thresholds([null, COLORS.muted], [service.minRequestsPerHour, COLORS.ok]))
             .withTarget(promInstantQuery(`slo:sli_total:rate1h{${s}} * 3600`)),

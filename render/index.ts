@@ -8,6 +8,7 @@ import { serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
+import { BLACKBOX } from "../model/probes";
 import { ParsedRunbook } from "../model/runbook";
 import {
     clusterEndpoints,
@@ -27,6 +28,10 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { RenderedOperator, renderOperator } from "./operator";
+import { renderBlackboxConfig, renderServiceProbes } from "./probes";
+import type { RenderedProbe } from "./probes";
+import { checksum } from "./checksum";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -34,6 +39,8 @@ import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { RenderedOperator } from "./operator";
+export type { RenderedProbe } from "./probes";
 export type { RenderedDashboard } from "../dashboards";
 
 export interface RenderedFile {
@@ -51,6 +58,14 @@ export interface RenderedService {
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
+    /** Its synthetic checks as Probe objects, scraped through the stack's blackbox exporter. */
+    readonly probes: readonly RenderedProbe[];
+}
+
+/** The blackbox exporter's config file and its checksum (runs with the operator). */
+export interface RenderedBlackbox {
+    readonly config: string;
+    readonly checksum: string;
 }
 
 export interface RenderedStack {
@@ -68,6 +83,10 @@ export interface RenderedStack {
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
+    /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
+    readonly operator?: RenderedOperator;
+    /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
+    readonly blackbox?: RenderedBlackbox;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -89,6 +108,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
+        probes: renderServiceProbes(config.namespace, service),
     };
 }
 
@@ -105,6 +125,8 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
     const push = pushEndpoints(config, endpoints);
     const topology = renderTopology(config, endpoints);
+    const operator = renderOperator(config, endpoints);
+    const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
         workloads: renderWorkloads(config, {
@@ -122,6 +144,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
+        ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
 }
 
@@ -255,6 +278,18 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
             files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
         }
         files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
+    }
+    if (rendered.operator) {
+        // The objects the operator is given (specs only; the CRDs come from the pinned module at preview time).
+        files.set("operator/prometheus-agent.yaml", toYaml({ spec: rendered.operator.agentSpec }));
+        files.set("operator/prometheus-rules.yaml", toYaml({ spec: rendered.operator.rulesSpec }));
+        files.set("operator/args.txt", `${rendered.operator.args.join("\n")}\n`);
+    }
+    if (rendered.blackbox) {
+        files.set(`blackbox-exporter/${BLACKBOX.configFile}`, rendered.blackbox.config);
+    }
+    for (const probe of rendered.services.flatMap((service) => service.probes)) {
+        files.set(`operator/probes/${probe.name}.yaml`, toYaml({ spec: probe.spec }));
     }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {

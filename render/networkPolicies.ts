@@ -13,6 +13,8 @@
 import { ObjectStorage, StackConfig } from "../config/types";
 import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
+import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TOPOLOGY_PORTS } from "../model/topology";
 
 export type Protocol = "TCP" | "UDP";
@@ -165,6 +167,25 @@ function agentPods(entry: Pods): Pods {
     return { id: "otel-agent", selector: selectorLabels("otel-agent"), metricsPort: PORTS.collectorMetrics, external: [API_SERVER, { to: [peerOf(entry)], ports: [tcp(PORTS.otlpGrpc)] }] };
 }
 
+/**
+ * With the operator: the operator talks to the API server only; its agent scrapes whatever the
+ * cluster's monitors select (any namespace, any port, like Prometheus) and pushes to `sink`.
+ */
+function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; blackbox: Pods; flows: Flow[] } | undefined {
+    if (!config.operator.enabled) {
+        return undefined;
+    }
+    const agent: Pods = { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: [ANYWHERE] };
+    // The blackbox exporter probes whatever URL a Probe names, inside the cluster or out.
+    const blackbox: Pods = { id: BLACKBOX.name, selector: selectorLabels(BLACKBOX.name), metricsPort: BLACKBOX.port, external: [ANYWHERE] };
+    return {
+        operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [API_SERVER] },
+        agent,
+        blackbox,
+        flows: [{ to: blackbox, from: [agent], ports: [BLACKBOX.port] }],
+    };
+}
+
 /** Who may talk to whom in the single topology: exactly the stack's data flow between its seven components. */
 function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
@@ -174,19 +195,21 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config.tempo.storage));
     const collector = component("otel-collector", PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana);
-    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana];
+    const operator = operatorPods(config);
+    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
         // Applications anywhere in the cluster send OTLP to the gateway.
         { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [collector], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
         { to: loki, from: [collector, grafana], ports: [PORTS.lokiHttp] },
-        { to: prometheus, from: [collector, tempo, grafana], ports: [PORTS.prometheus] },
+        { to: prometheus, from: [collector, tempo, grafana, ...(operator ? [operator.agent] : [])], ports: [PORTS.prometheus] },
         { to: alertmanager, from: [prometheus, grafana], ports: [PORTS.alertmanager] },
         // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
         { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
         // Users reach Grafana through the ingress controller, wherever it runs.
         { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+        ...(operator?.flows ?? []),
     ];
     return { pods, flows };
 }
@@ -228,6 +251,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
             ]),
         ) as Record<TierName<E>, Pods>;
     const tiers = { loki: tiersOf("loki"), tempo: tiersOf("tempo"), mimir: tiersOf("mimir") };
+    const operator = operatorPods(config);
     const gossipOf = (engine: Engine): Pods => ({ id: gossipServiceName(engine), selector: { [GOSSIP_LABEL]: engine } });
     const gossip = { loki: gossipOf("loki"), tempo: gossipOf("tempo"), mimir: gossipOf("mimir") };
     const { loki, tempo, mimir } = tiers;
@@ -245,6 +269,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         gossip.loki,
         gossip.tempo,
         gossip.mimir,
+        ...(operator ? [operator.operator, operator.agent, operator.blackbox] : []),
     ];
     const flows: Flow[] = [
         // Applications and the node agent send OTLP to the load-balancing tier (it holds the `otel-collector` name).
@@ -277,7 +302,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         { to: tempo["query-frontend"], from: [tempo.querier], ports: grpc },
 
         // Mimir: remote write from Prometheus and from Tempo's metrics-generators.
-        { to: mimir.distributor, from: [prometheus, tempo["metrics-generator"]], ports: [TOPOLOGY_PORTS.mimirHttp] },
+        { to: mimir.distributor, from: [prometheus, tempo["metrics-generator"], ...(operator ? [operator.agent] : [])], ports: [TOPOLOGY_PORTS.mimirHttp] },
         // The ruler runs a querier and a distributor inside: it reads ingesters and store-gateways and writes to ingesters.
         { to: mimir.ingester, from: [mimir.distributor, mimir.querier, mimir.ruler], ports: grpc },
         { to: mimir["store-gateway"], from: [mimir.querier, mimir.ruler], ports: grpc },
@@ -287,6 +312,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
 
         // memberlist among each engine's ring members (the pods carrying the gossip label).
         ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),
+        ...(operator?.flows ?? []),
     ];
     return { pods, flows };
 }

@@ -32,6 +32,7 @@ ALL_TOOLS=(
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
+  prometheus-operator prometheus-config-reloader blackbox_exporter
 )
 
 log() { printf '[tools] %s\n' "$*" >&2; }
@@ -64,6 +65,9 @@ section_of() {
     coredns) echo tools.coredns ;;
     node_exporter) echo tools.node_exporter ;;
     kube-state-metrics) echo tools.kube-state-metrics ;;
+    prometheus-operator) echo images.prometheus-operator ;;
+    prometheus-config-reloader) echo images.prometheus-config-reloader ;;
+    blackbox_exporter) echo images.blackbox-exporter ;;
     *) return 1 ;;
   esac
 }
@@ -476,6 +480,23 @@ recipe_kube-state-metrics() {
   (cd "$scratch" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=${goversion#v}" -o "$1" "$module")
 }
+
+# The Prometheus Operator and the blackbox exporter: the images the stack deploys (versions.json
+# `images`). The operator's go.mod replaces its own API and client modules with folders of its
+# repository, which `go install mod@version` refuses, and the proxy does not serve the blackbox
+# exporter's version list: both build from wrapper modules that require them by version.
+# wrapper_build <tool> <wrapper dir> <package suffix> <out>: builds <module><suffix> from tools/<dir>/.
+wrapper_build() {
+  local tool="$1" dir="$TOOLS_DIR/$2" suffix="$3" out="$4" module goversion
+  module="$(go_module_of "$tool")"
+  goversion="$(go_version_of "$tool")"
+  check_pin "$dir" "$module" "$goversion"
+  go_build "$dir" "$module$suffix" "$out" "$(prom_ldflags "$goversion" "$module" "$goversion")"
+}
+recipe_prometheus-operator() { wrapper_build prometheus-operator prometheus-operator /cmd/operator "$1"; }
+# The sidecar the operator adds to the agent's pods: the real-node suite needs its image.
+recipe_prometheus-config-reloader() { wrapper_build prometheus-config-reloader prometheus-operator /cmd/prometheus-config-reloader "$1"; }
+recipe_blackbox_exporter() { wrapper_build blackbox_exporter blackbox_exporter "" "$1"; }
 
 recipe_coredns() {
   local module goversion

@@ -3,6 +3,7 @@
  * once, before any component module is loaded; each test builds one component from rendered
  * artifacts and asserts on what it registered.
  */
+import { loadOperatorCrds } from "../io/operatorCrds";
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -128,7 +129,7 @@ describe("LgtmStack, built alone", () => {
 
     const stackArgs = () => {
         const config = loadStack("dev");
-        return { config, rendered: renderStack(config, []), secrets: {} };
+        return { config, rendered: renderStack(config, []), secrets: {}, operatorCrds: loadOperatorCrds() };
     };
 
     test("uses the Kubernetes provider its caller passes and creates none of its own", async () => {
@@ -158,7 +159,7 @@ describe("LgtmStack, built alone", () => {
 
     test("with prometheus.configMapShards 4 Prometheus creates and mounts every rule and scrape shard, and each service patches its own", async () => {
         const config = devWithShards(4);
-        const resources = await build(() => new LgtmStack("obs", { config, rendered: renderStack(config, []), secrets: {} }));
+        const resources = await build(() => new LgtmStack("obs", { config, rendered: renderStack(config, []), secrets: {}, operatorCrds: loadOperatorCrds() }));
         const maps = byType(resources, "kubernetes:core/v1:ConfigMap").filter((r) => /^prometheus-(rules|scrape)/.test(r.inputs.metadata.name));
         // Shard 0 keeps the unsharded names (resource and ConfigMap), and only it holds the stack's own rules.
         assert.deepEqual(
@@ -178,7 +179,16 @@ describe("LgtmStack, built alone", () => {
         const volumes = statefulSet.inputs.spec.template.spec.volumes;
         assert.deepEqual(volumes.find((v: any) => v.name === "rules"), {
             name: "rules",
-            projected: { sources: [{ configMap: { name: "prometheus-rules" } }, { configMap: { name: "prometheus-rules-1" } }, { configMap: { name: "prometheus-rules-2" } }, { configMap: { name: "prometheus-rules-3" } }] },
+            projected: {
+                sources: [
+                    { configMap: { name: "prometheus-rules" } },
+                    { configMap: { name: "prometheus-rules-1" } },
+                    { configMap: { name: "prometheus-rules-2" } },
+                    { configMap: { name: "prometheus-rules-3" } },
+                    // The Prometheus Operator's rule files (PrometheusRule objects), optional until such objects exist.
+                    ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } })),
+                ],
+            },
         });
         assert.deepEqual(volumes.find((v: any) => v.name === "scrape"), {
             name: "scrape",

@@ -99,7 +99,12 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
         egress: ["mimir/distributor 8080/tcp"],
     },
 
-    "allow-mimir-distributor": { selects: "mimir/distributor", ingress: ["prometheus 8080/tcp", "tempo/metrics-generator 8080/tcp"], egress: ["mimir/ingester 9095/tcp"] },
+    "allow-mimir-distributor": { selects: "mimir/distributor", ingress: ["prometheus 8080/tcp", "tempo/metrics-generator 8080/tcp", "prometheus-agent 8080/tcp"], egress: ["mimir/ingester 9095/tcp"] },
+    // The Prometheus Operator talks to the API server only; its agent scrapes what the cluster's monitors select, anywhere.
+    "allow-prometheus-operator": { selects: "prometheus-operator", ingress: ["prometheus 8080/tcp"], egress: ["* 443/tcp", "* 6443/tcp"] },
+    "allow-prometheus-agent": { selects: "prometheus-agent", ingress: ["prometheus 9090/tcp"], egress: ["mimir/distributor 8080/tcp", "blackbox-exporter 9115/tcp", "* */*"] },
+    // The blackbox exporter probes any URL a Probe names; the agent asks it to.
+    "allow-blackbox-exporter": { selects: "blackbox-exporter", ingress: ["prometheus-agent 9115/tcp", "prometheus 9115/tcp"], egress: ["* */*"] },
     "allow-mimir-ingester": {
         selects: "mimir/ingester",
         ingress: ["mimir/distributor 9095/tcp", "mimir/querier 9095/tcp", "mimir/ruler 9095/tcp", "prometheus 8080/tcp"],
@@ -142,6 +147,9 @@ const METRICS_PORTS: Record<string, number> = {
     grafana: 3000,
     "node-exporter": 9100,
     "kube-state-metrics": 8080,
+    "prometheus-operator": 8080,
+    "prometheus-agent": 9090,
+    "blackbox-exporter": 9115,
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "compactor", "index-gateway"].map((t) => [`loki-${t}`, 3100])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator"].map((t) => [`tempo-${t}`, 3200])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"].map((t) => [`mimir-${t}`, 8080])),
@@ -161,6 +169,16 @@ const EXPECTED_CONNECTIONS: string[] = [
     // Prometheus's egress is open, so it reaches what is open to every namespace as well.
     "prometheus → otel-collector-lb:4317",
     "prometheus → otel-collector-lb:4318",
+    // So is the operator's agent's (it scrapes whatever ServiceMonitors select), and it remote-writes to Mimir.
+    "prometheus-agent → otel-collector-lb:4317",
+    "prometheus-agent → otel-collector-lb:4318",
+    "prometheus-agent → grafana:3000",
+    "prometheus-agent → mimir-distributor:8080",
+    "prometheus-agent → blackbox-exporter:9115",
+    // The blackbox exporter's egress is open too (a probe may check any URL).
+    "blackbox-exporter → otel-collector-lb:4317",
+    "blackbox-exporter → otel-collector-lb:4318",
+    "blackbox-exporter → grafana:3000",
     "otel-collector-lb → otel-collector:4317",
     "otel-collector → loki-distributor:3100",
     "otel-collector → tempo-distributor:4317",
@@ -289,6 +307,25 @@ describe("NetworkPolicies of the distributed topology", () => {
                 labels: r.inputs.spec.template.metadata.labels,
                 ports: r.inputs.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => ({ port: p.containerPort, protocol: p.protocol ?? "TCP" }))),
             }));
+        // The operator's agent, as the operator runs it: the labels its StatefulSet gives the pods
+        // (pkg/prometheus/agent makeSelectorLabels at v0.93.0, plus our podMetadata), Prometheus on
+        // 9090 and the config-reloader on 8080.
+        pods.push({
+            name: "prometheus-agent",
+            namespace: NS,
+            labels: {
+                "app.kubernetes.io/name": "prometheus-agent",
+                "app.kubernetes.io/managed-by": "prometheus-operator",
+                "app.kubernetes.io/instance": "lgtm",
+                "operator.prometheus.io/name": "lgtm",
+                "operator.prometheus.io/shard": "0",
+                "app.kubernetes.io/part-of": PART_OF,
+            },
+            ports: [
+                { port: 9090, protocol: "TCP" },
+                { port: 8080, protocol: "TCP" },
+            ],
+        });
         // An application elsewhere in the cluster: the policies' "any namespace" peers are for it.
         pods.push({ name: "app", namespace: "learning", labels: { "app.kubernetes.io/name": "checkout" }, ports: [] });
     });

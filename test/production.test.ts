@@ -137,8 +137,57 @@ describe("least-privilege RBAC", () => {
                     { nonResourceURLs: ["/metrics"], verbs: ["get"] },
                 ],
             ],
+            // The operator's agent discovers what ServiceMonitors, PodMonitors and Probes select: no nodes, no secrets.
+            [
+                "prometheus-agent",
+                [
+                    { apiGroups: [""], resources: ["pods", "services", "endpoints"], verbs: ["list", "watch"] },
+                    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+                    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["list", "watch"] },
+                ],
+            ],
+            // The operator reads monitoring objects everywhere and writes only their status; it may `get`
+            // (never list) a Secret or ConfigMap a monitor names for credentials.
+            [
+                "prometheus-operator",
+                [
+                    { apiGroups: ["monitoring.coreos.com"], resources: ["servicemonitors", "podmonitors", "probes", "prometheusrules", "scrapeconfigs"], verbs: ["get", "list", "watch"] },
+                    {
+                        apiGroups: ["monitoring.coreos.com"],
+                        resources: ["servicemonitors/status", "podmonitors/status", "probes/status", "prometheusrules/status", "scrapeconfigs/status"],
+                        verbs: ["get", "patch", "update"],
+                    },
+                    { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+                    { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get"] },
+                    { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+                ],
+            ],
         ]);
-        assert.equal(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").length, 0);
+        // What the operator creates (the agent's StatefulSet, rule ConfigMaps, config Secrets) it may write in the stack's namespace only.
+        const namespaceRoles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role");
+        assert.deepEqual(
+            namespaceRoles.map((r) => [r.inputs.metadata.namespace, r.inputs.metadata.labels["app.kubernetes.io/name"], r.inputs.rules]),
+            [
+                [
+                    NS,
+                    "prometheus-operator",
+                    [
+                        {
+                            apiGroups: ["monitoring.coreos.com"],
+                            resources: ["prometheuses", "prometheuses/status", "prometheuses/finalizers", "prometheusagents", "prometheusagents/status", "prometheusagents/finalizers"],
+                            verbs: ["get", "list", "watch", "patch", "update"],
+                        },
+                        { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+                        { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+                        { apiGroups: [""], resources: ["services", "services/finalizers"], verbs: ["get", "create", "update", "delete"] },
+                        { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+                    ],
+                ],
+            ],
+        );
+        // The agent's scrape credentials reach it as files: nothing of ours can list Secrets cluster-wide.
+        const all = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").flatMap((r) => r.inputs.rules);
+        assert.ok(!all.some((rule: any) => rule.resources.includes("secrets") && rule.verbs.includes("list")));
     });
 
     test("cAdvisor and volume stats come from the kubelet directly, never through the API server proxy", () => {
@@ -190,11 +239,12 @@ describe("placement and hygiene", () => {
         assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
     });
 
-    test("only Prometheus, the agent and kube-state-metrics, which call the API, get a service-account token", async () => {
+    test("only Prometheus, the agent, kube-state-metrics and the Prometheus Operator, which call the API, get a service-account token", async () => {
         const { resources } = await runStack("dev");
         const pods = resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:")).map((r) => [r.inputs.metadata.name, r.inputs.spec.template.spec.automountServiceAccountToken]);
         assert.deepEqual(pods.sort(), [
             ["alertmanager", false],
+            ["blackbox-exporter", false],
             ["grafana", false],
             ["kube-state-metrics", true],
             ["loki", false],
@@ -202,6 +252,7 @@ describe("placement and hygiene", () => {
             ["otel-agent", undefined],
             ["otel-collector", false],
             ["prometheus", undefined],
+            ["prometheus-operator", true],
             ["tempo", false],
         ]);
     });

@@ -13,7 +13,7 @@ function workloadNames(resources: readonly RecordedResource[]): string[] {
     return workloads(resources).map((r) => `${r.type.split(":")[2]}/${r.inputs.metadata.name}`).sort();
 }
 
-const BACKENDS = ["DaemonSet/node-exporter", "DaemonSet/otel-agent", "Deployment/grafana", "Deployment/kube-state-metrics", "StatefulSet/alertmanager", "StatefulSet/loki", "StatefulSet/otel-collector", "StatefulSet/prometheus", "StatefulSet/tempo"];
+const BACKENDS = ["DaemonSet/node-exporter", "DaemonSet/otel-agent", "Deployment/blackbox-exporter", "Deployment/grafana", "Deployment/kube-state-metrics", "Deployment/prometheus-operator", "StatefulSet/alertmanager", "StatefulSet/loki", "StatefulSet/otel-collector", "StatefulSet/prometheus", "StatefulSet/tempo"];
 
 function assertHardened(resource: RecordedResource) {
     const pod = resource.inputs.spec.template.spec;

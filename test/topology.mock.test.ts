@@ -34,6 +34,7 @@ describe("distributed stack under mocks", () => {
             // Infrastructure signals are the same in both topologies.
             "DaemonSet/node-exporter",
             "DaemonSet/otel-agent",
+            "Deployment/blackbox-exporter",
             "Deployment/grafana",
             "Deployment/kube-state-metrics",
             "Deployment/loki-distributor",
@@ -46,6 +47,7 @@ describe("distributed stack under mocks", () => {
             "Deployment/mimir-query-scheduler",
             "Deployment/mimir-ruler",
             "Deployment/otel-collector-lb",
+            "Deployment/prometheus-operator",
             "Deployment/tempo-compactor",
             "Deployment/tempo-distributor",
             "Deployment/tempo-querier",
@@ -116,7 +118,9 @@ describe("distributed stack under mocks", () => {
         const ruler = named("kubernetes:apps/v1:Deployment", "mimir-ruler").inputs.spec.template.spec;
         const mount = ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules");
         assert.deepEqual(mount, { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
-        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "prometheus-rules" } }] } });
+        // Beside the stack's rules, the operator's rule files (PrometheusRule objects), which exist only once such objects do.
+        const operatorRules = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "prometheus-rules" } }, ...operatorRules] } });
         assert.deepEqual(ruler.containers[0].args, ["-config.file=/etc/lgtm/mimir/mimir.yaml", "-config.expand-env=true", "-target=ruler"]);
     });
 
@@ -192,6 +196,9 @@ describe("distributed stack under mocks", () => {
             "Deployment/mimir-query-scheduler": ["mimir component=query-scheduler :http"],
             "Deployment/mimir-ruler": ["mimir component=ruler :http"],
             "Deployment/otel-collector-lb": ["otel-collector-lb :metrics"],
+            // Not self-scrape jobs of the stack (yet): the operator and the blackbox exporter are no backends of it.
+            "Deployment/prometheus-operator": [],
+            "Deployment/blackbox-exporter": [],
             "Deployment/tempo-compactor": ["tempo component=compactor :http"],
             "Deployment/tempo-distributor": ["tempo component=distributor :http"],
             "Deployment/tempo-querier": ["tempo component=querier :http"],
@@ -235,7 +242,8 @@ describe("distributed stack with prometheus.configMapShards 3, under mocks", () 
         const workload = (type: string, name: string) => ofType(sharded, type).find((r) => r.inputs.metadata?.name === name)?.inputs.spec.template.spec;
         const everyShard = { projected: { sources: [{ configMap: { name: "prometheus-rules" } }, { configMap: { name: "prometheus-rules-1" } }, { configMap: { name: "prometheus-rules-2" } }] } };
         const ruler = workload("kubernetes:apps/v1:Deployment", "mimir-ruler");
-        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
+        const operatorRules = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [...everyShard.projected.sources, ...operatorRules] } });
         assert.deepEqual(ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules"), { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
         const prometheus = workload("kubernetes:apps/v1:StatefulSet", "prometheus");
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });

@@ -12,6 +12,7 @@ import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
+import { shardsVolume } from "../prometheus";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
 
 /** HPA target: scale out before a tier saturates its CPU requests. */
@@ -37,6 +38,8 @@ export interface DistributedEngineArgs {
     readonly podDisruptionBudget: boolean;
     /** Mimir: every shard of the rule ConfigMaps, which the ruler reads as its tenant's rule files. Defaults to none. */
     readonly ruleConfigMaps?: readonly string[];
+    /** The Prometheus Operator's rule ConfigMaps (PrometheusRules), mounted as optional sources beside them (ruler only). Defaults to none. */
+    readonly operatorRuleConfigMaps?: readonly string[];
 }
 
 const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
@@ -177,7 +180,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
                 ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
-                ...(rulesMount ? [{ name: "rules", projected: { sources: (args.ruleConfigMaps ?? []).map((configMap) => ({ configMap: { name: configMap } })) } }] : []),
+                ...(rulesMount ? [shardsVolume("rules", args.ruleConfigMaps ?? [], args.operatorRuleConfigMaps)] : []),
                 TMP_VOLUME,
             ],
         };

@@ -1,4 +1,5 @@
 /** The distributed topology's backends: Loki microservices, Tempo distributed and Grafana Mimir. */
+import { operatorRuleConfigMapNames } from "../../model/operator";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
@@ -46,6 +47,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
                 image: config.topology.mimir.image,
                 volume: { enabled: true, size: config.topology.mimir.volumeSize },
                 ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
+                ...(config.operator.enabled ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
             },
             { parent: this },
         );

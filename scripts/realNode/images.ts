@@ -14,7 +14,7 @@ import versions from "../../tools/versions.json";
 import { ImageEntry, ImageSpec, writeOciArchive } from "./ociImage";
 
 /** Tools the images are made of. */
-export const IMAGE_TOOLS = ["prometheus", "alertmanager", "otelcol", "node_exporter", "kube-state-metrics", "coredns", "agnhost", "node"] as const;
+export const IMAGE_TOOLS = ["prometheus", "alertmanager", "otelcol", "node_exporter", "kube-state-metrics", "coredns", "agnhost", "node", "prometheus-operator", "prometheus-config-reloader", "blackbox_exporter"] as const;
 
 /** The sandbox ("pause") image containerd pins; agnhost's `pause` command is upstream Kubernetes' own pause program. */
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10.1";
@@ -150,6 +150,30 @@ export function imageSpecs(toolPath: (tool: string) => string): ImageSpec[] {
             user: "65534:65534",
             workingDir: "/",
             entrypoint: ["/kube-state-metrics"],
+        },
+        {
+            // upstream: /bin/operator, USER nobody
+            name: ref(versions.images["prometheus-operator"]),
+            entries: [...base(), ...binary("bin/operator", toolPath("prometheus-operator"))],
+            user: "65534:65534",
+            workingDir: "/",
+            entrypoint: ["/bin/operator"],
+        },
+        {
+            // upstream: /bin/prometheus-config-reloader, USER nobody; the operator names it as its sidecars' command
+            name: ref(versions.images["prometheus-config-reloader"]),
+            entries: [...base(), ...binary("bin/prometheus-config-reloader", toolPath("prometheus-config-reloader"))],
+            user: "65534:65534",
+            workingDir: "/",
+            entrypoint: ["/bin/prometheus-config-reloader"],
+        },
+        {
+            // upstream: /bin/blackbox_exporter, USER nobody
+            name: ref(versions.images["blackbox-exporter"]),
+            entries: [...base(), ...binary("bin/blackbox_exporter", toolPath("blackbox_exporter"))],
+            user: "65534:65534",
+            workingDir: "/",
+            entrypoint: ["/bin/blackbox_exporter"],
         },
         {
             name: COREDNS_IMAGE,

@@ -132,6 +132,7 @@ export interface GoTarget {
  * accepted: `path@version` → what was read. A new version is classified (and reviewed) again.
  */
 export const REVIEWED_GO_MODULES: Record<string, string> = {
+    "github.com/coder/quartz@v0.3.1": "LICENSE is \"MIT No Attribution\" (MIT-0, Coder Technologies): the MIT grant without the notice condition; permissive (a dependency of the Prometheus Operator v0.93.0)",
     "github.com/mattn/go-localereader@v0.0.1": "no licence file; its README.md says \"## License MIT\" (author Yasuhiro Matsumoto)",
     "github.com/sourcegraph/appdash-data@v0.0.0-20151005221446-73f23eafcf67":
         "no licence file; README.md puts the top level under the Appdash licence (MIT, the LICENSE of github.com/pulumi/appdash, which imports it) and the bundled JS assets (d3pie, d3-timeline, Fuse, ZeroClipboard, d3-tip, bootstrap-slider) under their own MIT/Apache licences; no GPL text in the module",

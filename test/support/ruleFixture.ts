@@ -3,8 +3,9 @@
  * covering both discovery kinds, both HTTP presets, a 30-day and a 28-day SLO, the workbook policy
  * and a team's own "page at 5×" policy, a latency SLO, a one-level saturation signal (shop) and a
  * two-level one (cart: warning at 80% for 15m, critical at 95% for 5m), and a service without SLOs
- * whose traffic-anomaly thresholds are its own (feed), and a job worker (transcoder); on a generic
- * cluster whose etcd is scraped, so every cluster alert is rendered.
+ * whose traffic-anomaly thresholds are its own (feed), a service whose availability SLO counts its
+ * synthetic probes (storefront), and a job worker (transcoder); on a generic cluster whose etcd is
+ * scraped, so every cluster alert is rendered.
  */
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
@@ -61,6 +62,13 @@ export function ruleFixtureConfig(): StackConfig {
                     team: "content",
                     slos: [],
                     alerts: { trafficAnomaly: { dropPercent: 40, spikePercent: 300, minRequestsPerMinute: 20 } },
+                },
+                {
+                    // Availability seen from outside: the blackbox exporter's probes of its home page, 99% over 30d.
+                    name: "storefront",
+                    team: "web",
+                    slos: [{ kind: "availability", name: "reachable", objective: 99, sli: "probe" }],
+                    probes: [{ name: "home", url: "https://shop.example.com/" }],
                 },
                 {
                     // A job worker (OTel messaging conventions) whose lag comes from its broker's exporter.

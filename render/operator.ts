@@ -1,0 +1,99 @@
+/**
+ * What the Prometheus Operator is told to do: its arguments, the `PrometheusAgent` that scrapes the
+ * cluster's ServiceMonitors, PodMonitors, Probes and ScrapeConfigs, and the `Prometheus` object
+ * through which it turns PrometheusRules into rule files. Pure: components/operator.ts wires it.
+ *
+ * The split: the operator renders, our evaluators evaluate. The agent (Prometheus in agent mode,
+ * run by the operator) scrapes what the monitors select and remote-writes every sample where the
+ * stack's metrics live: each Prometheus replica's remote-write receiver (single), Mimir's
+ * distributor (distributed). The rules object has no replicas: the operator only writes the
+ * selected PrometheusRules into ConfigMaps `prometheus-lgtm-rulefiles-<n>`, which our Prometheus
+ * (single) or Mimir's ruler (distributed) mounts beside the stack's own rules, so third-party rules
+ * see every series and their alerts reach our Alertmanager with their labels as written.
+ */
+import { StackConfig } from "../config/types";
+import { Endpoints, prometheusPushTargets } from "../model/components";
+import { PART_OF } from "../model/labels";
+import { CONTROLLER_ID_ANNOTATION, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { distributedEndpoints } from "../model/topology";
+
+export interface RenderedOperator {
+    /** `install`: the stack applies the pinned CRDs; `external`: another tool owns them. */
+    readonly crds: "install" | "external";
+    /** The operator container's arguments. */
+    readonly args: readonly string[];
+    /** Annotations every object the operator should reconcile carries. */
+    readonly annotations: Readonly<Record<string, string>>;
+    /** `spec` of the `PrometheusAgent` (monitoring.coreos.com/v1alpha1). */
+    readonly agentSpec: Readonly<Record<string, unknown>>;
+    /** `spec` of the rules-only `Prometheus` (monitoring.coreos.com/v1). */
+    readonly rulesSpec: Readonly<Record<string, unknown>>;
+}
+
+/** A label selector as the operator's CRDs take it; `{}` selects everything. */
+function selector(labels: Readonly<Record<string, string>>): Record<string, unknown> {
+    return Object.keys(labels).length === 0 ? {} : { matchLabels: { ...labels } };
+}
+
+/** Where the agent remote-writes: every Prometheus replica (as Tempo does), or Mimir's distributor. */
+function remoteWriteUrls(config: StackConfig, endpoints: Endpoints): string[] {
+    if (config.topology.kind === "distributed") {
+        return [distributedEndpoints(config.namespace).mimirPush];
+    }
+    return prometheusPushTargets(endpoints).map((url) => `${url}/api/v1/write`);
+}
+
+export function renderOperator(config: StackConfig, endpoints: Endpoints): RenderedOperator | undefined {
+    const { operator } = config;
+    if (!operator.enabled) {
+        return undefined;
+    }
+    const objects = selector(operator.selector);
+    const namespaces = selector(operator.namespaceSelector);
+    const image = (ref: { repository: string; tag: string }) => `${ref.repository}:${ref.tag}`;
+    return {
+        crds: operator.crds,
+        args: [
+            `--controller-id=${OPERATOR_CONTROLLER_ID}`,
+            // Prometheus objects are ours only: everything the operator creates (StatefulSets,
+            // Secrets, ConfigMaps) stays in the stack's namespace, so its write access can too.
+            `--prometheus-instance-namespaces=${config.namespace}`,
+            `--alertmanager-instance-namespaces=${config.namespace}`,
+            `--thanos-ruler-instance-namespaces=${config.namespace}`,
+            `--prometheus-config-reloader=${image(operator.reloaderImage)}`,
+            `--web.listen-address=:${OPERATOR_PORT}`,
+        ],
+        annotations: { [CONTROLLER_ID_ANNOTATION]: OPERATOR_CONTROLLER_ID },
+        agentSpec: {
+            image: image(operator.agentImage),
+            version: operator.agentImage.tag,
+            replicas: 1,
+            serviceAccountName: OPERATOR_WORKLOADS.agent,
+            scrapeInterval: config.prometheus.scrapeInterval,
+            serviceMonitorSelector: objects,
+            serviceMonitorNamespaceSelector: namespaces,
+            podMonitorSelector: objects,
+            podMonitorNamespaceSelector: namespaces,
+            probeSelector: objects,
+            probeNamespaceSelector: namespaces,
+            scrapeConfigSelector: objects,
+            scrapeConfigNamespaceSelector: namespaces,
+            // The series arrive as if our Prometheus had scraped them: no `prometheus` or
+            // `prometheus_replica` label that kube-prometheus-stack's queries would not expect.
+            prometheusExternalLabelName: "",
+            replicaExternalLabelName: "",
+            remoteWrite: remoteWriteUrls(config, endpoints).map((url) => ({ url })),
+            resources: operator.agentResources,
+            podMetadata: { labels: { "app.kubernetes.io/part-of": PART_OF } },
+            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        },
+        rulesSpec: {
+            image: image(config.prometheus.image),
+            version: config.prometheus.image.tag,
+            // No pods: the operator still writes the selected rules into its rule ConfigMaps.
+            replicas: 0,
+            ruleSelector: objects,
+            ruleNamespaceSelector: namespaces,
+        },
+    };
+}
