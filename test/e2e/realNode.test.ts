@@ -123,6 +123,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
 
     test("pulumi up: every real pod becomes Ready on the real node under its security context; Loki, Tempo and Grafana are simulated on the KWOK node", async () => {
         await project.up();
+        // Pulumi waits for the workloads it creates; the agent's StatefulSet is the operator's, made after.
+        await cluster.waitFor("the operator's Prometheus agent Ready", async () => (await pods(NAMESPACE)).some((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent" && isReady(p)), 240);
         const all = await pods(NAMESPACE);
         const simulated = all.filter((p) => (SIMULATED_COMPONENTS as readonly string[]).includes(p.metadata.labels?.["app.kubernetes.io/name"] ?? ""));
         assert.deepEqual(simulated.map((p) => p.metadata.labels!["app.kubernetes.io/name"]).sort(), ["grafana", "loki", "tempo"]);
@@ -131,7 +133,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         }
         const real = all.filter((p) => p.spec.nodeName === cluster.nodeName);
         // The agent and node-exporter are DaemonSets: one pod per node, the simulated node's included.
-        assert.deepEqual(real.map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort(), ["alertmanager", "kube-state-metrics", "node-exporter", "otel-agent", "otel-collector", "prometheus"]);
+        // The operator's agent is the operator's own StatefulSet (prom-agent-lgtm), made from our PrometheusAgent object.
+        assert.deepEqual(real.map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort(), ["alertmanager", "blackbox-exporter", "kube-state-metrics", "node-exporter", "otel-agent", "otel-collector", "prometheus", "prometheus-agent", "prometheus-operator"]);
         const pids = cluster.node!.containerPids();
         for (const pod of real) {
             assert.ok(isReady(pod), `${pod.metadata.name} Ready: ${JSON.stringify(pod.status)}`);
