@@ -8,7 +8,7 @@ import { checkAcrossSettings } from "./crossChecks";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
 import { ConfigErrors, ObjectReader, Problems, Raw } from "./reader";
-import { relabelServicePaths, serviceFileEntries, ServiceFolder } from "./serviceFiles";
+import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
 import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig } from "./types";
@@ -88,6 +88,22 @@ function checkOtherNamespaces(raw: RawStackConfig, problems: Problems): void {
     }
 }
 
+/**
+ * One service entry; an entry built from OpenSLO documents is read with the same rules, and each
+ * problem is reported at the document and field its value came from.
+ */
+function readServiceEntry(entry: ServiceEntry, problems: Problems, options: LoadOptions): ServiceSpec {
+    if (!entry.translate) {
+        return readService(entry.path, entry.value, problems, options, entry.index);
+    }
+    const local = new Problems();
+    const spec = readService("", entry.value, local, options, entry.index);
+    for (const { path, message } of local.entries()) {
+        problems.add(entry.translate(path), message);
+    }
+    return spec;
+}
+
 /** Validates raw stack config; throws ConfigErrors listing every problem. */
 export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): StackConfig {
     const problems = new Problems();
@@ -112,7 +128,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
         collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
-        services: serviceEntries.map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
+        services: serviceEntries.map((entry) => readServiceEntry(entry, problems, options)),
         secrets,
     };
     const config: StackConfig = settleTopology(root, settled, {

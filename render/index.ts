@@ -27,6 +27,7 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -51,6 +52,8 @@ export interface RenderedService {
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
+    /** Its SLOs as OpenSLO v1 documents (written by `npm run render`; not deployed). */
+    readonly openslo: RenderedFile;
 }
 
 export interface RenderedStack {
@@ -89,6 +92,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
+        openslo: { fileName: `${service.name}.yaml`, content: renderOpenSlo(service) },
     };
 }
 
@@ -255,6 +259,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
             files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
         }
         files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
+    }
+    for (const service of rendered.services) {
+        files.set(`openslo/${service.openslo.fileName}`, service.openslo.content);
     }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {

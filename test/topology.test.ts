@@ -11,7 +11,7 @@ import { writeServiceFiles } from "../bench/fleetPreview";
 import { generatedServices } from "../bench/realPreview";
 import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { knownRunbooks, loadStack, minimalRaw, projectWithServiceFolder } from "./support/fixtures";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
 
 function problemsOf(load: () => unknown): string[] {
@@ -300,16 +300,7 @@ describe("topology: what distributed renders", () => {
 });
 
 describe("services from files (servicesFrom)", () => {
-    function project(files: Record<string, string>, values: Record<string, unknown> = {}): string {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-services-"));
-        fs.mkdirSync(path.join(dir, "services.d"));
-        for (const [name, content] of Object.entries(files)) {
-            fs.writeFileSync(path.join(dir, "services.d", name), content);
-        }
-        const config = { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:servicesFrom": "services.d", ...values };
-        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config }));
-        return path.join(dir, "Pulumi.dev.yaml");
-    }
+    const project = (files: Record<string, string>, values: Record<string, unknown> = {}) => projectWithServiceFolder("services.d", files, values);
     const loadFile = (file: string) => loadStackConfig(rawConfigFromFile(file, "dev"), { knownRunbooks });
 
     test("adds the services of every file, in file-name order, after those of stack config", () => {
