@@ -70,6 +70,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         grafanaAdminPassword: present("grafanaAdminPassword"),
         grafanaExternalUrl: present("grafanaExternalUrl"),
         grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
+        grafanaOAuthClientSecret: present("grafanaOAuthClientSecret"),
     };
 }
 

@@ -3,6 +3,7 @@
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
 import type { BurnRatePolicy, Severity } from "../model/alerting";
+import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
@@ -130,6 +131,47 @@ export interface GrafanaConfig {
     readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string; readonly tls?: IngressTls };
     /** With `mode: external` only: the backends' URLs as the external Grafana reaches them. */
     readonly datasourceUrls?: DatasourceUrls;
+    /** Single sign-on (`grafana.auth`), for the Grafana we deploy (`files` and `api`). */
+    readonly auth?: GrafanaAuth;
+    /** Hide the login form (`grafana.auth.disableLoginForm`): people sign in with the provider only. */
+    readonly disableLoginForm: boolean;
+    /** No admin user and no admin password at all (`grafana.auth.disableAdminPassword`); files mode only. */
+    readonly disableAdminPassword: boolean;
+}
+
+/** Org roles from the identity provider's groups: the first list a user's groups meet decides. */
+export interface GrafanaRoleMapping {
+    /** JMESPath of the groups list in the ID token or user info, e.g. `groups`. */
+    readonly groupsClaim: string;
+    readonly grafanaAdmin: readonly string[];
+    readonly admin: readonly string[];
+    readonly editor: readonly string[];
+    readonly viewer: readonly string[];
+    /** The role of everyone else: `Viewer`, or `None` (signed in, sees nothing). */
+    readonly otherwise: "Viewer" | "None";
+}
+
+/** Grafana's OAuth/OIDC sign-in; the client secret is the Pulumi secret `grafanaOAuthClientSecret`, read by Grafana from a file. */
+export interface GrafanaAuth {
+    readonly provider: GrafanaAuthProvider;
+    readonly clientId: string;
+    /** Label of the sign-in button. */
+    readonly displayName?: string;
+    /** The identity provider's endpoints, when the provider has no fixed ones (generic, Okta, Entra ID, a self-managed GitLab). */
+    readonly endpoints?: { readonly authUrl: string; readonly tokenUrl: string; readonly apiUrl?: string };
+    readonly scopes: readonly string[];
+    readonly allowedDomains: readonly string[];
+    readonly allowedGroups: readonly string[];
+    readonly allowedOrganizations: readonly string[];
+    /** Generic OAuth: the claim the groups come from (for allowedGroups). */
+    readonly groupsClaim?: string;
+    readonly roles?: GrafanaRoleMapping;
+    /** A JMESPath expression of your own instead of `roles`. */
+    readonly roleAttributePath?: string;
+    /** Refuse sign-in when no role can be mapped (`role_attribute_strict`). */
+    readonly strictRoles: boolean;
+    readonly allowSignUp: boolean;
+    readonly autoLogin: boolean;
 }
 
 /**
@@ -284,6 +326,8 @@ export interface ConfiguredSecrets {
     /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
     readonly grafanaExternalUrl: boolean;
     readonly grafanaServiceAccountToken: boolean;
+    /** With `grafana.auth`: the OAuth client secret of the identity provider's app. */
+    readonly grafanaOAuthClientSecret: boolean;
 }
 
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
@@ -297,5 +341,6 @@ export const SECRET_KEYS = [
     "grafanaAdminPassword",
     "grafanaExternalUrl",
     "grafanaServiceAccountToken",
+    "grafanaOAuthClientSecret",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -25,6 +25,7 @@ import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
+import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { renderOpenSlo } from "./openslo";
@@ -67,6 +68,8 @@ export interface RenderedStack {
     readonly stackDashboards: readonly RenderedDashboard[];
     /** Grafana's provisioning files and the stack's dashboard ConfigMaps (`grafana.mode: files`). */
     readonly grafana: RenderedGrafanaProvisioning;
+    /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
+    readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
@@ -124,6 +127,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
     };
@@ -253,6 +257,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`grafana/provisioning/datasources/${rendered.grafana.datasourcesFile.fileName}`, rendered.grafana.datasourcesFile.content);
     files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
+    if (rendered.grafanaServer) {
+        files.set(`grafana/${rendered.grafanaServer.fileName}`, rendered.grafanaServer.content);
+    }
     if (rendered.topology) {
         const { loki, tempo, mimir, collector } = rendered.topology;
         for (const engine of [loki, tempo, mimir]) {
