@@ -2,7 +2,7 @@
  * The validated, fully-defaulted shape of a stack's configuration. Everything downstream (renderers,
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
-import type { BurnRatePolicy, Severity } from "../model/alerting";
+import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { TopologyConfig } from "./topology";
 
@@ -266,6 +266,30 @@ export interface TrafficAnomaly {
     readonly minRequestsPerMinute: number;
 }
 
+/**
+ * An alert on a service's logs, evaluated by Loki's ruler and routed by our Alertmanager like
+ * every other alert: a LogQL metric query of your own, or a ready-made one (`preset`).
+ */
+export type LogAlert =
+    | {
+          readonly kind: "custom";
+          readonly alert: string;
+          /** LogQL metric query; the alert fires while it returns a series. */
+          readonly expr: string;
+          readonly for: string;
+          readonly severity: Severity;
+          readonly summary?: string;
+          readonly description?: string;
+      }
+    | {
+          readonly kind: "preset";
+          readonly preset: LogAlertPreset;
+          /** Records per LOG_ALERT_WINDOW above which it fires. */
+          readonly threshold: number;
+          readonly for: string;
+          readonly severity: Severity;
+      };
+
 export interface ServiceSpec {
     readonly name: string;
     readonly namespace: string;
@@ -288,6 +312,8 @@ export interface ServiceSpec {
     readonly maxQueueLagSeconds: number;
     /** Sudden drop and spike alerts against last week; undefined when `alerts.trafficAnomaly.enabled` is false. */
     readonly trafficAnomaly?: TrafficAnomaly;
+    /** Alerts on the service's logs (`logAlerts`), evaluated by Loki's ruler. */
+    readonly logAlerts: readonly LogAlert[];
 }
 
 export interface StackConfig {

@@ -4,7 +4,7 @@
  * per service. Components only wire this into resources; the `render` command writes it to disk;
  * the tests check it. A pure function: no file or network access.
  */
-import { serviceRuleFile, stackRuleFile } from "../alerts";
+import { lokiRuleFile, serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
@@ -55,6 +55,8 @@ export interface RenderedService {
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
     /** Its SLOs as OpenSLO v1 documents (written by `npm run render`; not deployed). */
     readonly openslo: RenderedFile;
+    /** Its log alerts, the rule file Loki's ruler evaluates; absent without `logAlerts`. */
+    readonly lokiRuleFile?: RenderedFile;
 }
 
 export interface RenderedStack {
@@ -68,6 +70,8 @@ export interface RenderedStack {
     readonly stackDashboards: readonly RenderedDashboard[];
     /** Grafana's provisioning files and the stack's dashboard ConfigMaps (`grafana.mode: files`). */
     readonly grafana: RenderedGrafanaProvisioning;
+    /** The log-alert rule files of the services in config, keyed by file name: the `loki-rules` ConfigMap's data. */
+    readonly lokiRules: Readonly<Record<string, string>>;
     /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
     readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
@@ -79,6 +83,7 @@ export interface RenderedStack {
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
 export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
     const rules = serviceRuleFile(service, links);
+    const logRules = lokiRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
@@ -96,6 +101,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
         openslo: { fileName: `${service.name}.yaml`, content: renderOpenSlo(service) },
+        ...(logRules ? { lokiRuleFile: { fileName: `${logRules.name}.yaml`, content: toYaml({ groups: logRules.groups }) } } : {}),
     };
 }
 
@@ -117,13 +123,14 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         workloads: renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
-            loki: toYaml(renderLokiConfig(config)),
+            loki: toYaml(renderLokiConfig(config, endpoints)),
             tempo: toYaml(renderTempoConfig(config, endpoints)),
             "otel-collector": toYaml(renderCollectorGatewayConfig(config, push)),
             "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
         }),
         stackRuleFile: stackRules,
         services,
+        lokiRules: lokiRulesData(services),
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
@@ -131,6 +138,16 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
     };
+}
+
+/** Every service's log-alert file in one ConfigMap, which must stay under the API server's limit. */
+function lokiRulesData(services: readonly RenderedService[]): Record<string, string> {
+    const data = Object.fromEntries(services.flatMap((service) => (service.lokiRuleFile ? [[service.lokiRuleFile.fileName, service.lokiRuleFile.content]] : [])));
+    const bytes = Object.entries(data).reduce((sum, [key, content]) => sum + Buffer.byteLength(key) + Buffer.byteLength(content), 0);
+    if (bytes > CONFIGMAP_DATA_BUDGET_BYTES) {
+        throw new Error(`the services' log alerts need ${bytes} bytes of Loki rule files, over the ${CONFIGMAP_DATA_BUDGET_BYTES} bytes one ConfigMap may hold here; fewer log alerts per service, or a second stack`);
+    }
+    return data;
 }
 
 function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
@@ -249,6 +266,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`alertmanager/${workloads.alertmanager.configFileName}`, workloads.alertmanager.config);
     files.set(`loki/${workloads.loki.configFileName}`, workloads.loki.config);
+    for (const [fileName, content] of Object.entries(rendered.lokiRules)) {
+        files.set(`loki/rules/${fileName}`, content);
+    }
     files.set(`tempo/${workloads.tempo.configFileName}`, workloads.tempo.config);
     files.set("otel-collector/config.yaml", workloads["otel-collector"].config);
     files.set("otel-collector/agent.yaml", workloads["otel-agent"].config);

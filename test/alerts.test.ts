@@ -196,9 +196,11 @@ describe("built-in alert names live in the model", () => {
         });
         // A job worker with a queue-lag query brings the one built-in alert HTTP services lack (JobQueueLagging).
         const worker = serviceConfig({ name: "transcoder", conventions: { preset: "otel-messaging", queueLagQuery: "max(queue_oldest_age_seconds)" } });
+        // The ready-made log alerts (evaluated by Loki's ruler) are built-in names too.
+        const logs = serviceConfig({ name: "logs", logAlerts: [{ preset: "errors" }, { preset: "timeouts" }] });
         // The distributed topology brings the built-in alerts the single one lacks (StackTierDown, PrometheusRemoteWriteFailing).
         const distributed = loadStackConfig(distributedRaw(), { knownRunbooks });
-        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(distributed)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
+        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(logs), ...alertCatalog(distributed)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
     });
 
     test("the rule evaluator's alerts watch Prometheus in the single topology and Mimir's ruler in the distributed one, under the same names", () => {

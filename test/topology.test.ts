@@ -121,7 +121,9 @@ describe("topology: what distributed renders", () => {
         assert.equal(loki.frontend.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.frontend_worker.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns+loki-index-gateway-headless.${ns}:9095`);
-        assert.equal(loki.ruler, undefined, "no ruler tier runs, so no ruler storage");
+        // The ruler tier shares its rule groups out over a memberlist ring and evaluates through the query-frontends (test/logAlerts.test.ts has the whole block).
+        assert.equal(loki.ruler.enable_sharding, true);
+        assert.deepEqual(loki.ruler.evaluation, { mode: "remote", query_frontend: { address: `dns:///loki-query-frontend-headless.${ns}:9095` } });
     });
 
     test("Tempo: replicated ingesters, queriers on the frontend, span metrics written to Mimir", () => {
@@ -159,6 +161,7 @@ describe("topology: what distributed renders", () => {
             "query-scheduler:stateless:2",
             "compactor:stateful:1",
             "index-gateway:stateful:2",
+            "ruler:stateless:2",
         ]);
         assert.deepEqual(tiers("tempo"), ["distributor:stateless:2-10", "ingester:stateful:3", "querier:stateless:2-10", "query-frontend:stateless:2-4", "compactor:stateless:1", "metrics-generator:stateful:2"]);
         assert.deepEqual(tiers("mimir"), [
