@@ -297,6 +297,7 @@ export function apiServerSloService(): ServiceSpec {
         team: TEAM,
         discovery: { kind: "otlp" },
         probes: [],
+        logAlerts: [],
         conventions: {
             preset: "custom",
             totalQuery: requests,

@@ -5,7 +5,7 @@
 import { ServiceSpec, Slo } from "../config/types";
 import { durationMs } from "../config/units";
 import { probeJob } from "../model/probes";
-import { PRESET_HISTOGRAMS } from "../model/presets";
+import { PRESET_COUNTERS, PRESET_HISTOGRAMS } from "../model/presets";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Where a stack-defined `fastQuery` takes the `le` matcher of its latency threshold. */
@@ -62,7 +62,7 @@ export function leMatcher(seconds: number): string {
 }
 
 /** Matches a service's raw metrics: scraped targets by job, OTLP pushes by service_name. */
-function rawSeriesMatcher(service: ServiceSpec): string {
+export function rawSeriesMatcher(service: ServiceSpec): string {
     // Scraped targets carry the job we named after the service; OTLP pushes carry service_name.
     return service.discovery.kind === "scrape" ? `job="${service.name}"` : `service_name="${service.name}"`;
 }
@@ -97,10 +97,11 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
     const sel = rawSeriesMatcher(service);
     switch (conventions.preset) {
         case "otel-http": {
-            const metric = "http_server_request_duration_seconds";
+            const metric = PRESET_HISTOGRAMS["otel-http"];
+            const { counter, failed } = PRESET_COUNTERS["otel-http"];
             return {
-                total: (w) => `sum(rate(${metric}_count{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}]))`,
+                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
                 errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}])`, "http_response_status_code"),
                 fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
@@ -108,10 +109,11 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
             };
         }
         case "prometheus-http": {
-            const histogram = "http_request_duration_seconds";
+            const histogram = PRESET_HISTOGRAMS["prometheus-http"];
+            const { counter, failed } = PRESET_COUNTERS["prometheus-http"];
             return {
-                total: (w) => `sum(rate(http_requests_total{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(http_requests_total{${sel}, status=~"5.."}[${w}]))`,
+                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
                 errorsByCode: (w) => byCode(`rate(http_requests_total{${sel}, status=~"5.."}[${w}])`, "status"),
                 fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
@@ -122,10 +124,10 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
             // A job is one messaging.process.duration measurement; the semantic conventions set
             // error.type exactly when processing failed. The destination (queue, topic) plays the route.
             const metric = PRESET_HISTOGRAMS["otel-messaging"];
-            const failed = 'error_type!=""';
+            const { counter, failed } = PRESET_COUNTERS["otel-messaging"];
             return {
-                total: (w) => `sum(rate(${metric}_count{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(${metric}_count{${sel}, ${failed}}[${w}]))`,
+                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
+                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
                 errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, ${failed}}[${w}])`, "error_type"),
                 fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
                 buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,

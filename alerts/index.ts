@@ -1,9 +1,11 @@
-/** All Prometheus rule files of a stack: per service (golden + SLO) and the stack's own. */
+/** All Prometheus rule files of a stack: per service (golden + SLO) and the stack's own; Loki's log-alert files are in ./logs. */
+export { lokiRuleFile } from "./logs";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { goldenAlerts, goldenRecordingRules } from "./golden";
 import { clusterAlerts, clusterRecordingRules } from "./cluster";
 import { infrastructureAlerts } from "./infrastructure";
 import { Links } from "./links";
+import { logAlertDefinitions } from "./logs";
 import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
 import { sloAlerts, sloRecordingRules } from "./slo";
 import { stackAlerts } from "./stack";
@@ -41,5 +43,5 @@ export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
 
 /** Every alert the stack defines, for runbook and link checks. */
 export function alertCatalog(config: StackConfig): AlertDefinition[] {
-    return [...stackAlerts(config), ...infrastructureAlerts(), ...clusterAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo))])];
+    return [...stackAlerts(config), ...infrastructureAlerts(), ...clusterAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo)), ...logAlertDefinitions(s)])];
 }

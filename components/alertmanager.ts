@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
+import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
 import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
 
@@ -47,14 +47,14 @@ export class Alertmanager extends pulumi.ComponentResource {
             { metadata: { name: "alertmanager-credentials", namespace, labels }, type: "Opaque", stringData: Object.keys(stringData).length > 0 ? stringData : undefined },
             { parent: this, additionalSecretOutputs: ["stringData", "data"] },
         );
-        clusterService(`${name}-svc`, "alertmanager", namespace, [{ name: "http", port: PORTS.alertmanager }], this);
+        clusterService(`${name}-svc`, "alertmanager", namespace, [{ name: ALERTMANAGER_PORT_NAME, port: PORTS.alertmanager }], this);
         // Headless and publishing not-ready pods: peers must find each other before they are ready.
         const peers = clusterService(
             `${name}-peers`,
             "alertmanager",
             namespace,
             [
-                { name: "http", port: PORTS.alertmanager },
+                { name: ALERTMANAGER_PORT_NAME, port: PORTS.alertmanager },
                 { name: "cluster", port: PORTS.alertmanagerCluster },
             ],
             this,

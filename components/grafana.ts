@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GrafanaConfig } from "../config/types";
 import { PORTS } from "../model/components";
+import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
+import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
 import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
@@ -15,6 +17,10 @@ export interface GrafanaArgs extends CommonArgs {
     readonly adminPassword?: pulumi.Output<string>;
     /** Provisioning files (`grafana.mode: files`): Grafana then starts with every datasource and dashboard. Defaults to none: provisioned through the API instead. */
     readonly files?: GrafanaFiles;
+    /** The rendered grafana.ini (`renderStack(...).grafanaServer`): sign-in and SSO. Defaults to none: required. */
+    readonly serverConfig: RenderedGrafanaServerConfig;
+    /** The OAuth client secret (a Pulumi secret) with `grafana.auth`, mounted as a file grafana.ini reads. Defaults to none: no SSO. */
+    readonly oauthClientSecret?: pulumi.Output<string>;
 }
 
 export interface GrafanaFiles {
@@ -28,25 +34,31 @@ export const GRAFANA_ADMIN_USER = "admin";
 
 /**
  * Grafana with a generated admin password (kept in a Kubernetes Secret and exported only as a
- * Pulumi secret), anonymous access off, optional Ingress and persistence; with `files`, its
- * datasources, folder and dashboards come from provisioning files mounted from ConfigMaps.
+ * Pulumi secret) or, with SSO and `disableAdminPassword`, no admin at all; anonymous access off,
+ * optional Ingress and persistence; its grafana.ini from a ConfigMap and the OAuth client secret
+ * from a Secret file; with `files`, its datasources, folder and dashboards come from provisioning
+ * files mounted from ConfigMaps.
  */
 export class Grafana extends pulumi.ComponentResource {
-    readonly adminPassword: pulumi.Output<string>;
+    /** Absent when `grafana.auth.disableAdminPassword` leaves Grafana without an admin user. */
+    readonly adminPassword: pulumi.Output<string> | undefined;
     readonly deployment: k8s.apps.v1.Deployment;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:backends:Grafana", name, {}, opts);
         const { namespace, settings } = args;
         const labels = componentLabels("grafana");
-        this.adminPassword = pulumi.secret(
-            args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result,
-        );
-        const secret = new k8s.core.v1.Secret(
-            `${name}-admin`,
-            { metadata: { name: "grafana-admin", namespace, labels }, stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": this.adminPassword } },
-            { parent: this, additionalSecretOutputs: ["stringData", "data"] },
-        );
+        this.adminPassword = settings.disableAdminPassword
+            ? undefined
+            : pulumi.secret(args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result);
+        const secret = this.adminPassword
+            ? new k8s.core.v1.Secret(
+                  `${name}-admin`,
+                  { metadata: { name: "grafana-admin", namespace, labels }, stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": this.adminPassword } },
+                  { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+              )
+            : undefined;
+        const server = serverConfigFiles(name, namespace, labels, args, this);
         let dataVolume: k8s.types.input.core.v1.Volume = { name: "data", emptyDir: {} };
         if (settings.persistence.enabled) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
@@ -59,12 +71,12 @@ export class Grafana extends pulumi.ComponentResource {
             );
             dataVolume = { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } };
         }
-        const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } });
+        const secretEnv = (from: k8s.core.v1.Secret, envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: from.metadata.name, key } } });
         const env = [
-            secretEnv("GF_SECURITY_ADMIN_USER", "admin-user"),
-            secretEnv("GF_SECURITY_ADMIN_PASSWORD", "admin-password"),
+            ...(secret ? [secretEnv(secret, "GF_SECURITY_ADMIN_USER", "admin-user"), secretEnv(secret, "GF_SECURITY_ADMIN_PASSWORD", "admin-password")] : []),
+            // grafana.ini (sign-in, SSO) comes from our ConfigMap; environment variables would override it, so it holds what env does not.
+            { name: "GF_PATHS_CONFIG", value: `${GRAFANA_SERVER_CONFIG.mountPath}/${GRAFANA_SERVER_CONFIG.key}` },
             { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-            { name: "GF_AUTH_DISABLE_LOGIN_FORM", value: "false" },
             { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
             { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
             { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
@@ -86,7 +98,11 @@ export class Grafana extends pulumi.ComponentResource {
                     template: {
                         // Datasources and providers are read only at start-up, so their change rolls the pod. Dashboards are
                         // left out on purpose: Grafana rescans them, and a restart for a dashboard change is what we avoid.
-                        metadata: { labels, annotations: files ? { "checksum/provisioning": args.files!.provisioning.checksum } : undefined },
+                        // grafana.ini too is read only at start-up.
+                        metadata: {
+                            labels,
+                            annotations: { "checksum/config": args.serverConfig.checksum, ...(files ? { "checksum/provisioning": args.files!.provisioning.checksum } : {}) },
+                        },
                         spec: {
                             securityContext: podSecurityContext(472),
                             // Grafana never calls the Kubernetes API: no token in the pod.
@@ -100,10 +116,10 @@ export class Grafana extends pulumi.ComponentResource {
                                     resources: settings.resources,
                                     readinessPath: "/api/health",
                                     livenessPath: "/api/health",
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...(files?.mounts ?? [])],
+                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? [])],
                                 }),
                             ],
-                            volumes: [dataVolume, TMP_VOLUME, ...(files?.volumes ?? [])],
+                            volumes: [dataVolume, TMP_VOLUME, ...server.volumes, ...(files?.volumes ?? [])],
                         },
                     },
                 },
@@ -138,6 +154,34 @@ export class Grafana extends pulumi.ComponentResource {
         }
         this.registerOutputs({ adminPassword: this.adminPassword, deployment: this.deployment });
     }
+}
+
+/**
+ * grafana.ini in a ConfigMap (nothing secret in it) and, with SSO, the OAuth client secret in a
+ * Secret mounted as a file, which grafana.ini names with `$__file{...}`: the secret never appears
+ * in a ConfigMap, an environment variable or the pod spec.
+ */
+function serverConfigFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, args: GrafanaArgs, parent: pulumi.Resource) {
+    const configMap = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        { metadata: { name: GRAFANA_SERVER_CONFIG.configMap, namespace, labels }, data: { [GRAFANA_SERVER_CONFIG.key]: args.serverConfig.content } },
+        { parent },
+    );
+    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "config", configMap: { name: configMap.metadata.name } }];
+    const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "config", mountPath: GRAFANA_SERVER_CONFIG.mountPath, readOnly: true }];
+    if (args.settings.auth) {
+        if (!args.oauthClientSecret) {
+            throw new Error("grafana.auth is configured but the secret grafanaOAuthClientSecret was not read");
+        }
+        const oauth = new k8s.core.v1.Secret(
+            `${name}-oauth`,
+            { metadata: { name: GRAFANA_OAUTH_SECRET.name, namespace, labels }, stringData: { [GRAFANA_OAUTH_SECRET.key]: args.oauthClientSecret } },
+            { parent, additionalSecretOutputs: ["stringData", "data"] },
+        );
+        volumes.push({ name: "oauth", secret: { secretName: oauth.metadata.name, defaultMode: 0o440 } });
+        mounts.push({ name: "oauth", mountPath: GRAFANA_OAUTH_SECRET.mountPath, readOnly: true });
+    }
+    return { volumes, mounts };
 }
 
 /**

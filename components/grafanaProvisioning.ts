@@ -99,9 +99,27 @@ export function stackGrafana(
         config.grafana.mode === "files"
             ? { provisioning: rendered.grafana, serviceDashboardConfigMaps: rendered.services.flatMap((service) => service.dashboardConfigMaps.map((map) => map.name)) }
             : undefined;
-    const workload = new Grafana(name, { ...common, settings: config.grafana, storageClassName: config.storageClassName, adminPassword: secrets.grafanaAdminPassword, files }, opts);
+    if (!rendered.grafanaServer) {
+        throw new Error("grafana.ini was not rendered for the Grafana being deployed");
+    }
+    const workload = new Grafana(
+        name,
+        {
+            ...common,
+            settings: config.grafana,
+            storageClassName: config.storageClassName,
+            adminPassword: secrets.grafanaAdminPassword,
+            files,
+            serverConfig: rendered.grafanaServer,
+            oauthClientSecret: secrets.grafanaOAuthClientSecret,
+        },
+        opts,
+    );
+    if (!files && !workload.adminPassword) {
+        throw new Error("grafana.mode api provisions as the admin user, which disableAdminPassword removes");
+    }
     const serviceTarget: ServiceGrafanaTarget = files
         ? { kind: "files", namespace: common.namespace }
-        : api(config.grafana.url, pulumi.interpolate`${GRAFANA_ADMIN_USER}:${workload.adminPassword}`, [workload]);
+        : api(config.grafana.url, pulumi.interpolate`${GRAFANA_ADMIN_USER}:${workload.adminPassword!}`, [workload]);
     return { adminPassword: workload.adminPassword, serviceTarget };
 }

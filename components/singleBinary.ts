@@ -22,6 +22,8 @@ export interface SingleBinaryArgs extends CommonArgs {
     readonly objectStorage?: ObjectStorageCredentials;
     /** Storage class for the data volume. Defaults to the cluster default. */
     readonly storageClassName?: string;
+    /** A ConfigMap mounted read-only at a path of its own (Loki's rule files). Defaults to none. */
+    readonly extraConfigMap?: { readonly name: string; readonly mountPath: string };
 }
 
 export interface BackendShape {
@@ -88,6 +90,7 @@ export class SingleBinaryBackend extends pulumi.ComponentResource {
                                     volumeMounts: [
                                         { name: "config", mountPath: workload.configDir, readOnly: true },
                                         { name: "data", mountPath: shape.dataDir },
+                                        ...(args.extraConfigMap ? [{ name: "extra", mountPath: args.extraConfigMap.mountPath, readOnly: true }] : []),
                                         TMP_MOUNT,
                                     ],
                                 }),
@@ -95,6 +98,7 @@ export class SingleBinaryBackend extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
                                 ...(settings.persistence.enabled ? [] : [{ name: "data", emptyDir: {} }]),
+                                ...(args.extraConfigMap ? [{ name: "extra", configMap: { name: args.extraConfigMap.name } }] : []),
                                 TMP_VOLUME,
                             ],
                         },

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
 import { CrdManifest, operatorRuleConfigMapNames } from "../model/operator";
+import { LOKI_RULES } from "../model/components";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
 import { Alertmanager } from "./alertmanager";
@@ -89,11 +90,29 @@ export class LgtmStack extends pulumi.ComponentResource {
             child,
         );
         const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
+        // The services' log alerts, for Loki's ruler (monolith or ruler tier). Always there, so the first
+        // log alert changes only this ConfigMap's data, which the ruler re-reads at its next poll.
+        new k8s.core.v1.ConfigMap(
+            `${name}-loki-rules`,
+            { metadata: { name: LOKI_RULES.configMap, namespace: ns.metadata.name, labels: componentLabels("loki") }, data: { ...rendered.lokiRules } },
+            { parent: this, provider: kubernetes },
+        );
         if (rendered.topology) {
             // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
             new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage }, child);
         } else {
-            new Loki(`${name}-loki`, { ...common, settings: config.loki, workload: workloads.loki, objectStorage: objectStorage(config.loki.storage.type), storageClassName: config.storageClassName }, child);
+            new Loki(
+                `${name}-loki`,
+                {
+                    ...common,
+                    settings: config.loki,
+                    workload: workloads.loki,
+                    objectStorage: objectStorage(config.loki.storage.type),
+                    storageClassName: config.storageClassName,
+                    extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
+                },
+                child,
+            );
             new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         }
         new OtelCollector(

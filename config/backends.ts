@@ -3,6 +3,7 @@ import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
+import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
 import { ObjectReader, Problems, variantReader } from "./reader";
@@ -179,7 +180,7 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
     };
 }
 
-const GRAFANA_WORKLOAD_KEYS = ["url", "image", "resources", "persistence", "ingress"] as const;
+const GRAFANA_WORKLOAD_KEYS = ["url", "image", "resources", "persistence", "ingress", "auth"] as const;
 
 /** `grafana.mode` and the settings each mode takes; the old `grafana.provision` switch is refused with its replacement. */
 export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, secrets: ConfiguredSecrets): GrafanaConfig {
@@ -205,6 +206,9 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         "files",
     );
     checkGrafanaSecrets(mode, path, secrets, root.problems);
+    if (mode === "external" && secrets.grafanaOAuthClientSecret) {
+        root.problems.add("grafanaOAuthClientSecret", "is not used with grafana.mode: external (sign-in to your own Grafana is configured there); remove it with `pulumi config rm grafanaOAuthClientSecret`");
+    }
     if (mode === "external") {
         const urls = grafana.object("datasourceUrls", ["prometheus", "loki", "tempo", "alertmanager"] as const);
         const url = (backend: "prometheus" | "loki" | "tempo" | "alertmanager") =>
@@ -219,8 +223,11 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
             persistence: { enabled: false, size: "0" },
             ingress: { enabled: false, host: "grafana.local" },
             datasourceUrls: { prometheus: url("prometheus"), loki: url("loki"), tempo: url("tempo"), alertmanager: url("alertmanager") },
+            disableLoginForm: false,
+            disableAdminPassword: false,
         };
     }
+    const auth = readGrafanaAuth(grafana as ObjectReader<string>, mode, secrets, root.problems);
     const ingress = grafana.object("ingress", ["enabled", "host", "className", "tls"] as const);
     const tls = readIngressTls(ingress.object("tls", ["secretName", "clusterIssuer"] as const));
     const enabled = ingress.boolean("enabled", false);
@@ -240,6 +247,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
             className: ingress.optionalString("className", { test: DNS_SUBDOMAIN.test, hint: "is not an IngressClass name; use e.g. nginx" }),
             ...(tls ? { tls } : {}),
         },
+        ...auth,
     };
 }
 

@@ -10,7 +10,7 @@ import { readOperator } from "./operator";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
 import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
-import { relabelServicePaths, serviceFileEntries, ServiceFolder } from "./serviceFiles";
+import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
 import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
@@ -97,6 +97,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         grafanaExternalUrl: present("grafanaExternalUrl"),
         grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
         pagerdutyTeams: readTeamRoutingKeys(raw, problems),
+        grafanaOAuthClientSecret: present("grafanaOAuthClientSecret"),
     };
 }
 
@@ -113,6 +114,22 @@ function checkOtherNamespaces(raw: RawStackConfig, problems: Problems): void {
             problems.add(fullKey, `is never read: the namespace is "${namespace}", not "${PROJECT}"; rename the key to ${PROJECT}:${fullKey.slice(colon + 1)}`);
         }
     }
+}
+
+/**
+ * One service entry; an entry built from OpenSLO documents is read with the same rules, and each
+ * problem is reported at the document and field its value came from.
+ */
+function readServiceEntry(entry: ServiceEntry, problems: Problems, options: LoadOptions): ServiceSpec {
+    if (!entry.translate) {
+        return readService(entry.path, entry.value, problems, options, entry.index);
+    }
+    const local = new Problems();
+    const spec = readService("", entry.value, local, options, entry.index);
+    for (const { path, message } of local.entries()) {
+        problems.add(entry.translate(path), message);
+    }
+    return spec;
 }
 
 /** Validates raw stack config; throws ConfigErrors listing every problem. */
@@ -141,7 +158,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
         cluster: readCluster(root),
-        services: serviceEntries.map((entry) => readService(entry.path, entry.value, problems, options, entry.index)),
+        services: serviceEntries.map((entry) => readServiceEntry(entry, problems, options)),
         secrets,
     };
     const config: StackConfig = settleTopology(root, settled, {

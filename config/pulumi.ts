@@ -24,6 +24,8 @@ export interface StackSecrets {
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** Per team with its own PagerDuty service: that service's routing key (`pagerdutyTeamRoutingKeys.<team>`); none when absent. */
     readonly pagerdutyTeamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
+    /** With `grafana.auth`: the identity provider app's client secret, mounted into Grafana as a file. */
+    readonly grafanaOAuthClientSecret?: pulumi.Output<string>;
     /** `grafana.mode: external`: your Grafana's API URL and a service-account token for it. */
     readonly grafanaExternal?: { readonly url: pulumi.Output<string>; readonly token: pulumi.Output<string> };
 }
@@ -58,6 +60,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
             heartbeatUrl: secret("heartbeatUrl", config.secrets.heartbeatUrl),
             objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
             grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
+            grafanaOAuthClientSecret: secret("grafanaOAuthClientSecret", config.secrets.grafanaOAuthClientSecret),
             grafanaExternal: grafanaUrl && grafanaToken ? { url: grafanaUrl, token: grafanaToken } : undefined,
         },
     };

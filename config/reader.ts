@@ -37,6 +37,11 @@ export class Problems {
         return paths.some((path) => this.paths.some((p) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`)));
     }
 
+    /** Each problem as its key path and the message after it, for re-labelling paths (OpenSLO import). */
+    entries(): { path: string; message: string }[] {
+        return this.list.map((line, i) => ({ path: this.paths[i], message: line.slice(this.paths[i].length + 2) }));
+    }
+
     throwIfAny(): void {
         if (this.list.length > 0) {
             throw new ConfigErrors(this.list);

@@ -11,12 +11,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { isOpenSloDocument, OpenSloDocument, openSloServiceEntries } from "./openslo";
 import { ObjectReader, Problems, Raw } from "./reader";
 
 export interface ServiceFile {
     /** The file's path as the user wrote the folder: `services.d/payments.yaml`. */
     readonly file: string;
     readonly document?: Raw;
+    /** The file's YAML documents when they are OpenSLO documents (`apiVersion: openslo/v1`), see config/openslo.ts. */
+    readonly openslo?: readonly Raw[];
     /** Why the file could not be read or parsed. */
     readonly error?: string;
 }
@@ -42,11 +45,19 @@ export function readServiceFolder(folder: string, baseDir: string): ServiceFolde
     }
     const files = names.map((name): ServiceFile => {
         const file = path.posix.join(folder.split(path.sep).join("/"), name);
-        try {
-            return { file, document: YAML.parse(fs.readFileSync(path.join(dir, name), "utf8")) ?? {} };
-        } catch (error) {
-            return { file, error: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` };
+        const documents = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, name), "utf8"));
+        const broken = documents.flatMap((document) => document.errors);
+        if (broken.length > 0) {
+            return { file, error: `is not valid YAML: ${broken[0].message.split("\n")[0]}` };
         }
+        const values: Raw[] = documents.map((document) => document.toJS());
+        if (values.some(isOpenSloDocument)) {
+            return { file, openslo: values };
+        }
+        if (values.length > 1) {
+            return { file, error: `holds ${values.length} YAML documents; a services file holds one (services: [...]), unless its documents are OpenSLO (apiVersion: openslo/v1)` };
+        }
+        return { file, document: values[0] ?? {} };
     });
     return { folder, files };
 }
@@ -61,6 +72,8 @@ export interface ServiceEntry {
     readonly path: string;
     readonly value: Raw;
     readonly index: number;
+    /** For entries built from OpenSLO documents: the document and field a path of our spec came from. */
+    readonly translate?: (path: string) => string;
 }
 
 /**
@@ -87,9 +100,15 @@ export function serviceFileEntries(root: ObjectReader<string>, folder: ServiceFo
         problems.add("servicesFrom", `${folder.folder} has no .yaml files; add one per service or team, each with services: [...]`);
     }
     const entries: ServiceEntry[] = [];
-    for (const { file, document, error } of folder.files) {
+    const openslo: OpenSloDocument[] = [];
+    for (const { file, document, error, openslo: documents } of folder.files) {
         if (error) {
             problems.add(file, error);
+            continue;
+        }
+        if (documents) {
+            // References (indicatorRef, alertPolicyRef) may cross files, so all are read together below.
+            openslo.push(...documents.map((value, i) => ({ file, index: i + 1, value })));
             continue;
         }
         // The file's own shape is checked with paths relative to it, then reported under the file's name.
@@ -105,6 +124,9 @@ export function serviceFileEntries(root: ObjectReader<string>, folder: ServiceFo
         for (const item of items) {
             entries.push({ path: `${file}: ${item.path}`, value: item.value, index: firstIndex + entries.length });
         }
+    }
+    for (const entry of openSloServiceEntries(openslo, problems)) {
+        entries.push({ ...entry, index: firstIndex + entries.length });
     }
     return entries;
 }

@@ -1,15 +1,15 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
-import { BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
+import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, LogAlertPreset, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
 import { CLUSTER_RESERVED_NAMES } from "../model/cluster";
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
 import { PRESET_HISTOGRAMS } from "../model/presets";
-import { syntaxError } from "../model/queryGrammar";
+import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
-import { Discovery, HttpProbe, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
+import { Discovery, HttpProbe, LogAlert, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
 
 /** `{ key: value }` when the value is defined, `{}` otherwise (optional fields stay absent, not undefined). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -35,7 +35,7 @@ const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Grafana refuses dashboard uids longer than 40 characters; each saturation alert gets a runbook dashboard. */
 const GRAFANA_UID_MAX = 40;
 
-const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts"] as const;
+const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts", "logAlerts"] as const;
 
 /** A map of Kubernetes label names to values (a `matchLabels` selector); each bad entry is reported at its key path. */
 export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K): Record<string, string> {
@@ -277,14 +277,88 @@ function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, op
         if (error) {
             problems.add(signal.keyPath("query"), `is not valid PromQL: ${error}`);
         }
-        const alert = signal.requiredString("alert", ALERT_NAME, "the alert name, which is also the runbook's file name, e.g. DBConnectionPoolExhaustion");
-        if (alert !== undefined && dashboardUids.runbook(alert).length > GRAFANA_UID_MAX) {
-            problems.add(signal.keyPath("alert"), `${alert} is too long for its runbook dashboard's Grafana uid (${GRAFANA_UID_MAX} characters); shorten the name`);
-        } else if (alert !== undefined && !options.knownRunbooks.has(alert)) {
-            problems.add(signal.keyPath("alert"), `${alert} has no runbook; add runbooks/${alert}.md (copy the sections of an existing runbook)`);
-        }
+        const alert = readAlertName(signal as ObjectReader<string>, options, "e.g. DBConnectionPoolExhaustion");
         return { name: name ?? "signal", query: query ?? "", alert: alert ?? "", levels: readSaturationLevels(signal as ObjectReader<string>) };
     });
+}
+
+/** An alert named by the user: UpperCamelCase, with a runbook, short enough for its runbook dashboard's uid. */
+function readAlertName(reader: ObjectReader<string>, options: ServiceReadOptions, example: string): string | undefined {
+    const alert = reader.requiredString("alert", ALERT_NAME, `the alert name, which is also the runbook's file name, ${example}`);
+    if (alert !== undefined && dashboardUids.runbook(alert).length > GRAFANA_UID_MAX) {
+        reader.problems.add(reader.keyPath("alert"), `${alert} is too long for its runbook dashboard's Grafana uid (${GRAFANA_UID_MAX} characters); shorten the name`);
+    } else if (alert !== undefined && !options.knownRunbooks.has(alert)) {
+        reader.problems.add(reader.keyPath("alert"), `${alert} has no runbook; add runbooks/${alert}.md (copy the sections of an existing runbook)`);
+    }
+    return alert;
+}
+
+const LOG_ALERT_KEYS = ["alert", "expr", "for", "severity", "summary", "description", "preset", "threshold"] as const;
+const PRESET_ONLY = ["preset", "threshold"] as const;
+const CUSTOM_ONLY = ["alert", "expr", "summary", "description"] as const;
+
+/**
+ * `logAlerts`: LogQL alerts Loki's ruler evaluates. A custom one names its alert (with a runbook)
+ * and gives a metric query; a preset is one of the runbooks' log queries, counted per window.
+ */
+function readLogAlerts(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, options: ServiceReadOptions, saturation: readonly SaturationSignal[]): LogAlert[] {
+    // A saturation alert of the same name would be a second rule, from another evaluator, with the same alertname and service.
+    const names = new Map<string, string>(saturation.map((signal, j) => [signal.alert, `${service.keyPath("saturation")}[${j}]`]));
+    const alerts: LogAlert[] = [];
+    for (const entry of service.items("logAlerts")) {
+        const reader = new ObjectReader(entry.path, entry.value, service.problems, LOG_ALERT_KEYS);
+        const problems = service.problems;
+        const isPreset = reader.has("preset");
+        for (const key of isPreset ? CUSTOM_ONLY : PRESET_ONLY) {
+            if (reader.has(key)) {
+                problems.add(reader.keyPath(key), isPreset ? "does not apply to a ready-made log alert (preset); remove it, or drop preset and write your own alert and expr" : "only applies with preset; remove it");
+            }
+        }
+        const claim = (name: string | undefined, path: string) => {
+            if (name === undefined) return;
+            if (names.has(name)) {
+                problems.add(path, `${name} is already defined by ${names.get(name)}; give each alert of a service its own name`);
+            }
+            names.set(name, entry.path);
+        };
+        if (isPreset) {
+            const preset = reader.oneOf("preset", Object.keys(LOG_ALERT_PRESETS) as LogAlertPreset[], "errors");
+            const facts = LOG_ALERT_PRESETS[preset];
+            claim(facts.alert, reader.keyPath("preset"));
+            alerts.push({
+                kind: "preset",
+                preset,
+                threshold: reader.number("threshold", facts.threshold, { min: 0, integer: true, hint: `${facts.records} per ${LOG_ALERT_WINDOW} above which it fires, e.g. ${facts.threshold}` }),
+                for: reader.duration("for", facts.for, { allowZero: true }),
+                severity: readSeverity(reader, "severity", facts.severity),
+            });
+            continue;
+        }
+        const alert = readAlertName(reader as ObjectReader<string>, options, "e.g. PaymentProviderDeclines");
+        if (alert !== undefined && BUILT_IN_ALERT_NAMES.has(alert)) {
+            problems.add(reader.keyPath("alert"), `${alert} is an alert of the stack's own; name yours differently (ready-made log alerts are written as preset: ${Object.keys(LOG_ALERT_PRESETS).join(" or ")})`);
+        }
+        claim(alert, reader.keyPath("alert"));
+        const expr = reader.requiredString("expr", undefined, `a LogQL metric query, e.g. sum(count_over_time({service_name="checkout"} |= "provider declined" [5m])) > 10`);
+        const error = expr === undefined ? undefined : syntaxError("logql", expr);
+        if (error) {
+            problems.add(reader.keyPath("expr"), `is not valid LogQL: ${error}`);
+        } else if (expr !== undefined && !isLogqlMetricQuery(expr)) {
+            problems.add(reader.keyPath("expr"), `is a log query, which returns lines, not a number to alert on; count them, e.g. sum(count_over_time(${expr} [5m])) > 0`);
+        }
+        const summary = reader.optionalString("summary");
+        const description = reader.optionalString("description");
+        alerts.push({
+            kind: "custom",
+            alert: alert ?? "LogAlert",
+            expr: expr ?? "",
+            for: reader.duration("for", "5m", { allowZero: true }),
+            severity: readSeverity(reader, "severity", "warning"),
+            ...(summary === undefined ? {} : { summary }),
+            ...(description === undefined ? {} : { description }),
+        });
+    }
+    return alerts;
 }
 
 /** `critical`, `warning` or `info`; the older routing words `page` and `ticket` still mean critical and warning. */
@@ -372,7 +446,7 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
     const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
     const metricName = conventions.preset === "custom" ? "" : PRESET_HISTOGRAMS[conventions.preset];
     const alerts = service.object("alerts", ALERT_KEYS);
-    return {
+    const spec = {
         name,
         namespace: service.string("namespace", "default", NAMESPACE),
         team: service.string("team", "platform", SHORT_NAME),
@@ -389,4 +463,5 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         maxQueueLagSeconds: parseDuration(alerts.duration("maxQueueLag", "10m")) ?? 600,
         ...optional("trafficAnomaly", readTrafficAnomaly(alerts)),
     };
+    return { ...spec, logAlerts: readLogAlerts(service, options, spec.saturation) };
 }

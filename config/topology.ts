@@ -87,6 +87,8 @@ export const TIER_DEFAULTS: { readonly [E in Engine]: Readonly<Record<TierName<E
         "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
         compactor: { replicas: 1, min: 1, max: 1, cpu: 500, memory: 1024 },
         "index-gateway": { replicas: 2, min: 1, cpu: 250, memory: 1024 },
+        // Light: it evaluates the log alerts through the query-frontends and only holds their state.
+        ruler: { replicas: 2, min: 1, cpu: 250, memory: 512 },
     },
     tempo: {
         distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },

@@ -2,8 +2,9 @@
  * The validated, fully-defaulted shape of a stack's configuration. Everything downstream (renderers,
  * components) reads only these types; raw stack config never leaves `config/load.ts`.
  */
-import type { BurnRatePolicy, Severity } from "../model/alerting";
+import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting";
 import type { ClusterProvider } from "../model/cluster";
+import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
@@ -189,6 +190,47 @@ export interface GrafanaConfig {
     readonly ingress: { readonly enabled: boolean; readonly host: string; readonly className?: string; readonly tls?: IngressTls };
     /** With `mode: external` only: the backends' URLs as the external Grafana reaches them. */
     readonly datasourceUrls?: DatasourceUrls;
+    /** Single sign-on (`grafana.auth`), for the Grafana we deploy (`files` and `api`). */
+    readonly auth?: GrafanaAuth;
+    /** Hide the login form (`grafana.auth.disableLoginForm`): people sign in with the provider only. */
+    readonly disableLoginForm: boolean;
+    /** No admin user and no admin password at all (`grafana.auth.disableAdminPassword`); files mode only. */
+    readonly disableAdminPassword: boolean;
+}
+
+/** Org roles from the identity provider's groups: the first list a user's groups meet decides. */
+export interface GrafanaRoleMapping {
+    /** JMESPath of the groups list in the ID token or user info, e.g. `groups`. */
+    readonly groupsClaim: string;
+    readonly grafanaAdmin: readonly string[];
+    readonly admin: readonly string[];
+    readonly editor: readonly string[];
+    readonly viewer: readonly string[];
+    /** The role of everyone else: `Viewer`, or `None` (signed in, sees nothing). */
+    readonly otherwise: "Viewer" | "None";
+}
+
+/** Grafana's OAuth/OIDC sign-in; the client secret is the Pulumi secret `grafanaOAuthClientSecret`, read by Grafana from a file. */
+export interface GrafanaAuth {
+    readonly provider: GrafanaAuthProvider;
+    readonly clientId: string;
+    /** Label of the sign-in button. */
+    readonly displayName?: string;
+    /** The identity provider's endpoints, when the provider has no fixed ones (generic, Okta, Entra ID, a self-managed GitLab). */
+    readonly endpoints?: { readonly authUrl: string; readonly tokenUrl: string; readonly apiUrl?: string };
+    readonly scopes: readonly string[];
+    readonly allowedDomains: readonly string[];
+    readonly allowedGroups: readonly string[];
+    readonly allowedOrganizations: readonly string[];
+    /** Generic OAuth: the claim the groups come from (for allowedGroups). */
+    readonly groupsClaim?: string;
+    readonly roles?: GrafanaRoleMapping;
+    /** A JMESPath expression of your own instead of `roles`. */
+    readonly roleAttributePath?: string;
+    /** Refuse sign-in when no role can be mapped (`role_attribute_strict`). */
+    readonly strictRoles: boolean;
+    readonly allowSignUp: boolean;
+    readonly autoLogin: boolean;
 }
 
 /**
@@ -302,6 +344,30 @@ export interface TrafficAnomaly {
     readonly minRequestsPerMinute: number;
 }
 
+/**
+ * An alert on a service's logs, evaluated by Loki's ruler and routed by our Alertmanager like
+ * every other alert: a LogQL metric query of your own, or a ready-made one (`preset`).
+ */
+export type LogAlert =
+    | {
+          readonly kind: "custom";
+          readonly alert: string;
+          /** LogQL metric query; the alert fires while it returns a series. */
+          readonly expr: string;
+          readonly for: string;
+          readonly severity: Severity;
+          readonly summary?: string;
+          readonly description?: string;
+      }
+    | {
+          readonly kind: "preset";
+          readonly preset: LogAlertPreset;
+          /** Records per LOG_ALERT_WINDOW above which it fires. */
+          readonly threshold: number;
+          readonly for: string;
+          readonly severity: Severity;
+      };
+
 export interface ServiceSpec {
     readonly name: string;
     readonly namespace: string;
@@ -326,6 +392,8 @@ export interface ServiceSpec {
     readonly maxQueueLagSeconds: number;
     /** Sudden drop and spike alerts against last week; undefined when `alerts.trafficAnomaly.enabled` is false. */
     readonly trafficAnomaly?: TrafficAnomaly;
+    /** Alerts on the service's logs (`logAlerts`), evaluated by Loki's ruler. */
+    readonly logAlerts: readonly LogAlert[];
 }
 
 /** The cluster the stack runs in (`cluster`). */
@@ -379,6 +447,8 @@ export interface ConfiguredSecrets {
     readonly grafanaServiceAccountToken: boolean;
     /** Teams with their own PagerDuty service: the keys of the secret map `pagerdutyTeamRoutingKeys`. */
     readonly pagerdutyTeams: readonly string[];
+    /** With `grafana.auth`: the OAuth client secret of the identity provider's app. */
+    readonly grafanaOAuthClientSecret: boolean;
 }
 
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
@@ -392,6 +462,7 @@ export const SECRET_KEYS = [
     "grafanaAdminPassword",
     "grafanaExternalUrl",
     "grafanaServiceAccountToken",
+    "grafanaOAuthClientSecret",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The secret map team → PagerDuty routing key of that team's own PagerDuty service. */

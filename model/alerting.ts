@@ -192,6 +192,29 @@ export const INFRASTRUCTURE_ALERTS = {
     nodePressure: { alert: "KubeNodePressure", severity: "warning", for: "5m" },
 } as const satisfies Record<string, { alert: string; severity: Severity; for: string }>;
 
+/**
+ * LogQL stage keeping error records, whichever way they arrived: OTel SDK records carry
+ * `severity_text` (and Loki derives `detected_level` from it), JSON lines parsed by the node agent a `level`.
+ */
+export const ERROR_LOG_FILTER = '| detected_level=~"(?i)error|fatal|critical" or severity_text=~"(?i)(error|fatal|critical).*" or level=~"(?i)error|fatal|critical"';
+
+/** LogQL stage keeping timeout and slowness messages (the HighLatency runbook's query). */
+export const TIMEOUT_LOG_FILTER = '|~ "(?i)timeout|timed out|deadline exceeded|slow query"';
+
+/** The range every ready-made log alert counts records over. */
+export const LOG_ALERT_WINDOW = "5m";
+
+/**
+ * Ready-made log alerts (`logAlerts: [{ preset: errors }]`): the log queries the runbooks already
+ * use, counted per service over LOG_ALERT_WINDOW by Loki's ruler. A threshold is records per window.
+ */
+export const LOG_ALERT_PRESETS = {
+    errors: { alert: "ServiceErrorLogs", filter: ERROR_LOG_FILTER, threshold: 10, for: "5m", severity: "warning", records: "error records" },
+    timeouts: { alert: "ServiceTimeoutLogs", filter: TIMEOUT_LOG_FILTER, threshold: 10, for: "10m", severity: "warning", records: "timeout messages" },
+} as const satisfies Record<string, { alert: string; filter: string; threshold: number; for: string; severity: Severity; records: string }>;
+
+export type LogAlertPreset = keyof typeof LOG_ALERT_PRESETS;
+
 /** Names of the alerts every service gets (saturation alerts are named by the user). */
 export const SERVICE_ALERT_NAMES = [
     "HighErrorRate",
@@ -227,6 +250,7 @@ export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([
     ...STACK_ALERT_NAMES,
     ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert),
     ...Object.values(CLUSTER_ALERTS),
+    ...Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert),
 ]);
 
 /**
@@ -242,8 +266,3 @@ export function sliWindows(policy: BurnRatePolicy, durationMs: (window: string) 
     return [...windows].sort((a, b) => durationMs(a) - durationMs(b));
 }
 
-/**
- * LogQL stage keeping error records, whichever way they arrived: OTel SDK records carry
- * `severity_text` (and Loki derives `detected_level` from it), JSON lines parsed by the node agent a `level`.
- */
-export const ERROR_LOG_FILTER = '| detected_level=~"(?i)error|fatal|critical" or severity_text=~"(?i)(error|fatal|critical).*" or level=~"(?i)error|fatal|critical"';

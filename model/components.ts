@@ -65,6 +65,12 @@ export const PORTS = {
     kubelet: 10250,
 } as const;
 
+/**
+ * Name of Alertmanager's API port on its Services: the headless `alertmanager-peers` Service's SRV
+ * record `_http._tcp.alertmanager-peers…` is how Loki's ruler finds every replica.
+ */
+export const ALERTMANAGER_PORT_NAME = "http";
+
 /** Name of the container port each job's pods expose their metrics on (every tier of a distributed engine: its HTTP port). */
 export const METRICS_PORT_NAME: Record<StackJob, string> = {
     prometheus: "http",
@@ -132,6 +138,14 @@ export const PATHS = {
     agentState: "/var/lib/otelcol-agent",
     serviceAccountDir: "/var/run/secrets/kubernetes.io/serviceaccount",
 } as const;
+
+/**
+ * Loki's ruler reads the services' log-alert rule files from its local rule store: one folder per
+ * tenant under `directory`, and with `auth_enabled: false` Loki's single tenant is `fake`. The
+ * ConfigMap holding them is mounted at `<directory>/<tenant>` (outside the config mount, which is
+ * read-only and cannot hold a mount point).
+ */
+export const LOKI_RULES = { configMap: "loki-rules", directory: "/loki-rules", tenant: "fake" } as const;
 
 /** Secret file names under the Alertmanager secrets mount (credentials never inline). */
 export const ALERTMANAGER_SECRET_FILES = {

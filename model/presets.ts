@@ -17,6 +17,16 @@ export const PRESET_HISTOGRAMS: Readonly<Record<Exclude<Preset, "custom">, strin
     "otel-messaging": "messaging_process_duration_seconds",
 };
 
+/**
+ * Each histogram preset's request counter and the matcher that marks a failed request (5xx; for a
+ * job, `error.type` set, which the semantic conventions set exactly when processing failed).
+ */
+export const PRESET_COUNTERS: Readonly<Record<Exclude<Preset, "custom">, { readonly counter: string; readonly failed: string }>> = {
+    "otel-http": { counter: "http_server_request_duration_seconds_count", failed: 'http_response_status_code=~"5.."' },
+    "prometheus-http": { counter: "http_requests_total", failed: 'status=~"5.."' },
+    "otel-messaging": { counter: "messaging_process_duration_seconds_count", failed: 'error_type!=""' },
+};
+
 /** What one unit of traffic is called on dashboards and in alert texts. */
 export const PRESET_NOUNS: Readonly<Record<Preset, { readonly plural: string; readonly failure: string }>> = {
     "otel-http": { plural: "requests", failure: "5xx" },

@@ -38,6 +38,16 @@ export function syntaxError(language: QueryLanguage, expression: string): string
     return `${language} syntax error at offset ${errorAt} (near "${context}")`;
 }
 
+/**
+ * Whether a LogQL expression that parses is a metric query (a number per series, e.g.
+ * `sum(count_over_time({…} |= "x" [5m])) > 10`), which is what an alerting rule needs, rather
+ * than a log query returning lines.
+ */
+export function isLogqlMetricQuery(expression: string): boolean {
+    const cursor = (logqlParser as unknown as { parse(input: string): { cursor(): { firstChild(): boolean; name: string } } }).parse(expression).cursor();
+    return cursor.firstChild() && cursor.firstChild() && cursor.name === "MetricExpr";
+}
+
 /** Values Grafana gives its built-in variables; a typical 5-minute rate window is enough to parse. */
 const BUILT_IN_VARIABLES: Readonly<Record<string, string>> = { __rate_interval: "5m", __interval: "1m", __range: "1h" };
 

@@ -28,6 +28,8 @@ export const TIERS = {
         "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false },
         compactor: { target: "compactor", kind: "stateful", gossip: true },
         "index-gateway": { target: "index-gateway", kind: "stateful", gossip: false },
+        /** Evaluates the services' log alerts; its ring (memberlist) shares the rule groups out. */
+        ruler: { target: "ruler", kind: "stateless", gossip: true },
     },
     tempo: {
         distributor: { target: "distributor", kind: "stateless", gossip: true },

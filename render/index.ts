@@ -4,7 +4,7 @@
  * per service. Components only wire this into resources; the `render` command writes it to disk;
  * the tests check it. A pure function: no file or network access.
  */
-import { serviceRuleFile, stackRuleFile } from "../alerts";
+import { lokiRuleFile, serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
@@ -26,12 +26,14 @@ import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
+import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { RenderedOperator, renderOperator } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
 import { checksum } from "./checksum";
+import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
@@ -58,6 +60,10 @@ export interface RenderedService {
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
+    /** Its SLOs as OpenSLO v1 documents (written by `npm run render`; not deployed). */
+    readonly openslo: RenderedFile;
+    /** Its log alerts, the rule file Loki's ruler evaluates; absent without `logAlerts`. */
+    readonly lokiRuleFile?: RenderedFile;
     /** Its synthetic checks as Probe objects, scraped through the stack's blackbox exporter. */
     readonly probes: readonly RenderedProbe[];
 }
@@ -79,6 +85,10 @@ export interface RenderedStack {
     readonly stackDashboards: readonly RenderedDashboard[];
     /** Grafana's provisioning files and the stack's dashboard ConfigMaps (`grafana.mode: files`). */
     readonly grafana: RenderedGrafanaProvisioning;
+    /** The log-alert rule files of the services in config, keyed by file name: the `loki-rules` ConfigMap's data. */
+    readonly lokiRules: Readonly<Record<string, string>>;
+    /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
+    readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
@@ -92,6 +102,7 @@ export interface RenderedStack {
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
 export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
     const rules = serviceRuleFile(service, links);
+    const logRules = lokiRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
@@ -109,6 +120,8 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
         probes: renderServiceProbes(config.namespace, service),
+        openslo: { fileName: `${service.name}.yaml`, content: renderOpenSlo(service) },
+        ...(logRules ? { lokiRuleFile: { fileName: `${logRules.name}.yaml`, content: toYaml({ groups: logRules.groups }) } } : {}),
     };
 }
 
@@ -132,20 +145,32 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         workloads: renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
-            loki: toYaml(renderLokiConfig(config)),
+            loki: toYaml(renderLokiConfig(config, endpoints)),
             tempo: toYaml(renderTempoConfig(config, endpoints)),
             "otel-collector": toYaml(renderCollectorGatewayConfig(config, push)),
             "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
         }),
         stackRuleFile: stackRules,
         services,
+        lokiRules: lokiRulesData(services),
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
         ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
+}
+
+/** Every service's log-alert file in one ConfigMap, which must stay under the API server's limit. */
+function lokiRulesData(services: readonly RenderedService[]): Record<string, string> {
+    const data = Object.fromEntries(services.flatMap((service) => (service.lokiRuleFile ? [[service.lokiRuleFile.fileName, service.lokiRuleFile.content]] : [])));
+    const bytes = Object.entries(data).reduce((sum, [key, content]) => sum + Buffer.byteLength(key) + Buffer.byteLength(content), 0);
+    if (bytes > CONFIGMAP_DATA_BUDGET_BYTES) {
+        throw new Error(`the services' log alerts need ${bytes} bytes of Loki rule files, over the ${CONFIGMAP_DATA_BUDGET_BYTES} bytes one ConfigMap may hold here; fewer log alerts per service, or a second stack`);
+    }
+    return data;
 }
 
 function assertUniqueUids(dashboards: readonly RenderedDashboard[]): void {
@@ -264,6 +289,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`alertmanager/${workloads.alertmanager.configFileName}`, workloads.alertmanager.config);
     files.set(`loki/${workloads.loki.configFileName}`, workloads.loki.config);
+    for (const [fileName, content] of Object.entries(rendered.lokiRules)) {
+        files.set(`loki/rules/${fileName}`, content);
+    }
     files.set(`tempo/${workloads.tempo.configFileName}`, workloads.tempo.config);
     files.set("otel-collector/config.yaml", workloads["otel-collector"].config);
     files.set("otel-collector/agent.yaml", workloads["otel-agent"].config);
@@ -272,6 +300,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     files.set(`grafana/provisioning/datasources/${rendered.grafana.datasourcesFile.fileName}`, rendered.grafana.datasourcesFile.content);
     files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
+    if (rendered.grafanaServer) {
+        files.set(`grafana/${rendered.grafanaServer.fileName}`, rendered.grafanaServer.content);
+    }
     if (rendered.topology) {
         const { loki, tempo, mimir, collector } = rendered.topology;
         for (const engine of [loki, tempo, mimir]) {
@@ -290,6 +321,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     }
     for (const probe of rendered.services.flatMap((service) => service.probes)) {
         files.set(`operator/probes/${probe.name}.yaml`, toYaml({ spec: probe.spec }));
+    }
+    for (const service of rendered.services) {
+        files.set(`openslo/${service.openslo.fileName}`, service.openslo.content);
     }
     // The folder the dashboard provider reads (GRAFANA_PATHS.dashboards in the pod).
     for (const dashboard of allDashboards(rendered)) {

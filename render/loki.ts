@@ -1,10 +1,31 @@
 /** Renders Loki's monolithic config: OTLP ingestion, TSDB schema, retention through the compactor. */
 import { StackConfig } from "../config/types";
-import { OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
+import { ALERTMANAGER_PORT_NAME, Endpoints, LOKI_RULES, OBJECT_STORAGE_ENV, PATHS, PORTS } from "../model/components";
 
 /** Environment variables Loki expands (`-config.expand-env=true`) with object-storage credentials. */
 
-export function renderLokiConfig(config: StackConfig) {
+/**
+ * Loki's ruler: the services' log alerts from the local rule store (the `loki-rules` ConfigMap,
+ * re-read every poll, so a new log alert needs no restart), evaluated at Prometheus' interval and
+ * sent to every Alertmanager replica. With discovery on, the ruler resolves the headless Service's
+ * SRV record `_<port name>._tcp.<service>` (Kubernetes DNS) to each replica, as Prometheus' DNS
+ * discovery does, so Alertmanager's cluster deduplicates.
+ */
+export function renderLokiRuler(config: StackConfig, endpoints: Endpoints, data: string) {
+    return {
+        storage: { type: "local", local: { directory: LOKI_RULES.directory } },
+        // Scratch copies of the rule files and the WAL; the defaults ("/rules", "ruler-wal") are on the read-only root filesystem.
+        rule_path: `${data}/ruler`,
+        wal: { dir: `${data}/ruler-wal` },
+        evaluation_interval: config.prometheus.evaluationInterval,
+        alertmanager_url: `http://_${ALERTMANAGER_PORT_NAME}._tcp.${endpoints.alertmanagerPeers}`,
+        enable_alertmanager_discovery: true,
+        // Alert links (generatorURL) open Grafana's Explore, where Loki is a datasource.
+        external_url: config.grafana.url,
+    };
+}
+
+export function renderLokiConfig(config: StackConfig, endpoints: Endpoints) {
     const { storage } = config.loki;
     const objectStore = storage.type === "s3" ? "s3" : "filesystem";
     const data = PATHS.lokiData;
@@ -49,7 +70,7 @@ export function renderLokiConfig(config: StackConfig) {
             retention_delete_delay: "2h",
             delete_request_store: objectStore,
         },
-        ruler: { storage: { type: "local", local: { directory: `${data}/rules` } } },
+        ruler: renderLokiRuler(config, endpoints, data),
         analytics: { reporting_enabled: false },
     };
 }

@@ -204,7 +204,8 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
         { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
         { to: loki, from: [collector, grafana], ports: [PORTS.lokiHttp] },
         { to: prometheus, from: [collector, tempo, grafana, ...(operator ? [operator.agent] : [])], ports: [PORTS.prometheus] },
-        { to: alertmanager, from: [prometheus, grafana], ports: [PORTS.alertmanager] },
+        // Loki's ruler sends the log alerts.
+        { to: alertmanager, from: [prometheus, grafana, loki], ports: [PORTS.alertmanager] },
         // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
         { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
         // Users reach Grafana through the ingress controller, wherever it runs.
@@ -277,7 +278,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
         { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },
         { to: prometheus, from: [gateway], ports: [PORTS.prometheus] },
-        { to: alertmanager, from: [grafana, mimir.ruler], ports: [PORTS.alertmanager] },
+        { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: [PORTS.alertmanager] },
         { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
         { to: grafana, from: ["any"], ports: [PORTS.grafana] },
 
@@ -285,8 +286,8 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         { to: loki.distributor, from: [gateway], ports: [TOPOLOGY_PORTS.lokiHttp] },
         { to: loki.ingester, from: [loki.distributor, loki.querier], ports: grpc },
         { to: loki["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.lokiHttp] },
-        // Queriers return results to the frontend that enqueued the query.
-        { to: loki["query-frontend"], from: [loki.querier], ports: grpc },
+        // Queriers return results to the frontend that enqueued the query; the ruler evaluates its rules through the frontends.
+        { to: loki["query-frontend"], from: [loki.querier, loki.ruler], ports: grpc },
         { to: loki["query-scheduler"], from: [loki["query-frontend"], loki.querier], ports: grpc },
         { to: loki["index-gateway"], from: [loki.querier], ports: grpc },
         // Delete requests, over HTTP: the config sets compactor_address (not compactor_grpc_address).

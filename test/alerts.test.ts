@@ -196,11 +196,13 @@ describe("built-in alert names live in the model", () => {
         });
         // A job worker with a queue-lag query brings the one built-in alert HTTP services lack (JobQueueLagging).
         const worker = serviceConfig({ name: "transcoder", conventions: { preset: "otel-messaging", queueLagQuery: "max(queue_oldest_age_seconds)" } });
+        // The ready-made log alerts (evaluated by Loki's ruler) are built-in names too.
+        const logs = serviceConfig({ name: "logs", logAlerts: [{ preset: "errors" }, { preset: "timeouts" }] });
         // The distributed topology brings the built-in alerts the single one lacks (StackTierDown, PrometheusRemoteWriteFailing).
         const distributed = loadStackConfig(distributedRaw(), { knownRunbooks });
         // etcd's alerts exist only where its metrics listeners are named (cluster.etcdTargets).
         const withEtcd = loadStackConfig(minimalRaw({ cluster: { etcdTargets: ["10.0.0.10:2381"] } }), { knownRunbooks });
-        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(distributed), ...alertCatalog(withEtcd)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
+        assert.deepEqual(new Set([...alertCatalog(config), ...alertCatalog(worker), ...alertCatalog(logs), ...alertCatalog(distributed), ...alertCatalog(withEtcd)].map((alert) => alert.alert)), BUILT_IN_ALERT_NAMES);
     });
 
     test("the rule evaluator's alerts watch Prometheus in the single topology and Mimir's ruler in the distributed one, under the same names", () => {

@@ -359,7 +359,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, pagerdutyTeams: [] });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, grafanaOAuthClientSecret: false, pagerdutyTeams: [] });
     });
 });
 

@@ -50,10 +50,10 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-dns": { selects: "all pods", ingress: [], egress: ["* 53/udp", "* 53/tcp"] },
     // Prometheus receives the gateways' OTLP metrics, scrapes anything anywhere and remote-writes to Mimir.
     "allow-prometheus": { selects: "prometheus", ingress: ["otel-collector 9090/tcp", "prometheus 9090/tcp"], egress: ["mimir/distributor 8080/tcp", "* */*"] },
-    // Mimir's ruler sends alerts (Prometheus no longer evaluates); PagerDuty and Slack over https.
+    // Mimir's ruler sends alerts (Prometheus no longer evaluates), Loki's ruler the log alerts; PagerDuty and Slack over https.
     "allow-alertmanager": {
         selects: "alertmanager",
-        ingress: ["grafana 9093/tcp", "mimir/ruler 9093/tcp", "alertmanager 9094/tcp", "alertmanager 9094/udp", "prometheus 9093/tcp"],
+        ingress: ["grafana 9093/tcp", "mimir/ruler 9093/tcp", "loki/ruler 9093/tcp", "alertmanager 9094/tcp", "alertmanager 9094/udp", "prometheus 9093/tcp"],
         egress: ["alertmanager 9094/tcp", "alertmanager 9094/udp", "* 443/tcp"],
     },
     // The gateways receive only from the load-balancing tier.
@@ -79,10 +79,17 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
         ingress: ["prometheus 3100/tcp"],
         egress: ["loki/ingester 9095/tcp", "loki/index-gateway 9095/tcp", "loki/query-scheduler 9095/tcp", "loki/query-frontend 9095/tcp", "loki/compactor 3100/tcp", "* 9000/tcp"],
     },
-    "allow-loki-query-frontend": { selects: "loki/query-frontend", ingress: ["grafana 3100/tcp", "loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["loki/query-scheduler 9095/tcp"] },
+    // The ruler evaluates its log alerts through the frontends (remote rule evaluation, gRPC).
+    "allow-loki-query-frontend": {
+        selects: "loki/query-frontend",
+        ingress: ["grafana 3100/tcp", "loki/querier 9095/tcp", "loki/ruler 9095/tcp", "prometheus 3100/tcp"],
+        egress: ["loki/query-scheduler 9095/tcp"],
+    },
     "allow-loki-query-scheduler": { selects: "loki/query-scheduler", ingress: ["loki/query-frontend 9095/tcp", "loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: [] },
     "allow-loki-compactor": { selects: "loki/compactor", ingress: ["loki/querier 3100/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
     "allow-loki-index-gateway": { selects: "loki/index-gateway", ingress: ["loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
+    // No bucket: its rules come from a ConfigMap and are evaluated through the query-frontends.
+    "allow-loki-ruler": { selects: "loki/ruler", ingress: ["prometheus 3100/tcp"], egress: ["loki/query-frontend 9095/tcp", "alertmanager 9093/tcp"] },
 
     "allow-tempo-distributor": { selects: "tempo/distributor", ingress: ["otel-collector 4317/tcp", "prometheus 3200/tcp"], egress: ["tempo/ingester 9095/tcp", "tempo/metrics-generator 9095/tcp"] },
     "allow-tempo-ingester": { selects: "tempo/ingester", ingress: ["tempo/distributor 9095/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"], egress: ["* 443/tcp"] },
@@ -132,7 +139,7 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
 
 /** The ring members of each engine, from the engines' docs: the tiers that join memberlist. */
 const RING_MEMBERS = {
-    loki: ["loki-distributor", "loki-ingester", "loki-querier", "loki-compactor"],
+    loki: ["loki-distributor", "loki-ingester", "loki-querier", "loki-compactor", "loki-ruler"],
     tempo: ["tempo-distributor", "tempo-ingester", "tempo-querier", "tempo-compactor", "tempo-metrics-generator"],
     mimir: ["mimir-distributor", "mimir-ingester", "mimir-querier", "mimir-store-gateway", "mimir-compactor", "mimir-ruler"],
 };
@@ -150,7 +157,7 @@ const METRICS_PORTS: Record<string, number> = {
     "prometheus-operator": 8080,
     "prometheus-agent": 9090,
     "blackbox-exporter": 9115,
-    ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "compactor", "index-gateway"].map((t) => [`loki-${t}`, 3100])),
+    ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "compactor", "index-gateway", "ruler"].map((t) => [`loki-${t}`, 3100])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator"].map((t) => [`tempo-${t}`, 3200])),
     ...Object.fromEntries(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"].map((t) => [`mimir-${t}`, 8080])),
 };
@@ -188,6 +195,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "grafana → mimir-query-frontend:8080",
     "grafana → alertmanager:9093",
     "mimir-ruler → alertmanager:9093",
+    "loki-ruler → alertmanager:9093",
     "alertmanager → alertmanager:9094",
     "alertmanager → alertmanager:9094/udp",
     // Loki
@@ -198,6 +206,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "loki-querier → loki-query-frontend:9095",
     "loki-querier → loki-compactor:3100",
     "loki-query-frontend → loki-query-scheduler:9095",
+    "loki-ruler → loki-query-frontend:9095",
     // Tempo
     "tempo-distributor → tempo-ingester:9095",
     "tempo-distributor → tempo-metrics-generator:9095",

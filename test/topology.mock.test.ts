@@ -41,6 +41,7 @@ describe("distributed stack under mocks", () => {
             "Deployment/loki-querier",
             "Deployment/loki-query-frontend",
             "Deployment/loki-query-scheduler",
+            "Deployment/loki-ruler",
             "Deployment/mimir-distributor",
             "Deployment/mimir-querier",
             "Deployment/mimir-query-frontend",
@@ -190,6 +191,7 @@ describe("distributed stack under mocks", () => {
             "Deployment/loki-querier": ["loki component=querier :http"],
             "Deployment/loki-query-frontend": ["loki component=query-frontend :http"],
             "Deployment/loki-query-scheduler": ["loki component=query-scheduler :http"],
+            "Deployment/loki-ruler": ["loki component=ruler :http"],
             "Deployment/mimir-distributor": ["mimir component=distributor :http"],
             "Deployment/mimir-querier": ["mimir component=querier :http"],
             "Deployment/mimir-query-frontend": ["mimir component=query-frontend :http"],
@@ -247,8 +249,9 @@ describe("distributed stack with prometheus.configMapShards 3, under mocks", () 
         assert.deepEqual(ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules"), { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
         const prometheus = workload("kubernetes:apps/v1:StatefulSet", "prometheus");
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
-        // No other tier mounts rules.
+        // No other tier mounts these rules; Loki's ruler mounts its own (the log alerts, test/logAlerts.test.ts).
         const mounting = sharded.filter((r) => r.inputs.spec?.template?.spec?.volumes?.some((v: any) => v.name === "rules")).map((r) => r.inputs.metadata.name);
-        assert.deepEqual(mounting.sort(), ["mimir-ruler", "prometheus"]);
+        assert.deepEqual(mounting.sort(), ["loki-ruler", "mimir-ruler", "prometheus"]);
+        assert.deepEqual(workload("kubernetes:apps/v1:Deployment", "loki-ruler").volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "loki-rules" } }] } });
     });
 });

@@ -11,7 +11,7 @@ import { writeServiceFiles } from "../bench/fleetPreview";
 import { generatedServices } from "../bench/realPreview";
 import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { knownRunbooks, loadStack, minimalRaw, projectWithServiceFolder } from "./support/fixtures";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
 
 function problemsOf(load: () => unknown): string[] {
@@ -121,7 +121,9 @@ describe("topology: what distributed renders", () => {
         assert.equal(loki.frontend.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.frontend_worker.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns+loki-index-gateway-headless.${ns}:9095`);
-        assert.equal(loki.ruler, undefined, "no ruler tier runs, so no ruler storage");
+        // The ruler tier shares its rule groups out over a memberlist ring and evaluates through the query-frontends (test/logAlerts.test.ts has the whole block).
+        assert.equal(loki.ruler.enable_sharding, true);
+        assert.deepEqual(loki.ruler.evaluation, { mode: "remote", query_frontend: { address: `dns:///loki-query-frontend-headless.${ns}:9095` } });
     });
 
     test("Tempo: replicated ingesters, queriers on the frontend, span metrics written to Mimir", () => {
@@ -159,6 +161,7 @@ describe("topology: what distributed renders", () => {
             "query-scheduler:stateless:2",
             "compactor:stateful:1",
             "index-gateway:stateful:2",
+            "ruler:stateless:2",
         ]);
         assert.deepEqual(tiers("tempo"), ["distributor:stateless:2-10", "ingester:stateful:3", "querier:stateless:2-10", "query-frontend:stateless:2-4", "compactor:stateless:1", "metrics-generator:stateful:2"]);
         assert.deepEqual(tiers("mimir"), [
@@ -300,16 +303,7 @@ describe("topology: what distributed renders", () => {
 });
 
 describe("services from files (servicesFrom)", () => {
-    function project(files: Record<string, string>, values: Record<string, unknown> = {}): string {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-services-"));
-        fs.mkdirSync(path.join(dir, "services.d"));
-        for (const [name, content] of Object.entries(files)) {
-            fs.writeFileSync(path.join(dir, "services.d", name), content);
-        }
-        const config = { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:servicesFrom": "services.d", ...values };
-        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config }));
-        return path.join(dir, "Pulumi.dev.yaml");
-    }
+    const project = (files: Record<string, string>, values: Record<string, unknown> = {}) => projectWithServiceFolder("services.d", files, values);
     const loadFile = (file: string) => loadStackConfig(rawConfigFromFile(file, "dev"), { knownRunbooks });
 
     test("adds the services of every file, in file-name order, after those of stack config", () => {

@@ -7,6 +7,7 @@ import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKeys";
+import { GRAFANA_INI_KEYS } from "./support/upstream/grafanaIniKeys";
 import { LOKI_KEYS } from "./support/upstream/lokiKeys";
 import { checkAgainstKeyList, KeyList } from "./support/upstream/schema";
 import { TEMPO_KEYS } from "./support/upstream/tempoKeys";
@@ -56,6 +57,9 @@ describe("rendered configs use only keys of the pinned upstream releases", () =>
         });
         test(`${name}: tempo.yaml`, () => {
             assertOnList(YAML.parse(renderStack(load(), readRunbooks()).workloads.tempo.config), TEMPO_KEYS, "tempo.yaml");
+        });
+        test(`${name}: grafana.ini`, () => {
+            assertOnList(renderStack(load(), readRunbooks()).grafanaServer!.settings, GRAFANA_INI_KEYS, "grafana.ini");
         });
         test(`${name}: Grafana datasource jsonData`, () => {
             const datasources = renderStack(load(), readRunbooks()).datasources;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
-import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
+import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
 import { shardsVolume } from "../prometheus";
@@ -36,7 +36,7 @@ export interface DistributedEngineArgs {
     readonly storageClassName?: string;
     /** PodDisruptionBudgets for tiers with two or more replicas. Defaults to none: required. */
     readonly podDisruptionBudget: boolean;
-    /** Mimir: every shard of the rule ConfigMaps, which the ruler reads as its tenant's rule files. Defaults to none. */
+    /** The ConfigMaps the ruler tier reads as its tenant's rule files: Mimir's every shard of the rule ConfigMaps, Loki's `loki-rules`. Defaults to none. */
     readonly ruleConfigMaps?: readonly string[];
     /** The Prometheus Operator's rule ConfigMaps (PrometheusRules), mounted as optional sources beside them (ruler only). Defaults to none. */
     readonly operatorRuleConfigMaps?: readonly string[];
@@ -152,7 +152,8 @@ export class DistributedEngine extends pulumi.ComponentResource {
         // The ruler reads the stack's rule files: the same ConfigMaps Prometheus reads, which services
         // patch their files into. Its local rule store reads only the files directly in the tenant's
         // folder (Mimir pkg/ruler/rulestore/local), so every shard goes into that one folder.
-        const rulesMount = engine === "mimir" && tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
+        const rulesMount = tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
+        const rulesDir = engine === "loki" ? `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` : `${MIMIR_RULES.directory}/${MIMIR_RULES.tenant}`;
         const container = hardenedContainer({
             name: tier.name,
             image: args.image,
@@ -166,7 +167,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             volumeMounts: [
                 { name: "config", mountPath: rendered.configDir, readOnly: true },
                 { name: "data", mountPath: dataDir },
-                ...(rulesMount ? [{ name: "rules", mountPath: `${MIMIR_RULES.directory}/${MIMIR_RULES.tenant}`, readOnly: true }] : []),
+                ...(rulesMount ? [{ name: "rules", mountPath: rulesDir, readOnly: true }] : []),
                 TMP_MOUNT,
             ],
         });

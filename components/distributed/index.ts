@@ -3,7 +3,7 @@ import { operatorRuleConfigMapNames } from "../../model/operator";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
-import { prometheusConfigMapNames } from "../../model/components";
+import { LOKI_RULES, prometheusConfigMapNames } from "../../model/components";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -37,7 +37,11 @@ export class DistributedBackends extends pulumi.ComponentResource {
             storageClassName: config.storageClassName,
             podDisruptionBudget: config.podDisruptionBudgets,
         };
-        this.loki = new DistributedEngine(`${name}-loki`, { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence }, { parent: this });
+        this.loki = new DistributedEngine(
+            `${name}-loki`,
+            { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap] },
+            { parent: this },
+        );
         this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
         this.mimir = new DistributedEngine(
             `${name}-mimir`,

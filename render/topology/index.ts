@@ -79,7 +79,7 @@ export function renderTopology(config: StackConfig, endpoints: Endpoints): Rende
     }
     const addresses = distributedEndpoints(config.namespace);
     return {
-        loki: renderEngine("loki", renderLokiDistributedConfig(config), config.topology.loki),
+        loki: renderEngine("loki", renderLokiDistributedConfig(config, endpoints), config.topology.loki),
         tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo),
         mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers),
         collector: renderCollectorTiers(config, config.topology.collector),

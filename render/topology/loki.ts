@@ -4,18 +4,27 @@
  * the index served by index gateways, retention applied by the single compactor.
  */
 import { StackConfig } from "../../config/types";
-import { gossipServiceName, headlessName, tierName, TOPOLOGY_PORTS } from "../../model/topology";
-import { renderLokiConfig } from "../loki";
+import { Endpoints } from "../../model/components";
+import { gossipServiceName, headlessName, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { renderLokiConfig, renderLokiRuler } from "../loki";
 
 /** Every stream is written to three ingesters; a write succeeds on two (quorum). */
 export const LOKI_REPLICATION_FACTOR = 3;
 
-export function renderLokiDistributedConfig(config: StackConfig) {
-    const monolith = renderLokiConfig(config);
+export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endpoints) {
+    const monolith = renderLokiConfig(config, endpoints);
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
-    const { ruler: _ruler, ...shared } = monolith;
     return {
-        ...shared,
+        ...monolith,
+        // The ruler tier: rule groups spread over its replicas by the ruler ring (memberlist), each rule
+        // evaluated remotely through the query-frontends (Loki's "remote rule evaluation"), so the
+        // ruler reads no ingester, index gateway or bucket itself.
+        ruler: {
+            ...renderLokiRuler(config, endpoints, TOPOLOGY_PATHS.lokiData),
+            enable_sharding: true,
+            ring: { kvstore: { store: "memberlist" } },
+            evaluation: { mode: "remote", query_frontend: { address: `dns:///${host(headlessName("loki", "query-frontend"))}:${TOPOLOGY_PORTS.grpc}` } },
+        },
         common: {
             ...monolith.common,
             replication_factor: LOKI_REPLICATION_FACTOR,

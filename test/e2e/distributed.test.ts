@@ -68,7 +68,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         const all = await workloads();
         const names = all.map((w) => w.metadata.name);
         for (const expected of [
-            "loki-distributor", "loki-ingester", "loki-querier", "loki-query-frontend", "loki-query-scheduler", "loki-compactor", "loki-index-gateway",
+            "loki-distributor", "loki-ingester", "loki-querier", "loki-query-frontend", "loki-query-scheduler", "loki-compactor", "loki-index-gateway", "loki-ruler",
             "tempo-distributor", "tempo-ingester", "tempo-querier", "tempo-query-frontend", "tempo-compactor", "tempo-metrics-generator",
             "mimir-distributor", "mimir-ingester", "mimir-querier", "mimir-query-frontend", "mimir-query-scheduler", "mimir-store-gateway", "mimir-compactor", "mimir-ruler",
             "otel-collector-lb", "otel-collector", "prometheus", "alertmanager", "grafana",

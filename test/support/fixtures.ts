@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { loadStackConfig, RawStackConfig } from "../../config/load";
 import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../config/sources";
 import { StackConfig } from "../../config/types";
@@ -35,4 +38,16 @@ export function minimalRaw(values: Record<string, unknown> = {}, secretKeys: str
         },
         secretKeys: new Set(secretKeys),
     };
+}
+
+/** A project folder with `Pulumi.dev.yaml` reading services from `<folder>/` holding `files`; returns the stack file's path. */
+export function projectWithServiceFolder(folder: string, files: Record<string, string>, values: Record<string, unknown> = {}): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-services-"));
+    fs.mkdirSync(path.join(dir, folder));
+    for (const [name, content] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, folder, name), content);
+    }
+    const config = { "lgtm-stack:runbookBaseUrl": "https://example.com/runbooks", "lgtm-stack:servicesFrom": folder, ...values };
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config }));
+    return path.join(dir, "Pulumi.dev.yaml");
 }

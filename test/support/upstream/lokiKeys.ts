@@ -81,6 +81,24 @@ export const LOKI_KEYS: KeyList = {
     "ruler.storage.type": { type: enumOf("configdb", "azure", "gcs", "s3", "swift", "local", "bos", "cos"), note: "rule storage backend" },
     "ruler.storage.local": { type: block, note: "local-directory rule storage" },
     "ruler.storage.local.directory": { type: str, note: "directory scanned for rule files" },
+    // The rest of the ruler block, added by hand from the `ruler` section of the same reference
+    // (docs/sources/shared/configuration.md; read from the stored snapshot at commit 002ee222, whose
+    // ruler block documents these keys with the types below).
+    "ruler.rule_path": { type: str, note: "where the ruler keeps temporary copies of the rule files (default /rules)" },
+    "ruler.wal": { type: block, note: "the ruler's write-ahead log" },
+    "ruler.wal.dir": { type: str, note: "directory of the tenants' WAL files (default ruler-wal, relative)" },
+    "ruler.evaluation_interval": { type: promDuration, note: "how often rules are evaluated (default 1m)" },
+    "ruler.alertmanager_url": { type: str, note: "comma-separated Alertmanager URLs, each a group" },
+    "ruler.enable_alertmanager_discovery": { type: bool, note: "resolve the URL's host as a DNS SRV record to every Alertmanager" },
+    "ruler.external_url": { type: str, note: "base URL of the Grafana instance, for alert links" },
+    "ruler.enable_sharding": { type: bool, note: "spread rule groups over the rulers with the ruler ring" },
+    "ruler.ring": { type: block, note: "the ruler ring" },
+    "ruler.ring.kvstore": { type: block, note: "where the ruler ring lives" },
+    "ruler.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend" },
+    "ruler.evaluation": { type: block, note: "how rules are evaluated" },
+    "ruler.evaluation.mode": { type: enumOf("local", "remote"), note: "evaluate in the ruler, or through the query-frontends" },
+    "ruler.evaluation.query_frontend": { type: block, note: "remote evaluation's query-frontend client" },
+    "ruler.evaluation.query_frontend.address": { type: str, note: "gRPC address of the query-frontends, dns:/// for client-side balancing" },
 
     analytics: { type: block, note: "anonymous usage reporting" },
     "analytics.reporting_enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
