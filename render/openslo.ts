@@ -130,7 +130,11 @@ export function renderOpenSlo(service: ServiceSpec): string {
             spec: { description: `${service.name} in namespace ${service.namespace}, owned by ${service.team}` },
         },
     ];
-    if (service.slos.some((slo) => slo.kind === "availability")) {
+    // A probe-backed SLO counts the blackbox exporter's checks, not requests: OpenSLO's ratio of request
+    // counters cannot say that, and an import would read it back as a request SLO. It is named, not exported.
+    const exported = service.slos.filter((slo) => !(slo.kind === "availability" && slo.sli === "probe"));
+    const probeSlos = service.slos.filter((slo) => !exported.includes(slo)).map((slo) => slo.name);
+    if (exported.some((slo) => slo.kind === "availability")) {
         documents.push({
             apiVersion: OPENSLO_API_VERSION,
             kind: "SLI",
@@ -138,17 +142,17 @@ export function renderOpenSlo(service: ServiceSpec): string {
             spec: { description: `Failed ${service.name} requests over all requests`, ratioMetric: ratioMetric(service) },
         });
     }
-    const latency = service.slos.some((slo) => slo.kind === "latency") ? latencyIndicator(service) : undefined;
+    const latency = exported.some((slo) => slo.kind === "latency") ? latencyIndicator(service) : undefined;
     if (latency) {
         documents.push(latency);
     }
     const policiesByWindow = new Map<string, Record<string, unknown>[]>();
     if (!isDefaultPolicy(service)) {
-        for (const window of new Set(service.slos.map((slo) => slo.window))) {
+        for (const window of new Set(exported.map((slo) => slo.window))) {
             policiesByWindow.set(window, alertPolicies(service, window));
         }
     }
-    for (const slo of service.slos) {
+    for (const slo of exported) {
         const policies = policiesByWindow.get(slo.window) ?? [];
         documents.push(sloDocument(service, slo, policies.map((policy) => (policy.metadata as { name: string }).name)));
     }
@@ -156,5 +160,6 @@ export function renderOpenSlo(service: ServiceSpec): string {
         documents.push(...policies);
     }
     const header = `# OpenSLO ${OPENSLO_API_VERSION} documents of service ${service.name}, written by lgtm-stack (npm run render). Custom queries keep ${WINDOW_PLACEHOLDER}, the rate window.`;
-    return `${header}\n${documents.map((document) => YAML.stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 })).join("---\n")}`;
+    const skipped = probeSlos.length > 0 ? `\n# Not exported: SLO ${probeSlos.join(", ")} counts synthetic probes (sli: probe), which an OpenSLO ratio of request counters cannot express.` : "";
+    return `${header}${skipped}\n${documents.map((document) => YAML.stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 })).join("---\n")}`;
 }

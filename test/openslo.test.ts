@@ -116,7 +116,7 @@ describe("OpenSLO import", () => {
             errorQuery: 'sum(rate(http_requests_total{job="foo"}[{{.window}}])) - sum(rate(http_requests_total{job="foo", code!~"5.."}[{{.window}}]))',
             totalQuery: 'sum(rate(http_requests_total{job="foo"}[{{.window}}]))',
         });
-        assert.deepEqual(service.slos, [{ kind: "availability", name: "slo", objective: 0.98, window: "30d" }]);
+        assert.deepEqual(service.slos, [{ kind: "availability", name: "slo", objective: 0.98, window: "30d", sli: "requests" }]);
     });
 
     test("standalone SLI, Service, AlertPolicy and AlertCondition documents across files map onto one service", () => {
@@ -198,7 +198,7 @@ spec:
         assert.equal(service.namespace, "shop");
         assert.equal(service.team, "payments");
         assert.deepEqual(service.conventions, { preset: "otel-http" });
-        assert.deepEqual(service.slos, [{ kind: "availability", name: "availability", objective: 0.9995, window: "4w" }]);
+        assert.deepEqual(service.slos, [{ kind: "availability", name: "availability", objective: 0.9995, window: "4w", sli: "requests" }]);
         assert.deepEqual(service.burnRatePolicy, {
             page: [{ long: "1h", short: "5m", budget: { factor: 5 } }],
             ticket: [{ long: "1d", short: "1h", budget: { factor: 2 } }],
@@ -342,6 +342,16 @@ describe("OpenSLO export (npm run render)", () => {
         assert.equal(documents[6].spec.conditions[0].spec.condition.threshold, 1);
         assert.equal(documents[8].spec.conditions[0].spec.condition.threshold, 0.933333333333);
         assert.deepEqual(documents[8].spec.conditions[0].metadata.annotations, { "lgtm-stack/budget-percent": "10" });
+    });
+
+    test("a probe-backed SLO is named as not exported, never written as a request ratio", () => {
+        const storefront = { ...checkout, name: "storefront", probes: [{ name: "home", url: "https://shop.example.com/" }], slos: [{ kind: "availability", objective: 99.9 }, { kind: "availability", name: "reachable", objective: 99.5, sli: "probe" }] };
+        const text = exported([storefront]).files.get("openslo/storefront.yaml")!;
+        assert.match(text.split("\n")[1], /^# Not exported: SLO reachable counts synthetic probes \(sli: probe\)/);
+        assert.deepEqual(
+            YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d.kind === "SLO").map((d) => d.metadata.name),
+            ["storefront-availability"],
+        );
     });
 
     test("reading the export back yields the same services (preset, custom queries, buckets, SLOs, burn-rate policy)", () => {

@@ -187,7 +187,7 @@ describe("least-privilege RBAC", () => {
         );
         // The agent's scrape credentials reach it as files: nothing of ours can list Secrets cluster-wide.
         const all = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").flatMap((r) => r.inputs.rules);
-        assert.ok(!all.some((rule: any) => rule.resources.includes("secrets") && rule.verbs.includes("list")));
+        assert.ok(!all.some((rule: any) => (rule.resources ?? []).includes("secrets") && rule.verbs.includes("list")));
     });
 
     test("cAdvisor and volume stats come from the kubelet directly, never through the API server proxy", () => {
