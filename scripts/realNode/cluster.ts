@@ -106,7 +106,8 @@ export class RealNodeCluster extends ControlPlane {
         assertTrusted(this.workdir);
         this.sandbox = NodeSandbox.create(this.workdir, this.network, this.owner);
         const config = path.join(this.workdir, "kwokctl.yaml");
-        const serviceRange = { key: "service-cluster-ip-range", value: this.network.services, override: true };
+        // Not an override: kwokctl passes no --service-cluster-ip-range of its own (the API server's default is 10.0.0.0/24).
+        const serviceRange = () => ({ key: "service-cluster-ip-range", value: this.network.services });
         fs.writeFileSync(
             config,
             YAML.stringify({
@@ -119,8 +120,8 @@ export class RealNodeCluster extends ControlPlane {
                     { name: "kwok-controller", extraArgs: [{ key: "manage-all-nodes", value: "false", override: true }, { key: "manage-nodes-with-annotation-selector", value: `${SIMULATED_NODE_TAINT.key}=${SIMULATED_NODE_TAINT.value}` }] },
                     // logs, exec and port-forward: the API server authenticates to the kubelet with a client
                     // certificate and dials its InternalIP (a node name would be looked up in the machine's DNS).
-                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }, { key: "kubelet-preferred-address-types", value: "InternalIP" }, serviceRange] },
-                    { name: "kube-controller-manager", extraArgs: [serviceRange] },
+                    { name: "kube-apiserver", extraArgs: [{ key: "kubelet-client-certificate", value: path.join(this.pki, "admin.crt") }, { key: "kubelet-client-key", value: path.join(this.pki, "admin.key") }, { key: "kubelet-preferred-address-types", value: "InternalIP" }, serviceRange()] },
+                    { name: "kube-controller-manager", extraArgs: [serviceRange()] },
                 ],
             }),
         );

@@ -5,7 +5,7 @@
  * - A network namespace of its own: the control plane, containerd, kubelet, kube-proxy, the CNI
  *   bridge, every iptables rule and route they make and the pods' sandboxes live there. The machine
  *   reaches it through one veth pair named after the run (`lgtm-<run id>`) and one route for the pod
- *   range through it; both vanish with the namespace.
+ *   range through it; the teardown deletes that link (the route goes with it).
  * - A mount namespace of its own (private propagation from the machine's, then shared inside so
  *   HostToContainer volumes work): containerd's and the kubelet's mounts, a tmpfs on /run (pod network
  *   namespaces, shim sockets, the iptables lock), /var/log and /var/lib bound to directories of the
@@ -375,8 +375,8 @@ export class NodeSandbox {
 
     /**
      * Ends the run: every process in its cgroup (frozen first where the kernel can, so nothing forks
-     * meanwhile), then its cgroups, then waits until the kernel has released its network namespace
-     * (the veth pair and the machine's route through it go with it).
+     * meanwhile), then its cgroups, then the machine's end of its veth pair (the route through it goes
+     * with it; the emptied namespace is the kernel's to free).
      */
     async destroy(): Promise<void> {
         const hierarchies = cgroupHierarchies();
@@ -418,7 +418,13 @@ export class NodeSandbox {
             }
             return hierarchies.every((h) => !fs.existsSync(path.join(h, this.name)));
         }, 60);
-        await waitUntil(`the network namespace of run ${this.state.runId} to be released (${this.name} gone)`, () => run("ip", ["link", "show", this.name]).code !== 0, 60);
+        // With no process left, the namespace holds nothing anyone can reach, but the kernel may take
+        // minutes to free it (sockets of the killed processes still closing): the machine's end of our
+        // veth pair, named after the run, is deleted now, and the route through it with it.
+        if (run("ip", ["link", "show", this.name]).code === 0) {
+            run("ip", ["link", "delete", this.name]);
+        }
+        await waitUntil(`${this.name} to be gone`, () => run("ip", ["link", "show", this.name]).code !== 0, 30);
     }
 
     /** What of the run is still on the machine: processes, cgroups, the veth, mounts in the machine's namespace under its directory. */
