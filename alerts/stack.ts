@@ -132,7 +132,7 @@ function rulerAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): Aler
 
 /** The self-scrape jobs of this stack: what the scrape config, these alerts and the stack-health dashboard cover. */
 export function deployedStackJobs(config: StackConfig): StackJob[] {
-    return stackJobs({ agentEnabled: config.collector.agentEnabled, grafanaDeployed: config.grafana.replicas > 0, topology: config.topology.kind });
+    return stackJobs({ agentEnabled: config.collector.agentEnabled, grafanaDeployed: config.grafana.replicas > 0, topology: config.topology.kind, operator: config.operator.enabled });
 }
 
 export function stackAlerts(config: StackConfig): AlertDefinition[] {

@@ -13,10 +13,13 @@ export interface ServiceTarget {
     readonly prometheusConfigMaps: Readonly<Record<string, pulumi.Resource>>;
     /** Where its dashboards go (`grafana.mode`); none: no dashboards are provisioned. */
     readonly grafana?: ServiceGrafanaTarget;
-    /** Where its Probe objects go (the stack's namespace) and what they wait for (the CRDs); none: the stack runs no operator. */
-    readonly probes?: {
+    /**
+     * Where its monitoring objects go (PrometheusRule, PodMonitor, Probes: the stack's namespace) and
+     * what they wait for (the CRDs); none: the stack runs no operator, and its files are patched in.
+     */
+    readonly operator?: {
         readonly namespace: string;
-        /** Labels the operator's object selector (`operator.selector`) looks for, so the agent picks the probes up. */
+        /** Labels the operator's object selector (`operator.selector`) looks for, so it picks the objects up. */
         readonly labels: Readonly<Record<string, string>>;
         readonly dependsOn: readonly pulumi.Resource[];
     };
@@ -31,8 +34,10 @@ export interface ObservedServiceArgs {
 
 /**
  * One observed service: its SLO and golden-signal rules, alerts with runbook links, scrape job and
- * dashboards, all rendered before. Rule and scrape files are server-side-apply patches of their own
- * keys into the shared Prometheus ConfigMaps, so adding a service touches nothing that belongs to another.
+ * dashboards, all rendered before. With the Prometheus Operator (the default) its rules and scrape
+ * job are a PrometheusRule and a PodMonitor, the objects every other chart ships; without it, patches
+ * of its own keys into the shared Prometheus ConfigMaps. Either way, adding a service touches
+ * nothing that belongs to another.
  */
 export class ObservedService extends pulumi.ComponentResource {
     readonly dashboardUids: string[];
@@ -40,6 +45,54 @@ export class ObservedService extends pulumi.ComponentResource {
     constructor(name: string, args: ObservedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:services:ObservedService", name, {}, opts);
         const { target, service } = args;
+        const operator = target.operator;
+        if ((service.prometheusRule !== undefined) !== (operator !== undefined)) {
+            throw new Error(
+                `service "${service.name}" was rendered ${service.prometheusRule ? "with" : "without"} the Prometheus Operator and its stack runs ${operator ? "it" : "none"}; ` +
+                    `render the service with the stack's own config (renderService(config, spec)), so both agree on operator.enabled`,
+            );
+        }
+        if (service.probes.length > 0 && !operator) {
+            throw new Error(`service "${service.name}" has probes, which run through the Prometheus Operator, and its stack runs none; set operator.enabled: true`);
+        }
+        if (operator) {
+            // Its own objects, beside other charts' ones: the operator hands the rules to the stack's evaluator and the pods to its agent.
+            const object = (id: string, kind: string, rendered: { name: string; spec: Readonly<Record<string, unknown>> }) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${id}`,
+                    { apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name: rendered.name, namespace: operator.namespace, labels: { ...operator.labels, ...componentLabels(service.name) } }, spec: rendered.spec },
+                    { parent: this, dependsOn: [...operator.dependsOn] },
+                );
+            object("rules", "PrometheusRule", service.prometheusRule!);
+            if (service.podMonitor) {
+                object("scrape", "PodMonitor", service.podMonitor);
+            }
+            for (const probe of service.probes) {
+                object(`probe-${probe.name}`, "Probe", probe);
+            }
+        } else {
+            this.patchFiles(name, target, service);
+        }
+        this.dashboardUids = service.dashboards.map((d) => d.uid);
+        const grafana = target.grafana;
+        if (grafana?.kind === "api") {
+            for (const dashboard of service.dashboards) {
+                provisionDashboard(`${name}-dashboard-${dashboard.uid}`, dashboard, grafana.folder, { parent: this, provider: grafana.provider });
+            }
+        } else if (grafana?.kind === "files") {
+            // Its own ConfigMap(s): changing this service's dashboards touches nothing else, and Grafana rescans them without a restart.
+            for (const map of service.dashboardConfigMaps) {
+                new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace: grafana.namespace, labels: componentLabels("grafana") }, data: { ...map.data } }, { parent: this });
+            }
+        }
+        this.registerOutputs({ dashboardUids: this.dashboardUids, ruleFile: service.ruleFile.fileName });
+    }
+
+    /**
+     * Without the operator: the rule and scrape files as server-side-apply patches of their own keys
+     * into the shared Prometheus ConfigMaps, so adding a service touches nothing of another's.
+     */
+    private patchFiles(name: string, target: ServiceTarget, service: RenderedService): void {
         // Only our own key: the stack owns the ConfigMap's labels; each service owns exactly one data key.
         // Forcing is safe because no other manager ever sets this service's key.
         const metadata = (configMapName: string) => ({
@@ -62,28 +115,5 @@ export class ObservedService extends pulumi.ComponentResource {
         if (service.scrapeFile) {
             new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(service.configMaps.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, after(service.configMaps.scrape));
         }
-        if (service.probes.length > 0 && !target.probes) {
-            throw new Error(`service "${service.name}" has probes, which run through the Prometheus Operator, and its stack runs none; set operator.enabled: true`);
-        }
-        for (const probe of service.probes) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-probe-${probe.name}`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: { name: probe.name, namespace: target.probes!.namespace, labels: { ...target.probes!.labels, ...componentLabels(service.name) } }, spec: probe.spec },
-                { parent: this, dependsOn: [...target.probes!.dependsOn] },
-            );
-        }
-        this.dashboardUids = service.dashboards.map((d) => d.uid);
-        const grafana = target.grafana;
-        if (grafana?.kind === "api") {
-            for (const dashboard of service.dashboards) {
-                provisionDashboard(`${name}-dashboard-${dashboard.uid}`, dashboard, grafana.folder, { parent: this, provider: grafana.provider });
-            }
-        } else if (grafana?.kind === "files") {
-            // Its own ConfigMap(s): changing this service's dashboards touches nothing else, and Grafana rescans them without a restart.
-            for (const map of service.dashboardConfigMaps) {
-                new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace: grafana.namespace, labels: componentLabels("grafana") }, data: { ...map.data } }, { parent: this });
-            }
-        }
-        this.registerOutputs({ dashboardUids: this.dashboardUids, ruleFile: service.ruleFile.fileName });
     }
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../config/pulumi";
 import { StackConfig } from "../config/types";
-import { CrdManifest, operatorRuleConfigMapNames } from "../model/operator";
+import { CrdManifest } from "../model/operator";
 import { LOKI_RULES } from "../model/components";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedStack } from "../render";
@@ -55,7 +55,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: config.namespace,
-                    // The operator's namespace selector picks the stack's own namespace too (its Probe objects live here).
+                    // The operator's namespace selector picks the stack's own namespace too (its services' objects live here).
                     labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) },
                 },
             },
@@ -73,7 +73,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 controlPlane: config.cluster.controlPlane,
                 storageClassName: config.storageClassName,
                 // Single topology: Prometheus evaluates PrometheusRules too (distributed: Mimir's ruler does).
-                ...(rendered.operator && !rendered.topology ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
+                ...(rendered.operator && !rendered.topology ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}),
             },
             child,
         );
@@ -99,7 +99,11 @@ export class LgtmStack extends pulumi.ComponentResource {
         );
         if (rendered.topology) {
             // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
-            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage }, child);
+            new DistributedBackends(
+                `${name}-distributed`,
+                { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage, ...(rendered.operator ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}) },
+                child,
+            );
         } else {
             new Loki(
                 `${name}-loki`,
@@ -145,7 +149,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             namespace: config.namespace,
             prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
-            ...(operator ? { probes: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns] } } : {}),
+            ...(operator ? { operator: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns] } } : {}),
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

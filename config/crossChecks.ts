@@ -3,6 +3,7 @@
  * names. A check stays silent when one of its values already has a problem (one message per mistake).
  */
 import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE, sliWindows } from "../model/alerting";
+import { CONFIGMAP_SHARDS_KEY } from "../model/components";
 import { RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
 import { Resources, StackConfig } from "./types";
@@ -173,9 +174,19 @@ function checkNotificationRouting(problems: Problems, config: StackConfig): void
     });
 }
 
-/** Probes run through the operator's agent (Probe objects) and the blackbox exporter it comes with. */
+/**
+ * Probes run through the operator's agent (Probe objects) and the blackbox exporter it comes with.
+ * With the operator, the services' rules are PrometheusRules that the operator packs into ConfigMaps
+ * itself, so the shards of `prometheus.configMapShards` hold the stack's own rules only.
+ */
 function checkProbes(problems: Problems, config: StackConfig): void {
     if (config.operator.enabled) {
+        if (config.prometheus.configMapShards > 1) {
+            problems.add(
+                CONFIGMAP_SHARDS_KEY,
+                `spreads the services' rule and scrape files when operator.enabled is false; with the operator (the default) they are PrometheusRule and PodMonitor objects that it packs into ConfigMaps itself; remove the setting`,
+            );
+        }
         return;
     }
     config.services.forEach((service, i) => {

@@ -15,8 +15,15 @@ export const COLLECTOR_LOAD_BALANCER = "otel-collector-lb";
  */
 export const DISTRIBUTED_WORKLOADS = ["mimir", COLLECTOR_LOAD_BALANCER] as const;
 
+/**
+ * Workloads the Prometheus Operator feature runs (`operator.enabled`), by their pods' name label:
+ * the operator, the agent it makes from our PrometheusAgent (the operator names its pods
+ * `prometheus-agent`) and the blackbox exporter that runs the Probes.
+ */
+export const OPERATOR_JOBS = ["prometheus-operator", "prometheus-agent", "blackbox-exporter"] as const;
+
 /** A self-scrape job: named after the name label of the pods it scrapes. */
-export type StackJob = Component | (typeof DISTRIBUTED_WORKLOADS)[number];
+export type StackJob = Component | (typeof DISTRIBUTED_WORKLOADS)[number] | (typeof OPERATOR_JOBS)[number];
 
 /** What decides which of the stack's workloads run. */
 export interface StackJobsOptions {
@@ -24,6 +31,8 @@ export interface StackJobsOptions {
     /** False with `grafana.mode: external`: no Grafana pod runs. */
     readonly grafanaDeployed: boolean;
     readonly topology: "single" | "distributed";
+    /** `operator.enabled`: the operator, its agent and the blackbox exporter run. */
+    readonly operator: boolean;
 }
 
 /**
@@ -32,13 +41,11 @@ export interface StackJobsOptions {
  * distributed topology Mimir and the Collector's load-balancing tier, which follow the engines and
  * precede the gateways they feed.
  */
-export function stackJobs({ agentEnabled, grafanaDeployed, topology }: StackJobsOptions): StackJob[] {
-    const components = COMPONENTS.filter((job) => (job !== "otel-agent" || agentEnabled) && (job !== "grafana" || grafanaDeployed));
-    if (topology === "single") {
-        return components;
-    }
+export function stackJobs({ agentEnabled, grafanaDeployed, topology, operator }: StackJobsOptions): StackJob[] {
+    const components: StackJob[] = COMPONENTS.filter((job) => (job !== "otel-agent" || agentEnabled) && (job !== "grafana" || grafanaDeployed));
     const gateway = components.indexOf("otel-collector");
-    return [...components.slice(0, gateway), ...DISTRIBUTED_WORKLOADS, ...components.slice(gateway)];
+    const jobs = topology === "single" ? components : [...components.slice(0, gateway), ...DISTRIBUTED_WORKLOADS, ...components.slice(gateway)];
+    return operator ? [...jobs, ...OPERATOR_JOBS] : jobs;
 }
 
 /**
@@ -82,6 +89,11 @@ export const METRICS_PORT_NAME: Record<StackJob, string> = {
     "otel-collector": "metrics",
     "otel-agent": "metrics",
     grafana: "http",
+    // components/operator.ts and components/blackbox.ts name their ports `http`; the operator names
+    // the agent's `web` (the CRD's default `portName`, MakeContainerPorts in pkg/prometheus at v0.93.0).
+    "prometheus-operator": "http",
+    "prometheus-agent": "web",
+    "blackbox-exporter": "http",
 };
 
 export interface Endpoints {

@@ -66,16 +66,34 @@ export function operatorRuleConfigMapName(shard: number): string {
 }
 
 /**
- * How many operator rule ConfigMaps our Prometheus and Mimir's ruler mount (each optional, so
- * missing ones are empty). The operator starts a new ConfigMap every ~0.5 MiB of rules
- * (`maxConfigMapDataSize` in pkg/operator/rules.go); 8 hold about 4 MiB of third-party rules,
- * far beyond what kube-prometheus-stack's own charts ship (about 0.3 MiB).
+ * What the operator puts in one rule ConfigMap at most: half the API server's 1 MiB limit
+ * (`MaxConfigMapDataSize = MaxSecretSize * 0.5` in pkg/operator/rules.go at v0.93.0). It refuses
+ * a single PrometheusRule whose rendered file is larger, and starts a new ConfigMap when the next
+ * file would not fit.
  */
-export const OPERATOR_RULE_SHARDS = 8;
+export const OPERATOR_RULE_CONFIGMAP_BYTES = 524288;
+
+/**
+ * Rule ConfigMaps mounted beyond what the services in config fill: PrometheusRules of other charts
+ * and services declared in code (about 4 MiB; kube-prometheus-stack's own charts ship about 0.3 MiB).
+ */
+export const OPERATOR_RULE_RESERVE = 8;
+
+/**
+ * How many operator rule ConfigMaps our Prometheus and Mimir's ruler mount (each optional, so
+ * missing ones are empty), for `ownRuleBytes` of the services' own rule files. The operator packs
+ * files in name order and re-encodes them: a quarter more bytes than ours is allowed for that, and
+ * the total is rounded up to a multiple of the reserve, so adding a service changes the mounts
+ * (and restarts the evaluator) only every few megabytes of rules, not per service.
+ */
+export function operatorRuleConfigMapCount(ownRuleBytes: number): number {
+    const own = Math.ceil((ownRuleBytes * 1.25) / OPERATOR_RULE_CONFIGMAP_BYTES);
+    return OPERATOR_RULE_RESERVE * Math.ceil((own + OPERATOR_RULE_RESERVE) / OPERATOR_RULE_RESERVE);
+}
 
 /** Every operator rule ConfigMap our evaluators mount (optional sources: the ones not written yet are empty). */
-export function operatorRuleConfigMapNames(): string[] {
-    return Array.from({ length: OPERATOR_RULE_SHARDS }, (_, shard) => operatorRuleConfigMapName(shard));
+export function operatorRuleConfigMapNames(count: number): string[] {
+    return Array.from({ length: count }, (_, shard) => operatorRuleConfigMapName(shard));
 }
 
 /**

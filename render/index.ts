@@ -29,7 +29,7 @@ import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvision
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
-import { RenderedOperator, renderOperator } from "./operator";
+import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
 import { checksum } from "./checksum";
@@ -41,7 +41,7 @@ import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
-export type { RenderedOperator } from "./operator";
+export type { RenderedMonitoringObject, RenderedOperator } from "./operator";
 export type { RenderedProbe } from "./probes";
 export type { RenderedDashboard } from "../dashboards";
 
@@ -55,8 +55,15 @@ export interface RenderedService {
     readonly name: string;
     readonly ruleFile: RenderedFile;
     readonly scrapeFile?: RenderedFile;
-    /** The ConfigMaps its rule and scrape files are patched into: the shard its name hashes to (`prometheus.configMapShards`). */
+    /**
+     * Without the operator: the ConfigMaps its rule and scrape files are patched into, the shard its
+     * name hashes to (`prometheus.configMapShards`).
+     */
     readonly configMaps: Readonly<Record<PrometheusFileKind, string>>;
+    /** With the operator: its rules as a PrometheusRule, which the operator hands to the stack's evaluator. */
+    readonly prometheusRule?: RenderedMonitoringObject;
+    /** With the operator, for a scraped service: its pods as a PodMonitor, scraped by the operator's agent. */
+    readonly podMonitor?: RenderedMonitoringObject;
     readonly dashboards: readonly RenderedDashboard[];
     /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
@@ -106,9 +113,14 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
     const scrape = serviceScrapeConfig(service);
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
-    assertFileFitsOneShard(service.name, "rules", ruleFile);
-    if (scrapeFile) {
-        assertFileFitsOneShard(service.name, "scrape", scrapeFile);
+    // With the operator the files never go into the shared ConfigMaps: the objects replace them.
+    const podMonitor = config.operator.enabled ? servicePodMonitor(service) : undefined;
+    const objects = config.operator.enabled ? { prometheusRule: servicePrometheusRule(service, rules.groups, fileBytes(ruleFile)), ...(podMonitor ? { podMonitor } : {}) } : undefined;
+    if (!objects) {
+        assertFileFitsOneShard(service.name, "rules", ruleFile);
+        if (scrapeFile) {
+            assertFileFitsOneShard(service.name, "scrape", scrapeFile);
+        }
     }
     const dashboards = renderServiceDashboards(config, service, links);
     const shard = prometheusShard(service.name, config.prometheus.configMapShards);
@@ -117,6 +129,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         ruleFile,
         ...(scrapeFile ? { scrapeFile } : {}),
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
+        ...objects,
         dashboards,
         dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
         probes: renderServiceProbes(config.namespace, service),
@@ -130,7 +143,8 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const rules = stackRuleFile(config, links);
     const services = config.services.map((service) => renderService(config, service, links));
     const stackRules = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
-    assertShardsFit(config.prometheus.configMapShards, stackRules, services);
+    // With the operator only the stack's own rule file is in the shards; the services' rules are objects.
+    assertShardsFit(config.prometheus.configMapShards, stackRules, config.operator.enabled ? [] : services);
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
@@ -138,7 +152,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
     const push = pushEndpoints(config, endpoints);
     const topology = renderTopology(config, endpoints);
-    const operator = renderOperator(config, endpoints);
+    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + fileBytes(service.ruleFile), 0));
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,

@@ -10,11 +10,15 @@
  * selected PrometheusRules into ConfigMaps `prometheus-lgtm-rulefiles-<n>`, which our Prometheus
  * (single) or Mimir's ruler (distributed) mounts beside the stack's own rules, so third-party rules
  * see every series and their alerts reach our Alertmanager with their labels as written.
+ *
+ * The stack's services go the same way: each becomes a PrometheusRule (and a PodMonitor when it is
+ * scraped) in the stack's namespace, carrying the selector's labels, beside its Probes.
  */
-import { StackConfig } from "../config/types";
+import { ServiceSpec, StackConfig } from "../config/types";
+import { RuleGroup } from "../alerts/model";
 import { Endpoints, prometheusPushTargets } from "../model/components";
 import { PART_OF } from "../model/labels";
-import { CONTROLLER_ID_ANNOTATION, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { CONTROLLER_ID_ANNOTATION, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
 import { distributedEndpoints } from "../model/topology";
 
 export interface RenderedOperator {
@@ -28,6 +32,60 @@ export interface RenderedOperator {
     readonly agentSpec: Readonly<Record<string, unknown>>;
     /** `spec` of the rules-only `Prometheus` (monitoring.coreos.com/v1). */
     readonly rulesSpec: Readonly<Record<string, unknown>>;
+    /** The operator's rule ConfigMaps our evaluator mounts: enough for the services' own rules plus a reserve. */
+    readonly ruleConfigMaps: readonly string[];
+}
+
+/** A monitoring object of one of the stack's own services (it lives in the stack's namespace). */
+export interface RenderedMonitoringObject {
+    readonly name: string;
+    readonly spec: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A service's rules as a PrometheusRule: the same groups as its rule file, field for field (the
+ * CRD's rule group and rule fields carry Prometheus's own names). The operator refuses one whose
+ * file is over its ConfigMap size, so it is refused here first, at preview.
+ */
+export function servicePrometheusRule(service: ServiceSpec, groups: readonly RuleGroup[], fileBytes: number): RenderedMonitoringObject {
+    if (fileBytes > OPERATOR_RULE_CONFIGMAP_BYTES) {
+        throw new Error(
+            `service "${service.name}": its rules are ${fileBytes} bytes, over the ${OPERATOR_RULE_CONFIGMAP_BYTES} bytes the Prometheus Operator puts in one rule ConfigMap ` +
+                `(it never splits a PrometheusRule); give the service fewer SLOs, saturation checks or alerts, or split it into two services`,
+        );
+    }
+    return { name: service.name, spec: { groups } };
+}
+
+/**
+ * A scraped service's pods as a PodMonitor: its pod selector, in its namespace, on its metrics
+ * port and path. The operator labels each target with namespace, pod, container and endpoint and
+ * names the job `<namespace>/<name>`; the relabelings after it set the job and `service` to the
+ * service's name (the SLO rules select on them) and add the node, as the stack's other jobs do.
+ */
+export function servicePodMonitor(service: ServiceSpec): RenderedMonitoringObject | undefined {
+    const { discovery } = service;
+    if (discovery.kind !== "scrape") {
+        return undefined;
+    }
+    return {
+        name: service.name,
+        spec: {
+            selector: { matchLabels: { ...discovery.selector } },
+            namespaceSelector: { matchNames: [service.namespace] },
+            podMetricsEndpoints: [
+                {
+                    port: discovery.port,
+                    path: discovery.path,
+                    relabelings: [
+                        { action: "replace", targetLabel: "job", replacement: service.name },
+                        { action: "replace", targetLabel: "service", replacement: service.name },
+                        { action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" },
+                    ],
+                },
+            ],
+        },
+    };
 }
 
 /** A label selector as the operator's CRDs take it; `{}` selects everything. */
@@ -43,7 +101,8 @@ function remoteWriteUrls(config: StackConfig, endpoints: Endpoints): string[] {
     return prometheusPushTargets(endpoints).map((url) => `${url}/api/v1/write`);
 }
 
-export function renderOperator(config: StackConfig, endpoints: Endpoints): RenderedOperator | undefined {
+/** `ownRuleBytes`: the rule files of the services in config, which reach the evaluator through the operator. */
+export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRuleBytes: number): RenderedOperator | undefined {
     const { operator } = config;
     if (!operator.enabled) {
         return undefined;
@@ -95,5 +154,6 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints): Rende
             ruleSelector: objects,
             ruleNamespaceSelector: namespaces,
         },
+        ruleConfigMaps: operatorRuleConfigMapNames(operatorRuleConfigMapCount(ownRuleBytes)),
     };
 }

@@ -52,23 +52,71 @@ function stackConfigMaps(...names: string[]) {
     return Object.fromEntries(names.map((name) => [name, new k8s.core.v1.ConfigMap(`stack-${name}`, { metadata: { name, namespace: "observability" } })]));
 }
 
-/** The dev stack with its Prometheus files spread over `configMapShards` ConfigMaps of each kind. */
-const devWithShards = (configMapShards: number) => {
-    const file = stackFile("dev");
-    return loadStackConfig({ ...file, values: { ...file.values, prometheus: { configMapShards } } }, { knownRunbooks });
-};
+/** A stack without the operator, its Prometheus files spread over `configMapShards` ConfigMaps of each kind. */
+const withoutOperator = (configMapShards = 1, services?: string[]) =>
+    loadStackConfig(
+        minimalRaw({ operator: { enabled: false }, prometheus: { configMapShards }, ...(services ? { services: services.map((name) => ({ name, slos: [{ kind: "availability", objective: 99.9 }] })) } : {}) }),
+        { knownRunbooks },
+    );
+
+const CHECKOUT = { name: "checkout", namespace: "shop", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "metrics" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }] };
 
 describe("ObservedService, built alone from a rendered bundle", () => {
     beforeEach(() => {
         recorded.length = 0;
     });
 
-    test("a scraped service patches exactly its own rule and scrape keys into the stack's ConfigMaps", async () => {
+    test("with the operator (the default) a scraped service is a PrometheusRule and a PodMonitor in the stack's namespace, carrying the operator's selector labels", async () => {
         const config = loadStack("dev");
-        const spec = loadServiceSpec(
-            { name: "checkout", namespace: "shop", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "metrics" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }] },
-            { knownRunbooks },
-        );
+        const spec = loadServiceSpec(CHECKOUT, { knownRunbooks });
+        const crds = new k8s.core.v1.ConfigMap("stand-in-for-the-crds", {});
+        const target = { namespace: "observability", prometheusConfigMaps: {}, operator: { namespace: "observability", labels: { release: "platform" }, dependsOn: [crds] } };
+        const resources = await build(() => new ObservedService("shop-checkout", { target, service: renderService(config, spec) }));
+        assert.deepEqual(byType(resources, "kubernetes:core/v1:ConfigMapPatch"), [], "nothing is patched into the stack's ConfigMaps");
+        const [rule] = byType(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        assert.equal(rule.name, "shop-checkout-rules");
+        assert.deepEqual(rule.inputs.metadata, {
+            name: "checkout",
+            namespace: "observability",
+            labels: { release: "platform", "app.kubernetes.io/name": "checkout", "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/managed-by": "pulumi" },
+        });
+        const alerts = rule.inputs.spec.groups.flatMap((group: { rules: { alert?: string }[] }) => group.rules.map((r) => r.alert)).filter(Boolean);
+        assert.ok(alerts.includes("FastBudgetBurn") && alerts.includes("ServiceDown"), `alerts: ${alerts.join(", ")}`);
+        const [monitor] = byType(resources, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+        assert.equal(monitor.inputs.metadata.name, "checkout");
+        assert.equal(monitor.inputs.metadata.labels.release, "platform");
+        // The operator names a PodMonitor's job <namespace>/<name> and then applies these relabelings:
+        // the SLO rules select job="checkout" and service="checkout" as they do on a scrape job of ours.
+        assert.deepEqual(monitor.inputs.spec, {
+            selector: { matchLabels: { app: "checkout" } },
+            namespaceSelector: { matchNames: ["shop"] },
+            podMetricsEndpoints: [
+                {
+                    port: "metrics",
+                    path: "/metrics",
+                    relabelings: [
+                        { action: "replace", targetLabel: "job", replacement: "checkout" },
+                        { action: "replace", targetLabel: "service", replacement: "checkout" },
+                        { action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" },
+                    ],
+                },
+            ],
+        });
+    });
+
+    test("with the operator an OTLP service is a PrometheusRule only; a bundle rendered for the other mode is refused", async () => {
+        const spec = loadServiceSpec({ name: "mailer", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
+        const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape"), operator: { namespace: "observability", labels: {}, dependsOn: [] } };
+        const resources = await build(() => new ObservedService("mailer", { target, service: renderService(loadStack("dev"), spec) }));
+        assert.deepEqual(resources.filter((r) => r.type.startsWith("kubernetes:monitoring")).map((r) => `${r.type} ${r.name}`), ["kubernetes:monitoring.coreos.com/v1:PrometheusRule mailer-rules"]);
+        assert.throws(() => new ObservedService("mailer-2", { target, service: renderService(withoutOperator(), spec) }), {
+            message: 'service "mailer" was rendered without the Prometheus Operator and its stack runs it; render the service with the stack\'s own config (renderService(config, spec)), so both agree on operator.enabled',
+        });
+    });
+
+    test("without the operator a scraped service patches exactly its own rule and scrape keys into the stack's ConfigMaps", async () => {
+        const config = withoutOperator();
+        const spec = loadServiceSpec(CHECKOUT, { knownRunbooks });
         const resources = await build(() => new ObservedService("shop-checkout", { target: { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") }, service: renderService(config, spec) }));
         const patches = byType(resources, "kubernetes:core/v1:ConfigMapPatch");
         assert.deepEqual(
@@ -85,20 +133,17 @@ describe("ObservedService, built alone from a rendered bundle", () => {
         assert.match(patches[1].inputs.data["checkout.yaml"], /job_name: checkout/);
     });
 
-    test("an OTLP service has no scrape job to patch", async () => {
-        const config = loadStack("dev");
+    test("without the operator an OTLP service has no scrape job to patch", async () => {
+        const config = withoutOperator();
         const spec = loadServiceSpec({ name: "mailer", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
         const resources = await build(() => new ObservedService("mailer", { target: { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") }, service: renderService(config, spec) }));
         assert.deepEqual(byType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => p.name), ["mailer-rules"]);
     });
 
     test("with 4 shards a service declared in code patches the shard its name hashes to: checkout (FNV-1a 0x4db95739) into shard 1", async () => {
-        const spec = loadServiceSpec(
-            { name: "checkout", namespace: "shop", discovery: { kind: "scrape", selector: { app: "checkout" }, port: "metrics" }, conventions: { preset: "prometheus-http" }, slos: [{ kind: "availability", objective: 99.9 }] },
-            { knownRunbooks },
-        );
+        const spec = loadServiceSpec(CHECKOUT, { knownRunbooks });
         const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-rules-1", "prometheus-rules-2", "prometheus-rules-3", "prometheus-scrape", "prometheus-scrape-1", "prometheus-scrape-2", "prometheus-scrape-3") };
-        const resources = await build(() => new ObservedService("shop-checkout", { target, service: renderService(devWithShards(4), spec) }));
+        const resources = await build(() => new ObservedService("shop-checkout", { target, service: renderService(withoutOperator(4), spec) }));
         assert.deepEqual(
             byType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => [p.name, p.inputs.metadata.name, Object.keys(p.inputs.data)]),
             [
@@ -112,7 +157,7 @@ describe("ObservedService, built alone from a rendered bundle", () => {
         const spec = loadServiceSpec({ name: "checkout", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
         const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape") };
         assert.throws(
-            () => new ObservedService("checkout", { target, service: renderService(devWithShards(4), spec) }),
+            () => new ObservedService("checkout", { target, service: renderService(withoutOperator(4), spec) }),
             {
                 message:
                     'service "checkout" goes to ConfigMap prometheus-rules-1, which the stack does not have (it has prometheus-rules, prometheus-scrape); ' +
@@ -158,7 +203,8 @@ describe("LgtmStack, built alone", () => {
     });
 
     test("with prometheus.configMapShards 4 Prometheus creates and mounts every rule and scrape shard, and each service patches its own", async () => {
-        const config = devWithShards(4);
+        // The dev stack's service names, without the operator.
+        const config = withoutOperator(4, ["api", "session-start", "transcoding", "video-load"]);
         const resources = await build(() => new LgtmStack("obs", { config, rendered: renderStack(config, []), secrets: {}, operatorCrds: loadOperatorCrds() }));
         const maps = byType(resources, "kubernetes:core/v1:ConfigMap").filter((r) => /^prometheus-(rules|scrape)/.test(r.inputs.metadata.name));
         // Shard 0 keeps the unsharded names (resource and ConfigMap), and only it holds the stack's own rules.
@@ -185,8 +231,6 @@ describe("LgtmStack, built alone", () => {
                     { configMap: { name: "prometheus-rules-1" } },
                     { configMap: { name: "prometheus-rules-2" } },
                     { configMap: { name: "prometheus-rules-3" } },
-                    // The Prometheus Operator's rule files (PrometheusRule objects), optional until such objects exist.
-                    ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } })),
                 ],
             },
         });

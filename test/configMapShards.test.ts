@@ -3,12 +3,16 @@
  * server's 1 MiB limit. Hash values are FNV-1a's published test vectors and, for service names,
  * worked out with an FNV-1a written apart from the product (a Python one-liner); the shard is the
  * hash modulo the count, which for 4 shards is the last hex digit of the hash modulo 4.
+ *
+ * Shards carry the services' files only with `operator.enabled: false`; with the operator (the
+ * default) a service is a PrometheusRule the operator packs itself (last cases).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadServiceSpec, loadStackConfig } from "../config/load";
 import { renderService, renderStack } from "../render";
 import { fnv1a32, prometheusShard } from "../render/prometheus";
+import { operatorRuleConfigMapCount } from "../model/operator";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
 
 /** What the API server accepts (1 MiB, k8s.io/kubernetes pkg/apis/core/types.go MaxSecretSize) less the 64 KiB we keep free. */
@@ -24,7 +28,8 @@ function fleet(count: number) {
 }
 
 function stackWith(services: unknown[], configMapShards?: number) {
-    return loadStackConfig(minimalRaw({ services, ...(configMapShards === undefined ? {} : { prometheus: { configMapShards } }) }), { knownRunbooks });
+    // Without the operator: with it, the services' files are PrometheusRule objects, not shard content.
+    return loadStackConfig(minimalRaw({ services, operator: { enabled: false }, ...(configMapShards === undefined ? {} : { prometheus: { configMapShards } }) }), { knownRunbooks });
 }
 
 /** Bytes of the stack's rule file and of one fleet service's, read from a render that fits (the files are this test's input, not its subject). */
@@ -118,7 +123,7 @@ describe("a shard over the ConfigMap limit is refused at preview time", () => {
     test("the shard count is a whole number from 1 to 64", () => {
         const problems = (configMapShards: unknown) => {
             try {
-                loadStackConfig(minimalRaw({ prometheus: { configMapShards } }), { knownRunbooks });
+                loadStackConfig(minimalRaw({ operator: { enabled: false }, prometheus: { configMapShards } }), { knownRunbooks });
             } catch (error) {
                 return (error as Error).message;
             }
@@ -143,5 +148,35 @@ describe("a shard over the ConfigMap limit is refused at preview time", () => {
             ),
         );
         assert.ok(Number(/is (\d+) bytes/.exec(message)?.[1]) > BUDGET);
+    });
+});
+
+describe("with the operator, the services' rules are PrometheusRules the operator packs itself", () => {
+    const withOperator = (services: unknown[], values: Record<string, unknown> = {}) => loadStackConfig(minimalRaw({ services, ...values }), { knownRunbooks });
+
+    test("a fleet that needs 3 shards without the operator renders with one, and Prometheus mounts enough operator ConfigMaps for its rules", () => {
+        const rendered = renderStack(withOperator(fleet(100)), []);
+        assert.equal(rendered.services.filter((service) => service.prometheusRule).length, 100);
+        // 100 services of ~20 KiB: about 2 MB, 1.25 times that over 512 KiB is 5 ConfigMaps, plus the reserve of 8: 13, rounded up to 16.
+        assert.deepEqual(rendered.operator!.ruleConfigMaps, Array.from({ length: 16 }, (_, n) => `prometheus-lgtm-rulefiles-${n}`));
+        assert.ok(fileSizes(100).service > 15_000 && fileSizes(100).service < 25_000, "the fleet's services are ~20 KiB each, as the count above assumes");
+    });
+
+    test("the count grows in steps of 8 with the services' rule bytes, never below the reserve", () => {
+        // Worked by hand: ceil(bytes * 1.25 / 524288) ConfigMaps of the services' own, plus 8, rounded up to a multiple of 8.
+        assert.equal(operatorRuleConfigMapCount(0), 8);
+        assert.equal(operatorRuleConfigMapCount(419430), 16); // 524287.5 bytes: 1 ConfigMap
+        assert.equal(operatorRuleConfigMapCount(3145728), 16); // 3 MiB: 7.5, so 8 + 8
+        assert.equal(operatorRuleConfigMapCount(3670016), 24); // 3.5 MiB: 8.75, so 9 + 8 = 17
+    });
+
+    test("prometheus.configMapShards is refused with the operator, naming why; a service over the operator's ConfigMap size is refused at preview", () => {
+        assert.throws(() => withOperator(fleet(1), { prometheus: { configMapShards: 3 } }), /prometheus\.configMapShards: spreads the services' rule and scrape files when operator\.enabled is false; .*remove the setting/);
+        const slos = Array.from({ length: 150 }, (_, i) => ({ kind: "availability", name: `a${String(i).padStart(3, "0")}`, objective: 99.9 }));
+        const spec = loadServiceSpec({ name: "monolith", slos }, { knownRunbooks });
+        assert.match(
+            refusal(() => renderService(withOperator(fleet(1)), spec)),
+            /^service "monolith": its rules are \d+ bytes, over the 524288 bytes the Prometheus Operator puts in one rule ConfigMap \(it never splits a PrometheusRule\); give the service fewer SLOs/,
+        );
     });
 });

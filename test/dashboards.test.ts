@@ -433,9 +433,12 @@ describe("overview and stack health", () => {
 
     test("stack health shows the scrape status of every deployed component, and only those", () => {
         const upQuery = (stack: StackConfig) => panel(json(renderDashboards(stack, [])[1]), "Components up").targets?.[0].expr ?? "";
-        assert.match(upQuery(config), /job=~"prometheus\|alertmanager\|loki\|tempo\|otel-collector\|otel-agent\|grafana"/);
+        assert.match(upQuery(config), /job=~"prometheus\|alertmanager\|loki\|tempo\|otel-collector\|otel-agent\|grafana\|prometheus-operator\|prometheus-agent\|blackbox-exporter"/);
         const withoutAgent = loadStackConfig(rawConfig({ collector: { agentEnabled: false } }), { knownRunbooks: runbookNames() });
         assert.doesNotMatch(upQuery(withoutAgent), /otel-agent/);
+        // Without the operator, neither it nor its agent nor the blackbox exporter runs, so none is shown.
+        const withoutOperator = loadStackConfig(rawConfig({ operator: { enabled: false } }), { knownRunbooks: runbookNames() });
+        assert.match(upQuery(withoutOperator), /job=~"prometheus\|alertmanager\|loki\|tempo\|otel-collector\|otel-agent\|grafana"\}/);
     });
 });
 

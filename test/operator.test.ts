@@ -166,7 +166,11 @@ function one(resources: readonly RecordedResource[], type: string, name: string)
 const AGENT = "kubernetes:monitoring.coreos.com/v1alpha1:PrometheusAgent";
 const PROMETHEUS = "kubernetes:monitoring.coreos.com/v1:Prometheus";
 const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
-const RULE_MAPS = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
+/**
+ * The dev stack's four services have about 80 KiB of rules (20 KiB each): one operator ConfigMap's
+ * worth (512 KiB), plus the reserve of 8 for other charts' rules, rounded up to a multiple of 8: 16.
+ */
+const RULE_MAPS = Array.from({ length: 16 }, (_, n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
 
 describe("the dev stack honours every namespace's monitoring objects through the operator", () => {
     test("the pinned CRDs are applied and forced over older ones, the operator runs with its own controller id", async () => {

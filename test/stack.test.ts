@@ -79,10 +79,13 @@ describe("dev stack under mocks", () => {
         assert.equal(YAML.parse(provisioning.inputs.data["dashboards.yaml"]).providers[0].folderUid, "lgtm-stack");
     });
 
-    test("gives each configured service its rule file and dashboards", async () => {
+    test("gives each configured service its PrometheusRule and dashboards, and patches no shared ConfigMap", async () => {
         const { resources } = await runStack("dev");
-        const patches = ofType(resources, "kubernetes:core/v1:ConfigMapPatch");
-        assert.deepEqual(patches.map((p) => Object.keys(p.inputs.data)[0]).sort(), ["service-api.yaml", "service-session-start.yaml", "service-transcoding.yaml", "service-video-load.yaml"]);
+        assert.deepEqual(ofType(resources, "kubernetes:core/v1:ConfigMapPatch"), []);
+        const rules = ofType(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        assert.deepEqual(rules.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(), ["observability/api", "observability/session-start", "observability/transcoding", "observability/video-load"]);
+        // The dev services are OTLP services: none is scraped, so none has a PodMonitor.
+        assert.deepEqual(ofType(resources, "kubernetes:monitoring.coreos.com/v1:PodMonitor"), []);
         const dashboards = ofType(resources, "kubernetes:core/v1:ConfigMap").flatMap((r) => (r.inputs.metadata.name.startsWith("grafana-dashboards-") ? Object.values(r.inputs.data).map((json) => JSON.parse(json as string).uid) : []));
         for (const service of ["api", "session-start", "video-load", "transcoding"]) {
             assert.ok(dashboards.includes(`${service}-golden`) && dashboards.includes(`${service}-slo`), `${service} dashboards`);

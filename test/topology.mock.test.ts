@@ -119,8 +119,9 @@ describe("distributed stack under mocks", () => {
         const ruler = named("kubernetes:apps/v1:Deployment", "mimir-ruler").inputs.spec.template.spec;
         const mount = ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules");
         assert.deepEqual(mount, { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
-        // Beside the stack's rules, the operator's rule files (PrometheusRule objects), which exist only once such objects do.
-        const operatorRules = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
+        // Beside the stack's rules, the operator's rule files (the services' and other charts' PrometheusRules):
+        // the dev services' ~80 KiB of rules fill one, plus the reserve of 8, rounded up to a multiple of 8.
+        const operatorRules = Array.from({ length: 16 }, (_, n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
         assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "prometheus-rules" } }, ...operatorRules] } });
         assert.deepEqual(ruler.containers[0].args, ["-config.file=/etc/lgtm/mimir/mimir.yaml", "-config.expand-env=true", "-target=ruler"]);
     });
@@ -233,19 +234,20 @@ describe("distributed stack under mocks", () => {
     });
 });
 
-describe("distributed stack with prometheus.configMapShards 3, under mocks", () => {
+describe("distributed stack without the operator, with prometheus.configMapShards 3, under mocks", () => {
     let sharded: RecordedResource[] = [];
     before(async () => {
         const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
-        ({ resources: sharded } = await runStack("dev", { ...values, prometheus: { configMapShards: 3 } }, OBJECT_STORAGE_SECRETS));
+        // Shards hold the services' files only without the operator (and so without the dev stack's probes).
+        const services = ["api", "session-start", "video-load", "transcoding"].map((name) => ({ name, namespace: "learning", slos: [{ kind: "availability", objective: 99.9 }] }));
+        ({ resources: sharded } = await runStack("dev", { ...values, services, operator: { enabled: false }, prometheus: { configMapShards: 3 } }, OBJECT_STORAGE_SECRETS));
     });
 
     test("Mimir's ruler reads every rule shard in the anonymous tenant's one folder, as Prometheus mounts them", () => {
         const workload = (type: string, name: string) => ofType(sharded, type).find((r) => r.inputs.metadata?.name === name)?.inputs.spec.template.spec;
         const everyShard = { projected: { sources: [{ configMap: { name: "prometheus-rules" } }, { configMap: { name: "prometheus-rules-1" } }, { configMap: { name: "prometheus-rules-2" } }] } };
         const ruler = workload("kubernetes:apps/v1:Deployment", "mimir-ruler");
-        const operatorRules = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ configMap: { name: `prometheus-lgtm-rulefiles-${n}`, optional: true } }));
-        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [...everyShard.projected.sources, ...operatorRules] } });
+        assert.deepEqual(ruler.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
         assert.deepEqual(ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules"), { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
         const prometheus = workload("kubernetes:apps/v1:StatefulSet", "prometheus");
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });

@@ -1,5 +1,4 @@
 /** The distributed topology's backends: Loki microservices, Tempo distributed and Grafana Mimir. */
-import { operatorRuleConfigMapNames } from "../../model/operator";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
@@ -17,6 +16,8 @@ export interface DistributedBackendsArgs {
     readonly namespace: pulumi.Input<string>;
     /** Object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
     readonly objectStorage?: ObjectStorageCredentials;
+    /** The Prometheus Operator's rule ConfigMaps (`renderStack(...).operator.ruleConfigMaps`), which Mimir's ruler evaluates. Defaults to none (no operator). */
+    readonly operatorRuleConfigMaps?: readonly string[];
 }
 
 export class DistributedBackends extends pulumi.ComponentResource {
@@ -51,7 +52,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
                 image: config.topology.mimir.image,
                 volume: { enabled: true, size: config.topology.mimir.volumeSize },
                 ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
-                ...(config.operator.enabled ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
+                ...(args.operatorRuleConfigMaps ? { operatorRuleConfigMaps: args.operatorRuleConfigMaps } : {}),
             },
             { parent: this },
         );

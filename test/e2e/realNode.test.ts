@@ -255,14 +255,23 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         }, 120);
     });
 
-    test("Prometheus discovers the demo service through Kubernetes SD with its own ServiceAccount and scrapes it and the real kubelet", async () => {
+    test("the demo service's PodMonitor: the operator's agent scrapes the real pod, and its series reach the real Prometheus as job demo; Prometheus scrapes the real kubelet, the operator, its agent and the blackbox exporter", async () => {
         const demo = (await pods(DEMO_NAMESPACE))[0];
-        await cluster.waitFor("the demo and kubelet targets up", async () => {
+        // The PodMonitor's relabelings name the job and service after the service (the SLO rules select on them) and add the node.
+        const up = encodeURIComponent(`up{job="demo", service="demo", namespace="${DEMO_NAMESPACE}", pod="${demo.metadata.name}", node="${cluster.nodeName}"}`);
+        await cluster.waitFor("the demo pod up in Prometheus (scraped by the agent) and the kubelet target up", async () => {
+            const demoUp = (await getJson(`${await prometheus()}/api/v1/query?query=${up}`)).data.result as { value: [number, string] }[];
             const targets = (await getJson(`${await prometheus()}/api/v1/targets?state=active`)).data.activeTargets as { labels: Record<string, string>; health: string }[];
-            const demoTarget = targets.find((t) => t.labels.job === "demo");
             const cadvisor = targets.find((t) => t.labels.job === "kubelet-cadvisor" && t.labels.node === cluster.nodeName);
-            return demoTarget?.health === "up" && demoTarget.labels.pod === demo.metadata.name && demoTarget.labels.namespace === DEMO_NAMESPACE && cadvisor?.health === "up";
-        }, 180);
+            // The operator feature's pods are self-scrape jobs of the stack, like its other components.
+            const operatorJobs = ["prometheus-operator", "prometheus-agent", "blackbox-exporter"].every((job) => targets.some((t) => t.labels.job === job && t.health === "up"));
+            return demoUp.length === 1 && demoUp[0].value[1] === "1" && cadvisor?.health === "up" && operatorJobs;
+        }, 240);
+        // The service's rules reach Prometheus through its PrometheusRule and the operator's rule ConfigMaps.
+        await cluster.waitFor("the demo service's SLO rules loaded in Prometheus", async () => {
+            const groups = (await getJson(`${await prometheus()}/api/v1/rules?type=alert`)).data.groups as { rules: { name: string; labels?: Record<string, string> }[] }[];
+            return groups.some((group) => group.rules.some((rule) => rule.name === "ServiceDown" && rule.labels?.service === "demo"));
+        }, 300);
     });
 
     test("Prometheus's ServiceAccount may do what its role grants and nothing more (SubjectAccessReview)", async () => {
