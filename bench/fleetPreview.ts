@@ -10,7 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalCluster, LocalStack } from "../scripts/localCluster";
 import { formatBreakdown, ProcessCpuSampler } from "./processCpu";
-import { configMapShardsFor, generatedServices, withConfigMapShards, withDevStack } from "./realPreview";
+import { generatedServices, withDevStack } from "./realPreview";
 import { formatMs } from "./report";
 
 /** Services per file: one file per team, as a fleet would organise them. */
@@ -83,7 +83,6 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
         project.editConfig((config) => {
             config["lgtm-stack:services"] = generatedServices(inline);
             delete config["lgtm-stack:servicesFrom"];
-            withConfigMapShards(config, inline);
         });
         const bytes = Buffer.byteLength(JSON.stringify(generatedServices(inline)));
         const inlineStarted = Date.now();
@@ -95,20 +94,9 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
             project.editConfig((config) => {
                 delete config["lgtm-stack:services"];
                 config["lgtm-stack:servicesFrom"] = SERVICES_FOLDER;
-                withConfigMapShards(config, size);
             });
-            let measured = await measuredPreview(project, cluster);
-            // The shard table is a starting point: when the rendered rules outgrow it, the program
-            // refuses the preview and names the count that fits, as it would for a user; take it and preview again.
-            const named = measured.run.ok ? undefined : measured.run.error.match(/set prometheus\.configMapShards to (\d+)/)?.[1];
-            let shardNote = `prometheus.configMapShards ${configMapShardsFor(size)}`;
-            if (named !== undefined) {
-                project.editConfig((config) => {
-                    config["lgtm-stack:prometheus"] = { ...((config["lgtm-stack:prometheus"] ?? {}) as object), configMapShards: Number(named) };
-                });
-                shardNote = `prometheus.configMapShards ${named}, the count the program named when it refused ${configMapShardsFor(size)}`;
-                measured = await measuredPreview(project, cluster);
-            }
+            // Each service is a PrometheusRule the operator packs: no shard count to choose for the fleet.
+            const measured = await measuredPreview(project, cluster);
             const { run, elapsed, cpu } = measured;
             const programPhase = cpu.untilFirstResource !== undefined ? `; ${cpu.untilFirstResource.toFixed(1)} s until the first Kubernetes resource (program start-up, config, render, resource construction)` : "";
             console.log(`# fleet preview, ${size} services: ${run.ok ? `${run.value.length} steps` : "failed"} in ${formatMs(elapsed)}${programPhase}; ${formatBreakdown(cpu)}`);
@@ -119,7 +107,7 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
                 "",
                 formatMs(elapsed),
                 "",
-                `${run.ok ? "ok" : `fails: ${run.error.split("\n")[0]}`}; ${shardNote}; wall time, empty stack, KWOK cluster, ${SKIP_CHECKPOINTS}=true (goal: under 30 s for 1,000 on 2 cores)${programPhase}; ${formatBreakdown(cpu)}`,
+                `${run.ok ? "ok" : `fails: ${run.error.split("\n")[0]}`}; wall time, empty stack, KWOK cluster, ${SKIP_CHECKPOINTS}=true (goal: under 30 s for 1,000 on 2 cores)${programPhase}; ${formatBreakdown(cpu)}`,
             ]);
         }
         return rows;

@@ -20,29 +20,6 @@ export function generatedServices(count: number) {
 }
 
 /**
- * `prometheus.configMapShards` each benchmarked fleet needs, so its preview is one `pulumi up`
- * would accept: the smallest count at which every rule shard of the generated services (about 22 KB of
- * rules each) stays within a ConfigMap's budget, as renderStack's refusal names it for that fleet.
- * bench/fleetPreview.ts takes the count the refusal names and previews again when the rules outgrow it.
- */
-const FLEET_CONFIGMAP_SHARDS: Readonly<Record<number, number>> = { 1: 1, 10: 1, 100: 3, 500: 12, 1000: 25, 2000: 56 };
-
-/** The shard count for `count` generated services; a size not in the table is refused rather than guessed. */
-export function configMapShardsFor(count: number): number {
-    const shards = FLEET_CONFIGMAP_SHARDS[count];
-    if (shards === undefined) {
-        throw new Error(`no prometheus.configMapShards known for ${count} generated services; render them once and add the count renderStack names to FLEET_CONFIGMAP_SHARDS`);
-    }
-    return shards;
-}
-
-/** Sets the stack's shard count for `count` generated services, keeping its other Prometheus settings. */
-export function withConfigMapShards(config: Record<string, unknown>, count: number): void {
-    const prometheus = (config["lgtm-stack:prometheus"] ?? {}) as Record<string, unknown>;
-    config["lgtm-stack:prometheus"] = { ...prometheus, configMapShards: configMapShardsFor(count) };
-}
-
-/**
  * Runs `measure` against an empty dev stack on a fresh local cluster, then removes both; returns
  * one "not measured" row instead when the tools are not built. Grafana takes the default
  * grafana.mode (files), which needs no Grafana API and no random plugin.
@@ -72,7 +49,6 @@ export function realPreviewRows(sizes: readonly number[]): Promise<string[][]> {
         for (const size of sizes) {
             project.editConfig((config) => {
                 config["lgtm-stack:services"] = generatedServices(size);
-                withConfigMapShards(config, size);
             });
             const started = Date.now();
             const steps = await project.preview();

@@ -3,13 +3,13 @@
  * its peak RSS is its own: prints one JSON line for bench/programScale.ts.
  */
 import { runStack } from "../test/support/mocks";
-import { configMapShardsFor, generatedServices } from "./realPreview";
+import { generatedServices } from "./realPreview";
 
 async function main(): Promise<void> {
     const count = Number(process.argv[2]);
     const services = generatedServices(count);
     const begin = performance.now();
-    const { resources } = await runStack("dev", { services, prometheus: { configMapShards: configMapShardsFor(count) } });
+    const { resources } = await runStack("dev", { services });
     // Registration continues while outputs resolve: wait until the count holds still for 250ms.
     let seen = -1;
     for (let i = 0; i < 400 && seen !== resources.length; i++) {
