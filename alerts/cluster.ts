@@ -298,6 +298,7 @@ export function apiServerSloService(): ServiceSpec {
         discovery: { kind: "otlp" },
         probes: [],
         logAlerts: [],
+        businessCounters: [],
         conventions: {
             preset: "custom",
             totalQuery: requests,

@@ -2,6 +2,7 @@
 import { ServiceSpec } from "../config/types";
 import { durationMs } from "../config/units";
 import { HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
+import { BUSINESS_COUNTER } from "../model/business";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
@@ -43,6 +44,15 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     }
     for (const signal of service.saturation) {
         rules.push({ record: "service:saturation:ratio", expr: signal.query, labels: { ...labels, signal: signal.name } });
+    }
+    const { labels: counterLabels } = BUSINESS_COUNTER;
+    for (const counter of service.businessCounters) {
+        // Summed into one series whatever labels the query keeps, so the dashboards read exactly one value per counter.
+        rules.push({
+            record: BUSINESS_COUNTER.record,
+            expr: `sum(${counter.query})`,
+            labels: { ...labels, [counterLabels.name]: counter.name, [counterLabels.unit]: counter.unit, [counterLabels.direction]: counter.goodDirection },
+        });
     }
     return rules;
 }

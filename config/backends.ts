@@ -129,10 +129,33 @@ export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDe
     };
 }
 
-export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" | "tempo", defaults: ProfileDefaults, profile: Profile, secrets: ConfiguredSecrets): LokiConfig & TempoConfig {
+/**
+ * The Tempo release line each topology renders the configuration of: the monolith runs Tempo 3
+ * (no ingester or compactor blocks, which Tempo 2 cannot start without); the distributed tiers stay
+ * on Tempo 2, because Tempo 3's microservices need a Kafka-compatible log the stack does not run.
+ */
+export const TEMPO_MAJOR = { single: 3, distributed: 2 } as const;
+
+function readTempoImage(section: With<"image">, distributed: boolean): ImageRef {
+    const image = readImage(section, distributed ? "tempo-distributed" : "tempo");
+    const major = Number(/^v?(\d+)\./.exec(image.tag)?.[1]);
+    const wanted = TEMPO_MAJOR[distributed ? "distributed" : "single"];
+    if (Number.isFinite(major) && major !== wanted) {
+        const pinned = distributed ? versions.images["tempo-distributed"].tag : versions.images.tempo.tag;
+        section.problems.add(
+            section.keyPath("image.tag"),
+            distributed
+                ? `${image.tag} is Tempo ${major}; the distributed topology runs Tempo 2 (Tempo 3's microservices need a Kafka-compatible log the stack does not run), so use a 2.x release such as ${pinned}`
+                : `${image.tag} is Tempo ${major}; the single topology renders Tempo 3's configuration (ingester and compactor are gone), which Tempo ${major} refuses; use a 3.x release such as ${pinned} (README: Tempo 3, moving from 2.10)`,
+        );
+    }
+    return image;
+}
+
+export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" | "tempo", defaults: ProfileDefaults, profile: Profile, secrets: ConfiguredSecrets, distributed = false): LokiConfig & TempoConfig {
     const section = root.object(backend, ["image", "resources", "retention", "persistence", "storage"] as const);
     return {
-        image: readImage(section, backend),
+        image: backend === "tempo" ? readTempoImage(section, distributed) : readImage(section, backend),
         resources: readResources(section, scaledResources(200, 512, defaults.scale)),
         retention: section.duration("retention", backend === "loki" ? defaults.lokiRetention : defaults.tempoRetention),
         persistence: readPersistence(section, defaults.backendPersistence, "20Gi"),

@@ -154,7 +154,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         operator: readOperator(root, defaults),
         alertmanager: readAlertmanager(root, defaults),
         loki: readLogsOrTraces(root, "loki", defaults, profile, secrets),
-        tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets),
+        tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets, topologyMode(root) === "distributed"),
         collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
         cluster: readCluster(root),

@@ -1,5 +1,6 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
 import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, LogAlertPreset, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
+import { BUSINESS_UNITS, BusinessUnit, GOOD_DIRECTIONS, GoodDirection } from "../model/business";
 import { CLUSTER_RESERVED_NAMES } from "../model/cluster";
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
@@ -9,7 +10,7 @@ import { PRESET_HISTOGRAMS } from "../model/presets";
 import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
-import { Discovery, HttpProbe, LogAlert, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
+import { BusinessCounter, Discovery, HttpProbe, LogAlert, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
 
 /** `{ key: value }` when the value is defined, `{}` otherwise (optional fields stay absent, not undefined). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -35,7 +36,7 @@ const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Grafana refuses dashboard uids longer than 40 characters; each saturation alert gets a runbook dashboard. */
 const GRAFANA_UID_MAX = 40;
 
-const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts", "logAlerts"] as const;
+const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts", "logAlerts", "businessCounters"] as const;
 
 /** A map of Kubernetes label names to values (a `matchLabels` selector); each bad entry is reported at its key path. */
 export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K): Record<string, string> {
@@ -260,23 +261,34 @@ function readSaturationLevels(signal: ObjectReader<string>): SaturationLevel[] {
     return levels.sort((a, b) => a.threshold - b.threshold);
 }
 
+/** Records `name` as used by the entry at `entryPath`; a second entry of the same name is refused at `namePath`. */
+function claimName(names: Map<string, string>, name: string | undefined, namePath: string, entryPath: string, what: string, problems: Problems): void {
+    if (name !== undefined && names.has(name)) {
+        problems.add(namePath, `"${name}" is already used by ${names.get(name)}; give each ${what} of a service a unique name`);
+    } else if (name !== undefined) {
+        names.set(name, entryPath);
+    }
+}
+
+/** The required `query` key, parsed with the PromQL grammar. */
+function readPromql(reader: ObjectReader<string>, whenMissing: string): string | undefined {
+    const query = reader.requiredString("query", undefined, whenMissing);
+    const error = query === undefined ? undefined : syntaxError("promql", query);
+    if (error) {
+        reader.problems.add(reader.keyPath("query"), `is not valid PromQL: ${error}`);
+    }
+    return query;
+}
+
 function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, options: ServiceReadOptions): SaturationSignal[] {
     const names = new Map<string, string>();
     return service.items("saturation").map((entry) => {
         const signal = new ObjectReader(entry.path, entry.value, service.problems, ["name", "query", "threshold", "for", "alert", "severity", ...LEVEL_KEYS] as const);
         const problems = service.problems;
         const name = signal.requiredString("name", { test: (v) => /^[a-z][a-z0-9_]*$/.test(v), hint: "must be snake_case, e.g. db_connection_pool" }, "e.g. name: db_connection_pool");
-        if (name !== undefined && names.has(name)) {
-            // Both would record service:saturation:ratio with the same labels: Prometheus drops one as a duplicate series.
-            problems.add(signal.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each saturation signal of a service a unique name`);
-        } else if (name !== undefined) {
-            names.set(name, entry.path);
-        }
-        const query = signal.requiredString("query", undefined, "PromQL giving in-use / capacity as a 0..1 ratio");
-        const error = query === undefined ? undefined : syntaxError("promql", query);
-        if (error) {
-            problems.add(signal.keyPath("query"), `is not valid PromQL: ${error}`);
-        }
+        // Both would record service:saturation:ratio with the same labels: Prometheus drops one as a duplicate series.
+        claimName(names, name, signal.keyPath("name"), entry.path, "saturation signal", problems);
+        const query = readPromql(signal as ObjectReader<string>, "PromQL giving in-use / capacity as a 0..1 ratio");
         const alert = readAlertName(signal as ObjectReader<string>, options, "e.g. DBConnectionPoolExhaustion");
         return { name: name ?? "signal", query: query ?? "", alert: alert ?? "", levels: readSaturationLevels(signal as ObjectReader<string>) };
     });
@@ -359,6 +371,37 @@ function readLogAlerts(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, opt
         });
     }
     return alerts;
+}
+
+const BUSINESS_COUNTER_KEYS = ["name", "query", "unit", "goodDirection", "description"] as const;
+/** Prometheus label values have no limit, but a title such as "sessions started per minute" must fit a stat panel. */
+const BUSINESS_COUNTER_NAME: Format = {
+    test: (value) => /^[a-z][a-z0-9_]{0,39}$/.test(value),
+    hint: "is not a snake_case name of at most 40 characters; use e.g. sessions_started",
+};
+
+/**
+ * `businessCounters`: numbers the business watches (sessions started, videos played), each a
+ * PromQL query recorded into one series, with a unit and the direction that is good news.
+ */
+function readBusinessCounters(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): BusinessCounter[] {
+    const names = new Map<string, string>();
+    const counters: BusinessCounter[] = [];
+    for (const entry of service.items("businessCounters")) {
+        const reader = new ObjectReader(entry.path, entry.value, service.problems, BUSINESS_COUNTER_KEYS);
+        const problems = service.problems;
+        const name = reader.requiredString("name", BUSINESS_COUNTER_NAME, "e.g. name: sessions_started");
+        // Both would record the same series (same service and counter labels): Prometheus keeps only one.
+        claimName(names, name, reader.keyPath("name"), entry.path, "business counter", problems);
+        const query = readPromql(reader as ObjectReader<string>, "PromQL giving the number, e.g. sum(rate(learning_sessions_started_total[5m])) * 60");
+        const unit = reader.oneOf("unit", Object.keys(BUSINESS_UNITS) as BusinessUnit[], "count");
+        if (!reader.has("goodDirection") && reader.value.goodDirection !== null) {
+            problems.add(reader.keyPath("goodDirection"), `is required; say whether more is good news (up, e.g. sessions started) or less is (down, e.g. abandoned carts)`);
+        }
+        const goodDirection = reader.oneOf("goodDirection", GOOD_DIRECTIONS as readonly GoodDirection[], "up");
+        counters.push({ name: name ?? "counter", query: query ?? "", unit, goodDirection, ...optional("description", reader.optionalString("description")) });
+    }
+    return counters;
 }
 
 /** `critical`, `warning` or `info`; the older routing words `page` and `ticket` still mean critical and warning. */
@@ -463,5 +506,5 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         maxQueueLagSeconds: parseDuration(alerts.duration("maxQueueLag", "10m")) ?? 600,
         ...optional("trafficAnomaly", readTrafficAnomaly(alerts)),
     };
-    return { ...spec, logAlerts: readLogAlerts(service, options, spec.saturation) };
+    return { ...spec, logAlerts: readLogAlerts(service, options, spec.saturation), businessCounters: readBusinessCounters(service) };
 }

@@ -4,6 +4,7 @@
  */
 import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting";
 import type { ClusterProvider } from "../model/cluster";
+import type { BusinessUnit, GoodDirection } from "../model/business";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { TopologyConfig } from "./topology";
 
@@ -368,6 +369,21 @@ export type LogAlert =
           readonly severity: Severity;
       };
 
+/**
+ * A number the business watches next to the service's health (`businessCounters`), e.g. sessions
+ * started per minute; drawn on the service's golden-signals dashboard and on the overview.
+ */
+export interface BusinessCounter {
+    /** snake_case, unique within the service; the `counter` label of its recorded series. */
+    readonly name: string;
+    /** PromQL giving the value (summed into one series), e.g. sum(rate(learning_sessions_started_total[5m])) * 60. */
+    readonly query: string;
+    readonly unit: BusinessUnit;
+    /** `up`: more is better; `down`: less is better. Colours the change against last week. */
+    readonly goodDirection: GoodDirection;
+    readonly description?: string;
+}
+
 export interface ServiceSpec {
     readonly name: string;
     readonly namespace: string;
@@ -394,6 +410,8 @@ export interface ServiceSpec {
     readonly trafficAnomaly?: TrafficAnomaly;
     /** Alerts on the service's logs (`logAlerts`), evaluated by Loki's ruler. */
     readonly logAlerts: readonly LogAlert[];
+    /** Business counters (`businessCounters`) shown on the golden-signals dashboard and the overview. */
+    readonly businessCounters: readonly BusinessCounter[];
 }
 
 /** The cluster the stack runs in (`cluster`). */

@@ -4,12 +4,14 @@
  * panel an alert is about links to that alert's runbook.
  */
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { requestQueries } from "../alerts/conventions";
 import { LATENCY_QUANTILES } from "../alerts/golden";
 import { Links } from "../alerts/links";
-import { SaturationSignal, ServiceSpec } from "../config/types";
+import { BusinessCounter, SaturationSignal, ServiceSpec } from "../config/types";
+import { BUSINESS_COUNTER, BUSINESS_UNITS } from "../model/business";
 import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
 import { exact } from "../model/exact";
 import { dashboardUids } from "../model/ids";
@@ -251,6 +253,49 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
     return panels;
 }
 
+/** The recorded series of one business counter (alerts/golden.ts records it from the user's query). */
+export function businessCounterSeries(service: ServiceSpec, counter: BusinessCounter): string {
+    return `${BUSINESS_COUNTER.record}{${serviceSeriesMatcher(service.name)}, ${BUSINESS_COUNTER.labels.name}="${counter.name}"}`;
+}
+
+/**
+ * Change against the same time one week earlier, signed so that good news is positive: a drop of
+ * a `down` counter (fewer abandoned carts) is an improvement.
+ */
+export function businessChangeExpr(series: string, goodDirection: BusinessCounter["goodDirection"]): string {
+    const baseline = `${series} offset ${BUSINESS_COUNTER.baselineOffset}`;
+    return goodDirection === "up" ? `${series} / ${baseline} - 1` : `1 - ${series} / ${baseline}`;
+}
+
+/** Green when the change is for the better, red when for the worse. */
+export function betterIsPositive(): ReturnType<typeof thresholds> {
+    return thresholds([null, COLORS.critical], [0, COLORS.ok]);
+}
+
+/** Per counter: its value now, its change against last week (green is good news), and its course with last week dashed. */
+function businessPanels(service: ServiceSpec): Panel[] {
+    return service.businessCounters.flatMap((counter) => {
+        const series = businessCounterSeries(service, counter);
+        const unit = BUSINESS_UNITS[counter.unit].grafana;
+        const title = humanize(counter.name);
+        const better = counter.goodDirection === "up" ? "more is better" : "less is better";
+        const description = `${counter.description ? `${counter.description} ` : ""}(businessCounters: ${counter.name}, ${better}.)`;
+        return [
+            statPanel(title, unit).description(description).colorMode(common.BigValueColorMode.None).withTarget(promInstantQuery(series)),
+            statPanel(`${title}: vs last week`, UNITS.ratio)
+                .description(`Change against the same time one week earlier, signed so that good news is positive (${better}): green is better, red worse.`)
+                .decimals(1)
+                .thresholds(betterIsPositive())
+                .withTarget(promInstantQuery(businessChangeExpr(series, counter.goodDirection))),
+            timeseriesPanel(title, unit)
+                .description(`${description} The dashed series is the same time one week earlier.`)
+                .withTarget(promQuery(series, counter.name).refId("A"))
+                .withTarget(promQuery(`${series} offset ${BUSINESS_COUNTER.baselineOffset}`, "same time last week").refId("B"))
+                .overrideByQuery("B", [DASHED_SERIES]),
+        ];
+    });
+}
+
 function saturationPanels(service: ServiceSpec, links: Links): Panel[] {
     return [...queuePanels(service, links), ...service.saturation.map((signal) => saturationSignalPanel(service, signal, links)), ...containerPanels(service)];
 }
@@ -279,6 +324,7 @@ export function goldenDashboard(service: ServiceSpec, links: Links): dashboard.D
         builder.link(headerLink(`${service.name} SLOs`, links.dashboardUrl(dashboardUids.slo(service.name))));
     }
     withSection(builder, "Now", summaryPanels(service, links));
+    withSection(builder, "Business counters", businessPanels(service));
     withSection(builder, "Traffic", trafficPanels(service, links));
     withSection(builder, "Errors", errorPanels(service, links));
     withSection(builder, "Latency", latencyPanels(service, links));

@@ -1,7 +1,7 @@
 /**
  * The stack overview: every service's SLOs in one table (objective, SLI over the window, budget
  * left, 1h burn rate, the service's firing alerts), each row linking to that service's dashboards,
- * and each service's alert volume (pages and tickets over 7 and 30 days), so a team sees its noise.
+ * every service's business counters next to them, and each service's alert volume (pages and tickets over 7 and 30 days), so a team sees its noise.
  */
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
@@ -9,6 +9,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import { Links } from "../alerts/links";
 import { NOTIFICATION_POLICY, WATCHDOG } from "../model/alerting";
+import { BUSINESS_COUNTER, BUSINESS_UNITS, GOOD_DIRECTIONS } from "../model/business";
 import { dashboardUids } from "../model/ids";
 import {
     buildDashboard,
@@ -23,6 +24,7 @@ import {
     UNITS,
     withSection,
 } from "./common";
+import { betterIsPositive, businessChangeExpr } from "./golden";
 import { budgetThresholds, burnRateThresholds } from "./slo";
 
 type Panel = cog.Builder<dashboard.Panel>;
@@ -105,6 +107,41 @@ function sloTable(links: Links): Panel {
     ]);
     panel = columnOverride(panel, SLO_COLUMNS.D, [{ id: "unit", value: UNITS.burnRate }, { id: "decimals", value: 1 }, ...coloredCell(burnRateThresholds())]);
     return columnOverride(panel, SLO_COLUMNS.E, [{ id: "decimals", value: 0 }, ...coloredCell(thresholds([null, COLORS.ok], [1, COLORS.critical]))]);
+}
+
+const BUSINESS_COLUMNS = { A: "Now", B: "Change vs last week (+ is better)" } as const;
+
+/** A Grafana value mapping that shows each label value as its text. */
+function valueTexts(texts: Readonly<Record<string, string>>): dashboard.DynamicConfigValue {
+    return { id: "mappings", value: [{ type: "value", options: Object.fromEntries(Object.entries(texts).map(([value, text]) => [value, { text }])) }] };
+}
+
+/**
+ * Every service's business counters (`businessCounters`), read from their recorded series, next to
+ * the SLOs: the number the business watches beside the health that produces it.
+ */
+function businessCounterTable(links: Links): Panel {
+    const { record, labels } = BUSINESS_COUNTER;
+    // Each direction's change signed so that good news is positive, whichever way is good.
+    const change = GOOD_DIRECTIONS.map((direction) => `(${businessChangeExpr(`${record}{${labels.direction}="${direction}"}`, direction)})`).join(" or ");
+    let panel = tablePanel("Business counters")
+        .description("Each service's business counters (businessCounters in the stack config) and their change against the same time one week earlier, signed so that green is good news. Click a service for its golden-signals dashboard, where each counter is drawn over time.")
+        .withTarget(promTableQuery(record, "A"))
+        .withTarget(promTableQuery(change, "B"))
+        .withTransformation({ id: "merge", options: {} })
+        .withTransformation({
+            id: "organize",
+            options: {
+                excludeByName: { Time: true, __name__: true },
+                indexByName: { service: 0, [labels.name]: 1, "Value #A": 2, [labels.unit]: 3, "Value #B": 4, [labels.direction]: 5 },
+                renameByName: { service: "Service", [labels.name]: "Counter", [labels.unit]: "Unit", [labels.direction]: "Good direction", "Value #A": BUSINESS_COLUMNS.A, "Value #B": BUSINESS_COLUMNS.B },
+            },
+        });
+    panel = columnOverride(panel, "Service", [{ id: "links", value: [{ title: "Golden signals", url: links.dashboardUrl(dashboardUids.golden(SERVICE_CELL)) }] }]);
+    panel = columnOverride(panel, "Unit", [valueTexts(Object.fromEntries(Object.entries(BUSINESS_UNITS).map(([unit, facts]) => [unit, facts.label])))]);
+    panel = columnOverride(panel, "Good direction", [valueTexts({ up: "more is better", down: "less is better" })]);
+    panel = columnOverride(panel, BUSINESS_COLUMNS.A, [{ id: "decimals", value: 2 }]);
+    return columnOverride(panel, BUSINESS_COLUMNS.B, [{ id: "unit", value: UNITS.ratio }, { id: "decimals", value: 1 }, ...coloredCell(betterIsPositive())]);
 }
 
 function firingAlertsTable(): Panel {
@@ -195,7 +232,7 @@ function serviceTable(links: Links): Panel {
  */
 export function overviewDashboard(links: Links): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
-        .description("Every service's SLOs, the firing alerts, each service's pages and tickets over 7 and 30 days, and the services sending metrics.")
+        .description("Every service's SLOs and business counters, the firing alerts, each service's pages and tickets over 7 and 30 days, and the services sending metrics.")
         .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())))
         .link(headerLink("Cluster infrastructure", links.dashboardUrl(dashboardUids.infrastructure())))
         .link(headerLink("Cluster: compute resources", links.dashboardUrl(dashboardUids.clusterCompute())))
@@ -203,7 +240,7 @@ export function overviewDashboard(links: Links): dashboard.Dashboard {
         .link(headerLink("Cluster: persistent volumes", links.dashboardUrl(dashboardUids.clusterVolumes())))
         .link(headerLink("Cluster: networking", links.dashboardUrl(dashboardUids.clusterNetwork())));
     withSection(builder, "Now", atAGlancePanels());
-    withSection(builder, "SLOs", [sloTable(links)]);
+    withSection(builder, "SLOs and business counters", [sloTable(links), businessCounterTable(links)]);
     withSection(builder, "Alerts", [firingAlertsTable(), alertVolumeTable(links)]);
     withSection(builder, "Services", [serviceTable(links)]);
     return buildDashboard(builder);

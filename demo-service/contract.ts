@@ -26,3 +26,25 @@ export interface DemoStats {
     readonly logs: { readonly accepted: Record<string, number>; readonly failed: Record<string, number> };
     readonly exemplarsSent: number;
 }
+
+/** The business counters the API counts (OTel names; Prometheus adds `_total` and drops the `{…}` unit). */
+export const BUSINESS_METRICS = { sessionsStarted: "learning.sessions.started", videosPlayed: "learning.videos.played" } as const;
+
+/** The queue between the API and the transcoding worker (`messaging.destination.name`). */
+export const TRANSCODE_QUEUE = "transcode";
+/** What the demo broker is called in `messaging.system` (an in-process queue, see demo-service/queue.ts). */
+export const MESSAGING_SYSTEM = "demo_queue";
+/** The worker's processing time per job (OTel messaging conventions), as the otel-messaging preset reads it. */
+export const JOB_DURATION_METRIC = "messaging.process.duration";
+/** Bucket boundaries of the worker's messaging.process.duration: the dev stack's `histogramBuckets` for `transcoding`. */
+export const TRANSCODE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200] as const;
+/** Spans of one upload: api SERVER → api PRODUCER → transcoding CONSUMER. */
+export const SPANS_PER_UPLOAD = 3;
+
+/** Body of `POST /videos/upload`. */
+export interface UploadResponse {
+    readonly trace_id: string;
+    /** The API's PRODUCER span: the worker's CONSUMER span is its child. */
+    readonly producer_span_id: string;
+    readonly message_id: string;
+}

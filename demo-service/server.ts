@@ -3,12 +3,19 @@
  * the official OpenTelemetry SDK. Each request yields one trace of three spans (api SERVER →
  * api CLIENT → ledger SERVER, so Tempo's service graph has an api → ledger edge), two structured
  * JSON log lines (`trace_id`, `span_id`, `service`, `request_id`, `level`) and one measurement of
- * `http.server.request.duration` with the request's span as exemplar.
+ * `http.server.request.duration` with the request's span as exemplar. An upload enqueues a job on
+ * an in-process queue (queue.ts) that the `transcoding` worker (worker.ts) consumes in the same
+ * process: the trace crosses the queue only through the message headers.
  *
  *   DEMO_OTLP_GRPC=http://127.0.0.1:4317 DEMO_OTLP_HTTP=http://127.0.0.1:4318 \
  *     node --import tsx demo-service/server.ts
  *
  *   GET  /checkout?delay_ms=120&status=200&batch=b1   one request (response: its ids and counts)
+ *   POST /sessions/start?batch=b1                     a learning session starts (business counter)
+ *   POST /videos/play?batch=b1                        a course video starts playing (business counter)
+ *   POST /videos/upload?work_ms=50&fail=0&batch=b1    enqueues a transcoding job for the worker
+ *                                                     (W3C trace context in the message headers;
+ *                                                     response: trace id, producer span id, message id)
  *   POST /flush                                       export everything buffered now
  *   GET  /stats                                       what the collector acknowledged, per batch
  *   GET  /metrics                                     requests served, in Prometheus text format (for pod discovery)
@@ -21,8 +28,10 @@ import { AddressInfo } from "net";
 import { randomUUID } from "crypto";
 import { context, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
-import { BATCH_ATTRIBUTE, DemoResponse, DURATION_BUCKETS, LOGS_PER_REQUEST, SPANS_PER_REQUEST } from "./contract";
+import { BATCH_ATTRIBUTE, DemoResponse, DURATION_BUCKETS, LOGS_PER_REQUEST, SPANS_PER_REQUEST, TRANSCODE_QUEUE, UploadResponse } from "./contract";
+import { JobQueue } from "./queue";
 import { startTelemetry } from "./telemetry";
+import { enqueueTranscode, startTranscodingWorker } from "./worker";
 
 const env = (name: string, fallback?: string): string => {
     const value = process.env[name] ?? fallback;
@@ -41,6 +50,8 @@ const telemetry = startTelemetry({
 const apiTracer = telemetry.api.tracerProvider.getTracer("demo-service");
 const ledgerTracer = telemetry.ledger.tracerProvider.getTracer("demo-service");
 const apiLogger = telemetry.api.loggerProvider.getLogger("demo-service");
+const transcodeQueue = new JobQueue(TRANSCODE_QUEUE);
+startTranscodingWorker(transcodeQueue, telemetry.transcoding.tracerProvider.getTracer("demo-service"), telemetry.transcodingMeter, telemetry.jobDuration);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,6 +116,29 @@ async function checkout(url: URL): Promise<DemoResponse> {
     return { trace_id: traceId, span_id: spanId, request_id: requestId, status, duration_ms: seconds * 1000, spans: SPANS_PER_REQUEST, logs: LOGS_PER_REQUEST };
 }
 
+/** A short request of the API: one SERVER span around `work`, which runs in the span's context. */
+async function serverSpan<T>(route: string, batch: string, work: (parent: ReturnType<typeof trace.setSpan>) => Promise<T> | T): Promise<T> {
+    const span = apiTracer.startSpan(`POST ${route}`, {
+        kind: SpanKind.SERVER,
+        attributes: { "http.request.method": "POST", "http.route": route, "url.path": route, [BATCH_ATTRIBUTE]: batch },
+    });
+    try {
+        return await work(trace.setSpan(ROOT_CONTEXT, span));
+    } finally {
+        span.setAttribute("http.response.status_code", 200);
+        span.end();
+    }
+}
+
+async function upload(url: URL): Promise<UploadResponse> {
+    const batch = url.searchParams.get("batch") ?? "default";
+    const job = { video: randomUUID(), work_ms: Number(url.searchParams.get("work_ms") ?? "50"), fail: url.searchParams.get("fail") === "1", batch };
+    return serverSpan("/videos/upload", batch, (parent) => {
+        const { messageId, traceId, producerSpanId } = enqueueTranscode(apiTracer, transcodeQueue, job, parent);
+        return { trace_id: traceId, producer_span_id: producerSpanId, message_id: messageId };
+    });
+}
+
 /** Finished /checkout requests by status: what a Prometheus scrape of the pod sees. */
 const served = new Map<number, number>();
 
@@ -119,6 +153,19 @@ const server = http.createServer((request, response) => {
             const result = await checkout(url);
             served.set(result.status, (served.get(result.status) ?? 0) + 1);
             return reply(result.status, result);
+        }
+        if (url.pathname === "/sessions/start" && request.method === "POST") {
+            const batch = url.searchParams.get("batch") ?? "default";
+            await serverSpan("/sessions/start", batch, () => telemetry.business.sessionsStarted.add(1));
+            return reply(200, { started: true });
+        }
+        if (url.pathname === "/videos/play" && request.method === "POST") {
+            const batch = url.searchParams.get("batch") ?? "default";
+            await serverSpan("/videos/play", batch, () => telemetry.business.videosPlayed.add(1));
+            return reply(200, { playing: true });
+        }
+        if (url.pathname === "/videos/upload" && request.method === "POST") {
+            return reply(202, await upload(url));
         }
         if (url.pathname === "/flush" && request.method === "POST") {
             await telemetry.flush();

@@ -1,18 +1,20 @@
 /**
  * OpenTelemetry setup of the demo service: traces and logs over OTLP/gRPC with the official
- * exporters, metrics over OTLP/HTTP with exemplars (see exemplars.ts). Every exporter is wrapped
+ * exporters, metrics over OTLP/HTTP with exemplars (see exemplars.ts), W3C trace context as the
+ * propagation format (the transcoding jobs carry it in their message headers). Every exporter is wrapped
  * in a counter of what the collector acknowledged, per `demo.batch`, so a test can compare what
  * was accepted with what arrives in the backends.
  */
-import { ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { propagation } from "@opentelemetry/api";
+import { ExportResult, ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-grpc";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
-import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider, PeriodicExportingMetricReader, PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
-import { BATCH_ATTRIBUTE, DemoStats } from "./contract";
+import { BATCH_ATTRIBUTE, BUSINESS_METRICS, DemoStats, JOB_DURATION_METRIC, TRANSCODE_BUCKETS } from "./contract";
 import { ExemplarOtlpHttpExporter, ExemplarReservoir } from "./exemplars";
 
 
@@ -89,7 +91,7 @@ export interface ServiceTelemetry {
 
 export const DURATION_METRIC = "http.server.request.duration";
 
-/** One service's traces and logs (the demo runs two: `api` and its downstream `ledger`). */
+/** One service's traces and logs (the demo runs three: `api`, its downstream `ledger` and the `transcoding` worker). */
 function serviceTelemetry(serviceName: string, options: TelemetryOptions, spans: ExportTally, logs: ExportTally): ServiceTelemetry {
     const resource = resourceFromAttributes({
         [ATTR_SERVICE_NAME]: serviceName,
@@ -121,29 +123,53 @@ function serviceTelemetry(serviceName: string, options: TelemetryOptions, spans:
     return { tracerProvider, loggerProvider };
 }
 
+function serviceMeterProvider(serviceName: string, options: TelemetryOptions, exporter: PushMetricExporter): MeterProvider {
+    return new MeterProvider({
+        resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, "service.namespace": "learning", "deployment.environment.name": "dev" }),
+        readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricIntervalMs, exportTimeoutMillis: Math.min(10_000, options.metricIntervalMs) })],
+    });
+}
+
 export function startTelemetry(options: TelemetryOptions) {
+    // What @opentelemetry/api's propagation.inject/extract use to write and read the `traceparent`
+    // header; without a global propagator they do nothing.
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const spans = new ExportTally();
     const logs = new ExportTally();
     const api = serviceTelemetry("api", options, spans, logs);
     const ledger = serviceTelemetry("ledger", options, spans, logs);
+    const transcoding = serviceTelemetry("transcoding", options, spans, logs);
     const durationExemplars = new ExemplarReservoir(DURATION_METRIC, options.durationBuckets);
     const metricExporter = new ExemplarOtlpHttpExporter(`${options.otlpHttpEndpoint}/v1/metrics`, [durationExemplars]);
-    const meterProvider = new MeterProvider({
-        resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: "api", "service.namespace": "learning", "deployment.environment.name": "dev" }),
-        readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: options.metricIntervalMs, exportTimeoutMillis: Math.min(10_000, options.metricIntervalMs) })],
-    });
+    const meterProvider = serviceMeterProvider("api", options, metricExporter);
     const meter = meterProvider.getMeter("demo-service");
     const duration = meter.createHistogram(DURATION_METRIC, {
         unit: "s",
         description: "Duration of HTTP server requests.",
         advice: { explicitBucketBoundaries: [...options.durationBuckets] },
     });
-    const providers = [api.tracerProvider, api.loggerProvider, ledger.tracerProvider, ledger.loggerProvider, meterProvider];
+    // The reference customer's business counters (Pulumi.dev.yaml, services[api].businessCounters).
+    const business = {
+        sessionsStarted: meter.createCounter(BUSINESS_METRICS.sessionsStarted, { unit: "{session}", description: "Learning sessions started." }),
+        videosPlayed: meter.createCounter(BUSINESS_METRICS.videosPlayed, { unit: "{video}", description: "Course videos started playing." }),
+    };
+    const transcodingMeterProvider = serviceMeterProvider("transcoding", options, new ExemplarOtlpHttpExporter(`${options.otlpHttpEndpoint}/v1/metrics`, []));
+    const transcodingMeter = transcodingMeterProvider.getMeter("demo-service");
+    const jobDuration = transcodingMeter.createHistogram(JOB_DURATION_METRIC, {
+        unit: "s",
+        description: "Duration of processing a transcoding job.",
+        advice: { explicitBucketBoundaries: [...TRANSCODE_BUCKETS] },
+    });
+    const providers = [api.tracerProvider, api.loggerProvider, ledger.tracerProvider, ledger.loggerProvider, transcoding.tracerProvider, transcoding.loggerProvider, meterProvider, transcodingMeterProvider];
     return {
         api,
         ledger,
+        transcoding,
         duration,
         durationExemplars,
+        business,
+        jobDuration,
+        transcodingMeter,
         stats: (): DemoStats => ({ spans: spans.toJSON(), logs: logs.toJSON(), exemplarsSent: metricExporter.exemplarsSent }),
         flush: () => Promise.all(providers.map((provider) => provider.forceFlush())),
         shutdown: () => Promise.all(providers.map((provider) => provider.shutdown())),

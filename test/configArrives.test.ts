@@ -35,9 +35,13 @@ const CASES: Case[] = [
         },
     },
     {
-        name: "tempo.retention becomes the compactor's block_retention as a Go duration (Tempo does not parse days)",
+        name: "tempo.retention becomes Tempo 3's block_retention (backend worker and scheduler) as a Go duration (Tempo does not parse days)",
         values: { tempo: { retention: "5d" } },
-        check: ({ workloads }) => assert.equal(yaml(workloads.tempo.config).compactor.compaction.block_retention, "120h"),
+        check: ({ workloads }) => {
+            const tempo = yaml(workloads.tempo.config);
+            assert.equal(tempo.backend_worker.compaction.block_retention, "120h");
+            assert.equal(tempo.backend_scheduler.provider.compaction.compaction.block_retention, "120h");
+        },
     },
     {
         name: "prometheus.retention becomes the --storage.tsdb.retention.time flag",

@@ -49,6 +49,7 @@ function rawConfig(overrides: Record<string, unknown> = {}): RawStackConfig {
                             alert: "DBConnectionPoolExhaustion",
                         },
                     ],
+                    businessCounters: [{ name: "orders_placed", query: 'sum(rate(orders_placed_total{service_name="checkout"}[5m])) * 60', unit: "perMinute", goodDirection: "up" }],
                 },
                 {
                     name: "inventory",

@@ -4,28 +4,17 @@ import { parse } from "yaml";
 import { serviceRuleFile } from "../alerts";
 import { linksFor } from "../alerts/links";
 import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
 import { StackConfig } from "../config/types";
 import { renderServiceDashboards } from "../dashboards";
 import { dashboardUids } from "../model/ids";
 import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
+import { knownRunbooks, loadStack, minimalRaw, problemsOf } from "./support/fixtures";
 
 /**
  * The signals of issue 16, checked as a user would notice them: what the config accepts and
  * refuses, and the exact queries the dashboards show. Every expected query is written by hand.
  */
-
-function problemsOf(values: Record<string, unknown>): string[] {
-    try {
-        loadStackConfig(minimalRaw(values), { knownRunbooks });
-    } catch (error) {
-        assert.ok(error instanceof ConfigErrors, `expected ConfigErrors, got ${error}`);
-        return [...error.problems];
-    }
-    return [];
-}
 
 function load(values: Record<string, unknown>): StackConfig {
     return loadStackConfig(minimalRaw(values), { knownRunbooks });

@@ -10,7 +10,7 @@ import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKey
 import { GRAFANA_INI_KEYS } from "./support/upstream/grafanaIniKeys";
 import { LOKI_KEYS } from "./support/upstream/lokiKeys";
 import { checkAgainstKeyList, KeyList } from "./support/upstream/schema";
-import { TEMPO_KEYS } from "./support/upstream/tempoKeys";
+import { TEMPO_2_KEYS, TEMPO_KEYS } from "./support/upstream/tempoKeys";
 import { MIMIR_FLAGS, MIMIR_KEYS } from "./support/upstream/mimirKeys";
 import { distributedRaw } from "./support/topology";
 
@@ -78,10 +78,34 @@ describe("the key check itself", () => {
     });
 
     test("refuses a day-based duration where Tempo parses Go durations, and accepts it where Loki does", () => {
-        assert.deepEqual(checkAgainstKeyList({ compactor: { compaction: { block_retention: "14d" } } }, TEMPO_KEYS, "tempo.yaml"), [
+        assert.deepEqual(checkAgainstKeyList({ backend_worker: { compaction: { block_retention: "14d" } } }, TEMPO_KEYS, "tempo.yaml"), [
+            'tempo.yaml: backend_worker.compaction.block_retention must be a Go duration such as 10m or 72h (no d or w), got "14d"',
+        ]);
+        assert.deepEqual(checkAgainstKeyList({ compactor: { compaction: { block_retention: "14d" } } }, TEMPO_2_KEYS, "tempo.yaml"), [
             'tempo.yaml: compactor.compaction.block_retention must be a Go duration such as 10m or 72h (no d or w), got "14d"',
         ]);
         assert.deepEqual(checkAgainstKeyList({ limits_config: { retention_period: "30d" } }, LOKI_KEYS, "loki.yaml"), []);
+    });
+
+    test("refuses in a Tempo 3 config what 3.0 removed: ingester, compactor, traces_storage, local-blocks, vParquet3", () => {
+        const problems = checkAgainstKeyList(
+            {
+                ingester: { max_block_duration: "5m" },
+                compactor: { compaction: { block_retention: "72h" } },
+                metrics_generator: { traces_storage: { path: "/var/tempo/generator/traces" } },
+                overrides: { defaults: { metrics_generator: { processors: ["span-metrics", "local-blocks"] } } },
+                storage: { trace: { block: { version: "vParquet3" } } },
+            },
+            TEMPO_KEYS,
+            "tempo.yaml",
+        );
+        assert.deepEqual(problems, [
+            "tempo.yaml: ingester is not a key of the pinned upstream reference (not on our reviewed list)",
+            "tempo.yaml: compactor is not a key of the pinned upstream reference (not on our reviewed list)",
+            "tempo.yaml: metrics_generator.traces_storage is not a key of the pinned upstream reference (not on our reviewed list)",
+            'tempo.yaml: overrides.defaults.metrics_generator.processors[1] must be one of service-graphs, span-metrics, host-info, got "local-blocks"',
+            'tempo.yaml: storage.trace.block.version must be one of vParquet4, vParquet5, got "vParquet3"',
+        ]);
     });
 
     test("checks enum values, bools and ints, and walks lists of objects", () => {
@@ -118,7 +142,8 @@ describe("the distributed topology's configs use only keys of the pinned upstrea
         assertOnList(YAML.parse(topology().loki.config), LOKI_KEYS, "loki.yaml (distributed)");
     });
     test("Tempo distributed: tempo.yaml", () => {
-        assertOnList(YAML.parse(topology().tempo.config), TEMPO_KEYS, "tempo.yaml (distributed)");
+        // Tempo 2.10: the distributed topology stays there (Tempo 3's microservices need a Kafka-compatible log).
+        assertOnList(YAML.parse(topology().tempo.config), TEMPO_2_KEYS, "tempo.yaml (distributed)");
     });
     test("Grafana Mimir: mimir.yaml", () => {
         assertOnList(YAML.parse(topology().mimir.config), MIMIR_KEYS, "mimir.yaml");

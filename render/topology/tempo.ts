@@ -1,11 +1,11 @@
 /**
- * Tempo distributed: distributors, replicated ingesters, queriers pulling work from the
+ * Tempo distributed (2.10, see tools/versions.json tempo-distributed): distributors, replicated ingesters, queriers pulling work from the
  * query-frontend, compactors sharing the blocks through a ring, metrics-generators remote-writing
  * span metrics and service graphs to Mimir. Rings on memberlist; blocks in object storage.
  */
 import { StackConfig } from "../../config/types";
 import { DistributedEndpoints, gossipServiceName, headlessName, TOPOLOGY_PORTS } from "../../model/topology";
-import { renderTempoConfig } from "../tempo";
+import { renderTempo2Config } from "../tempo";
 import { clusterEndpoints } from "../../model/components";
 
 /** Each trace is written to three ingesters, as Tempo's distributed deployment recommends. */
@@ -14,7 +14,8 @@ export const TEMPO_REPLICATION_FACTOR = 3;
 const MEMBERLIST_RING = { kvstore: { store: "memberlist" } } as const;
 
 export function renderTempoDistributedConfig(config: StackConfig, endpoints: DistributedEndpoints) {
-    const monolith = renderTempoConfig(config, clusterEndpoints(config.namespace));
+    // Tempo 2.10: Tempo 3's microservices need a Kafka-compatible log the stack does not run.
+    const monolith = renderTempo2Config(config, clusterEndpoints(config.namespace));
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
     return {
         ...monolith,

@@ -72,6 +72,8 @@ export function attributeMap(attributes: readonly { key: string; value: Record<s
 
 /** OTLP span kinds and status codes, as the proto enums number them. */
 export const SPAN_KIND_SERVER = 2;
+export const SPAN_KIND_PRODUCER = 4;
+export const SPAN_KIND_CONSUMER = 5;
 export const STATUS_CODE_ERROR = 2;
 
 /** What every span and log record carries: its trace context, resource and attributes. */
@@ -89,6 +91,8 @@ export interface SinkSpan extends SinkRecord {
     readonly kind: number;
     readonly statusCode: number;
     readonly durationMs: number;
+    /** The span contexts it links to. */
+    readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
 }
 
 export interface SinkLog extends SinkRecord {
@@ -154,6 +158,7 @@ export class SinkFiles {
                             durationMs: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6,
                             resource,
                             attributes: attributeMap(span.attributes),
+                            links: (span.links ?? []).map((link: { traceId: string; spanId: string }) => ({ traceId: link.traceId, spanId: link.spanId })),
                         });
                     }
                 }

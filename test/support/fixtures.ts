@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import assert from "node:assert/strict";
 import { loadStackConfig, RawStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
 import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../config/sources";
 import { StackConfig } from "../../config/types";
 
@@ -38,6 +40,17 @@ export function minimalRaw(values: Record<string, unknown> = {}, secretKeys: str
         },
         secretKeys: new Set(secretKeys),
     };
+}
+
+/** Every problem loading `minimalRaw(values)` reports (none when it loads). */
+export function problemsOf(values: Record<string, unknown>): string[] {
+    try {
+        loadStackConfig(minimalRaw(values), { knownRunbooks });
+    } catch (error) {
+        assert.ok(error instanceof ConfigErrors, `expected ConfigErrors, got ${error}`);
+        return [...error.problems];
+    }
+    return [];
 }
 
 /** A project folder with `Pulumi.dev.yaml` reading services from `<folder>/` holding `files`; returns the stack file's path. */

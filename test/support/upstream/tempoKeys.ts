@@ -1,14 +1,26 @@
 /**
- * The tempo.yaml keys we render, written by hand from grafana/tempo at tag v2.10.8 (the pinned
- * image): docs/sources/tempo/configuration/manifest.md (every key with its default) and
- * docs/sources/tempo/configuration/_index.md (keys the manifest leaves out because their default is
- * empty: receivers, registry.external_labels, storage.remote_write, overrides processors), plus
- * docs/sources/tempo/api_docs/_index.md for stream_over_http_enabled. Tempo parses Go durations
- * (ns … h, no days).
+ * The tempo.yaml keys we render, written by hand from grafana/tempo's configuration reference, in
+ * two lists because the two topologies run two release lines:
+ *
+ * - TEMPO_KEYS: Tempo 3 (tag v3.0.3, the single topology's image) —
+ *   docs/sources/tempo/configuration/_index.md and configuration/manifest.md at v3.0.3, with
+ *   set-up-for-tracing/setup-tempo/migrate-to-3.md and upgrade.md for what 3.0 removed: the
+ *   `ingester`, `ingester_client`, `compactor` and `metrics_generator_client` blocks, the
+ *   local-blocks processor (and with it `metrics_generator.traces_storage`); block format vParquet4
+ *   or later. Retention and compaction moved to `backend_scheduler` / `backend_worker`.
+ * - TEMPO_2_KEYS: Tempo 2.10 (tag v2.10.8, the distributed topology's image) —
+ *   docs/sources/tempo/configuration/manifest.md (every key with its default) and
+ *   configuration/_index.md at v2.10.8, plus api_docs/_index.md for stream_over_http_enabled.
+ *
+ * Keys both references document with the same type are listed once (SHARED_KEYS) and were checked
+ * in both. Tempo parses Go durations (ns … h, no days).
  */
 import { block, bool, enumOf, goDuration, int, KeyList, listOf, mapOf, objects, str } from "./schema";
 
-export const TEMPO_KEYS: KeyList = {
+const RING_STORES = enumOf("consul", "etcd", "inmemory", "memberlist", "multi");
+
+/** In both v2.10.8 and v3.0.3, same meaning and type. */
+const SHARED_KEYS: KeyList = {
     stream_over_http_enabled: { type: bool, note: "serve the streaming query APIs over HTTP as well as gRPC (Grafana's streaming search)" },
 
     server: { type: block, note: "the HTTP/gRPC server" },
@@ -25,34 +37,6 @@ export const TEMPO_KEYS: KeyList = {
     "distributor.receivers.otlp.protocols.http": { type: block, note: "OTLP over HTTP" },
     "distributor.receivers.otlp.protocols.http.endpoint": { type: str, note: "listen address; the default is localhost only" },
 
-    ingester: { type: block, note: "keeps live traces and cuts blocks" },
-    "ingester.max_block_duration": { type: goDuration, note: "longest time before a block is cut and flushed" },
-
-    // Distributed mode (topology: distributed), same manifest.
-    "distributor.ring": { type: block, note: "the distributors' ring" },
-    "distributor.ring.kvstore": { type: block, note: "where it lives" },
-    "distributor.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend" },
-    "ingester.lifecycler": { type: block, note: "the ingester's place in the ring" },
-    "ingester.lifecycler.ring": { type: block, note: "the ingesters' ring" },
-    "ingester.lifecycler.ring.kvstore": { type: block, note: "where it lives" },
-    "ingester.lifecycler.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend" },
-    "ingester.lifecycler.ring.replication_factor": { type: int, note: "ingesters each trace is written to" },
-    memberlist: { type: block, note: "gossip cluster the rings live in" },
-    "memberlist.join_members": { type: listOf(str), note: "addresses to join" },
-    "compactor.ring": { type: block, note: "the compactors' ring (shares blocks among them)" },
-    "compactor.ring.kvstore": { type: block, note: "where it lives" },
-    "compactor.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend" },
-    querier: { type: block, note: "the querier" },
-    "querier.frontend_worker": { type: block, note: "its worker pulling jobs from the query-frontend" },
-    "querier.frontend_worker.frontend_address": { type: str, note: "query-frontend gRPC address, host:port" },
-    "metrics_generator.ring": { type: block, note: "the generators' ring" },
-    "metrics_generator.ring.kvstore": { type: block, note: "where it lives" },
-    "metrics_generator.ring.kvstore.store": { type: enumOf("consul", "etcd", "inmemory", "memberlist", "multi"), note: "ring backend" },
-
-    compactor: { type: block, note: "compaction and retention of backend blocks" },
-    "compactor.compaction": { type: block, note: "compaction settings" },
-    "compactor.compaction.block_retention": { type: goDuration, note: "how long trace blocks are kept" },
-
     metrics_generator: { type: block, note: "derives metrics from spans" },
     "metrics_generator.registry": { type: block, note: "the generated series registry" },
     "metrics_generator.registry.external_labels": { type: mapOf(str), note: "labels added to every generated series" },
@@ -61,8 +45,6 @@ export const TEMPO_KEYS: KeyList = {
     "metrics_generator.storage.remote_write": { type: objects, note: "Prometheus remote_write entries" },
     "metrics_generator.storage.remote_write[].url": { type: str, note: "remote-write endpoint" },
     "metrics_generator.storage.remote_write[].send_exemplars": { type: bool, note: "send exemplars (trace ids) with samples" },
-    "metrics_generator.traces_storage": { type: block, note: "WAL of the local-blocks processor" },
-    "metrics_generator.traces_storage.path": { type: str, note: "its directory; required with local-blocks" },
     "metrics_generator.processor": { type: block, note: "per-processor settings" },
     "metrics_generator.processor.service_graphs": { type: block, note: "service graph processor" },
     "metrics_generator.processor.service_graphs.dimensions": { type: listOf(str), note: "extra span attributes as labels" },
@@ -73,7 +55,7 @@ export const TEMPO_KEYS: KeyList = {
     storage: { type: block, note: "trace storage" },
     "storage.trace": { type: block, note: "trace block storage" },
     "storage.trace.backend": { type: enumOf("local", "gcs", "s3", "azure"), note: "block storage backend" },
-    "storage.trace.wal": { type: block, note: "ingester WAL" },
+    "storage.trace.wal": { type: block, note: "WAL" },
     "storage.trace.wal.path": { type: str, note: "WAL directory" },
     "storage.trace.local": { type: block, note: "local-disk backend" },
     "storage.trace.local.path": { type: str, note: "block directory" },
@@ -86,14 +68,72 @@ export const TEMPO_KEYS: KeyList = {
     "storage.trace.s3.insecure": { type: bool, note: "plain http to the endpoint" },
     "storage.trace.s3.forcepathstyle": { type: bool, note: "path-style bucket addressing" },
 
-    overrides: { type: block, note: "limits and per-tenant settings (new, non-legacy format)" },
+    overrides: { type: block, note: "limits and per-tenant settings (the scoped format; 3.0 refuses the legacy flat one by default)" },
     "overrides.defaults": { type: block, note: "settings for every tenant" },
     "overrides.defaults.metrics_generator": { type: block, note: "metrics-generator overrides" },
-    "overrides.defaults.metrics_generator.processors": {
-        type: listOf(enumOf("service-graphs", "span-metrics", "local-blocks")),
-        note: "processors enabled for the tenant",
-    },
 
     usage_report: { type: block, note: "anonymous usage reporting" },
     "usage_report.reporting_enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
+};
+
+/** Tempo 3 (v3.0.3), monolithic. */
+export const TEMPO_KEYS: KeyList = {
+    ...SHARED_KEYS,
+    // 3.0 lists service-graphs, span-metrics and host-info; local-blocks was removed (the live-store serves TraceQL metrics).
+    "overrides.defaults.metrics_generator.processors": { type: listOf(enumOf("service-graphs", "span-metrics", "host-info")), note: "processors enabled for the tenant" },
+
+    "storage.trace.block": { type: block, note: "block format settings, also used by the live-store since 3.0" },
+    "storage.trace.block.version": { type: enumOf("vParquet4", "vParquet5"), note: "block format written; 3.0 reads and writes vParquet4 and later only" },
+
+    live_store: { type: block, note: "recent traces in memory and WAL; cuts blocks (in-process in monolithic mode, no Kafka)" },
+    "live_store.wal": { type: block, note: "its WAL" },
+    "live_store.wal.path": { type: str, note: "WAL directory (default /var/tempo/live-store/traces)" },
+    "live_store.shutdown_marker_dir": { type: str, note: "shutdown marker directory (default /var/tempo/live-store/shutdown-marker)" },
+
+    backend_scheduler: { type: block, note: "plans compaction and retention jobs (replaces the compactor)" },
+    "backend_scheduler.local_work_path": { type: str, note: "where its work cache lives (default /var/tempo)" },
+    "backend_scheduler.provider": { type: block, note: "job providers" },
+    "backend_scheduler.provider.compaction": { type: block, note: "compaction job provider" },
+    "backend_scheduler.provider.compaction.compaction": { type: block, note: "its Compaction block" },
+    "backend_scheduler.provider.compaction.compaction.block_retention": { type: goDuration, note: "how long blocks are kept (default 336h)" },
+
+    backend_worker: { type: block, note: "runs the scheduler's jobs: compaction and retention" },
+    "backend_worker.backend_scheduler_addr": { type: str, note: "scheduler gRPC address; in single-binary mode 127.0.0.1:<grpc port> with a warning when empty" },
+    "backend_worker.compaction": { type: block, note: "its Compaction block" },
+    "backend_worker.compaction.block_retention": { type: goDuration, note: "how long blocks are kept; the retention the worker applies (default 336h)" },
+};
+
+/** Tempo 2.10 (v2.10.8): the distributed topology. */
+export const TEMPO_2_KEYS: KeyList = {
+    ...SHARED_KEYS,
+    "overrides.defaults.metrics_generator.processors": { type: listOf(enumOf("service-graphs", "span-metrics", "local-blocks")), note: "processors enabled for the tenant" },
+
+    ingester: { type: block, note: "keeps live traces and cuts blocks" },
+    "ingester.max_block_duration": { type: goDuration, note: "longest time before a block is cut and flushed" },
+    compactor: { type: block, note: "compaction and retention of backend blocks" },
+    "compactor.compaction": { type: block, note: "compaction settings" },
+    "compactor.compaction.block_retention": { type: goDuration, note: "how long trace blocks are kept" },
+    "metrics_generator.traces_storage": { type: block, note: "WAL of the local-blocks processor" },
+    "metrics_generator.traces_storage.path": { type: str, note: "its directory; required with local-blocks" },
+
+    // Distributed mode, same manifest.
+    "distributor.ring": { type: block, note: "the distributors' ring" },
+    "distributor.ring.kvstore": { type: block, note: "where it lives" },
+    "distributor.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
+    "ingester.lifecycler": { type: block, note: "the ingester's place in the ring" },
+    "ingester.lifecycler.ring": { type: block, note: "the ingesters' ring" },
+    "ingester.lifecycler.ring.kvstore": { type: block, note: "where it lives" },
+    "ingester.lifecycler.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
+    "ingester.lifecycler.ring.replication_factor": { type: int, note: "ingesters each trace is written to" },
+    memberlist: { type: block, note: "gossip cluster the rings live in" },
+    "memberlist.join_members": { type: listOf(str), note: "addresses to join" },
+    "compactor.ring": { type: block, note: "the compactors' ring (shares blocks among them)" },
+    "compactor.ring.kvstore": { type: block, note: "where it lives" },
+    "compactor.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
+    querier: { type: block, note: "the querier" },
+    "querier.frontend_worker": { type: block, note: "its worker pulling jobs from the query-frontend" },
+    "querier.frontend_worker.frontend_address": { type: str, note: "query-frontend gRPC address, host:port" },
+    "metrics_generator.ring": { type: block, note: "the generators' ring" },
+    "metrics_generator.ring.kvstore": { type: block, note: "where it lives" },
+    "metrics_generator.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
 };
