@@ -74,6 +74,17 @@ export class ControlPlane {
         await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
     }
 
+    /**
+     * How a process outside the cluster reaches the API server as its admin: the server's URL and
+     * the CA, client certificate and key files (for tools that take them as flags, not a kubeconfig).
+     */
+    adminAccess(): { server: string; caFile: string; certFile: string; keyFile: string } {
+        if (!this.api) {
+            throw new Error(`the ${this.name} control plane is not started`);
+        }
+        return { server: this.api.server, caFile: path.join(this.pki, "ca.crt"), certFile: path.join(this.pki, "admin.crt"), keyFile: path.join(this.pki, "admin.key") };
+    }
+
     /** Talks to the cluster of this kubeconfig (one a previous process started, too). */
     protected connect(): void {
         this.api = new KubeApi(this.kubeconfig);
