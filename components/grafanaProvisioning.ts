@@ -43,6 +43,7 @@ export class GrafanaProvisioning extends pulumi.ComponentResource {
                     url: datasource.url,
                     isDefault: datasource.isDefault,
                     jsonDataEncoded: JSON.stringify(datasource.jsonData),
+                    ...(datasource.secureJsonData ? { secureJsonDataEncoded: pulumi.secret(JSON.stringify(datasource.secureJsonData)) } : {}),
                 },
                 child,
             );

@@ -77,6 +77,7 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
                 isDefault: datasource.isDefault,
                 editable: false,
                 jsonData: datasource.jsonData,
+                ...(datasource.secureJsonData ? { secureJsonData: datasource.secureJsonData } : {}),
             })),
         }),
     };

@@ -21,10 +21,13 @@ import {
     PROMETHEUS_DIRS,
     prometheusConfigMapName,
     PrometheusFileKind,
+    LOKI_RULES,
 } from "../model/components";
+import { OVERRIDES_FILE } from "../model/topology";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
-import { DatasourceDefinition, renderDatasources } from "./datasources";
+import { DatasourceDefinition, renderDatasources, retargetDatasources } from "./datasources";
+import { tenancyOf, tenantOfTeam } from "./topology/tenancy";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
@@ -110,7 +113,11 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
     if (scrapeFile) {
         assertFileFitsOneShard(service.name, "scrape", scrapeFile);
     }
-    const dashboards = renderServiceDashboards(config, service, links);
+    // topology.tenants: a team's dashboards read its tenant's datasources.
+    const tenancy = tenancyOf(config);
+    const dashboards = renderServiceDashboards(config, service, links).map((dashboard) =>
+        tenancy ? { ...dashboard, model: retargetDatasources(dashboard.model, tenantOfTeam(tenancy, service.team)) } : dashboard,
+    );
     const shard = prometheusShard(service.name, config.prometheus.configMapShards);
     return {
         name: service.name,
@@ -134,10 +141,15 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
-    const datasources = renderDatasources(config.grafana.datasourceUrls ?? queryEndpoints(config, endpoints));
+    const datasources = renderDatasources(config.grafana.datasourceUrls ?? queryEndpoints(config, endpoints), tenancyOf(config));
     // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
     const push = pushEndpoints(config, endpoints);
-    const topology = renderTopology(config, endpoints);
+    const teamOf = new Map(config.services.map((service) => [service.name, service.team]));
+    const topology = renderTopology(config, endpoints, {
+        stack: { configMap: prometheusConfigMapName("rules", 0), fileName: stackRules.fileName },
+        mimir: services.map((service) => ({ team: teamOf.get(service.name)!, configMap: service.configMaps.rules, fileName: service.ruleFile.fileName })),
+        loki: services.flatMap((service) => (service.lokiRuleFile ? [{ team: teamOf.get(service.name)!, configMap: LOKI_RULES.configMap, fileName: service.lokiRuleFile.fileName }] : [])),
+    });
     const operator = renderOperator(config, endpoints);
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
@@ -307,6 +319,9 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
         const { loki, tempo, mimir, collector } = rendered.topology;
         for (const engine of [loki, tempo, mimir]) {
             files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
+            if (engine.overrides) {
+                files.set(`distributed/${engine.engine}/${OVERRIDES_FILE}`, engine.overrides);
+            }
         }
         files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
     }
