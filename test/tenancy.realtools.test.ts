@@ -20,6 +20,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as zlib from "zlib";
 import { loadStackConfig } from "../config/load";
+import { readRunbooks } from "../io/runbooks";
+import { renderStack } from "../render";
 import { renderCollectorGatewayConfig } from "../render/collector";
 import { toYaml } from "../render/yaml";
 import { freePorts, LOOPBACK, ManagedProcess, run, toolPath, waitUntil } from "../scripts/dev";
@@ -177,6 +179,15 @@ describe("tenants: the real Collector sends each team's telemetry with its tenan
         assert.deepEqual(doc.exporters["otlphttp/loki-discovery-eu"].headers, { "X-Scope-OrgID": "discovery-eu" });
         assert.deepEqual(doc.exporters["otlphttp/loki-platform"].headers, { "X-Scope-OrgID": "platform" });
         assert.equal(run(toolPath("otelcol"), ["validate", `--config=${path.join(scratch, "gateway.yaml")}`]).code, 0);
+    });
+
+    test("promtool accepts prometheus.yml with a remote write per tenant (tenant header, keep/drop relabelling)", () => {
+        const rendered = renderStack(tenantConfig(), readRunbooks());
+        fs.writeFileSync(path.join(scratch, "prometheus.yml"), rendered.workloads.prometheus.config);
+        // --syntax-only: the kubelet jobs' service-account token file exists only in the pod.
+        const result = run(toolPath("promtool"), ["check", "config", "--syntax-only", "prometheus.yml"], scratch);
+        assert.equal(result.code, 0, result.output);
+        assert.equal(YAML.parse(rendered.workloads.prometheus.config).remote_write.length, 3);
     });
 
     test("each service's log records reach Loki's stand-in only under its team's tenant, and an unknown service's under the default tenant", async () => {

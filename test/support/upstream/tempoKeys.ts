@@ -86,7 +86,13 @@ export const TEMPO_KEYS: KeyList = {
     "storage.trace.s3.insecure": { type: bool, note: "plain http to the endpoint" },
     "storage.trace.s3.forcepathstyle": { type: bool, note: "path-style bucket addressing" },
 
+    // topology.tenants (operations/multitenancy: multitenancy_enabled; configuration/_index.md "Overrides").
+    multitenancy_enabled: { type: bool, note: "every request must carry X-Scope-OrgID (default false: tenant single-tenant)" },
     overrides: { type: block, note: "limits and per-tenant settings (new, non-legacy format)" },
+    "overrides.per_tenant_override_config": { type: str, note: "the runtime file whose `overrides` map holds per-tenant settings in the same scoped format as defaults" },
+    "overrides.defaults.ingestion": { type: block, note: "ingestion limits (the per-tenant file's entries are checked under defaults)" },
+    "overrides.defaults.ingestion.rate_limit_bytes": { type: int, note: "bytes per second per tenant (default 15000000)" },
+    "overrides.defaults.ingestion.burst_size_bytes": { type: int, note: "burst in bytes (default 20000000)" },
     "overrides.defaults": { type: block, note: "settings for every tenant" },
     "overrides.defaults.metrics_generator": { type: block, note: "metrics-generator overrides" },
     "overrides.defaults.metrics_generator.processors": {
