@@ -113,6 +113,7 @@ export function stackGrafana(
             files,
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
+            ...(rendered.dashboardSidecars ? { dashboardSidecars: rendered.dashboardSidecars } : {}),
         },
         opts,
     );

@@ -28,6 +28,7 @@ import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
 import { DatasourceDefinition, renderDatasources, retargetDatasources } from "./datasources";
 import { tenancyOf, tenantOfTeam } from "./topology/tenancy";
+import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardSidecars";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
@@ -90,6 +91,8 @@ export interface RenderedStack {
     readonly grafana: RenderedGrafanaProvisioning;
     /** The log-alert rule files of the services in config, keyed by file name: the `loki-rules` ConfigMap's data. */
     readonly lokiRules: Readonly<Record<string, string>>;
+    /** The k8s-sidecars that bring other namespaces' dashboard ConfigMaps (`grafana.dashboardConfigMaps`); absent without. */
+    readonly dashboardSidecars?: RenderedDashboardSidecars;
     /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
     readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
@@ -151,6 +154,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         loki: services.flatMap((service) => (service.lokiRuleFile ? [{ team: teamOf.get(service.name)!, configMap: LOKI_RULES.configMap, fileName: service.lokiRuleFile.fileName }] : [])),
     });
     const operator = renderOperator(config, endpoints);
+    const dashboardSidecars = renderDashboardSidecars(config);
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
@@ -168,6 +172,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        ...(dashboardSidecars ? { dashboardSidecars } : {}),
         ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
@@ -314,6 +319,10 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     files.set(`grafana/provisioning/dashboards/${rendered.grafana.dashboardProvidersFile.fileName}`, rendered.grafana.dashboardProvidersFile.content);
     if (rendered.grafanaServer) {
         files.set(`grafana/${rendered.grafanaServer.fileName}`, rendered.grafanaServer.content);
+    }
+    if (rendered.dashboardSidecars) {
+        // The k8s-sidecars' environment, one entry per container (grafana.dashboardConfigMaps).
+        files.set("grafana/dashboard-sidecars.yaml", toYaml({ sidecars: rendered.dashboardSidecars.sidecars.map(({ name, env }) => ({ name, env })) }));
     }
     if (rendered.topology) {
         const { loki, tempo, mimir, collector } = rendered.topology;

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadStackConfig, RawStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
 import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../config/sources";
 import { StackConfig } from "../../config/types";
 
@@ -28,6 +29,19 @@ export function loadStack(stack: string): StackConfig {
 }
 
 /** A minimal valid dev config with one service, to which each test applies one mistake. */
+/** The problems loading `raw` reports, in order; fails the test if it loads. */
+export function configProblems(raw: RawStackConfig): string[] {
+    try {
+        loadStackConfig(raw, { knownRunbooks });
+    } catch (error) {
+        if (error instanceof ConfigErrors) {
+            return [...error.problems];
+        }
+        throw error;
+    }
+    throw new Error("the config was accepted");
+}
+
 export function minimalRaw(values: Record<string, unknown> = {}, secretKeys: string[] = []): RawStackConfig {
     return {
         stack: "dev",
