@@ -8,13 +8,15 @@ import { ObjectReader, Raw } from "./reader";
 import type { Tenancy, Tenant, TenantLimits } from "./topology";
 
 /**
- * The tenant ids Loki, Tempo and Mimir all accept (Mimir's and Cortex's `tenant.ValidTenantID`: at
- * most 150 characters from letters, digits and `! - _ . * ' ( )`, not `.` or `..`). `|` is the
- * separator of cross-tenant queries, so it can never be part of an id.
+ * The tenant ids Loki, Tempo and Mimir all accept (Mimir's "About tenant IDs": at most 150
+ * characters from letters, digits and `! - _ . * ' ( )`; not `.` or `..`, nor `__mimir_cluster`,
+ * which Mimir uses itself). `|` is the separator of cross-tenant queries, so it can never be part of an id.
  */
+const RESERVED_TENANT_IDS = [".", "..", "__mimir_cluster"];
+
 export const TENANT_ID = {
-    test: (value: string) => /^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(value) && value !== "." && value !== "..",
-    hint: "is not a tenant id the engines accept: up to 150 letters, digits and ! - _ . * ' ( ), not . or ..; use e.g. payments",
+    test: (value: string) => /^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(value) && !RESERVED_TENANT_IDS.includes(value),
+    hint: "is not a tenant id the engines accept: up to 150 letters, digits and ! - _ . * ' ( ), not . or .. nor __mimir_cluster (Mimir's own); use e.g. payments",
 };
 
 export const DEFAULT_TENANT = "platform";

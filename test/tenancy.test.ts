@@ -59,6 +59,7 @@ describe("topology.tenants: validation names the key and the fix", () => {
         assert.equal(problems.length, 1);
         assert.match(problems[0], /^topology\.tenants\.payments\|web: "payments\|web" is not a tenant id the engines accept: up to 150 letters, digits and ! - _ \. \* ' \( \), not \. or \.\./);
         assert.match(errorsOf({ services: SERVICES, topology: topology({ tenants: { "..": { teams: ["payments"] } } }) })[0], /^topology\.tenants\.\.\.: "\.\." is not a tenant id/);
+        assert.match(errorsOf({ services: SERVICES, topology: topology({ tenants: { __mimir_cluster: { teams: ["payments"] } } }) })[0], /^topology\.tenants\.__mimir_cluster: "__mimir_cluster" is not a tenant id .* nor __mimir_cluster \(Mimir's own\)/);
         assert.match(errorsOf({ services: SERVICES, topology: topology({ tenants: { payments: { teams: ["payments"] } }, defaultTenant: "a b" }) })[0], /^topology\.defaultTenant: "a b" is not a tenant id/);
     });
 
