@@ -10,6 +10,11 @@
  * - Tempo's is a second instance of our Collector (OTLP over gRPC needs a gRPC server): its `otlp`
  *   receiver keeps the request's metadata and the attributes processor copies `x-scope-orgid` onto
  *   every span (`from_context`), then it hands the spans on as OTLP/JSON to a recorder here.
+ *
+ * Metrics: the real Prometheus runs the rendered prometheus.yml with its per-tenant remote writes
+ * pointed at a recorder standing in for Mimir's distributor (difference 1), its Kubernetes jobs
+ * replaced by one static job per service that labels the series with the service, as the service's
+ * scrape job does (difference 3). The recorder reads the tenant header and the label values.
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -235,5 +240,117 @@ describe("tenants: the real Collector sends each team's telemetry with its tenan
         }
         assert.deepEqual(byService, { checkout: ["payments"], search: ["discovery-eu"], storefront: ["platform"] });
         assert.equal(all().length, 9, "each span once: no tenant's pipeline lets another's spans through");
+    });
+});
+
+/**
+ * Snappy's block format (what Prometheus' remote write compresses with): a varint length, then
+ * literals and back-references. Enough to read the label values in the protobuf that follows.
+ */
+function unsnappy(input: Buffer): Buffer {
+    let pos = 0;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+        const byte = input[pos++];
+        length |= (byte & 0x7f) << shift;
+        if (!(byte & 0x80)) break;
+    }
+    const out = Buffer.alloc(length);
+    let at = 0;
+    while (pos < input.length) {
+        const tag = input[pos++];
+        if ((tag & 3) === 0) {
+            let size = tag >> 2;
+            if (size >= 60) {
+                const bytes = size - 59;
+                size = 0;
+                for (let i = 0; i < bytes; i++) size |= input[pos++] << (8 * i);
+            }
+            size += 1;
+            input.copy(out, at, pos, pos + size);
+            pos += size;
+            at += size;
+            continue;
+        }
+        let size: number;
+        let offset: number;
+        if ((tag & 3) === 1) {
+            size = ((tag >> 2) & 7) + 4;
+            offset = ((tag >> 5) << 8) | input[pos++];
+        } else if ((tag & 3) === 2) {
+            size = (tag >> 2) + 1;
+            offset = input.readUInt16LE(pos);
+            pos += 2;
+        } else {
+            size = (tag >> 2) + 1;
+            offset = input.readUInt32LE(pos);
+            pos += 4;
+        }
+        for (let i = 0; i < size; i++, at++) out[at] = out[at - offset];
+    }
+    return out;
+}
+
+describe("tenants: the real Prometheus writes each team's series to Mimir under its tenant", () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-tenancy-prom-"));
+    const writes: { tenant: string | undefined; body: Buffer }[] = [];
+    let recorder: http.Server;
+    let prometheus: ManagedProcess;
+    let exporterServer: http.Server;
+
+    before(async () => {
+        const [recorderPort, prometheusPort, exporterPort] = await freePorts(3);
+        // A target exposing one series; each service's job scrapes it and labels it with the service, as its scrape job does.
+        exporterServer = http.createServer((_request, response) => response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end("tenancy_probe_total 1\n"));
+        await new Promise<void>((resolve) => exporterServer.listen(exporterPort, LOOPBACK, resolve));
+        recorder = http.createServer((request, response) => {
+            const chunks: Buffer[] = [];
+            request.on("data", (chunk: Buffer) => chunks.push(chunk));
+            request.on("end", () => {
+                const tenant = request.headers["x-scope-orgid"];
+                writes.push({ tenant: Array.isArray(tenant) ? tenant.join(",") : tenant, body: unsnappy(Buffer.concat(chunks)) });
+                response.writeHead(204).end();
+            });
+        });
+        await new Promise<void>((resolve) => recorder.listen(recorderPort, LOOPBACK, resolve));
+        const rendered = renderStack(tenantConfig(), readRunbooks());
+        // Difference 1 and 3: Mimir's distributor is the recorder; the Kubernetes jobs become one static job per service.
+        const doc = YAML.parse(rendered.workloads.prometheus.config);
+        for (const write of doc.remote_write) {
+            write.url = `http://${LOOPBACK}:${recorderPort}/api/v1/push`;
+            write.queue_config = { batch_send_deadline: "1s" };
+        }
+        delete doc.scrape_config_files;
+        doc.scrape_configs = SERVICES.map(({ name }) => ({
+            job_name: `probe-${name}`,
+            scrape_interval: "1s",
+            static_configs: [{ targets: [`${LOOPBACK}:${exporterPort}`], labels: { service: name } }],
+        }));
+        fs.writeFileSync(path.join(scratch, "prometheus.yml"), toYaml(doc));
+        prometheus = new ManagedProcess({
+            name: "prometheus",
+            binary: toolPath("prometheus"),
+            args: [`--config.file=${path.join(scratch, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(scratch, "data")}`, `--web.listen-address=${LOOPBACK}:${prometheusPort}`],
+            logFile: path.join(scratch, "prometheus.log"),
+            maxLifetimeMs: 300_000,
+        });
+        prometheus.start();
+        await prometheus.waitForHttp(`http://${LOOPBACK}:${prometheusPort}/-/ready`, 60_000);
+    });
+
+    after(async () => {
+        await prometheus?.stop();
+        await new Promise((resolve) => recorder?.close(resolve));
+        await new Promise((resolve) => exporterServer?.close(resolve));
+        fs.rmSync(scratch, { recursive: true, force: true });
+    });
+
+    test("checkout's series reach Mimir only as payments, search's only as discovery-eu, storefront's only as platform", async () => {
+        const tenantsOf = (service: string) => [...new Set(writes.filter((w) => w.body.includes(Buffer.from(`probe-${service}`))).map((w) => w.tenant ?? "(none)"))].sort();
+        await waitUntil("each service's series written", () => SERVICES.every(({ name }) => tenantsOf(name).length > 0), 60);
+        // Another second of writes: a series sent to a second tenant would show by now.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.deepEqual(Object.fromEntries(SERVICES.map(({ name }) => [name, tenantsOf(name)])), { checkout: ["payments"], search: ["discovery-eu"], storefront: ["platform"] });
+        assert.ok(writes.every((w) => w.tenant !== undefined), "every write names a tenant");
     });
 });
