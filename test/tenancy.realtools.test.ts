@@ -297,6 +297,7 @@ describe("tenants: the real Prometheus writes each team's series to Mimir under 
     let recorder: http.Server;
     let prometheus: ManagedProcess;
     let exporterServer: http.Server;
+    let prometheusUrl: string;
 
     before(async () => {
         const [recorderPort, prometheusPort, exporterPort] = await freePorts(3);
@@ -327,10 +328,21 @@ describe("tenants: the real Prometheus writes each team's series to Mimir under 
             static_configs: [{ targets: [`${LOOPBACK}:${exporterPort}`], labels: { service: name } }],
         }));
         fs.writeFileSync(path.join(scratch, "prometheus.yml"), toYaml(doc));
+        // The deployed flags (the OTLP receiver included), with paths and the listen address relocated (difference 2).
+        const relocated: Record<string, string> = {
+            "--config.file": path.join(scratch, "prometheus.yml"),
+            "--storage.tsdb.path": path.join(scratch, "data"),
+            "--web.listen-address": `${LOOPBACK}:${prometheusPort}`,
+        };
+        const args = rendered.workloads.prometheus.args.map((arg) => {
+            const flag = Object.keys(relocated).find((name) => arg.startsWith(`${name}=`));
+            return flag ? `${flag}=${relocated[flag]}` : arg;
+        });
+        prometheusUrl = `http://${LOOPBACK}:${prometheusPort}`;
         prometheus = new ManagedProcess({
             name: "prometheus",
             binary: toolPath("prometheus"),
-            args: [`--config.file=${path.join(scratch, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(scratch, "data")}`, `--web.listen-address=${LOOPBACK}:${prometheusPort}`],
+            args,
             logFile: path.join(scratch, "prometheus.log"),
             maxLifetimeMs: 300_000,
         });
@@ -343,6 +355,23 @@ describe("tenants: the real Prometheus writes each team's series to Mimir under 
         await new Promise((resolve) => recorder?.close(resolve));
         await new Promise((resolve) => exporterServer?.close(resolve));
         fs.rmSync(scratch, { recursive: true, force: true });
+    });
+
+    test("an OTLP push of search's metrics (service_name) reaches Mimir only as discovery-eu", async () => {
+        const now = String(BigInt(Date.now()) * 1_000_000n);
+        const body = {
+            resourceMetrics: [
+                {
+                    resource: { attributes: [{ key: "service.name", value: { stringValue: "search" } }] },
+                    scopeMetrics: [{ metrics: [{ name: "tenancy_otlp_probe", gauge: { dataPoints: [{ asDouble: 1, timeUnixNano: now }] } }] }],
+                },
+            ],
+        };
+        assert.equal(await post(`${prometheusUrl}/api/v1/otlp/v1/metrics`, body), 200);
+        const tenants = () => [...new Set(writes.filter((w) => w.body.includes(Buffer.from("tenancy_otlp_probe"))).map((w) => w.tenant ?? "(none)"))];
+        await waitUntil("the pushed series written", () => tenants().length > 0, 60);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.deepEqual(tenants(), ["discovery-eu"]);
     });
 
     test("checkout's series reach Mimir only as payments, search's only as discovery-eu, storefront's only as platform", async () => {
