@@ -6,6 +6,8 @@ import { PORTS } from "../model/components";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
 import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
+import { RenderedDashboardSidecars } from "../render/dashboardSidecars";
+import { dashboardSidecarAccess, dashboardSidecarPodParts, GRAFANA_SERVICE_ACCOUNT } from "./dashboardSidecars";
 import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
@@ -21,6 +23,8 @@ export interface GrafanaArgs extends CommonArgs {
     readonly serverConfig: RenderedGrafanaServerConfig;
     /** The OAuth client secret (a Pulumi secret) with `grafana.auth`, mounted as a file grafana.ini reads. Defaults to none: no SSO. */
     readonly oauthClientSecret?: pulumi.Output<string>;
+    /** The k8s-sidecars bringing other namespaces' dashboard ConfigMaps (`renderStack(...).dashboardSidecars`). Defaults to none. */
+    readonly dashboardSidecars?: RenderedDashboardSidecars;
 }
 
 export interface GrafanaFiles {
@@ -86,6 +90,8 @@ export class Grafana extends pulumi.ComponentResource {
             { name: "GF_SERVER_ROOT_URL", value: settings.url },
         ];
         const files = args.files ? provisioningFiles(name, namespace, labels, args.files, this) : undefined;
+        const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars) : undefined;
+        const account = args.dashboardSidecars ? dashboardSidecarAccess(name, namespace, labels, args.dashboardSidecars, this) : undefined;
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
@@ -107,6 +113,7 @@ export class Grafana extends pulumi.ComponentResource {
                             securityContext: podSecurityContext(472),
                             // Grafana never calls the Kubernetes API: no token in the pod.
                             automountServiceAccountToken: false,
+                            ...(account ? { serviceAccountName: GRAFANA_SERVICE_ACCOUNT } : {}),
                             containers: [
                                 hardenedContainer({
                                     name: "grafana",
@@ -116,15 +123,16 @@ export class Grafana extends pulumi.ComponentResource {
                                     resources: settings.resources,
                                     readinessPath: "/api/health",
                                     livenessPath: "/api/health",
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? [])],
+                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
                                 }),
+                                ...(sidecars?.containers ?? []),
                             ],
-                            volumes: [dataVolume, TMP_VOLUME, ...server.volumes, ...(files?.volumes ?? [])],
+                            volumes: [dataVolume, TMP_VOLUME, ...server.volumes, ...(files?.volumes ?? []), ...(sidecars?.volumes ?? [])],
                         },
                     },
                 },
             },
-            { parent: this },
+            { parent: this, ...(account ? { dependsOn: [account] } : {}) },
         );
         const service = clusterService(`${name}-svc`, "grafana", namespace, [{ name: "http", port: PORTS.grafana }], this);
         if (settings.ingress.enabled) {

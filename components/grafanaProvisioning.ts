@@ -43,6 +43,7 @@ export class GrafanaProvisioning extends pulumi.ComponentResource {
                     url: datasource.url,
                     isDefault: datasource.isDefault,
                     jsonDataEncoded: JSON.stringify(datasource.jsonData),
+                    ...(datasource.secureJsonData ? { secureJsonDataEncoded: pulumi.secret(JSON.stringify(datasource.secureJsonData)) } : {}),
                 },
                 child,
             );
@@ -112,6 +113,7 @@ export function stackGrafana(
             files,
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
+            ...(rendered.dashboardSidecars ? { dashboardSidecars: rendered.dashboardSidecars } : {}),
         },
         opts,
     );

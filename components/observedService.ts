@@ -22,6 +22,8 @@ export interface ServiceTarget {
         /** Labels the operator's object selector (`operator.selector`) looks for, so it picks the objects up. */
         readonly labels: Readonly<Record<string, string>>;
         readonly dependsOn: readonly pulumi.Resource[];
+        /** Whether services are PrometheusRule/PodMonitor objects (`renderStack(...).operator.servicesAsObjects`); if not, their files are patched in. */
+        readonly servicesAsObjects: boolean;
     };
 }
 
@@ -46,32 +48,33 @@ export class ObservedService extends pulumi.ComponentResource {
         super("lgtm:services:ObservedService", name, {}, opts);
         const { target, service } = args;
         const operator = target.operator;
-        if ((service.prometheusRule !== undefined) !== (operator !== undefined)) {
+        const asObjects = operator?.servicesAsObjects ?? false;
+        if ((service.prometheusRule !== undefined) !== asObjects) {
             throw new Error(
-                `service "${service.name}" was rendered ${service.prometheusRule ? "with" : "without"} the Prometheus Operator and its stack runs ${operator ? "it" : "none"}; ` +
-                    `render the service with the stack's own config (renderService(config, spec)), so both agree on operator.enabled`,
+                `service "${service.name}" was rendered ${service.prometheusRule ? "with" : "without"} its rules as a PrometheusRule and its stack expects ${asObjects ? "one" : "its files"}; ` +
+                    `render the service with the stack's own config (renderService(config, spec)), so both agree on operator.enabled and topology.tenants`,
             );
         }
         if (service.probes.length > 0 && !operator) {
             throw new Error(`service "${service.name}" has probes, which run through the Prometheus Operator, and its stack runs none; set operator.enabled: true`);
         }
-        if (operator) {
-            // Its own objects, beside other charts' ones: the operator hands the rules to the stack's evaluator and the pods to its agent.
-            const object = (id: string, kind: string, rendered: { name: string; spec: Readonly<Record<string, unknown>> }) =>
-                new k8s.apiextensions.CustomResource(
-                    `${name}-${id}`,
-                    { apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name: rendered.name, namespace: operator.namespace, labels: { ...operator.labels, ...componentLabels(service.name) } }, spec: rendered.spec },
-                    { parent: this, dependsOn: [...operator.dependsOn] },
-                );
+        // Its own objects, beside other charts' ones: the operator hands the rules to the stack's evaluator and the pods to its agent.
+        const object = (id: string, kind: string, rendered: { name: string; spec: Readonly<Record<string, unknown>> }) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id}`,
+                { apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name: rendered.name, namespace: operator!.namespace, labels: { ...operator!.labels, ...componentLabels(service.name) } }, spec: rendered.spec },
+                { parent: this, dependsOn: [...operator!.dependsOn] },
+            );
+        if (asObjects) {
             object("rules", "PrometheusRule", service.prometheusRule!);
             if (service.podMonitor) {
                 object("scrape", "PodMonitor", service.podMonitor);
             }
-            for (const probe of service.probes) {
-                object(`probe-${probe.name}`, "Probe", probe);
-            }
         } else {
             this.patchFiles(name, target, service);
+        }
+        for (const probe of service.probes) {
+            object(`probe-${probe.name}`, "Probe", probe);
         }
         this.dashboardUids = service.dashboards.map((d) => d.uid);
         const grafana = target.grafana;

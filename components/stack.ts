@@ -149,7 +149,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             namespace: config.namespace,
             prometheusConfigMaps: prometheus.fileConfigMaps,
             grafana: grafana.serviceTarget,
-            ...(operator ? { operator: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns] } } : {}),
+            ...(operator ? { operator: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns], servicesAsObjects: rendered.operator!.servicesAsObjects } } : {}),
         };
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);

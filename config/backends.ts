@@ -3,6 +3,7 @@ import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
+import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
@@ -225,7 +226,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         settings,
         root.problems,
         "mode",
-        { files: GRAFANA_WORKLOAD_KEYS, api: GRAFANA_WORKLOAD_KEYS, external: ["url", "datasourceUrls"] },
+        { files: [...GRAFANA_WORKLOAD_KEYS, "dashboardConfigMaps"], api: GRAFANA_WORKLOAD_KEYS, external: ["url", "datasourceUrls"] },
         "files",
     );
     checkGrafanaSecrets(mode, path, secrets, root.problems);
@@ -251,6 +252,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         };
     }
     const auth = readGrafanaAuth(grafana as ObjectReader<string>, mode, secrets, root.problems);
+    const dashboardConfigMaps = readDashboardConfigMaps(grafana as ObjectReader<string>);
     const ingress = grafana.object("ingress", ["enabled", "host", "className", "tls"] as const);
     const tls = readIngressTls(ingress.object("tls", ["secretName", "clusterIssuer"] as const));
     const enabled = ingress.boolean("enabled", false);
@@ -271,6 +273,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
             ...(tls ? { tls } : {}),
         },
         ...auth,
+        ...(dashboardConfigMaps ? { dashboardConfigMaps } : {}),
     };
 }
 

@@ -181,10 +181,11 @@ function checkNotificationRouting(problems: Problems, config: StackConfig): void
  */
 function checkProbes(problems: Problems, config: StackConfig): void {
     if (config.operator.enabled) {
-        if (config.prometheus.configMapShards > 1) {
+        const tenants = config.topology.kind === "distributed" && config.topology.tenancy !== undefined;
+        if (config.prometheus.configMapShards > 1 && !tenants) {
             problems.add(
                 CONFIGMAP_SHARDS_KEY,
-                `spreads the services' rule and scrape files when operator.enabled is false; with the operator (the default) they are PrometheusRule and PodMonitor objects that it packs into ConfigMaps itself; remove the setting`,
+                `spreads the services' rule and scrape files when operator.enabled is false or topology.tenants is set; otherwise they are PrometheusRule and PodMonitor objects that the operator packs into ConfigMaps itself; remove the setting`,
             );
         }
         return;

@@ -9,6 +9,7 @@ import { Engine, TIERS, TierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
 import { scaledResources } from "./profiles";
 import { ObjectReader, Problems } from "./reader";
+import { readTenancy } from "./tenancy";
 import { ImageRef, ObjectStorage, Resources, StackConfig } from "./types";
 
 export interface TierSettings {
@@ -46,6 +47,34 @@ export interface CollectorTiers {
     readonly gatewayMaxReplicas: number;
 }
 
+/** A tenant's own limits (`topology.tenants.<id>.limits`); an absent one is the engine's default for every tenant. */
+export interface TenantLimits {
+    /** Loki `ingestion_rate_mb` (burst: two seconds of it). */
+    readonly logsMBPerSecond?: number;
+    /** Tempo `ingestion.rate_limit_bytes`, in MB (burst: two seconds of it). */
+    readonly tracesMBPerSecond?: number;
+    /** Mimir `ingestion_rate` (burst: two seconds of it). */
+    readonly samplesPerSecond?: number;
+    /** Mimir `max_global_series_per_user`. */
+    readonly maxSeries?: number;
+}
+
+export interface Tenant {
+    /** The `X-Scope-OrgID` value. */
+    readonly id: string;
+    /** Teams whose services write and are read under this tenant (empty for the default tenant unless named). */
+    readonly teams: readonly string[];
+    readonly limits: TenantLimits;
+}
+
+/** Multi-tenancy of Loki, Tempo and Mimir (`topology.tenants`). */
+export interface Tenancy {
+    /** The tenant of teams named in no tenant and of the stack's own data (`topology.defaultTenant`). */
+    readonly defaultTenant: string;
+    /** Every tenant, the default one included, sorted by id. */
+    readonly tenants: readonly Tenant[];
+}
+
 export type TopologyConfig =
     | { readonly kind: "single" }
     | {
@@ -54,6 +83,8 @@ export type TopologyConfig =
           readonly tempo: EngineTiers<"tempo">;
           readonly mimir: MimirSettings;
           readonly collector: CollectorTiers;
+          /** Absent: the engines run single-tenant (the default). */
+          readonly tenancy?: Tenancy;
       };
 
 /** Config key of a tier: `query-frontend` → `queryFrontend`. */
@@ -179,12 +210,13 @@ export function topologyMode(root: ObjectReader<string>): "single" | "distribute
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
     const { problems } = root;
     // `topology: distributed` alone is the common case; the object form takes per-tier settings.
-    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector"]);
+    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector", "tenants", "defaultTenant"]);
     const mode = section.oneOf("mode", ["single", "distributed"], "single");
     if (mode === "single") {
-        for (const engine of ["loki", "tempo", "mimir", "collector"] as const) {
+        for (const engine of ["loki", "tempo", "mimir", "collector", "tenants", "defaultTenant"] as const) {
             if (section.has(engine)) {
-                problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single); remove it or set topology.mode: distributed`);
+                const why = engine === "tenants" || engine === "defaultTenant" ? " (the monolithic Loki and Tempo and Prometheus keep one tenant: there is no Mimir to isolate metrics)" : "";
+                problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single)${why}; remove it or set topology.mode: distributed`);
             }
         }
         return { ...config, topology: { kind: "single" } };
@@ -217,10 +249,19 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
             problems.add("topology.mimir.storage.bucket", `"${other.bucket}" is also ${backend}.storage.bucket; give Mimir a bucket of its own (the compactors of both would delete each other's objects)`);
         }
     }
+    const knownTeams = new Set([...config.services.map((service) => service.team), ...config.alertmanager.teams.map((team) => team.team)]);
+    const tenancy = readTenancy(section, knownTeams);
     return {
         ...config,
         prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
-        topology: { kind: "distributed", loki, tempo, mimir, collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources) },
+        topology: {
+            kind: "distributed",
+            loki,
+            tempo,
+            mimir,
+            collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources),
+            ...(tenancy ? { tenancy } : {}),
+        },
     };
 }
 

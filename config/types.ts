@@ -197,6 +197,23 @@ export interface GrafanaConfig {
     readonly disableLoginForm: boolean;
     /** No admin user and no admin password at all (`grafana.auth.disableAdminPassword`); files mode only. */
     readonly disableAdminPassword: boolean;
+    /** Dashboards other teams bring as labelled ConfigMaps (`grafana.dashboardConfigMaps`); files mode only. Absent: none. */
+    readonly dashboardConfigMaps?: DashboardConfigMaps;
+}
+
+/**
+ * ConfigMaps labelled `<label>: "<labelValue>"` in other namespaces, written into Grafana's dashboard
+ * folders by the k8s-sidecar (kiwigrid/k8s-sidecar), the mechanism kube-prometheus-stack uses.
+ */
+export interface DashboardConfigMaps {
+    /** `all`: one sidecar watching every namespace, the folder from the ConfigMap's `folderAnnotation`; a list: one sidecar per namespace, a folder named after it. */
+    readonly namespaces: "all" | readonly string[];
+    readonly label: string;
+    readonly labelValue: string;
+    /** The annotation naming a ConfigMap's folder (relative to the dashboards' root). */
+    readonly folderAnnotation: string;
+    readonly image: ImageRef;
+    readonly resources: Resources;
 }
 
 /** Org roles from the identity provider's groups: the first list a user's groups meet decides. */

@@ -127,3 +127,9 @@ export const COLLECTOR_TIERS = {
     gatewayService: "otel-collector-gateway",
     gatewayHeadless: "otel-collector-headless",
 } as const;
+
+/** The header that names the tenant of every write and read in Loki, Tempo and Mimir (cross-tenant reads join ids with `|`). */
+export const TENANT_HEADER = "X-Scope-OrgID";
+
+/** The runtime overrides file beside each engine's config: per-tenant limits, re-read without a restart. */
+export const OVERRIDES_FILE = "overrides.yaml";

@@ -2,7 +2,10 @@
  * Renders the OpenTelemetry Collector configs: the gateway (OTLP in, tail sampling, persistent
  * queues out to Tempo, Loki and Prometheus) and the node agent (container logs → gateway).
  */
+import { Tenancy } from "../config/topology";
 import { StackConfig } from "../config/types";
+import { TENANT_HEADER } from "../model/topology";
+import { servicesByTenant, tenantKey } from "./topology/tenancy";
 import { NANO, parseQuantity } from "../config/units";
 import { Endpoints, PATHS, PORTS, prometheusPushTargets } from "../model/components";
 import { REDACTION_MASK, SENSITIVE_JSON_FIELD, SENSITIVE_KEY_PATTERNS, SENSITIVE_VALUE_PATTERNS } from "../model/redaction";
@@ -102,11 +105,40 @@ export function redactionProcessors(config: StackConfig): Record<string, unknown
     };
 }
 
+/** The resource attribute a span's or log record's tenant is decided by: the service's name, whose team config knows. */
+export const TENANT_ROUTING_ATTRIBUTE = "service.name";
+
+/**
+ * topology.tenants: traces and logs leave through one pipeline per tenant. Every pipeline receives
+ * everything (the `otlp` receiver fans out), keeps only its tenant's services with a filter
+ * processor, and exports with its tenant's `X-Scope-OrgID` header. The default tenant's pipeline
+ * keeps what no other tenant claims. Metrics go to Prometheus, which splits them per tenant on
+ * its remote write to Mimir (render/topology/index.ts).
+ */
+function tenantRouting(config: StackConfig, tenancy: Tenancy) {
+    const services = servicesByTenant(config, tenancy);
+    const others = [...services.entries()].filter(([id]) => id !== tenancy.defaultTenant).flatMap(([, names]) => names);
+    const isOneOf = (names: readonly string[]) => names.map((name) => `resource.attributes[${JSON.stringify(TENANT_ROUTING_ATTRIBUTE)}] == ${JSON.stringify(name)}`).join(" or ");
+    return tenancy.tenants.flatMap(({ id }) => {
+        const names = services.get(id) ?? [];
+        // The filter processor drops what its conditions match.
+        const drop = id === tenancy.defaultTenant ? (others.length > 0 ? isOneOf(others) : undefined) : names.length > 0 ? `not (${isOneOf(names)})` : undefined;
+        if (id !== tenancy.defaultTenant && names.length === 0) {
+            // No service of this tenant in config sends anything through the stack's Collector.
+            return [];
+        }
+        const key = tenantKey(id);
+        return [{ id, key, filter: drop === undefined ? undefined : { id: `filter/tenant-${key}`, config: { error_mode: "ignore", traces: { span: [drop] }, logs: { log_record: [drop] } } } }];
+    });
+}
+
 export function renderCollectorGatewayConfig(config: StackConfig, endpoints: Endpoints) {
     const { collector } = config;
+    const tenancy = config.topology.kind === "distributed" ? config.topology.tenancy : undefined;
+    const routes = tenancy ? tenantRouting(config, tenancy) : [];
     const prometheusTargets = prometheusPushTargets(endpoints);
-    // Tempo, Loki and every Prometheus replica: each exporter has its own queue on the volume.
-    const queueBytes = queueBytesPerExporter(collector.queueStorageSize, 2 + prometheusTargets.length);
+    // Tempo, Loki (each once per tenant) and every Prometheus replica: each exporter has its own queue on the volume.
+    const queueBytes = queueBytesPerExporter(collector.queueStorageSize, 2 * Math.max(1, routes.length) + prometheusTargets.length);
     const prometheusExporters = Object.fromEntries(
         prometheusTargets.map((url, index) => [prometheusExporter(index), { endpoint: `${url}/api/v1/otlp`, ...durableExporterSettings(queueBytes) }]),
     );
@@ -142,22 +174,47 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
                 ],
             },
             batch: { send_batch_size: 8192, send_batch_max_size: 16384, timeout: "2s" },
+            ...Object.fromEntries(routes.flatMap(({ filter }) => (filter ? [[filter.id, filter.config]] : []))),
         },
         exporters: {
-            "otlp/tempo": { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, ...durableExporterSettings(queueBytes) },
-            "otlphttp/loki": { endpoint: `${endpoints.loki}/otlp`, ...durableExporterSettings(queueBytes) },
+            ...(routes.length === 0
+                ? {
+                      "otlp/tempo": { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, ...durableExporterSettings(queueBytes) },
+                      "otlphttp/loki": { endpoint: `${endpoints.loki}/otlp`, ...durableExporterSettings(queueBytes) },
+                  }
+                : Object.fromEntries(
+                      routes.flatMap(({ id, key }) => [
+                          [`otlp/tempo-${key}`, { endpoint: endpoints.tempoOtlpGrpc, tls: { insecure: true }, headers: { [TENANT_HEADER]: id }, ...durableExporterSettings(queueBytes) }],
+                          [`otlphttp/loki-${key}`, { endpoint: `${endpoints.loki}/otlp`, headers: { [TENANT_HEADER]: id }, ...durableExporterSettings(queueBytes) }],
+                      ]),
+                  )),
             // Every replica of an HA pair gets every series (a Service would split them between replicas).
             ...prometheusExporters,
         },
         service: {
             extensions: ["health_check", "file_storage/queue"],
             telemetry: telemetry(),
-            pipelines: {
-                // Masking and the environment come first: nothing leaves, not even a sampled-out trace's decision, unmasked.
-                traces: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
-                metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
-                logs: { receivers: ["otlp"], processors: ["memory_limiter", ...common, ...redactBodies, "batch"], exporters: ["otlphttp/loki"] },
-            },
+            pipelines:
+                routes.length === 0
+                    ? {
+                          // Masking and the environment come first: nothing leaves, not even a sampled-out trace's decision, unmasked.
+                          traces: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
+                          metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
+                          logs: { receivers: ["otlp"], processors: ["memory_limiter", ...common, ...redactBodies, "batch"], exporters: ["otlphttp/loki"] },
+                      }
+                    : {
+                          metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
+                          // Each tenant's pipeline drops the other tenants' services first, then samples its own traces whole.
+                          ...Object.fromEntries(
+                              routes.flatMap(({ key, filter }) => {
+                                  const only = filter ? [filter.id] : [];
+                                  return [
+                                      [`traces/${key}`, { receivers: ["otlp"], processors: ["memory_limiter", ...only, ...common, "tail_sampling", "batch"], exporters: [`otlp/tempo-${key}`] }],
+                                      [`logs/${key}`, { receivers: ["otlp"], processors: ["memory_limiter", ...only, ...common, ...redactBodies, "batch"], exporters: [`otlphttp/loki-${key}`] }],
+                                  ];
+                              }),
+                          ),
+                      },
         },
     };
 }

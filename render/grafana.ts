@@ -12,6 +12,7 @@ import { RenderedDashboard } from "../dashboards";
 import { dashboardUids } from "../model/ids";
 import { CONFIGMAP_DATA_LIMIT_BYTES } from "../model/components";
 import { checksum } from "./checksum";
+import { namespaceDashboardsProvider } from "./dashboardSidecars";
 import { DatasourceDefinition } from "./datasources";
 import { toJson, toYaml } from "./yaml";
 
@@ -77,6 +78,7 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
                 isDefault: datasource.isDefault,
                 editable: false,
                 jsonData: datasource.jsonData,
+                ...(datasource.secureJsonData ? { secureJsonData: datasource.secureJsonData } : {}),
             })),
         }),
     };
@@ -98,6 +100,8 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
                     allowUiUpdates: false,
                     options: { path: GRAFANA_PATHS.dashboards, foldersFromFilesStructure: false },
                 },
+                // grafana.dashboardConfigMaps: other namespaces' dashboards, a folder per namespace.
+                ...(config.grafana.dashboardConfigMaps ? [namespaceDashboardsProvider(1, DASHBOARD_RESCAN_SECONDS)] : []),
             ],
         }),
     };

@@ -21,15 +21,19 @@ import {
     PROMETHEUS_DIRS,
     prometheusConfigMapName,
     PrometheusFileKind,
+    LOKI_RULES,
 } from "../model/components";
+import { OVERRIDES_FILE } from "../model/topology";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
-import { DatasourceDefinition, renderDatasources } from "./datasources";
+import { DatasourceDefinition, renderDatasources, retargetDatasources } from "./datasources";
+import { tenancyOf, tenantOfTeam } from "./topology/tenancy";
+import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardSidecars";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
-import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule } from "./operator";
+import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule, servicesAsOperatorObjects } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
 import { checksum } from "./checksum";
@@ -94,6 +98,8 @@ export interface RenderedStack {
     readonly grafana: RenderedGrafanaProvisioning;
     /** The log-alert rule files of the services in config, keyed by file name: the `loki-rules` ConfigMap's data. */
     readonly lokiRules: Readonly<Record<string, string>>;
+    /** The k8s-sidecars that bring other namespaces' dashboard ConfigMaps (`grafana.dashboardConfigMaps`); absent without. */
+    readonly dashboardSidecars?: RenderedDashboardSidecars;
     /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
     readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
@@ -114,15 +120,22 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
     // With the operator the files never go into the shared ConfigMaps: the objects replace them.
-    const podMonitor = config.operator.enabled ? servicePodMonitor(service) : undefined;
-    const objects = config.operator.enabled ? { prometheusRule: servicePrometheusRule(service, rules.groups, fileBytes(ruleFile)), ...(podMonitor ? { podMonitor } : {}) } : undefined;
+    // Not with topology.tenants: Prometheus splits the series by tenant and each tenant's ruler folder
+    // takes its services' files, which one set of operator ConfigMaps cannot give.
+    const asObjects = servicesAsOperatorObjects(config);
+    const podMonitor = asObjects ? servicePodMonitor(service) : undefined;
+    const objects = asObjects ? { prometheusRule: servicePrometheusRule(service, rules.groups, fileBytes(ruleFile)), ...(podMonitor ? { podMonitor } : {}) } : undefined;
     if (!objects) {
         assertFileFitsOneShard(service.name, "rules", ruleFile);
         if (scrapeFile) {
             assertFileFitsOneShard(service.name, "scrape", scrapeFile);
         }
     }
-    const dashboards = renderServiceDashboards(config, service, links);
+    // topology.tenants: a team's dashboards read its tenant's datasources.
+    const tenancy = tenancyOf(config);
+    const dashboards = renderServiceDashboards(config, service, links).map((dashboard) =>
+        tenancy ? { ...dashboard, model: retargetDatasources(dashboard.model, tenantOfTeam(tenancy, service.team)) } : dashboard,
+    );
     const shard = prometheusShard(service.name, config.prometheus.configMapShards);
     return {
         name: service.name,
@@ -144,15 +157,22 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const services = config.services.map((service) => renderService(config, service, links));
     const stackRules = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     // With the operator only the stack's own rule file is in the shards; the services' rules are objects.
-    assertShardsFit(config.prometheus.configMapShards, stackRules, config.operator.enabled ? [] : services);
+    assertShardsFit(config.prometheus.configMapShards, stackRules, servicesAsOperatorObjects(config) ? [] : services);
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
-    const datasources = renderDatasources(config.grafana.datasourceUrls ?? queryEndpoints(config, endpoints));
+    const datasources = renderDatasources(config.grafana.datasourceUrls ?? queryEndpoints(config, endpoints), tenancyOf(config));
     // The distributed topology moves where logs, traces and metrics are pushed and evaluated; single keeps it all as is.
     const push = pushEndpoints(config, endpoints);
-    const topology = renderTopology(config, endpoints);
-    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + fileBytes(service.ruleFile), 0));
+    const teamOf = new Map(config.services.map((service) => [service.name, service.team]));
+    const topology = renderTopology(config, endpoints, {
+        stack: { configMap: prometheusConfigMapName("rules", 0), fileName: stackRules.fileName },
+        mimir: services.map((service) => ({ team: teamOf.get(service.name)!, configMap: service.configMaps.rules, fileName: service.ruleFile.fileName })),
+        loki: services.flatMap((service) => (service.lokiRuleFile ? [{ team: teamOf.get(service.name)!, configMap: LOKI_RULES.configMap, fileName: service.lokiRuleFile.fileName }] : [])),
+    });
+    // The services' rules reach the evaluator through the operator only when they are PrometheusRules.
+    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0));
+    const dashboardSidecars = renderDashboardSidecars(config);
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
@@ -170,6 +190,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         datasources,
         stackDashboards,
         grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        ...(dashboardSidecars ? { dashboardSidecars } : {}),
         ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
@@ -317,10 +338,17 @@ export function artifactFiles(rendered: RenderedStack): Map<string, string> {
     if (rendered.grafanaServer) {
         files.set(`grafana/${rendered.grafanaServer.fileName}`, rendered.grafanaServer.content);
     }
+    if (rendered.dashboardSidecars) {
+        // The k8s-sidecars' environment, one entry per container (grafana.dashboardConfigMaps).
+        files.set("grafana/dashboard-sidecars.yaml", toYaml({ sidecars: rendered.dashboardSidecars.sidecars.map(({ name, env }) => ({ name, env })) }));
+    }
     if (rendered.topology) {
         const { loki, tempo, mimir, collector } = rendered.topology;
         for (const engine of [loki, tempo, mimir]) {
             files.set(`distributed/${engine.engine}/${engine.configFileName}`, engine.config);
+            if (engine.overrides) {
+                files.set(`distributed/${engine.engine}/${OVERRIDES_FILE}`, engine.overrides);
+            }
         }
         files.set(`otel-collector/${collector.loadBalancer.configFileName}`, collector.loadBalancer.config);
     }

@@ -81,7 +81,7 @@ interface Flow {
 }
 
 const tcp = (port: number | UrlPortPlaceholder): PolicyPort => ({ protocol: "TCP", port });
-/** The Kubernetes API server, for the node agent's k8sattributes: 443 through the Service, 6443 on the control plane. */
+/** The Kubernetes API server (the node agent's k8sattributes, Grafana's dashboard sidecars): 443 through the Service, 6443 on the control plane. */
 const API_SERVER: EgressRule = { ports: [tcp(443), tcp(6443)] };
 /** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
 const ANYWHERE: EgressRule = {};
@@ -162,6 +162,11 @@ function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): Re
     };
 }
 
+/** Grafana's own egress: the API server when its dashboard sidecars watch other namespaces' ConfigMaps. */
+function grafanaEgress(config: StackConfig): EgressRule[] | undefined {
+    return config.grafana.dashboardConfigMaps ? [API_SERVER] : undefined;
+}
+
 /** The node agent's egress: the API server, then the Collector's entry tier (the gateway, or the load balancer in distributed). */
 function agentPods(entry: Pods): Pods {
     return { id: "otel-agent", selector: selectorLabels("otel-agent"), metricsPort: PORTS.collectorMetrics, external: [API_SERVER, { to: [peerOf(entry)], ports: [tcp(PORTS.otlpGrpc)] }] };
@@ -194,7 +199,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const loki = component("loki", PORTS.lokiHttp, storageEgress(config.loki.storage));
     const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config.tempo.storage));
     const collector = component("otel-collector", PORTS.collectorMetrics);
-    const grafana = component("grafana", PORTS.grafana);
+    const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const operator = operatorPods(config);
     const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
@@ -229,7 +234,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
     const gateway = component("otel-collector", PORTS.collectorMetrics);
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
-    const grafana = component("grafana", PORTS.grafana);
+    const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
     /** Tiers that read or write the engine's bucket (the engines' docs: who flushes, compacts, reads blocks or the bucket index). */
     const STORAGE_TIERS: { readonly [E in Engine]: readonly TierName<E>[] } = {

@@ -19,7 +19,8 @@ import { RuleGroup } from "../alerts/model";
 import { Endpoints, prometheusPushTargets } from "../model/components";
 import { PART_OF } from "../model/labels";
 import { CONTROLLER_ID_ANNOTATION, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
-import { distributedEndpoints } from "../model/topology";
+import { distributedEndpoints, TENANT_HEADER } from "../model/topology";
+import { tenancyOf } from "./topology/tenancy";
 
 export interface RenderedOperator {
     /** `install`: the stack applies the pinned CRDs; `external`: another tool owns them. */
@@ -34,6 +35,19 @@ export interface RenderedOperator {
     readonly rulesSpec: Readonly<Record<string, unknown>>;
     /** The operator's rule ConfigMaps our evaluator mounts: enough for the services' own rules plus a reserve. */
     readonly ruleConfigMaps: readonly string[];
+    /** Whether the stack's services are PrometheusRule and PodMonitor objects ({@link servicesAsOperatorObjects}). */
+    readonly servicesAsObjects: boolean;
+}
+
+/**
+ * Whether the stack's services are PrometheusRule and PodMonitor objects: with the operator, except
+ * with `topology.tenants`, where Prometheus splits the series by tenant and each tenant's ruler
+ * folder takes its own services' rule files, which one set of operator ConfigMaps cannot give; there
+ * the services keep their files in the stack's ConfigMaps, and other charts' objects go to the
+ * default tenant.
+ */
+export function servicesAsOperatorObjects(config: StackConfig): boolean {
+    return config.operator.enabled && tenancyOf(config) === undefined;
 }
 
 /** A monitoring object of one of the stack's own services (it lives in the stack's namespace). */
@@ -108,6 +122,7 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
         return undefined;
     }
     const objects = selector(operator.selector);
+    const tenancy = tenancyOf(config);
     const namespaces = selector(operator.namespaceSelector);
     const image = (ref: { repository: string; tag: string }) => `${ref.repository}:${ref.tag}`;
     return {
@@ -141,7 +156,8 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             // `prometheus_replica` label that kube-prometheus-stack's queries would not expect.
             prometheusExternalLabelName: "",
             replicaExternalLabelName: "",
-            remoteWrite: remoteWriteUrls(config, endpoints).map((url) => ({ url })),
+            // topology.tenants: Mimir then refuses a write without a tenant; other charts' series go to the default one.
+            remoteWrite: remoteWriteUrls(config, endpoints).map((url) => ({ url, ...(tenancy ? { headers: { [TENANT_HEADER]: tenancy.defaultTenant } } : {}) })),
             resources: operator.agentResources,
             podMetadata: { labels: { "app.kubernetes.io/part-of": PART_OF } },
             securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
@@ -155,5 +171,6 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             ruleNamespaceSelector: namespaces,
         },
         ruleConfigMaps: operatorRuleConfigMapNames(operatorRuleConfigMapCount(ownRuleBytes)),
+        servicesAsObjects: servicesAsOperatorObjects(config),
     };
 }

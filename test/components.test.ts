@@ -70,7 +70,7 @@ describe("ObservedService, built alone from a rendered bundle", () => {
         const config = loadStack("dev");
         const spec = loadServiceSpec(CHECKOUT, { knownRunbooks });
         const crds = new k8s.core.v1.ConfigMap("stand-in-for-the-crds", {});
-        const target = { namespace: "observability", prometheusConfigMaps: {}, operator: { namespace: "observability", labels: { release: "platform" }, dependsOn: [crds] } };
+        const target = { namespace: "observability", prometheusConfigMaps: {}, operator: { namespace: "observability", labels: { release: "platform" }, dependsOn: [crds], servicesAsObjects: true } };
         const resources = await build(() => new ObservedService("shop-checkout", { target, service: renderService(config, spec) }));
         assert.deepEqual(byType(resources, "kubernetes:core/v1:ConfigMapPatch"), [], "nothing is patched into the stack's ConfigMaps");
         const [rule] = byType(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
@@ -106,11 +106,11 @@ describe("ObservedService, built alone from a rendered bundle", () => {
 
     test("with the operator an OTLP service is a PrometheusRule only; a bundle rendered for the other mode is refused", async () => {
         const spec = loadServiceSpec({ name: "mailer", slos: [{ kind: "availability", objective: 99 }] }, { knownRunbooks });
-        const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape"), operator: { namespace: "observability", labels: {}, dependsOn: [] } };
+        const target = { namespace: "observability", prometheusConfigMaps: stackConfigMaps("prometheus-rules", "prometheus-scrape"), operator: { namespace: "observability", labels: {}, dependsOn: [], servicesAsObjects: true } };
         const resources = await build(() => new ObservedService("mailer", { target, service: renderService(loadStack("dev"), spec) }));
         assert.deepEqual(resources.filter((r) => r.type.startsWith("kubernetes:monitoring")).map((r) => `${r.type} ${r.name}`), ["kubernetes:monitoring.coreos.com/v1:PrometheusRule mailer-rules"]);
         assert.throws(() => new ObservedService("mailer-2", { target, service: renderService(withoutOperator(), spec) }), {
-            message: 'service "mailer" was rendered without the Prometheus Operator and its stack runs it; render the service with the stack\'s own config (renderService(config, spec)), so both agree on operator.enabled',
+            message: 'service "mailer" was rendered without its rules as a PrometheusRule and its stack expects one; render the service with the stack\'s own config (renderService(config, spec)), so both agree on operator.enabled and topology.tenants',
         });
     });
 

@@ -171,7 +171,7 @@ describe("with the operator, the services' rules are PrometheusRules the operato
     });
 
     test("prometheus.configMapShards is refused with the operator, naming why; a service over the operator's ConfigMap size is refused at preview", () => {
-        assert.throws(() => withOperator(fleet(1), { prometheus: { configMapShards: 3 } }), /prometheus\.configMapShards: spreads the services' rule and scrape files when operator\.enabled is false; .*remove the setting/);
+        assert.throws(() => withOperator(fleet(1), { prometheus: { configMapShards: 3 } }), /prometheus\.configMapShards: spreads the services' rule and scrape files when operator\.enabled is false or topology\.tenants is set; .*remove the setting/);
         const slos = Array.from({ length: 150 }, (_, i) => ({ kind: "availability", name: `a${String(i).padStart(3, "0")}`, objective: 99.9 }));
         const spec = loadServiceSpec({ name: "monolith", slos }, { knownRunbooks });
         assert.match(

@@ -166,6 +166,16 @@ describe("provisioning files follow Grafana's documented format", () => {
         });
     }
 
+    test("with grafana.dashboardConfigMaps, the second provider (folders from sub-folders) has only documented keys and no folder of its own", () => {
+        const file = YAML.parse(renderStack(loadStackConfig(minimalRaw({ grafana: { dashboardConfigMaps: { namespaces: ["shop"] } } }), { knownRunbooks }), readRunbooks()).grafana.dashboardProvidersFile.content);
+        assert.deepEqual(checkAgainstKeyList(file, DASHBOARD_PROVIDER_KEYS, "dashboards.yaml"), []);
+        const [, namespaces] = file.providers;
+        assert.equal(namespaces.options.foldersFromFilesStructure, true);
+        // The docs: foldersFromFilesStructure works only with folder and folderUid unset.
+        assert.equal(namespaces.folder, undefined);
+        assert.equal(namespaces.folderUid, undefined);
+    });
+
     test("Grafana's environment expansion of provisioning files leaves the datasources' link variables intact", () => {
         const content = renderStack(loadStack("dev"), readRunbooks()).grafana.datasourcesFile.content;
         // The documented rule: `$NAME` and `${NAME}` take the environment's value (unset here: empty), `$$` is a literal `$`.

@@ -135,6 +135,51 @@ describe("the key check itself", () => {
     });
 });
 
+describe("with topology.tenants, the engines' configs and runtime overrides use only keys of the pinned releases", () => {
+    const tenants = () => {
+        const raw = distributedRaw({
+            services: [
+                { name: "checkout", team: "payments", slos: [{ kind: "availability", objective: 99.9 }] },
+                { name: "search", team: "discovery", slos: [{ kind: "availability", objective: 99.5 }] },
+            ],
+            topology: {
+                mode: "distributed",
+                mimir: { storage: { type: "s3", bucket: "metrics", endpoint: "minio.storage:9000", region: "eu-west-1", insecure: true, forcePathStyle: true } },
+                tenants: { payments: { teams: ["payments"], limits: { logsMBPerSecond: 8, tracesMBPerSecond: 4, samplesPerSecond: 50000, maxSeries: 300000 } } },
+            },
+        });
+        return renderStack(loadStackConfig(raw, { knownRunbooks }), readRunbooks());
+    };
+    /** A runtime file's per-tenant entries take the keys of the engine's defaults block: checked as if they were that block. */
+    const eachTenant = (overrides: string, wrap: (entry: unknown) => unknown, keys: KeyList, where: string) => {
+        const entries = Object.entries((YAML.parse(overrides) as { overrides: Record<string, unknown> }).overrides);
+        assert.ok(entries.length > 0, `${where} holds a tenant`);
+        for (const [tenant, entry] of entries) {
+            assertOnList(wrap(entry), keys, `${where} (${tenant})`);
+        }
+    };
+    test("loki.yaml and its overrides (limits_config keys)", () => {
+        const { loki } = tenants().topology!;
+        assertOnList(YAML.parse(loki.config), LOKI_KEYS, "loki.yaml (tenants)");
+        eachTenant(loki.overrides!, (entry) => ({ limits_config: entry }), LOKI_KEYS, "loki overrides.yaml");
+    });
+    test("tempo.yaml and its overrides (the scoped format of overrides.defaults)", () => {
+        const { tempo } = tenants().topology!;
+        assertOnList(YAML.parse(tempo.config), TEMPO_KEYS, "tempo.yaml (tenants)");
+        eachTenant(tempo.overrides!, (entry) => ({ overrides: { defaults: entry } }), TEMPO_KEYS, "tempo overrides.yaml");
+    });
+    test("mimir.yaml and its overrides (limits keys)", () => {
+        const { mimir } = tenants().topology!;
+        assertOnList(YAML.parse(mimir.config), MIMIR_KEYS, "mimir.yaml (tenants)");
+        eachTenant(mimir.overrides!, (entry) => ({ limits: entry }), MIMIR_KEYS, "mimir overrides.yaml");
+    });
+    test("every datasource's jsonData, the tenant header included", () => {
+        for (const datasource of tenants().datasources) {
+            assertOnList(datasource.jsonData, GRAFANA_DATASOURCE_KEYS[datasource.type], `${datasource.name} jsonData`);
+        }
+    });
+});
+
 describe("the distributed topology's configs use only keys of the pinned upstream releases", () => {
     const topology = () => renderStack(loadStackConfig(distributedRaw(), { knownRunbooks }), readRunbooks()).topology!;
 

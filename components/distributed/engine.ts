@@ -10,8 +10,8 @@ import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
-import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
-import { RenderedEngine, RenderedTier } from "../../render/topology";
+import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { RenderedEngine, RenderedTier, TenantRules } from "../../render/topology";
 import { shardsVolume } from "../prometheus";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
 
@@ -40,6 +40,8 @@ export interface DistributedEngineArgs {
     readonly ruleConfigMaps?: readonly string[];
     /** The Prometheus Operator's rule ConfigMaps (PrometheusRules), mounted as optional sources beside them (ruler only). Defaults to none. */
     readonly operatorRuleConfigMaps?: readonly string[];
+    /** With topology.tenants: one folder per tenant with its own rule files, instead of `ruleConfigMaps` in the one tenant's folder. Defaults to none. */
+    readonly ruleTenants?: readonly TenantRules[];
 }
 
 const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
@@ -98,7 +100,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
         const engineLabels = { "app.kubernetes.io/name": engine, "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/managed-by": "pulumi" };
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            { metadata: { name: `${engine}-distributed-config`, namespace, labels: engineLabels }, data: { [rendered.configFileName]: rendered.config } },
+            { metadata: { name: `${engine}-distributed-config`, namespace, labels: engineLabels }, data: { [rendered.configFileName]: rendered.config, ...(rendered.overrides ? { [OVERRIDES_FILE]: rendered.overrides } : {}) } },
             { parent: this },
         );
         let storageEnv: k8s.types.input.core.v1.EnvVar[] = [];
@@ -152,8 +154,24 @@ export class DistributedEngine extends pulumi.ComponentResource {
         // The ruler reads the stack's rule files: the same ConfigMaps Prometheus reads, which services
         // patch their files into. Its local rule store reads only the files directly in the tenant's
         // folder (Mimir pkg/ruler/rulestore/local), so every shard goes into that one folder.
-        const rulesMount = tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
-        const rulesDir = engine === "loki" ? `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` : `${MIMIR_RULES.directory}/${MIMIR_RULES.tenant}`;
+        const ruleRoot = engine === "loki" ? LOKI_RULES.directory : MIMIR_RULES.directory;
+        // With tenants but no rule file at all (no log alerts), the one folder stays as without tenants: empty, but there.
+        const tenants = tier.name === "ruler" && (args.ruleTenants ?? []).length > 0 ? args.ruleTenants : undefined;
+        const rulesMount = !tenants && tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
+        const rulesDir = `${ruleRoot}/${engine === "loki" ? LOKI_RULES.tenant : MIMIR_RULES.tenant}`;
+        // topology.tenants: the rulers evaluate each folder as its tenant's rules, against its tenant's data.
+        const tenantVolumes = (tenants ?? []).map((folder) => ({
+            mount: { name: `rules-${folder.key}`, mountPath: `${ruleRoot}/${folder.tenant}`, readOnly: true },
+            volume: {
+                name: `rules-${folder.key}`,
+                projected: {
+                    sources: [
+                        ...folder.sources.map((source) => ({ configMap: { name: source.configMap, items: source.keys.map((key) => ({ key, path: key })) } })),
+                        ...(folder.operatorRules ? (args.operatorRuleConfigMaps ?? []).map((map) => ({ configMap: { name: map, optional: true } })) : []),
+                    ],
+                },
+            },
+        }));
         const container = hardenedContainer({
             name: tier.name,
             image: args.image,
@@ -168,6 +186,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
                 { name: "config", mountPath: rendered.configDir, readOnly: true },
                 { name: "data", mountPath: dataDir },
                 ...(rulesMount ? [{ name: "rules", mountPath: rulesDir, readOnly: true }] : []),
+                ...tenantVolumes.map((folder) => folder.mount),
                 TMP_MOUNT,
             ],
         });
@@ -182,6 +201,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
                 { name: "config", configMap: { name: config.metadata.name } },
                 ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
                 ...(rulesMount ? [shardsVolume("rules", args.ruleConfigMaps ?? [], args.operatorRuleConfigMaps)] : []),
+                ...tenantVolumes.map((folder) => folder.volume),
                 TMP_VOLUME,
             ],
         };

@@ -40,7 +40,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
         };
         this.loki = new DistributedEngine(
             `${name}-loki`,
-            { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap] },
+            { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap], ruleTenants: rendered.rulerTenants?.loki },
             { parent: this },
         );
         this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
@@ -52,6 +52,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
                 image: config.topology.mimir.image,
                 volume: { enabled: true, size: config.topology.mimir.volumeSize },
                 ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
+                ruleTenants: rendered.rulerTenants?.mimir,
                 ...(args.operatorRuleConfigMaps ? { operatorRuleConfigMaps: args.operatorRuleConfigMaps } : {}),
             },
             { parent: this },

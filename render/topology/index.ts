@@ -3,17 +3,20 @@
  * replicas and resources the components wire into Deployments and StatefulSets. Also the addresses
  * the rest of the stack uses instead of the monolith's (Collector push, Grafana queries, remote write).
  */
-import { CollectorTiers, EngineTiers, TierSettings } from "../../config/topology";
+import { CollectorTiers, EngineTiers, Tenancy, TierSettings } from "../../config/topology";
 import { StackConfig } from "../../config/types";
 import { Endpoints, PATHS } from "../../model/components";
-import { distributedEndpoints, Engine, TIERS, TierShape, TOPOLOGY_PATHS } from "../../model/topology";
+import { distributedEndpoints, Engine, TENANT_HEADER, TIERS, TierShape, TOPOLOGY_PATHS } from "../../model/topology";
 import { checksum } from "../checksum";
 import { goMemoryLimit } from "../workloads";
 import { toYaml } from "../yaml";
 import { renderCollectorLoadBalancerConfig } from "./collector";
-import { renderLokiDistributedConfig } from "./loki";
-import { renderMimirConfig } from "./mimir";
-import { renderTempoDistributedConfig } from "./tempo";
+import { renderLokiDistributedConfig, renderLokiOverrides } from "./loki";
+import { renderMimirConfig, renderMimirOverrides } from "./mimir";
+import { renderTempoDistributedConfig, renderTempoOverrides } from "./tempo";
+import { namesRegex, servicesByTenant, TenantRules, tenantKey, tenantRules } from "./tenancy";
+
+export type { TenantRules } from "./tenancy";
 
 export interface RenderedTier extends TierShape, TierSettings {
     readonly name: string;
@@ -28,6 +31,8 @@ export interface RenderedEngine {
     readonly config: string;
     readonly checksum: string;
     readonly tiers: readonly RenderedTier[];
+    /** With topology.tenants: the runtime overrides file ({@link OVERRIDES_FILE}) beside the config, per-tenant limits. Not in the checksum: the engines re-read it without a restart. */
+    readonly overrides?: string;
 }
 
 /** The Collector's load-balancing tier: its config, args and settings; and the gateways' HPA ceiling. */
@@ -50,11 +55,20 @@ export interface RenderedTopology {
     readonly tempo: RenderedEngine;
     readonly mimir: RenderedEngine;
     readonly collector: RenderedCollectorTiers;
+    /** With topology.tenants: which rule files each tenant's folder of the Mimir and Loki rulers takes. */
+    readonly rulerTenants?: { readonly mimir: readonly TenantRules[]; readonly loki: readonly TenantRules[] };
+}
+
+/** The services' rule files as the rulers split them by tenant. */
+export interface TopologyRuleFiles {
+    readonly stack: { readonly configMap: string; readonly fileName: string };
+    readonly mimir: readonly { readonly team: string; readonly configMap: string; readonly fileName: string }[];
+    readonly loki: readonly { readonly team: string; readonly configMap: string; readonly fileName: string }[];
 }
 
 const CONFIG_FILE = { loki: "loki.yaml", tempo: "tempo.yaml", mimir: "mimir.yaml" } as const;
 
-function renderEngine<E extends Engine>(engine: E, content: unknown, settings: EngineTiers<E>): RenderedEngine {
+function renderEngine<E extends Engine>(engine: E, content: unknown, settings: EngineTiers<E>, overrides?: unknown): RenderedEngine {
     const config = toYaml(content);
     const configDir = `${TOPOLOGY_PATHS.configDir}/${engine}`;
     const shapes = TIERS[engine] as Readonly<Record<string, TierShape>>;
@@ -69,20 +83,22 @@ function renderEngine<E extends Engine>(engine: E, content: unknown, settings: E
             env: { GOMEMLIMIT: goMemoryLimit(tier.resources) },
         };
     });
-    return { engine, configFileName: CONFIG_FILE[engine], configDir, config, checksum: checksum(config), tiers };
+    return { engine, configFileName: CONFIG_FILE[engine], configDir, config, checksum: checksum(config), tiers, ...(overrides ? { overrides: toYaml(overrides) } : {}) };
 }
 
 /** The distributed topology, or undefined for the single one. */
-export function renderTopology(config: StackConfig, endpoints: Endpoints): RenderedTopology | undefined {
+export function renderTopology(config: StackConfig, endpoints: Endpoints, rules: TopologyRuleFiles): RenderedTopology | undefined {
     if (config.topology.kind !== "distributed") {
         return undefined;
     }
     const addresses = distributedEndpoints(config.namespace);
+    const { tenancy } = config.topology;
     return {
-        loki: renderEngine("loki", renderLokiDistributedConfig(config, endpoints), config.topology.loki),
-        tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo),
-        mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers),
+        loki: renderEngine("loki", renderLokiDistributedConfig(config, endpoints), config.topology.loki, renderLokiOverrides(config)),
+        tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo, renderTempoOverrides(config)),
+        mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers, renderMimirOverrides(config)),
         collector: renderCollectorTiers(config, config.topology.collector),
+        ...(tenancy ? { rulerTenants: { mimir: tenantRules(tenancy, rules.mimir, rules.stack), loki: tenantRules(tenancy, rules.loki) } } : {}),
     };
 }
 
@@ -136,5 +152,34 @@ export function withMimir<P extends { rule_files?: unknown; alerting?: unknown }
         return prometheus;
     }
     const { rule_files: _rules, alerting: _alerting, ...rest } = prometheus;
-    return { ...rest, remote_write: [{ url: distributedEndpoints(config.namespace).mimirPush, send_exemplars: true }] };
+    const url = distributedEndpoints(config.namespace).mimirPush;
+    const tenancy = config.topology.tenancy;
+    if (!tenancy) {
+        return { ...rest, remote_write: [{ url, send_exemplars: true }] };
+    }
+    return { ...rest, remote_write: tenantRemoteWrites(url, tenancy, servicesByTenant(config, tenancy)) };
+}
+
+/**
+ * topology.tenants: one remote write per tenant, each with its tenant's header and only its
+ * services' series. A service's series carry its name in `service` (scraped: the job's label) or
+ * `service_name` (OTLP pushes, promoted from service.name); the default tenant takes every series
+ * that is no other tenant's, the stack's own and the cluster's included.
+ */
+function tenantRemoteWrites(url: string, tenancy: Tenancy, services: ReadonlyMap<string, readonly string[]>) {
+    const ofService = (names: readonly string[]) => {
+        const any = namesRegex(names);
+        // Either label names one of these services; the other may be empty or anything.
+        return { source_labels: ["service", "service_name"], separator: ";", regex: `${any};.*|.*;${any}` };
+    };
+    const others = [...services.entries()].filter(([id]) => id !== tenancy.defaultTenant).flatMap(([, names]) => names);
+    return tenancy.tenants.flatMap(({ id }) => {
+        const names = services.get(id) ?? [];
+        const headers = { [TENANT_HEADER]: id };
+        if (id === tenancy.defaultTenant) {
+            return [{ url, name: `tenant-${tenantKey(id)}`, headers, send_exemplars: true, ...(others.length > 0 ? { write_relabel_configs: [{ ...ofService(others), action: "drop" }] } : {}) }];
+        }
+        // A tenant without services in config receives nothing from Prometheus.
+        return names.length === 0 ? [] : [{ url, name: `tenant-${tenantKey(id)}`, headers, send_exemplars: true, write_relabel_configs: [{ ...ofService(names), action: "keep" }] }];
+    });
 }

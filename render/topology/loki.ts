@@ -5,7 +5,8 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints } from "../../model/components";
-import { gossipServiceName, headlessName, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderLokiConfig, renderLokiRuler } from "../loki";
 
 /** Every stream is written to three ingesters; a write succeeds on two (quorum). */
@@ -14,8 +15,18 @@ export const LOKI_REPLICATION_FACTOR = 3;
 export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endpoints) {
     const monolith = renderLokiConfig(config, endpoints);
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
+    const tenancy = tenancyOf(config);
     return {
         ...monolith,
+        // topology.tenants: every push and query names its tenant; limits per tenant from the runtime overrides file.
+        ...(tenancy
+            ? {
+                  auth_enabled: true,
+                  runtime_config: { file: `${TOPOLOGY_PATHS.configDir}/loki/${OVERRIDES_FILE}` },
+                  // The stack-wide Loki datasource reads every tenant at once (X-Scope-OrgID a|b|c).
+                  querier: { multi_tenant_queries_enabled: true },
+              }
+            : {}),
         // The ruler tier: rule groups spread over its replicas by the ruler ring (memberlist), each rule
         // evaluated remotely through the query-frontends (Loki's "remote rule evaluation"), so the
         // ruler reads no ingester, index gateway or bucket itself.
@@ -41,4 +52,9 @@ export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endp
             tsdb_shipper: { index_gateway_client: { server_address: `dns+${host(headlessName("loki", "index-gateway"))}:${TOPOLOGY_PORTS.grpc}` } },
         },
     };
+}
+
+/** Loki's runtime overrides file with topology.tenants: each tenant's own ingestion rate (burst: two seconds of it). */
+export function renderLokiOverrides(config: StackConfig) {
+    return tenantOverrides(config, ({ logsMBPerSecond: rate }) => (rate === undefined ? undefined : { ingestion_rate_mb: rate, ingestion_burst_size_mb: 2 * rate }));
 }

@@ -10,7 +10,8 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
-import { gossipServiceName, headlessName, MIMIR_RULES, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, MIMIR_RULES, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { tenancyOf, tenantOverrides } from "./tenancy";
 
 export const MIMIR_REPLICATION_FACTOR = 3;
 
@@ -22,9 +23,12 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
     const data = TOPOLOGY_PATHS.mimirData;
     const scheduler = `${host(headlessName("mimir", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}`;
+    const tenancy = tenancyOf(config);
     return {
-        // One tenant (`anonymous`): the stack's data is one organisation's.
-        multitenancy_enabled: false,
+        // Without topology.tenants one tenant (`anonymous`): the stack's data is one organisation's. With
+        // them, every write and read names its tenant; the stack-wide datasource reads them all (federation).
+        multitenancy_enabled: tenancy !== undefined,
+        ...(tenancy ? { tenant_federation: { enabled: true }, runtime_config: { file: `${TOPOLOGY_PATHS.configDir}/mimir/${OVERRIDES_FILE}` } } : {}),
         server: { http_listen_port: TOPOLOGY_PORTS.mimirHttp, grpc_listen_port: TOPOLOGY_PORTS.grpc, log_level: "info" },
         memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`] },
         distributor: { ring: { kvstore: { store: "memberlist" } } },
@@ -70,4 +74,15 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
         activity_tracker: { filepath: `${data}/metrics-activity.log` },
         usage_stats: { enabled: false },
     };
+}
+
+/** Mimir's runtime overrides file with topology.tenants: each tenant's own ingestion rate (burst: two seconds of it) and series limit. */
+export function renderMimirOverrides(config: StackConfig) {
+    return tenantOverrides(config, ({ samplesPerSecond: rate, maxSeries }) => {
+        const own = {
+            ...(rate === undefined ? {} : { ingestion_rate: rate, ingestion_burst_size: 2 * rate }),
+            ...(maxSeries === undefined ? {} : { max_global_series_per_user: maxSeries }),
+        };
+        return Object.keys(own).length > 0 ? own : undefined;
+    });
 }

@@ -4,7 +4,8 @@
  * span metrics and service graphs to Mimir. Rings on memberlist; blocks in object storage.
  */
 import { StackConfig } from "../../config/types";
-import { DistributedEndpoints, gossipServiceName, headlessName, TOPOLOGY_PORTS } from "../../model/topology";
+import { DistributedEndpoints, gossipServiceName, headlessName, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderTempo2Config } from "../tempo";
 import { clusterEndpoints } from "../../model/components";
 
@@ -17,8 +18,12 @@ export function renderTempoDistributedConfig(config: StackConfig, endpoints: Dis
     // Tempo 2.10: Tempo 3's microservices need a Kafka-compatible log the stack does not run.
     const monolith = renderTempo2Config(config, clusterEndpoints(config.namespace));
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
+    const tenancy = tenancyOf(config);
     return {
         ...monolith,
+        // topology.tenants: every span is stored under its tenant; the metrics-generator writes a
+        // tenant's span metrics to Mimir under the same tenant (remote_write_add_org_id_header, on by default).
+        ...(tenancy ? { multitenancy_enabled: true, overrides: { ...monolith.overrides, per_tenant_override_config: `${TOPOLOGY_PATHS.configDir}/tempo/${OVERRIDES_FILE}` } } : {}),
         distributor: { ...monolith.distributor, ring: MEMBERLIST_RING },
         ingester: { ...monolith.ingester, lifecycler: { ring: { ...MEMBERLIST_RING, replication_factor: TEMPO_REPLICATION_FACTOR } } },
         memberlist: { join_members: [`${host(gossipServiceName("tempo"))}:${TOPOLOGY_PORTS.gossip}`] },
@@ -31,4 +36,14 @@ export function renderTempoDistributedConfig(config: StackConfig, endpoints: Dis
             storage: { ...monolith.metrics_generator.storage, remote_write: [{ url: endpoints.mimirPush, send_exemplars: true }] },
         },
     };
+}
+
+const MB = 1_000_000;
+
+/** Tempo's per-tenant overrides file (the scoped format) with topology.tenants: each tenant's own ingestion rate. */
+export function renderTempoOverrides(config: StackConfig) {
+    return tenantOverrides(config, ({ tracesMBPerSecond: rate }) => {
+        const bytes = rate === undefined ? undefined : Math.round(rate * MB);
+        return bytes === undefined ? undefined : { ingestion: { rate_limit_bytes: bytes, burst_size_bytes: 2 * bytes } };
+    });
 }

@@ -30,6 +30,19 @@ export function loadStack(stack: string): StackConfig {
 }
 
 /** A minimal valid dev config with one service, to which each test applies one mistake. */
+/** The problems loading `raw` reports, in order; fails the test if it loads. */
+export function configProblems(raw: RawStackConfig): string[] {
+    try {
+        loadStackConfig(raw, { knownRunbooks });
+    } catch (error) {
+        if (error instanceof ConfigErrors) {
+            return [...error.problems];
+        }
+        throw error;
+    }
+    throw new Error("the config was accepted");
+}
+
 export function minimalRaw(values: Record<string, unknown> = {}, secretKeys: string[] = []): RawStackConfig {
     return {
         stack: "dev",

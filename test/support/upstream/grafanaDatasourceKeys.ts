@@ -12,8 +12,16 @@ import { block, bool, enumOf, int, KeyList, objects, str } from "./schema";
 /** Grafana's time shifts: a signed Go-style duration such as -5m or 1h. */
 const timeShift = { kind: "string" } as const;
 
+/**
+ * A custom header every HTTP datasource can send (administration/provisioning "Custom HTTP headers
+ * for data sources": `httpHeaderName<n>` in jsonData, its value `httpHeaderValue<n>` in
+ * secureJsonData); Tempo's multi-tenancy page provisions X-Scope-OrgID this way.
+ */
+const TENANT_HEADER_KEY = { httpHeaderName1: { type: str, note: "name of the first custom header (its value is secureJsonData.httpHeaderValue1)" } } as const;
+
 export const GRAFANA_DATASOURCE_KEYS: Readonly<Record<string, KeyList>> = {
     prometheus: {
+        ...TENANT_HEADER_KEY,
         httpMethod: { type: enumOf("POST", "GET"), note: "HTTP method of queries; POST allows long queries" },
         prometheusType: { type: enumOf("Prometheus", "Cortex", "Mimir", "Thanos"), note: "which Prometheus flavour the server is" },
         timeInterval: { type: str, note: "the scrape interval, lower bound of query steps (e.g. 30s)" },
@@ -23,6 +31,7 @@ export const GRAFANA_DATASOURCE_KEYS: Readonly<Record<string, KeyList>> = {
         "exemplarTraceIdDestinations[].urlDisplayLabel": { type: str, note: "link label shown on the exemplar" },
     },
     loki: {
+        ...TENANT_HEADER_KEY,
         maxLines: { type: int, note: "most log lines a query returns" },
         derivedFields: { type: objects, note: "fields extracted from log lines or labels, with links" },
         "derivedFields[].name": { type: str, note: "field name shown in log details" },
@@ -33,6 +42,7 @@ export const GRAFANA_DATASOURCE_KEYS: Readonly<Record<string, KeyList>> = {
         "derivedFields[].urlDisplayLabel": { type: str, note: "link label" },
     },
     tempo: {
+        ...TENANT_HEADER_KEY,
         tracesToLogsV2: { type: block, note: "span → logs links" },
         "tracesToLogsV2.datasourceUid": { type: str, note: "logs datasource" },
         "tracesToLogsV2.spanStartTimeShift": { type: timeShift, note: "widen the logs query before the span" },

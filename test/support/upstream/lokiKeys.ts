@@ -11,6 +11,11 @@ const OBJECT_STORES = ["s3", "aws", "azure", "gcs", "alibabacloud", "bos", "cos"
 
 export const LOKI_KEYS: KeyList = {
     auth_enabled: { type: bool, note: "multi-tenancy through the X-Scope-OrgID header; off means the single tenant 'fake'" },
+    // topology.tenants (operations/multi-tenancy.md; configuration.md runtime_config and querier blocks).
+    runtime_config: { type: block, note: "the runtime configuration file, re-read while running" },
+    "runtime_config.file": { type: str, note: "comma-separated runtime config files; its `overrides` map holds per-tenant limits_config keys" },
+    querier: { type: block, note: "the querier" },
+    "querier.multi_tenant_queries_enabled": { type: bool, note: "queries may name several tenants joined by | in X-Scope-OrgID (default false)" },
 
     server: { type: block, note: "the HTTP/gRPC server of every module" },
     "server.http_listen_port": { type: int, note: "HTTP port (API, OTLP push, readiness)" },

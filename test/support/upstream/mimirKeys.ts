@@ -23,6 +23,11 @@ const RING_STORES = enumOf("consul", "etcd", "inmemory", "memberlist", "multi");
 
 export const MIMIR_KEYS: KeyList = {
     multitenancy_enabled: { type: bool, note: "false: every request is tenant no_auth_tenant (anonymous)" },
+    // topology.tenants (help.txt.tmpl: -tenant-federation.enabled, -runtime-config.file; manage/secure/authentication-and-authorization).
+    tenant_federation: { type: block, note: "cross-tenant reads" },
+    "tenant_federation.enabled": { type: bool, note: "queries may name several tenants joined by | in X-Scope-OrgID (default false)" },
+    runtime_config: { type: block, note: "the runtime configuration file, re-read while running" },
+    "runtime_config.file": { type: str, note: "comma-separated runtime config files; its `overrides` map holds per-tenant limits keys" },
 
     server: { type: block, note: "HTTP and gRPC server" },
     "server.http_listen_port": { type: int, note: "HTTP port, default 8080" },

@@ -69,6 +69,12 @@ const SHARED_KEYS: KeyList = {
     "storage.trace.s3.forcepathstyle": { type: bool, note: "path-style bucket addressing" },
 
     overrides: { type: block, note: "limits and per-tenant settings (the scoped format; 3.0 refuses the legacy flat one by default)" },
+    // topology.tenants (operations/multitenancy: multitenancy_enabled; configuration/_index.md "Overrides"), in 2.10 and 3.x alike.
+    multitenancy_enabled: { type: bool, note: "every request must carry X-Scope-OrgID (default false: tenant single-tenant)" },
+    "overrides.per_tenant_override_config": { type: str, note: "the runtime file whose `overrides` map holds per-tenant settings in the same scoped format as defaults" },
+    "overrides.defaults.ingestion": { type: block, note: "ingestion limits (the per-tenant file's entries are checked under defaults)" },
+    "overrides.defaults.ingestion.rate_limit_bytes": { type: int, note: "bytes per second per tenant (default 15000000)" },
+    "overrides.defaults.ingestion.burst_size_bytes": { type: int, note: "burst in bytes (default 20000000)" },
     "overrides.defaults": { type: block, note: "settings for every tenant" },
     "overrides.defaults.metrics_generator": { type: block, note: "metrics-generator overrides" },
 
