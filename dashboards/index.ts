@@ -66,7 +66,7 @@ export function renderRunbookDashboards(config: StackConfig, links: Links, runbo
 /** Overview, stack health, cluster infrastructure and runbook dashboards: the ones that belong to the stack, not a service. */
 export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
     return [
-        rendered(overviewDashboard(links)),
+        rendered(overviewDashboard(links, config.services.some((service) => service.businessCounters.length > 0))),
         rendered(stackHealthDashboard(config, links)),
         rendered(infrastructureDashboard(links)),
         rendered(clusterComputeDashboard(links)),

@@ -230,7 +230,12 @@ function serviceTable(links: Links): Panel {
  * Reads the services from Prometheus rather than from the config, so adding a service changes
  * only that service's own resources, never this dashboard.
  */
-export function overviewDashboard(links: Links): dashboard.Dashboard {
+/**
+ * `businessCounters`: whether a service of the stack declares business counters. Without any, the
+ * overview shows no counter table (it would read a series no rule records); a service declared in
+ * code shows its counters on its own golden-signals dashboard.
+ */
+export function overviewDashboard(links: Links, businessCounters: boolean): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
         .description("Every service's SLOs and business counters, the firing alerts, each service's pages and tickets over 7 and 30 days, and the services sending metrics.")
         .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())))
@@ -240,7 +245,11 @@ export function overviewDashboard(links: Links): dashboard.Dashboard {
         .link(headerLink("Cluster: persistent volumes", links.dashboardUrl(dashboardUids.clusterVolumes())))
         .link(headerLink("Cluster: networking", links.dashboardUrl(dashboardUids.clusterNetwork())));
     withSection(builder, "Now", atAGlancePanels());
-    withSection(builder, "SLOs and business counters", [sloTable(links), businessCounterTable(links)]);
+    if (businessCounters) {
+        withSection(builder, "SLOs and business counters", [sloTable(links), businessCounterTable(links)]);
+    } else {
+        withSection(builder, "SLOs", [sloTable(links)]);
+    }
     withSection(builder, "Alerts", [firingAlertsTable(), alertVolumeTable(links)]);
     withSection(builder, "Services", [serviceTable(links)]);
     return buildDashboard(builder);

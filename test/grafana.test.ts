@@ -305,9 +305,9 @@ describe("grafana.mode: files (the default) under mocks", () => {
         const after = (await runStack("dev", { services })).resources;
         const key = (r: RecordedResource) => `${r.type}::${r.name}`;
         const beforeByKey = new Map(before.map((r) => [key(r), JSON.stringify(r.inputs)]));
-        const changed = after.filter((r) => beforeByKey.get(key(r)) !== JSON.stringify(r.inputs)).filter((r) => r.type !== "kubernetes:core/v1:ConfigMapPatch");
-        // The rule file patch changes too (the HighP99Latency threshold); among everything else only api's dashboards change.
-        assert.deepEqual(changed.map((r) => r.inputs.metadata?.name), ["grafana-dashboards-service-api"]);
+        const changed = after.filter((r) => beforeByKey.get(key(r)) !== JSON.stringify(r.inputs));
+        // api's PrometheusRule (the HighP99Latency threshold) and its dashboards; nothing of Grafana's pod.
+        assert.deepEqual(changed.map((r) => `${r.type} ${r.inputs.metadata?.name}`).sort(), ["kubernetes:core/v1:ConfigMap grafana-dashboards-service-api", "kubernetes:monitoring.coreos.com/v1:PrometheusRule api"]);
     });
 
     test("a datasource change rolls Grafana, which reads datasources only at start-up", async () => {
@@ -371,7 +371,7 @@ describe("grafana.mode: external under mocks", () => {
             assert.doesNotMatch(JSON.stringify(map.inputs.data ?? {}), new RegExp(FAKE_SECRET_PREFIX), `ConfigMap ${map.inputs.metadata.name}`);
         }
         // Alerts link to dashboards where people open your Grafana.
-        const rules = ofType(resources, "kubernetes:core/v1:ConfigMapPatch").map((p) => JSON.stringify(p.inputs.data)).join("\n");
+        const rules = ofType(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((rule) => JSON.stringify(rule.inputs.spec)).join("\n");
         assert.match(rules, /https:\/\/grafana\.acme\.example\/d\/api-golden/);
         assert.equal(outputs.grafanaAdminPassword, undefined);
     });

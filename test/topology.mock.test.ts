@@ -199,9 +199,9 @@ describe("distributed stack under mocks", () => {
             "Deployment/mimir-query-scheduler": ["mimir component=query-scheduler :http"],
             "Deployment/mimir-ruler": ["mimir component=ruler :http"],
             "Deployment/otel-collector-lb": ["otel-collector-lb :metrics"],
-            // Not self-scrape jobs of the stack (yet): the operator and the blackbox exporter are no backends of it.
-            "Deployment/prometheus-operator": [],
-            "Deployment/blackbox-exporter": [],
+            // The operator feature's pods are self-scrape jobs (its agent's StatefulSet is the operator's, not in this list).
+            "Deployment/prometheus-operator": ["prometheus-operator :http"],
+            "Deployment/blackbox-exporter": ["blackbox-exporter :http"],
             "Deployment/tempo-compactor": ["tempo component=compactor :http"],
             "Deployment/tempo-distributor": ["tempo component=distributor :http"],
             "Deployment/tempo-querier": ["tempo component=querier :http"],

@@ -218,7 +218,7 @@ describe("topology: what distributed renders", () => {
         const self = jobs.filter((job) => job.kubernetes_sd_configs?.[0].role === "pod" && job.relabel_configs.some((r: any) => r.regex === "lgtm-stack"));
         assert.deepEqual(
             self.map((job) => job.job_name),
-            ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana", "node-exporter", "kube-state-metrics"],
+            ["prometheus", "alertmanager", "loki", "tempo", "mimir", "otel-collector-lb", "otel-collector", "otel-agent", "grafana", "prometheus-operator", "prometheus-agent", "blackbox-exporter", "node-exporter", "kube-state-metrics"],
         );
         const mimir = jobs.find((job) => job.job_name === "mimir");
         assert.deepEqual(mimir, {
@@ -255,12 +255,12 @@ describe("topology: what distributed renders", () => {
         const panels = (model: any): any[] => (model.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
         const health: any = dashboards.find((d) => d.uid === "lgtm-stack-health")!.model;
         const up = panels(health).find((p) => p.title === "Components up");
-        assert.equal(up.targets[0].expr, 'min by (job, component) (up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana"})');
+        assert.equal(up.targets[0].expr, 'min by (job, component) (up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana|prometheus-operator|prometheus-agent|blackbox-exporter"})');
         assert.equal(up.targets[0].legendFormat, "{{job}} {{component}}");
         for (const alert of ["stack-component-down", "stack-tier-down"]) {
             const model: any = dashboards.find((d) => d.uid === `rb-${alert}`)!.model;
             const service = model.templating.list.find((v: any) => v.name === "service");
-            assert.equal(service.query, 'label_values(up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana"}, job)', alert);
+            assert.equal(service.query, 'label_values(up{job=~"prometheus|alertmanager|loki|tempo|mimir|otel-collector-lb|otel-collector|otel-agent|grafana|prometheus-operator|prometheus-agent|blackbox-exporter"}, job)', alert);
         }
     });
 

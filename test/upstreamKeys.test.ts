@@ -163,10 +163,10 @@ describe("with topology.tenants, the engines' configs and runtime overrides use 
         assertOnList(YAML.parse(loki.config), LOKI_KEYS, "loki.yaml (tenants)");
         eachTenant(loki.overrides!, (entry) => ({ limits_config: entry }), LOKI_KEYS, "loki overrides.yaml");
     });
-    test("tempo.yaml and its overrides (the scoped format of overrides.defaults)", () => {
+    test("tempo.yaml and its overrides (distributed: Tempo 2.10; the scoped format of overrides.defaults)", () => {
         const { tempo } = tenants().topology!;
-        assertOnList(YAML.parse(tempo.config), TEMPO_KEYS, "tempo.yaml (tenants)");
-        eachTenant(tempo.overrides!, (entry) => ({ overrides: { defaults: entry } }), TEMPO_KEYS, "tempo overrides.yaml");
+        assertOnList(YAML.parse(tempo.config), TEMPO_2_KEYS, "tempo.yaml (tenants)");
+        eachTenant(tempo.overrides!, (entry) => ({ overrides: { defaults: entry } }), TEMPO_2_KEYS, "tempo overrides.yaml");
     });
     test("mimir.yaml and its overrides (limits keys)", () => {
         const { mimir } = tenants().topology!;
