@@ -325,9 +325,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
             return alert !== undefined;
         }, 300);
         console.log(`${VENDOR_ALERT} at Alertmanager after ${elapsed()}: ${JSON.stringify(alert!.labels)}`);
-        // The rule's labels as written; nothing of ours renames or drops them.
-        assert.equal(alert!.labels.vendor_label, "kept");
-        assert.equal(alert!.labels.severity, "warning");
+        // The rule's labels as written, nothing renamed or dropped; only the dev Prometheus's external labels added.
+        assert.deepEqual(alert!.labels, { alertname: VENDOR_ALERT, severity: "warning", vendor_label: "kept", environment: "dev", stack: "dev" });
         assert.equal(alert!.status.state, "active");
     });
 
