@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef } from "../config/types";
-import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PORT, OPERATOR_PROMETHEUS_NAME, OPERATOR_WORKLOADS } from "../model/operator";
+import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PORT, OPERATOR_PROMETHEUS_NAME, OPERATOR_VERSION, OPERATOR_WORKLOADS } from "../model/operator";
 import { RenderedOperator } from "../render";
 import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
 
@@ -110,7 +110,13 @@ function installCrds(name: string, manifests: pulumi.Input<readonly CrdManifest[
             new k8s.apiextensions.v1.CustomResourceDefinition(
                 `${name}-crd-${crd.name.split(".")[0]}`,
                 {
-                    metadata: { name: crd.name, labels: componentLabels(OPERATOR_WORKLOADS.operator), annotations: { "pulumi.com/patchForce": "true" } },
+                    metadata: {
+                        name: crd.name,
+                        labels: componentLabels(OPERATOR_WORKLOADS.operator),
+                        // The release annotation the files carry (tools and people read it): without
+                        // it a taken-over CRD would keep claiming the older release it was upgraded from.
+                        annotations: { "pulumi.com/patchForce": "true", "operator.prometheus.io/version": OPERATOR_VERSION.replace(/^v/, "") },
+                    },
                     spec: all.apply((list) => {
                         const manifest = list.find((m) => m.metadata.name === crd.name);
                         if (!manifest) throw new Error(`the loaded CRDs have no ${crd.name}`);

@@ -179,6 +179,8 @@ describe("the dev stack honours every namespace's monitoring objects through the
         assert.deepEqual(crds.map((crd) => crd.inputs.metadata.name).sort(), WANTED);
         for (const crd of crds) {
             assert.equal(crd.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
+            // As the v0.93.0 files carry it, so a CRD taken over from an older release says what it now is.
+            assert.equal(crd.inputs.metadata.annotations["operator.prometheus.io/version"], "0.93.0");
             assert.equal(crd.inputs.spec.group, "monitoring.coreos.com");
         }
         const operator = one(resources, "kubernetes:apps/v1:Deployment", "prometheus-operator").inputs.spec.template.spec;

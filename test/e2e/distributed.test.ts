@@ -11,10 +11,16 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
+import { freePort, LOOPBACK } from "../../scripts/dev/ports";
+import { ManagedProcess, run } from "../../scripts/dev/processes";
+import { requireTool } from "../../scripts/dev/tools";
 import { LocalCluster, LocalStack, PreviewStep, projectCopy } from "../../scripts/localCluster";
 
 const STACK = "dist";
 const NAMESPACE = "observability";
+/** Another chart's namespace and its PrometheusRule, unknown to the stack's config. */
+const VENDOR = "vendor";
+const VENDOR_RULE = "vendor-app-rules";
 const s3 = (bucket: string) => ({ type: "s3", bucket, endpoint: "minio.storage:9000", region: "eu-west-1", insecure: true, forcePathStyle: true });
 
 interface Workload {
@@ -28,6 +34,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-e2e-dist-"));
     const cluster = new LocalCluster(`lgtm-dist-${process.pid}`, workdir);
     let project: LocalStack;
+    let operator: ManagedProcess | undefined;
 
     const changes = (all: PreviewStep[]) => all.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
 
@@ -58,6 +65,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
     });
 
     after(async () => {
+        await operator?.stop();
         await project?.destroy().catch(() => undefined);
         cluster.stop();
         fs.rmSync(workdir, { recursive: true, force: true });
@@ -103,6 +111,88 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         const replaced = [...before.keys()].filter((pod) => afterUids.get(pod) !== before.get(pod));
         assert.deepEqual(replaced, [], "no existing pod was replaced");
         assert.deepEqual([...afterUids.keys()].filter((pod) => !before.has(pod)), ["mimir-store-gateway-3"]);
+    });
+
+    test("a PrometheusRule in another namespace reaches Mimir's ruler: the real operator, as the stack's ServiceAccount, writes it where the ruler reads rules, and promtool accepts it", async () => {
+        // The operator's pod is simulated here; its real binary runs on this machine instead, with the
+        // Deployment's own arguments and, through a token of its ServiceAccount, only the stack's RBAC.
+        const started = Date.now();
+        const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+        const { body: deployment } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/prometheus-operator`);
+        const container = deployment.spec.template.spec.containers[0];
+        const port = await freePort();
+        // The one change: its HTTP port on this machine's loopback (the pod's :8080 may be taken here).
+        const args = (container.args as string[]).map((arg) => (arg.startsWith("--web.listen-address=") ? `--web.listen-address=${LOOPBACK}:${port}` : arg));
+        assert.ok(args.includes("--controller-id=lgtm-stack"), `the Deployment's args: ${args.join(" ")}`);
+        const token = await cluster.request("POST", `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${deployment.spec.template.spec.serviceAccountName}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+        assert.equal(token.status, 201, JSON.stringify(token.body));
+        const admin = YAML.parse(fs.readFileSync(cluster.kubeconfig, "utf8"));
+        const kubeconfig = path.join(workdir, "kubeconfig.operator");
+        fs.writeFileSync(kubeconfig, YAML.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: admin.clusters,
+            users: [{ name: "prometheus-operator", user: { token: token.body.status.token } }],
+            contexts: [{ name: "operator", context: { cluster: admin.clusters[0].name, user: "prometheus-operator" } }],
+            "current-context": "operator",
+        }), { mode: 0o600 });
+        operator = new ManagedProcess({
+            name: "prometheus-operator",
+            binary: requireTool("prometheus-operator"),
+            args,
+            logFile: path.join(workdir, "prometheus-operator.log"),
+            env: { ...process.env, KUBECONFIG: kubeconfig },
+            maxLifetimeMs: 10 * 60_000,
+        });
+        operator.start();
+        await operator.waitForHttp(`http://${LOOPBACK}:${port}/healthz`, 60_000);
+        console.log(`the real operator up as system:serviceaccount:${NAMESPACE}:prometheus-operator after ${elapsed()}`);
+        assert.equal((await cluster.request("POST", "/api/v1/namespaces", { metadata: { name: VENDOR } })).status, 201);
+        const created = await cluster.request("POST", `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/prometheusrules`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: VENDOR_RULE, namespace: VENDOR },
+            spec: { groups: [{ name: "vendor-app", rules: [{ alert: "VendorAppTestAlwaysFiring", expr: "vector(1)", labels: { severity: "warning", vendor_label: "kept" } }] }] },
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        // The operator's file name: <namespace>-<name>-<uid>.yaml (pkg/operator/rules.go at v0.93.0).
+        const file = `${VENDOR}-${VENDOR_RULE}-${created.body.metadata.uid}.yaml`;
+        let content = "";
+        await cluster.waitFor(`${file} in prometheus-lgtm-rulefiles-0`, async () => {
+            content = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/prometheus-lgtm-rulefiles-0`)).body.data?.[file] ?? "";
+            return content !== "";
+        }, 120).catch((error: Error) => assert.fail(`${error.message}\n--- operator log ---\n${operator!.tail(60)}`));
+        console.log(`the operator wrote ${file} into prometheus-lgtm-rulefiles-0 after ${elapsed()}`);
+        assert.match(content, /vendor_label: kept/);
+        // Where the ruler reads: Mimir's local rule storage reads <ruler_storage.local.directory>/<tenant>/,
+        // and with multitenancy_enabled false every request is tenant "anonymous" (Mimir's docs).
+        const { body: ruler } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/mimir-ruler`);
+        const pod = ruler.spec.template.spec;
+        const mounts = pod.containers[0].volumeMounts as { name: string; mountPath: string }[];
+        // The config the ruler reads: -config.file=<mount of a ConfigMap>/<key>.
+        const configPath = (pod.containers[0].args as string[]).find((a) => a.startsWith("-config.file="))!.slice("-config.file=".length);
+        const configMount = mounts.find((m) => configPath.startsWith(`${m.mountPath}/`))!;
+        const configVolume = pod.volumes.find((v: { name: string }) => v.name === configMount.name);
+        const configKey = path.relative(configMount.mountPath, configPath);
+        const mimirConfig = YAML.parse((await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/${configVolume.configMap.name}`)).body.data[configKey]);
+        assert.equal(mimirConfig.multitenancy_enabled, false);
+        assert.equal(mimirConfig.ruler_storage.backend, "local");
+        const rulesVolume = pod.volumes.find((v: { projected?: { sources: { configMap?: { name: string } }[] } }) => (v.projected?.sources ?? []).some((s) => s.configMap?.name === "prometheus-lgtm-rulefiles-0"));
+        assert.ok(rulesVolume, `a volume of mimir-ruler projects prometheus-lgtm-rulefiles-0: ${JSON.stringify(pod.volumes)}`);
+        const source = rulesVolume.projected.sources.find((s: { configMap?: { name: string } }) => s.configMap?.name === "prometheus-lgtm-rulefiles-0").configMap;
+        assert.equal(source.optional, true, "optional: the ruler starts before the operator writes it");
+        assert.equal(source.items, undefined, "every key of the ConfigMap becomes a file");
+        assert.equal(mounts.find((m) => m.name === rulesVolume.name)?.mountPath, `${mimirConfig.ruler_storage.local.directory}/anonymous`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-operator-rules-"));
+        try {
+            fs.writeFileSync(path.join(dir, file), content);
+            const checked = run(requireTool("promtool"), ["check", "rules", path.join(dir, file)], undefined, { timeoutMs: 60_000 });
+            assert.equal(checked.code, 0, checked.output);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        await operator.stop();
+        console.log(`mimir-ruler mounts it at ${mimirConfig.ruler_storage.local.directory}/anonymous; promtool check rules passes (${elapsed()} in all)`);
     });
 
     test("pulumi destroy leaves nothing behind", async () => {

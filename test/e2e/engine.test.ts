@@ -15,6 +15,7 @@ import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import { PROJECT_ROOT } from "../../config/sources";
 import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
+import { olderOperatorCrds } from "../support/olderOperatorCrds";
 
 const STACK = "dev";
 const NAMESPACE = "observability";
@@ -27,6 +28,13 @@ const WORKLOADS = [
     ["apps/v1", "daemonsets", "otel-agent"],
     ["apps/v1", "deployments", "grafana"],
 ] as const;
+
+/** The seven CRDs the stack installs (README, *CRDs: installed, upgraded, and what destroy leaves*). */
+const STACK_CRDS = ["podmonitors", "probes", "prometheusagents", "prometheuses", "prometheusrules", "scrapeconfigs", "servicemonitors"].map((plural) => `${plural}.monitoring.coreos.com`);
+/** A namespace of another chart, with a ServiceMonitor as kube-prometheus-stack-era charts ship it. */
+const VENDOR = "vendor";
+const VENDOR_MONITOR = `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/servicemonitors/ingress-nginx-controller`;
+const CRD_API = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 const byOp = (all: PreviewStep[], op: string) => all.filter((s) => s.op === op).map((s) => resourceName(s.urn)).sort();
@@ -64,6 +72,31 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         assert.ok(c[0] > s[0] || (c[0] === s[0] && (c[1] > s[1] || (c[1] === s[1] && c[2] >= s[2]))), `CLI ${cli} is older than the SDK ${sdk}`);
     });
 
+    test("a cluster that ran kube-prometheus-stack: its v0.80.0 CRDs created by Helm, another chart's ServiceMonitor in its namespace", async () => {
+        const started = Date.now();
+        // Helm installs a chart's crds/ folder with a plain create, as field manager "helm".
+        for (const crd of await olderOperatorCrds()) {
+            const created = await cluster.request("POST", `${CRD_API}?fieldManager=helm`, crd);
+            assert.equal(created.status, 201, JSON.stringify(created.body).slice(0, 400));
+        }
+        await cluster.waitFor("the v0.80.0 CRDs Established", async () => {
+            const items = (await cluster.request("GET", CRD_API)).body.items as { status?: { conditions?: { type: string; status: string }[] } }[];
+            return items.length === 8 && items.every((crd) => (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True"));
+        }, 60);
+        const before = (await cluster.request("GET", `${CRD_API}/servicemonitors.monitoring.coreos.com`)).body;
+        assert.equal(before.metadata.annotations["operator.prometheus.io/version"], "0.80.0");
+        assert.equal(before.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.serviceDiscoveryRole, undefined, "v0.80.0 has no serviceDiscoveryRole");
+        assert.equal((await cluster.request("POST", "/api/v1/namespaces", { metadata: { name: VENDOR } })).status, 201);
+        const monitor = await cluster.request("POST", VENDOR_MONITOR.replace(/\/[^/]+$/, ""), {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: { name: "ingress-nginx-controller", namespace: VENDOR, labels: { release: "kube-prometheus-stack" } },
+            spec: { selector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx" } }, endpoints: [{ port: "metrics", interval: "30s" }] },
+        });
+        assert.equal(monitor.status, 201, JSON.stringify(monitor.body));
+        console.log(`the v0.80.0 CRDs and a foreign ServiceMonitor in ${(Date.now() - started) / 1000}s`);
+    });
+
     test("pulumi preview lists every backend to create and nothing else", async () => {
         const all = await project.preview();
         const creates = byOp(all, "create");
@@ -81,6 +114,29 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
             const ready = kind === "daemonsets" ? body.status.numberReady === body.status.desiredNumberScheduled && body.status.numberReady > 0 : body.status.readyReplicas === body.spec.replicas;
             assert.ok(ready, `${kind}/${name} ready: ${JSON.stringify(body.status)}`);
         }
+    });
+
+    test("pulumi up took the CRDs over from Helm and upgraded them to v0.93.0; Alertmanager's CRD and the foreign ServiceMonitor are as they were", async () => {
+        for (const name of STACK_CRDS) {
+            const crd = (await cluster.request("GET", `${CRD_API}/${name}`)).body;
+            assert.equal(crd.metadata.annotations["operator.prometheus.io/version"], "0.93.0", `${name}'s release annotation`);
+            // Server-side apply, forced: the versions (their schemas) are the stack's alone. Helm keeps a
+            // share of the fields whose value did not change (group, names, scope), as server-side apply does.
+            const owners = (crd.metadata.managedFields as { manager: string; fieldsV1?: { "f:spec"?: Record<string, unknown> } }[]).filter((f) => f.fieldsV1?.["f:spec"]?.["f:versions"] !== undefined);
+            assert.deepEqual(owners.map((f) => f.manager.replace(/-[0-9a-f]+$/, "")), ["pulumi-kubernetes"], `${name}: owners of spec.versions`);
+        }
+        // Fields that v0.93.0 has and v0.80.0 has not (checked by hand in both files).
+        const schema = async (name: string) => (await cluster.request("GET", `${CRD_API}/${name}`)).body.spec.versions[0].schema.openAPIV3Schema.properties;
+        assert.equal((await schema("servicemonitors.monitoring.coreos.com")).spec.properties.serviceDiscoveryRole.type, "string");
+        assert.equal((await schema("prometheusrules.monitoring.coreos.com")).status.properties.bindings.type, "array");
+        const alertmanagers = (await cluster.request("GET", `${CRD_API}/alertmanagers.monitoring.coreos.com`)).body;
+        assert.equal(alertmanagers.metadata.annotations["operator.prometheus.io/version"], "0.80.0", "the stack does not touch a CRD it does not use");
+        const monitor = await cluster.request("GET", VENDOR_MONITOR);
+        assert.equal(monitor.status, 200);
+        assert.deepEqual(monitor.body.spec.endpoints, [{ port: "metrics", interval: "30s" }]);
+        // The no-change `up` below covers the CRDs: they are resources of the stack.
+        const inState = (await project.state()).resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
+        assert.equal(inState.length, 7, inState.map((r) => r.urn).join(", "));
     });
 
     test("Grafana reads its datasources and every dashboard from provisioning ConfigMaps mounted where it looks", async () => {
@@ -157,5 +213,14 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
         const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
         assert.deepEqual(roles, []);
+    });
+
+    test("pulumi destroy leaves the seven CRDs and the foreign ServiceMonitor: deleting a CRD deletes every object of its kind in the cluster", async () => {
+        for (const name of STACK_CRDS) {
+            assert.equal((await cluster.request("GET", `${CRD_API}/${name}`)).status, 200, `${name} is kept`);
+        }
+        const monitor = await cluster.request("GET", VENDOR_MONITOR);
+        assert.equal(monitor.status, 200, "another chart's ServiceMonitor is kept");
+        assert.equal(monitor.body.metadata.labels.release, "kube-prometheus-stack");
     });
 });

@@ -17,11 +17,12 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { after, before, describe, test } from "node:test";
 import versions from "../../tools/versions.json";
 import { getJson } from "../../scripts/dev/polling";
 import { run } from "../../scripts/dev/processes";
-import { ensureTools } from "../../scripts/dev/tools";
+import { ensureTools, requireTool } from "../../scripts/dev/tools";
 import { LocalStack } from "../../scripts/localCluster";
 import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
 import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
@@ -31,6 +32,10 @@ import { hostState, HostState, hostStateDiff } from "../support/hostState";
 const STACK = "dev";
 const NAMESPACE = "observability";
 const DEMO_NAMESPACE = "learning";
+/** Another chart's namespace and app, with a ServiceMonitor and a PrometheusRule of its own. */
+const VENDOR_NAMESPACE = "vendor";
+const VENDOR_APP = "vendor-app";
+const VENDOR_ALERT = "VendorAppTestAlwaysFiring";
 
 interface Pod {
     metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
@@ -71,6 +76,40 @@ function standIn(component: "loki" | "tempo") {
                     },
                 ],
                 volumes: [{ name: "config", configMap: { name: `stand-in-${component}` } }, { name: "data", emptyDir: {} }],
+            },
+        },
+    };
+}
+
+/**
+ * A Deployment of the demo service's image (a real pod serving `/metrics` on port `http`, 8080),
+ * labelled `app: <name>`; `otlp` says where its SDK sends traces, metrics and logs.
+ */
+function demoDeployment(image: string, name: string, otlp: { name: string; value: string }[]) {
+    return {
+        metadata: { name },
+        spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: {
+                metadata: { labels: { app: name } },
+                spec: {
+                    automountServiceAccountToken: false,
+                    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [
+                        {
+                            name,
+                            image,
+                            imagePullPolicy: "Never",
+                            command: ["/usr/local/bin/node", "/app/server.js"],
+                            env: [{ name: "DEMO_HOST", value: "0.0.0.0" }, { name: "DEMO_PORT", value: "8080" }, ...otlp],
+                            ports: [{ name: "http", containerPort: 8080 }],
+                            readinessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 2 },
+                            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                            securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                        },
+                    ],
+                },
             },
         },
     };
@@ -169,38 +208,10 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         }
         await create("/api/v1/namespaces", { metadata: { name: DEMO_NAMESPACE } });
         const gateway = `otel-collector.${NAMESPACE}.svc.cluster.local`;
-        await create(`/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments`, {
-            metadata: { name: "demo-service" },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: { app: "demo-service" } },
-                template: {
-                    metadata: { labels: { app: "demo-service" } },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [
-                            {
-                                name: "demo-service",
-                                image: demoImage,
-                                imagePullPolicy: "Never",
-                                command: ["/usr/local/bin/node", "/app/server.js"],
-                                env: [
-                                    { name: "DEMO_HOST", value: "0.0.0.0" },
-                                    { name: "DEMO_PORT", value: "8080" },
-                                    { name: "DEMO_OTLP_GRPC", value: `http://${gateway}:4317` },
-                                    { name: "DEMO_OTLP_HTTP", value: `http://${gateway}:4318` },
-                                ],
-                                ports: [{ name: "http", containerPort: 8080 }],
-                                readinessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 2 },
-                                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                                securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                            },
-                        ],
-                    },
-                },
-            },
-        });
+        await create(`/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments`, demoDeployment(demoImage, "demo-service", [
+            { name: "DEMO_OTLP_GRPC", value: `http://${gateway}:4317` },
+            { name: "DEMO_OTLP_HTTP", value: `http://${gateway}:4318` },
+        ]));
         await cluster.waitFor("the stand-ins and the demo service Ready", async () => {
             const mine = [...(await pods(NAMESPACE)).filter((p) => p.metadata.name.startsWith("stand-in-")), ...(await pods(DEMO_NAMESPACE))];
             return mine.length === 3 && mine.every(isReady);
@@ -274,6 +285,115 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         }, 300);
     });
 
+    test("a third-party chart's ServiceMonitor and PrometheusRule in another namespace: its pod is up in the real Prometheus, its always-firing alert reaches the real Alertmanager with its labels", async () => {
+        // Written as a chart ships them (`serviceMonitor.enabled: true`), in the chart's namespace, unknown to the stack's config.
+        const started = Date.now();
+        const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+        await create("/api/v1/namespaces", { metadata: { name: VENDOR_NAMESPACE } });
+        await create(`/apis/apps/v1/namespaces/${VENDOR_NAMESPACE}/deployments`, demoDeployment(demoImage, VENDOR_APP, [
+            // Nothing listens there: the SDK drops its exports; only the scrape of /metrics matters here.
+            { name: "DEMO_OTLP_GRPC", value: "http://127.0.0.1:4317" },
+            { name: "DEMO_OTLP_HTTP", value: "http://127.0.0.1:4318" },
+        ]));
+        await create(`/api/v1/namespaces/${VENDOR_NAMESPACE}/services`, {
+            metadata: { name: VENDOR_APP, labels: { app: VENDOR_APP } },
+            spec: { selector: { app: VENDOR_APP }, ports: [{ name: "metrics", port: 9100, targetPort: "http" }] },
+        });
+        await create(`/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/servicemonitors`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: { name: VENDOR_APP, labels: { app: VENDOR_APP } },
+            spec: { selector: { matchLabels: { app: VENDOR_APP } }, endpoints: [{ port: "metrics", path: "/metrics", interval: "15s" }] },
+        });
+        await create(`/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/prometheusrules`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: `${VENDOR_APP}-rules`, labels: { app: VENDOR_APP } },
+            spec: {
+                groups: [
+                    {
+                        name: VENDOR_APP,
+                        rules: [{ alert: VENDOR_ALERT, expr: "vector(1)", labels: { severity: "warning", vendor_label: "kept" }, annotations: { summary: "A chart's test alert that always fires." } }],
+                    },
+                ],
+            },
+        });
+        await cluster.waitFor(`${VENDOR_APP} Ready`, async () => (await pods(VENDOR_NAMESPACE)).some(isReady), 120);
+        const pod = (await pods(VENDOR_NAMESPACE))[0];
+        console.log(`${VENDOR_APP}'s pod Ready after ${elapsed()}`);
+        // The operator's ServiceMonitor relabelling (pkg/prometheus/promcfg.go at v0.93.0): job is the
+        // Service's name (no jobLabel), endpoint the port's name, plus namespace, service, pod, container.
+        const up = encodeURIComponent(`up{namespace="${VENDOR_NAMESPACE}",job="${VENDOR_APP}",service="${VENDOR_APP}",endpoint="metrics",pod="${pod.metadata.name}",container="${VENDOR_APP}"}`);
+        await cluster.waitFor(`the agent's scrape of ${VENDOR_APP} up in the real Prometheus`, async () => (await getJson(`${await prometheus()}/api/v1/query?query=${up}`)).data.result[0]?.value[1] === "1", 300);
+        console.log(`up{namespace="${VENDOR_NAMESPACE}",job="${VENDOR_APP}"} = 1 in Prometheus after ${elapsed()}`);
+        const alertmanager = `http://${await podIp(NAMESPACE, "alertmanager-0")}:9093`;
+        let alert: { labels: Record<string, string>; status: { state: string } } | undefined;
+        await cluster.waitFor(`${VENDOR_ALERT} at the real Alertmanager`, async () => {
+            const alerts = (await getJson(`${alertmanager}/api/v2/alerts`)) as { labels: Record<string, string>; status: { state: string } }[];
+            alert = alerts.find((a) => a.labels.alertname === VENDOR_ALERT);
+            return alert !== undefined;
+        }, 300);
+        console.log(`${VENDOR_ALERT} at Alertmanager after ${elapsed()}: ${JSON.stringify(alert!.labels)}`);
+        // The rule's labels as written, nothing renamed or dropped; only the dev Prometheus's external labels added.
+        assert.deepEqual(alert!.labels, { alertname: VENDOR_ALERT, severity: "warning", vendor_label: "kept", environment: "dev", stack: "dev" });
+        assert.equal(alert!.status.state, "active");
+    });
+
+    test("a Probe through the real blackbox exporter: the demo service's probe succeeds, fails when the demo is scaled to zero, and succeeds again", async () => {
+        const started = Date.now();
+        const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+        // The dev config probes http://demo-service.learning.svc.cluster.local:8080/metrics.
+        await create(`/api/v1/namespaces/${DEMO_NAMESPACE}/services`, {
+            metadata: { name: "demo-service" },
+            spec: { selector: { app: "demo-service" }, ports: [{ name: "http", port: 8080, targetPort: "http" }] },
+        });
+        const success = encodeURIComponent('probe_success{service="api",probe="metrics"}');
+        const probe = async () => (await getJson(`${await prometheus()}/api/v1/query?query=${success}`)).data.result.map((r: { value: [number, string] }) => r.value[1]) as string[];
+        await cluster.waitFor("probe_success 1", async () => (await probe()).join() === "1", 240);
+        console.log(`probe_success{service="api",probe="metrics"} = 1 after ${elapsed()}`);
+        const scale = async (replicas: number) => {
+            const patched = await cluster.request("PATCH", `/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments/demo-service/scale`, { spec: { replicas } }, "application/merge-patch+json");
+            assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        };
+        await scale(0);
+        await cluster.waitFor("the demo pod gone", async () => (await pods(DEMO_NAMESPACE)).length === 0, 120);
+        await cluster.waitFor("probe_success 0", async () => (await probe()).join() === "0", 240);
+        console.log(`scaled to 0: probe_success = 0 after ${elapsed()}`);
+        // Later tests (the config change, destroy) expect the demo pod back.
+        await scale(1);
+        await cluster.waitFor("the demo pod Ready again", async () => (await pods(DEMO_NAMESPACE)).some(isReady), 120);
+        await cluster.waitFor("probe_success 1 again", async () => (await probe()).join() === "1", 240);
+        console.log(`scaled back to 1: probe_success = 1 after ${elapsed()}`);
+    });
+
+    test("the real promtool accepts the agent configuration the operator generated and every rule file it wrote", async () => {
+        const promtool = requireTool("promtool");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-operator-config-"));
+        try {
+            // The agent's config Secret: prom-agent-<name>, key prometheus.yaml.gz (pkg/prometheus/common.go at v0.93.0).
+            const secret = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/secrets/prom-agent-lgtm`);
+            assert.equal(secret.status, 200, "the operator wrote the agent's config Secret");
+            const config = zlib.gunzipSync(Buffer.from(secret.body.data["prometheus.yaml.gz"], "base64")).toString("utf8");
+            assert.match(config, new RegExp(`job_name: serviceMonitor/${VENDOR_NAMESPACE}/${VENDOR_APP}/0`), "the vendor's ServiceMonitor is in the agent's config");
+            fs.writeFileSync(path.join(dir, "prometheus.yaml"), config);
+            const checked = run(promtool, ["check", "config", "--syntax-only", path.join(dir, "prometheus.yaml")], undefined, { timeoutMs: 60_000 });
+            assert.equal(checked.code, 0, checked.output);
+            // Rule files: prometheus-lgtm-rulefiles-<n>, one key <namespace>-<name>-<uid>.yaml per PrometheusRule (pkg/operator/rules.go).
+            const maps = ((await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps`)).body.items as { metadata: { name: string }; data?: Record<string, string> }[]).filter((m) => m.metadata.name.startsWith("prometheus-lgtm-rulefiles-"));
+            const files = maps.flatMap((m) => Object.entries(m.data ?? {}));
+            const rule = (await cluster.request("GET", `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/prometheusrules/${VENDOR_APP}-rules`)).body;
+            assert.ok(files.some(([name]) => name === `${VENDOR_NAMESPACE}-${VENDOR_APP}-rules-${rule.metadata.uid}.yaml`), `the vendor's rule file; files: ${files.map(([name]) => name).join(", ")}`);
+            for (const [name, content] of files) {
+                fs.writeFileSync(path.join(dir, name), content);
+                const result = run(promtool, ["check", "rules", path.join(dir, name)], undefined, { timeoutMs: 60_000 });
+                assert.equal(result.code, 0, `${name}: ${result.output}`);
+            }
+            console.log(`promtool: the agent's config (${config.length} bytes) and ${files.length} rule file(s) of ${maps.map((m) => m.metadata.name).join(", ")} pass`);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     test("Prometheus's ServiceAccount may do what its role grants and nothing more (SubjectAccessReview)", async () => {
         const may = async (attributes: Record<string, string>) =>
             (await create("/apis/authorization.k8s.io/v1/subjectaccessreviews", { spec: { user: `system:serviceaccount:${NAMESPACE}:prometheus`, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"], resourceAttributes: attributes } })).status.allowed === true;
@@ -307,7 +427,7 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         await project.destroy();
         await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
         assert.deepEqual((await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items, []);
-        assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => !p.startsWith(`${DEMO_NAMESPACE}/`) && !p.startsWith("kube-system/")), []);
+        assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => ![DEMO_NAMESPACE, VENDOR_NAMESPACE, "kube-system"].some((ns) => p.startsWith(`${ns}/`))), []);
     });
 
     test("the teardown leaves nothing of the run, and the machine's namespaces, links, routes, chains, mounts, cgroups and tunables as they were", async () => {
