@@ -140,6 +140,8 @@ export interface TempoConfig {
 /** Masking of credentials and personal data in the Collector gateway (model/redaction.ts holds the built-in patterns). */
 export interface RedactionConfig {
     readonly enabled: boolean;
+    /** IPv4 and IPv6 addresses are masked too (client addresses are personal data); off by default. */
+    readonly maskIpAddresses: boolean;
     /** More attribute-key patterns (RE2) whose values are masked, on top of the built-in ones. */
     readonly extraKeyPatterns: readonly string[];
     /** More value patterns (RE2) masked wherever they appear, on top of the built-in ones. */
