@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GrafanaConfig } from "../config/types";
 import { PORTS } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
 import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
-import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, dataEmptyDir } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
     /** Validated Grafana settings. Defaults to none: required. */
@@ -21,6 +22,8 @@ export interface GrafanaArgs extends CommonArgs {
     readonly serverConfig: RenderedGrafanaServerConfig;
     /** The OAuth client secret (a Pulumi secret) with `grafana.auth`, mounted as a file grafana.ini reads. Defaults to none: no SSO. */
     readonly oauthClientSecret?: pulumi.Output<string>;
+    /** Its scratch space (`rendered.scratch.grafana`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 export interface GrafanaFiles {
@@ -59,7 +62,7 @@ export class Grafana extends pulumi.ComponentResource {
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        let dataVolume: k8s.types.input.core.v1.Volume = { name: "data", emptyDir: {} };
+        let dataVolumes = dataEmptyDir(args.scratch);
         if (settings.persistence.enabled) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-data`,
@@ -69,7 +72,7 @@ export class Grafana extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            dataVolume = { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } };
+            dataVolumes = [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }];
         }
         const secretEnv = (from: k8s.core.v1.Secret, envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: from.metadata.name, key } } });
         const env = [
@@ -114,12 +117,13 @@ export class Grafana extends pulumi.ComponentResource {
                                     env: files ? [...env, { name: "GF_PATHS_PROVISIONING", value: GRAFANA_PATHS.provisioning }] : env,
                                     ports: [{ name: "http", containerPort: PORTS.grafana }],
                                     resources: settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/api/health",
                                     livenessPath: "/api/health",
                                     volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? [])],
                                 }),
                             ],
-                            volumes: [dataVolume, TMP_VOLUME, ...server.volumes, ...(files?.volumes ?? [])],
+                            volumes: [...dataVolumes, tmpVolume(args.scratch), ...server.volumes, ...(files?.volumes ?? [])],
                         },
                     },
                 },

@@ -112,6 +112,7 @@ export function stackGrafana(
             files,
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
+            scratch: rendered.scratch.grafana,
         },
         opts,
     );

@@ -9,6 +9,7 @@ import {
     nodeExporterArgs,
     nodeExporterDeployed,
 } from "../model/infrastructure";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels } from "./workload";
 
 export interface ClusterExportersArgs {
@@ -18,6 +19,8 @@ export interface ClusterExportersArgs {
     readonly nodeLevel: boolean;
     /** Default-deny NetworkPolicies are on: add the allows these exporters need. Defaults to false. */
     readonly networkPolicies?: boolean;
+    /** Scratch space of node-exporter and kube-state-metrics (`rendered.scratch`): their logs. Defaults to none: required. */
+    readonly scratch: { readonly nodeExporter: ScratchSpace; readonly kubeStateMetrics: ScratchSpace };
 }
 
 /**
@@ -60,6 +63,7 @@ function nodeExporterDaemonSet(name: string, args: ClusterExportersArgs, parent:
                                 env: [{ name: "GOMEMLIMIT", value: resources.goMemLimit }],
                                 ports: [{ name: NODE_EXPORTER.portName, containerPort: NODE_EXPORTER.port }],
                                 resources: { requests: resources.requests, limits: resources.limits },
+                                scratch: args.scratch.nodeExporter,
                                 readinessPath: "/",
                                 livenessPath: "/",
                                 volumeMounts: host.map((h) => ({ name: h.name, mountPath: h.mountPath, readOnly: true, ...(h.name === "root" ? { mountPropagation: "HostToContainer" } : {}) })),
@@ -110,6 +114,7 @@ function kubeStateMetrics(name: string, args: ClusterExportersArgs, parent: pulu
             { name: KUBE_STATE_METRICS.telemetryPortName, containerPort: KUBE_STATE_METRICS.telemetryPort },
         ],
         resources: { requests: resources.requests, limits: resources.limits },
+        scratch: args.scratch.kubeStateMetrics,
         livenessPath: "/livez",
         readinessPath: "/livez",
         volumeMounts: [],

@@ -69,6 +69,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.prometheus,
                 workload: workloads.prometheus,
+                scratch: rendered.scratch.prometheus,
                 stackRules: rendered.stackRuleFile,
                 controlPlane: config.cluster.controlPlane,
                 storageClassName: config.storageClassName,
@@ -83,6 +84,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.alertmanager,
                 workload: workloads.alertmanager,
+                scratch: rendered.scratch.alertmanager,
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
                 teamRoutingKeys: secrets.pagerdutyTeamRoutingKeys,
                 storageClassName: config.storageClassName,
@@ -99,7 +101,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         );
         if (rendered.topology) {
             // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
-            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage }, child);
+            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage, scratch: rendered.scratch }, child);
         } else {
             new Loki(
                 `${name}-loki`,
@@ -107,13 +109,14 @@ export class LgtmStack extends pulumi.ComponentResource {
                     ...common,
                     settings: config.loki,
                     workload: workloads.loki,
+                    scratch: rendered.scratch.loki,
                     objectStorage: objectStorage(config.loki.storage.type),
                     storageClassName: config.storageClassName,
                     extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
                 },
                 child,
             );
-            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, scratch: rendered.scratch.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         }
         new OtelCollector(
             `${name}-collector`,
@@ -122,6 +125,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 settings: config.collector,
                 gateway: workloads["otel-collector"],
                 agent: workloads["otel-agent"],
+                scratch: { gateway: rendered.scratch["otel-collector"], agent: rendered.scratch["otel-agent"] },
                 storageClassName: config.storageClassName,
                 // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
                 ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true } : {}),
@@ -129,13 +133,22 @@ export class LgtmStack extends pulumi.ComponentResource {
             child,
         );
         const operator = rendered.operator
-            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child)
+            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"] }, child)
             : undefined;
         if (rendered.blackbox) {
-            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage }, child);
+            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage, scratch: rendered.scratch["blackbox-exporter"] }, child);
         }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
-        new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
+        new ClusterExporters(
+            `${name}-exporters`,
+            {
+                namespace: ns.metadata.name,
+                nodeLevel: config.collector.agentEnabled,
+                networkPolicies: config.networkPolicies,
+                scratch: { nodeExporter: rendered.scratch["node-exporter"], kubeStateMetrics: rendered.scratch["kube-state-metrics"] },
+            },
+            child,
+        );
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {

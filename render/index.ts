@@ -37,10 +37,12 @@ import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
+import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { RenderedScratch } from "./ephemeralStorage";
 export type { RenderedOperator } from "./operator";
 export type { RenderedProbe } from "./probes";
 export type { RenderedDashboard } from "../dashboards";
@@ -97,6 +99,8 @@ export interface RenderedStack {
     readonly operator?: RenderedOperator;
     /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
     readonly blackbox?: RenderedBlackbox;
+    /** Every workload's emptyDir sizes and ephemeral-storage (model/ephemeralStorage.ts). */
+    readonly scratch: RenderedScratch;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -142,6 +146,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
+        scratch: renderScratch(config),
         workloads: renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),

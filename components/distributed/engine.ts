@@ -11,9 +11,11 @@ import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { ScratchWorkload } from "../../model/ephemeralStorage";
+import { RenderedScratch } from "../../render";
 import { RenderedEngine, RenderedTier } from "../../render/topology";
 import { shardsVolume } from "../prometheus";
-import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
+import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, tmpVolume, dataEmptyDir } from "../workload";
 
 /** HPA target: scale out before a tier saturates its CPU requests. */
 const HPA_CPU_UTILIZATION = 70;
@@ -40,6 +42,8 @@ export interface DistributedEngineArgs {
     readonly ruleConfigMaps?: readonly string[];
     /** The Prometheus Operator's rule ConfigMaps (PrometheusRules), mounted as optional sources beside them (ruler only). Defaults to none. */
     readonly operatorRuleConfigMaps?: readonly string[];
+    /** Every workload's scratch space (`rendered.scratch`); each tier takes its own. Defaults to none: required. */
+    readonly scratch: RenderedScratch;
 }
 
 const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
@@ -154,6 +158,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
         // folder (Mimir pkg/ruler/rulestore/local), so every shard goes into that one folder.
         const rulesMount = tier.name === "ruler" && (args.ruleConfigMaps ?? []).length > 0;
         const rulesDir = engine === "loki" ? `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` : `${MIMIR_RULES.directory}/${MIMIR_RULES.tenant}`;
+        const scratch = args.scratch[`${engine}-${tier.name}` as ScratchWorkload];
         const container = hardenedContainer({
             name: tier.name,
             image: args.image,
@@ -161,6 +166,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...storageEnv],
             ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
             resources: tier.resources,
+            scratch,
             readinessPath: "/ready",
             probePort: METRICS_PORT_NAME[engine],
             startupSeconds: tier.kind === "stateful" ? 600 : undefined,
@@ -172,6 +178,9 @@ export class DistributedEngine extends pulumi.ComponentResource {
             ],
         });
         const persistent = tier.kind === "stateful" && args.volume.enabled;
+        if (persistent === Boolean(scratch.data)) {
+            throw new Error(`${engine}-${tier.name}: its data is ${persistent ? "on a volume" : "on an emptyDir"}, but the rendered scratch space says otherwise`);
+        }
         const podSpec: k8s.types.input.core.v1.PodSpec = {
             securityContext: podSecurityContext(UID),
             automountServiceAccountToken: false,
@@ -180,9 +189,9 @@ export class DistributedEngine extends pulumi.ComponentResource {
             containers: [container],
             volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
-                ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
+                ...dataEmptyDir(scratch),
                 ...(rulesMount ? [shardsVolume("rules", args.ruleConfigMaps ?? [], args.operatorRuleConfigMaps)] : []),
-                TMP_VOLUME,
+                tmpVolume(scratch),
             ],
         };
         const template = { metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: rendered.checksum } }, spec: podSpec };

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
 import { LOKI_RULES, prometheusConfigMapNames } from "../../model/components";
+import { RenderedScratch } from "../../render";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -17,6 +18,8 @@ export interface DistributedBackendsArgs {
     readonly namespace: pulumi.Input<string>;
     /** Object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
     readonly objectStorage?: ObjectStorageCredentials;
+    /** Every workload's scratch space (`renderStack(...).scratch`). Defaults to none: required. */
+    readonly scratch: RenderedScratch;
 }
 
 export class DistributedBackends extends pulumi.ComponentResource {
@@ -36,6 +39,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
             objectStorage: args.objectStorage,
             storageClassName: config.storageClassName,
             podDisruptionBudget: config.podDisruptionBudgets,
+            scratch: args.scratch,
         };
         this.loki = new DistributedEngine(
             `${name}-loki`,
@@ -57,7 +61,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
         );
         this.collectorLoadBalancer = new CollectorLoadBalancer(
             `${name}-collector-lb`,
-            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets },
+            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets, scratch: args.scratch["otel-collector-lb"] },
             { parent: this },
         );
         this.registerOutputs({});
