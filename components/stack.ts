@@ -91,7 +91,8 @@ export class LgtmStack extends pulumi.ComponentResource {
             },
             child,
         );
-        const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
+        // Each engine its own credentials, and only where it stores in a bucket.
+        const objectStorage = (engine: "loki" | "tempo", type: string) => (type === "s3" ? secrets.objectStorage?.[engine] : undefined);
         // The services' log alerts, for Loki's ruler (monolith or ruler tier). Always there, so the first
         // log alert changes only this ConfigMap's data, which the ruler re-reads at its next poll.
         new k8s.core.v1.ConfigMap(
@@ -101,7 +102,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         );
         if (rendered.topology) {
             // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
-            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage, scratch: rendered.scratch }, child);
+            new DistributedBackends(`${name}-distributed`, { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage ?? {}, scratch: rendered.scratch }, child);
         } else {
             new Loki(
                 `${name}-loki`,
@@ -110,13 +111,13 @@ export class LgtmStack extends pulumi.ComponentResource {
                     settings: config.loki,
                     workload: workloads.loki,
                     scratch: rendered.scratch.loki,
-                    objectStorage: objectStorage(config.loki.storage.type),
+                    objectStorage: objectStorage("loki", config.loki.storage.type),
                     storageClassName: config.storageClassName,
                     extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
                 },
                 child,
             );
-            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, scratch: rendered.scratch.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, scratch: rendered.scratch.tempo, objectStorage: objectStorage("tempo", config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         }
         new OtelCollector(
             `${name}-collector`,

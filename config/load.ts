@@ -13,7 +13,8 @@ import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
-import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { ConfiguredSecrets, engineObjectStorageKeys, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { OBJECT_STORAGE_ENGINES } from "../model/topology";
 
 export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
 
@@ -93,6 +94,14 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         heartbeatUrl: present("heartbeatUrl"),
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
+        objectStorageEngines: OBJECT_STORAGE_ENGINES.filter((engine) => {
+            const own = engineObjectStorageKeys(engine);
+            const [id, key] = [present(own.accessKeyId), present(own.secretAccessKey)];
+            if (id !== key) {
+                problems.add(id ? own.secretAccessKey : own.accessKeyId, `is missing while ${id ? own.accessKeyId : own.secretAccessKey} is set; set both with \`pulumi config set --secret\`, or neither`);
+            }
+            return id && key;
+        }),
         grafanaAdminPassword: present("grafanaAdminPassword"),
         grafanaExternalUrl: present("grafanaExternalUrl"),
         grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
@@ -163,7 +172,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     };
     const config: StackConfig = settleTopology(root, settled, {
         resources: readResources,
-        storage: (section) => readStorage(section, profile, secrets),
+        storage: (section) => readStorage(section, profile, secrets, "mimir"),
     });
     const crossCheckStart = problems.list.length;
     checkAcrossSettings(problems, config);

@@ -5,6 +5,7 @@
 import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting";
 import type { ClusterProvider } from "../model/cluster";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
+import type { Engine } from "../model/topology";
 import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
@@ -440,8 +441,11 @@ export interface ConfiguredSecrets {
     readonly webhookUrl: boolean;
     /** Heartbeat (dead-man's switch) URL: receives the always-firing Watchdog alert every minute. */
     readonly heartbeatUrl: boolean;
+    /** The shared object-storage key pair: used by every engine that has no pair of its own. */
     readonly objectStorageAccessKeyId: boolean;
     readonly objectStorageSecretAccessKey: boolean;
+    /** Engines with a key pair of their own (`<engine>ObjectStorageAccessKeyId` and `…SecretAccessKey`, both set). */
+    readonly objectStorageEngines: readonly Engine[];
     /** An admin password of your own instead of the one generated with @pulumi/random. */
     readonly grafanaAdminPassword: boolean;
     /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
@@ -453,6 +457,11 @@ export interface ConfiguredSecrets {
     readonly grafanaOAuthClientSecret: boolean;
 }
 
+/** The config keys of an engine's own object-storage key pair: `lokiObjectStorageAccessKeyId` and `lokiObjectStorageSecretAccessKey`. */
+export function engineObjectStorageKeys(engine: Engine): { readonly accessKeyId: SecretKey; readonly secretAccessKey: SecretKey } {
+    return { accessKeyId: `${engine}ObjectStorageAccessKeyId`, secretAccessKey: `${engine}ObjectStorageSecretAccessKey` };
+}
+
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = [
     "pagerdutyRoutingKey",
@@ -461,6 +470,12 @@ export const SECRET_KEYS = [
     "heartbeatUrl",
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
+    "lokiObjectStorageAccessKeyId",
+    "lokiObjectStorageSecretAccessKey",
+    "tempoObjectStorageAccessKeyId",
+    "tempoObjectStorageSecretAccessKey",
+    "mimirObjectStorageAccessKeyId",
+    "mimirObjectStorageSecretAccessKey",
     "grafanaAdminPassword",
     "grafanaExternalUrl",
     "grafanaServiceAccountToken",

@@ -444,8 +444,9 @@ describe("the committed prod stack holds no credentials", () => {
         assert.throws(
             () => loadStackConfig(rawConfigFromFile(file, "prod"), { knownRunbooks }),
             (error: ConfigErrors) => {
-                const needs = "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...` and `pulumi config set --secret objectStorageSecretAccessKey ...`";
-                assert.deepEqual(error.problems, [`loki.storage.type: ${needs}`, `tempo.storage.type: ${needs}`]);
+                const needs = (engine: string) =>
+                    `s3 storage needs credentials; run \`pulumi config set --secret ${engine}ObjectStorageAccessKeyId ...\` and \`pulumi config set --secret ${engine}ObjectStorageSecretAccessKey ...\` (a key pair for this bucket only), or set the pair every engine without its own shares: objectStorageAccessKeyId and objectStorageSecretAccessKey`;
+                assert.deepEqual(error.problems, [`loki.storage.type: ${needs("loki")}`, `tempo.storage.type: ${needs("tempo")}`]);
                 return true;
             },
         );

@@ -30,7 +30,7 @@ export interface DistributedEngineArgs {
     readonly rendered: RenderedEngine;
     /** Pinned image of the engine. Defaults to none: required. */
     readonly image: ImageRef;
-    /** Object-storage credentials (secrets). Defaults to none: required, every engine stores in a bucket. */
+    /** The engine's own object-storage credentials (secrets), given only to the tiers that read its bucket. Defaults to none: required, every engine stores in a bucket. */
     readonly objectStorage?: ObjectStorageCredentials;
     /** Volume of stateful tiers; `enabled: false` uses an emptyDir. Defaults to none: required. */
     readonly volume: { readonly enabled: boolean; readonly size: string };
@@ -163,7 +163,8 @@ export class DistributedEngine extends pulumi.ComponentResource {
             name: tier.name,
             image: args.image,
             args: [...tier.args],
-            env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...storageEnv],
+            // Only the tiers that read or write the bucket get its credentials (model/topology.ts).
+            env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...(tier.bucket ? storageEnv : [])],
             ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
             resources: tier.resources,
             scratch,
