@@ -21,8 +21,9 @@ export interface TierShape {
     /**
      * Reads or writes the engine's bucket, so it gets the engine's object-storage credentials; no
      * other tier does. From the engines' module dependencies on their store: Loki 3.7
-     * (pkg/loki/loki.go: ingester, querier, index-gateway, the ruler's evaluator; the compactor
-     * opens its own object client), Tempo 2.10 (cmd/tempo/app/modules.go: ingester, querier,
+     * (pkg/loki/loki.go: ingester, querier, index-gateway; the compactor opens its own object
+     * client; our ruler evaluates remotely through the query-frontends, render/topology/loki.ts),
+     * Tempo 2.10 (cmd/tempo/app/modules.go: ingester, querier,
      * compactor, and the query-frontend, which polls the block list to shard searches; the
      * metrics-generator's store only flushes local blocks with `flush_to_storage`, which we leave
      * off), Mimir 3.x (pkg/mimir/modules.go: ingester, store-gateway, compactor, and the querier and
@@ -42,7 +43,7 @@ export const TIERS = {
         compactor: { target: "compactor", kind: "stateful", gossip: true, bucket: true },
         "index-gateway": { target: "index-gateway", kind: "stateful", gossip: false, bucket: true },
         /** Evaluates the services' log alerts; its ring (memberlist) shares the rule groups out. */
-        ruler: { target: "ruler", kind: "stateless", gossip: true, bucket: true },
+        ruler: { target: "ruler", kind: "stateless", gossip: true, bucket: false },
     },
     tempo: {
         distributor: { target: "distributor", kind: "stateless", gossip: true, bucket: false },

@@ -15,7 +15,7 @@ import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
 import { BLACKBOX } from "../model/probes";
-import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TOPOLOGY_PORTS } from "../model/topology";
+import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 
 export type Protocol = "TCP" | "UDP";
 
@@ -231,14 +231,6 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana);
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
-    /** Tiers that read or write the engine's bucket (the engines' docs: who flushes, compacts, reads blocks or the bucket index). */
-    const STORAGE_TIERS: { readonly [E in Engine]: readonly TierName<E>[] } = {
-        loki: ["ingester", "querier", "compactor", "index-gateway"],
-        // Tempo's query-frontend reads the tenant index to shard searches (Tempo "polling"); the generators keep local blocks only.
-        tempo: ["ingester", "querier", "query-frontend", "compactor"],
-        // Queriers and the ruler's built-in querier read the bucket index.
-        mimir: ["ingester", "querier", "store-gateway", "compactor", "ruler"],
-    };
     const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
         Object.fromEntries(
             (Object.keys(TIERS[engine]) as TierName<E>[]).map((tier) => [
@@ -247,7 +239,8 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
                     id: tierName(engine, tier),
                     selector: tierSelectorLabels(engine, tier),
                     metricsPort: httpPort(engine),
-                    ...(STORAGE_TIERS[engine].includes(tier) ? { external: storageEgress(storage[engine]) } : {}),
+                    // Object storage for the tiers that read or write the bucket (model/topology.ts), no other.
+                    ...((TIERS[engine] as Readonly<Record<string, TierShape>>)[tier].bucket ? { external: storageEgress(storage[engine]) } : {}),
                 },
             ]),
         ) as Record<TierName<E>, Pods>;

@@ -44,7 +44,6 @@ describe("object-storage credentials per engine, only where a bucket is read", (
             "loki-querier": "loki-distributed-object-storage",
             "loki-compactor": "loki-distributed-object-storage",
             "loki-index-gateway": "loki-distributed-object-storage",
-            "loki-ruler": "loki-distributed-object-storage",
             "tempo-ingester": "tempo-distributed-object-storage",
             "tempo-querier": "tempo-distributed-object-storage",
             "tempo-query-frontend": "tempo-distributed-object-storage",
