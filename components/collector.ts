@@ -17,8 +17,8 @@ import { clusterReadAccount, clusterService, CommonArgs, componentLabels, config
  *   container gets owner access only, so it cannot read or write other users' files; no
  *   privilege escalation, read-only root filesystem, RuntimeDefault seccomp.
  * - /var/log/pods is mounted read-only; the only writable host path is the agent's own state dir.
- * Pod Security Admission's baseline level forbids hostPath volumes, so the agent is the one
- * workload the namespace's `privileged` enforce level is for (see the namespace labels).
+ * Pod Security Admission's baseline level forbids hostPath volumes, so the agent runs in the node
+ * agents' own namespace, which enforces `privileged` (the stack's enforces `restricted`).
  */
 export const AGENT_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
     runAsUser: 0,
@@ -46,6 +46,8 @@ export interface CollectorArgs extends CommonArgs {
     readonly gatewayAutoscaled?: boolean;
     /** Scratch space of the gateway and the agent (`rendered.scratch`). Defaults to none: required. */
     readonly scratch: { readonly gateway: ScratchSpace; readonly agent: ScratchSpace };
+    /** Namespace of the node agent (`agentNamespace`, Pod Security `privileged`). Defaults to none: required with the agent. */
+    readonly agentNamespace?: pulumi.Input<string>;
 }
 
 /**
@@ -135,7 +137,10 @@ export class OtelCollector extends pulumi.ComponentResource {
     }
 
     private createAgent(name: string, args: CollectorArgs) {
-        const { namespace } = args;
+        const namespace = args.agentNamespace;
+        if (!namespace) {
+            throw new Error("the node agent runs in a namespace of its own: pass agentNamespace");
+        }
         const labels = componentLabels("otel-agent");
         const account = clusterReadAccount(
             `${name}-agent-k8sattributes`,

@@ -56,12 +56,20 @@ export class LgtmStack extends pulumi.ComponentResource {
                 metadata: {
                     name: config.namespace,
                     // The operator's namespace selector picks the stack's own namespace too (its Probe objects live here).
-                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) },
+                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels("restricted") },
                 },
             },
             { parent: this, provider: kubernetes },
         );
         this.namespace = config.namespace;
+        // The node agents' own namespace: the one place privileged pods (hostPath volumes) are admitted.
+        const agentNamespace = config.collector.agentEnabled
+            ? new k8s.core.v1.Namespace(
+                  `${name}-agent-namespace`,
+                  { metadata: { name: config.agentNamespace, labels: { ...componentLabels("lgtm-stack"), ...podSecurityLabels("privileged") } } },
+                  { parent: this, provider: kubernetes },
+              ).metadata.name
+            : undefined;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
             `${name}-prometheus`,
@@ -127,6 +135,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 gateway: workloads["otel-collector"],
                 agent: workloads["otel-agent"],
                 scratch: { gateway: rendered.scratch["otel-collector"], agent: rendered.scratch["otel-agent"] },
+                agentNamespace,
                 storageClassName: config.storageClassName,
                 // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
                 ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true } : {}),
@@ -145,6 +154,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             {
                 namespace: ns.metadata.name,
                 nodeLevel: config.collector.agentEnabled,
+                agentNamespace,
                 networkPolicies: config.networkPolicies,
                 scratch: { nodeExporter: rendered.scratch["node-exporter"], kubeStateMetrics: rendered.scratch["kube-state-metrics"] },
             },
@@ -154,6 +164,9 @@ export class LgtmStack extends pulumi.ComponentResource {
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
             new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, urls: { webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl } }, child);
+            if (agentNamespace) {
+                new NetworkPolicies(`${name}-agent-network`, { namespace: agentNamespace, policies: rendered.agentNetworkPolicies }, child);
+            }
         }
         this.serviceTarget = {
             namespace: config.namespace,

@@ -113,20 +113,14 @@ export function spreadAcrossNodes(component: Component): k8s.types.input.core.v1
 }
 
 /**
- * Pod Security Admission for the stack's namespace. Every workload meets `restricted` except the
- * node agent, whose hostPath volumes (/var/log/pods, its state directory) even `baseline` forbids:
- * with the agent the namespace enforces `privileged` and still warns and audits at `restricted`,
- * so any other pod that drifts from it shows up at admission; without it, `restricted` is enforced.
+ * Pod Security Admission. The stack's namespace enforces `restricted`: every workload there meets
+ * it. The node agents (the Collector agent, node-exporter) need hostPath volumes, which even
+ * `baseline` forbids, so they run in a namespace of their own that enforces `privileged`: the
+ * privileged surface is those two DaemonSets, not the namespace of every other workload.
  */
-export function podSecurityLabels(agentEnabled: boolean): Labels {
-    return {
-        "pod-security.kubernetes.io/enforce": agentEnabled ? "privileged" : "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": "latest",
-    };
+export function podSecurityLabels(level: "restricted" | "privileged"): Labels {
+    const levels = level === "restricted" ? (["enforce", "warn", "audit"] as const) : (["enforce"] as const);
+    return Object.fromEntries(levels.flatMap((mode) => [[`pod-security.kubernetes.io/${mode}`, level], [`pod-security.kubernetes.io/${mode}-version`, "latest"]]));
 }
 
 /** Scratch space for tools that write temp files, since the root filesystem is read-only; bounded by its `sizeLimit`. */

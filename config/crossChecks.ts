@@ -3,7 +3,7 @@
  * names. A check stays silent when one of its values already has a problem (one message per mistake).
  */
 import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE, sliWindows } from "../model/alerting";
-import { RESERVED_NAMESPACES } from "./formats";
+import { NAMESPACE, RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
 import { Resources, StackConfig } from "./types";
 import { durationMs, formatMs, NANO, parsePrometheusSize, parseQuantity } from "./units";
@@ -104,6 +104,13 @@ function checkNames(problems: Problems, config: StackConfig): void {
             "namespace",
             `"${config.namespace}" is shared with Kubernetes or every tenant, and the stack owns its namespace (destroying the stack deletes it); use a namespace of its own, e.g. observability`,
         );
+    }
+    if (!problems.about("namespace") && !problems.about("agentNamespace")) {
+        if (config.agentNamespace === config.namespace || RESERVED_NAMESPACES.includes(config.agentNamespace)) {
+            problems.add("agentNamespace", `"${config.agentNamespace}" must be a namespace of the node agents' own: it is the one where privileged pods are allowed; use e.g. ${config.namespace}-agents`);
+        } else if (!NAMESPACE.test(config.agentNamespace)) {
+            problems.add("agentNamespace", `"${config.agentNamespace}" (namespace + "-agents") ${NAMESPACE.hint}; set agentNamespace to a shorter name`);
+        }
     }
     const firstUse = new Map<string, number>();
     config.services.forEach((service, i) => {

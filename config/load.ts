@@ -35,6 +35,7 @@ export type LoadOptions = ServiceReadOptions;
 const ROOT_KEYS = [
     "profile",
     "namespace",
+    "agentNamespace",
     "runbookBaseUrl",
     "storageClassName",
     "networkPolicies",
@@ -151,10 +152,13 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const secrets = readSecrets(raw, problems);
     const stackServices = root.items("services");
     const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
+    const namespace = root.string("namespace", "observability", NAMESPACE);
     const settled = {
         profile,
         stack: raw.stack,
-        namespace: root.string("namespace", "observability", NAMESPACE),
+        namespace,
+        // The node agents' own namespace, the one Pod Security lets run privileged pods.
+        agentNamespace: root.string("agentNamespace", `${namespace}-agents`, NAMESPACE),
         runbookBaseUrl: readRunbookBaseUrl(root),
         storageClassName: root.optionalString("storageClassName", { test: DNS_SUBDOMAIN.test, hint: "is not a StorageClass name; use e.g. standard" }),
         networkPolicies: root.boolean("networkPolicies", defaults.networkPolicies),

@@ -413,6 +413,8 @@ export interface StackConfig {
     readonly profile: Profile;
     readonly stack: string;
     readonly namespace: string;
+    /** Namespace of the node agents (the Collector agent, node-exporter): Pod Security `privileged` there, `restricted` in `namespace`. */
+    readonly agentNamespace: string;
     /** Base URL the `runbook_url` annotation points at; `<base>/<AlertName>.md`. */
     readonly runbookBaseUrl: string;
     readonly storageClassName?: string;

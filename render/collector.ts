@@ -198,7 +198,7 @@ export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpo
             filelog: {
                 include: ["/var/log/pods/*/*/*.log"],
                 // The agent's own logs would loop back through itself.
-                exclude: [`/var/log/pods/${config.namespace}_otel-agent-*/*/*.log`],
+                exclude: [`/var/log/pods/${config.agentNamespace}_otel-agent-*/*/*.log`],
                 start_at: "end",
                 include_file_path: true,
                 include_file_name: false,

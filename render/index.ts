@@ -28,7 +28,7 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
-import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { renderAgentNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { RenderedOperator, renderOperator } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
@@ -95,6 +95,8 @@ export interface RenderedStack {
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
+    /** The node agents' namespace: default deny, the agent's and node-exporter's flows; empty without policies or the agent. */
+    readonly agentNetworkPolicies: readonly RenderedNetworkPolicy[];
     /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
     readonly operator?: RenderedOperator;
     /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
@@ -164,6 +166,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
+        agentNetworkPolicies: renderAgentNetworkPolicies(config),
         ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
 }

@@ -14,6 +14,7 @@ import { ObjectStorage, StackConfig } from "../config/types";
 import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 
@@ -34,7 +35,14 @@ export interface PolicyPort {
     readonly port: number | UrlPortPlaceholder;
 }
 
-export type PolicyPeer = { readonly namespaceSelector: Record<string, never> } | { readonly podSelector: { readonly matchLabels: Labels } };
+/** Any pod anywhere; pods of the policy's own namespace; or pods of another namespace, named by its `kubernetes.io/metadata.name` label. */
+export type PolicyPeer =
+    | { readonly namespaceSelector: Record<string, never> }
+    | { readonly podSelector: { readonly matchLabels: Labels } }
+    | { readonly namespaceSelector: { readonly matchLabels: Labels }; readonly podSelector: { readonly matchLabels: Labels } };
+
+/** The label Kubernetes puts on every namespace with its own name (immutable), which a peer in another namespace is selected by. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 export interface IngressRule {
     readonly from: readonly PolicyPeer[];
@@ -133,11 +141,7 @@ export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolic
         return [];
     }
     const { pods, flows } = config.topology.kind === "distributed" ? distributedFlows(config) : singleFlows(config);
-    return [
-        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }] } },
-        ...pods.map((p) => policyFor(p, pods, flows)),
-    ];
+    return [...baselinePolicies(), ...pods.map((p) => policyFor(p, pods, flows))];
 }
 
 function peerOf(peer: Peer): PolicyPeer {
@@ -162,9 +166,36 @@ function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): Re
     };
 }
 
-/** The node agent's egress: the API server, then the Collector's entry tier (the gateway, or the load balancer in distributed). */
-function agentPods(entry: Pods): Pods {
-    return { id: "otel-agent", selector: selectorLabels("otel-agent"), metricsPort: PORTS.collectorMetrics, external: [API_SERVER, { to: [peerOf(entry)], ports: [tcp(PORTS.otlpGrpc)] }] };
+/**
+ * The node agents' namespace (`agentNamespace`): default deny, DNS, and for the Collector agent the
+ * API server and OTLP to the Collector's entry tier in the stack's namespace (the gateway, or the
+ * load balancer in distributed), for node-exporter nothing out; Prometheus, in the stack's
+ * namespace, scrapes both. Empty when `networkPolicies` or the agent is off.
+ */
+export function renderAgentNetworkPolicies(config: StackConfig): RenderedNetworkPolicy[] {
+    if (!config.networkPolicies || !config.collector.agentEnabled) {
+        return [];
+    }
+    const inStack = (labels: Labels): PolicyPeer => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: config.namespace } }, podSelector: { matchLabels: labels } });
+    const fromPrometheus = (port: number): IngressRule => ({ from: [inStack(selectorLabels("prometheus"))], ports: [tcp(port)] });
+    const entry = config.topology.kind === "distributed" ? COLLECTOR_TIERS.loadBalancer : "otel-collector";
+    const policy = (id: string, ingress: IngressRule[], egress: EgressRule[]): RenderedNetworkPolicy => ({
+        name: `allow-${id}`,
+        spec: { podSelector: { matchLabels: selectorLabels(id) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
+    });
+    return [
+        ...baselinePolicies(),
+        policy("otel-agent", [fromPrometheus(PORTS.collectorMetrics)], [API_SERVER, { to: [inStack(selectorLabels(entry))], ports: [tcp(PORTS.otlpGrpc)] }]),
+        policy(NODE_EXPORTER.name, [fromPrometheus(NODE_EXPORTER.port)], []),
+    ];
+}
+
+/** Default deny for every pod of a namespace, then DNS for all of them. */
+function baselinePolicies(): RenderedNetworkPolicy[] {
+    return [
+        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }] } },
+    ];
 }
 
 /**
@@ -196,9 +227,9 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const collector = component("otel-collector", PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana);
     const operator = operatorPods(config);
-    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
+    const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
-        // Applications anywhere in the cluster send OTLP to the gateway.
+        // Applications anywhere in the cluster, and the node agents in their namespace, send OTLP to the gateway.
         { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [collector], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
@@ -255,7 +286,6 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         alertmanager,
         gateway,
         loadBalancer,
-        ...(config.collector.agentEnabled ? [agentPods(loadBalancer)] : []),
         grafana,
         ...Object.values(tiers.loki),
         ...Object.values(tiers.tempo),
@@ -266,7 +296,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         ...(operator ? [operator.operator, operator.agent, operator.blackbox] : []),
     ];
     const flows: Flow[] = [
-        // Applications and the node agent send OTLP to the load-balancing tier (it holds the `otel-collector` name).
+        // Applications and the node agents (in their own namespace) send OTLP to the load-balancing tier (it holds the `otel-collector` name).
         { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
         { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },

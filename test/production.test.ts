@@ -222,21 +222,47 @@ describe("placement and hygiene", () => {
         assert.deepEqual(multi, ["alertmanager", "prometheus"]);
     });
 
-    test("the namespace enforces privileged only for the agent and warns and audits at restricted", async () => {
-        const labelsOf = async (overrides: Record<string, unknown>) => {
+    test("the stack's namespace enforces restricted; only the node agents run in a namespace of their own that enforces privileged", async () => {
+        const namespacesOf = async (overrides: Record<string, unknown>) => {
             const { resources } = await runStack("dev", overrides);
-            const labels = ofType(resources, "kubernetes:core/v1:Namespace")[0].inputs.metadata.labels;
-            return Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith("pod-security")));
+            const labels = Object.fromEntries(
+                ofType(resources, "kubernetes:core/v1:Namespace").map((r) => [r.inputs.metadata.name, Object.fromEntries(Object.entries(r.inputs.metadata.labels).filter(([key]) => key.startsWith("pod-security")))]),
+            );
+            const workloads: Record<string, string[]> = {};
+            for (const r of resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:"))) {
+                (workloads[r.inputs.metadata.namespace] ??= []).push(r.inputs.metadata.name);
+            }
+            return { labels, workloads, resources };
         };
-        const restrictedWarnAudit = {
+        const restricted = {
+            "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
             "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/warn-version": "latest",
             "pod-security.kubernetes.io/audit": "restricted",
             "pod-security.kubernetes.io/audit-version": "latest",
         };
-        assert.deepEqual(await labelsOf({}), { "pod-security.kubernetes.io/enforce": "privileged", ...restrictedWarnAudit });
-        assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
+        const privileged = { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "latest" };
+        const withAgent = await namespacesOf({});
+        assert.deepEqual(withAgent.labels, { observability: restricted, "observability-agents": privileged });
+        assert.deepEqual(withAgent.workloads["observability-agents"].sort(), ["node-exporter", "otel-agent"]);
+        // What `restricted` checks, on every pod left in the stack's namespace: no host paths, non-root, no capabilities, no escalation, seccomp.
+        for (const r of withAgent.resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:") && r.inputs.metadata.namespace === "observability")) {
+            const spec = r.inputs.spec.template.spec;
+            assert.ok(!(spec.volumes ?? []).some((v: any) => v.hostPath), `${r.inputs.metadata.name}: no hostPath`);
+            assert.ok(!spec.hostNetwork && !spec.hostPID, `${r.inputs.metadata.name}: no host namespaces`);
+            for (const c of spec.containers) {
+                const sc = { ...spec.securityContext, ...c.securityContext };
+                assert.equal(sc.runAsNonRoot, true, `${r.inputs.metadata.name}/${c.name} runAsNonRoot`);
+                assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${r.inputs.metadata.name}/${c.name}`);
+                assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] }, `${r.inputs.metadata.name}/${c.name}`);
+                assert.equal(sc.seccompProfile?.type, "RuntimeDefault", `${r.inputs.metadata.name}/${c.name}`);
+            }
+        }
+        const withoutAgent = await namespacesOf({ collector: { agentEnabled: false } });
+        assert.deepEqual(withoutAgent.labels, { observability: restricted });
+        const named = await namespacesOf({ agentNamespace: "node-agents" });
+        assert.deepEqual(Object.keys(named.labels).sort(), ["node-agents", "observability"]);
     });
 
     test("only Prometheus, the agent, kube-state-metrics and the Prometheus Operator, which call the API, get a service-account token", async () => {
