@@ -67,6 +67,15 @@ export const TIERS = {
 
 export type TierName<E extends Engine> = keyof (typeof TIERS)[E] & string;
 
+/**
+ * memberlist's cluster label of an engine (dskit `memberlist.cluster_label`): each engine's
+ * members drop gossip whose label is not theirs, so Loki, Tempo and Mimir of one stack, or two
+ * stacks in one cluster, never merge their rings even when a gossip address resolves to another's pods.
+ */
+export function memberlistClusterLabel(namespace: string, engine: Engine): string {
+    return `${namespace}-${engine}`;
+}
+
 /** Ports of the distributed engines; Loki's and Tempo's HTTP/gRPC ports are the monolith's. */
 export const TOPOLOGY_PORTS = {
     lokiHttp: PORTS.lokiHttp,

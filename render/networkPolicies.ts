@@ -334,6 +334,10 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         { to: mimir["query-frontend"], from: [mimir.querier], ports: grpc },
         { to: mimir["query-scheduler"], from: [mimir["query-frontend"], mimir.querier], ports: grpc },
 
+        // Rulers ask each other for their rule groups over gRPC (the rules API fans out over the ruler ring, Loki's and Mimir's ruler pages).
+        { to: loki.ruler, from: [loki.ruler], ports: grpc },
+        { to: mimir.ruler, from: [mimir.ruler], ports: grpc },
+
         // memberlist among each engine's ring members (the pods carrying the gossip label).
         ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),
         ...(operator?.flows ?? []),

@@ -90,7 +90,8 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-loki-compactor": { selects: "loki/compactor", ingress: ["loki/querier 3100/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
     "allow-loki-index-gateway": { selects: "loki/index-gateway", ingress: ["loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
     // No bucket: its rules come from a ConfigMap and are evaluated through the query-frontends.
-    "allow-loki-ruler": { selects: "loki/ruler", ingress: ["prometheus 3100/tcp"], egress: ["loki/query-frontend 9095/tcp", "alertmanager 9093/tcp"] },
+    // Rulers list each other's rule groups over gRPC (the ruler ring's rules API).
+    "allow-loki-ruler": { selects: "loki/ruler", ingress: ["loki/ruler 9095/tcp", "prometheus 3100/tcp"], egress: ["loki/query-frontend 9095/tcp", "loki/ruler 9095/tcp", "alertmanager 9093/tcp"] },
 
     "allow-tempo-distributor": { selects: "tempo/distributor", ingress: ["otel-collector 4317/tcp", "prometheus 3200/tcp"], egress: ["tempo/ingester 9095/tcp", "tempo/metrics-generator 9095/tcp"] },
     "allow-tempo-ingester": { selects: "tempo/ingester", ingress: ["tempo/distributor 9095/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"], egress: ["* 443/tcp"] },
@@ -129,8 +130,8 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-mimir-compactor": { selects: "mimir/compactor", ingress: ["prometheus 8080/tcp"], egress: ["* 8333/tcp"] },
     "allow-mimir-ruler": {
         selects: "mimir/ruler",
-        ingress: ["prometheus 8080/tcp"],
-        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "alertmanager 9093/tcp", "* 8333/tcp"],
+        ingress: ["mimir/ruler 9095/tcp", "prometheus 8080/tcp"],
+        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "mimir/ruler 9095/tcp", "alertmanager 9093/tcp", "* 8333/tcp"],
     },
 
     // The node agents' namespace: default deny too; the agent reaches the API server and the load balancer, Prometheus scrapes both.
@@ -214,6 +215,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "loki-querier → loki-compactor:3100",
     "loki-query-frontend → loki-query-scheduler:9095",
     "loki-ruler → loki-query-frontend:9095",
+    "loki-ruler → loki-ruler:9095",
     // Tempo
     "tempo-distributor → tempo-ingester:9095",
     "tempo-distributor → tempo-metrics-generator:9095",
@@ -230,6 +232,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "mimir-query-frontend → mimir-query-scheduler:9095",
     "mimir-ruler → mimir-ingester:9095",
     "mimir-ruler → mimir-store-gateway:9095",
+    "mimir-ruler → mimir-ruler:9095",
     // Scrapes, and memberlist between every two ring members of an engine (a pod and its own replicas too).
     ...Object.entries(METRICS_PORTS).map(([pod, port]) => `prometheus → ${pod}:${port}`),
     ...Object.values(RING_MEMBERS).flatMap((members) => members.flatMap((from) => members.map((to) => `${from} → ${to}:7946`))),

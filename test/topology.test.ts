@@ -113,7 +113,8 @@ describe("topology: what distributed renders", () => {
         const loki = YAML.parse(rendered().topology!.loki.config);
         assert.equal(loki.common.replication_factor, 3);
         assert.deepEqual(loki.common.ring, { kvstore: { store: "memberlist" } });
-        assert.deepEqual(loki.memberlist, { join_members: [`loki-gossip.${ns}:7946`] });
+        // Each engine's own cluster label: gossip of another engine or stack is dropped, never merged into this ring.
+        assert.deepEqual(loki.memberlist, { join_members: [`loki-gossip.${ns}:7946`], cluster_label: "observability-loki" });
         assert.equal(loki.common.storage.s3.bucketnames, "logs");
         assert.equal(loki.compactor.retention_enabled, true);
         assert.equal(loki.limits_config.retention_period, "7d");
@@ -129,7 +130,7 @@ describe("topology: what distributed renders", () => {
     test("Tempo: replicated ingesters, queriers on the frontend, span metrics written to Mimir", () => {
         const tempo = YAML.parse(rendered().topology!.tempo.config);
         assert.deepEqual(tempo.ingester.lifecycler.ring, { kvstore: { store: "memberlist" }, replication_factor: 3 });
-        assert.deepEqual(tempo.memberlist.join_members, [`tempo-gossip.${ns}:7946`]);
+        assert.deepEqual(tempo.memberlist, { join_members: [`tempo-gossip.${ns}:7946`], cluster_label: "observability-tempo" });
         assert.equal(tempo.querier.frontend_worker.frontend_address, `tempo-query-frontend-headless.${ns}:9095`);
         assert.deepEqual(tempo.metrics_generator.storage.remote_write, [{ url: `http://mimir-distributor.${ns}:8080/api/v1/push`, send_exemplars: true }]);
         assert.equal(tempo.storage.trace.backend, "s3");
@@ -146,7 +147,7 @@ describe("topology: what distributed renders", () => {
         assert.equal(mimir.limits.compactor_blocks_retention_period, "90d");
         assert.equal(mimir.ruler.alertmanager_url, `dns+http://alertmanager-peers.${ns}:9093`);
         assert.deepEqual(mimir.ruler_storage, { backend: "local", local: { directory: "/etc/mimir/rules" } });
-        assert.deepEqual(mimir.memberlist.join_members, [`dns+mimir-gossip.${ns}:7946`]);
+        assert.deepEqual(mimir.memberlist, { join_members: [`dns+mimir-gossip.${ns}:7946`], cluster_label: "observability-mimir" });
         assert.equal(mimir.activity_tracker.filepath, "/data/metrics-activity.log", "on the data volume, not the read-only root filesystem");
     });
 

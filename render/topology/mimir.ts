@@ -10,7 +10,7 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
-import { gossipServiceName, headlessName, MIMIR_RULES, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, memberlistClusterLabel, MIMIR_RULES, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 
 export const MIMIR_REPLICATION_FACTOR = 3;
 
@@ -26,7 +26,7 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
         // One tenant (`anonymous`): the stack's data is one organisation's.
         multitenancy_enabled: false,
         server: { http_listen_port: TOPOLOGY_PORTS.mimirHttp, grpc_listen_port: TOPOLOGY_PORTS.grpc, log_level: "info" },
-        memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`] },
+        memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`], cluster_label: memberlistClusterLabel(config.namespace, "mimir") },
         distributor: { ring: { kvstore: { store: "memberlist" } } },
         ingester: { ring: { kvstore: { store: "memberlist" }, replication_factor: MIMIR_REPLICATION_FACTOR } },
         store_gateway: { sharding_ring: { replication_factor: MIMIR_REPLICATION_FACTOR } },
