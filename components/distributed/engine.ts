@@ -34,6 +34,8 @@ export interface DistributedEngineArgs {
     readonly objectStorage?: ObjectStorageCredentials;
     /** Volume of stateful tiers; `enabled: false` uses an emptyDir. Defaults to none: required. */
     readonly volume: { readonly enabled: boolean; readonly size: string };
+    /** Volume sizes of tiers sized apart from `volume.size` (Mimir's compactor). Defaults to none. */
+    readonly tierVolumeSizes?: Readonly<Record<string, string>>;
     /** Storage class of the volumes. Defaults to the cluster default. */
     readonly storageClassName?: string;
     /** PodDisruptionBudgets for tiers with two or more replicas. Defaults to none: required. */
@@ -209,7 +211,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
                         podManagementPolicy: "Parallel",
                         selector: { matchLabels: selector },
                         template,
-                        volumeClaimTemplates: persistent ? [persistentClaim("data", args.volume.size, args.storageClassName)] : [],
+                        volumeClaimTemplates: persistent ? [persistentClaim("data", args.tierVolumeSizes?.[tier.name] ?? args.volume.size, args.storageClassName)] : [],
                     },
                 },
                 { parent: this },

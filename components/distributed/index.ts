@@ -55,6 +55,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
                 rendered: rendered.mimir,
                 image: config.topology.mimir.image,
                 volume: { enabled: true, size: config.topology.mimir.volumeSize },
+                tierVolumeSizes: { compactor: config.topology.mimir.compactorVolumeSize },
                 ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
                 ...(config.operator.enabled ? { operatorRuleConfigMaps: operatorRuleConfigMapNames() } : {}),
             },
