@@ -98,6 +98,19 @@ function checkRetentions(problems: Problems, config: StackConfig): void {
     }
 }
 
+/**
+ * prod needs somewhere for the Watchdog to go: the always-firing alert is what proves Prometheus
+ * and Alertmanager alive, and without a heartbeat receiver their death pages no one.
+ */
+function checkHeartbeat(problems: Problems, config: StackConfig): void {
+    if (config.profile === "prod" && !config.secrets.heartbeatUrl && !problems.about("heartbeatUrl")) {
+        problems.add(
+            "heartbeatUrl",
+            "is required with profile prod: without it the Watchdog alert goes nowhere and a dead Prometheus or Alertmanager pages no one; run `pulumi config set --secret heartbeatUrl <your dead man's switch URL>` (e.g. healthchecks.io, Cronitor, PagerDuty heartbeat)",
+        );
+    }
+}
+
 function checkNames(problems: Problems, config: StackConfig): void {
     if (!problems.about("namespace") && RESERVED_NAMESPACES.includes(config.namespace)) {
         problems.add(
@@ -147,6 +160,7 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkPrometheus(problems, config);
     checkRetentions(problems, config);
     checkNames(problems, config);
+    checkHeartbeat(problems, config);
     checkIngressTls(problems, config);
     checkNotificationRouting(problems, config);
     checkProbes(problems, config);

@@ -361,7 +361,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, objectStorageEngines: [], grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, grafanaOAuthClientSecret: false, pagerdutyTeams: [] });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: true, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, objectStorageEngines: [], grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, grafanaOAuthClientSecret: false, pagerdutyTeams: [] });
     });
 });
 

@@ -307,8 +307,8 @@ describe("Alertmanager clustering and secrets", () => {
         const peers = { podSelector: { matchLabels: { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/part-of": "lgtm-stack" } } };
         const gossip = { from: [peers], ports: [{ protocol: "TCP", port: 9094 }, { protocol: "UDP", port: 9094 }] };
         assert.deepEqual(alertmanager.ingress.find((rule: any) => rule.ports.some((p: any) => p.port === 9094)), gossip);
-        // PagerDuty and Slack (both configured in prod) are https; no webhook configured.
-        assert.deepEqual(alertmanager.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
+        // PagerDuty and Slack (both configured in prod) are https, then the heartbeat URL's port (prod requires one; the fake is https too); no webhook configured.
+        assert.deepEqual(alertmanager.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 443 }] }]);
         assert.deepEqual(policy("allow-loki").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 9000 }] }]);
         assert.deepEqual(policy("allow-tempo").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
     });
@@ -342,8 +342,8 @@ describe("Alertmanager clustering and secrets", () => {
         const { config, files } = await alertmanagerCredentials({}, ["webhookUrl", "heartbeatUrl"]);
         assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
         assert.deepEqual(config.receivers.find((r: any) => r.name === "heartbeat").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }]);
-        assert.equal(files["webhook-url"], "fake-secret-value-webhookUrl");
-        assert.equal(files["heartbeat-url"], "fake-secret-value-heartbeatUrl");
+        assert.equal(files["webhook-url"], "https://hooks.example.com/fake-secret-value-webhookUrl");
+        assert.equal(files["heartbeat-url"], "https://hooks.example.com/fake-secret-value-heartbeatUrl");
     });
 
     test("a team's PagerDuty routing key is a secret file of its own, read by the team's receiver only", async () => {
@@ -472,7 +472,9 @@ describe("the committed prod stack holds no credentials", () => {
             (error: ConfigErrors) => {
                 const needs = (engine: string) =>
                     `s3 storage needs credentials; run \`pulumi config set --secret ${engine}ObjectStorageAccessKeyId ...\` and \`pulumi config set --secret ${engine}ObjectStorageSecretAccessKey ...\` (a key pair for this bucket only), or set the pair every engine without its own shares: objectStorageAccessKeyId and objectStorageSecretAccessKey`;
-                assert.deepEqual(error.problems, [`loki.storage.type: ${needs("loki")}`, `tempo.storage.type: ${needs("tempo")}`]);
+                const heartbeat =
+                    "heartbeatUrl: is required with profile prod: without it the Watchdog alert goes nowhere and a dead Prometheus or Alertmanager pages no one; run `pulumi config set --secret heartbeatUrl <your dead man's switch URL>` (e.g. healthchecks.io, Cronitor, PagerDuty heartbeat)";
+                assert.deepEqual(error.problems, [`loki.storage.type: ${needs("loki")}`, `tempo.storage.type: ${needs("tempo")}`, heartbeat]);
                 return true;
             },
         );
