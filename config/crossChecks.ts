@@ -51,14 +51,18 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
             );
         }
     }
-    const retentionMs = durationMs(prometheus.retentionTime) ?? 0;
+    // Rules and dashboards read the metrics store: Prometheus in the single topology, Mimir (its
+    // ruler evaluates, Grafana queries it) in the distributed one. Its retention must cover every window they read.
+    const store =
+        config.topology.kind === "distributed" ? { path: "topology.mimir.retention", retention: config.topology.mimir.retention } : { path: "prometheus.retention", retention: prometheus.retentionTime };
+    const retentionMs = durationMs(store.retention) ?? 0;
     const policies = [DEFAULT_BURN_RATE_POLICY, ...config.services.map((service) => service.burnRatePolicy)];
     const windowsRead = policies.flatMap((policy) => sliWindows(policy, (window) => durationMs(window) ?? 0));
     const longestBurnWindowMs = Math.max(...windowsRead.map((window) => durationMs(window) ?? 0));
-    if (!problems.about("prometheus.retention") && retentionMs < longestBurnWindowMs) {
+    if (!problems.about(store.path) && retentionMs < longestBurnWindowMs) {
         problems.add(
-            "prometheus.retention",
-            `${prometheus.retentionTime} is shorter than the ${formatMs(longestBurnWindowMs)} window SlowBudgetBurn reads, so that alert could never fire; keep at least the longest SLO window, e.g. 30d`,
+            store.path,
+            `${store.retention} is shorter than the ${formatMs(longestBurnWindowMs)} window SlowBudgetBurn reads, so that alert could never fire; keep at least the longest SLO window, e.g. 30d`,
         );
     }
     // The shortest range any stack rule reads: rate() needs two samples in it, and an evaluation per window.
@@ -80,10 +84,10 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
     config.services.forEach((service, i) =>
         service.slos.forEach((slo, j) => {
             const path = `services[${i}].slos[${j}].window`;
-            if (!problems.about(path, "prometheus.retention") && (durationMs(slo.window) ?? 0) > retentionMs) {
+            if (!problems.about(path, store.path) && (durationMs(slo.window) ?? 0) > retentionMs) {
                 problems.add(
                     path,
-                    `${slo.window} is longer than prometheus.retention (${prometheus.retentionTime}), so the SLO would be computed over less data than its window; raise prometheus.retention to at least ${slo.window} or shorten the window`,
+                    `${slo.window} is longer than ${store.path} (${store.retention}), so the SLO would be computed over less data than its window; raise ${store.path} to at least ${slo.window} or shorten the window`,
                 );
             }
         }),

@@ -29,6 +29,13 @@ function problemsOf(load: () => unknown): string[] {
 const load = (raw: ReturnType<typeof minimalRaw>) => loadStackConfig(raw, { knownRunbooks });
 const rendered = () => renderStack(load(distributedRaw()), readRunbooks());
 
+
+/** A distributed stack on the prod profile, which requires a heartbeat URL. */
+function prodDistributed(values: Record<string, unknown> = {}) {
+    const raw = distributedRaw({ profile: "prod", heartbeatUrl: "<secret>", ...values });
+    return { ...raw, secretKeys: new Set([...raw.secretKeys, "heartbeatUrl"]) };
+}
+
 describe("topology: config", () => {
     test("single is the default and leaves every key as it was", () => {
         const config = load(minimalRaw());
@@ -66,11 +73,11 @@ describe("topology: config", () => {
 
     test("network policies are offered with distributed: asked for explicitly, or off when turned off", () => {
         assert.equal(load(distributedRaw({ networkPolicies: true })).networkPolicies, true);
-        assert.equal(load(distributedRaw({ profile: "prod", networkPolicies: false })).networkPolicies, false);
+        assert.equal(load(prodDistributed({ networkPolicies: false })).networkPolicies, false);
     });
 
     test("the prod profile's defaults become one Prometheus replica, with network policies, without an error", () => {
-        const config = load(distributedRaw({ profile: "prod" }));
+        const config = load(prodDistributed());
         assert.equal(config.prometheus.replicas, 1);
         assert.equal(config.networkPolicies, true);
         assert.equal(config.podDisruptionBudgets, true);
