@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
 import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedWorkload } from "../render";
-import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
+import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume, dataEmptyDir, workloadEnv } from "./workload";
 
 export interface AlertmanagerArgs extends CommonArgs {
     /** Validated Alertmanager settings. Defaults to none: required. */
@@ -16,6 +17,8 @@ export interface AlertmanagerArgs extends CommonArgs {
     readonly teamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
     /** Storage class for silences and notification log. Defaults to the cluster default. */
     readonly storageClassName?: string;
+    /** Its scratch space (`rendered.scratch.alertmanager`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 /** The receivers' credentials, by the name of the file each becomes. */
@@ -87,6 +90,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                                         { name: "cluster", containerPort: PORTS.alertmanagerCluster },
                                     ],
                                     resources: settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/-/ready",
                                     livenessPath: "/-/healthy",
                                     volumeMounts: [
@@ -100,8 +104,8 @@ export class Alertmanager extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
                                 { name: "credentials", secret: { secretName: this.credentialsSecret.metadata.name } },
-                                ...(settings.persistence.enabled ? [] : [{ name: "data", emptyDir: {} }]),
-                                TMP_VOLUME,
+                                ...dataEmptyDir(args.scratch),
+                                tmpVolume(args.scratch),
                             ],
                         },
                     },

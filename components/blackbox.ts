@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { BLACKBOX } from "../model/probes";
 import { RenderedBlackbox } from "../render";
-import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "./workload";
 
 export interface BlackboxExporterArgs {
     /** The stack's namespace. Defaults to none: required. */
@@ -13,6 +14,8 @@ export interface BlackboxExporterArgs {
     readonly rendered: RenderedBlackbox;
     /** Its image. Defaults to none: required (config `operator.blackboxImage`). */
     readonly image: ImageRef;
+    /** Its scratch space (`rendered.scratch["blackbox-exporter"]`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 /**
@@ -44,12 +47,13 @@ export class BlackboxExporter extends pulumi.ComponentResource {
                                     args: [`--config.file=${BLACKBOX.configDir}/${BLACKBOX.configFile}`, `--web.listen-address=:${BLACKBOX.port}`],
                                     ports: [{ name: "http", containerPort: BLACKBOX.port }],
                                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                    scratch: args.scratch,
                                     readinessPath: "/-/healthy",
                                     livenessPath: "/-/healthy",
                                     volumeMounts: [{ name: "config", mountPath: BLACKBOX.configDir, readOnly: true }, TMP_MOUNT],
                                 }),
                             ],
-                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, TMP_VOLUME],
+                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, tmpVolume(args.scratch)],
                         },
                     },
                 },

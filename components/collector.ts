@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CollectorConfig } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { COLLECTOR_TIERS } from "../model/topology";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, workloadEnv } from "./workload";
 
 /**
  * What the node agent may do, and why each grant exists; nothing else is allowed.
@@ -16,8 +17,8 @@ import { clusterReadAccount, clusterService, CommonArgs, componentLabels, config
  *   container gets owner access only, so it cannot read or write other users' files; no
  *   privilege escalation, read-only root filesystem, RuntimeDefault seccomp.
  * - /var/log/pods is mounted read-only; the only writable host path is the agent's own state dir.
- * Pod Security Admission's baseline level forbids hostPath volumes, so the agent is the one
- * workload the namespace's `privileged` enforce level is for (see the namespace labels).
+ * Pod Security Admission's baseline level forbids hostPath volumes, so the agent runs in the node
+ * agents' own namespace, which enforces `privileged` (the stack's enforces `restricted`).
  */
 export const AGENT_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
     runAsUser: 0,
@@ -43,6 +44,10 @@ export interface CollectorArgs extends CommonArgs {
     readonly gatewayServiceName?: string;
     /** An HPA scales the gateway StatefulSet, so `up` leaves its replica count alone. Defaults to false. */
     readonly gatewayAutoscaled?: boolean;
+    /** Scratch space of the gateway and the agent (`rendered.scratch`). Defaults to none: required. */
+    readonly scratch: { readonly gateway: ScratchSpace; readonly agent: ScratchSpace };
+    /** Namespace of the node agent (`agentNamespace`, Pod Security `privileged`). Defaults to none: required with the agent. */
+    readonly agentNamespace?: pulumi.Input<string>;
 }
 
 /**
@@ -65,6 +70,7 @@ export class OtelCollector extends pulumi.ComponentResource {
     private container(component: "otel-collector" | "otel-agent", args: CollectorArgs, extraMounts: k8s.types.input.core.v1.VolumeMount[]) {
         const resources = component === "otel-agent" ? args.settings.agentResources : args.settings.gatewayResources;
         const workload = component === "otel-agent" ? args.agent : args.gateway;
+        const scratch = component === "otel-agent" ? args.scratch.agent : args.scratch.gateway;
         const container = hardenedContainer({
             name: component,
             image: args.settings.image,
@@ -79,6 +85,7 @@ export class OtelCollector extends pulumi.ComponentResource {
             ],
             probePort: "health",
             resources,
+            scratch,
             readinessPath: "/",
             livenessPath: "/",
             volumeMounts: [{ name: "config", mountPath: workload.configDir, readOnly: true }, TMP_MOUNT, ...extraMounts],
@@ -118,7 +125,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                             // The gateway never calls the Kubernetes API: no token in the pod.
                             automountServiceAccountToken: false,
                             containers: [this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }])],
-                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, TMP_VOLUME],
+                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, tmpVolume(args.scratch.gateway)],
                         },
                     },
                     // The sending queues live here: a restart or a backend outage loses nothing already accepted.
@@ -130,7 +137,10 @@ export class OtelCollector extends pulumi.ComponentResource {
     }
 
     private createAgent(name: string, args: CollectorArgs) {
-        const { namespace } = args;
+        const namespace = args.agentNamespace;
+        if (!namespace) {
+            throw new Error("the node agent runs in a namespace of its own: pass agentNamespace");
+        }
         const labels = componentLabels("otel-agent");
         const account = clusterReadAccount(
             `${name}-agent-k8sattributes`,
@@ -169,7 +179,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                                 { name: "config", configMap: { name: config.metadata.name } },
                                 { name: "varlogpods", hostPath: { path: "/var/log/pods", type: "Directory" } },
                                 { name: "state", hostPath: { path: PATHS.agentState, type: "DirectoryOrCreate" } },
-                                TMP_VOLUME,
+                                tmpVolume(args.scratch.agent),
                             ],
                         },
                     },

@@ -5,6 +5,7 @@
  * Role in each namespace otherwise. Nothing else: no Secrets, no writes.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE_DASHBOARDS, RenderedDashboardSidecars } from "../render/dashboardSidecars";
 import { hardenedContainer } from "./workload";
@@ -44,7 +45,7 @@ export function dashboardSidecarAccess(name: string, namespace: pulumi.Input<str
 }
 
 /** The sidecar containers and the volumes they share with Grafana (which mounts the folder read-only). */
-export function dashboardSidecarPodParts(rendered: RenderedDashboardSidecars) {
+export function dashboardSidecarPodParts(rendered: RenderedDashboardSidecars, scratch: ScratchSpace) {
     const containers = rendered.sidecars.map((sidecar) =>
         hardenedContainer({
             name: sidecar.name,
@@ -52,6 +53,7 @@ export function dashboardSidecarPodParts(rendered: RenderedDashboardSidecars) {
             env: Object.entries(sidecar.env).map(([key, value]) => ({ name: key, value })),
             ports: [{ name: `health-${sidecar.healthPort}`.slice(0, 15), containerPort: sidecar.healthPort }],
             resources: rendered.settings.resources,
+            scratch,
             // /healthz answers 200 once the first sync is done, and fails when the API has been out of reach for a minute.
             readinessPath: "/healthz",
             livenessPath: "/healthz",
@@ -63,8 +65,8 @@ export function dashboardSidecarPodParts(rendered: RenderedDashboardSidecars) {
         }),
     );
     const volumes: k8s.types.input.core.v1.Volume[] = [
-        { name: NAMESPACE_DASHBOARDS.volume, emptyDir: {} },
-        { name: SCRATCH_VOLUME, emptyDir: {} },
+        { name: NAMESPACE_DASHBOARDS.volume, emptyDir: { sizeLimit: scratch.data } },
+        { name: SCRATCH_VOLUME, emptyDir: { sizeLimit: scratch.tmp } },
         {
             // What automountServiceAccountToken would mount, for these containers only.
             name: TOKEN_VOLUME,

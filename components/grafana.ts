@@ -3,12 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GrafanaConfig } from "../config/types";
 import { PORTS } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
 import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
 import { RenderedDashboardSidecars } from "../render/dashboardSidecars";
 import { dashboardSidecarAccess, dashboardSidecarPodParts, GRAFANA_SERVICE_ACCOUNT } from "./dashboardSidecars";
-import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, dataEmptyDir } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
     /** Validated Grafana settings. Defaults to none: required. */
@@ -25,6 +26,10 @@ export interface GrafanaArgs extends CommonArgs {
     readonly oauthClientSecret?: pulumi.Output<string>;
     /** The k8s-sidecars bringing other namespaces' dashboard ConfigMaps (`renderStack(...).dashboardSidecars`). Defaults to none. */
     readonly dashboardSidecars?: RenderedDashboardSidecars;
+    /** Its scratch space (`rendered.scratch.grafana`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
+    /** The dashboard sidecars' scratch space (`rendered.scratch["grafana-dashboard-sidecar"]`). Defaults to Grafana's. */
+    readonly sidecarScratch?: ScratchSpace;
 }
 
 export interface GrafanaFiles {
@@ -63,7 +68,7 @@ export class Grafana extends pulumi.ComponentResource {
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        let dataVolume: k8s.types.input.core.v1.Volume = { name: "data", emptyDir: {} };
+        let dataVolumes = dataEmptyDir(args.scratch);
         if (settings.persistence.enabled) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-data`,
@@ -73,7 +78,7 @@ export class Grafana extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            dataVolume = { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } };
+            dataVolumes = [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }];
         }
         const secretEnv = (from: k8s.core.v1.Secret, envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: from.metadata.name, key } } });
         const env = [
@@ -90,7 +95,7 @@ export class Grafana extends pulumi.ComponentResource {
             { name: "GF_SERVER_ROOT_URL", value: settings.url },
         ];
         const files = args.files ? provisioningFiles(name, namespace, labels, args.files, this) : undefined;
-        const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars) : undefined;
+        const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars, args.sidecarScratch ?? args.scratch) : undefined;
         const account = args.dashboardSidecars ? dashboardSidecarAccess(name, namespace, labels, args.dashboardSidecars, this) : undefined;
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -121,13 +126,14 @@ export class Grafana extends pulumi.ComponentResource {
                                     env: files ? [...env, { name: "GF_PATHS_PROVISIONING", value: GRAFANA_PATHS.provisioning }] : env,
                                     ports: [{ name: "http", containerPort: PORTS.grafana }],
                                     resources: settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/api/health",
                                     livenessPath: "/api/health",
                                     volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
                                 }),
                                 ...(sidecars?.containers ?? []),
                             ],
-                            volumes: [dataVolume, TMP_VOLUME, ...server.volumes, ...(files?.volumes ?? []), ...(sidecars?.volumes ?? [])],
+                            volumes: [...dataVolumes, tmpVolume(args.scratch), ...server.volumes, ...(files?.volumes ?? []), ...(sidecars?.volumes ?? [])],
                         },
                     },
                 },

@@ -114,6 +114,8 @@ export function stackGrafana(
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
             ...(rendered.dashboardSidecars ? { dashboardSidecars: rendered.dashboardSidecars } : {}),
+            scratch: rendered.scratch.grafana,
+            sidecarScratch: rendered.scratch["grafana-dashboard-sidecar"],
         },
         opts,
     );

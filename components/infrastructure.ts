@@ -9,6 +9,7 @@ import {
     nodeExporterArgs,
     nodeExporterDeployed,
 } from "../model/infrastructure";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels } from "./workload";
 
 export interface ClusterExportersArgs {
@@ -18,6 +19,10 @@ export interface ClusterExportersArgs {
     readonly nodeLevel: boolean;
     /** Default-deny NetworkPolicies are on: add the allows these exporters need. Defaults to false. */
     readonly networkPolicies?: boolean;
+    /** Scratch space of node-exporter and kube-state-metrics (`rendered.scratch`): their logs. Defaults to none: required. */
+    readonly scratch: { readonly nodeExporter: ScratchSpace; readonly kubeStateMetrics: ScratchSpace };
+    /** Namespace of node-exporter, the node agents' (`agentNamespace`, Pod Security `privileged`). Defaults to none: required with node-level DaemonSets. */
+    readonly agentNamespace?: pulumi.Input<string>;
 }
 
 /**
@@ -33,6 +38,9 @@ export interface ClusterExportersArgs {
  */
 function nodeExporterDaemonSet(name: string, args: ClusterExportersArgs, parent: pulumi.Resource): k8s.apps.v1.DaemonSet {
     const { hostPaths } = NODE_EXPORTER;
+    if (!args.agentNamespace) {
+        throw new Error("node-exporter runs in the node agents' namespace: pass agentNamespace");
+    }
     const host = [
         { name: "proc", path: "/proc", mountPath: hostPaths.proc },
         { name: "sys", path: "/sys", mountPath: hostPaths.sys },
@@ -42,7 +50,7 @@ function nodeExporterDaemonSet(name: string, args: ClusterExportersArgs, parent:
     return new k8s.apps.v1.DaemonSet(
         `${name}-node-exporter`,
         {
-            metadata: { name: NODE_EXPORTER.name, namespace: args.namespace, labels: componentLabels(NODE_EXPORTER.name) },
+            metadata: { name: NODE_EXPORTER.name, namespace: args.agentNamespace, labels: componentLabels(NODE_EXPORTER.name) },
             spec: {
                 selector: { matchLabels: selectorLabels(NODE_EXPORTER.name) },
                 updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
@@ -60,6 +68,7 @@ function nodeExporterDaemonSet(name: string, args: ClusterExportersArgs, parent:
                                 env: [{ name: "GOMEMLIMIT", value: resources.goMemLimit }],
                                 ports: [{ name: NODE_EXPORTER.portName, containerPort: NODE_EXPORTER.port }],
                                 resources: { requests: resources.requests, limits: resources.limits },
+                                scratch: args.scratch.nodeExporter,
                                 readinessPath: "/",
                                 livenessPath: "/",
                                 volumeMounts: host.map((h) => ({ name: h.name, mountPath: h.mountPath, readOnly: true, ...(h.name === "root" ? { mountPropagation: "HostToContainer" } : {}) })),
@@ -110,6 +119,7 @@ function kubeStateMetrics(name: string, args: ClusterExportersArgs, parent: pulu
             { name: KUBE_STATE_METRICS.telemetryPortName, containerPort: KUBE_STATE_METRICS.telemetryPort },
         ],
         resources: { requests: resources.requests, limits: resources.limits },
+        scratch: args.scratch.kubeStateMetrics,
         livenessPath: "/livez",
         readinessPath: "/livez",
         volumeMounts: [],
@@ -137,7 +147,7 @@ function kubeStateMetrics(name: string, args: ClusterExportersArgs, parent: pulu
     );
 }
 
-/** Default deny is on: Prometheus may scrape both, and kube-state-metrics may reach the API server. */
+/** Default deny is on: Prometheus may scrape kube-state-metrics, which may reach the API server (node-exporter's policy is in the agents' namespace, rendered). */
 function networkPolicies(name: string, args: ClusterExportersArgs, parent: pulumi.Resource): void {
     const fromPrometheus = (port: number) => ({ from: [{ podSelector: { matchLabels: selectorLabels("prometheus") } }], ports: [{ protocol: "TCP", port }] });
     const policy = (id: string, component: string, spec: Omit<k8s.types.input.networking.v1.NetworkPolicySpec, "podSelector">) =>
@@ -146,9 +156,6 @@ function networkPolicies(name: string, args: ClusterExportersArgs, parent: pulum
             { metadata: { name: id, namespace: args.namespace, labels: componentLabels("lgtm-stack") }, spec: { podSelector: { matchLabels: selectorLabels(component) }, ...spec } },
             { parent },
         );
-    if (nodeExporterDeployed(args.nodeLevel)) {
-        policy("allow-node-exporter", NODE_EXPORTER.name, { policyTypes: ["Ingress", "Egress"], ingress: [fromPrometheus(NODE_EXPORTER.port)], egress: [] });
-    }
     policy("allow-kube-state-metrics", KUBE_STATE_METRICS.name, {
         policyTypes: ["Ingress", "Egress"],
         ingress: [fromPrometheus(KUBE_STATE_METRICS.port)],

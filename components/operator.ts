@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef } from "../config/types";
 import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PORT, OPERATOR_PROMETHEUS_NAME, OPERATOR_VERSION, OPERATOR_WORKLOADS } from "../model/operator";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedOperator } from "../render";
-import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "./workload";
 
 /** The monitoring objects the operator reads in every namespace (narrowed by the selectors, not by RBAC). */
 const MONITOR_RESOURCES = ["servicemonitors", "podmonitors", "probes", "prometheusrules", "scrapeconfigs"];
@@ -59,6 +60,8 @@ export interface PrometheusOperatorArgs {
     readonly image: ImageRef;
     /** The pinned CRDs; only read with `crds: install`. Defaults to none: required then. */
     readonly crds?: pulumi.Input<readonly CrdManifest[]>;
+    /** The operator's scratch space (`rendered.scratch["prometheus-operator"]`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 /**
@@ -75,7 +78,7 @@ export class PrometheusOperator extends pulumi.ComponentResource {
         const { namespace, rendered } = args;
         const crds = rendered.crds === "install" ? installCrds(name, args.crds, this) : [];
         this.crds = crds;
-        this.deployment = operatorDeployment(name, namespace, args.image, rendered.args, this);
+        this.deployment = operatorDeployment(name, namespace, args.image, rendered.args, args.scratch, this);
         agentAccount(name, namespace, this);
         const metadata = (objectName: string, workload: string) => ({ name: objectName, namespace, labels: componentLabels(workload), annotations: { ...rendered.annotations } });
         // The objects need their CRDs first; the operator reconciles them once it runs.
@@ -128,15 +131,15 @@ function installCrds(name: string, manifests: pulumi.Input<readonly CrdManifest[
     );
 }
 
-function operatorDeployment(name: string, namespace: pulumi.Input<string>, image: ImageRef, args: readonly string[], parent: pulumi.Resource): k8s.apps.v1.Deployment {
+function operatorDeployment(name: string, namespace: pulumi.Input<string>, image: ImageRef, args: readonly string[], scratch: ScratchSpace, parent: pulumi.Resource): k8s.apps.v1.Deployment {
     const workload = OPERATOR_WORKLOADS.operator;
     const labels = componentLabels(workload);
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: workload, namespace, labels } }, { parent });
     const subjects = [{ kind: "ServiceAccount", name: account.metadata.name, namespace }];
     const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata: { labels }, rules: OPERATOR_CLUSTER_RULES }, { parent });
-    new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster`, { metadata: { labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects }, { parent });
+    const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster`, { metadata: { labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects }, { parent });
     const role = new k8s.rbac.v1.Role(`${name}-namespace`, { metadata: { namespace, labels }, rules: OPERATOR_NAMESPACE_RULES }, { parent });
-    new k8s.rbac.v1.RoleBinding(`${name}-namespace`, { metadata: { namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, { parent });
+    const binding = new k8s.rbac.v1.RoleBinding(`${name}-namespace`, { metadata: { namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, { parent });
     return new k8s.apps.v1.Deployment(
         `${name}-deployment`,
         {
@@ -158,17 +161,20 @@ function operatorDeployment(name: string, namespace: pulumi.Input<string>, image
                                 args: [...args],
                                 ports: [{ name: "http", containerPort: OPERATOR_PORT }],
                                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+                                scratch,
                                 readinessPath: "/healthz",
                                 livenessPath: "/healthz",
                                 volumeMounts: [TMP_MOUNT],
                             }),
                         ],
-                        volumes: [TMP_VOLUME],
+                        volumes: [tmpVolume(scratch)],
                     },
                 },
             },
         },
-        { parent, dependsOn: [clusterRole, role] },
+        // Its access must exist first: an operator that finds no permission at start exits ("no
+        // controller can be started") and restarts until the bindings appear.
+        { parent, dependsOn: [clusterRole, role, clusterBinding, binding] },
     );
 }
 

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrometheusConfig } from "../config/types";
 import { prometheusAccessRules } from "../model/cluster";
 import { PATHS, PORTS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE, prometheusConfigMapNames, PrometheusFileKind } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedFile, RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, TMP_VOLUME } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume } from "./workload";
 
 
 /** A fresh replica replays its WAL before it is ready: up to 30 minutes for a large head block. */
@@ -38,6 +39,8 @@ export interface PrometheusArgs extends CommonArgs {
     readonly storageClassName?: string;
     /** ConfigMaps the Prometheus Operator writes PrometheusRules into, evaluated beside the stack's rules. Defaults to none. */
     readonly operatorRuleConfigMaps?: readonly string[];
+    /** Its scratch space (`rendered.scratch.prometheus`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 /**
@@ -107,6 +110,7 @@ export class Prometheus extends pulumi.ComponentResource {
                                     args: [...args.workload.args],
                                     ports: [{ name: "http", containerPort: PORTS.prometheus }],
                                     resources: settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/-/ready",
                                     livenessPath: "/-/healthy",
                                     startupSeconds: PROMETHEUS_STARTUP_SECONDS,
@@ -124,7 +128,7 @@ export class Prometheus extends pulumi.ComponentResource {
                                 // Every shard of a kind in one folder: rule_files and scrape_config_files glob it whatever the shard count.
                                 shardsVolume("rules", rules.map((map) => map.metadata.name), args.operatorRuleConfigMaps),
                                 shardsVolume("scrape", scrape.map((map) => map.metadata.name)),
-                                TMP_VOLUME,
+                                tmpVolume(args.scratch),
                             ],
                         },
                     },

@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../config/pulumi";
 import { LokiConfig, TempoConfig } from "../config/types";
 import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedWorkload } from "../render";
-import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, TMP_VOLUME, workloadEnv } from "./workload";
+import { clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, dataEmptyDir, workloadEnv } from "./workload";
 
 /** Replaying the WAL and joining the ring take minutes after a crash with a large backlog. */
 const SINGLE_BINARY_STARTUP_SECONDS = 600;
@@ -24,6 +25,8 @@ export interface SingleBinaryArgs extends CommonArgs {
     readonly storageClassName?: string;
     /** A ConfigMap mounted read-only at a path of its own (Loki's rule files). Defaults to none. */
     readonly extraConfigMap?: { readonly name: string; readonly mountPath: string };
+    /** Its scratch space (`rendered.scratch.loki` or `.tempo`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 export interface BackendShape {
@@ -85,6 +88,7 @@ export class SingleBinaryBackend extends pulumi.ComponentResource {
                                     env,
                                     ports: shape.ports.map((p) => ({ name: p.name, containerPort: p.port })),
                                     resources: settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/ready",
                                     startupSeconds: SINGLE_BINARY_STARTUP_SECONDS,
                                     volumeMounts: [
@@ -97,9 +101,9 @@ export class SingleBinaryBackend extends pulumi.ComponentResource {
                             ],
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
-                                ...(settings.persistence.enabled ? [] : [{ name: "data", emptyDir: {} }]),
+                                ...dataEmptyDir(args.scratch),
                                 ...(args.extraConfigMap ? [{ name: "extra", configMap: { name: args.extraConfigMap.name } }] : []),
-                                TMP_VOLUME,
+                                tmpVolume(args.scratch),
                             ],
                         },
                     },

@@ -56,12 +56,20 @@ export class LgtmStack extends pulumi.ComponentResource {
                 metadata: {
                     name: config.namespace,
                     // The operator's namespace selector picks the stack's own namespace too (its services' objects live here).
-                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels(config.collector.agentEnabled) },
+                    labels: { ...(config.operator.enabled ? config.operator.namespaceSelector : {}), ...componentLabels("lgtm-stack"), ...podSecurityLabels("restricted") },
                 },
             },
             { parent: this, provider: kubernetes },
         );
         this.namespace = config.namespace;
+        // The node agents' own namespace: the one place privileged pods (hostPath volumes) are admitted.
+        const agentNamespace = config.collector.agentEnabled
+            ? new k8s.core.v1.Namespace(
+                  `${name}-agent-namespace`,
+                  { metadata: { name: config.agentNamespace, labels: { ...componentLabels("lgtm-stack"), ...podSecurityLabels("privileged") } } },
+                  { parent: this, provider: kubernetes },
+              ).metadata.name
+            : undefined;
         const common = { namespace: ns.metadata.name, podDisruptionBudget: config.podDisruptionBudgets };
         const prometheus = new Prometheus(
             `${name}-prometheus`,
@@ -69,6 +77,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.prometheus,
                 workload: workloads.prometheus,
+                scratch: rendered.scratch.prometheus,
                 stackRules: rendered.stackRuleFile,
                 controlPlane: config.cluster.controlPlane,
                 storageClassName: config.storageClassName,
@@ -83,13 +92,15 @@ export class LgtmStack extends pulumi.ComponentResource {
                 ...common,
                 settings: config.alertmanager,
                 workload: workloads.alertmanager,
+                scratch: rendered.scratch.alertmanager,
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
                 teamRoutingKeys: secrets.pagerdutyTeamRoutingKeys,
                 storageClassName: config.storageClassName,
             },
             child,
         );
-        const objectStorage = (type: string) => (type === "s3" ? secrets.objectStorage : undefined);
+        // Each engine its own credentials, and only where it stores in a bucket.
+        const objectStorage = (engine: "loki" | "tempo", type: string) => (type === "s3" ? secrets.objectStorage?.[engine] : undefined);
         // The services' log alerts, for Loki's ruler (monolith or ruler tier). Always there, so the first
         // log alert changes only this ConfigMap's data, which the ruler re-reads at its next poll.
         new k8s.core.v1.ConfigMap(
@@ -101,7 +112,14 @@ export class LgtmStack extends pulumi.ComponentResource {
             // topology: distributed: Loki, Tempo and Mimir in their scale-out modes replace the monoliths.
             new DistributedBackends(
                 `${name}-distributed`,
-                { config, rendered: rendered.topology, namespace: ns.metadata.name, objectStorage: secrets.objectStorage, ...(rendered.operator ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}) },
+                {
+                    config,
+                    rendered: rendered.topology,
+                    namespace: ns.metadata.name,
+                    objectStorage: secrets.objectStorage ?? {},
+                    scratch: rendered.scratch,
+                    ...(rendered.operator ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}),
+                },
                 child,
             );
         } else {
@@ -111,13 +129,14 @@ export class LgtmStack extends pulumi.ComponentResource {
                     ...common,
                     settings: config.loki,
                     workload: workloads.loki,
-                    objectStorage: objectStorage(config.loki.storage.type),
+                    scratch: rendered.scratch.loki,
+                    objectStorage: objectStorage("loki", config.loki.storage.type),
                     storageClassName: config.storageClassName,
                     extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
                 },
                 child,
             );
-            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, objectStorage: objectStorage(config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, scratch: rendered.scratch.tempo, objectStorage: objectStorage("tempo", config.tempo.storage.type), storageClassName: config.storageClassName }, child);
         }
         new OtelCollector(
             `${name}-collector`,
@@ -126,6 +145,8 @@ export class LgtmStack extends pulumi.ComponentResource {
                 settings: config.collector,
                 gateway: workloads["otel-collector"],
                 agent: workloads["otel-agent"],
+                scratch: { gateway: rendered.scratch["otel-collector"], agent: rendered.scratch["otel-agent"] },
+                agentNamespace,
                 storageClassName: config.storageClassName,
                 // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
                 ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true } : {}),
@@ -133,17 +154,30 @@ export class LgtmStack extends pulumi.ComponentResource {
             child,
         );
         const operator = rendered.operator
-            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds }, child)
+            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"] }, child)
             : undefined;
         if (rendered.blackbox) {
-            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage }, child);
+            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage, scratch: rendered.scratch["blackbox-exporter"] }, child);
         }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
-        new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, nodeLevel: config.collector.agentEnabled, networkPolicies: config.networkPolicies }, child);
+        new ClusterExporters(
+            `${name}-exporters`,
+            {
+                namespace: ns.metadata.name,
+                nodeLevel: config.collector.agentEnabled,
+                agentNamespace,
+                networkPolicies: config.networkPolicies,
+                scratch: { nodeExporter: rendered.scratch["node-exporter"], kubeStateMetrics: rendered.scratch["kube-state-metrics"] },
+            },
+            child,
+        );
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
             new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, urls: { webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl } }, child);
+            if (agentNamespace) {
+                new NetworkPolicies(`${name}-agent-network`, { namespace: agentNamespace, policies: rendered.agentNetworkPolicies }, child);
+            }
         }
         this.serviceTarget = {
             namespace: config.namespace,

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef, Resources } from "../config/types";
 import { Component } from "../model/components";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { selectorLabels } from "../model/labels";
 import { RenderedWorkload } from "../render";
 
@@ -34,6 +35,8 @@ export interface ContainerArgs {
     readonly env?: k8s.types.input.core.v1.EnvVar[];
     readonly ports: { name: string; containerPort: number; protocol?: string }[];
     readonly resources: Resources;
+    /** The pod's scratch space (`rendered.scratch`): its ephemeral-storage request and limit. Defaults to none: required. */
+    readonly scratch: ScratchSpace;
     readonly readinessPath?: string;
     readonly livenessPath?: string;
     /** Port name the probes use; defaults to the first port. */
@@ -44,6 +47,14 @@ export interface ContainerArgs {
      */
     readonly startupSeconds?: number;
     readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+}
+
+/** CPU and memory as configured, and ephemeral-storage (request = limit) from the pod's scratch space. */
+export function containerResources(resources: Resources, scratch: ScratchSpace): k8s.types.input.core.v1.ResourceRequirements {
+    return {
+        requests: { ...resources.requests, "ephemeral-storage": scratch.storage },
+        limits: { ...resources.limits, "ephemeral-storage": scratch.storage },
+    };
 }
 
 export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.Container {
@@ -59,7 +70,7 @@ export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.
         args: args.args,
         env: args.env,
         ports: args.ports.map((port) => ({ protocol: "TCP", ...port })),
-        resources: { requests: { ...args.resources.requests }, limits: { ...args.resources.limits } },
+        resources: containerResources(args.resources, args.scratch),
         readinessProbe: probe(args.readinessPath, 5),
         livenessProbe: probe(args.livenessPath, 30),
         ...(args.startupSeconds ? { startupProbe: { ...probe(args.readinessPath, 0), failureThreshold: Math.ceil(args.startupSeconds / 10) } } : {}),
@@ -102,25 +113,29 @@ export function spreadAcrossNodes(component: Component): k8s.types.input.core.v1
 }
 
 /**
- * Pod Security Admission for the stack's namespace. Every workload meets `restricted` except the
- * node agent, whose hostPath volumes (/var/log/pods, its state directory) even `baseline` forbids:
- * with the agent the namespace enforces `privileged` and still warns and audits at `restricted`,
- * so any other pod that drifts from it shows up at admission; without it, `restricted` is enforced.
+ * Pod Security Admission. The stack's namespace enforces `restricted`: every workload there meets
+ * it. The node agents (the Collector agent, node-exporter) need hostPath volumes, which even
+ * `baseline` forbids, so they run in a namespace of their own that enforces `privileged`: the
+ * privileged surface is those two DaemonSets, not the namespace of every other workload.
  */
-export function podSecurityLabels(agentEnabled: boolean): Labels {
-    return {
-        "pod-security.kubernetes.io/enforce": agentEnabled ? "privileged" : "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": "latest",
-    };
+export function podSecurityLabels(level: "restricted" | "privileged"): Labels {
+    const levels = level === "restricted" ? (["enforce", "warn", "audit"] as const) : (["enforce"] as const);
+    return Object.fromEntries(levels.flatMap((mode) => [[`pod-security.kubernetes.io/${mode}`, level], [`pod-security.kubernetes.io/${mode}-version`, "latest"]]));
 }
 
-/** Scratch space for tools that write temp files, since the root filesystem is read-only. */
-export const TMP_VOLUME = { name: "tmp", emptyDir: {} };
+/** Scratch space for tools that write temp files, since the root filesystem is read-only; bounded by its `sizeLimit`. */
+export function tmpVolume(scratch: ScratchSpace): k8s.types.input.core.v1.Volume {
+    if (!scratch.tmp) {
+        throw new Error("this workload mounts /tmp but model/ephemeralStorage.ts gives it no tmp size; add one");
+    }
+    return { name: "tmp", emptyDir: { sizeLimit: scratch.tmp } };
+}
 export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+
+/** The data directory of a workload without a volume, bounded by its `sizeLimit`; none where the data is on a volume. */
+export function dataEmptyDir(scratch: ScratchSpace): k8s.types.input.core.v1.Volume[] {
+    return scratch.data ? [{ name: "data", emptyDir: { sizeLimit: scratch.data } }] : [];
+}
 
 export function persistentClaim(name: string, size: string, storageClassName?: string): k8s.types.input.core.v1.PersistentVolumeClaim {
     return {

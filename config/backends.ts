@@ -1,6 +1,7 @@
 /** Readers of the stack-level sections: one per backend, plus the pieces they share. */
 import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
+import { Engine } from "../model/topology";
 import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readDashboardConfigMaps } from "./dashboardConfigMaps";
@@ -12,6 +13,7 @@ import {
     AlertmanagerConfig,
     CollectorConfig,
     ConfiguredSecrets,
+    engineObjectStorageKeys,
     GrafanaConfig,
     GrafanaMode,
     ImageRef,
@@ -51,7 +53,7 @@ function readPersistence(section: With<"persistence">, enabled: boolean, size: s
     return { enabled: persistence.boolean("enabled", enabled), size: persistence.quantity("size", size) };
 }
 
-export function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets): ObjectStorage {
+export function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets, engine: Engine): ObjectStorage {
     const { kind: type, reader: storage } = section.variant(
         "storage",
         "type",
@@ -62,10 +64,12 @@ export function readStorage(section: With<"storage">, profile: Profile, secrets:
         return { type };
     }
     const bucket = storage.requiredString("bucket", S3_BUCKET, `type is s3; set the bucket name, or use type: filesystem`) ?? "";
-    if (!secrets.objectStorageAccessKeyId || !secrets.objectStorageSecretAccessKey) {
+    const shared = secrets.objectStorageAccessKeyId && secrets.objectStorageSecretAccessKey;
+    if (!shared && !secrets.objectStorageEngines.includes(engine)) {
+        const own = engineObjectStorageKeys(engine);
         storage.problems.add(
             storage.keyPath("type"),
-            "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...` and `pulumi config set --secret objectStorageSecretAccessKey ...`",
+            `s3 storage needs credentials; run \`pulumi config set --secret ${own.accessKeyId} ...\` and \`pulumi config set --secret ${own.secretAccessKey} ...\` (a key pair for this bucket only), or set the pair every engine without its own shares: objectStorageAccessKeyId and objectStorageSecretAccessKey`,
         );
     }
     return {
@@ -160,7 +164,7 @@ export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" |
         resources: readResources(section, scaledResources(200, 512, defaults.scale)),
         retention: section.duration("retention", backend === "loki" ? defaults.lokiRetention : defaults.tempoRetention),
         persistence: readPersistence(section, defaults.backendPersistence, "20Gi"),
-        storage: readStorage(section, profile, secrets),
+        storage: readStorage(section, profile, secrets, backend),
     };
 }
 

@@ -4,7 +4,7 @@
  */
 import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE, sliWindows } from "../model/alerting";
 import { CONFIGMAP_SHARDS_KEY } from "../model/components";
-import { RESERVED_NAMESPACES } from "./formats";
+import { NAMESPACE, RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
 import { Resources, StackConfig } from "./types";
 import { durationMs, formatMs, NANO, parsePrometheusSize, parseQuantity } from "./units";
@@ -52,14 +52,18 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
             );
         }
     }
-    const retentionMs = durationMs(prometheus.retentionTime) ?? 0;
+    // Rules and dashboards read the metrics store: Prometheus in the single topology, Mimir (its
+    // ruler evaluates, Grafana queries it) in the distributed one. Its retention must cover every window they read.
+    const store =
+        config.topology.kind === "distributed" ? { path: "topology.mimir.retention", retention: config.topology.mimir.retention } : { path: "prometheus.retention", retention: prometheus.retentionTime };
+    const retentionMs = durationMs(store.retention) ?? 0;
     const policies = [DEFAULT_BURN_RATE_POLICY, ...config.services.map((service) => service.burnRatePolicy)];
     const windowsRead = policies.flatMap((policy) => sliWindows(policy, (window) => durationMs(window) ?? 0));
     const longestBurnWindowMs = Math.max(...windowsRead.map((window) => durationMs(window) ?? 0));
-    if (!problems.about("prometheus.retention") && retentionMs < longestBurnWindowMs) {
+    if (!problems.about(store.path) && retentionMs < longestBurnWindowMs) {
         problems.add(
-            "prometheus.retention",
-            `${prometheus.retentionTime} is shorter than the ${formatMs(longestBurnWindowMs)} window SlowBudgetBurn reads, so that alert could never fire; keep at least the longest SLO window, e.g. 30d`,
+            store.path,
+            `${store.retention} is shorter than the ${formatMs(longestBurnWindowMs)} window SlowBudgetBurn reads, so that alert could never fire; keep at least the longest SLO window, e.g. 30d`,
         );
     }
     // The shortest range any stack rule reads: rate() needs two samples in it, and an evaluation per window.
@@ -81,10 +85,10 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
     config.services.forEach((service, i) =>
         service.slos.forEach((slo, j) => {
             const path = `services[${i}].slos[${j}].window`;
-            if (!problems.about(path, "prometheus.retention") && (durationMs(slo.window) ?? 0) > retentionMs) {
+            if (!problems.about(path, store.path) && (durationMs(slo.window) ?? 0) > retentionMs) {
                 problems.add(
                     path,
-                    `${slo.window} is longer than prometheus.retention (${prometheus.retentionTime}), so the SLO would be computed over less data than its window; raise prometheus.retention to at least ${slo.window} or shorten the window`,
+                    `${slo.window} is longer than ${store.path} (${store.retention}), so the SLO would be computed over less data than its window; raise ${store.path} to at least ${slo.window} or shorten the window`,
                 );
             }
         }),
@@ -99,12 +103,32 @@ function checkRetentions(problems: Problems, config: StackConfig): void {
     }
 }
 
+/**
+ * prod needs somewhere for the Watchdog to go: the always-firing alert is what proves Prometheus
+ * and Alertmanager alive, and without a heartbeat receiver their death pages no one.
+ */
+function checkHeartbeat(problems: Problems, config: StackConfig): void {
+    if (config.profile === "prod" && !config.secrets.heartbeatUrl && !problems.about("heartbeatUrl")) {
+        problems.add(
+            "heartbeatUrl",
+            "is required with profile prod: without it the Watchdog alert goes nowhere and a dead Prometheus or Alertmanager pages no one; run `pulumi config set --secret heartbeatUrl <your dead man's switch URL>` (e.g. healthchecks.io, Cronitor, PagerDuty heartbeat)",
+        );
+    }
+}
+
 function checkNames(problems: Problems, config: StackConfig): void {
     if (!problems.about("namespace") && RESERVED_NAMESPACES.includes(config.namespace)) {
         problems.add(
             "namespace",
             `"${config.namespace}" is shared with Kubernetes or every tenant, and the stack owns its namespace (destroying the stack deletes it); use a namespace of its own, e.g. observability`,
         );
+    }
+    if (!problems.about("namespace") && !problems.about("agentNamespace")) {
+        if (config.agentNamespace === config.namespace || RESERVED_NAMESPACES.includes(config.agentNamespace)) {
+            problems.add("agentNamespace", `"${config.agentNamespace}" must be a namespace of the node agents' own: it is the one where privileged pods are allowed; use e.g. ${config.namespace}-agents`);
+        } else if (!NAMESPACE.test(config.agentNamespace)) {
+            problems.add("agentNamespace", `"${config.agentNamespace}" (namespace + "-agents") ${NAMESPACE.hint}; set agentNamespace to a shorter name`);
+        }
     }
     const firstUse = new Map<string, number>();
     config.services.forEach((service, i) => {
@@ -141,6 +165,7 @@ export function checkAcrossSettings(problems: Problems, config: StackConfig): vo
     checkPrometheus(problems, config);
     checkRetentions(problems, config);
     checkNames(problems, config);
+    checkHeartbeat(problems, config);
     checkIngressTls(problems, config);
     checkNotificationRouting(problems, config);
     checkProbes(problems, config);

@@ -13,7 +13,8 @@ import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
-import { ConfiguredSecrets, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { ConfiguredSecrets, engineObjectStorageKeys, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { OBJECT_STORAGE_ENGINES } from "../model/topology";
 
 export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
 
@@ -34,6 +35,7 @@ export type LoadOptions = ServiceReadOptions;
 const ROOT_KEYS = [
     "profile",
     "namespace",
+    "agentNamespace",
     "runbookBaseUrl",
     "storageClassName",
     "networkPolicies",
@@ -93,6 +95,14 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         heartbeatUrl: present("heartbeatUrl"),
         objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
         objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
+        objectStorageEngines: OBJECT_STORAGE_ENGINES.filter((engine) => {
+            const own = engineObjectStorageKeys(engine);
+            const [id, key] = [present(own.accessKeyId), present(own.secretAccessKey)];
+            if (id !== key) {
+                problems.add(id ? own.secretAccessKey : own.accessKeyId, `is missing while ${id ? own.accessKeyId : own.secretAccessKey} is set; set both with \`pulumi config set --secret\`, or neither`);
+            }
+            return id && key;
+        }),
         grafanaAdminPassword: present("grafanaAdminPassword"),
         grafanaExternalUrl: present("grafanaExternalUrl"),
         grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
@@ -142,10 +152,13 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const secrets = readSecrets(raw, problems);
     const stackServices = root.items("services");
     const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
+    const namespace = root.string("namespace", "observability", NAMESPACE);
     const settled = {
         profile,
         stack: raw.stack,
-        namespace: root.string("namespace", "observability", NAMESPACE),
+        namespace,
+        // The node agents' own namespace, the one Pod Security lets run privileged pods.
+        agentNamespace: root.string("agentNamespace", `${namespace}-agents`, NAMESPACE),
         runbookBaseUrl: readRunbookBaseUrl(root),
         storageClassName: root.optionalString("storageClassName", { test: DNS_SUBDOMAIN.test, hint: "is not a StorageClass name; use e.g. standard" }),
         networkPolicies: root.boolean("networkPolicies", defaults.networkPolicies),
@@ -163,7 +176,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     };
     const config: StackConfig = settleTopology(root, settled, {
         resources: readResources,
-        storage: (section) => readStorage(section, profile, secrets),
+        storage: (section) => readStorage(section, profile, secrets, "mimir"),
     });
     const crossCheckStart = problems.list.length;
     checkAcrossSettings(problems, config);

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./load";
 import { ConfigErrors } from "./reader";
 import { PROJECT, rawConfigFromPulumi, runbookNames } from "./sources";
-import { StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { engineObjectStorageKeys, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { Engine, OBJECT_STORAGE_ENGINES } from "../model/topology";
 
 // Not in the public typings, but it is what Config.getSecret relies on: was the key set with --secret?
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,7 +21,8 @@ export interface StackSecrets {
     readonly slackWebhookUrl?: pulumi.Output<string>;
     readonly webhookUrl?: pulumi.Output<string>;
     readonly heartbeatUrl?: pulumi.Output<string>;
-    readonly objectStorage?: ObjectStorageCredentials;
+    /** Each engine's object-storage credentials: its own pair (`<engine>ObjectStorage…`), else the shared one; absent when neither is set. */
+    readonly objectStorage?: Readonly<Partial<Record<Engine, ObjectStorageCredentials>>>;
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** Per team with its own PagerDuty service: that service's routing key (`pagerdutyTeamRoutingKeys.<team>`); none when absent. */
     readonly pagerdutyTeamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
@@ -43,8 +45,18 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     }
     const stackConfig = new pulumi.Config(PROJECT);
     const secret = (key: string, present: boolean) => (present ? stackConfig.requireSecret(key) : undefined);
-    const accessKeyId = secret("objectStorageAccessKeyId", config.secrets.objectStorageAccessKeyId);
-    const secretAccessKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
+    const sharedId = secret("objectStorageAccessKeyId", config.secrets.objectStorageAccessKeyId);
+    const sharedKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
+    const shared = sharedId && sharedKey ? { accessKeyId: sharedId, secretAccessKey: sharedKey } : undefined;
+    const objectStorage = Object.fromEntries(
+        OBJECT_STORAGE_ENGINES.flatMap((engine) => {
+            const own = engineObjectStorageKeys(engine);
+            const credentials = config.secrets.objectStorageEngines.includes(engine)
+                ? { accessKeyId: stackConfig.requireSecret(own.accessKeyId), secretAccessKey: stackConfig.requireSecret(own.secretAccessKey) }
+                : shared;
+            return credentials ? [[engine, credentials]] : [];
+        }),
+    );
     const grafanaUrl = secret("grafanaExternalUrl", config.secrets.grafanaExternalUrl);
     const grafanaToken = secret("grafanaServiceAccountToken", config.secrets.grafanaServiceAccountToken);
     // One secret map; each team's key is taken out of it inside the Output, so it stays a secret.
@@ -58,7 +70,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
             slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
             webhookUrl: secret("webhookUrl", config.secrets.webhookUrl),
             heartbeatUrl: secret("heartbeatUrl", config.secrets.heartbeatUrl),
-            objectStorage: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+            objectStorage,
             grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
             grafanaOAuthClientSecret: secret("grafanaOAuthClientSecret", config.secrets.grafanaOAuthClientSecret),
             grafanaExternal: grafanaUrl && grafanaToken ? { url: grafanaUrl, token: grafanaToken } : undefined,

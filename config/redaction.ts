@@ -1,8 +1,8 @@
-/** Reads `collector.redaction`: on by default; an environment may turn it off or add patterns. */
+/** Reads `collector.redaction`: on by default; an environment may turn it off, mask IP addresses or add patterns. */
 import { ObjectReader } from "./reader";
 import { RedactionConfig } from "./types";
 
-const KEYS = ["enabled", "extraKeyPatterns", "extraValuePatterns"] as const;
+const KEYS = ["enabled", "maskIpAddresses", "extraKeyPatterns", "extraValuePatterns"] as const;
 
 /** The Collector compiles patterns with Go's RE2: no lookaround, no backreferences; `(?i)` as a prefix. */
 function re2Problem(pattern: string): string | undefined {
@@ -39,6 +39,8 @@ export function readRedaction<K extends string>(collector: ObjectReader<K | "red
     const redaction = collector.object("redaction", KEYS);
     return {
         enabled: redaction.boolean("enabled", true),
+        // Off by default: pod and node addresses are what an operator debugs with.
+        maskIpAddresses: redaction.boolean("maskIpAddresses", false),
         extraKeyPatterns: readPatterns(redaction, "extraKeyPatterns"),
         extraValuePatterns: readPatterns(redaction, "extraValuePatterns"),
     };

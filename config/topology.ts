@@ -31,8 +31,13 @@ export interface MimirSettings {
     readonly storage: S3Storage;
     /** How long blocks are kept (`compactor_blocks_retention_period`). */
     readonly retention: string;
-    /** Volume of each stateful tier's pod (ingester WAL and head, store-gateway index headers, compactor scratch). */
+    /** Volume of the ingesters' and store-gateways' pods (WAL and head, index headers). */
     readonly volumeSize: string;
+    /**
+     * Volume of the compactor's pod, sized apart: a compaction job downloads every source block
+     * and writes the compacted block beside them, which has nothing to do with an ingester's WAL.
+     */
+    readonly compactorVolumeSize: string;
     readonly tiers: EngineTiers<"mimir">;
 }
 
@@ -178,7 +183,7 @@ export interface TopologyReaders {
 const ENGINE_KEYS = {
     loki: Object.keys(TIERS.loki).map(tierKey),
     tempo: Object.keys(TIERS.tempo).map(tierKey),
-    mimir: ["image", "storage", "retention", "volumeSize", ...Object.keys(TIERS.mimir).map(tierKey)],
+    mimir: ["image", "storage", "retention", "volumeSize", "compactorVolumeSize", ...Object.keys(TIERS.mimir).map(tierKey)],
 };
 
 function readMimirImage(mimir: ObjectReader<string>): ImageRef {
@@ -241,6 +246,7 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
         storage: storage.type === "s3" ? storage : { type: "s3", bucket: "", endpoint: "", region: "", insecure: false, forcePathStyle: false },
         retention: mimirSection.duration("retention", "90d"),
         volumeSize: mimirSection.quantity("volumeSize", "50Gi"),
+        compactorVolumeSize: mimirSection.quantity("compactorVolumeSize", "100Gi"),
         tiers: readTiers("mimir", mimirSection, readers.resources),
     };
     for (const backend of ["loki", "tempo"] as const) {

@@ -6,6 +6,7 @@ import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting
 import type { ClusterProvider } from "../model/cluster";
 import type { BusinessUnit, GoodDirection } from "../model/business";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
+import type { Engine } from "../model/topology";
 import type { TopologyConfig } from "./topology";
 
 export type Profile = "dev" | "prod";
@@ -141,6 +142,8 @@ export interface TempoConfig {
 /** Masking of credentials and personal data in the Collector gateway (model/redaction.ts holds the built-in patterns). */
 export interface RedactionConfig {
     readonly enabled: boolean;
+    /** IPv4 and IPv6 addresses are masked too (client addresses are personal data); off by default. */
+    readonly maskIpAddresses: boolean;
     /** More attribute-key patterns (RE2) whose values are masked, on top of the built-in ones. */
     readonly extraKeyPatterns: readonly string[];
     /** More value patterns (RE2) masked wherever they appear, on top of the built-in ones. */
@@ -445,6 +448,8 @@ export interface StackConfig {
     readonly profile: Profile;
     readonly stack: string;
     readonly namespace: string;
+    /** Namespace of the node agents (the Collector agent, node-exporter): Pod Security `privileged` there, `restricted` in `namespace`. */
+    readonly agentNamespace: string;
     /** Base URL the `runbook_url` annotation points at; `<base>/<AlertName>.md`. */
     readonly runbookBaseUrl: string;
     readonly storageClassName?: string;
@@ -473,8 +478,11 @@ export interface ConfiguredSecrets {
     readonly webhookUrl: boolean;
     /** Heartbeat (dead-man's switch) URL: receives the always-firing Watchdog alert every minute. */
     readonly heartbeatUrl: boolean;
+    /** The shared object-storage key pair: used by every engine that has no pair of its own. */
     readonly objectStorageAccessKeyId: boolean;
     readonly objectStorageSecretAccessKey: boolean;
+    /** Engines with a key pair of their own (`<engine>ObjectStorageAccessKeyId` and `…SecretAccessKey`, both set). */
+    readonly objectStorageEngines: readonly Engine[];
     /** An admin password of your own instead of the one generated with @pulumi/random. */
     readonly grafanaAdminPassword: boolean;
     /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
@@ -486,6 +494,11 @@ export interface ConfiguredSecrets {
     readonly grafanaOAuthClientSecret: boolean;
 }
 
+/** The config keys of an engine's own object-storage key pair: `lokiObjectStorageAccessKeyId` and `lokiObjectStorageSecretAccessKey`. */
+export function engineObjectStorageKeys(engine: Engine): { readonly accessKeyId: SecretKey; readonly secretAccessKey: SecretKey } {
+    return { accessKeyId: `${engine}ObjectStorageAccessKeyId`, secretAccessKey: `${engine}ObjectStorageSecretAccessKey` };
+}
+
 /** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = [
     "pagerdutyRoutingKey",
@@ -494,6 +507,12 @@ export const SECRET_KEYS = [
     "heartbeatUrl",
     "objectStorageAccessKeyId",
     "objectStorageSecretAccessKey",
+    "lokiObjectStorageAccessKeyId",
+    "lokiObjectStorageSecretAccessKey",
+    "tempoObjectStorageAccessKeyId",
+    "tempoObjectStorageSecretAccessKey",
+    "mimirObjectStorageAccessKeyId",
+    "mimirObjectStorageSecretAccessKey",
     "grafanaAdminPassword",
     "grafanaExternalUrl",
     "grafanaServiceAccountToken",

@@ -83,8 +83,8 @@ export function kubeStateMetricsArgs(): string[] {
 
 /**
  * node-exporter needs host paths, which Pod Security Admission's baseline forbids; it runs exactly
- * when the node agent does (`collector.agentEnabled`), the setting that already makes the namespace
- * enforce `privileged` for node-level DaemonSets.
+ * when the node agent does (`collector.agentEnabled`), in the node agents' namespace, the one that
+ * enforces `privileged`.
  */
 export function nodeExporterDeployed(agentEnabled: boolean): boolean {
     return agentEnabled;

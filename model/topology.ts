@@ -6,6 +6,8 @@
 import { COLLECTOR_LOAD_BALANCER, PORTS } from "./components";
 
 export type Engine = "loki" | "tempo" | "mimir";
+/** The engines that keep their data in object storage, each with its own credentials. */
+export const OBJECT_STORAGE_ENGINES: readonly Engine[] = ["loki", "tempo", "mimir"];
 
 /** How a tier runs: stateless tiers are Deployments with an HPA; stateful ones StatefulSets with a volume. */
 export type TierKind = "stateless" | "stateful";
@@ -16,42 +18,63 @@ export interface TierShape {
     readonly kind: TierKind;
     /** Joins the engine's memberlist cluster (rings). */
     readonly gossip: boolean;
+    /**
+     * Reads or writes the engine's bucket, so it gets the engine's object-storage credentials; no
+     * other tier does. From the engines' module dependencies on their store: Loki 3.7
+     * (pkg/loki/loki.go: ingester, querier, index-gateway; the compactor opens its own object
+     * client; our ruler evaluates remotely through the query-frontends, render/topology/loki.ts),
+     * Tempo 2.10 (cmd/tempo/app/modules.go: ingester, querier,
+     * compactor, and the query-frontend, which polls the block list to shard searches; the
+     * metrics-generator's store only flushes local blocks with `flush_to_storage`, which we leave
+     * off), Mimir 3.x (pkg/mimir/modules.go: ingester, store-gateway, compactor, and the querier and
+     * ruler through the store queryable; the ruler's rules are local files).
+     */
+    readonly bucket: boolean;
 }
 
 /** Every tier of each engine, in deploy order; names are the Kubernetes `app.kubernetes.io/component` values. */
 export const TIERS = {
     loki: {
-        distributor: { target: "distributor", kind: "stateless", gossip: true },
-        ingester: { target: "ingester", kind: "stateful", gossip: true },
-        querier: { target: "querier", kind: "stateless", gossip: true },
-        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
-        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false },
-        compactor: { target: "compactor", kind: "stateful", gossip: true },
-        "index-gateway": { target: "index-gateway", kind: "stateful", gossip: false },
+        distributor: { target: "distributor", kind: "stateless", gossip: true, bucket: false },
+        ingester: { target: "ingester", kind: "stateful", gossip: true, bucket: true },
+        querier: { target: "querier", kind: "stateless", gossip: true, bucket: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false, bucket: false },
+        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false, bucket: false },
+        compactor: { target: "compactor", kind: "stateful", gossip: true, bucket: true },
+        "index-gateway": { target: "index-gateway", kind: "stateful", gossip: false, bucket: true },
         /** Evaluates the services' log alerts; its ring (memberlist) shares the rule groups out. */
-        ruler: { target: "ruler", kind: "stateless", gossip: true },
+        ruler: { target: "ruler", kind: "stateless", gossip: true, bucket: false },
     },
     tempo: {
-        distributor: { target: "distributor", kind: "stateless", gossip: true },
-        ingester: { target: "ingester", kind: "stateful", gossip: true },
-        querier: { target: "querier", kind: "stateless", gossip: true },
-        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
-        compactor: { target: "compactor", kind: "stateless", gossip: true },
-        "metrics-generator": { target: "metrics-generator", kind: "stateful", gossip: true },
+        distributor: { target: "distributor", kind: "stateless", gossip: true, bucket: false },
+        ingester: { target: "ingester", kind: "stateful", gossip: true, bucket: true },
+        querier: { target: "querier", kind: "stateless", gossip: true, bucket: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false, bucket: true },
+        compactor: { target: "compactor", kind: "stateless", gossip: true, bucket: true },
+        "metrics-generator": { target: "metrics-generator", kind: "stateful", gossip: true, bucket: false },
     },
     mimir: {
-        distributor: { target: "distributor", kind: "stateless", gossip: true },
-        ingester: { target: "ingester", kind: "stateful", gossip: true },
-        querier: { target: "querier", kind: "stateless", gossip: true },
-        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false },
-        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false },
-        "store-gateway": { target: "store-gateway", kind: "stateful", gossip: true },
-        compactor: { target: "compactor", kind: "stateful", gossip: true },
-        ruler: { target: "ruler", kind: "stateless", gossip: true },
+        distributor: { target: "distributor", kind: "stateless", gossip: true, bucket: false },
+        ingester: { target: "ingester", kind: "stateful", gossip: true, bucket: true },
+        querier: { target: "querier", kind: "stateless", gossip: true, bucket: true },
+        "query-frontend": { target: "query-frontend", kind: "stateless", gossip: false, bucket: false },
+        "query-scheduler": { target: "query-scheduler", kind: "stateless", gossip: false, bucket: false },
+        "store-gateway": { target: "store-gateway", kind: "stateful", gossip: true, bucket: true },
+        compactor: { target: "compactor", kind: "stateful", gossip: true, bucket: true },
+        ruler: { target: "ruler", kind: "stateless", gossip: true, bucket: true },
     },
 } as const satisfies Record<Engine, Record<string, TierShape>>;
 
 export type TierName<E extends Engine> = keyof (typeof TIERS)[E] & string;
+
+/**
+ * memberlist's cluster label of an engine (dskit `memberlist.cluster_label`): each engine's
+ * members drop gossip whose label is not theirs, so Loki, Tempo and Mimir of one stack, or two
+ * stacks in one cluster, never merge their rings even when a gossip address resolves to another's pods.
+ */
+export function memberlistClusterLabel(namespace: string, engine: Engine): string {
+    return `${namespace}-${engine}`;
+}
 
 /** Ports of the distributed engines; Loki's and Tempo's HTTP/gRPC ports are the monolith's. */
 export const TOPOLOGY_PORTS = {

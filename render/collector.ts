@@ -8,7 +8,18 @@ import { TENANT_HEADER } from "../model/topology";
 import { servicesByTenant, tenantKey } from "./topology/tenancy";
 import { NANO, parseQuantity } from "../config/units";
 import { Endpoints, PATHS, PORTS, prometheusPushTargets } from "../model/components";
-import { REDACTION_MASK, SENSITIVE_JSON_FIELD, SENSITIVE_KEY_PATTERNS, SENSITIVE_VALUE_PATTERNS } from "../model/redaction";
+import {
+    IP_ADDRESS_PATTERNS,
+    NON_SECRET_KEYS,
+    REDACTION_MASK,
+    SENSITIVE_JSON_FIELD,
+    SENSITIVE_KEY_PATTERNS,
+    SENSITIVE_TEXT_ASSIGNMENTS,
+    SENSITIVE_VALUE_PATTERNS,
+} from "../model/redaction";
+
+/** The transform processor that masks what is text: span names, log bodies, credentials in URLs and text. */
+const REDACT_TEXT = "transform/redact-text";
 
 /** The resource attribute naming the environment (the stack) on every signal. */
 export const ENVIRONMENT_ATTRIBUTE = "deployment.environment";
@@ -68,39 +79,51 @@ export function environmentProcessor(config: StackConfig) {
 }
 
 /**
- * The gateway's masking of credentials and personal data (model/redaction.ts): the redaction
- * processor masks attribute values by key and by value pattern; log bodies, which are text, get the
- * same value patterns and JSON credential fields through the transform processor. Empty when an
- * environment turns redaction off.
+ * The gateway's masking of credentials and personal data (model/redaction.ts). The redaction
+ * processor masks attribute values of every type (`redact_all_types`: an array of header values is
+ * checked as its JSON text) by key and by value pattern. What the redaction processor does not
+ * reach or cannot mask while keeping the name goes through the transform processor: span names and
+ * log bodies get the value patterns, log bodies the JSON credential fields, and span names, log
+ * bodies and the attributes of every signal the text assignments (`?token=…`, `password=…`,
+ * `Cookie: …`), whose names are kept. The redaction processor's own `url_sanitizer` is not used: it
+ * rewrites whole URLs and every string log body into low-cardinality routes, which is not masking.
+ * Empty when an environment turns redaction off.
  */
 export function redactionProcessors(config: StackConfig): Record<string, unknown> {
     const { redaction } = config.collector;
     if (!redaction.enabled) {
         return {};
     }
-    const values = [...SENSITIVE_VALUE_PATTERNS, ...redaction.extraValuePatterns];
+    const values = [...SENSITIVE_VALUE_PATTERNS, ...(redaction.maskIpAddresses ? IP_ADDRESS_PATTERNS : []), ...redaction.extraValuePatterns];
     // OTTL strings are double-quoted: backslashes and quotes of the patterns are escaped once more.
     const ottl = (text: string) => JSON.stringify(text);
+    // $$ is the Collector config's escape for a literal $: the replacement keeps the name ($1).
+    const keepName = ottl(`$$1${REDACTION_MASK}`);
+    const maskText = (path: string) => [
+        ...values.map((pattern) => `replace_pattern(${path}, ${ottl(pattern)}, ${ottl(REDACTION_MASK)})`),
+        ...SENSITIVE_TEXT_ASSIGNMENTS.map((pattern) => `replace_pattern(${path}, ${ottl(pattern)}, ${keepName})`),
+    ];
+    const maskAttributeText = SENSITIVE_TEXT_ASSIGNMENTS.map((pattern) => `replace_all_patterns(attributes, "value", ${ottl(pattern)}, ${keepName})`);
     return {
         redaction: {
             allow_all_keys: true,
+            redact_all_types: true,
+            ignored_keys: [...NON_SECRET_KEYS],
             blocked_key_patterns: [...SENSITIVE_KEY_PATTERNS, ...redaction.extraKeyPatterns],
             blocked_values: values,
             // No list of what was masked on the data: the key names alone can say too much.
             summary: "silent",
         },
-        "transform/redact-log-bodies": {
+        [REDACT_TEXT]: {
             error_mode: "ignore",
+            trace_statements: [{ context: "span", statements: [...maskText("name"), ...maskAttributeText] }],
             log_statements: [
                 {
                     context: "log",
-                    statements: [
-                        // $$ is the Collector config's escape for a literal $: the replacement keeps the key ($1).
-                        `replace_pattern(body, ${ottl(SENSITIVE_JSON_FIELD)}, ${ottl(`"$$1":"${REDACTION_MASK}"`)})`,
-                        ...values.map((pattern) => `replace_pattern(body, ${ottl(pattern)}, ${ottl(REDACTION_MASK)})`),
-                    ],
+                    statements: [`replace_pattern(body, ${ottl(SENSITIVE_JSON_FIELD)}, ${ottl(`"$$1":"${REDACTION_MASK}"`)})`, ...maskText("body"), ...maskAttributeText],
                 },
             ],
+            metric_statements: [{ context: "datapoint", statements: maskAttributeText }],
         },
     };
 }
@@ -143,8 +166,7 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
         prometheusTargets.map((url, index) => [prometheusExporter(index), { endpoint: `${url}/api/v1/otlp`, ...durableExporterSettings(queueBytes) }]),
     );
     const redaction = redactionProcessors(config);
-    const common = ["resource/environment", ...("redaction" in redaction ? ["redaction"] : [])];
-    const redactBodies = "transform/redact-log-bodies" in redaction ? ["transform/redact-log-bodies"] : [];
+    const common = ["resource/environment", ...("redaction" in redaction ? ["redaction", REDACT_TEXT] : [])];
     return {
         extensions: {
             health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` },
@@ -200,7 +222,7 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
                           // Masking and the environment come first: nothing leaves, not even a sampled-out trace's decision, unmasked.
                           traces: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "tail_sampling", "batch"], exporters: ["otlp/tempo"] },
                           metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
-                          logs: { receivers: ["otlp"], processors: ["memory_limiter", ...common, ...redactBodies, "batch"], exporters: ["otlphttp/loki"] },
+                          logs: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: ["otlphttp/loki"] },
                       }
                     : {
                           metrics: { receivers: ["otlp"], processors: ["memory_limiter", ...common, "batch"], exporters: Object.keys(prometheusExporters) },
@@ -210,7 +232,7 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
                                   const only = filter ? [filter.id] : [];
                                   return [
                                       [`traces/${key}`, { receivers: ["otlp"], processors: ["memory_limiter", ...only, ...common, "tail_sampling", "batch"], exporters: [`otlp/tempo-${key}`] }],
-                                      [`logs/${key}`, { receivers: ["otlp"], processors: ["memory_limiter", ...only, ...common, ...redactBodies, "batch"], exporters: [`otlphttp/loki-${key}`] }],
+                                      [`logs/${key}`, { receivers: ["otlp"], processors: ["memory_limiter", ...only, ...common, "batch"], exporters: [`otlphttp/loki-${key}`] }],
                                   ];
                               }),
                           ),
@@ -233,7 +255,7 @@ export function renderCollectorAgentConfig(config: StackConfig, endpoints: Endpo
             filelog: {
                 include: ["/var/log/pods/*/*/*.log"],
                 // The agent's own logs would loop back through itself.
-                exclude: [`/var/log/pods/${config.namespace}_otel-agent-*/*/*.log`],
+                exclude: [`/var/log/pods/${config.agentNamespace}_otel-agent-*/*/*.log`],
                 start_at: "end",
                 include_file_path: true,
                 include_file_name: false,

@@ -32,7 +32,7 @@ import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardS
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
-import { renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { renderAgentNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule, servicesAsOperatorObjects } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
@@ -41,10 +41,12 @@ import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
+import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { RenderedScratch } from "./ephemeralStorage";
 export type { RenderedMonitoringObject, RenderedOperator } from "./operator";
 export type { RenderedProbe } from "./probes";
 export type { RenderedDashboard } from "../dashboards";
@@ -106,10 +108,14 @@ export interface RenderedStack {
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
+    /** The node agents' namespace: default deny, the agent's and node-exporter's flows; empty without policies or the agent. */
+    readonly agentNetworkPolicies: readonly RenderedNetworkPolicy[];
     /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
     readonly operator?: RenderedOperator;
     /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
     readonly blackbox?: RenderedBlackbox;
+    /** Every workload's emptyDir sizes and ephemeral-storage (model/ephemeralStorage.ts). */
+    readonly scratch: RenderedScratch;
 }
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
@@ -176,6 +182,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
+        scratch: renderScratch(config),
         workloads: renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
@@ -194,6 +201,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
+        agentNetworkPolicies: renderAgentNetworkPolicies(config),
         ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
 }

@@ -23,7 +23,8 @@ export function infrastructureScrapeConfigs(config: StackConfig) {
     if (nodeExporterDeployed(config.collector.agentEnabled)) {
         jobs.push({
             job_name: NODE_EXPORTER.name,
-            kubernetes_sd_configs: [{ role: "pod", namespaces }],
+            // node-exporter runs with the node agents, in their namespace.
+            kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [config.agentNamespace] } }],
             relabel_configs: [
                 ...keepPods(NODE_EXPORTER.name, NODE_EXPORTER.portName),
                 // The node the series describe, under the same label the kubelet jobs and kube-state-metrics use.

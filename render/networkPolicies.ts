@@ -14,8 +14,9 @@ import { ObjectStorage, StackConfig } from "../config/types";
 import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
-import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TOPOLOGY_PORTS } from "../model/topology";
+import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 
 export type Protocol = "TCP" | "UDP";
 
@@ -34,7 +35,14 @@ export interface PolicyPort {
     readonly port: number | UrlPortPlaceholder;
 }
 
-export type PolicyPeer = { readonly namespaceSelector: Record<string, never> } | { readonly podSelector: { readonly matchLabels: Labels } };
+/** Any pod anywhere; pods of the policy's own namespace; or pods of another namespace, named by its `kubernetes.io/metadata.name` label. */
+export type PolicyPeer =
+    | { readonly namespaceSelector: Record<string, never> }
+    | { readonly podSelector: { readonly matchLabels: Labels } }
+    | { readonly namespaceSelector: { readonly matchLabels: Labels }; readonly podSelector: { readonly matchLabels: Labels } };
+
+/** The label Kubernetes puts on every namespace with its own name (immutable), which a peer in another namespace is selected by. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 export interface IngressRule {
     readonly from: readonly PolicyPeer[];
@@ -133,11 +141,7 @@ export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolic
         return [];
     }
     const { pods, flows } = config.topology.kind === "distributed" ? distributedFlows(config) : singleFlows(config);
-    return [
-        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }] } },
-        ...pods.map((p) => policyFor(p, pods, flows)),
-    ];
+    return [...baselinePolicies(), ...pods.map((p) => policyFor(p, pods, flows))];
 }
 
 function peerOf(peer: Peer): PolicyPeer {
@@ -167,9 +171,36 @@ function grafanaEgress(config: StackConfig): EgressRule[] | undefined {
     return config.grafana.dashboardConfigMaps ? [API_SERVER] : undefined;
 }
 
-/** The node agent's egress: the API server, then the Collector's entry tier (the gateway, or the load balancer in distributed). */
-function agentPods(entry: Pods): Pods {
-    return { id: "otel-agent", selector: selectorLabels("otel-agent"), metricsPort: PORTS.collectorMetrics, external: [API_SERVER, { to: [peerOf(entry)], ports: [tcp(PORTS.otlpGrpc)] }] };
+/**
+ * The node agents' namespace (`agentNamespace`): default deny, DNS, and for the Collector agent the
+ * API server and OTLP to the Collector's entry tier in the stack's namespace (the gateway, or the
+ * load balancer in distributed), for node-exporter nothing out; Prometheus, in the stack's
+ * namespace, scrapes both. Empty when `networkPolicies` or the agent is off.
+ */
+export function renderAgentNetworkPolicies(config: StackConfig): RenderedNetworkPolicy[] {
+    if (!config.networkPolicies || !config.collector.agentEnabled) {
+        return [];
+    }
+    const inStack = (labels: Labels): PolicyPeer => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: config.namespace } }, podSelector: { matchLabels: labels } });
+    const fromPrometheus = (port: number): IngressRule => ({ from: [inStack(selectorLabels("prometheus"))], ports: [tcp(port)] });
+    const entry = config.topology.kind === "distributed" ? COLLECTOR_TIERS.loadBalancer : "otel-collector";
+    const policy = (id: string, ingress: IngressRule[], egress: EgressRule[]): RenderedNetworkPolicy => ({
+        name: `allow-${id}`,
+        spec: { podSelector: { matchLabels: selectorLabels(id) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
+    });
+    return [
+        ...baselinePolicies(),
+        policy("otel-agent", [fromPrometheus(PORTS.collectorMetrics)], [API_SERVER, { to: [inStack(selectorLabels(entry))], ports: [tcp(PORTS.otlpGrpc)] }]),
+        policy(NODE_EXPORTER.name, [fromPrometheus(NODE_EXPORTER.port)], []),
+    ];
+}
+
+/** Default deny for every pod of a namespace, then DNS for all of them. */
+function baselinePolicies(): RenderedNetworkPolicy[] {
+    return [
+        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }] } },
+    ];
 }
 
 /**
@@ -201,9 +232,9 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const collector = component("otel-collector", PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const operator = operatorPods(config);
-    const pods = [prometheus, alertmanager, loki, tempo, collector, ...(config.collector.agentEnabled ? [agentPods(collector)] : []), grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
+    const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
-        // Applications anywhere in the cluster send OTLP to the gateway.
+        // Applications anywhere in the cluster, and the node agents in their namespace, send OTLP to the gateway.
         { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [collector], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
@@ -236,14 +267,6 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
-    /** Tiers that read or write the engine's bucket (the engines' docs: who flushes, compacts, reads blocks or the bucket index). */
-    const STORAGE_TIERS: { readonly [E in Engine]: readonly TierName<E>[] } = {
-        loki: ["ingester", "querier", "compactor", "index-gateway"],
-        // Tempo's query-frontend reads the tenant index to shard searches (Tempo "polling"); the generators keep local blocks only.
-        tempo: ["ingester", "querier", "query-frontend", "compactor"],
-        // Queriers and the ruler's built-in querier read the bucket index.
-        mimir: ["ingester", "querier", "store-gateway", "compactor", "ruler"],
-    };
     const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
         Object.fromEntries(
             (Object.keys(TIERS[engine]) as TierName<E>[]).map((tier) => [
@@ -252,7 +275,8 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
                     id: tierName(engine, tier),
                     selector: tierSelectorLabels(engine, tier),
                     metricsPort: httpPort(engine),
-                    ...(STORAGE_TIERS[engine].includes(tier) ? { external: storageEgress(storage[engine]) } : {}),
+                    // Object storage for the tiers that read or write the bucket (model/topology.ts), no other.
+                    ...((TIERS[engine] as Readonly<Record<string, TierShape>>)[tier].bucket ? { external: storageEgress(storage[engine]) } : {}),
                 },
             ]),
         ) as Record<TierName<E>, Pods>;
@@ -267,7 +291,6 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         alertmanager,
         gateway,
         loadBalancer,
-        ...(config.collector.agentEnabled ? [agentPods(loadBalancer)] : []),
         grafana,
         ...Object.values(tiers.loki),
         ...Object.values(tiers.tempo),
@@ -278,7 +301,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         ...(operator ? [operator.operator, operator.agent, operator.blackbox] : []),
     ];
     const flows: Flow[] = [
-        // Applications and the node agent send OTLP to the load-balancing tier (it holds the `otel-collector` name).
+        // Applications and the node agents (in their own namespace) send OTLP to the load-balancing tier (it holds the `otel-collector` name).
         { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
         { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },
@@ -315,6 +338,10 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         { to: mimir["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.mimirHttp] },
         { to: mimir["query-frontend"], from: [mimir.querier], ports: grpc },
         { to: mimir["query-scheduler"], from: [mimir["query-frontend"], mimir.querier], ports: grpc },
+
+        // Rulers ask each other for their rule groups over gRPC (the rules API fans out over the ruler ring, Loki's and Mimir's ruler pages).
+        { to: loki.ruler, from: [loki.ruler], ports: grpc },
+        { to: mimir.ruler, from: [mimir.ruler], ports: grpc },
 
         // memberlist among each engine's ring members (the pods carrying the gossip label).
         ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),

@@ -63,7 +63,8 @@ function escapeRegex(value: string): string {
 function stackScrapeConfigs(config: StackConfig) {
     const distributed = config.topology.kind === "distributed";
     return deployedStackJobs(config).map((job) => {
-        const scrape = podScrape(job, config.namespace, selectorLabels(job), METRICS_PORT_NAME[job], "/metrics");
+        // The node agent runs in the agents' namespace, everything else in the stack's.
+        const scrape = podScrape(job, job === "otel-agent" ? config.agentNamespace : config.namespace, selectorLabels(job), METRICS_PORT_NAME[job], "/metrics");
         if (!distributed || !(job in TIERS)) {
             return scrape;
         }

@@ -13,6 +13,13 @@ import { requireTool } from "./dev/tools";
 
 export const CONTROL_PLANE_TOOLS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokctl", "etcd"] as const;
 
+/**
+ * `kwokctl scale node` parameters every simulated node gets: KWOK's default node has CPU, memory
+ * and pods but no ephemeral-storage, and the scheduler places no pod that requests some (every pod
+ * of the stack does) on a node that offers none.
+ */
+export const SIMULATED_NODE_PARAMS = ["--param", '.allocatable["ephemeral-storage"]="1Ti"'] as const;
+
 interface NodeList {
     items?: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, OutputMap, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../config/sources";
-import { CONTROL_PLANE_TOOLS, ControlPlane } from "./controlPlane";
+import { CONTROL_PLANE_TOOLS, ControlPlane, SIMULATED_NODE_PARAMS } from "./controlPlane";
 import { ensureTools, requireTool, toolsBinDir } from "./dev/tools";
 
 /** The KWOK-only cluster's tools (the benchmarks import them from here). */
@@ -29,7 +29,7 @@ export class LocalCluster extends ControlPlane {
 
     /** Simulated nodes in all: spread constraints that require distinct nodes need as many as replicas. */
     async scaleNodes(count: number): Promise<void> {
-        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", String(count)]);
+        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", String(count), ...SIMULATED_NODE_PARAMS]);
         await this.waitFor(count === 1 ? "a Ready node" : `${count} Ready nodes`, async () => (await this.readyNodes()).length >= count, 120);
     }
 

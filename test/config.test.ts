@@ -159,7 +159,9 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "a custom error query equal to the total query", values: { services: [service({ slos: [], conventions: { preset: "custom", errorQuery: "sum(rate(jobs_total[{{.window}}]))", totalQuery: "sum(rate(jobs_total[{{.window}}]))" } })] }, key: "services[0].conventions.errorQuery", says: "count only failed events" },
         { name: "a saturation alert without a runbook", values: { services: [service({ saturation: [saturation({ alert: "DiskAlmostFull" })] })] }, key: "services[0].saturation[0].alert", says: "DiskAlmostFull has no runbook; add runbooks/DiskAlmostFull.md" },
         { name: "a Slack webhook URL stored in plain text", values: { slackWebhookUrl: "https://hooks.slack.com/services/T/B/x" }, key: "slackWebhookUrl", says: "run `pulumi config set --secret slackWebhookUrl <value>`" },
-        { name: "s3 storage without credentials", values: { loki: s3({}) }, key: "loki.storage.type", says: "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...`" },
+        { name: "s3 storage without credentials", values: { loki: s3({}) }, key: "loki.storage.type", says: "s3 storage needs credentials; run `pulumi config set --secret lokiObjectStorageAccessKeyId ...`" },
+        { name: "the node agents in the stack's own namespace", values: { agentNamespace: "observability" }, key: "agentNamespace", says: 'must be a namespace of the node agents\' own: it is the one where privileged pods are allowed' },
+        { name: "a namespace too long for the agents' default", values: { namespace: "o".repeat(60) }, key: "agentNamespace", says: 'is not a namespace name; use lowercase letters, digits and \'-\', at most 63 characters; set agentNamespace to a shorter name' },
         { name: "s3 storage without a bucket", values: { tempo: { storage: { type: "s3" } } }, secretKeys: S3_SECRETS, key: "tempo.storage.bucket", says: "is required; type is s3; set the bucket name, or use type: filesystem" },
         { name: "replicas given as text", values: { alertmanager: { replicas: "three" } }, key: "alertmanager.replicas", says: 'expected a number, got "three"' },
         { name: "a boolean given as yes", values: { networkPolicies: "yes" }, key: "networkPolicies", says: 'expected true or false, got "yes"' },
@@ -359,7 +361,7 @@ describe("the committed stacks", () => {
         assert.equal(prod.podDisruptionBudgets, true);
         assert.ok(prod.loki.persistence.enabled && prod.tempo.persistence.enabled && prod.grafana.persistence.enabled);
         assert.notEqual(prod.loki.retention, dev.loki.retention);
-        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: false, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, grafanaOAuthClientSecret: false, pagerdutyTeams: [] });
+        assert.deepEqual(prod.secrets, { pagerdutyRoutingKey: true, slackWebhookUrl: true, webhookUrl: false, heartbeatUrl: true, objectStorageAccessKeyId: true, objectStorageSecretAccessKey: true, objectStorageEngines: [], grafanaAdminPassword: false, grafanaExternalUrl: false, grafanaServiceAccountToken: false, grafanaOAuthClientSecret: false, pagerdutyTeams: [] });
     });
 });
 

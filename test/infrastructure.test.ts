@@ -76,9 +76,16 @@ describe("cluster exporters", () => {
 
     test("with default-deny network policies, only Prometheus reaches the exporters and kube-state-metrics reaches the API server", async () => {
         const { resources } = await runStack("prod");
-        const policies = Object.fromEntries(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
-        assert.deepEqual(policies["allow-node-exporter"].ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "lgtm-stack" } } }], ports: [{ protocol: "TCP", port: 9100 }] }]);
-        assert.deepEqual(policies["allow-kube-state-metrics"].egress, [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] }]);
+        const policies = Object.fromEntries(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [`${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, r.inputs.spec]));
+        // node-exporter runs in the node agents' namespace: its scraper is named with the stack's namespace.
+        assert.deepEqual(policies["observability-agents/allow-node-exporter"].ingress, [
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "lgtm-stack" } } }],
+                ports: [{ protocol: "TCP", port: 9100 }],
+            },
+        ]);
+        assert.deepEqual(policies["observability-agents/allow-node-exporter"].egress, []);
+        assert.deepEqual(policies["observability/allow-kube-state-metrics"].egress, [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] }]);
     });
 
     const withCluster = (cluster: Record<string, unknown>) => loadStackConfig(minimalRaw({ cluster }), { knownRunbooks });

@@ -29,6 +29,8 @@ import { ofType, RecordedResource, runStack } from "./support/mocks";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
 
 const NS = "observability";
+/** The node agents' own namespace (`agentNamespace`, default `<namespace>-agents`). */
+const AGENTS = "observability-agents";
 const PART_OF = "lgtm-stack";
 const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
 
@@ -42,8 +44,9 @@ const STORAGE = {
 /**
  * Every policy of the distributed prod stack: which pods it selects, then its ingress and egress as
  * single allowances "<peer> <port>/<protocol>". Peers: `engine/tier` (name and component labels),
- * a workload's name, `memberlist=<engine>` (the gossip label), `any-namespace`, `*` (no peer: any
- * destination); `*` as port: any port. Storage ports: Loki 9000, Tempo 443, Mimir 8333.
+ * a workload's name, `memberlist=<engine>` (the gossip label), `any-namespace`, `<namespace>:<workload>`
+ * (a workload in another namespace), `*` (no peer: any destination); `*` as port: any port. Storage
+ * ports: Loki 9000, Tempo 443, Mimir 8333. Policies of the node agents' namespace are `<namespace>/<name>`.
  */
 const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; egress: string[] }> = {
     "default-deny": { selects: "all pods", ingress: [], egress: [] },
@@ -63,13 +66,11 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
         egress: ["loki/distributor 3100/tcp", "tempo/distributor 4317/tcp", "prometheus 9090/tcp"],
     },
     "allow-otel-collector-lb": { selects: "otel-collector-lb", ingress: ["any-namespace 4317/tcp", "any-namespace 4318/tcp", "prometheus 8888/tcp"], egress: ["otel-collector 4317/tcp"] },
-    "allow-otel-agent": { selects: "otel-agent", ingress: ["prometheus 8888/tcp"], egress: ["* 443/tcp", "* 6443/tcp", "otel-collector-lb 4317/tcp"] },
     "allow-grafana": {
         selects: "grafana",
         ingress: ["any-namespace 3000/tcp", "prometheus 3000/tcp"],
         egress: ["loki/query-frontend 3100/tcp", "tempo/query-frontend 3200/tcp", "mimir/query-frontend 8080/tcp", "alertmanager 9093/tcp"],
     },
-    "allow-node-exporter": { selects: "node-exporter", ingress: ["prometheus 9100/tcp"], egress: [] },
     "allow-kube-state-metrics": { selects: "kube-state-metrics", ingress: ["prometheus 8080/tcp"], egress: ["* 443/tcp", "* 6443/tcp"] },
 
     "allow-loki-distributor": { selects: "loki/distributor", ingress: ["otel-collector 3100/tcp", "prometheus 3100/tcp"], egress: ["loki/ingester 9095/tcp"] },
@@ -89,7 +90,8 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-loki-compactor": { selects: "loki/compactor", ingress: ["loki/querier 3100/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
     "allow-loki-index-gateway": { selects: "loki/index-gateway", ingress: ["loki/querier 9095/tcp", "prometheus 3100/tcp"], egress: ["* 9000/tcp"] },
     // No bucket: its rules come from a ConfigMap and are evaluated through the query-frontends.
-    "allow-loki-ruler": { selects: "loki/ruler", ingress: ["prometheus 3100/tcp"], egress: ["loki/query-frontend 9095/tcp", "alertmanager 9093/tcp"] },
+    // Rulers list each other's rule groups over gRPC (the ruler ring's rules API).
+    "allow-loki-ruler": { selects: "loki/ruler", ingress: ["loki/ruler 9095/tcp", "prometheus 3100/tcp"], egress: ["loki/query-frontend 9095/tcp", "loki/ruler 9095/tcp", "alertmanager 9093/tcp"] },
 
     "allow-tempo-distributor": { selects: "tempo/distributor", ingress: ["otel-collector 4317/tcp", "prometheus 3200/tcp"], egress: ["tempo/ingester 9095/tcp", "tempo/metrics-generator 9095/tcp"] },
     "allow-tempo-ingester": { selects: "tempo/ingester", ingress: ["tempo/distributor 9095/tcp", "tempo/querier 9095/tcp", "prometheus 3200/tcp"], egress: ["* 443/tcp"] },
@@ -128,9 +130,15 @@ const EXPECTED_POLICIES: Record<string, { selects: string; ingress: string[]; eg
     "allow-mimir-compactor": { selects: "mimir/compactor", ingress: ["prometheus 8080/tcp"], egress: ["* 8333/tcp"] },
     "allow-mimir-ruler": {
         selects: "mimir/ruler",
-        ingress: ["prometheus 8080/tcp"],
-        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "alertmanager 9093/tcp", "* 8333/tcp"],
+        ingress: ["mimir/ruler 9095/tcp", "prometheus 8080/tcp"],
+        egress: ["mimir/ingester 9095/tcp", "mimir/store-gateway 9095/tcp", "mimir/ruler 9095/tcp", "alertmanager 9093/tcp", "* 8333/tcp"],
     },
+
+    // The node agents' namespace: default deny too; the agent reaches the API server and the load balancer, Prometheus scrapes both.
+    [`${AGENTS}/default-deny`]: { selects: "all pods", ingress: [], egress: [] },
+    [`${AGENTS}/allow-dns`]: { selects: "all pods", ingress: [], egress: ["* 53/udp", "* 53/tcp"] },
+    [`${AGENTS}/allow-otel-agent`]: { selects: "otel-agent", ingress: [`${NS}:prometheus 8888/tcp`], egress: ["* 443/tcp", "* 6443/tcp", `${NS}:otel-collector-lb 4317/tcp`] },
+    [`${AGENTS}/allow-node-exporter`]: { selects: "node-exporter", ingress: [`${NS}:prometheus 9100/tcp`], egress: [] },
 
     "allow-loki-gossip": { selects: "memberlist=loki", ingress: ["memberlist=loki 7946/tcp"], egress: ["memberlist=loki 7946/tcp"] },
     "allow-tempo-gossip": { selects: "memberlist=tempo", ingress: ["memberlist=tempo 7946/tcp"], egress: ["memberlist=tempo 7946/tcp"] },
@@ -207,6 +215,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "loki-querier → loki-compactor:3100",
     "loki-query-frontend → loki-query-scheduler:9095",
     "loki-ruler → loki-query-frontend:9095",
+    "loki-ruler → loki-ruler:9095",
     // Tempo
     "tempo-distributor → tempo-ingester:9095",
     "tempo-distributor → tempo-metrics-generator:9095",
@@ -223,6 +232,7 @@ const EXPECTED_CONNECTIONS: string[] = [
     "mimir-query-frontend → mimir-query-scheduler:9095",
     "mimir-ruler → mimir-ingester:9095",
     "mimir-ruler → mimir-store-gateway:9095",
+    "mimir-ruler → mimir-ruler:9095",
     // Scrapes, and memberlist between every two ring members of an engine (a pod and its own replicas too).
     ...Object.entries(METRICS_PORTS).map(([pod, port]) => `prometheus → ${pod}:${port}`),
     ...Object.values(RING_MEMBERS).flatMap((members) => members.flatMap((from) => members.map((to) => `${from} → ${to}:7946`))),
@@ -252,6 +262,11 @@ function selectorNotation(selector: any): string {
 
 function peerNotation(peer: any): string {
     const keys = Object.keys(peer).sort().join(",");
+    if (keys === "namespaceSelector,podSelector") {
+        const labels = peer.namespaceSelector.matchLabels ?? {};
+        assert.deepEqual(Object.keys(labels), ["kubernetes.io/metadata.name"], `a namespace is named by its name label: ${JSON.stringify(peer)}`);
+        return `${labels["kubernetes.io/metadata.name"]}:${selectorNotation(peer.podSelector)}`;
+    }
     if (keys === "namespaceSelector") {
         assert.deepEqual(peer.namespaceSelector, {}, "a namespace selector selects every namespace");
         return "any-namespace";
@@ -273,29 +288,39 @@ function selects(selector: any, labels: Labels): boolean {
     return Object.entries((selector.matchLabels ?? {}) as Labels).every(([key, value]) => labels[key] === value);
 }
 
-function peerMatches(peer: any, pod: Pod): boolean {
-    // A bare podSelector names pods of the policy's own namespace; namespaceSelector {} any pod anywhere.
-    return peer.namespaceSelector ? true : pod.namespace === NS && selects(peer.podSelector, pod.labels);
+function peerMatches(peer: any, pod: Pod, policyNamespace: string): boolean {
+    // A bare podSelector names pods of the policy's own namespace; namespaceSelector {} any pod anywhere;
+    // a namespace named by its `kubernetes.io/metadata.name` label with a podSelector, those pods of that namespace.
+    if (peer.namespaceSelector) {
+        const name = peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
+        return (name === undefined || pod.namespace === name) && (!peer.podSelector || selects(peer.podSelector, pod.labels));
+    }
+    return pod.namespace === policyNamespace && selects(peer.podSelector, pod.labels);
+}
+
+interface Policy {
+    readonly namespace: string;
+    readonly spec: any;
 }
 
 function portMatches(ports: any[] | undefined, port: number, protocol: string): boolean {
     return !ports || ports.some((p) => p.port === port && (p.protocol ?? "TCP") === protocol);
 }
 
-/** Kubernetes semantics: a pod selected by some policy of a type is isolated for it; a connection then needs an allowing rule on both ends. */
-function allowed(policies: readonly any[], from: Pod, to: Pod, port: number, protocol: string): boolean {
-    const side = (pod: Pod, type: "Ingress" | "Egress", rulesOf: (spec: any) => any[] | undefined, peerOk: (rule: any) => boolean) => {
-        if (pod.namespace !== NS) return true;
-        const applying = policies.filter((spec) => spec.policyTypes.includes(type) && selects(spec.podSelector, pod.labels));
-        return applying.length === 0 || applying.some((spec) => (rulesOf(spec) ?? []).some((rule) => peerOk(rule) && portMatches(rule.ports, port, protocol)));
+/** Kubernetes semantics: a pod selected by some policy of its namespace of a type is isolated for it; a connection then needs an allowing rule on both ends. */
+function allowed(all: readonly Policy[], from: Pod, to: Pod, port: number, protocol: string): boolean {
+    const side = (pod: Pod, type: "Ingress" | "Egress", rulesOf: (spec: any) => any[] | undefined, peerOk: (rule: any, policyNamespace: string) => boolean) => {
+        const applying = all.filter((p) => p.namespace === pod.namespace && p.spec.policyTypes.includes(type) && selects(p.spec.podSelector, pod.labels));
+        return applying.length === 0 || applying.some((p) => (rulesOf(p.spec) ?? []).some((rule) => peerOk(rule, p.namespace) && portMatches(rule.ports, port, protocol)));
     };
-    const egress = side(from, "Egress", (spec) => spec.egress, (rule) => !rule.to || rule.to.some((peer: any) => peerMatches(peer, to)));
-    const ingress = side(to, "Ingress", (spec) => spec.ingress, (rule) => !rule.from || rule.from.some((peer: any) => peerMatches(peer, from)));
+    const egress = side(from, "Egress", (spec) => spec.egress, (rule, ns) => !rule.to || rule.to.some((peer: any) => peerMatches(peer, to, ns)));
+    const ingress = side(to, "Ingress", (spec) => spec.ingress, (rule, ns) => !rule.from || rule.from.some((peer: any) => peerMatches(peer, from, ns)));
     return egress && ingress;
 }
 
 let resources: RecordedResource[] = [];
-let policies: Record<string, any> = {};
+/** By name; the node agents' namespace's as `<namespace>/<name>`. */
+let policies: Record<string, Policy> = {};
 let pods: Pod[] = [];
 
 function connection(from: string, to: string, port: number, protocol = "TCP"): boolean {
@@ -307,7 +332,12 @@ describe("NetworkPolicies of the distributed topology", () => {
     before(async () => {
         const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues({ mimir: { storage: STORAGE.mimir } });
         ({ resources } = await runStack("prod", { ...values, loki: { storage: STORAGE.loki }, tempo: { storage: STORAGE.tempo } }, OBJECT_STORAGE_SECRETS));
-        policies = Object.fromEntries(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [r.inputs.metadata.name, r.inputs.spec]));
+        policies = Object.fromEntries(
+            ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => {
+                const { name, namespace } = r.inputs.metadata;
+                return [namespace === NS ? name : `${namespace}/${name}`, { namespace, spec: r.inputs.spec }];
+            }),
+        );
         pods = resources
             .filter((r) => WORKLOAD_TYPES.includes(r.type))
             .map((r) => ({
@@ -341,7 +371,7 @@ describe("NetworkPolicies of the distributed topology", () => {
 
     test("every policy selects the pods and allows the peers and ports the engines' documentation names, and no others", () => {
         const actual = Object.fromEntries(
-            Object.entries(policies).map(([name, spec]) => [
+            Object.entries(policies).map(([name, { spec }]) => [
                 name,
                 {
                     selects: selectorNotation(spec.podSelector),
@@ -355,24 +385,24 @@ describe("NetworkPolicies of the distributed topology", () => {
         for (const name of Object.keys(expected)) {
             assert.deepEqual(actual[name], expected[name], name);
         }
-        for (const [name, spec] of Object.entries(policies)) {
-            assert.deepEqual(spec.policyTypes, name === "allow-dns" ? ["Egress"] : ["Ingress", "Egress"], `${name} isolates its pods`);
+        for (const [name, { spec }] of Object.entries(policies)) {
+            assert.deepEqual(spec.policyTypes, name.endsWith("allow-dns") ? ["Egress"] : ["Ingress", "Egress"], `${name} isolates its pods`);
         }
     });
 
     test("every policy and every peer selects pods the stack really runs (labels as the workloads set them)", () => {
         const inNamespace = pods.filter((p) => p.namespace === NS);
-        for (const [name, spec] of Object.entries(policies)) {
-            assert.ok(inNamespace.some((pod) => selects(spec.podSelector, pod.labels)), `${name} selects a pod`);
+        for (const [name, { namespace, spec }] of Object.entries(policies)) {
+            assert.ok(pods.some((pod) => pod.namespace === namespace && selects(spec.podSelector, pod.labels)), `${name} selects a pod`);
             for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) {
                 for (const peer of [...(rule.from ?? []), ...(rule.to ?? [])].filter((p: any) => p.podSelector)) {
-                    assert.ok(inNamespace.some((pod) => selects(peer.podSelector, pod.labels)), `${name}: peer ${JSON.stringify(peer)} selects a pod`);
+                    assert.ok(pods.some((pod) => peerMatches(peer, pod, namespace)), `${name}: peer ${JSON.stringify(peer)} selects a pod`);
                 }
             }
         }
         // The gossip policies select exactly the ring members.
         for (const [engine, members] of Object.entries(RING_MEMBERS)) {
-            const selected = inNamespace.filter((pod) => selects(policies[`allow-${engine}-gossip`].podSelector, pod.labels)).map((pod) => pod.name);
+            const selected = inNamespace.filter((pod) => selects(policies[`allow-${engine}-gossip`].spec.podSelector, pod.labels)).map((pod) => pod.name);
             assert.deepEqual(selected.sort(), [...members].sort(), `${engine} ring members`);
         }
     });
@@ -380,7 +410,7 @@ describe("NetworkPolicies of the distributed topology", () => {
     test("between the pods, exactly the data flow gets through: every port another component must reach, and nothing else", () => {
         const got: string[] = [];
         for (const from of pods) {
-            for (const to of pods.filter((p) => p.namespace === NS)) {
+            for (const to of pods.filter((p) => p.namespace === NS || p.namespace === AGENTS)) {
                 for (const { port } of to.ports) {
                     // Every declared port, over TCP and UDP: gossip and OTLP must not open over UDP by accident.
                     for (const protocol of ["TCP", "UDP"]) {
@@ -409,6 +439,11 @@ describe("NetworkPolicies of the distributed topology", () => {
         assert.equal(connection("loki-distributor", "tempo-ingester", 7946), false, "rings do not mix across engines");
         assert.equal(connection("loki-query-frontend", "loki-ingester", 7946), false, "the query-frontend is no ring member");
         assert.equal(connection("mimir-ruler", "alertmanager", 9093), true);
+        // The node agents live in their own namespace: only Prometheus reaches them, and they reach only the load balancer.
+        assert.equal(connection("otel-agent", "otel-collector-lb", 4317), true, "across namespaces, by the stack namespace's name label");
+        assert.equal(connection("app", "otel-agent", 8888), false, "an application cannot read the agent's metrics");
+        assert.equal(connection("blackbox-exporter", "node-exporter", 9100), false, "open egress is not enough: node-exporter admits Prometheus only");
+        assert.equal(connection("otel-agent", "loki-distributor", 3100), false);
     });
 });
 

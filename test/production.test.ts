@@ -222,21 +222,47 @@ describe("placement and hygiene", () => {
         assert.deepEqual(multi, ["alertmanager", "prometheus"]);
     });
 
-    test("the namespace enforces privileged only for the agent and warns and audits at restricted", async () => {
-        const labelsOf = async (overrides: Record<string, unknown>) => {
+    test("the stack's namespace enforces restricted; only the node agents run in a namespace of their own that enforces privileged", async () => {
+        const namespacesOf = async (overrides: Record<string, unknown>) => {
             const { resources } = await runStack("dev", overrides);
-            const labels = ofType(resources, "kubernetes:core/v1:Namespace")[0].inputs.metadata.labels;
-            return Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith("pod-security")));
+            const labels = Object.fromEntries(
+                ofType(resources, "kubernetes:core/v1:Namespace").map((r) => [r.inputs.metadata.name, Object.fromEntries(Object.entries(r.inputs.metadata.labels).filter(([key]) => key.startsWith("pod-security")))]),
+            );
+            const workloads: Record<string, string[]> = {};
+            for (const r of resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:"))) {
+                (workloads[r.inputs.metadata.namespace] ??= []).push(r.inputs.metadata.name);
+            }
+            return { labels, workloads, resources };
         };
-        const restrictedWarnAudit = {
+        const restricted = {
+            "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
             "pod-security.kubernetes.io/warn": "restricted",
             "pod-security.kubernetes.io/warn-version": "latest",
             "pod-security.kubernetes.io/audit": "restricted",
             "pod-security.kubernetes.io/audit-version": "latest",
         };
-        assert.deepEqual(await labelsOf({}), { "pod-security.kubernetes.io/enforce": "privileged", ...restrictedWarnAudit });
-        assert.deepEqual(await labelsOf({ collector: { agentEnabled: false } }), { "pod-security.kubernetes.io/enforce": "restricted", ...restrictedWarnAudit });
+        const privileged = { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "latest" };
+        const withAgent = await namespacesOf({});
+        assert.deepEqual(withAgent.labels, { observability: restricted, "observability-agents": privileged });
+        assert.deepEqual(withAgent.workloads["observability-agents"].sort(), ["node-exporter", "otel-agent"]);
+        // What `restricted` checks, on every pod left in the stack's namespace: no host paths, non-root, no capabilities, no escalation, seccomp.
+        for (const r of withAgent.resources.filter((r) => r.type.startsWith("kubernetes:apps/v1:") && r.inputs.metadata.namespace === "observability")) {
+            const spec = r.inputs.spec.template.spec;
+            assert.ok(!(spec.volumes ?? []).some((v: any) => v.hostPath), `${r.inputs.metadata.name}: no hostPath`);
+            assert.ok(!spec.hostNetwork && !spec.hostPID, `${r.inputs.metadata.name}: no host namespaces`);
+            for (const c of spec.containers) {
+                const sc = { ...spec.securityContext, ...c.securityContext };
+                assert.equal(sc.runAsNonRoot, true, `${r.inputs.metadata.name}/${c.name} runAsNonRoot`);
+                assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${r.inputs.metadata.name}/${c.name}`);
+                assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] }, `${r.inputs.metadata.name}/${c.name}`);
+                assert.equal(sc.seccompProfile?.type, "RuntimeDefault", `${r.inputs.metadata.name}/${c.name}`);
+            }
+        }
+        const withoutAgent = await namespacesOf({ collector: { agentEnabled: false } });
+        assert.deepEqual(withoutAgent.labels, { observability: restricted });
+        const named = await namespacesOf({ agentNamespace: "node-agents" });
+        assert.deepEqual(Object.keys(named.labels).sort(), ["node-agents", "observability"]);
     });
 
     test("only Prometheus, the agent, kube-state-metrics and the Prometheus Operator, which call the API, get a service-account token", async () => {
@@ -281,8 +307,8 @@ describe("Alertmanager clustering and secrets", () => {
         const peers = { podSelector: { matchLabels: { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/part-of": "lgtm-stack" } } };
         const gossip = { from: [peers], ports: [{ protocol: "TCP", port: 9094 }, { protocol: "UDP", port: 9094 }] };
         assert.deepEqual(alertmanager.ingress.find((rule: any) => rule.ports.some((p: any) => p.port === 9094)), gossip);
-        // PagerDuty and Slack (both configured in prod) are https; no webhook configured.
-        assert.deepEqual(alertmanager.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
+        // PagerDuty and Slack (both configured in prod) are https, then the heartbeat URL's port (prod requires one; the fake is https too); no webhook configured.
+        assert.deepEqual(alertmanager.egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 443 }] }]);
         assert.deepEqual(policy("allow-loki").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 9000 }] }]);
         assert.deepEqual(policy("allow-tempo").egress.filter((rule: any) => !rule.to), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
     });
@@ -316,8 +342,8 @@ describe("Alertmanager clustering and secrets", () => {
         const { config, files } = await alertmanagerCredentials({}, ["webhookUrl", "heartbeatUrl"]);
         assert.deepEqual(config.receivers.find((r: any) => r.name === "webhook").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/webhook-url", send_resolved: true }]);
         assert.deepEqual(config.receivers.find((r: any) => r.name === "heartbeat").webhook_configs, [{ url_file: "/etc/alertmanager/secrets/heartbeat-url", send_resolved: false }]);
-        assert.equal(files["webhook-url"], "fake-secret-value-webhookUrl");
-        assert.equal(files["heartbeat-url"], "fake-secret-value-heartbeatUrl");
+        assert.equal(files["webhook-url"], "https://hooks.example.com/fake-secret-value-webhookUrl");
+        assert.equal(files["heartbeat-url"], "https://hooks.example.com/fake-secret-value-heartbeatUrl");
     });
 
     test("a team's PagerDuty routing key is a secret file of its own, read by the team's receiver only", async () => {
@@ -444,8 +470,11 @@ describe("the committed prod stack holds no credentials", () => {
         assert.throws(
             () => loadStackConfig(rawConfigFromFile(file, "prod"), { knownRunbooks }),
             (error: ConfigErrors) => {
-                const needs = "s3 storage needs credentials; run `pulumi config set --secret objectStorageAccessKeyId ...` and `pulumi config set --secret objectStorageSecretAccessKey ...`";
-                assert.deepEqual(error.problems, [`loki.storage.type: ${needs}`, `tempo.storage.type: ${needs}`]);
+                const needs = (engine: string) =>
+                    `s3 storage needs credentials; run \`pulumi config set --secret ${engine}ObjectStorageAccessKeyId ...\` and \`pulumi config set --secret ${engine}ObjectStorageSecretAccessKey ...\` (a key pair for this bucket only), or set the pair every engine without its own shares: objectStorageAccessKeyId and objectStorageSecretAccessKey`;
+                const heartbeat =
+                    "heartbeatUrl: is required with profile prod: without it the Watchdog alert goes nowhere and a dead Prometheus or Alertmanager pages no one; run `pulumi config set --secret heartbeatUrl <your dead man's switch URL>` (e.g. healthchecks.io, Cronitor, PagerDuty heartbeat)";
+                assert.deepEqual(error.problems, [`loki.storage.type: ${needs("loki")}`, `tempo.storage.type: ${needs("tempo")}`, heartbeat]);
                 return true;
             },
         );

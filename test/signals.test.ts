@@ -248,8 +248,8 @@ describe("redaction and environment in the Collector config", () => {
     test("on by default: every gateway pipeline masks after the memory limiter and sets the environment, logs also mask bodies", () => {
         // The stack's name, not its profile: two prod-profile stacks stay apart in one Grafana.
         const gateway = gatewayOf(loadStackConfig({ ...minimalRaw({}), stack: "staging-eu" }, { knownRunbooks }));
-        assert.deepEqual(gateway.service.pipelines.logs.processors, ["memory_limiter", "resource/environment", "redaction", "transform/redact-log-bodies", "batch"]);
-        assert.deepEqual(gateway.service.pipelines.traces.processors, ["memory_limiter", "resource/environment", "redaction", "tail_sampling", "batch"]);
+        assert.deepEqual(gateway.service.pipelines.logs.processors, ["memory_limiter", "resource/environment", "redaction", "transform/redact-text", "batch"]);
+        assert.deepEqual(gateway.service.pipelines.traces.processors, ["memory_limiter", "resource/environment", "redaction", "transform/redact-text", "tail_sampling", "batch"]);
         assert.deepEqual(gateway.processors["resource/environment"], { attributes: [{ key: "deployment.environment", value: "staging-eu", action: "upsert" }] });
         assert.equal(gateway.processors.redaction.allow_all_keys, true);
     });

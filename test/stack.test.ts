@@ -53,12 +53,12 @@ function podTemplates(resources: readonly RecordedResource[]): Map<string, strin
 }
 
 describe("dev stack under mocks", () => {
-    test("deploys every backend, hardened, in one namespace", async () => {
+    test("deploys every backend, hardened, in one namespace; the node agents in their own", async () => {
         const { resources } = await runStack("dev");
         assert.deepEqual(workloadNames(resources), BACKENDS);
         workloads(resources).forEach(assertHardened);
-        const namespaces = new Set(workloads(resources).map((r) => r.inputs.metadata.namespace));
-        assert.deepEqual([...namespaces], ["observability"]);
+        const namespaces = new Set(workloads(resources).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).filter((name) => !name.startsWith("observability/")));
+        assert.deepEqual([...namespaces].sort(), ["observability-agents/node-exporter", "observability-agents/otel-agent"]);
         assert.equal(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 0, "dev has no network policies");
         assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").length, 0, "dev has no PDBs");
     });

@@ -102,6 +102,13 @@ describe("distributed stack under mocks", () => {
         assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").find((r) => r.inputs.metadata.name === "loki-compactor"), undefined);
     });
 
+    test("Mimir's compactor has a volume of its own size; ingesters and store-gateways keep volumeSize", () => {
+        const claim = (name: string) => named("kubernetes:apps/v1:StatefulSet", name).inputs.spec.volumeClaimTemplates.map((c: any) => c.spec.resources.requests.storage);
+        assert.deepEqual(claim("mimir-compactor"), ["100Gi"]);
+        assert.deepEqual(claim("mimir-ingester"), ["50Gi"]);
+        assert.deepEqual(claim("mimir-store-gateway"), ["50Gi"]);
+    });
+
     test("applications keep sending to otel-collector, which is now the load-balancing tier; the gateways keep their headless Service", () => {
         const entry = named("kubernetes:core/v1:Service", "otel-collector");
         assert.deepEqual(entry.inputs.spec.selector, { "app.kubernetes.io/name": "otel-collector-lb", "app.kubernetes.io/part-of": "lgtm-stack" });

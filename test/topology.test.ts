@@ -29,6 +29,13 @@ function problemsOf(load: () => unknown): string[] {
 const load = (raw: ReturnType<typeof minimalRaw>) => loadStackConfig(raw, { knownRunbooks });
 const rendered = () => renderStack(load(distributedRaw()), readRunbooks());
 
+
+/** A distributed stack on the prod profile, which requires a heartbeat URL. */
+function prodDistributed(values: Record<string, unknown> = {}) {
+    const raw = distributedRaw({ profile: "prod", heartbeatUrl: "<secret>", ...values });
+    return { ...raw, secretKeys: new Set([...raw.secretKeys, "heartbeatUrl"]) };
+}
+
 describe("topology: config", () => {
     test("single is the default and leaves every key as it was", () => {
         const config = load(minimalRaw());
@@ -66,11 +73,11 @@ describe("topology: config", () => {
 
     test("network policies are offered with distributed: asked for explicitly, or off when turned off", () => {
         assert.equal(load(distributedRaw({ networkPolicies: true })).networkPolicies, true);
-        assert.equal(load(distributedRaw({ profile: "prod", networkPolicies: false })).networkPolicies, false);
+        assert.equal(load(prodDistributed({ networkPolicies: false })).networkPolicies, false);
     });
 
     test("the prod profile's defaults become one Prometheus replica, with network policies, without an error", () => {
-        const config = load(distributedRaw({ profile: "prod" }));
+        const config = load(prodDistributed());
         assert.equal(config.prometheus.replicas, 1);
         assert.equal(config.networkPolicies, true);
         assert.equal(config.podDisruptionBudgets, true);
@@ -113,7 +120,8 @@ describe("topology: what distributed renders", () => {
         const loki = YAML.parse(rendered().topology!.loki.config);
         assert.equal(loki.common.replication_factor, 3);
         assert.deepEqual(loki.common.ring, { kvstore: { store: "memberlist" } });
-        assert.deepEqual(loki.memberlist, { join_members: [`loki-gossip.${ns}:7946`] });
+        // Each engine's own cluster label: gossip of another engine or stack is dropped, never merged into this ring.
+        assert.deepEqual(loki.memberlist, { join_members: [`loki-gossip.${ns}:7946`], cluster_label: "observability-loki" });
         assert.equal(loki.common.storage.s3.bucketnames, "logs");
         assert.equal(loki.compactor.retention_enabled, true);
         assert.equal(loki.limits_config.retention_period, "7d");
@@ -129,7 +137,7 @@ describe("topology: what distributed renders", () => {
     test("Tempo: replicated ingesters, queriers on the frontend, span metrics written to Mimir", () => {
         const tempo = YAML.parse(rendered().topology!.tempo.config);
         assert.deepEqual(tempo.ingester.lifecycler.ring, { kvstore: { store: "memberlist" }, replication_factor: 3 });
-        assert.deepEqual(tempo.memberlist.join_members, [`tempo-gossip.${ns}:7946`]);
+        assert.deepEqual(tempo.memberlist, { join_members: [`tempo-gossip.${ns}:7946`], cluster_label: "observability-tempo" });
         assert.equal(tempo.querier.frontend_worker.frontend_address, `tempo-query-frontend-headless.${ns}:9095`);
         assert.deepEqual(tempo.metrics_generator.storage.remote_write, [{ url: `http://mimir-distributor.${ns}:8080/api/v1/push`, send_exemplars: true }]);
         assert.equal(tempo.storage.trace.backend, "s3");
@@ -146,7 +154,7 @@ describe("topology: what distributed renders", () => {
         assert.equal(mimir.limits.compactor_blocks_retention_period, "90d");
         assert.equal(mimir.ruler.alertmanager_url, `dns+http://alertmanager-peers.${ns}:9093`);
         assert.deepEqual(mimir.ruler_storage, { backend: "local", local: { directory: "/etc/mimir/rules" } });
-        assert.deepEqual(mimir.memberlist.join_members, [`dns+mimir-gossip.${ns}:7946`]);
+        assert.deepEqual(mimir.memberlist, { join_members: [`dns+mimir-gossip.${ns}:7946`], cluster_label: "observability-mimir" });
         assert.equal(mimir.activity_tracker.filepath, "/data/metrics-activity.log", "on the data volume, not the read-only root filesystem");
     });
 

@@ -35,10 +35,24 @@ test("pull requests run the test suite once, on the Node and Go the suite needs,
     assert.equal(workflow("deploy.yml").jobs.up.steps.find((s: any) => s.uses?.startsWith("actions/setup-node@")).with["node-version"], 24);
 });
 
-test("prod previews need an approved environment and never run for fork pull requests", () => {
+test("every action is pinned to a commit, with its release named beside it", () => {
+    for (const file of ["preview.yml", "deploy.yml"]) {
+        const text = fs.readFileSync(path.join(PROJECT_ROOT, ".github/workflows", file), "utf8");
+        const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+        assert.ok(uses.length >= 2, file);
+        for (const [, ref, comment] of uses) {
+            // A tag can be moved to other code; a commit cannot.
+            assert.match(ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${ref} is not pinned to a commit`);
+            assert.match(comment, /^ # v\d+\.\d+\.\d+$/, `${file}: ${ref} names its release`);
+        }
+    }
+});
+
+test("previews, dev and prod, need an approved environment of their own and never run for fork pull requests", () => {
     const job = workflow("preview.yml").jobs.preview;
     assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
-    assert.equal(job.environment, "${{ matrix.stack == 'prod' && 'prod-preview' || 'dev' }}");
+    // Not `dev`, the environment deploys use: a branch's code never gets the deploy credentials.
+    assert.equal(job.environment, "${{ matrix.stack == 'prod' && 'prod-preview' || 'dev-preview' }}");
     assert.deepEqual(job.needs, "test");
     const check = steps(job).findIndex((s) => s.name === "Check the secrets this job needs");
     const kubeconfig = steps(job).findIndex((s) => s.name === "Write kubeconfig");

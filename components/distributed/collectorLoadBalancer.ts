@@ -8,9 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef } from "../../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, PORTS } from "../../model/components";
+import { ScratchSpace } from "../../model/ephemeralStorage";
 import { COLLECTOR_TIERS } from "../../model/topology";
 import { RenderedCollectorTiers } from "../../render/topology";
-import { hardenedContainer, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
+import { hardenedContainer, podSecurityContext, TMP_MOUNT, tmpVolume } from "../workload";
 
 /** Scale out before the tier saturates its CPU requests (hashing and forwarding are CPU-bound). */
 const HPA_CPU_UTILIZATION = 70;
@@ -24,6 +25,8 @@ export interface CollectorLoadBalancerArgs {
     readonly image: ImageRef;
     /** PodDisruptionBudget for the tier. Defaults to none: required. */
     readonly podDisruptionBudget: boolean;
+    /** Its scratch space (`rendered.scratch["otel-collector-lb"]`). Defaults to none: required. */
+    readonly scratch: ScratchSpace;
 }
 
 export class CollectorLoadBalancer extends pulumi.ComponentResource {
@@ -74,12 +77,13 @@ export class CollectorLoadBalancer extends pulumi.ComponentResource {
                                     ports: [...ports.map((p) => ({ name: p.name, containerPort: p.port })), { name: "health", containerPort: PORTS.collectorHealth }],
                                     probePort: "health",
                                     resources: loadBalancer.settings.resources,
+                                    scratch: args.scratch,
                                     readinessPath: "/",
                                     livenessPath: "/",
                                     volumeMounts: [{ name: "config", mountPath: loadBalancer.configDir, readOnly: true }, TMP_MOUNT],
                                 }),
                             ],
-                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, TMP_VOLUME],
+                            volumes: [{ name: "config", configMap: { name: config.metadata.name } }, tmpVolume(args.scratch)],
                         },
                     },
                 },

@@ -11,9 +11,11 @@ import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { ScratchWorkload } from "../../model/ephemeralStorage";
+import { RenderedScratch } from "../../render";
 import { RenderedEngine, RenderedTier, TenantRules } from "../../render/topology";
 import { shardsVolume } from "../prometheus";
-import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, TMP_VOLUME } from "../workload";
+import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, tmpVolume, dataEmptyDir } from "../workload";
 
 /** HPA target: scale out before a tier saturates its CPU requests. */
 const HPA_CPU_UTILIZATION = 70;
@@ -28,10 +30,12 @@ export interface DistributedEngineArgs {
     readonly rendered: RenderedEngine;
     /** Pinned image of the engine. Defaults to none: required. */
     readonly image: ImageRef;
-    /** Object-storage credentials (secrets). Defaults to none: required, every engine stores in a bucket. */
+    /** The engine's own object-storage credentials (secrets), given only to the tiers that read its bucket. Defaults to none: required, every engine stores in a bucket. */
     readonly objectStorage?: ObjectStorageCredentials;
     /** Volume of stateful tiers; `enabled: false` uses an emptyDir. Defaults to none: required. */
     readonly volume: { readonly enabled: boolean; readonly size: string };
+    /** Volume sizes of tiers sized apart from `volume.size` (Mimir's compactor). Defaults to none. */
+    readonly tierVolumeSizes?: Readonly<Record<string, string>>;
     /** Storage class of the volumes. Defaults to the cluster default. */
     readonly storageClassName?: string;
     /** PodDisruptionBudgets for tiers with two or more replicas. Defaults to none: required. */
@@ -42,6 +46,8 @@ export interface DistributedEngineArgs {
     readonly operatorRuleConfigMaps?: readonly string[];
     /** With topology.tenants: one folder per tenant with its own rule files, instead of `ruleConfigMaps` in the one tenant's folder. Defaults to none. */
     readonly ruleTenants?: readonly TenantRules[];
+    /** Every workload's scratch space (`rendered.scratch`); each tier takes its own. Defaults to none: required. */
+    readonly scratch: RenderedScratch;
 }
 
 const TYPE = { loki: "lgtm:distributed:Loki", tempo: "lgtm:distributed:Tempo", mimir: "lgtm:distributed:Mimir" } as const;
@@ -172,13 +178,16 @@ export class DistributedEngine extends pulumi.ComponentResource {
                 },
             },
         }));
+        const scratch = args.scratch[`${engine}-${tier.name}` as ScratchWorkload];
         const container = hardenedContainer({
             name: tier.name,
             image: args.image,
             args: [...tier.args],
-            env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...storageEnv],
+            // Only the tiers that read or write the bucket get its credentials (model/topology.ts).
+            env: [...Object.entries(tier.env).map(([key, value]) => ({ name: key, value })), ...(tier.bucket ? storageEnv : [])],
             ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
             resources: tier.resources,
+            scratch,
             readinessPath: "/ready",
             probePort: METRICS_PORT_NAME[engine],
             startupSeconds: tier.kind === "stateful" ? 600 : undefined,
@@ -191,6 +200,9 @@ export class DistributedEngine extends pulumi.ComponentResource {
             ],
         });
         const persistent = tier.kind === "stateful" && args.volume.enabled;
+        if (persistent === Boolean(scratch.data)) {
+            throw new Error(`${engine}-${tier.name}: its data is ${persistent ? "on a volume" : "on an emptyDir"}, but the rendered scratch space says otherwise`);
+        }
         const podSpec: k8s.types.input.core.v1.PodSpec = {
             securityContext: podSecurityContext(UID),
             automountServiceAccountToken: false,
@@ -199,10 +211,10 @@ export class DistributedEngine extends pulumi.ComponentResource {
             containers: [container],
             volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
-                ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
+                ...dataEmptyDir(scratch),
                 ...(rulesMount ? [shardsVolume("rules", args.ruleConfigMaps ?? [], args.operatorRuleConfigMaps)] : []),
                 ...tenantVolumes.map((folder) => folder.volume),
-                TMP_VOLUME,
+                tmpVolume(scratch),
             ],
         };
         const template = { metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: rendered.checksum } }, spec: podSpec };
@@ -219,7 +231,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
                         podManagementPolicy: "Parallel",
                         selector: { matchLabels: selector },
                         template,
-                        volumeClaimTemplates: persistent ? [persistentClaim("data", args.volume.size, args.storageClassName)] : [],
+                        volumeClaimTemplates: persistent ? [persistentClaim("data", args.tierVolumeSizes?.[tier.name] ?? args.volume.size, args.storageClassName)] : [],
                     },
                 },
                 { parent: this },

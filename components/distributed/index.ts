@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { StackConfig } from "../../config/types";
 import { LOKI_RULES, prometheusConfigMapNames } from "../../model/components";
+import { Engine } from "../../model/topology";
+import { RenderedScratch } from "../../render";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -14,8 +16,10 @@ export interface DistributedBackendsArgs {
     readonly rendered: RenderedTopology;
     /** Namespace of the stack. Defaults to none: required. */
     readonly namespace: pulumi.Input<string>;
-    /** Object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
-    readonly objectStorage?: ObjectStorageCredentials;
+    /** Each engine's object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
+    readonly objectStorage: Readonly<Partial<Record<Engine, ObjectStorageCredentials>>>;
+    /** Every workload's scratch space (`renderStack(...).scratch`). Defaults to none: required. */
+    readonly scratch: RenderedScratch;
     /** The Prometheus Operator's rule ConfigMaps (`renderStack(...).operator.ruleConfigMaps`), which Mimir's ruler evaluates. Defaults to none (no operator). */
     readonly operatorRuleConfigMaps?: readonly string[];
 }
@@ -34,23 +38,25 @@ export class DistributedBackends extends pulumi.ComponentResource {
         }
         const common = {
             namespace: args.namespace,
-            objectStorage: args.objectStorage,
             storageClassName: config.storageClassName,
             podDisruptionBudget: config.podDisruptionBudgets,
+            scratch: args.scratch,
         };
         this.loki = new DistributedEngine(
             `${name}-loki`,
-            { ...common, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap], ruleTenants: rendered.rulerTenants?.loki },
+            { ...common, objectStorage: args.objectStorage.loki, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap], ruleTenants: rendered.rulerTenants?.loki },
             { parent: this },
         );
-        this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
+        this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, objectStorage: args.objectStorage.tempo, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
         this.mimir = new DistributedEngine(
             `${name}-mimir`,
             {
                 ...common,
+                objectStorage: args.objectStorage.mimir,
                 rendered: rendered.mimir,
                 image: config.topology.mimir.image,
                 volume: { enabled: true, size: config.topology.mimir.volumeSize },
+                tierVolumeSizes: { compactor: config.topology.mimir.compactorVolumeSize },
                 ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
                 ruleTenants: rendered.rulerTenants?.mimir,
                 ...(args.operatorRuleConfigMaps ? { operatorRuleConfigMaps: args.operatorRuleConfigMaps } : {}),
@@ -59,7 +65,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
         );
         this.collectorLoadBalancer = new CollectorLoadBalancer(
             `${name}-collector-lb`,
-            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets },
+            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets, scratch: args.scratch["otel-collector-lb"] },
             { parent: this },
         );
         this.registerOutputs({});

@@ -5,7 +5,7 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints } from "../../model/components";
-import { gossipServiceName, headlessName, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderLokiConfig, renderLokiRuler } from "../loki";
 
@@ -43,7 +43,7 @@ export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endp
             // Queriers and the ruler send delete requests to the one compactor.
             compactor_address: `http://${host(tierName("loki", "compactor"))}:${TOPOLOGY_PORTS.lokiHttp}`,
         },
-        memberlist: { join_members: [`${host(gossipServiceName("loki"))}:${TOPOLOGY_PORTS.gossip}`] },
+        memberlist: { join_members: [`${host(gossipServiceName("loki"))}:${TOPOLOGY_PORTS.gossip}`], cluster_label: memberlistClusterLabel(config.namespace, "loki") },
         // The headless Services resolve to every pod: frontends and queriers each connect to all schedulers.
         frontend: { scheduler_address: `${host(headlessName("loki", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}` },
         frontend_worker: { scheduler_address: `${host(headlessName("loki", "query-scheduler"))}:${TOPOLOGY_PORTS.grpc}` },

@@ -10,7 +10,7 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
-import { gossipServiceName, headlessName, MIMIR_RULES, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, memberlistClusterLabel, MIMIR_RULES, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 
 export const MIMIR_REPLICATION_FACTOR = 3;
@@ -30,7 +30,7 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
         multitenancy_enabled: tenancy !== undefined,
         ...(tenancy ? { tenant_federation: { enabled: true }, runtime_config: { file: `${TOPOLOGY_PATHS.configDir}/mimir/${OVERRIDES_FILE}` } } : {}),
         server: { http_listen_port: TOPOLOGY_PORTS.mimirHttp, grpc_listen_port: TOPOLOGY_PORTS.grpc, log_level: "info" },
-        memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`] },
+        memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`], cluster_label: memberlistClusterLabel(config.namespace, "mimir") },
         distributor: { ring: { kvstore: { store: "memberlist" } } },
         ingester: { ring: { kvstore: { store: "memberlist" }, replication_factor: MIMIR_REPLICATION_FACTOR } },
         store_gateway: { sharding_ring: { replication_factor: MIMIR_REPLICATION_FACTOR } },

@@ -4,7 +4,7 @@
  * span metrics and service graphs to Mimir. Rings on memberlist; blocks in object storage.
  */
 import { StackConfig } from "../../config/types";
-import { DistributedEndpoints, gossipServiceName, headlessName, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { DistributedEndpoints, gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderTempo2Config } from "../tempo";
 import { clusterEndpoints } from "../../model/components";
@@ -26,7 +26,7 @@ export function renderTempoDistributedConfig(config: StackConfig, endpoints: Dis
         ...(tenancy ? { multitenancy_enabled: true, overrides: { ...monolith.overrides, per_tenant_override_config: `${TOPOLOGY_PATHS.configDir}/tempo/${OVERRIDES_FILE}` } } : {}),
         distributor: { ...monolith.distributor, ring: MEMBERLIST_RING },
         ingester: { ...monolith.ingester, lifecycler: { ring: { ...MEMBERLIST_RING, replication_factor: TEMPO_REPLICATION_FACTOR } } },
-        memberlist: { join_members: [`${host(gossipServiceName("tempo"))}:${TOPOLOGY_PORTS.gossip}`] },
+        memberlist: { join_members: [`${host(gossipServiceName("tempo"))}:${TOPOLOGY_PORTS.gossip}`], cluster_label: memberlistClusterLabel(config.namespace, "tempo") },
         compactor: { ...monolith.compactor, ring: MEMBERLIST_RING },
         querier: { frontend_worker: { frontend_address: `${host(headlessName("tempo", "query-frontend"))}:${TOPOLOGY_PORTS.grpc}` } },
         metrics_generator: {

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONTROL_PLANE_TOOLS, ControlPlane } from "../controlPlane";
+import { CONTROL_PLANE_TOOLS, ControlPlane, SIMULATED_NODE_PARAMS } from "../controlPlane";
 import { RunResult } from "../dev/processes";
 import { requireTool } from "../dev/tools";
 import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
@@ -203,7 +203,7 @@ export class RealNodeCluster extends ControlPlane {
     }
 
     private async startSimulatedNode(): Promise<void> {
-        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", `.podCIDRs=["${this.network.simulatedPodCidr}"]`, "--param", `.nodeIPs=["${this.network.simulatedNodeIp}"]`]);
+        this.kwokctl(["scale", "node", "--name", this.name, "--replicas", "1", "--param", `.podCIDRs=["${this.network.simulatedPodCidr}"]`, "--param", `.nodeIPs=["${this.network.simulatedNodeIp}"]`, ...SIMULATED_NODE_PARAMS]);
         let simulated = "";
         await this.waitFor("the KWOK node Ready", async () => {
             simulated = (await this.readyNodes(`${SIMULATED_NODE_LABEL.key}=${SIMULATED_NODE_LABEL.value}`))[0] ?? "";

@@ -156,7 +156,7 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         agent.start();
         await agentReady();
         // The agent's own pod: the rendered exclude keeps its lines from looping through it.
-        const own: Pod = { namespace: stack.config.namespace, name: "otel-agent-7x2kq", uid: "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f", container: "otel-agent" };
+        const own: Pod = { namespace: stack.config.agentNamespace, name: "otel-agent-7x2kq", uid: "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f", container: "otel-agent" };
         fs.mkdirSync(path.dirname(logFile(own)), { recursive: true });
         fs.writeFileSync(logFile(own), criLine(0, "F", jsonLine("own-0")) + criLine(1, "F", jsonLine("own-1")));
 

@@ -19,6 +19,8 @@ import { olderOperatorCrds } from "../support/olderOperatorCrds";
 
 const STACK = "dev";
 const NAMESPACE = "observability";
+/** The node agents' namespace (Pod Security `privileged`), apart from the stack's. */
+const AGENT_NAMESPACE = "observability-agents";
 const WORKLOADS = [
     ["apps/v1", "statefulsets", "prometheus"],
     ["apps/v1", "statefulsets", "alertmanager"],
@@ -109,7 +111,8 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     test("pulumi up creates everything and every workload becomes Ready", async () => {
         await project.up();
         for (const [group, kind, name] of WORKLOADS) {
-            const { status, body } = await cluster.request("GET", `/apis/${group}/namespaces/${NAMESPACE}/${kind}/${name}`);
+            const namespace = name === "otel-agent" ? AGENT_NAMESPACE : NAMESPACE;
+            const { status, body } = await cluster.request("GET", `/apis/${group}/namespaces/${namespace}/${kind}/${name}`);
             assert.equal(status, 200, `${kind}/${name} exists`);
             const ready = kind === "daemonsets" ? body.status.numberReady === body.status.desiredNumberScheduled && body.status.numberReady > 0 : body.status.readyReplicas === body.spec.replicas;
             assert.ok(ready, `${kind}/${name} ready: ${JSON.stringify(body.status)}`);
@@ -210,7 +213,9 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
 
     test("pulumi destroy leaves nothing behind", async () => {
         await project.destroy();
-        await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
+        for (const namespace of [NAMESPACE, AGENT_NAMESPACE]) {
+            await cluster.waitFor(`namespace ${namespace} to be gone`, async () => (await cluster.request("GET", `/api/v1/namespaces/${namespace}`)).status === 404, 180);
+        }
         const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
         assert.deepEqual(roles, []);
     });

@@ -31,6 +31,8 @@ import { hostState, HostState, hostStateDiff } from "../support/hostState";
 
 const STACK = "dev";
 const NAMESPACE = "observability";
+/** The node agents (the Collector agent, node-exporter) run in a namespace of their own, the one that admits privileged pods. */
+const AGENT_NAMESPACE = "observability-agents";
 const DEMO_NAMESPACE = "learning";
 /** Another chart's namespace and app, with a ServiceMonitor and a PrometheusRule of its own. */
 const VENDOR_NAMESPACE = "vendor";
@@ -164,7 +166,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         await project.up();
         // Pulumi waits for the workloads it creates; the agent's StatefulSet is the operator's, made after.
         await cluster.waitFor("the operator's Prometheus agent Ready", async () => (await pods(NAMESPACE)).some((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent" && isReady(p)), 240);
-        const all = await pods(NAMESPACE);
+        const all = [...(await pods(NAMESPACE)), ...(await pods(AGENT_NAMESPACE))];
+        assert.deepEqual((await pods(AGENT_NAMESPACE)).map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort(), ["node-exporter", "node-exporter", "otel-agent", "otel-agent"], "the node agents, one per node, in their own namespace");
         const simulated = all.filter((p) => (SIMULATED_COMPONENTS as readonly string[]).includes(p.metadata.labels?.["app.kubernetes.io/name"] ?? ""));
         assert.deepEqual(simulated.map((p) => p.metadata.labels!["app.kubernetes.io/name"]).sort(), ["grafana", "loki", "tempo"]);
         for (const pod of simulated) {
@@ -425,7 +428,9 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
 
     test("pulumi destroy leaves nothing of the stack", async () => {
         await project.destroy();
-        await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
+        for (const namespace of [NAMESPACE, AGENT_NAMESPACE]) {
+            await cluster.waitFor(`namespace ${namespace} to be gone`, async () => (await cluster.request("GET", `/api/v1/namespaces/${namespace}`)).status === 404, 180);
+        }
         assert.deepEqual((await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items, []);
         assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => ![DEMO_NAMESPACE, VENDOR_NAMESPACE, "kube-system"].some((ns) => p.startsWith(`${ns}/`))), []);
     });

@@ -15,7 +15,7 @@ export const knownRunbooks = runbookNames();
  * each stack file's header); the committed stack files hold none.
  */
 export const OPERATOR_SECRETS: Readonly<Record<string, readonly string[]>> = {
-    prod: ["pagerdutyRoutingKey", "slackWebhookUrl", "objectStorageAccessKeyId", "objectStorageSecretAccessKey"],
+    prod: ["pagerdutyRoutingKey", "slackWebhookUrl", "heartbeatUrl", "objectStorageAccessKeyId", "objectStorageSecretAccessKey"],
 };
 
 /** The committed stack file as Pulumi sees it once the operator has set the stack's credentials. */

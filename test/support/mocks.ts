@@ -13,6 +13,10 @@ export interface RecordedResource {
 
 export const FAKE_SECRET_PREFIX = "fake-secret-value-";
 
+/** Secrets the program parses as URLs (their ports go into NetworkPolicies): their fake values are URLs that still name the key. */
+const URL_SECRETS = new Set(["webhookUrl", "heartbeatUrl"]);
+export const fakeSecret = (key: string) => (URL_SECRETS.has(key) ? `https://hooks.example.com/${FAKE_SECRET_PREFIX}${key}` : `${FAKE_SECRET_PREFIX}${key}`);
+
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
 }
@@ -45,7 +49,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         if (raw.secretKeys.has(key)) {
             // A secret map (`pulumi config set --secret --path 'key.entry'`) arrives as JSON, each entry its own fake value.
             config[fullKey] =
-                value !== null && typeof value === "object" ? JSON.stringify(Object.fromEntries(Object.keys(value).map((entry) => [entry, `${FAKE_SECRET_PREFIX}${key}.${entry}`]))) : `${FAKE_SECRET_PREFIX}${key}`;
+                value !== null && typeof value === "object" ? JSON.stringify(Object.fromEntries(Object.keys(value).map((entry) => [entry, `${FAKE_SECRET_PREFIX}${key}.${entry}`]))) : fakeSecret(key);
             secretKeys.push(fullKey);
         } else {
             config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);

@@ -45,6 +45,7 @@ export const LOKI_KEYS: KeyList = {
     // Microservices mode (topology: distributed), same reference.
     memberlist: { type: block, note: "gossip cluster the rings live in" },
     "memberlist.join_members": { type: listOf(str), note: "addresses to join; a headless Service resolving to every member" },
+    "memberlist.cluster_label": { type: str, note: "label on outbound gossip; members drop messages with another label (-memberlist.cluster-label, default \"\"; configuration.md at v3.7.6)" },
     frontend: { type: block, note: "the query-frontend" },
     "frontend.scheduler_address": { type: str, note: "DNS hostname used for finding query-schedulers (host:port)" },
     frontend_worker: { type: block, note: "the querier's worker pulling queries" },

@@ -36,6 +36,7 @@ export const MIMIR_KEYS: KeyList = {
 
     memberlist: { type: block, note: "gossip memberlist" },
     "memberlist.join_members": { type: listOf(str), note: "members to join; IP, hostname or DNS service discovery format (dns+)" },
+    "memberlist.cluster_label": { type: str, note: "label on outbound gossip; members drop messages with another label (-memberlist.cluster-label, stable; dskit kv/memberlist KVConfig yaml cluster_label, which Mimir's memberlist block is)" },
 
     distributor: { type: block, note: "the distributor" },
     "distributor.ring": { type: block, note: "its ring" },

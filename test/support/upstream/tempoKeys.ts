@@ -133,6 +133,7 @@ export const TEMPO_2_KEYS: KeyList = {
     "ingester.lifecycler.ring.replication_factor": { type: int, note: "ingesters each trace is written to" },
     memberlist: { type: block, note: "gossip cluster the rings live in" },
     "memberlist.join_members": { type: listOf(str), note: "addresses to join" },
+    "memberlist.cluster_label": { type: str, note: "label on outbound gossip; members drop messages with another label (default \"\" in manifest.md at v2.10.8)" },
     "compactor.ring": { type: block, note: "the compactors' ring (shares blocks among them)" },
     "compactor.ring.kvstore": { type: block, note: "where it lives" },
     "compactor.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
