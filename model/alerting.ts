@@ -125,17 +125,21 @@ export const SERVICE_INSTANCES_DOWN = { for: "5m" } as const;
  * Reading the recorded series a week back keeps both alerts quiet for the first week of a service's
  * history (there is no baseline yet); `minRequestsPerMinute` keeps them quiet at low traffic: a
  * drop needs that much traffic last week, a spike that much now (and is measured against at least
- * that rate, so a jump from nearly nothing to a trickle stays quiet).
+ * that rate, so a jump from nearly nothing to a trickle stays quiet). Last week's own anomaly would
+ * echo a week later, when traffic is back to normal (a spike last week reads as a drop now, a drop
+ * as a spike): the week before, `echoOffset`, must show the anomaly too when it is on record.
  */
 export const TRAFFIC_ANOMALY = {
     window: "10m",
     baselineOffset: "1w",
+    echoOffset: "2w",
     drop: { alert: "TrafficDrop", severity: "critical", for: "10m", percent: 50 },
     spike: { alert: "TrafficSpike", severity: "warning", for: "10m", percent: 200 },
     minRequestsPerMinute: 10,
 } as const satisfies {
     window: string;
     baselineOffset: string;
+    echoOffset: string;
     drop: { alert: string; severity: Severity; for: string; percent: number };
     spike: { alert: string; severity: Severity; for: string; percent: number };
     minRequestsPerMinute: number;
