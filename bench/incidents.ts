@@ -7,11 +7,12 @@
  *    (quiet nights, quieter weekends) and background errors at a fifth of each service's budget
  *    drawn per pod and interval (seeded Poisson draws). Incidents change it at known times.
  * 2. Which alerts fire when: `promtool test rules` on the rendered rule files (unchanged rules; cut
- *    to the alerts of one cadence and the recording rules they read), one run per cadence over the
- *    whole month, with a `ALERTS{alertstate="firing"}` expectation of nothing at every evaluation:
- *    promtool's failure report is the exact list of firing alerts at each step. The 1d/3d ticket
- *    rules run at 5m steps (their 3d windows would exceed promtool's 10,000-sample query limit at
- *    30s), the week-over-week traffic rules at 1m (a week of history), everything else at 30s.
+ *    to the alerts of one cadence and the recording rules they read), with an
+ *    `ALERTS{alertstate="firing"}` expectation of nothing at every evaluation: promtool's failure
+ *    report is the exact list of firing alerts at each step. The 1d/3d ticket rules run over the
+ *    whole month at 5m steps (their 3d windows would exceed promtool's 10,000-sample query limit at
+ *    30s), the week-over-week traffic rules over the whole month at 1m (a week of history),
+ *    everything else at the deployed 30s in each incident's window (a month of it is too slow).
  * 3. What on-call gets: each incident's alerts (and, apart, every alert outside the incidents)
  *    replayed into its own real Alertmanager running the rendered routing (grouping, inhibitions,
  *    intervals), every receiver's transport replaced by a loopback webhook. Time runs faster: every
