@@ -160,10 +160,12 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
     if (!anomaly) {
         return [];
     }
-    const { window, baselineOffset, drop, spike } = TRAFFIC_ANOMALY;
+    const { window, baselineOffset, echoOffset, drop, spike } = TRAFFIC_ANOMALY;
     const recorded = `service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}}`;
     const now = `avg_over_time(${recorded}[${window}])`;
     const lastWeek = `avg_over_time(${recorded}[${window}] offset ${baselineOffset})`;
+    // `unless` drops the alert only where the week before is on record and shows no anomaly: until there are two weeks of history it changes nothing.
+    const weekBefore = `avg_over_time(${recorded}[${window}] offset ${echoOffset})`;
     const minPerMinute = promqlNumber(exact(anomaly.minRequestsPerMinute));
     const below = promqlNumber(sub(exact(1), exact(anomaly.dropRatio)));
     const above = promqlNumber(add(exact(1), exact(anomaly.spikeRatio)));
@@ -173,7 +175,7 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
             ...base,
             alert: drop.alert,
             // Last week's rate must exist (a week of history) and be worth watching (low-traffic guard).
-            expr: `(${now} / ${lastWeek} < ${below})\nand (${lastWeek} * 60 >= ${minPerMinute})`,
+            expr: `(${now} / ${lastWeek} < ${below})\nand (${lastWeek} * 60 >= ${minPerMinute})\nunless (${now} / ${weekBefore} >= ${below})`,
             for: drop.for,
             severity: drop.severity,
             summary: `${service.name} traffic dropped more than ${percent(anomaly.dropRatio)} below the same time last week`,
@@ -183,7 +185,7 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
             ...base,
             alert: spike.alert,
             // Against at least the low-traffic floor: from nearly nothing to a trickle is not a spike.
-            expr: `(${now} / clamp_min(${lastWeek}, ${minPerSecond}) > ${above})\nand (${now} * 60 >= ${minPerMinute})`,
+            expr: `(${now} / clamp_min(${lastWeek}, ${minPerSecond}) > ${above})\nand (${now} * 60 >= ${minPerMinute})\nunless (${now} / clamp_min(${weekBefore}, ${minPerSecond}) <= ${above})`,
             for: spike.for,
             severity: spike.severity,
             summary: `${service.name} traffic rose more than ${percent(anomaly.spikeRatio)} above the same time last week`,

@@ -5,7 +5,7 @@
  */
 import { ServiceSpec, Slo } from "../config/types";
 import { durationMs, formatDuration, parseDuration } from "../config/units";
-import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, singleErrorGuard, sliWindows } from "../model/alerting";
+import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, PAGE_RECOVERY_WINDOW, singleErrorGuard, sliWindows } from "../model/alerting";
 import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
@@ -16,8 +16,16 @@ import { AlertDefinition, RecordingRule } from "./model";
 export interface BurnRatePair {
     readonly long: string;
     readonly short: string;
+    /** For a page pair with a short window longer than PAGE_RECOVERY_WINDOW: that window, which must burn too. */
+    readonly recovery?: string;
     readonly factor: Fraction;
     readonly minRequests: bigint;
+}
+
+/** "14.4x over 1h and 5m", "6x over 6h, 30m and 5m": a pair's condition as the alert and its dashboard panel state it. */
+export function describePair(pair: BurnRatePair): string {
+    const windows = [pair.long, pair.short, ...(pair.recovery ? [pair.recovery] : [])];
+    return `${readableNumber(pair.factor)}x over ${windows.slice(0, -1).join(", ")} and ${windows[windows.length - 1]}`;
 }
 
 export interface BurnRateAlertSpec {
@@ -52,7 +60,8 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
             const factor = burnFactor(pair, ms(slo.window), ms(pair.long));
             const perHour = ceil(mul(exact(minRequestsPerHour), div(exact(ms(pair.long)), exact(3_600_000))));
             const singleError = singleErrorGuard(factor, budget);
-            return { long: pair.long, short: pair.short, factor, minRequests: singleError > perHour ? singleError : perHour };
+            const recovery = spec.policy === "page" && ms(pair.short) > ms(PAGE_RECOVERY_WINDOW) ? { recovery: PAGE_RECOVERY_WINDOW } : {};
+            return { long: pair.long, short: pair.short, ...recovery, factor, minRequests: singleError > perHour ? singleError : perHour };
         }),
     }));
 }
@@ -117,6 +126,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
             return (
                 `(\n  (slo:sli_error:ratio_rate${pair.long}{${s}} / ${budget} > ${factor})\n` +
                 `  and (slo:sli_error:ratio_rate${pair.short}{${s}} / ${budget} > ${factor})\n` +
+                (pair.recovery ? `  and (slo:sli_error:ratio_rate${pair.recovery}{${s}} / ${budget} > ${factor})\n` : "") +
                 `  and on(service, slo) (slo:sli_total:rate${pair.long}{${s}} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
             );
         });
@@ -129,7 +139,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
             summary: `${service.name} is burning its ${slo.name} error budget ${spec.alert === "FastBudgetBurn" ? "fast" : "steadily"}`,
             description:
                 `${service.name} (${describeObjective(slo)} over ${sloWindowName(slo)}) is spending its error budget at {{ $value | printf "%.1f" }}x the sustainable rate` +
-                ` (thresholds: ${spec.pairs.map((p) => `${readableNumber(p.factor)}x over ${p.long} and ${p.short}`).join(", or ")}).`,
+                ` (thresholds: ${spec.pairs.map(describePair).join(", or ")}).`,
         };
     });
     const queries = sliQueries(service, slo);

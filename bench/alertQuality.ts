@@ -20,7 +20,7 @@ import { ServiceSpec, Slo } from "../config/types";
 import { renderService } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, loadStack } from "../test/support/fixtures";
-import { rawErrorRatio } from "./naive";
+import { NAIVE_ERROR_RATIO_ALERT, naiveRule } from "./naive";
 import { runAsync } from "../scripts/dev/processes";
 import { BenchOptions, formatSeconds, inParallel, parsePromDuration, printTable, seededRandom } from "./report";
 
@@ -42,7 +42,7 @@ const BURN_RATE_ALERTS = burnRateAlertSpecs(DEFAULT_BURN_RATE_POLICY, { kind: "a
 }));
 const FAST = BURN_RATE_ALERTS[0].alert;
 const SLOW = BURN_RATE_ALERTS[1].alert;
-const NAIVE = "NaiveErrorRatio1h";
+const NAIVE = NAIVE_ERROR_RATIO_ALERT;
 const COLLAPSE = "LatencyCollapse";
 
 interface Scenario {
@@ -104,13 +104,6 @@ function inputSeries(service: ServiceSpec, slo: Slo, scenario: Scenario, stepSec
         { series: `${metric}_bucket{${id}, http_response_status_code="200", le="${slo.thresholdSeconds}"}`, values: compressSeries(total.map((t, k) => t - slow[k])) },
         { series: `${metric}_bucket{${id}, http_response_status_code="200", le="+Inf"}`, values: compressSeries(total) },
     ];
-}
-
-/** The naive baseline: page as soon as the 1h error ratio is above the budget, no `for`, no short window. */
-function naiveRule(service: ServiceSpec, slo: Slo) {
-    const ratio = rawErrorRatio(service, slo, "1h");
-    const budget = Number((1 - slo.objective).toPrecision(12));
-    return { alert: NAIVE, expr: `(${ratio}) > ${budget}`, for: "0s", labels: { severity: "page" } };
 }
 
 interface RuleModel {

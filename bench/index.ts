@@ -7,6 +7,7 @@
  *   scale      program evaluation time and peak memory under mocks, rules and series per SLO
  *   footprint  requests/limits per profile, idle RSS of each real backend binary, idle and loaded RSS together
  *   tiers      spans/s through one Collector gateway vs the two-tier set-up, CPU and memory of each tier
+ *   incidents  a month of the dev stack's incidents: pages and tickets through the real rules and a real Alertmanager, SLO rules vs naive ones
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -14,6 +15,7 @@ import * as path from "path";
 import { alertQuality } from "./alertQuality";
 import { collectorTiers } from "./collectorTiers";
 import { footprint } from "./footprint";
+import { incidentBenchmark } from "./incidents";
 import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
@@ -21,7 +23,7 @@ import { killEverything } from "../scripts/dev/processes";
 import { cachedTool, toolVersion } from "../scripts/dev/tools";
 import { BenchOptions, formatSeconds, machineDescription } from "./report";
 
-const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers"] as const;
+const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -81,6 +83,12 @@ async function main(): Promise<void> {
                 await queryCost({ ...options, promtool, prometheus });
             } else if (section === "scale") {
                 await programScale(options);
+            } else if (section === "incidents") {
+                const alertmanager = cachedTool("alertmanager");
+                if (!promtool || !alertmanager) {
+                    throw new Error("promtool and alertmanager are needed; run `npm run tools -- build promtool alertmanager`");
+                }
+                await incidentBenchmark({ ...options, promtool, alertmanager });
             } else if (section === "tiers") {
                 await collectorTiers(options.quick);
             } else {

@@ -11,6 +11,13 @@ export function rawErrorRatio(service: ServiceSpec, slo: Slo, window: string): s
     return slo.kind === "latency" && q.fast ? `1 - (${q.fast(window, slo.thresholdSeconds)} / ${q.total(window)})` : `${q.errors(window)} / ${q.total(window)}`;
 }
 
+export const NAIVE_ERROR_RATIO_ALERT = "NaiveErrorRatio1h";
+
+/** The naive baseline: page as soon as the 1h error ratio is above the budget, no `for`, no short window. */
+export function naiveRule(service: ServiceSpec, slo: Slo) {
+    return { alert: NAIVE_ERROR_RATIO_ALERT, expr: `(${rawErrorRatio(service, slo, "1h")}) > ${budgetOf(slo)}`, for: "0s", labels: { severity: "critical" } };
+}
+
 function budgetOf(slo: Slo): number {
     return Number((1 - slo.objective).toPrecision(12));
 }

@@ -10,7 +10,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { Links } from "../alerts/links";
-import { BurnRateAlertSpec, burnRateAlertSpecs, sloWindowName } from "../alerts/slo";
+import { BurnRateAlertSpec, burnRateAlertSpecs, describePair, sloWindowName } from "../alerts/slo";
 import { ServiceSpec, Slo } from "../config/types";
 import { BURN_RATE_ALERTS, DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
 import { readableNumber, toNumber } from "../model/exact";
@@ -147,8 +147,8 @@ function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
 }
 
 function burnRatePanel(service: ServiceSpec, slo: Slo, spec: BurnRateAlertSpec, links: Links): Panel {
-    const windows = spec.pairs.flatMap((pair) => [pair.long, pair.short]);
-    const conditions = spec.pairs.map((pair) => `${readableNumber(pair.factor)}x over ${pair.long} and ${pair.short}`).join(", or ");
+    const windows = [...new Set(spec.pairs.flatMap((pair) => [pair.long, pair.short, ...(pair.recovery ? [pair.recovery] : [])]))];
+    const conditions = spec.pairs.map(describePair).join(", or ");
     return timeseriesPanel(`Burn rate: ${spec.alert} (${spec.severity})`, UNITS.burnRate)
         .description(`${spec.alert} fires when the burn rate is above ${conditions} for ${spec.for}. Dashed lines are the factors.`)
         .thresholds(thresholds([null, COLORS.ok], ...spec.pairs.map((pair): ThresholdStep => [toNumber(pair.factor), COLORS.critical])))

@@ -75,6 +75,17 @@ export function ratioGuard(threshold: Fraction, floor: number): bigint {
     return compare(exact(derived), exact(floor)) >= 0 ? derived : BigInt(floor);
 }
 
+/**
+ * A page pair whose short window is longer than this also needs this window to burn above the
+ * pair's factor. The short window is what lets a page resolve once the burning stops, and it
+ * forgets an outage only as fast as it is long: with the Workbook's 6h/30m pair a 6-minute total
+ * outage keeps paging ~29 minutes after full recovery (the 30m window still holds the outage, the
+ * 6h window too); 5m forgets it within 5 minutes. The 1h/5m pair already ends this way. It cannot
+ * add a page (one more condition only narrows when a pair fires) and it does not delay one: a
+ * burn that is still going on burns over the last 5 minutes as well.
+ */
+export const PAGE_RECOVERY_WINDOW = "5m";
+
 /** The burn-rate alerts and what each policy half becomes. */
 export const BURN_RATE_ALERTS = [
     { alert: "FastBudgetBurn", policy: "page", severity: "critical", for: "1m" },
@@ -114,17 +125,21 @@ export const SERVICE_INSTANCES_DOWN = { for: "5m" } as const;
  * Reading the recorded series a week back keeps both alerts quiet for the first week of a service's
  * history (there is no baseline yet); `minRequestsPerMinute` keeps them quiet at low traffic: a
  * drop needs that much traffic last week, a spike that much now (and is measured against at least
- * that rate, so a jump from nearly nothing to a trickle stays quiet).
+ * that rate, so a jump from nearly nothing to a trickle stays quiet). Last week's own anomaly would
+ * echo a week later, when traffic is back to normal (a spike last week reads as a drop now, a drop
+ * as a spike): the week before, `echoOffset`, must show the anomaly too when it is on record.
  */
 export const TRAFFIC_ANOMALY = {
     window: "10m",
     baselineOffset: "1w",
+    echoOffset: "2w",
     drop: { alert: "TrafficDrop", severity: "critical", for: "10m", percent: 50 },
     spike: { alert: "TrafficSpike", severity: "warning", for: "10m", percent: 200 },
     minRequestsPerMinute: 10,
 } as const satisfies {
     window: string;
     baselineOffset: string;
+    echoOffset: string;
     drop: { alert: string; severity: Severity; for: string; percent: number };
     spike: { alert: string; severity: Severity; for: string; percent: number };
     minRequestsPerMinute: number;
@@ -255,10 +270,10 @@ export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([
 
 /**
  * The SLI windows an SLO records: every window of its burn-rate policy. The SLO window itself is
- * added per SLO; 5m always, for the SLO-window average and the dashboards.
+ * added per SLO; 5m always, for the SLO-window average, the dashboards and PAGE_RECOVERY_WINDOW.
  */
 export function sliWindows(policy: BurnRatePolicy, durationMs: (window: string) => number): string[] {
-    const windows = new Set<string>(["5m"]);
+    const windows = new Set<string>(["5m", PAGE_RECOVERY_WINDOW]);
     for (const pair of [...policy.page, ...policy.ticket]) {
         windows.add(pair.short);
         windows.add(pair.long);
