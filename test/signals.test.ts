@@ -126,12 +126,15 @@ describe("traffic anomalies", () => {
         assert.equal(
             rules.TrafficDrop,
             '(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w) < 0.5)\n' +
-                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w) * 60 >= 10)',
+                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w) * 60 >= 10)\n' +
+                // Not when traffic is normal against the week before last: last week was the anomaly (its echo).
+                'unless (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 2w) >= 0.5)',
         );
         assert.equal(
             rules.TrafficSpike,
             '(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / clamp_min(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 1w), (1 / 6)) > 3)\n' +
-                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) * 60 >= 10)',
+                'and (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) * 60 >= 10)\n' +
+                'unless (avg_over_time(service:http_requests:rate5m{service="checkout"}[10m]) / clamp_min(avg_over_time(service:http_requests:rate5m{service="checkout"}[10m] offset 2w), (1 / 6)) <= 3)',
         );
     });
 
