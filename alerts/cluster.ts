@@ -7,7 +7,7 @@
  * (a node, a workload, a pod, `kube-apiserver`, ...), so links and runbook dashboards open on it.
  */
 import { ServiceSpec, Slo, StackConfig } from "../config/types";
-import { DEFAULT_BURN_RATE_POLICY, Severity } from "../model/alerting";
+import { DEFAULT_BURN_RATE_POLICY, OTLP_EXPORT_INTERVAL, Severity } from "../model/alerting";
 import { API_SERVER_SLO, CLUSTER_ALERTS, CLUSTER_JOBS, CLUSTER_THRESHOLDS as T, WORKLOAD_POD_SERIES } from "../model/cluster";
 import { deployedStackJobs } from "./stack";
 import { dashboardUids } from "../model/ids";
@@ -295,7 +295,8 @@ export function apiServerSloService(): ServiceSpec {
         name: API_SERVER_SLO.service,
         namespace: "default",
         team: TEAM,
-        discovery: { kind: "otlp" },
+        // Only its SLO rules are rendered (no golden alerts), so how its samples arrive is never read.
+        discovery: { kind: "otlp", exportInterval: OTLP_EXPORT_INTERVAL },
         probes: [],
         logAlerts: [],
         businessCounters: [],

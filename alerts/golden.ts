@@ -1,7 +1,7 @@
 /** Golden-signal recording rules and alerts per service: traffic, errors, latency, saturation, up. */
 import { ServiceSpec } from "../config/types";
-import { durationMs } from "../config/units";
-import { HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
+import { durationMs, formatMs } from "../config/units";
+import { HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, SERVICE_FAILING, SERVICE_INSTANCES_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
 import { BUSINESS_COUNTER } from "../model/business";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
@@ -57,7 +57,41 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     return rules;
 }
 
-export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
+/**
+ * How often the service's request metrics get a new sample: every scrape for a scraped service, every
+ * SDK export for an OTLP one.
+ */
+export function sampleIntervalMs(service: ServiceSpec, scrapeInterval: string): number {
+    return durationMs(service.discovery.kind === "scrape" ? scrapeInterval : service.discovery.exportInterval) ?? 0;
+}
+
+/** ServiceFailing's window: at least SERVICE_FAILING.minWindow and SERVICE_FAILING.intervals of the service's sample intervals. */
+export function serviceFailingWindow(service: ServiceSpec, scrapeInterval: string): string {
+    return formatMs(Math.max(durationMs(SERVICE_FAILING.minWindow) ?? 0, SERVICE_FAILING.intervals * sampleIntervalMs(service, scrapeInterval)));
+}
+
+/** ServiceFailing: nearly every request (or job) failing over a short window pages, whatever the objectives. */
+function serviceFailing(service: ServiceSpec, scrapeInterval: string, base: Pick<AlertDefinition, "service" | "team" | "dashboardUid">): AlertDefinition {
+    const q = requestQueries(service);
+    const window = serviceFailingWindow(service, scrapeInterval);
+    const share = SERVICE_FAILING.percent;
+    const worker = service.conventions.preset === "otel-messaging";
+    const things = worker ? "jobs" : "requests";
+    return {
+        ...base,
+        alert: SERVICE_FAILING.alert,
+        expr:
+            `(${q.errors(window)} / ${q.total(window)} >= ${promqlNumber(div(exact(share), exact(100)))})\n` +
+            `and (${q.total(window)} * ${(durationMs(window) ?? 0) / 1000} >= ${SERVICE_FAILING.minRequests})`,
+        for: SERVICE_FAILING.for,
+        keepFiringFor: SERVICE_FAILING.keepFiringFor,
+        severity: SERVICE_FAILING.severity,
+        summary: `${service.name} is failing nearly every ${worker ? "job" : "request"}`,
+        description: `{{ $value | humanizePercentage }} of ${service.name} ${things} failed over the last ${window} (pages at ${share}% or more, whatever the SLOs).`,
+    };
+}
+
+export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): AlertDefinition[] {
     const q = requestQueries(service);
     const base = { service: service.name, team: service.team, dashboardUid: dashboardUids.golden(service.name) };
     const { window } = HIGH_ERROR_RATE;
@@ -80,6 +114,7 @@ export function goldenAlerts(service: ServiceSpec): AlertDefinition[] {
                 ? `{{ $value | humanizePercentage }} of ${service.name} jobs failed (error.type set) over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`
                 : `{{ $value | humanizePercentage }} of ${service.name} requests failed with a 5xx over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
         },
+        serviceFailing(service, scrapeInterval, base),
         {
             ...base,
             alert: "ServiceDown",

@@ -10,13 +10,14 @@ import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
 import { sloAlerts, sloRecordingRules } from "./slo";
 import { stackAlerts } from "./stack";
 
-export function serviceRuleFile(service: ServiceSpec, links: Links): RuleFile {
+/** One service's rule file; `scrapeInterval` is the stack's (`prometheus.scrapeInterval`), a scraped service's sample interval. */
+export function serviceRuleFile(service: ServiceSpec, links: Links, scrapeInterval: string): RuleFile {
     return {
         name: `service-${service.name}`,
         groups: [
             {
                 name: `${service.name}-golden-signals`,
-                rules: [...goldenRecordingRules(service), ...goldenAlerts(service).map((a) => toAlertingRule(a, links))],
+                rules: [...goldenRecordingRules(service), ...goldenAlerts(service, scrapeInterval).map((a) => toAlertingRule(a, links))],
             },
             ...service.slos.map((slo) => ({
                 name: `${service.name}-slo-${slo.name}`,
@@ -38,10 +39,10 @@ export function stackRuleFile(config: StackConfig, links: Links): RuleFile {
 }
 
 export function renderRuleFiles(config: StackConfig, links: Links): RuleFile[] {
-    return [stackRuleFile(config, links), ...config.services.map((service) => serviceRuleFile(service, links))];
+    return [stackRuleFile(config, links), ...config.services.map((service) => serviceRuleFile(service, links, config.prometheus.scrapeInterval))];
 }
 
 /** Every alert the stack defines, for runbook and link checks. */
 export function alertCatalog(config: StackConfig): AlertDefinition[] {
-    return [...stackAlerts(config), ...infrastructureAlerts(), ...clusterAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s), ...s.slos.flatMap((slo) => sloAlerts(s, slo)), ...logAlertDefinitions(s)])];
+    return [...stackAlerts(config), ...infrastructureAlerts(), ...clusterAlerts(config), ...config.services.flatMap((s) => [...goldenAlerts(s, config.prometheus.scrapeInterval), ...s.slos.flatMap((slo) => sloAlerts(s, slo)), ...logAlertDefinitions(s)])];
 }

@@ -54,6 +54,8 @@ export async function programScale(options: BenchOptions): Promise<void> {
         { name: "checkout", histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4], slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "2s" }] },
         { knownRunbooks },
     );
+    // An OTLP service: its golden alerts read its export interval, never the stack's scrape interval.
+    const golden = { recording: goldenRecordingRules(service).length, alerts: goldenAlerts(service, "").length };
     const perSlo = service.slos.map((slo) => ({ slo, recording: sloRecordingRules(service, slo).length, alerts: sloAlerts(service, slo).length }));
     printTable(
         "Rules and series per SLO",
@@ -69,10 +71,10 @@ export async function programScale(options: BenchOptions): Promise<void> {
             ]),
             [
                 "golden signals (per service, not per SLO)",
-                String(goldenRecordingRules(service).length),
-                String(goldenAlerts(service).length),
-                String(goldenRecordingRules(service).length + goldenAlerts(service).length),
-                String(goldenRecordingRules(service).length),
+                String(golden.recording),
+                String(golden.alerts),
+                String(golden.recording + golden.alerts),
+                String(golden.recording),
                 "",
             ],
         ],

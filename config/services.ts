@@ -1,5 +1,5 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
-import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, LogAlertPreset, SEVERITIES, SEVERITY_ALIASES, Severity, TRAFFIC_ANOMALY } from "../model/alerting";
+import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, LogAlertPreset, SEVERITIES, SEVERITY_ALIASES, Severity, OTLP_EXPORT_INTERVAL, TRAFFIC_ANOMALY } from "../model/alerting";
 import { BUSINESS_UNITS, BusinessUnit, GOOD_DIRECTIONS, GoodDirection } from "../model/business";
 import { CLUSTER_RESERVED_NAMES } from "../model/cluster";
 import { COMPONENTS } from "../model/components";
@@ -16,7 +16,7 @@ import { BusinessCounter, Discovery, HttpProbe, LogAlert, MetricConventions, Sat
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
     return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
-import { durationMs, parseDuration } from "./units";
+import { durationMs, formatMs, parseDuration } from "./units";
 
 export interface ServiceReadOptions {
     /** Alert names that have a runbook in `runbooks/`; a saturation alert without one is an error. */
@@ -54,9 +54,17 @@ export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K):
 }
 
 function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
-    const { kind, reader } = service.variant("discovery", "kind", { otlp: [], scrape: ["selector", "port", "path"] }, "otlp");
+    const { kind, reader } = service.variant("discovery", "kind", { otlp: ["exportInterval"], scrape: ["selector", "port", "path"] }, "otlp");
     if (kind === "otlp") {
-        return { kind };
+        const exportInterval = reader.duration("exportInterval", OTLP_EXPORT_INTERVAL);
+        const shortest = HIGH_ERROR_RATE.window;
+        if ((durationMs(exportInterval) ?? 0) * 2 > (durationMs(shortest) ?? 0)) {
+            reader.problems.add(
+                reader.keyPath("exportInterval"),
+                `${exportInterval} leaves fewer than two samples in the shortest alert window (${shortest}, HighErrorRate), so its rate() returns nothing; have the SDK export at most every ${formatMs((durationMs(shortest) ?? 0) / 2)} (OTEL_METRIC_EXPORT_INTERVAL) and set that here`,
+            );
+        }
+        return { kind, exportInterval };
     }
     const selector = readLabelMap(reader, "selector");
     if (Object.keys(selector).length === 0 && !reader.problems.about(reader.keyPath("selector"))) {

@@ -299,7 +299,11 @@ export type Discovery =
           readonly port: string;
           readonly path: string;
       }
-    | { readonly kind: "otlp" };
+    | {
+          readonly kind: "otlp";
+          /** How often the service's SDK exports metrics (OTEL_METRIC_EXPORT_INTERVAL): each export is one new sample. */
+          readonly exportInterval: string;
+      };
 
 export interface AvailabilitySlo {
     readonly kind: "availability";

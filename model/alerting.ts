@@ -101,6 +101,37 @@ export const BURN_RATE_ALERTS = [
 export const HIGH_ERROR_RATE = { window: "2m", for: "3m", keepFiringFor: "2m", minRequests: 10 } as const;
 
 /**
+ * How often an OTLP service's metrics get a new sample when its config does not say: the OTel SDKs'
+ * default metric export interval (OTEL_METRIC_EXPORT_INTERVAL, 60000 ms).
+ */
+export const OTLP_EXPORT_INTERVAL = "60s";
+
+/**
+ * ServiceFailing: nearly every request fails, whatever the service's objectives. The burn-rate page
+ * needs `factor × budget × 1h` of total outage before its long window burns (about 4m30s at 99%
+ * with a 5× page, 5m30s at 99.5% with the Workbook's 14.4×), so a lax objective would page a full
+ * outage late; this pages it in about two minutes at any objective.
+ *
+ * The window, not a `for`, keeps a one-minute blip quiet: it spans at least `minWindow` and at least
+ * `intervals` sample intervals of the service (alerts/golden.ts), so the samples in it cover at
+ * least 80s whenever the interval is 40s or longer, and at least 90s at 30s (three intervals in 2m),
+ * and a blip of 60s fails at most 60/80 = 75% of them, under `percent`. At a 30s interval a full
+ * outage fills the 2m window 90s after it starts. It needs `minRequests` requests in the window (a
+ * trickle of two failing requests is not an outage) and `keepFiringFor` keeps one good evaluation
+ * from resolving and re-paging it.
+ */
+export const SERVICE_FAILING = {
+    alert: "ServiceFailing",
+    severity: "critical",
+    minWindow: "2m",
+    intervals: 3,
+    percent: 90,
+    for: "0s",
+    keepFiringFor: "2m",
+    minRequests: 10,
+} as const satisfies { alert: string; severity: Severity; minWindow: string; intervals: number; percent: number; for: string; keepFiringFor: string; minRequests: number };
+
+/**
  * LatencyCollapse: nearly every request slower than the latency SLO's threshold. A P95 objective
  * leaves so much budget that FastBudgetBurn needs ~45 minutes when every request is slow; this
  * pages within 5 minutes. Over a 2m window a one-minute blip reaches at most half slow, below
@@ -191,8 +222,9 @@ export const NOTIFICATION_POLICY = {
  * SLO page fires, the threshold pages of the same service add nothing to it.
  */
 export const SYMPTOM_INHIBITIONS = [
-    { source: "ServiceDown", targets: ["HighErrorRate", "LatencyCollapse", TRAFFIC_ANOMALY.drop.alert, "FastBudgetBurn", "SlowBudgetBurn", HIGH_P99_LATENCY.alert, "ServiceInstancesDown"], equal: ["service"] },
+    { source: "ServiceDown", targets: ["HighErrorRate", SERVICE_FAILING.alert, "LatencyCollapse", TRAFFIC_ANOMALY.drop.alert, "FastBudgetBurn", "SlowBudgetBurn", HIGH_P99_LATENCY.alert, "ServiceInstancesDown"], equal: ["service"] },
     { source: "FastBudgetBurn", targets: ["HighErrorRate"], equal: ["service"] },
+    { source: SERVICE_FAILING.alert, targets: ["HighErrorRate"], equal: ["service"] },
     { source: "FastBudgetBurn", targets: ["LatencyCollapse"], equal: ["service", "slo"] },
 ] as const satisfies readonly { source: string; targets: readonly string[]; equal: readonly string[] }[];
 
@@ -233,6 +265,7 @@ export type LogAlertPreset = keyof typeof LOG_ALERT_PRESETS;
 /** Names of the alerts every service gets (saturation alerts are named by the user). */
 export const SERVICE_ALERT_NAMES = [
     "HighErrorRate",
+    SERVICE_FAILING.alert,
     "ServiceDown",
     "ServiceInstancesDown",
     HIGH_P99_LATENCY.alert,

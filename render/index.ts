@@ -120,7 +120,7 @@ export interface RenderedStack {
 
 /** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
 export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
-    const rules = serviceRuleFile(service, links);
+    const rules = serviceRuleFile(service, links, config.prometheus.scrapeInterval);
     const logRules = lokiRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };

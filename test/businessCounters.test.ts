@@ -68,7 +68,7 @@ describe("a business counter is recorded into one series", () => {
     });
 
     test("each counter is a recording rule with the service, counter, unit and direction labels", () => {
-        const file = serviceRuleFile(service, linksFor(config));
+        const file = serviceRuleFile(service, linksFor(config), config.prometheus.scrapeInterval);
         const recorded = file.groups.flatMap((g) => g.rules).filter((r) => "record" in r && r.record === "service:business_counter:value");
         assert.deepEqual(recorded, [
             { record: "service:business_counter:value", expr: "sum(sum(rate(learning_sessions_started_total[5m])) * 60)", labels: { service: "classroom", counter: "sessions_started", unit: "perMinute", good_direction: "up" } },

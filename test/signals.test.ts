@@ -159,7 +159,7 @@ describe("traffic anomalies", () => {
 function renderServiceRules(config: StackConfig, service: string): Record<string, string> {
     const spec = config.services.find((s) => s.name === service);
     assert.ok(spec);
-    const file = serviceRuleFile(spec, linksFor(config));
+    const file = serviceRuleFile(spec, linksFor(config), config.prometheus.scrapeInterval);
     return Object.fromEntries(file.groups.flatMap((group) => group.rules).flatMap((rule) => ("alert" in rule ? [[rule.alert, rule.expr]] : [])));
 }
 
@@ -180,7 +180,7 @@ describe("job and queue workers (otel-messaging)", () => {
     });
     const rules = renderServiceRules(config, "mailer");
     const spec = config.services[0];
-    const file = serviceRuleFile(spec, linksFor(config));
+    const file = serviceRuleFile(spec, linksFor(config), config.prometheus.scrapeInterval);
     const records = Object.fromEntries(file.groups.flatMap((g) => g.rules).flatMap((r) => ("record" in r && r.labels?.slo === undefined ? [[r.record, r.expr]] : [])));
 
     test("a job is one messaging.process.duration measurement and a failed job one with error.type", () => {

@@ -204,11 +204,31 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     });
 
     test("the gateway receives OTLP from a real demo-service pod: traces reach the Tempo stand-in, metrics reach the real Prometheus", async () => {
+        // The simulated Loki and Tempo pods are Ready endpoints of the same Services, at addresses that
+        // refuse every connection: the StatefulSets go to zero so the stand-ins are the Services' only
+        // endpoints (otherwise each connection of the gateway's exporters is a draw between the two).
+        for (const component of ["loki", "tempo"] as const) {
+            const patched = await cluster.request("PATCH", `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${component}/scale`, { spec: { replicas: 0 } }, "application/merge-patch+json");
+            assert.equal(patched.status, 200, `scaling ${component} to 0: ${JSON.stringify(patched.body)}`);
+        }
         for (const component of ["loki", "tempo"] as const) {
             const { configMap, pod } = standIn(component);
             await create(`/api/v1/namespaces/${NAMESPACE}/configmaps`, configMap);
             await create(`/api/v1/namespaces/${NAMESPACE}/pods`, pod);
         }
+        // What kube-proxy routes to: each Service's ready endpoints are exactly its stand-in's address.
+        const readyEndpoints = async (component: string) => {
+            const slices = (await cluster.request("GET", `/apis/discovery.k8s.io/v1/namespaces/${NAMESPACE}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${component}`)).body.items as { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[];
+            return slices.flatMap((slice) => (slice.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
+        };
+        await cluster.waitFor("the stand-ins as the only ready endpoints of the loki and tempo Services", async () => {
+            const standIns = new Map((await pods(NAMESPACE)).filter((p) => p.metadata.name.startsWith("stand-in-") && isReady(p)).map((p) => [p.metadata.name, p.status.podIP]));
+            for (const component of ["loki", "tempo"]) {
+                const expected = standIns.get(`stand-in-${component}`);
+                if (!expected || JSON.stringify(await readyEndpoints(component)) !== JSON.stringify([expected])) return false;
+            }
+            return true;
+        }, 120);
         await create("/api/v1/namespaces", { metadata: { name: DEMO_NAMESPACE } });
         const gateway = `otel-collector.${NAMESPACE}.svc.cluster.local`;
         await create(`/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments`, demoDeployment(demoImage, "demo-service", [
