@@ -117,7 +117,7 @@ const allSlow = (buckets: number) => Array.from({ length: buckets }, (_, i) => (
 /**
  * The catalogue. Expected counts, by hand (api, session-start: 99.5% availability paging above 5x
  * over 1h/5m; tickets at 3x over 1d/2h or 1x over 3d/6h; a weekday averages 0.56 of peak traffic):
- * - full outage: FastBudgetBurn (both api SLOs), HighErrorRate, one group: 1 page. The 1d window
+ * - full outage: ServiceFailing at ~1.5 min, FastBudgetBurn (both api SLOs), one group: 1 page. The 1d window
  *   then holds 15 of ~806 peak-minutes of traffic failed (1.9% > 1.5%), so SlowBudgetBurn opens a
  *   ticket once the page has resolved and no longer inhibits it: 1 ticket.
  * - 2% for 2h (the next day): a 4x burn, under the 5x page; 1d ratio ~0.3%, under 3x. But the 3d
@@ -135,6 +135,14 @@ const allSlow = (buckets: number) => Array.from({ length: buckets }, (_, i) => (
  * - 1 minute of errors: under HighErrorRate's 3m and the 5x page (1h ratio 1.7% < 2.5%): nothing.
  * - rolling restart, 2% failing for 3 minutes: nothing.
  * - a dependency failing 30% of api's and session-start's requests for 25 min: one page per service.
+ * - every transcoding job failing for 15 min: at its 99% objective the 5x page needs 3 minutes of
+ *   the hour failed (5 × 1% × 60), ServiceFailing only a full 2m window: 1 page, its SLOs and
+ *   HighErrorRate in the same group. The 1d window then holds 15 of ~806 peak-minutes (1.9%, under
+ *   3 × 1%), the 3d one ~0.8% with the background (under 1×): no ticket.
+ * - every video-load request failing for 15 min: it has no availability SLO; ServiceFailing pages,
+ *   LatencyCollapse and the latency SLO (a failed request counts as slow) join its group: 1 page.
+ *   HighP99Latency reads only answered requests' buckets (none): no ticket; the latency SLO's 1d
+ *   window holds 1.9% slow, far under 3 × 5%.
  */
 const INCIDENTS: readonly Incident[] = [
     {
@@ -271,6 +279,26 @@ const INCIDENTS: readonly Incident[] = [
         minutes: 25,
         apply: (_s, c, since) => (during(since, 25) ? { ...c, errorRatio: 0.3 } : c),
         expected: { pages: 2, tickets: 0 },
+    },
+    {
+        id: "outage-at-99",
+        what: "transcoding (99% objective): every job fails, 15 min",
+        services: ["transcoding"],
+        start: at(24, 10),
+        minutes: 15,
+        apply: (_s, c, since) => (during(since, 15) ? { ...c, errorRatio: 1 } : c),
+        expected: { pages: 1, tickets: 0 },
+        pageWithinSeconds: 150,
+    },
+    {
+        id: "outage-no-avail-slo",
+        what: "video-load (no availability SLO): every request fails, 15 min",
+        services: ["video-load"],
+        start: at(25, 10),
+        minutes: 15,
+        apply: (_s, c, since) => (during(since, 15) ? { ...c, errorRatio: 1 } : c),
+        expected: { pages: 1, tickets: 0 },
+        pageWithinSeconds: 150,
     },
 ];
 

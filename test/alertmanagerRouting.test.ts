@@ -108,8 +108,14 @@ describe("a real Alertmanager inhibits a warning only for the same service and t
     });
     after(() => alertmanager?.stop());
 
-    test("FastBudgetBurn mutes SlowBudgetBurn of its SLO and HighErrorRate of its service; HighErrorRate (no slo) mutes nothing", async () => {
+    test("FastBudgetBurn mutes SlowBudgetBurn of its SLO and HighErrorRate of its service; HighErrorRate (no slo) mutes nothing; ServiceFailing mutes HighErrorRate, ServiceDown mutes ServiceFailing", async () => {
         const alerts: Record<string, string>[] = [
+            // cart: every request failing (ServiceFailing) says more than HighErrorRate.
+            { alertname: "ServiceFailing", severity: "critical", service: "cart" },
+            { alertname: "HighErrorRate", severity: "critical", service: "cart" },
+            // feed: no instance left; the failing requests before it went are its echo.
+            { alertname: "ServiceDown", severity: "critical", service: "feed" },
+            { alertname: "ServiceFailing", severity: "critical", service: "feed" },
             { alertname: "FastBudgetBurn", severity: "critical", service: "shop", slo: "availability" },
             { alertname: "SlowBudgetBurn", severity: "warning", service: "shop", slo: "availability" },
             { alertname: "SlowBudgetBurn", severity: "warning", service: "shop", slo: "latency" },
@@ -128,8 +134,8 @@ describe("a real Alertmanager inhibits a warning only for the same service and t
             .filter((alert) => alert.status.inhibitedBy.length > 0)
             .map((alert) => `${alert.labels.alertname} ${alert.labels.service} ${alert.labels.slo ?? "-"}`)
             .sort();
-        assert.equal(listed.length, 6, "all alerts were received");
-        assert.deepEqual(muted, ["HighErrorRate shop -", "SlowBudgetBurn shop availability"]);
+        assert.equal(listed.length, 10, "all alerts were received");
+        assert.deepEqual(muted, ["HighErrorRate cart -", "HighErrorRate shop -", "ServiceFailing feed -", "SlowBudgetBurn shop availability"]);
     });
 });
 

@@ -257,7 +257,7 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         const alert = await eventually("an api page alert at the webhook", 5 * 60_000, async () => {
             for (const notification of stack.webhook.notifications) {
                 const firing = (notification.alerts ?? []).find(
-                    (a: any) => a.status === "firing" && a.labels?.service === "api" && ["FastBudgetBurn", "HighErrorRate"].includes(a.labels?.alertname),
+                    (a: any) => a.status === "firing" && a.labels?.service === "api" && ["ServiceFailing", "FastBudgetBurn", "HighErrorRate"].includes(a.labels?.alertname),
                 );
                 if (firing) {
                     return firing;
