@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRef, Resources } from "../config/types";
 import { Component } from "../model/components";
-import { ScratchSpace } from "../model/ephemeralStorage";
+import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
 import { selectorLabels } from "../model/labels";
 import { RenderedWorkload } from "../render";
 
@@ -51,10 +51,7 @@ export interface ContainerArgs {
 
 /** CPU and memory as configured, and ephemeral-storage (request = limit) from the pod's scratch space. */
 export function containerResources(resources: Resources, scratch: ScratchSpace): k8s.types.input.core.v1.ResourceRequirements {
-    return {
-        requests: { ...resources.requests, "ephemeral-storage": scratch.storage },
-        limits: { ...resources.limits, "ephemeral-storage": scratch.storage },
-    };
+    return withScratch(resources, scratch);
 }
 
 export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.Container {

@@ -103,7 +103,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
         persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults.prometheusVolume) },
         scrapeInterval: prometheus.duration("scrapeInterval", "30s"),
         evaluationInterval: prometheus.duration("evaluationInterval", "30s"),
-        // One of each kind fits ~45 services of two SLOs; render/index.ts names the count a fleet needs.
+        // One of each kind fits ~40 services of two SLOs; render/index.ts names the count a fleet needs.
         configMapShards: prometheus.number("configMapShards", 1, { min: 1, max: MAX_CONFIGMAP_SHARDS, integer: true }),
     };
 }

@@ -52,6 +52,11 @@ export const SCRATCH_SPACE_MI = {
     "node-exporter": sizes([0, 0], [0, 0]),
     "kube-state-metrics": sizes([0, 0], [0, 0]),
     "prometheus-operator": sizes([64, 0], [64, 0]),
+    // The operator's agent (our PrometheusAgent): `data` is its WAL, the remote-write buffer, on the
+    // emptyDir the operator makes for it (`storage.emptyDir`); its root filesystem is read-only, no /tmp.
+    "prometheus-agent": sizes([0, 1024], [0, 4096]),
+    // The operator's config-reloader sidecar and init container in the agent's pod: logs only.
+    "prometheus-config-reloader": sizes([0, 0], [0, 0]),
     "loki-distributor": sizes([64, 256], [64, 1024]),
     "loki-ingester": sizes([64, 4096], [64, 16384]),
     "loki-querier": sizes([64, 1024], [64, 4096]),
@@ -89,6 +94,14 @@ export interface ScratchSpace {
 }
 
 const mebibytes = (mi: number) => `${mi}Mi`;
+
+/** CPU and memory as configured, and ephemeral-storage (request = limit) from the container's scratch space. */
+export function withScratch(resources: { readonly requests?: object; readonly limits?: object }, scratch: ScratchSpace) {
+    return {
+        requests: { ...resources.requests, "ephemeral-storage": scratch.storage },
+        limits: { ...resources.limits, "ephemeral-storage": scratch.storage },
+    };
+}
 
 /** The scratch space of `workload` in `profile`, with its data on an emptyDir or not. */
 export function scratchSpace(profile: "dev" | "prod", workload: ScratchWorkload, dataOnEmptyDir: boolean): ScratchSpace {

@@ -114,5 +114,11 @@ export const OPERATOR_PORT = 8080;
  */
 export const OPERATOR_WORKLOADS = { operator: "prometheus-operator", agent: "prometheus-agent" } as const;
 
+/**
+ * The containers the operator puts in the agent's pod besides `prometheus`, by the names it gives
+ * them: the PrometheusAgent's `containers` and `initContainers` patch them by these names.
+ */
+export const OPERATOR_AGENT_CONTAINERS = { reloader: "config-reloader", initReloader: "init-config-reloader" } as const;
+
 /** Name of our `PrometheusAgent` object; the operator runs it as StatefulSet `prom-agent-<name>`. */
 export const OPERATOR_AGENT_NAME = "lgtm";

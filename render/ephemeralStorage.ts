@@ -21,6 +21,8 @@ function dataOnEmptyDir(config: StackConfig): Partial<Record<ScratchWorkload, bo
         grafana: !config.grafana.persistence.enabled,
         // Always on an emptyDir: the dashboards are the ConfigMaps', rewritten at every start.
         "grafana-dashboard-sidecar": true,
+        // The operator puts the agent's WAL on an emptyDir (no storage class asked for: it is a buffer).
+        "prometheus-agent": true,
         ...Object.fromEntries(tiers),
     };
 }

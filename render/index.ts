@@ -177,12 +177,13 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         loki: services.flatMap((service) => (service.lokiRuleFile ? [{ team: teamOf.get(service.name)!, configMap: LOKI_RULES.configMap, fileName: service.lokiRuleFile.fileName }] : [])),
     });
     // The services' rules reach the evaluator through the operator only when they are PrometheusRules.
-    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0));
+    const scratch = renderScratch(config);
+    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0), scratch);
     const dashboardSidecars = renderDashboardSidecars(config);
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
     return {
         links,
-        scratch: renderScratch(config),
+        scratch,
         workloads: renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),

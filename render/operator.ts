@@ -18,8 +18,10 @@ import { ServiceSpec, StackConfig } from "../config/types";
 import { RuleGroup } from "../alerts/model";
 import { Endpoints, prometheusPushTargets } from "../model/components";
 import { PART_OF } from "../model/labels";
-import { CONTROLLER_ID_ANNOTATION, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
+import { CONTROLLER_ID_ANNOTATION, OPERATOR_AGENT_CONTAINERS, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
+import { withScratch } from "../model/ephemeralStorage";
 import { distributedEndpoints, TENANT_HEADER } from "../model/topology";
+import { RenderedScratch } from "./ephemeralStorage";
 import { tenancyOf } from "./topology/tenancy";
 
 export interface RenderedOperator {
@@ -116,7 +118,7 @@ function remoteWriteUrls(config: StackConfig, endpoints: Endpoints): string[] {
 }
 
 /** `ownRuleBytes`: the rule files of the services in config, which reach the evaluator through the operator. */
-export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRuleBytes: number): RenderedOperator | undefined {
+export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRuleBytes: number, scratch: RenderedScratch): RenderedOperator | undefined {
     const { operator } = config;
     if (!operator.enabled) {
         return undefined;
@@ -158,7 +160,13 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             replicaExternalLabelName: "",
             // topology.tenants: Mimir then refuses a write without a tenant; other charts' series go to the default one.
             remoteWrite: remoteWriteUrls(config, endpoints).map((url) => ({ url, ...(tenancy ? { headers: { [TENANT_HEADER]: tenancy.defaultTenant } } : {}) })),
-            resources: operator.agentResources,
+            // Scratch space (model/ephemeralStorage.ts): the WAL's emptyDir is bounded, and every
+            // container the operator makes requests and is limited to its share; `containers` and
+            // `initContainers` are strategic-merge patches of the operator's own, by name.
+            storage: { emptyDir: { sizeLimit: scratch["prometheus-agent"].data } },
+            resources: withScratch(operator.agentResources, scratch["prometheus-agent"]),
+            containers: [{ name: OPERATOR_AGENT_CONTAINERS.reloader, resources: withScratch({}, scratch["prometheus-config-reloader"]) }],
+            initContainers: [{ name: OPERATOR_AGENT_CONTAINERS.initReloader, resources: withScratch({}, scratch["prometheus-config-reloader"]) }],
             podMetadata: { labels: { "app.kubernetes.io/part-of": PART_OF } },
             securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         },

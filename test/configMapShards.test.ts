@@ -96,7 +96,8 @@ describe("a shard over the ConfigMap limit is refused at preview time", () => {
     test("one ConfigMap holds the stack's rules and as many two-SLO services as fit in 960 KiB; one more is refused with the count that fits", () => {
         const { stack, service } = fileSizes(46);
         const fitting = Math.floor((BUDGET - stack) / service);
-        assert.ok(fitting >= 40 && fitting <= 50, `about 45 two-SLO services fit in one ConfigMap, as measured on the cluster (here ${fitting})`);
+        // ~45 when it was measured on the cluster; each alert added since (ServiceFailing the last) made a service's file larger.
+        assert.ok(fitting >= 35 && fitting <= 45, `about 40 two-SLO services fit in one ConfigMap (here ${fitting})`);
         assert.doesNotThrow(() => renderStack(stackWith(fleet(fitting)), []));
         const over = fitting + 1;
         // At 2 shards svc-001 (0xeac54dc3, odd) goes to shard 1, so shard 0 keeps at most `fitting` services: 2 fits.

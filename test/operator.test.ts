@@ -393,6 +393,20 @@ describe("what the stack asks of the operator fits the pinned CRDs' schemas", ()
         assert.deepEqual(schemaProblems(await specSchema("Probe", "v1"), one(resources, "kubernetes:monitoring.coreos.com/v1:Probe", "shop-home").inputs.spec, "Probe.spec"), []);
     });
 
+    test("the agent's pod has bounded scratch space: its WAL emptyDir, and ephemeral-storage on every container the operator makes", async () => {
+        // By hand from the README's table: dev WAL 1024Mi, prod 4096Mi; each container adds its logs' 64Mi.
+        for (const [stack, wal, prometheus] of [["dev", "1024Mi", "1088Mi"], ["prod", "4096Mi", "4160Mi"]] as const) {
+            const spec = one((await runStack(stack)).resources, AGENT, "lgtm").inputs.spec;
+            assert.deepEqual(spec.storage, { emptyDir: { sizeLimit: wal } }, `${stack}: the WAL's emptyDir`);
+            assert.equal(spec.resources.requests["ephemeral-storage"], prometheus, `${stack}: prometheus request`);
+            assert.equal(spec.resources.limits["ephemeral-storage"], prometheus, `${stack}: prometheus limit`);
+            assert.ok(spec.resources.requests.memory && spec.resources.limits.memory, `${stack}: the configured memory stays`);
+            const logsOnly = { requests: { "ephemeral-storage": "64Mi" }, limits: { "ephemeral-storage": "64Mi" } };
+            assert.deepEqual(spec.containers, [{ name: "config-reloader", resources: logsOnly }], `${stack}: the reloader sidecar`);
+            assert.deepEqual(spec.initContainers, [{ name: "init-config-reloader", resources: logsOnly }], `${stack}: the reloader's init container`);
+        }
+    });
+
     test("the check itself catches a misspelt selector and a wrong type", async () => {
         const schema = await specSchema("PrometheusAgent", "v1alpha1");
         assert.deepEqual(schemaProblems(schema, { scrapeConfigSelecter: {}, replicas: "1" }, "spec"), ["spec.scrapeConfigSelecter: no such field", "spec.replicas: not an integer"]);

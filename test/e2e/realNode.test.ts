@@ -39,6 +39,11 @@ const VENDOR_NAMESPACE = "vendor";
 const VENDOR_APP = "vendor-app";
 const VENDOR_ALERT = "VendorAppTestAlwaysFiring";
 
+interface Container {
+    name: string;
+    resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
 interface Pod {
     metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
     spec: { nodeName?: string; containers: { name: string }[] };
@@ -166,6 +171,13 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         await project.up();
         // Pulumi waits for the workloads it creates; the agent's StatefulSet is the operator's, made after.
         await cluster.waitFor("the operator's Prometheus agent Ready", async () => (await pods(NAMESPACE)).some((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent" && isReady(p)), 240);
+        // The pod the real operator made from our PrometheusAgent: every container it runs, its own
+        // included, requests and is limited in ephemeral-storage, and its disk-backed emptyDirs are bounded.
+        const agentPod = (await pods(NAMESPACE)).find((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent")! as Pod & { spec: { initContainers?: Container[]; containers: Container[]; volumes?: { name: string; emptyDir?: { medium?: string; sizeLimit?: string } }[] } };
+        const storage = [...(agentPod.spec.initContainers ?? []), ...agentPod.spec.containers].map((c) => `${c.name} ${c.resources?.requests?.["ephemeral-storage"]}/${c.resources?.limits?.["ephemeral-storage"]}`);
+        assert.deepEqual(storage.sort(), ["config-reloader 64Mi/64Mi", "init-config-reloader 64Mi/64Mi", "prometheus 1088Mi/1088Mi"], "the agent pod's containers' ephemeral-storage (dev: a 1024Mi WAL and 64Mi of logs each)");
+        const unbounded = (agentPod.spec.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== "Memory" && !v.emptyDir.sizeLimit).map((v) => v.name);
+        assert.deepEqual(unbounded, [], "every disk-backed emptyDir of the agent pod has a sizeLimit");
         const all = [...(await pods(NAMESPACE)), ...(await pods(AGENT_NAMESPACE))];
         assert.deepEqual((await pods(AGENT_NAMESPACE)).map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort(), ["node-exporter", "node-exporter", "otel-agent", "otel-agent"], "the node agents, one per node, in their own namespace");
         const simulated = all.filter((p) => (SIMULATED_COMPONENTS as readonly string[]).includes(p.metadata.labels?.["app.kubernetes.io/name"] ?? ""));
