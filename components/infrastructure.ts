@@ -10,6 +10,8 @@ import {
     nodeExporterDeployed,
 } from "../model/infrastructure";
 import { ScratchSpace } from "../model/ephemeralStorage";
+import { RenderedNetworkPolicy } from "../render/networkPolicies";
+import { wireNetworkPolicies } from "./networkPolicies";
 import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels } from "./workload";
 
 export interface ClusterExportersArgs {
@@ -17,8 +19,8 @@ export interface ClusterExportersArgs {
     readonly namespace: pulumi.Input<string>;
     /** Whether node-level DaemonSets run (`collector.agentEnabled`); node-exporter runs with them. Defaults to none: required. */
     readonly nodeLevel: boolean;
-    /** Default-deny NetworkPolicies are on: add the allows these exporters need. Defaults to false. */
-    readonly networkPolicies?: boolean;
+    /** The allows kube-state-metrics needs under default deny (`rendered.exporterNetworkPolicies`). Defaults to none. */
+    readonly networkPolicies?: readonly RenderedNetworkPolicy[];
     /** Scratch space of node-exporter and kube-state-metrics (`rendered.scratch`): their logs. Defaults to none: required. */
     readonly scratch: { readonly nodeExporter: ScratchSpace; readonly kubeStateMetrics: ScratchSpace };
     /** Namespace of node-exporter, the node agents' (`agentNamespace`, Pod Security `privileged`). Defaults to none: required with node-level DaemonSets. */
@@ -147,22 +149,6 @@ function kubeStateMetrics(name: string, args: ClusterExportersArgs, parent: pulu
     );
 }
 
-/** Default deny is on: Prometheus may scrape kube-state-metrics, which may reach the API server (node-exporter's policy is in the agents' namespace, rendered). */
-function networkPolicies(name: string, args: ClusterExportersArgs, parent: pulumi.Resource): void {
-    const fromPrometheus = (port: number) => ({ from: [{ podSelector: { matchLabels: selectorLabels("prometheus") } }], ports: [{ protocol: "TCP", port }] });
-    const policy = (id: string, component: string, spec: Omit<k8s.types.input.networking.v1.NetworkPolicySpec, "podSelector">) =>
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-${id}`,
-            { metadata: { name: id, namespace: args.namespace, labels: componentLabels("lgtm-stack") }, spec: { podSelector: { matchLabels: selectorLabels(component) }, ...spec } },
-            { parent },
-        );
-    policy("allow-kube-state-metrics", KUBE_STATE_METRICS.name, {
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [fromPrometheus(KUBE_STATE_METRICS.port)],
-        egress: [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] }],
-    });
-}
-
 /** The cluster's own exporters: node-exporter on every node and kube-state-metrics. */
 export class ClusterExporters extends pulumi.ComponentResource {
     readonly nodeExporter?: k8s.apps.v1.DaemonSet;
@@ -174,8 +160,8 @@ export class ClusterExporters extends pulumi.ComponentResource {
             this.nodeExporter = nodeExporterDaemonSet(name, args, this);
         }
         this.kubeStateMetrics = kubeStateMetrics(name, args, this);
-        if (args.networkPolicies ?? false) {
-            networkPolicies(name, args, this);
+        if (args.networkPolicies) {
+            wireNetworkPolicies(name, { namespace: args.namespace, policies: args.networkPolicies }, this);
         }
         this.registerOutputs({ nodeExporter: this.nodeExporter, kubeStateMetrics: this.kubeStateMetrics });
     }

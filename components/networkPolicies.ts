@@ -12,6 +12,28 @@ export interface NetworkPoliciesArgs {
     readonly urls?: { readonly [key in UrlSecret]?: pulumi.Output<string> };
 }
 
+/** Creates each rendered policy as `${name}-<policy>`, putting in the webhook and heartbeat URLs' ports. */
+export function wireNetworkPolicies(name: string, args: NetworkPoliciesArgs, parent: pulumi.Resource): void {
+    const { namespace } = args;
+    const port = (p: PolicyPort): { protocol: string; port: pulumi.Input<number> } => {
+        if (typeof p.port === "number") {
+            return { protocol: p.protocol, port: p.port };
+        }
+        const key = (Object.keys(URL_PORTS) as UrlSecret[]).find((k) => URL_PORTS[k] === p.port)!;
+        const url = args.urls?.[key];
+        if (!url) {
+            throw new Error(`the rendered policies name the ${key} port, but no ${key} secret was passed`);
+        }
+        // The URL is a secret, its port is not.
+        return { protocol: p.protocol, port: pulumi.unsecret(url.apply((value) => urlPort(value, key))) };
+    };
+    const egress = (rule: EgressRule) => (rule.ports ? { ...rule, ports: rule.ports.map(port) } : rule);
+    for (const { name: id, spec } of args.policies) {
+        const wired = { ...spec, ...(spec.egress ? { egress: spec.egress.map(egress) } : {}) } as k8s.types.input.networking.v1.NetworkPolicySpec;
+        new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels: componentLabels("lgtm-stack") }, spec: wired }, { parent });
+    }
+}
+
 /**
  * Default deny for the namespace, then the explicit allows the data flow needs, as rendered by
  * render/networkPolicies.ts; this only wires them, putting in the webhook and heartbeat URLs' ports.
@@ -19,24 +41,7 @@ export interface NetworkPoliciesArgs {
 export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:security:NetworkPolicies", name, {}, opts);
-        const { namespace } = args;
-        const port = (p: PolicyPort): { protocol: string; port: pulumi.Input<number> } => {
-            if (typeof p.port === "number") {
-                return { protocol: p.protocol, port: p.port };
-            }
-            const key = (Object.keys(URL_PORTS) as UrlSecret[]).find((k) => URL_PORTS[k] === p.port)!;
-            const url = args.urls?.[key];
-            if (!url) {
-                throw new Error(`the rendered policies name the ${key} port, but no ${key} secret was passed`);
-            }
-            // The URL is a secret, its port is not.
-            return { protocol: p.protocol, port: pulumi.unsecret(url.apply((value) => urlPort(value, key))) };
-        };
-        const egress = (rule: EgressRule) => (rule.ports ? { ...rule, ports: rule.ports.map(port) } : rule);
-        for (const { name: id, spec } of args.policies) {
-            const wired = { ...spec, ...(spec.egress ? { egress: spec.egress.map(egress) } : {}) } as k8s.types.input.networking.v1.NetworkPolicySpec;
-            new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels: componentLabels("lgtm-stack") }, spec: wired }, { parent: this });
-        }
+        wireNetworkPolicies(name, args, this);
         this.registerOutputs({});
     }
 }

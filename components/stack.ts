@@ -166,7 +166,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 namespace: ns.metadata.name,
                 nodeLevel: config.collector.agentEnabled,
                 agentNamespace,
-                networkPolicies: config.networkPolicies,
+                networkPolicies: rendered.exporterNetworkPolicies,
                 scratch: { nodeExporter: rendered.scratch["node-exporter"], kubeStateMetrics: rendered.scratch["kube-state-metrics"] },
             },
             child,

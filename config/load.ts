@@ -6,6 +6,7 @@
 import { readAlertmanager, readCollector, readGrafana, readLogsOrTraces, readPrometheus, readResources, readRunbookBaseUrl, readStorage } from "./backends";
 import { readCluster } from "./cluster";
 import { checkAcrossSettings } from "./crossChecks";
+import { readNetworkPolicies } from "./networkPolicies";
 import { readOperator } from "./operator";
 import { DNS_SUBDOMAIN, isAlmostProjectNamespace, NAMESPACE, PROJECT } from "./formats";
 import { PROFILES } from "./profiles";
@@ -153,6 +154,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const stackServices = root.items("services");
     const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
     const namespace = root.string("namespace", "observability", NAMESPACE);
+    const networkPolicies = readNetworkPolicies(root, defaults.networkPolicies);
     const settled = {
         profile,
         stack: raw.stack,
@@ -161,7 +163,8 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         agentNamespace: root.string("agentNamespace", `${namespace}-agents`, NAMESPACE),
         runbookBaseUrl: readRunbookBaseUrl(root),
         storageClassName: root.optionalString("storageClassName", { test: DNS_SUBDOMAIN.test, hint: "is not a StorageClass name; use e.g. standard" }),
-        networkPolicies: root.boolean("networkPolicies", defaults.networkPolicies),
+        networkPolicies: networkPolicies.enabled,
+        networkPolicyEgress: networkPolicies.egress,
         podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults.podDisruptionBudgets),
         prometheus: readPrometheus(root, defaults),
         operator: readOperator(root, defaults),

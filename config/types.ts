@@ -448,6 +448,21 @@ export interface ClusterConfig {
     readonly etcdTargets: readonly string[];
 }
 
+/**
+ * The destinations of `networkPolicies.egress`, each a list of CIDRs: the API server (443, 6443),
+ * node and control-plane addresses (scrapes of kubelets, host-network exporters, etcd), the object
+ * storage endpoints, Alertmanager's receivers, Grafana's identity provider, and what the blackbox
+ * exporter may probe outside the cluster.
+ */
+export const EGRESS_DESTINATIONS = ["apiServer", "nodes", "objectStorage", "receivers", "identityProvider", "probes"] as const;
+export type EgressDestination = (typeof EGRESS_DESTINATIONS)[number];
+export type EgressDestinations = Readonly<Partial<Record<EgressDestination, readonly string[]>>>;
+
+export interface NetworkPolicyConfig {
+    readonly enabled: boolean;
+    readonly egress: EgressDestinations;
+}
+
 export interface StackConfig {
     readonly profile: Profile;
     readonly stack: string;
@@ -458,6 +473,8 @@ export interface StackConfig {
     readonly runbookBaseUrl: string;
     readonly storageClassName?: string;
     readonly networkPolicies: boolean;
+    /** Where the stack's pods may connect outside the cluster's pods; a destination left out is any address (on its port). */
+    readonly networkPolicyEgress: EgressDestinations;
     readonly podDisruptionBudgets: boolean;
     readonly prometheus: PrometheusConfig;
     readonly operator: OperatorConfig;

@@ -32,7 +32,7 @@ import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardS
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
-import { renderAgentNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
 import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule, servicesAsOperatorObjects } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
@@ -110,6 +110,8 @@ export interface RenderedStack {
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
     /** The node agents' namespace: default deny, the agent's and node-exporter's flows; empty without policies or the agent. */
     readonly agentNetworkPolicies: readonly RenderedNetworkPolicy[];
+    /** kube-state-metrics's policy, which the cluster exporters' component wires; empty when `networkPolicies` is off. */
+    readonly exporterNetworkPolicies: readonly RenderedNetworkPolicy[];
     /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
     readonly operator?: RenderedOperator;
     /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
@@ -203,6 +205,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
         agentNetworkPolicies: renderAgentNetworkPolicies(config),
+        exporterNetworkPolicies: renderExporterNetworkPolicies(config),
         ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
     };
 }

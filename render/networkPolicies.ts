@@ -10,11 +10,11 @@
  * metrics-generator pages. memberlist in all three is dskit's TCP transport: gossip is TCP only
  * (Loki's page says so, and dskit's TCPTransport opens no UDP listener), unlike Alertmanager's.
  */
-import { ObjectStorage, StackConfig } from "../config/types";
+import { EgressDestination, ObjectStorage, StackConfig } from "../config/types";
 import { PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
-import { NODE_EXPORTER } from "../model/infrastructure";
+import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 
@@ -35,9 +35,13 @@ export interface PolicyPort {
     readonly port: number | UrlPortPlaceholder;
 }
 
-/** Any pod anywhere; pods of the policy's own namespace; or pods of another namespace, named by its `kubernetes.io/metadata.name` label. */
+/**
+ * Any pod anywhere; pods of the policy's own namespace; pods of another namespace, named by its
+ * `kubernetes.io/metadata.name` label; or addresses (`networkPolicies.egress`).
+ */
 export type PolicyPeer =
     | { readonly namespaceSelector: Record<string, never> }
+    | { readonly ipBlock: { readonly cidr: string } }
     | { readonly podSelector: { readonly matchLabels: Labels } }
     | { readonly namespaceSelector: { readonly matchLabels: Labels }; readonly podSelector: { readonly matchLabels: Labels } };
 
@@ -89,10 +93,33 @@ interface Flow {
 }
 
 const tcp = (port: number | UrlPortPlaceholder): PolicyPort => ({ protocol: "TCP", port });
-/** The Kubernetes API server (the node agent's k8sattributes, Grafana's dashboard sidecars): 443 through the Service, 6443 on the control plane. */
-const API_SERVER: EgressRule = { ports: [tcp(443), tcp(6443)] };
 /** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
 const ANYWHERE: EgressRule = {};
+/** Every pod of the cluster, in any namespace. */
+const ANY_POD: PolicyPeer = { namespaceSelector: {} };
+
+/**
+ * A rule to one of `networkPolicies.egress`'s destinations on these ports (any port without them):
+ * to its CIDRs when the stack names them, else to any address.
+ */
+function toDestination(config: StackConfig, destination: EgressDestination, ports?: readonly PolicyPort[]): EgressRule {
+    const cidrs = config.networkPolicyEgress[destination];
+    return { ...(cidrs ? { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })) } : {}), ...(ports ? { ports } : {}) };
+}
+
+/** The Kubernetes API server (the node agent's k8sattributes, Grafana's dashboard sidecars, the operator, kube-state-metrics): 443 through the Service, 6443 on the control plane. */
+function apiServer(config: StackConfig): EgressRule {
+    return toDestination(config, "apiServer", [tcp(443), tcp(6443)]);
+}
+
+/**
+ * Where a scraper (Prometheus, the operator's agent) may connect: every pod on any port, the nodes
+ * (kubelets, host-network exporters, etcd) and the API server when `egress.nodes` is set; else
+ * anywhere, as targets may be any address.
+ */
+function scraperEgress(config: StackConfig): EgressRule[] {
+    return config.networkPolicyEgress.nodes ? [{ to: [ANY_POD] }, toDestination(config, "nodes"), apiServer(config)] : [ANYWHERE];
+}
 
 /** The port of an object-storage endpoint (`host[:port]`): explicit, else 80 with `insecure`, else 443. */
 export function objectStoragePort(storage: ObjectStorage): number | undefined {
@@ -114,13 +141,15 @@ export function urlPort(url: string, key: UrlSecret = "webhookUrl"): number {
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
         throw new Error(`${key}: the secret is not an http(s) URL; set it again with \`pulumi config set --secret ${key} https://${key === "heartbeatUrl" ? "heartbeat" : "hooks"}.example.com/...\``);
     }
-    return parsed.port ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
+    return urlPortOf(parsed);
 }
 
+const urlPortOf = (url: URL): number => (url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443);
+
 /** Object storage on its endpoint's port; nothing outside the cluster with filesystem storage. */
-function storageEgress(storage: ObjectStorage): EgressRule[] {
+function storageEgress(config: StackConfig, storage: ObjectStorage): EgressRule[] {
     const port = objectStoragePort(storage);
-    return port === undefined ? [] : [{ ports: [tcp(port)] }];
+    return port === undefined ? [] : [toDestination(config, "objectStorage", [tcp(port)])];
 }
 
 /** PagerDuty's and Slack's APIs are https; the webhook and the heartbeat each on its URL's port. */
@@ -132,7 +161,7 @@ function receiverEgress(config: StackConfig): EgressRule[] {
             ports.push(tcp(URL_PORTS[key]));
         }
     }
-    return ports.length === 0 ? [] : [{ ports }];
+    return ports.length === 0 ? [] : [toDestination(config, "receivers", ports)];
 }
 
 /** The stack's NetworkPolicies, or none when `networkPolicies` is off. */
@@ -142,6 +171,20 @@ export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolic
     }
     const { pods, flows } = config.topology.kind === "distributed" ? distributedFlows(config) : singleFlows(config);
     return [...baselinePolicies(), ...pods.map((p) => policyFor(p, pods, flows))];
+}
+
+/** kube-state-metrics's policy (its component wires it): Prometheus scrapes it, it reads the API server. None when `networkPolicies` is off. */
+export function renderExporterNetworkPolicies(config: StackConfig): RenderedNetworkPolicy[] {
+    if (!config.networkPolicies) {
+        return [];
+    }
+    const fromPrometheus: IngressRule = { from: [{ podSelector: { matchLabels: selectorLabels("prometheus") } }], ports: [tcp(KUBE_STATE_METRICS.port)] };
+    return [
+        {
+            name: `allow-${KUBE_STATE_METRICS.name}`,
+            spec: { podSelector: { matchLabels: selectorLabels(KUBE_STATE_METRICS.name) }, policyTypes: ["Ingress", "Egress"], ingress: [fromPrometheus], egress: [apiServer(config)] },
+        },
+    ];
 }
 
 function peerOf(peer: Peer): PolicyPeer {
@@ -166,9 +209,22 @@ function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): Re
     };
 }
 
-/** Grafana's own egress: the API server when its dashboard sidecars watch other namespaces' ConfigMaps. */
+/**
+ * Grafana's own egress: the API server when its dashboard sidecars watch other namespaces'
+ * ConfigMaps; the identity provider's token and user-info endpoints (the server calls them at
+ * sign-in; the browser, not Grafana, opens the authorization URL) on their ports.
+ */
 function grafanaEgress(config: StackConfig): EgressRule[] | undefined {
-    return config.grafana.dashboardConfigMaps ? [API_SERVER] : undefined;
+    const { auth, dashboardConfigMaps } = config.grafana;
+    const rules = [...(dashboardConfigMaps ? [apiServer(config)] : []), ...(auth ? [toDestination(config, "identityProvider", identityProviderPorts(auth.endpoints))] : [])];
+    return rules.length > 0 ? rules : undefined;
+}
+
+/** The ports of the endpoints Grafana's server calls: the token and user-info URLs' (providers with fixed endpoints serve https on 443). */
+function identityProviderPorts(endpoints: { readonly tokenUrl: string; readonly apiUrl?: string } | undefined): PolicyPort[] {
+    const urls = endpoints ? [endpoints.tokenUrl, ...(endpoints.apiUrl ? [endpoints.apiUrl] : [])] : [];
+    const ports = urls.length === 0 ? [443] : urls.map((url) => (URL.canParse(url) ? urlPortOf(new URL(url)) : 443));
+    return [...new Set(ports)].map(tcp);
 }
 
 /**
@@ -190,7 +246,7 @@ export function renderAgentNetworkPolicies(config: StackConfig): RenderedNetwork
     });
     return [
         ...baselinePolicies(),
-        policy("otel-agent", [fromPrometheus(PORTS.collectorMetrics)], [API_SERVER, { to: [inStack(selectorLabels(entry))], ports: [tcp(PORTS.otlpGrpc)] }]),
+        policy("otel-agent", [fromPrometheus(PORTS.collectorMetrics)], [apiServer(config), { to: [inStack(selectorLabels(entry))], ports: [tcp(PORTS.otlpGrpc)] }]),
         policy(NODE_EXPORTER.name, [fromPrometheus(NODE_EXPORTER.port)], []),
     ];
 }
@@ -211,11 +267,12 @@ function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; black
     if (!config.operator.enabled) {
         return undefined;
     }
-    const agent: Pods = { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: [ANYWHERE] };
-    // The blackbox exporter probes whatever URL a Probe names, inside the cluster or out.
-    const blackbox: Pods = { id: BLACKBOX.name, selector: selectorLabels(BLACKBOX.name), metricsPort: BLACKBOX.port, external: [ANYWHERE] };
+    const agent: Pods = { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: scraperEgress(config) };
+    // The blackbox exporter probes whatever URL a Probe names: any pod, and outside the cluster `egress.probes` (any address without it).
+    const probes = config.networkPolicyEgress.probes ? [{ to: [ANY_POD] }, toDestination(config, "probes")] : [ANYWHERE];
+    const blackbox: Pods = { id: BLACKBOX.name, selector: selectorLabels(BLACKBOX.name), metricsPort: BLACKBOX.port, external: probes };
     return {
-        operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [API_SERVER] },
+        operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [apiServer(config)] },
         agent,
         blackbox,
         flows: [{ to: blackbox, from: [agent], ports: [BLACKBOX.port] }],
@@ -225,10 +282,10 @@ function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; black
 /** Who may talk to whom in the single topology: exactly the stack's data flow between its seven components. */
 function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
-    const prometheus = component("prometheus", PORTS.prometheus, [ANYWHERE]);
+    const prometheus = component("prometheus", PORTS.prometheus, scraperEgress(config));
     const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
-    const loki = component("loki", PORTS.lokiHttp, storageEgress(config.loki.storage));
-    const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config.tempo.storage));
+    const loki = component("loki", PORTS.lokiHttp, storageEgress(config, config.loki.storage));
+    const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config, config.tempo.storage));
     const collector = component("otel-collector", PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const operator = operatorPods(config);
@@ -261,7 +318,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         throw new Error("distributed flows need topology distributed");
     }
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
-    const prometheus = component("prometheus", PORTS.prometheus, [ANYWHERE]);
+    const prometheus = component("prometheus", PORTS.prometheus, scraperEgress(config));
     const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
     const gateway = component("otel-collector", PORTS.collectorMetrics);
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
@@ -276,7 +333,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
                     selector: tierSelectorLabels(engine, tier),
                     metricsPort: httpPort(engine),
                     // Object storage for the tiers that read or write the bucket (model/topology.ts), no other.
-                    ...((TIERS[engine] as Readonly<Record<string, TierShape>>)[tier].bucket ? { external: storageEgress(storage[engine]) } : {}),
+                    ...((TIERS[engine] as Readonly<Record<string, TierShape>>)[tier].bucket ? { external: storageEgress(config, storage[engine]) } : {}),
                 },
             ]),
         ) as Record<TierName<E>, Pods>;

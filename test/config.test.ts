@@ -179,6 +179,19 @@ const CASES: Record<string, BadConfig[]> = {
         { name: "an etcd target given as a URL", values: { cluster: { etcdTargets: ["http://10.0.0.10:2381"] } }, key: "cluster.etcdTargets[0]", says: "is not host:port" },
         { name: "a misspelt cluster key", values: { cluster: { providr: "eks" } }, key: "cluster.providr", says: "provider" },
     ],
+    "network policy egress destinations Kubernetes would refuse, or that would allow nothing": [
+        { name: "an address without a prefix length", values: { networkPolicies: { egress: { apiServer: ["10.0.0.1"] } } }, key: "networkPolicies.egress.apiServer[0]", says: '"10.0.0.1" is not a CIDR (an IPv4 or IPv6 address, \'/\', a prefix length)' },
+        { name: "an octet above 255", values: { networkPolicies: { egress: { nodes: ["192.168.300.0/24"] } } }, key: "networkPolicies.egress.nodes[0]", says: "is not a CIDR" },
+        { name: "a prefix longer than the address", values: { networkPolicies: { egress: { objectStorage: ["203.0.113.10/33"] } } }, key: "networkPolicies.egress.objectStorage[0]", says: "has a prefix longer than the address (32 bits)" },
+        { name: "host bits set below the prefix", values: { networkPolicies: { egress: { nodes: ["192.168.10.5/24"] } } }, key: "networkPolicies.egress.nodes[0]", says: "has host bits set below /24; write the network's first address" },
+        { name: "host bits set in an IPv6 prefix", values: { networkPolicies: { egress: { receivers: ["2001:db8::1/64"] } } }, key: "networkPolicies.egress.receivers[0]", says: "has host bits set below /64" },
+        { name: "two '::' in an IPv6 address", values: { networkPolicies: { egress: { receivers: ["2001::db8::/64"] } } }, key: "networkPolicies.egress.receivers[0]", says: "is not a CIDR" },
+        { name: "every address, which is what leaving the key out means", values: { networkPolicies: { egress: { probes: ["0.0.0.0/0"] } } }, key: "networkPolicies.egress.probes[0]", says: "is every address; leave the key out instead" },
+        { name: "an empty list would allow no address at all", values: { networkPolicies: { egress: { apiServer: [] } } }, key: "networkPolicies.egress.apiServer", says: "is an empty list, which would allow no address at all" },
+        { name: "a destination the stack does not know", values: { networkPolicies: { egress: { apiserver: ["10.0.0.1/32"] } } }, key: "networkPolicies.egress.apiserver", says: "did you mean apiServer?" },
+        { name: "destinations with policies switched off", values: { networkPolicies: { enabled: false, egress: { apiServer: ["10.0.0.1/32"] } } }, key: "networkPolicies.egress", says: "has no effect with networkPolicies.enabled: false" },
+        { name: "a number where a CIDR belongs", values: { networkPolicies: { egress: { nodes: [10] } } }, key: "networkPolicies.egress.nodes[0]", says: "10 is not a CIDR" },
+    ],
     "notification routing that would match nothing or never hold": [
         { name: "receivers for a team no service has would route no alert", values: { alertmanager: { teams: { search: { slackChannel: "#search-alerts" } } } }, secretKeys: ["slackWebhookUrl"], key: "alertmanager.teams.search", says: 'no service has team "search", so this route would match no alert; use a team of services[].team (platform)' },
         { name: "a team's Slack channel without the stack's Slack webhook cannot be delivered", values: { alertmanager: { teams: { platform: { slackChannel: "#platform-alerts" } } } }, key: "alertmanager.teams.platform.slackChannel", says: "needs the stack's Slack webhook, which is not set; run `pulumi config set --secret slackWebhookUrl <url>`" },
@@ -269,6 +282,22 @@ describe("config accepts valid input", () => {
             valid.check(loadStackConfig(raw, { knownRunbooks }));
         });
     }
+});
+
+describe("networkPolicies: on or off, or with egress destinations", () => {
+    test("the object form: destinations as written (IPv4 and IPv6), which turn the policies on in dev too", () => {
+        const config = loadStackConfig(minimalRaw({ networkPolicies: { egress: { apiServer: ["10.0.0.1/32", "172.18.0.2/32"], nodes: ["192.168.10.0/24", "fd00:10::/64"] } } }), { knownRunbooks });
+        assert.equal(config.networkPolicies, true);
+        assert.deepEqual(config.networkPolicyEgress, { apiServer: ["10.0.0.1/32", "172.18.0.2/32"], nodes: ["192.168.10.0/24", "fd00:10::/64"] });
+        assert.equal(loadStackConfig(minimalRaw({ networkPolicies: {} }), { knownRunbooks }).networkPolicies, false, "dev's default without destinations");
+        assert.equal(loadStackConfig(minimalRaw({ networkPolicies: { enabled: "true" } }), { knownRunbooks }).networkPolicies, true);
+    });
+
+    test("the boolean form keeps meaning what it did: no destinations named", () => {
+        const config = loadStackConfig(minimalRaw({ networkPolicies: "true" }), { knownRunbooks });
+        assert.equal(config.networkPolicies, true);
+        assert.deepEqual(config.networkPolicyEgress, {});
+    });
 });
 
 describe("config errors are reported together", () => {

@@ -23,7 +23,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { loadStackConfig } from "../config/load";
-import { renderNetworkPolicies, WEBHOOK_URL_PORT } from "../render/networkPolicies";
+import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, WEBHOOK_URL_PORT } from "../render/networkPolicies";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
 import { ofType, RecordedResource, runStack } from "./support/mocks";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
@@ -243,9 +243,19 @@ const EXPECTED_CONNECTIONS: string[] = [
 type Labels = Record<string, string>;
 interface Pod {
     readonly name: string;
+    /** "" for an address outside the cluster's pods (`ip` set): no pod selector matches it, no policy isolates it. */
     readonly namespace: string;
     readonly labels: Labels;
     readonly ports: readonly { port: number; protocol: "TCP" | "UDP" }[];
+    readonly ip?: string;
+}
+
+/** An IPv4 address in a CIDR, by its 32 bits (written here, not taken from the config reader). */
+function inCidr(ip: string, cidr: string): boolean {
+    const bits = (address: string) => address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+    const [network, prefix] = cidr.split("/");
+    const size = 2 ** (32 - Number(prefix));
+    return Math.floor(bits(ip) / size) === Math.floor(bits(network) / size);
 }
 
 /** A selector in the tables' notation; anything else fails the test instead of being guessed at. */
@@ -262,6 +272,9 @@ function selectorNotation(selector: any): string {
 
 function peerNotation(peer: any): string {
     const keys = Object.keys(peer).sort().join(",");
+    if (keys === "ipBlock") {
+        return peer.ipBlock.cidr;
+    }
     if (keys === "namespaceSelector,podSelector") {
         const labels = peer.namespaceSelector.matchLabels ?? {};
         assert.deepEqual(Object.keys(labels), ["kubernetes.io/metadata.name"], `a namespace is named by its name label: ${JSON.stringify(peer)}`);
@@ -289,6 +302,13 @@ function selects(selector: any, labels: Labels): boolean {
 }
 
 function peerMatches(peer: any, pod: Pod, policyNamespace: string): boolean {
+    if (peer.ipBlock) {
+        assert.deepEqual(Object.keys(peer), ["ipBlock"], `an address peer is an ipBlock alone: ${JSON.stringify(peer)}`);
+        return pod.ip !== undefined && inCidr(pod.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inCidr(pod.ip!, c));
+    }
+    if (pod.namespace === "") {
+        return false;
+    }
     // A bare podSelector names pods of the policy's own namespace; namespaceSelector {} any pod anywhere;
     // a namespace named by its `kubernetes.io/metadata.name` label with a podSelector, those pods of that namespace.
     if (peer.namespaceSelector) {
@@ -464,5 +484,108 @@ describe("NetworkPolicies: rendering", () => {
         assert.deepEqual(alertmanager?.spec.egress?.filter((rule) => !rule.to), [
             { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: "webhook-url-port" }, { protocol: "TCP", port: "heartbeat-url-port" }] },
         ]);
+    });
+});
+
+describe("NetworkPolicies: egress destinations from networkPolicies.egress", () => {
+    /** Pods as the workloads label them (the name, and the component for an engine's tier), and addresses outside the cluster's pods. */
+    const pod = (name: string, namespace = NS, component?: string): Pod => ({
+        name: component ? `${name}-${component}` : name,
+        namespace,
+        labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, ...(component ? { "app.kubernetes.io/component": component } : {}) },
+        ports: [],
+    });
+    const address = (ip: string): Pod => ({ name: ip, namespace: "", labels: {}, ports: [], ip });
+    const app: Pod = { name: "app", namespace: "learning", labels: { "app.kubernetes.io/name": "checkout" }, ports: [] };
+    const sources = {
+        agent: pod("otel-agent", AGENTS),
+        kubeStateMetrics: pod("kube-state-metrics"),
+        prometheus: pod("prometheus"),
+        operatorAgent: pod("prometheus-agent"),
+        operator: pod("prometheus-operator"),
+        blackbox: pod("blackbox-exporter"),
+        alertmanager: pod("alertmanager"),
+        grafana: pod("grafana"),
+        lokiIngester: pod("loki", NS, "ingester"),
+        lokiDistributor: pod("loki", NS, "distributor"),
+    };
+    const grafanaAuth = {
+        provider: "generic",
+        clientId: "grafana",
+        authUrl: "https://sso.acme.example/realms/acme/protocol/openid-connect/auth",
+        tokenUrl: "https://sso.acme.example:8443/realms/acme/protocol/openid-connect/token",
+        apiUrl: "https://sso.acme.example/realms/acme/protocol/openid-connect/userinfo",
+    };
+    const policiesOf = (values: Record<string, unknown>): Policy[] => {
+        const raw = minimalRaw({ ...distributedValues(), grafana: { auth: grafanaAuth }, pagerdutyRoutingKey: "<secret>", grafanaOAuthClientSecret: "<secret>", ...values }, [
+            ...OBJECT_STORAGE_SECRETS,
+            "pagerdutyRoutingKey",
+            "grafanaOAuthClientSecret",
+        ]);
+        const config = loadStackConfig(raw, { knownRunbooks });
+        const inNs = (namespace: string) => (p: { spec: any }) => ({ namespace, spec: p.spec });
+        return [...renderNetworkPolicies(config).map(inNs(NS)), ...renderExporterNetworkPolicies(config).map(inNs(NS)), ...renderAgentNetworkPolicies(config).map(inNs(AGENTS))];
+    };
+    const EGRESS = {
+        apiServer: ["10.0.0.1/32"],
+        nodes: ["192.168.10.0/24"],
+        objectStorage: ["203.0.113.0/24"],
+        receivers: ["198.51.100.7/32"],
+        identityProvider: ["192.0.2.40/32"],
+        probes: ["198.51.100.128/25"],
+    };
+
+    test("each workload reaches its destinations' addresses on their ports, and no other address", () => {
+        const all = policiesOf({ networkPolicies: { egress: EGRESS } });
+        // [from, to, port, allowed]: the addresses above, by hand.
+        const cases: [Pod, Pod, number, boolean][] = [
+            // The node agent and kube-state-metrics read the API server, there only.
+            [sources.agent, address("10.0.0.1"), 443, true],
+            [sources.agent, address("10.0.0.1"), 6443, true],
+            [sources.agent, address("10.0.0.2"), 443, false],
+            [sources.agent, address("10.0.0.1"), 80, false],
+            [sources.agent, address("203.0.113.10"), 443, false],
+            [sources.kubeStateMetrics, address("10.0.0.1"), 6443, true],
+            [sources.kubeStateMetrics, address("93.184.216.34"), 443, false],
+            [sources.operator, address("10.0.0.1"), 443, true],
+            [sources.operator, address("192.168.10.7"), 10250, false],
+            // Prometheus and the operator's agent: every pod, the nodes on any port, the API server; nothing else.
+            [sources.prometheus, address("192.168.10.7"), 10250, true],
+            [sources.prometheus, address("192.168.10.7"), 9100, true],
+            [sources.prometheus, address("10.0.0.1"), 6443, true],
+            [sources.prometheus, app, 8080, true],
+            [sources.prometheus, address("192.168.11.7"), 10250, false],
+            [sources.prometheus, address("93.184.216.34"), 443, false],
+            [sources.operatorAgent, address("192.168.10.200"), 10250, true],
+            [sources.operatorAgent, address("93.184.216.34"), 443, false],
+            // Object storage (the fixture's MinIO endpoint, minio.storage:9000) from the tiers that read the bucket, not from a distributor.
+            [sources.lokiIngester, address("203.0.113.10"), 9000, true],
+            [sources.lokiIngester, address("198.51.100.1"), 9000, false],
+            [sources.lokiDistributor, address("203.0.113.10"), 9000, false],
+            // Alertmanager's receivers (PagerDuty over https through the named address).
+            [sources.alertmanager, address("198.51.100.7"), 443, true],
+            [sources.alertmanager, address("198.51.100.8"), 443, false],
+            // Grafana's server calls the token endpoint (port 8443) and the user-info endpoint (443), at the identity provider only.
+            [sources.grafana, address("192.0.2.40"), 8443, true],
+            [sources.grafana, address("192.0.2.40"), 443, true],
+            [sources.grafana, address("192.0.2.40"), 80, false],
+            [sources.grafana, address("192.0.2.41"), 8443, false],
+            // The blackbox exporter probes pods and the named outside range.
+            [sources.blackbox, address("198.51.100.200"), 443, true],
+            [sources.blackbox, app, 8080, true],
+            [sources.blackbox, address("198.51.100.1"), 443, false],
+        ];
+        const wrong = cases.filter(([from, to, port, expected]) => allowed(all, from, to, port, "TCP") !== expected).map(([from, to, port, expected]) => `${from.name} → ${to.name}:${port} should be ${expected ? "allowed" : "denied"}`);
+        assert.deepEqual(wrong, []);
+    });
+
+    test("without destinations, each keeps its port to any address (the documented default)", () => {
+        const all = policiesOf({ networkPolicies: true });
+        assert.equal(allowed(all, sources.agent, address("10.0.0.2"), 443, "TCP"), true);
+        assert.equal(allowed(all, sources.prometheus, address("93.184.216.34"), 443, "TCP"), true);
+        assert.equal(allowed(all, sources.grafana, address("192.0.2.41"), 8443, "TCP"), true);
+        assert.equal(allowed(all, sources.grafana, address("192.0.2.41"), 80, "TCP"), false, "only the identity provider's ports");
+        assert.equal(allowed(all, sources.lokiIngester, address("198.51.100.1"), 9000, "TCP"), true);
+        assert.equal(allowed(all, sources.lokiIngester, address("198.51.100.1"), 443, "TCP"), false);
     });
 });
