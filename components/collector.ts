@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GatewayDrain } from "../render/topology/collector";
 import { CollectorConfig } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { COLLECTOR_TIERS } from "../model/topology";
@@ -44,6 +45,8 @@ export interface CollectorArgs extends CommonArgs {
     readonly gatewayServiceName?: string;
     /** An HPA scales the gateway StatefulSet, so `up` leaves its replica count alone. Defaults to false. */
     readonly gatewayAutoscaled?: boolean;
+    /** How a gateway drains before it stops (`rendered.topology.collector.gatewayDrain`), behind the load-balancing tier. Defaults to none: stopped at once. */
+    readonly gatewayDrain?: GatewayDrain;
     /** Scratch space of the gateway and the agent (`rendered.scratch`). Defaults to none: required. */
     readonly scratch: { readonly gateway: ScratchSpace; readonly agent: ScratchSpace };
     /** Namespace of the node agent (`agentNamespace`, Pod Security `privileged`). Defaults to none: required with the agent. */
@@ -124,7 +127,13 @@ export class OtelCollector extends pulumi.ComponentResource {
                             securityContext: podSecurityContext(10001),
                             // The gateway never calls the Kubernetes API: no token in the pod.
                             automountServiceAccountToken: false,
-                            containers: [this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }])],
+                            containers: [
+                                {
+                                    ...this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }]),
+                                    ...(args.gatewayDrain ? { lifecycle: { preStop: { sleep: { seconds: args.gatewayDrain.preStopSeconds } } } } : {}),
+                                },
+                            ],
+                            ...(args.gatewayDrain ? { terminationGracePeriodSeconds: args.gatewayDrain.terminationGracePeriodSeconds } : {}),
                             volumes: [{ name: "config", configMap: { name: config.metadata.name } }, tmpVolume(args.scratch.gateway)],
                         },
                     },

@@ -149,7 +149,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 agentNamespace,
                 storageClassName: config.storageClassName,
                 // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
-                ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true } : {}),
+                ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true, gatewayDrain: rendered.topology.collector.gatewayDrain } : {}),
             },
             child,
         );

@@ -34,6 +34,11 @@ export const QUEUE_VOLUME_SHARE_PERCENT = 40n;
 /** Byte budget of the node agent's one queue on the node's disk (hostPath: no volume bounds it). */
 export const AGENT_QUEUE_BYTES = 256n * 2n ** 20n;
 
+/** How long the gateway's tail sampling waits for a trace's spans before it decides. */
+export const TAIL_DECISION_WAIT_SECONDS = 10;
+/** The gateway's batch timeout: a decided trace leaves for its backend within it. */
+export const GATEWAY_BATCH_TIMEOUT_SECONDS = 2;
+
 const RETRY_FOREVER = { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" };
 
 /**
@@ -185,7 +190,7 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
             "resource/environment": environmentProcessor(config),
             ...redaction,
             tail_sampling: {
-                decision_wait: "10s",
+                decision_wait: `${TAIL_DECISION_WAIT_SECONDS}s`,
                 num_traces: 100000,
                 expected_new_traces_per_sec: 1000,
                 // Policies are OR-ed: a trace is kept if any of them keeps it.
@@ -195,7 +200,7 @@ export function renderCollectorGatewayConfig(config: StackConfig, endpoints: End
                     { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: collector.baselineSamplingPercent } },
                 ],
             },
-            batch: { send_batch_size: 8192, send_batch_max_size: 16384, timeout: "2s" },
+            batch: { send_batch_size: 8192, send_batch_max_size: 16384, timeout: `${GATEWAY_BATCH_TIMEOUT_SECONDS}s` },
             ...Object.fromEntries(routes.flatMap(({ filter }) => (filter ? [[filter.id, filter.config]] : []))),
         },
         exporters: {

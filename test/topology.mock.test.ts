@@ -122,6 +122,19 @@ describe("distributed stack under mocks", () => {
         assert.equal(lb.securityContext.readOnlyRootFilesystem, true);
     });
 
+    test("a gateway drains before it stops, and the autoscaler removes one gateway at a time", () => {
+        // The drain, by hand: the cluster DNS answer's lifetime (CoreDNS kubernetes plugin, ttl 5s), one
+        // resolve interval of the load balancers (5s), the tail-sampling wait (10s), the batch timeout
+        // (2s) and 5s for the export to start: 27s of preStop sleep; 30s more for the shutdown itself.
+        const pod = named("kubernetes:apps/v1:StatefulSet", "otel-collector").inputs.spec.template.spec;
+        assert.deepEqual(pod.containers[0].lifecycle, { preStop: { sleep: { seconds: 27 } } });
+        assert.equal(pod.terminationGracePeriodSeconds, 57);
+        const hpa = ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").find((r) => r.inputs.spec.scaleTargetRef.name === "otel-collector");
+        assert.deepEqual(hpa?.inputs.spec.behavior, { scaleDown: { stabilizationWindowSeconds: 600, selectPolicy: "Min", policies: [{ type: "Pods", value: 1, periodSeconds: 300 }] } });
+        // The load-balancing tier's own pods have no queue on a volume and no tail sampling: they stop as usual.
+        assert.equal(named("kubernetes:apps/v1:Deployment", "otel-collector-lb").inputs.spec.template.spec.containers[0].lifecycle, undefined);
+    });
+
     test("Mimir's ruler reads the stack's rule ConfigMap as the anonymous tenant's rules", () => {
         const ruler = named("kubernetes:apps/v1:Deployment", "mimir-ruler").inputs.spec.template.spec;
         const mount = ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules");

@@ -99,12 +99,12 @@ export class CollectorLoadBalancer extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.deployment] },
         );
-        // The gateways scale too; a gateway added or removed moves only its share of trace IDs to others.
+        // The gateways scale too; a gateway added or removed moves only its share of trace IDs to others, and they leave one at a time.
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
             `${name}-gateway-hpa`,
             {
                 metadata: { name: "otel-collector", namespace, labels: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/managed-by": "pulumi" } },
-                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "otel-collector" }, minReplicas: rendered.gatewayReplicas, maxReplicas: rendered.gatewayMaxReplicas, metrics: cpu },
+                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "otel-collector" }, minReplicas: rendered.gatewayReplicas, maxReplicas: rendered.gatewayMaxReplicas, metrics: cpu, behavior: { scaleDown: rendered.gatewayScaleDown } },
             },
             { parent: this },
         );

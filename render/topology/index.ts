@@ -10,7 +10,7 @@ import { distributedEndpoints, Engine, TENANT_HEADER, TIERS, TierShape, TOPOLOGY
 import { checksum } from "../checksum";
 import { goMemoryLimit } from "../workloads";
 import { toYaml } from "../yaml";
-import { renderCollectorLoadBalancerConfig } from "./collector";
+import { GATEWAY_SCALE_DOWN, gatewayDrain, GatewayDrain, renderCollectorLoadBalancerConfig, ScaleDownRules } from "./collector";
 import { renderLokiDistributedConfig, renderLokiOverrides } from "./loki";
 import { renderMimirConfig, renderMimirOverrides } from "./mimir";
 import { renderTempoDistributedConfig, renderTempoOverrides } from "./tempo";
@@ -48,6 +48,10 @@ export interface RenderedCollectorTiers {
     };
     readonly gatewayReplicas: number;
     readonly gatewayMaxReplicas: number;
+    /** How a gateway drains before it stops (its pod's preStop sleep and grace period). */
+    readonly gatewayDrain: GatewayDrain;
+    /** The gateways' HorizontalPodAutoscaler `behavior.scaleDown`. */
+    readonly gatewayScaleDown: ScaleDownRules;
 }
 
 export interface RenderedTopology {
@@ -118,6 +122,8 @@ function renderCollectorTiers(config: StackConfig, tiers: CollectorTiers): Rende
         },
         gatewayReplicas: config.collector.gatewayReplicas,
         gatewayMaxReplicas: tiers.gatewayMaxReplicas,
+        gatewayDrain: gatewayDrain(),
+        gatewayScaleDown: GATEWAY_SCALE_DOWN,
     };
 }
 

@@ -411,10 +411,33 @@ export function loopbackLoadBalancerConfig(yaml: string, ports: TieredPorts): st
     return toYaml(doc);
 }
 
-/** Difference 5 for gateway `index`: its own ports and queue folder, its own receiver of the trace sink. */
-export function loopbackGatewayConfig(yaml: string, ports: TieredPorts, index: number, queueDir: string): string {
+/**
+ * Difference 5 with a real DNS resolver (the gateway-scaling run): the load-balancing exporter keeps
+ * its `dns` resolver as rendered (the headless Service's name, the resolve interval), and only the
+ * port it dials changes to the gateways' one gRPC port here; a DNS server of the suite answers the
+ * name with the addresses of the gateways "in the Service" ({@link gatewayAddress}).
+ */
+export function dnsLoadBalancerConfig(yaml: string, ports: TieredPorts): string {
+    const doc = parse(yaml);
+    listenOnLoopback(doc, ports.loadBalancer);
+    const dns = (doc.exporters.loadbalancing as Doc).resolver?.dns as Doc | undefined;
+    const grpcPorts = new Set(ports.gateways.map((gateway) => gateway.otlpGrpc));
+    if (!dns || grpcPorts.size !== 1) {
+        throw new Error("the DNS run needs the rendered dns resolver and one gRPC port for every gateway");
+    }
+    dns.port = String([...grpcPorts][0]);
+    doc.exporters["otlp/gateway"].endpoint = `${gatewayAddress(0)}:${ports.gateways[0].otlpGrpc}`;
+    return toYaml(doc);
+}
+
+/** Where gateway `index` takes OTLP gRPC in the DNS run: an address of its own on the loopback network (all of 127.0.0.0/8 is local), as each pod has its own IP. */
+export const gatewayAddress = (index: number): string => `127.213.0.${10 + index}`;
+
+/** Difference 5 for gateway `index`: its own ports and queue folder, its own receiver of the trace sink; in the DNS run, its own address for OTLP gRPC. */
+export function loopbackGatewayConfig(yaml: string, ports: TieredPorts, index: number, queueDir: string, grpcHost = LOOPBACK): string {
     const doc = relocate(parse(yaml), PATHS.collectorQueue, queueDir) as Doc;
     listenOnLoopback(doc, ports.gateways[index]);
+    doc.receivers.otlp.protocols.grpc.endpoint = `${grpcHost}:${ports.gateways[index].otlpGrpc}`;
     for (const [name, exporter] of Object.entries(doc.exporters as Record<string, Doc>)) {
         if (name === "otlp/tempo") {
             exporter.endpoint = `${LOOPBACK}:${ports.traceSinkReceivers[index]}`;

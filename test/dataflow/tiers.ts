@@ -23,7 +23,9 @@ import { requireTool } from "../../scripts/dev/tools";
 import { MAX_PROCESS_LIFETIME_MS } from "./harness";
 import {
     CollectorPorts,
+    dnsLoadBalancerConfig,
     GATEWAY_TAG,
+    gatewayAddress,
     gatewayName,
     LOOPBACK,
     loopbackGatewayConfig,
@@ -50,13 +52,33 @@ export class TieredCollectors {
     readonly configs = new Map<TierProcess, string>();
     private args = new Map<TierProcess, string[]>();
 
-    constructor(readonly gatewayCount = 3) {
+    /**
+     * With `nameserver`, the DNS run: every gateway takes OTLP gRPC on an address of its own and one
+     * port, and the load balancer resolves the rendered headless name through that DNS server (its
+     * own mount namespace sees a resolv.conf naming it; root only).
+     */
+    constructor(
+        readonly gatewayCount = 3,
+        readonly options: { readonly nameserver?: string } = {},
+    ) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-tiers-"));
         this.logDir = path.join(this.root, "logs");
         this.configDir = path.join(this.root, "config");
         fs.mkdirSync(this.logDir, { recursive: true });
         fs.mkdirSync(this.configDir, { recursive: true });
         this.recorder = new SinkRecorder(path.join(this.root, "data", "sinks"));
+        if (options.nameserver) {
+            fs.writeFileSync(this.resolvConf, `nameserver ${options.nameserver}\n`);
+        }
+    }
+
+    private get resolvConf(): string {
+        return path.join(this.root, "resolv.conf");
+    }
+
+    /** Where gateway `index` takes OTLP gRPC. */
+    gatewayGrpcHost(index: number): string {
+        return this.options.nameserver ? gatewayAddress(index) : LOOPBACK;
     }
 
     gatewayNames(): TierProcess[] {
@@ -70,12 +92,14 @@ export class TieredCollectors {
      */
     async render(samplingPercent?: number): Promise<void> {
         const count = this.gatewayCount;
-        const ports = await freePorts(4 + 4 * count + count + 3);
+        const ports = await freePorts(4 + 4 * count + count + 4);
         const take = () => ports.shift()!;
         const collectorPorts = (): CollectorPorts => ({ otlpGrpc: take(), otlpHttp: take(), health: take(), metrics: take() });
+        // The DNS run: one gRPC port for every gateway, each on its own address, as the resolver dials one port.
+        const sharedGrpc = take();
         this.ports = {
             loadBalancer: collectorPorts(),
-            gateways: Array.from({ length: count }, collectorPorts),
+            gateways: Array.from({ length: count }, () => ({ ...collectorPorts(), ...(this.options.nameserver ? { otlpGrpc: sharedGrpc } : {}) })),
             traceSinkReceivers: Array.from({ length: count }, take),
             traceSinkHealth: take(),
             idle: take(),
@@ -99,12 +123,18 @@ export class TieredCollectors {
             // The deployed container args with only the config path moved.
             this.args.set(name, renderedArgs.map((arg) => (arg.startsWith("--config=") ? `--config=${file}` : arg)));
         };
-        write("load-balancer", loopbackLoadBalancerConfig(loadBalancer.config, this.ports), loadBalancer.args);
+        const balancer = this.options.nameserver ? dnsLoadBalancerConfig(loadBalancer.config, this.ports) : loopbackLoadBalancerConfig(loadBalancer.config, this.ports);
+        write("load-balancer", balancer, loadBalancer.args);
         this.gatewayNames().forEach((name, index) => {
-            write(name, loopbackGatewayConfig(gateway.config, this.ports, index, path.join(this.root, "data", `otelcol-queue-${name}`)), gateway.args);
+            write(name, loopbackGatewayConfig(gateway.config, this.ports, index, this.queueDir(name), this.gatewayGrpcHost(index)), gateway.args);
         });
         write("trace-sink", tieredTraceSinkConfig(this.ports, recorderPort), gateway.args);
         await this.recorder.start(recorderPort);
+    }
+
+    /** Gateway `name`'s persistent queue folder (its StatefulSet volume). */
+    queueDir(name: TierProcess): string {
+        return path.join(this.root, "data", `otelcol-queue-${name}`);
     }
 
     private portsOf(name: TierProcess): { health: number; otlpHttp?: number } {
@@ -126,15 +156,18 @@ export class TieredCollectors {
         return this.processes.get(name)?.child?.pid;
     }
 
-    /** Every port a process listens on. */
-    private listening(name: TierProcess): number[] {
+    /** Every address and port a process listens on. */
+    private listening(name: TierProcess): { host: string; port: number }[] {
+        const onLoopback = (ports: number[]) => ports.map((port) => ({ host: LOOPBACK, port }));
         if (name === "load-balancer") {
-            return Object.values(this.ports.loadBalancer);
+            return onLoopback(Object.values(this.ports.loadBalancer));
         }
         if (name === "trace-sink") {
-            return [...this.ports.traceSinkReceivers, this.ports.traceSinkHealth];
+            return onLoopback([...this.ports.traceSinkReceivers, this.ports.traceSinkHealth]);
         }
-        return Object.values(this.ports.gateways[Number(name.slice("gateway-".length))]);
+        const index = Number(name.slice("gateway-".length));
+        const { otlpGrpc, ...others } = this.ports.gateways[index];
+        return [{ host: this.gatewayGrpcHost(index), port: otlpGrpc }, ...onLoopback(Object.values(others))];
     }
 
     /**
@@ -148,10 +181,10 @@ export class TieredCollectors {
     private async holdPorts(name: TierProcess): Promise<void> {
         const servers = await Promise.all(
             this.listening(name).map(
-                (port) =>
+                ({ host, port }) =>
                     new Promise<net.Server>((resolve, reject) => {
                         const server = net.createServer((socket) => socket.destroy());
-                        server.once("error", reject).listen(port, LOOPBACK, () => resolve(server));
+                        server.once("error", reject).listen(port, host, () => resolve(server));
                     }),
             ),
         );
@@ -169,12 +202,27 @@ export class TieredCollectors {
         await this.releasePorts(name);
         let proc = this.processes.get(name);
         if (!proc) {
-            proc = new ManagedProcess({ name, binary: requireTool("otelcol"), args: this.args.get(name)!, logFile: path.join(this.logDir, `${name}.log`), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS });
+            const [binary, args] = this.command(name);
+            proc = new ManagedProcess({ name, binary, args, logFile: path.join(this.logDir, `${name}.log`), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS });
             this.processes.set(name, proc);
         }
         proc.start();
         const url = `http://${LOOPBACK}:${this.portsOf(name).health}/`;
         await proc.waitForHttp(url, readyTimeoutMs);
+    }
+
+    /**
+     * The Collector with its args; in the DNS run, the load balancer in a mount namespace of its own
+     * where the run's resolv.conf is bind-mounted over /etc/resolv.conf (the mount is gone with the
+     * process; the machine's file is never touched). `unshare` and `sh` exec, so the pid is the Collector's.
+     */
+    private command(name: TierProcess): [string, string[]] {
+        const otelcol = requireTool("otelcol");
+        const args = this.args.get(name)!;
+        if (name !== "load-balancer" || !this.options.nameserver) {
+            return [otelcol, args];
+        }
+        return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", this.resolvConf, otelcol, ...args]];
     }
 
     /** Stops a process; its ports stay held until it starts again. */
