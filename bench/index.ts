@@ -8,6 +8,7 @@
  *   footprint  requests/limits per profile, idle RSS of each real backend binary, idle and loaded RSS together
  *   tiers      spans/s through one Collector gateway vs the two-tier set-up, CPU and memory of each tier
  *   incidents  a month of the dev stack's incidents: pages and tickets through the real rules and a real Alertmanager, SLO rules vs naive ones
+ *   kube-score the real kube-score on every Kubernetes object of the dev, prod and prod-distributed stacks: findings per check, each accepted for a stated reason or real
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,6 +17,7 @@ import { alertQuality } from "./alertQuality";
 import { collectorTiers } from "./collectorTiers";
 import { footprint } from "./footprint";
 import { incidentBenchmark } from "./incidents";
+import { kubeScore } from "./kubeScore";
 import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
@@ -23,7 +25,7 @@ import { killEverything } from "../scripts/dev/processes";
 import { cachedTool, toolVersion } from "../scripts/dev/tools";
 import { BenchOptions, formatSeconds, machineDescription } from "./report";
 
-const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents"] as const;
+const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
                     throw new Error("promtool and alertmanager are needed; run `npm run tools -- build promtool alertmanager`");
                 }
                 await incidentBenchmark({ ...options, promtool, alertmanager });
+            } else if (section === "kube-score") {
+                await kubeScore(options);
             } else if (section === "tiers") {
                 await collectorTiers(options.quick);
             } else {

@@ -6,7 +6,7 @@ import { CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, workloadEnv } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume, workloadEnv } from "./workload";
 
 /**
  * What the node agent may do, and why each grant exists; nothing else is allowed.
@@ -113,6 +113,8 @@ export class OtelCollector extends pulumi.ComponentResource {
             { metadataName: args.gatewayServiceName },
         );
         const headless = clusterService(`${name}-gateway-headless`, "otel-collector", namespace, [{ name: "otlp-grpc", port: PORTS.otlpGrpc }], this, { headless: true, metadataName: COLLECTOR_TIERS.gatewayHeadless });
+        // Several gateways (topology distributed) each hold a share of the trace IDs: a drain takes one at a time.
+        disruptionBudget(`${name}-gateway`, "otel-collector", settings.gatewayReplicas, args, this);
         return new k8s.apps.v1.StatefulSet(
             `${name}-gateway`,
             {
@@ -127,6 +129,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                             securityContext: podSecurityContext(10001),
                             // The gateway never calls the Kubernetes API: no token in the pod.
                             automountServiceAccountToken: false,
+                            ...(settings.gatewayReplicas > 1 ? { topologySpreadConstraints: spreadAcrossNodes("otel-collector", args.gatewayAutoscaled ? "preferred" : "required") } : {}),
                             containers: [
                                 {
                                     ...this.container("otel-collector", args, [{ name: "queue", mountPath: PATHS.collectorQueue }]),

@@ -99,12 +99,14 @@ export function workloadEnv(workload: RenderedWorkload): k8s.types.input.core.v1
 
 /**
  * Replicas of one component on different nodes (hard), and across zones where the cluster has them
- * (soft): a node or zone failure takes out at most one replica of an HA pair or cluster.
+ * (soft): a node or zone failure takes out at most one replica of an HA pair or cluster. A workload
+ * an HPA scales only prefers other nodes: a scale-out under load must not wait for room on the one
+ * node with fewer replicas (the distributed engine's stateless tiers do the same).
  */
-export function spreadAcrossNodes(component: Component): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+export function spreadAcrossNodes(component: Component, nodes: "required" | "preferred" = "required"): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     const labelSelector = { matchLabels: selectorLabels(component) };
     return [
-        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector },
+        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: nodes === "required" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector },
         { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
     ];
 }

@@ -28,7 +28,7 @@ ALL_TOOLS=(
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
   actionlint
   otelcol
-  identify_license otelcol-builder jsonnet
+  identify_license otelcol-builder jsonnet kube-score
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
@@ -56,6 +56,7 @@ section_of() {
     actionlint) echo tools.actionlint ;;
     identify_license) echo tools.identify_license ;;
     jsonnet) echo tools.jsonnet ;;
+    kube-score) echo tools.kube-score ;;
     otelcol-builder) echo images.otelcol ;;
     node) echo tools.node ;;
     runc) echo tools.runc ;;
@@ -343,6 +344,14 @@ recipe_identify_license() {
 # alerts of the node, Prometheus and Alertmanager mixins shipped inside the modules we pin.
 recipe_jsonnet() {
   go_install_to "$(go_module_of jsonnet)/cmd/jsonnet@$(go_version_of jsonnet)" "$1" ""
+}
+# kube-score, for the bench's kube-score section only (bench/kubeScore.ts): it scores the Kubernetes
+# objects the program registers. No replace lines; the version through goreleaser's main.version.
+recipe_kube-score() {
+  local goversion
+  goversion="$(go_version_of kube-score)"
+  go_install_to "$(go_module_of kube-score)/cmd/kube-score@$goversion" "$1" \
+    "-X main.version=${goversion#v} -X main.commit=$goversion -X main.date=$(module_time "$(go_module_of kube-score)" "$goversion")"
 }
 recipe_otelcol-builder() {
   go_install_to "$(go_module_of otelcol-builder)@$(go_version_of otelcol-builder)" "$1" ""

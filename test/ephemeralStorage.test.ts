@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "./support/topology";
 
 interface Pod {
     readonly workload: string;
@@ -75,7 +75,7 @@ describe("every container has ephemeral-storage requests and limits, every empty
     before(async () => {
         stacks.dev = podTemplates((await runStack("dev")).resources);
         stacks.prod = podTemplates((await runStack("prod")).resources);
-        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...distributed } = distributedValues();
+        const distributed = distributedOverrides();
         stacks["prod-distributed"] = podTemplates((await runStack("prod", distributed, OBJECT_STORAGE_SECRETS)).resources);
         // Distributed without volumes: the stateful tiers' data moves to emptyDirs.
         stacks["dev-distributed"] = podTemplates((await runStack("dev", { ...distributed, loki: { storage: (distributed.loki as any).storage, persistence: { enabled: false } } }, OBJECT_STORAGE_SECRETS)).resources);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as YAML from "yaml";
 import { FAKE_SECRET_PREFIX, ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "./support/topology";
 
 const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
 
@@ -21,8 +21,7 @@ function named(type: string, name: string): RecordedResource {
 
 describe("distributed stack under mocks", () => {
     before(async () => {
-        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
-        ({ resources } = await runStack("dev", { ...values, podDisruptionBudgets: true }, OBJECT_STORAGE_SECRETS));
+        ({ resources } = await runStack("dev", { ...distributedOverrides(), podDisruptionBudgets: true }, OBJECT_STORAGE_SECRETS));
     });
 
     test("runs every tier of Loki, Tempo and Mimir instead of the two monoliths", () => {
@@ -100,6 +99,17 @@ describe("distributed stack under mocks", () => {
         }
         // A single-replica tier gets no PDB: it could never be drained.
         assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").find((r) => r.inputs.metadata.name === "loki-compactor"), undefined);
+    });
+
+    test("the three tail-sampling gateways: a disruption budget of one, spread across nodes and zones, softly as the HPA scales them", () => {
+        const gateway = named("kubernetes:apps/v1:StatefulSet", "otel-collector").inputs.spec.template.spec;
+        const selector = { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "lgtm-stack" };
+        assert.deepEqual(gateway.topologySpreadConstraints, [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+        ]);
+        const pdb = named("kubernetes:policy/v1:PodDisruptionBudget", "otel-collector");
+        assert.deepEqual(pdb.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: selector } });
     });
 
     test("Mimir's compactor has a volume of its own size; ingesters and store-gateways keep volumeSize", () => {
@@ -257,10 +267,9 @@ describe("distributed stack under mocks", () => {
 describe("distributed stack without the operator, with prometheus.configMapShards 3, under mocks", () => {
     let sharded: RecordedResource[] = [];
     before(async () => {
-        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
         // Shards hold the services' files only without the operator (and so without the dev stack's probes).
         const services = ["api", "session-start", "video-load", "transcoding"].map((name) => ({ name, namespace: "learning", slos: [{ kind: "availability", objective: 99.9 }] }));
-        ({ resources: sharded } = await runStack("dev", { ...values, services, operator: { enabled: false }, prometheus: { configMapShards: 3 } }, OBJECT_STORAGE_SECRETS));
+        ({ resources: sharded } = await runStack("dev", { ...distributedOverrides(), services, operator: { enabled: false }, prometheus: { configMapShards: 3 } }, OBJECT_STORAGE_SECRETS));
     });
 
     test("Mimir's ruler reads every rule shard in the anonymous tenant's one folder, as Prometheus mounts them", () => {

@@ -20,3 +20,9 @@ export function distributedValues(topology: Record<string, unknown> = {}): Recor
 export function distributedRaw(values: Record<string, unknown> = {}): RawStackConfig {
     return minimalRaw({ ...distributedValues(), ...values }, OBJECT_STORAGE_SECRETS);
 }
+
+/** `distributedValues` as `runStack` overrides: the object-storage credentials go by name in its `extraSecrets` (OBJECT_STORAGE_SECRETS). */
+export function distributedOverrides(topology: Record<string, unknown> = {}): Record<string, unknown> {
+    const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues(topology);
+    return values;
+}
