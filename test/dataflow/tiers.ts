@@ -11,10 +11,12 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
 import { readRunbooks } from "../../io/runbooks";
 import { renderStack } from "../../render";
+import { GatewayDrain } from "../../render/topology/collector";
 import { knownRunbooks, stackFile } from "../support/fixtures";
 import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 import { freePorts } from "../../scripts/dev/ports";
@@ -48,6 +50,7 @@ export class TieredCollectors {
     ports!: TieredPorts;
     /** As `pulumi up` deploys them (cluster addresses), for comparison with the loopback variants. */
     deployed!: { loadBalancer: string; gateway: string };
+    private drain?: GatewayDrain;
     /** What runs here, by process name. */
     readonly configs = new Map<TierProcess, string>();
     private args = new Map<TierProcess, string[]>();
@@ -116,6 +119,7 @@ export class TieredCollectors {
         const loadBalancer = rendered.topology.collector.loadBalancer;
         const gateway = rendered.workloads["otel-collector"];
         this.deployed = { loadBalancer: loadBalancer.config, gateway: gateway.config };
+        this.drain = rendered.topology.collector.gatewayDrain;
         const write = (name: TierProcess, content: string, renderedArgs: readonly string[]) => {
             const file = path.join(this.configDir, `${name}.yaml`);
             fs.writeFileSync(file, content);
@@ -130,6 +134,19 @@ export class TieredCollectors {
         });
         write("trace-sink", tieredTraceSinkConfig(this.ports, recorderPort), gateway.args);
         await this.recorder.start(recorderPort);
+    }
+
+    /** The load balancer's config as deployed, parsed. */
+    deployedLoadBalancer(): { exporters: Record<string, any> } {
+        return YAML.parse(this.deployed.loadBalancer);
+    }
+
+    /** How a gateway drains before it stops, as its pod is rendered. */
+    gatewayDrain(): GatewayDrain {
+        if (!this.drain) {
+            throw new Error("render() first");
+        }
+        return this.drain;
     }
 
     /** Gateway `name`'s persistent queue folder (its StatefulSet volume). */
