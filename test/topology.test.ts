@@ -201,15 +201,19 @@ describe("topology: what distributed renders", () => {
         assert.ok(artifactFiles(stack).has("distributed/mimir/mimir.yaml"));
     });
 
-    test("the Collector's first tier routes spans by trace ID to every gateway behind the headless Service; logs and metrics go to the gateways' Service", () => {
+    test("the Collector's first tier routes to every gateway behind the headless Service: spans and logs by trace ID, metrics by series", () => {
         const lb = YAML.parse(rendered().topology!.collector.loadBalancer.config);
         assert.deepEqual(lb.exporters.loadbalancing.routing_key, "traceID");
-        assert.deepEqual(lb.exporters.loadbalancing.resolver, { dns: { hostname: `otel-collector-headless.${ns}`, port: "4317", interval: "5s" } });
-        assert.deepEqual(lb.exporters.loadbalancing.protocol.otlp.tls, { insecure: true });
-        assert.equal(lb.exporters["otlp/gateway"].endpoint, `otel-collector-gateway.${ns}:4317`);
+        assert.deepEqual(lb.exporters["loadbalancing/logs"].routing_key, "traceID");
+        assert.deepEqual(lb.exporters["loadbalancing/metrics"].routing_key, "streamID");
+        for (const name of ["loadbalancing", "loadbalancing/logs", "loadbalancing/metrics"]) {
+            assert.deepEqual(lb.exporters[name].resolver, { dns: { hostname: `otel-collector-headless.${ns}`, port: "4317", interval: "5s" } }, name);
+            assert.deepEqual(lb.exporters[name].protocol.otlp.tls, { insecure: true }, name);
+        }
+        assert.deepEqual(Object.keys(lb.exporters).sort(), ["loadbalancing", "loadbalancing/logs", "loadbalancing/metrics"]);
         assert.deepEqual(lb.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] });
-        assert.deepEqual(lb.service.pipelines.logs.exporters, ["otlp/gateway"]);
-        assert.deepEqual(lb.service.pipelines.metrics.exporters, ["otlp/gateway"]);
+        assert.deepEqual(lb.service.pipelines.logs.exporters, ["loadbalancing/logs"]);
+        assert.deepEqual(lb.service.pipelines.metrics.exporters, ["loadbalancing/metrics"]);
         assert.equal(lb.processors.tail_sampling, undefined, "sampling stays on the gateways, which see whole traces");
         assert.deepEqual(rendered().topology!.collector.loadBalancer.args, ["--config=/etc/otelcol/load-balancer.yaml"]);
     });

@@ -2,7 +2,9 @@
  * The Collector's load-balancing tier (topology distributed): it receives every OTLP export and
  * routes spans by trace ID, with the load-balancing exporter resolving the gateways' headless
  * Service, so all spans of a trace reach the same tail-sampling gateway however many there are.
- * Logs and metrics need no affinity: they go to the gateways' ClusterIP Service. Also how a gateway
+ * Logs and metrics go the same way, routed per request (a long-lived gRPC connection through a
+ * ClusterIP would pin a load balancer to one gateway): logs by trace ID, else at random, metrics by
+ * series. Also how a gateway
  * leaves: it drains before it stops, and the autoscaler removes one at a time.
  */
 import { StackConfig } from "../../config/types";
@@ -57,6 +59,12 @@ const QUEUE = { enabled: true, num_consumers: 4, queue_size: 5000 };
 
 export function renderCollectorLoadBalancerConfig(config: StackConfig) {
     const host = (name: string) => `${name}.${config.namespace}.svc.cluster.local`;
+    // One exporter per signal over the gateways of the headless Service, each request routed by `routingKey`.
+    const toGateways = (routingKey: "traceID" | "streamID") => ({
+        routing_key: routingKey,
+        protocol: { otlp: { tls: { insecure: true }, timeout: "10s", sending_queue: QUEUE, retry_on_failure: RETRY } },
+        resolver: { dns: { hostname: host(COLLECTOR_TIERS.gatewayHeadless), port: String(PORTS.otlpGrpc), interval: GATEWAY_RESOLVE_INTERVAL } },
+    });
     return {
         extensions: { health_check: { endpoint: `0.0.0.0:${PORTS.collectorHealth}` } },
         receivers: {
@@ -66,13 +74,12 @@ export function renderCollectorLoadBalancerConfig(config: StackConfig) {
             memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
         },
         exporters: {
-            loadbalancing: {
-                // Every span of a trace hashes to the same gateway: tail sampling decides on the whole trace.
-                routing_key: "traceID",
-                protocol: { otlp: { tls: { insecure: true }, timeout: "10s", sending_queue: QUEUE, retry_on_failure: RETRY } },
-                resolver: { dns: { hostname: host(COLLECTOR_TIERS.gatewayHeadless), port: String(PORTS.otlpGrpc), interval: GATEWAY_RESOLVE_INTERVAL } },
-            },
-            "otlp/gateway": { endpoint: `${host(COLLECTOR_TIERS.gatewayService)}:${PORTS.otlpGrpc}`, tls: { insecure: true }, sending_queue: QUEUE, retry_on_failure: RETRY },
+            // Every span of a trace hashes to the same gateway: tail sampling decides on the whole trace.
+            loadbalancing: toGateways("traceID"),
+            // Logs ride with their trace's spans; a record without a trace ID goes to a gateway at random: balanced record by record.
+            "loadbalancing/logs": toGateways("traceID"),
+            // Each series sticks to one gateway, so its samples reach the metrics store in order; the series spread over all gateways.
+            "loadbalancing/metrics": toGateways("streamID"),
         },
         service: {
             extensions: ["health_check"],
@@ -82,8 +89,8 @@ export function renderCollectorLoadBalancerConfig(config: StackConfig) {
             },
             pipelines: {
                 traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] },
-                metrics: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["otlp/gateway"] },
-                logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["otlp/gateway"] },
+                metrics: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing/metrics"] },
+                logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing/logs"] },
             },
         },
     };

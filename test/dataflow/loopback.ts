@@ -36,7 +36,7 @@
  *    ports and queue folder (its StatefulSet volume); its `otlp/tempo` exporter sends to its own
  *    receiver of one trace sink, which tags each span with the gateway it came through (resource
  *    attribute {@link GATEWAY_TAG}: the stand-in's doing, not the gateway's). The load balancer's
- *    `otlp/gateway` (logs and metrics, the gateways' ClusterIP Service) goes to the first gateway.
+ *    exporters of logs and metrics get the same static resolver.
  *    Peers that do not run in this set-up (Loki's distributor, Prometheus) get a loopback port where
  *    nothing listens: the run sends traces only.
  * 6. Running the node agent ({@link loopbackAgentRunConfig}). `/var/log/pods` becomes a scratch
@@ -398,16 +398,25 @@ function listenOnLoopback(doc: Doc, ports: CollectorPorts): void {
     loopbackTelemetry(doc, ports.metrics);
 }
 
+/** The load balancer's exporters to the gateways: `loadbalancing` (spans), `loadbalancing/logs`, `loadbalancing/metrics`. */
+function loadBalancingExporters(doc: Doc): Doc[] {
+    const exporters = Object.entries(doc.exporters as Record<string, Doc>).filter(([name]) => name === "loadbalancing" || name.startsWith("loadbalancing/"));
+    if (exporters.length !== 3) {
+        throw new Error(`expected the three load-balancing exporters, found ${exporters.map(([name]) => name).join(", ")}: revisit difference 5`);
+    }
+    return exporters.map(([, exporter]) => exporter);
+}
+
 /** Difference 5 for the load-balancing tier: the static resolver lists the gateways on loopback. */
 export function loopbackLoadBalancerConfig(yaml: string, ports: TieredPorts): string {
     const doc = parse(yaml);
     listenOnLoopback(doc, ports.loadBalancer);
-    const exporter = doc.exporters.loadbalancing as Doc;
-    if (!exporter.resolver?.dns) {
-        throw new Error("the rendered load-balancing exporter no longer uses the dns resolver: revisit difference 5");
+    for (const exporter of loadBalancingExporters(doc)) {
+        if (!exporter.resolver?.dns) {
+            throw new Error("the rendered load-balancing exporters no longer use the dns resolver: revisit difference 5");
+        }
+        exporter.resolver = { static: { hostnames: ports.gateways.map((gateway) => `${LOOPBACK}:${gateway.otlpGrpc}`) } };
     }
-    exporter.resolver = { static: { hostnames: ports.gateways.map((gateway) => `${LOOPBACK}:${gateway.otlpGrpc}`) } };
-    doc.exporters["otlp/gateway"].endpoint = `${LOOPBACK}:${ports.gateways[0].otlpGrpc}`;
     return toYaml(doc);
 }
 
@@ -420,13 +429,14 @@ export function loopbackLoadBalancerConfig(yaml: string, ports: TieredPorts): st
 export function dnsLoadBalancerConfig(yaml: string, ports: TieredPorts): string {
     const doc = parse(yaml);
     listenOnLoopback(doc, ports.loadBalancer);
-    const dns = (doc.exporters.loadbalancing as Doc).resolver?.dns as Doc | undefined;
     const grpcPorts = new Set(ports.gateways.map((gateway) => gateway.otlpGrpc));
-    if (!dns || grpcPorts.size !== 1) {
-        throw new Error("the DNS run needs the rendered dns resolver and one gRPC port for every gateway");
+    for (const exporter of loadBalancingExporters(doc)) {
+        const dns = exporter.resolver?.dns as Doc | undefined;
+        if (!dns || grpcPorts.size !== 1) {
+            throw new Error("the DNS run needs the rendered dns resolvers and one gRPC port for every gateway");
+        }
+        dns.port = String([...grpcPorts][0]);
     }
-    dns.port = String([...grpcPorts][0]);
-    doc.exporters["otlp/gateway"].endpoint = `${gatewayAddress(0)}:${ports.gateways[0].otlpGrpc}`;
     return toYaml(doc);
 }
 

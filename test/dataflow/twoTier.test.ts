@@ -23,6 +23,18 @@ const census = new TraceCensus(path.join(run.root, "data", "sinks", "traces.json
 const DECISION_WAIT_MS = 10_000;
 const BATCH_TIMEOUT_MS = 2_000;
 
+/** Log records and data points each gateway's OTLP receiver accepted, from its own telemetry. */
+async function acceptedPerGateway(): Promise<Record<string, { logs: number; points: number }>> {
+    const sum = (text: string, metric: string) => [...text.matchAll(new RegExp(`^${metric}\\{[^}]*receiver="otlp"[^}]*\\}\\s+(\\S+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+    const entries = await Promise.all(
+        run.gatewayNames().map(async (name, index) => {
+            const text = await (await fetch(`http://127.0.0.1:${run.ports.gateways[index].metrics}/metrics`)).text();
+            return [name, { logs: sum(text, "otelcol_receiver_accepted_log_records"), points: sum(text, "otelcol_receiver_accepted_metric_points") }] as const;
+        }),
+    );
+    return Object.fromEntries(entries);
+}
+
 const fmt = (t: ReturnType<typeof tally>) =>
     `sent ${t.sent}, complete ${t.complete}, partial ${t.partial}, absent ${t.absent}, split across gateways ${t.split}, spans delivered twice ${t.redelivered}`;
 
@@ -89,6 +101,38 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
         for (const name of run.gatewayNames()) {
             assert.ok((t.perGateway[name] ?? 0) > 0, `${name} received traces: the ring spreads trace IDs over all three`);
         }
+    });
+
+    test("logs and metrics reach every gateway, not the one a connection landed on", async () => {
+        // 300 log records without a trace ID in 30 exports, and 60 series of one gauge in 30 exports, over OTLP/HTTP to the load balancer.
+        const resource = { attributes: [{ key: "service.name", value: { stringValue: "balance" } }] };
+        const post = async (signal: "logs" | "metrics", body: unknown) => {
+            const response = await fetch(`${run.otlpHttp("load-balancer")}/v1/${signal}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+            assert.equal(response.status, 200, `POST /v1/${signal}`);
+        };
+        const before = await acceptedPerGateway();
+        for (let i = 0; i < 30; i++) {
+            const nowNs = String(BigInt(Date.now()) * 1_000_000n);
+            const logRecords = Array.from({ length: 10 }, (_, r) => ({ timeUnixNano: nowNs, body: { stringValue: `record ${i}.${r}` } }));
+            await post("logs", { resourceLogs: [{ resource, scopeLogs: [{ scope: { name: "lgtm-dataflow" }, logRecords }] }] });
+            const dataPoints = Array.from({ length: 60 }, (_, series) => ({ timeUnixNano: nowNs, asDouble: i, attributes: [{ key: "series", value: { stringValue: String(series) } }] }));
+            await post("metrics", { resourceMetrics: [{ resource, scopeMetrics: [{ scope: { name: "lgtm-dataflow" }, metrics: [{ name: "balance_gauge", gauge: { dataPoints } }] }] }] });
+        }
+        let received: Record<string, { logs: number; points: number }> = {};
+        await eventually("every record and data point at the gateways", 60_000, async () => {
+            const now = await acceptedPerGateway();
+            received = Object.fromEntries(Object.keys(now).map((name) => [name, { logs: now[name].logs - before[name].logs, points: now[name].points - before[name].points }]));
+            const total = Object.values(received).reduce((sum, r) => ({ logs: sum.logs + r.logs, points: sum.points + r.points }), { logs: 0, points: 0 });
+            return total.logs === 300 && total.points === 1800 ? true : undefined;
+        }).catch(() => undefined);
+        console.log(`# accepted per gateway (log records, data points): ${JSON.stringify(received)}`);
+        for (const name of run.gatewayNames()) {
+            // 300 records at random over 3 gateways: 100 ± 25 (3σ) each; 60 series by stream over 3: at least one each (all 60 on one gateway: 3 · 3^-60).
+            assert.ok(received[name].logs >= 75 && received[name].logs <= 125, `${name} took ${received[name].logs} of 300 log records, expected about a third`);
+            assert.ok(received[name].points > 0 && received[name].points % 30 === 0, `${name} took ${received[name].points} data points: whole series (30 points each), at least one`);
+        }
+        assert.equal(Object.values(received).reduce((sum, r) => sum + r.logs, 0), 300, "every log record arrived once");
+        assert.equal(Object.values(received).reduce((sum, r) => sum + r.points, 0), 1800, "every data point arrived once");
     });
 
     test("a gateway killed mid-stream: no trace split, only its undecided traces lost, its persistent queue delivers the rest", async () => {
