@@ -5,7 +5,8 @@
  * resources, on shared object storage.
  */
 import versions from "../tools/versions.json";
-import { Engine, TIERS, TierName } from "../model/topology";
+import { NODE_ZONE_LABEL } from "../model/labels";
+import { Engine, REPLICATION_FACTOR, TIERS, TierName, ZONE_REPLICATED_TIERS, zoneTierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
 import { scaledResources } from "./profiles";
 import { ObjectReader, Problems } from "./reader";
@@ -90,6 +91,12 @@ export type TopologyConfig =
           readonly collector: CollectorTiers;
           /** Absent: the engines run single-tenant (the default). */
           readonly tenancy?: Tenancy;
+          /**
+           * The nodes' `topology.kubernetes.io/zone` values (`topology.zones`): the zone-replicated tiers
+           * run one StatefulSet per zone and their rings keep one copy per zone. Absent: one StatefulSet
+           * per tier, copies spread over nodes by hostname only (zones are a scheduling preference).
+           */
+          readonly zones?: readonly string[];
       };
 
 /** Config key of a tier: `query-frontend` → `queryFrontend`. */
@@ -215,10 +222,10 @@ export function topologyMode(root: ObjectReader<string>): "single" | "distribute
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
     const { problems } = root;
     // `topology: distributed` alone is the common case; the object form takes per-tier settings.
-    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector", "tenants", "defaultTenant"]);
+    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"]);
     const mode = section.oneOf("mode", ["single", "distributed"], "single");
     if (mode === "single") {
-        for (const engine of ["loki", "tempo", "mimir", "collector", "tenants", "defaultTenant"] as const) {
+        for (const engine of ["loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"] as const) {
             if (section.has(engine)) {
                 const why = engine === "tenants" || engine === "defaultTenant" ? " (the monolithic Loki and Tempo and Prometheus keep one tenant: there is no Mimir to isolate metrics)" : "";
                 problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single)${why}; remove it or set topology.mode: distributed`);
@@ -257,6 +264,7 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
     }
     const knownTeams = new Set([...config.services.map((service) => service.team), ...config.alertmanager.teams.map((team) => team.team)]);
     const tenancy = readTenancy(section, knownTeams);
+    const zones = readZones(section);
     return {
         ...config,
         prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
@@ -267,8 +275,59 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
             mimir,
             collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources),
             ...(tenancy ? { tenancy } : {}),
+            ...(zones ? { zones } : {}),
         },
     };
+}
+
+/**
+ * Longest zone name: a zone names its StatefulSets (`mimir-store-gateway-zone-<zone>`), and a
+ * StatefulSet's name plus `-` and a 10-character hash is its pods' `controller-revision-hash` label
+ * value, at most 63 characters, so the name stays within 52.
+ */
+const MAX_STATEFULSET_NAME = 52;
+const LONGEST_ZONED_PREFIX = Math.max(
+    ...(Object.keys(ZONE_REPLICATED_TIERS) as Engine[]).flatMap((engine) => ZONE_REPLICATED_TIERS[engine].map((tier: string) => zoneTierName(engine, tier, "").length)),
+);
+const MAX_ZONE_NAME = MAX_STATEFULSET_NAME - LONGEST_ZONED_PREFIX;
+/** A zone is a node label value and names StatefulSets and pods, so it must be a lower-case DNS label. */
+const ZONE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * `topology.zones`: absent, or at least as many distinct zones as the replication factor, so that
+ * each copy lands in a zone of its own and losing one zone leaves two of three copies (quorum).
+ */
+function readZones(section: ObjectReader<string>): readonly string[] | undefined {
+    if (!section.has("zones")) {
+        return undefined;
+    }
+    const key = section.keyPath("zones");
+    const zones: string[] = [];
+    for (const item of section.items("zones")) {
+        const zone = item.value;
+        if (typeof zone !== "string" || zone.length > MAX_ZONE_NAME || !ZONE_NAME.test(zone)) {
+            section.problems.add(
+                item.path,
+                `${JSON.stringify(zone)} is not usable as a zone: give the nodes' ${NODE_ZONE_LABEL} label value, lower-case letters, digits and '-' (at most ${MAX_ZONE_NAME} characters; it names the zone's StatefulSets), e.g. eu-west-1a`,
+            );
+        } else if (zones.includes(zone)) {
+            section.problems.add(item.path, `"${zone}" is listed twice; name each zone once`);
+        } else {
+            zones.push(zone);
+        }
+    }
+    if (section.problems.about(key)) {
+        return undefined;
+    }
+    if (zones.length < REPLICATION_FACTOR) {
+        const why =
+            zones.length === 2
+                ? `replication factor ${REPLICATION_FACTOR} over 2 zones keeps two copies in one zone, and losing that zone loses write quorum`
+                : `replication factor ${REPLICATION_FACTOR} needs a zone for each copy`;
+        section.problems.add(key, `has ${zones.length} zone${zones.length === 1 ? "" : "s"}; ${why}; list at least ${REPLICATION_FACTOR} zones, or remove topology.zones to spread copies by node only`);
+        return undefined;
+    }
+    return zones;
 }
 
 /** Defaults of the Collector's load-balancing tier: light (it only hashes trace IDs and forwards), autoscaled. */

@@ -20,3 +20,9 @@ export function tierSelectorLabels(engine: string, tier: string): Labels {
 
 /** Pods that take part in an engine's memberlist cluster carry this label (value: the engine); the gossip Service selects it. */
 export const GOSSIP_LABEL = "lgtm.dev/memberlist";
+
+/** The well-known node label naming a node's zone: per-zone StatefulSets (topology.zones) require it, spread constraints prefer spreading over it. */
+export const NODE_ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** With topology.zones, the pods of a zone's StatefulSet carry this label (value: the zone), on top of their tier's labels. */
+export const ZONE_LABEL = "lgtm.dev/zone";

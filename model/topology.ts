@@ -67,6 +67,26 @@ export const TIERS = {
 
 export type TierName<E extends Engine> = keyof (typeof TIERS)[E] & string;
 
+/** Loki, Tempo and Mimir write every stream, trace and series to three ingesters (Mimir's store-gateways load each block three times); a write succeeds on two. */
+export const REPLICATION_FACTOR = 3;
+
+/**
+ * The tiers whose ring replicates data (`topology.zones`): each becomes one StatefulSet per zone and
+ * its ring puts one copy in each zone. Loki's and Tempo's ingesters, Mimir's ingesters and
+ * store-gateways (Mimir's *Configure zone-aware replication*: ingester time series and store-gateway
+ * blocks; its Alertmanager ring we do not run).
+ */
+export const ZONE_REPLICATED_TIERS: { readonly [E in Engine]: readonly TierName<E>[] } = {
+    loki: ["ingester"],
+    tempo: ["ingester"],
+    mimir: ["ingester", "store-gateway"],
+};
+
+/** Kubernetes name of a zone's StatefulSet of a tier (Mimir's jsonnet names them `ingester-zone-a`): `mimir-ingester-zone-a`. */
+export function zoneTierName(engine: Engine, tier: string, zone: string): string {
+    return `${tierName(engine, tier)}-zone-${zone}`;
+}
+
 /**
  * memberlist's cluster label of an engine (dskit `memberlist.cluster_label`): each engine's
  * members drop gossip whose label is not theirs, so Loki, Tempo and Mimir of one stack, or two

@@ -8,12 +8,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../config/pulumi";
 import { ImageRef } from "../../config/types";
-import { GOSSIP_LABEL, tierSelectorLabels } from "../../model/labels";
+import { GOSSIP_LABEL, NODE_ZONE_LABEL, tierSelectorLabels, ZONE_LABEL } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, httpPort, MIMIR_RULES, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { ScratchWorkload } from "../../model/ephemeralStorage";
 import { RenderedScratch } from "../../render";
-import { RenderedEngine, RenderedTier, TenantRules } from "../../render/topology";
+import { RenderedEngine, RenderedTier, RenderedZone, TenantRules } from "../../render/topology";
 import { shardsVolume } from "../prometheus";
 import { hardenedContainer, persistentClaim, podSecurityContext, TMP_MOUNT, tmpVolume, dataEmptyDir } from "../workload";
 
@@ -91,8 +91,22 @@ export function tierSpread(engine: string, tier: RenderedTier): k8s.types.input.
     const labelSelector = { matchLabels: tierSelector(engine, tier) };
     return [
         { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: tier.kind === "stateful" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector },
-        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+        { maxSkew: 1, topologyKey: NODE_ZONE_LABEL, whenUnsatisfiable: "ScheduleAnyway", labelSelector },
     ];
+}
+
+/**
+ * topology.zones: a zone's StatefulSet runs only on that zone's nodes (required, so a zone's copy never
+ * drifts into another zone), still never two of the tier's pods on one node. The selector adds the
+ * zone, so the zones' StatefulSets never claim each other's pods; Services and NetworkPolicies keep
+ * selecting the tier's labels, so they reach every zone.
+ */
+function zonePlacement(engine: string, tier: RenderedTier, zone: RenderedZone) {
+    const spread = tierSpread(engine, tier).filter((constraint) => constraint.topologyKey !== NODE_ZONE_LABEL);
+    const affinity = {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_ZONE_LABEL, operator: "In", values: [zone.zone] }] }] } },
+    };
+    return { labels: { ...tierLabels(engine, tier), [ZONE_LABEL]: zone.zone }, selector: { ...tierSelector(engine, tier), [ZONE_LABEL]: zone.zone }, spread, affinity };
 }
 
 export class DistributedEngine extends pulumi.ComponentResource {
@@ -136,7 +150,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
             { parent: this },
         );
         for (const tier of rendered.tiers) {
-            this.workloads.push(this.tier(name, args, tier, config, storageEnv));
+            this.workloads.push(...this.tier(name, args, tier, config, storageEnv));
         }
         this.registerOutputs({});
     }
@@ -218,26 +232,34 @@ export class DistributedEngine extends pulumi.ComponentResource {
             ],
         };
         const template = { metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: rendered.checksum } }, spec: podSpec };
-        let workload: pulumi.CustomResource;
-        if (tier.kind === "stateful") {
-            workload = new k8s.apps.v1.StatefulSet(
-                `${child}-sts`,
+        const statefulSet = (resource: string, name: string, replicas: number, setLabels: Record<string, string>, setSelector: Record<string, string>, setTemplate: typeof template) =>
+            new k8s.apps.v1.StatefulSet(
+                resource,
                 {
-                    metadata: { name: metadataName, namespace, labels },
+                    metadata: { name, namespace, labels: setLabels },
                     spec: {
                         serviceName: headlessName(engine, tier.name),
-                        replicas: tier.replicas,
+                        replicas,
                         // Ingesters and store-gateways start in parallel: the ring, not the ordinal, orders them.
                         podManagementPolicy: "Parallel",
-                        selector: { matchLabels: selector },
-                        template,
+                        selector: { matchLabels: setSelector },
+                        template: setTemplate,
                         volumeClaimTemplates: persistent ? [persistentClaim("data", args.tierVolumeSizes?.[tier.name] ?? args.volume.size, args.storageClassName)] : [],
                     },
                 },
                 { parent: this },
             );
+        let workloads: pulumi.CustomResource[];
+        if (tier.kind === "stateful" && tier.zones) {
+            workloads = tier.zones.map((zone) => {
+                const place = zonePlacement(engine, tier, zone);
+                const spec = { ...podSpec, affinity: place.affinity, topologySpreadConstraints: place.spread, containers: [{ ...container, args: [...zone.args] }] };
+                return statefulSet(`${child}-zone-${zone.zone}-sts`, zone.name, zone.replicas, place.labels, place.selector, { metadata: { ...template.metadata, labels: place.labels }, spec });
+            });
+        } else if (tier.kind === "stateful") {
+            workloads = [statefulSet(`${child}-sts`, metadataName, tier.replicas, labels, selector, template)];
         } else {
-            workload = new k8s.apps.v1.Deployment(
+            workloads = [new k8s.apps.v1.Deployment(
                 `${child}-deploy`,
                 {
                     metadata: { name: metadataName, namespace, labels },
@@ -250,7 +272,7 @@ export class DistributedEngine extends pulumi.ComponentResource {
                 },
                 // The HPA owns the replica count once it runs; an `up` must not reset it to the minimum.
                 { parent: this, ...(tier.autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}) },
-            );
+            )];
         }
         if (tier.autoscaled) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
@@ -264,9 +286,13 @@ export class DistributedEngine extends pulumi.ComponentResource {
                         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: HPA_CPU_UTILIZATION } } }],
                     },
                 },
-                { parent: this, dependsOn: [workload] },
+                { parent: this, dependsOn: workloads },
             );
         }
+        // One budget for the whole tier, across its zones' StatefulSets. Zone-aware rings survive a whole
+        // zone down, but a PodDisruptionBudget cannot say "any number, in one zone only": a budget per
+        // zone allowing its whole zone would let two zones drain at once and lose quorum. So voluntary
+        // evictions stay one pod at a time, which with one replica per zone (the default) is a zone.
         if (args.podDisruptionBudget && tier.replicas >= 2) {
             new k8s.policy.v1.PodDisruptionBudget(
                 `${child}-pdb`,
@@ -274,6 +300,6 @@ export class DistributedEngine extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        return workload;
+        return workloads;
     }
 }

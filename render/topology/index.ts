@@ -11,17 +11,21 @@ import { checksum } from "../checksum";
 import { goMemoryLimit } from "../workloads";
 import { toYaml } from "../yaml";
 import { GATEWAY_SCALE_DOWN, gatewayDrain, GatewayDrain, renderCollectorLoadBalancerConfig, ScaleDownRules } from "./collector";
-import { renderLokiDistributedConfig, renderLokiOverrides } from "./loki";
-import { renderMimirConfig, renderMimirOverrides } from "./mimir";
-import { renderTempoDistributedConfig, renderTempoOverrides } from "./tempo";
+import { LOKI_ZONE_AWARENESS, renderLokiDistributedConfig, renderLokiOverrides } from "./loki";
+import { MIMIR_ZONE_AWARENESS, renderMimirConfig, renderMimirOverrides } from "./mimir";
+import { renderTempoDistributedConfig, renderTempoOverrides, TEMPO_ZONE_AWARENESS } from "./tempo";
+import { RenderedZone, withZoneAwareness, ZoneAwareness, zonesOf } from "./zones";
 import { namesRegex, servicesByTenant, TenantRules, tenantKey, tenantRules } from "./tenancy";
 
 export type { TenantRules } from "./tenancy";
+export type { RenderedZone } from "./zones";
 
 export interface RenderedTier extends TierShape, TierSettings {
     readonly name: string;
     readonly args: readonly string[];
     readonly env: Readonly<Record<string, string>>;
+    /** With topology.zones, a zone-replicated tier runs one StatefulSet per zone instead of one for the tier. */
+    readonly zones?: readonly RenderedZone[];
 }
 
 export interface RenderedEngine {
@@ -72,19 +76,27 @@ export interface TopologyRuleFiles {
 
 const CONFIG_FILE = { loki: "loki.yaml", tempo: "tempo.yaml", mimir: "mimir.yaml" } as const;
 
-function renderEngine<E extends Engine>(engine: E, content: unknown, settings: EngineTiers<E>, overrides?: unknown): RenderedEngine {
-    const config = toYaml(content);
+interface EngineZones<E extends Engine> {
+    readonly awareness: ZoneAwareness<E>;
+    readonly zones: readonly string[] | undefined;
+}
+
+function renderEngine<E extends Engine>(engine: E, content: Record<string, unknown>, settings: EngineTiers<E>, { awareness, zones }: EngineZones<E>, overrides?: unknown): RenderedEngine {
+    const config = toYaml(withZoneAwareness(content, awareness, zones));
     const configDir = `${TOPOLOGY_PATHS.configDir}/${engine}`;
     const shapes = TIERS[engine] as Readonly<Record<string, TierShape>>;
     const tiers = Object.entries(shapes).map(([name, shape]): RenderedTier => {
         const tier = (settings as Readonly<Record<string, TierSettings>>)[name];
+        // expand-env: object-storage keys arrive as environment variables, never in the file.
+        const args = [`-config.file=${configDir}/${CONFIG_FILE[engine]}`, "-config.expand-env=true", `-target=${shape.target}`];
+        const perZone = zonesOf(engine, name, tier.replicas, args, awareness, zones);
         return {
             name,
             ...shape,
             ...tier,
-            // expand-env: object-storage keys arrive as environment variables, never in the file.
-            args: [`-config.file=${configDir}/${CONFIG_FILE[engine]}`, "-config.expand-env=true", `-target=${shape.target}`],
+            args,
             env: { GOMEMLIMIT: goMemoryLimit(tier.resources) },
+            ...(perZone ? { zones: perZone } : {}),
         };
     });
     return { engine, configFileName: CONFIG_FILE[engine], configDir, config, checksum: checksum(config), tiers, ...(overrides ? { overrides: toYaml(overrides) } : {}) };
@@ -96,11 +108,11 @@ export function renderTopology(config: StackConfig, endpoints: Endpoints, rules:
         return undefined;
     }
     const addresses = distributedEndpoints(config.namespace);
-    const { tenancy } = config.topology;
+    const { tenancy, zones } = config.topology;
     return {
-        loki: renderEngine("loki", renderLokiDistributedConfig(config, endpoints), config.topology.loki, renderLokiOverrides(config)),
-        tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo, renderTempoOverrides(config)),
-        mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers, renderMimirOverrides(config)),
+        loki: renderEngine("loki", renderLokiDistributedConfig(config, endpoints), config.topology.loki, { awareness: LOKI_ZONE_AWARENESS, zones }, renderLokiOverrides(config)),
+        tempo: renderEngine("tempo", renderTempoDistributedConfig(config, addresses), config.topology.tempo, { awareness: TEMPO_ZONE_AWARENESS, zones }, renderTempoOverrides(config)),
+        mimir: renderEngine("mimir", renderMimirConfig(config, endpoints), config.topology.mimir.tiers, { awareness: MIMIR_ZONE_AWARENESS, zones }, renderMimirOverrides(config)),
         collector: renderCollectorTiers(config, config.topology.collector),
         ...(tenancy ? { rulerTenants: { mimir: tenantRules(tenancy, rules.mimir, rules.stack), loki: tenantRules(tenancy, rules.loki) } } : {}),
     };

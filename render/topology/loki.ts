@@ -5,12 +5,13 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints } from "../../model/components";
-import { gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, REPLICATION_FACTOR, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderLokiConfig, renderLokiRuler } from "../loki";
+import { ZoneAwareness } from "./zones";
 
 /** Every stream is written to three ingesters; a write succeeds on two (quorum). */
-export const LOKI_REPLICATION_FACTOR = 3;
+export const LOKI_REPLICATION_FACTOR = REPLICATION_FACTOR;
 
 export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endpoints) {
     const monolith = renderLokiConfig(config, endpoints);
@@ -58,3 +59,16 @@ export function renderLokiDistributedConfig(config: StackConfig, endpoints: Endp
 export function renderLokiOverrides(config: StackConfig) {
     return tenantOverrides(config, ({ logsMBPerSecond: rate }) => (rate === undefined ? undefined : { ingestion_rate_mb: rate, ingestion_burst_size_mb: 2 * rate }));
 }
+
+/**
+ * topology.zones in Loki 3.7 (configuration.md at v3.7.6, `ingester` block; operations/zone-ingesters.md;
+ * the jsonnet's multi-zone.libsonnet): `ingester.lifecycler.ring.zone_awareness_enabled`
+ * (-distributor.zone-awareness-enabled) for the distributors, queriers and rulers that read the
+ * ingester ring, and each ingester's zone from `-ingester.availability-zone`. Loki first copies
+ * `common.ring` onto the ingester ring (zone awareness off) and then reads the file and the flags
+ * again (pkg/util/cfg/dynamic.go), so the ingester ring's own key and the flag win.
+ */
+export const LOKI_ZONE_AWARENESS: ZoneAwareness<"loki"> = {
+    rings: ["ingester.lifecycler.ring"],
+    instanceZoneFlags: { ingester: "-ingester.availability-zone" },
+};

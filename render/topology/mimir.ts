@@ -10,10 +10,11 @@
  */
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
-import { gossipServiceName, headlessName, memberlistClusterLabel, MIMIR_RULES, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { gossipServiceName, headlessName, memberlistClusterLabel, MIMIR_RULES, OVERRIDES_FILE, REPLICATION_FACTOR, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
+import { ZoneAwareness } from "./zones";
 
-export const MIMIR_REPLICATION_FACTOR = 3;
+export const MIMIR_REPLICATION_FACTOR = REPLICATION_FACTOR;
 
 export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
     if (config.topology.kind !== "distributed") {
@@ -86,3 +87,16 @@ export function renderMimirOverrides(config: StackConfig) {
         return Object.keys(own).length > 0 ? own : undefined;
     });
 }
+
+/**
+ * topology.zones in Mimir (*Configure zone-aware replication*; the store-gateway's *Zone awareness*;
+ * configuration parameters: `ingester.ring` and `store_gateway.sharding_ring` each take
+ * `zone_awareness_enabled` and `instance_availability_zone`). Awareness must be on in the
+ * distributors, ingesters, queriers and rulers (ingester ring) and the store-gateways, queriers and
+ * rulers (store-gateway ring): the shared file gives it to all of them. The zone of each instance is
+ * its StatefulSet's flag, as the jsonnet's multi-zone StatefulSets pass it.
+ */
+export const MIMIR_ZONE_AWARENESS: ZoneAwareness<"mimir"> = {
+    rings: ["ingester.ring", "store_gateway.sharding_ring"],
+    instanceZoneFlags: { ingester: "-ingester.ring.instance-availability-zone", "store-gateway": "-store-gateway.sharding-ring.instance-availability-zone" },
+};

@@ -4,13 +4,14 @@
  * span metrics and service graphs to Mimir. Rings on memberlist; blocks in object storage.
  */
 import { StackConfig } from "../../config/types";
-import { DistributedEndpoints, gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { DistributedEndpoints, gossipServiceName, headlessName, memberlistClusterLabel, OVERRIDES_FILE, REPLICATION_FACTOR, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 import { renderTempo2Config } from "../tempo";
 import { clusterEndpoints } from "../../model/components";
+import { ZoneAwareness } from "./zones";
 
 /** Each trace is written to three ingesters, as Tempo's distributed deployment recommends. */
-export const TEMPO_REPLICATION_FACTOR = 3;
+export const TEMPO_REPLICATION_FACTOR = REPLICATION_FACTOR;
 
 const MEMBERLIST_RING = { kvstore: { store: "memberlist" } } as const;
 
@@ -47,3 +48,14 @@ export function renderTempoOverrides(config: StackConfig) {
         return bytes === undefined ? undefined : { ingestion: { rate_limit_bytes: bytes, burst_size_bytes: 2 * bytes } };
     });
 }
+
+/**
+ * topology.zones in Tempo 2.10 (configuration/manifest.md at v2.10.8: `ingester.lifecycler.ring.zone_awareness_enabled`
+ * and `ingester.lifecycler.availability_zone`; modules/ingester/config.go registers the zone as
+ * `-ingester.availability-zone`, and cmd/tempo/main.go parses the flags after the file). The
+ * distributors and queriers read the same ingester ring block.
+ */
+export const TEMPO_ZONE_AWARENESS: ZoneAwareness<"tempo"> = {
+    rings: ["ingester.lifecycler.ring"],
+    instanceZoneFlags: { ingester: "-ingester.availability-zone" },
+};

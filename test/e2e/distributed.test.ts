@@ -3,7 +3,7 @@
  * Loki, Tempo, Mimir and Grafana images cannot run here, so every pod is simulated): it converges,
  * `up` again changes nothing, a replica change touches only that tier, and `destroy` leaves nothing.
  * The stack is the dev stack plus the keys a distributed environment sets (object storage for the
- * three engines, `topology.mode: distributed`), written here in the test.
+ * three engines, `topology.mode: distributed`), written by test/e2e/distributedStack.ts.
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -14,7 +14,8 @@ import * as YAML from "yaml";
 import { freePort, LOOPBACK } from "../../scripts/dev/ports";
 import { ManagedProcess, run } from "../../scripts/dev/processes";
 import { requireTool } from "../../scripts/dev/tools";
-import { LocalCluster, LocalStack, PreviewStep, projectCopy } from "../../scripts/localCluster";
+import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
+import { createDistributedStack } from "./distributedStack";
 
 const STACK = "dist";
 const NAMESPACE = "observability";
@@ -50,18 +51,7 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         // Ingesters and store-gateways spread over distinct nodes; 4 leaves room for a fourth replica.
         await cluster.scaleNodes(4);
         await cluster.createPersistentVolumes(40);
-        const dir = projectCopy(workdir);
-        const dev = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-        const config = {
-            ...dev.config,
-            "lgtm-stack:loki": { storage: s3("logs") },
-            "lgtm-stack:tempo": { storage: s3("traces") },
-            "lgtm-stack:topology": { mode: "distributed", mimir: { storage: s3("metrics") } },
-        };
-        fs.writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), YAML.stringify({ config }, { lineWidth: 0 }));
-        project = await LocalStack.create(workdir, cluster.kubeconfig, STACK);
-        await project.setSecret("objectStorageAccessKeyId", "e2e-access-key");
-        await project.setSecret("objectStorageSecretAccessKey", "e2e-secret-key");
+        project = await createDistributedStack(workdir, cluster.kubeconfig, STACK);
     });
 
     after(async () => {

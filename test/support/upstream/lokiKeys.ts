@@ -4,7 +4,7 @@
  * 2026-08-21; the pinned image is the 3.7.8 patch release of the same line). Types follow that
  * reference: `<duration>` is Prometheus' model.Duration (accepts d, w, y), `<daytime>` a YYYY-MM-DD day.
  */
-import { block, bool, day, enumOf, float, int, KeyList, listOf, objects, promDuration, str } from "./schema";
+import { block, bool, CONFIG_FLAGS, day, enumOf, float, int, KeyList, listOf, objects, promDuration, str } from "./schema";
 
 /** Loki's object store names for chunks (period_config.object_store, compactor.delete_request_store). */
 const OBJECT_STORES = ["s3", "aws", "azure", "gcs", "alibabacloud", "bos", "cos", "swift", "filesystem"];
@@ -108,4 +108,24 @@ export const LOKI_KEYS: KeyList = {
 
     analytics: { type: block, note: "anonymous usage reporting" },
     "analytics.reporting_enabled": { type: bool, note: "send anonymous usage statistics to Grafana Labs" },
+
+    // topology.zones (the `ingester` block at v3.7.6; operations/zone-ingesters.md).
+    ingester: { type: block, note: "the ingester" },
+    "ingester.lifecycler": { type: block, note: "its place in the ring" },
+    "ingester.lifecycler.ring": { type: block, note: "the ingesters' ring, read by distributors, queriers and rulers too" },
+    "ingester.lifecycler.ring.zone_awareness_enabled": { type: bool, note: "replicate each stream across availability zones (-distributor.zone-awareness-enabled, default false)" },
+};
+
+/**
+ * The command-line flags our Loki containers pass (`-name=value`), from the same configuration.md at
+ * v3.7.6: `-config.file` and `-config.expand-env` (its opening sections), `-target` (the root block),
+ * and with topology.zones each ingester's `-ingester.availability-zone` (`ingester.lifecycler.availability_zone`).
+ */
+export const LOKI_FLAGS: KeyList = {
+    ...CONFIG_FLAGS,
+    target: {
+        type: enumOf("compactor", "distributor", "ingester", "querier", "query-scheduler", "query-frontend", "index-gateway", "ruler"),
+        note: "the component this process runs (of the documented supported values, those we run)",
+    },
+    "ingester.availability-zone": { type: str, note: "the zone this ingester registers in the ring (default \"\")" },
 };

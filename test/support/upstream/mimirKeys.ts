@@ -17,7 +17,7 @@
  * default, i.e. false; v3.1.x "Configure the Grafana Mimir Kafka backend": it must be enabled
  * explicitly in every component). Rendering it would fail here until someone reviews Kafka.
  */
-import { block, bool, enumOf, float, int, KeyList, listOf, promDuration, str } from "./schema";
+import { block, bool, CONFIG_FLAGS, enumOf, float, int, KeyList, listOf, promDuration, str } from "./schema";
 
 const RING_STORES = enumOf("consul", "etcd", "inmemory", "memberlist", "multi");
 
@@ -48,10 +48,16 @@ export const MIMIR_KEYS: KeyList = {
     "ingester.ring.kvstore": { type: block, note: "where it lives" },
     "ingester.ring.kvstore.store": { type: RING_STORES, note: "ring backend, default memberlist" },
     "ingester.ring.replication_factor": { type: int, note: "ingesters each series is written to, default 3; 3.x: not used when ingest storage is enabled (help.txt.tmpl 003c19d), so it holds only in the classic architecture" },
+    // topology.zones: help.txt.tmpl 003c19d (-ingester.ring.zone-awareness-enabled, "needs be set on ingesters,
+    // distributors, queriers, and rulers"); configuration-parameters/index.md (cc39266), ingester.ring block.
+    "ingester.ring.zone_awareness_enabled": { type: bool, note: "replicate each series across availability zones, one copy per zone (default false)" },
 
     store_gateway: { type: block, note: "the store-gateway" },
     "store_gateway.sharding_ring": { type: block, note: "its ring" },
     "store_gateway.sharding_ring.replication_factor": { type: int, note: "store-gateways each block is loaded by, default 3 (advanced; still in 3.1: CHANGELOG 3.1.0 Jsonnet #14304 tunes it)" },
+    // topology.zones: the store-gateway's "Zone awareness" (references/architecture/components/store-gateway.md):
+    // -store-gateway.sharding-ring.zone-awareness-enabled on store-gateways, queriers and rulers; yaml name as the ingester ring's.
+    "store_gateway.sharding_ring.zone_awareness_enabled": { type: bool, note: "replicate each block across availability zones (default false)" },
 
     frontend: { type: block, note: "the query-frontend" },
     "frontend.scheduler_address": { type: str, note: "query-scheduler address, host:port resolving to every scheduler; since 3.0 the scheduler is required (CHANGELOG 3.0.0 #12200)" },
@@ -108,10 +114,14 @@ export const MIMIR_KEYS: KeyList = {
  * and 3.1.0 removed `flusher` (#14032), so none of those is on the list.
  */
 export const MIMIR_FLAGS: KeyList = {
-    "config.file": { type: str, note: "configuration file to load" },
-    "config.expand-env": { type: bool, note: "expand ${VAR} references in the file from the environment" },
+    ...CONFIG_FLAGS,
     target: {
         type: enumOf("distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway", "compactor", "ruler"),
         note: "the component this process runs",
     },
+    // topology.zones, per zone's StatefulSet: configuration-parameters/index.md (cc39266), ingester.ring
+    // instance_availability_zone (advanced, so not in help.txt.tmpl); docs configure-zone-aware-replication.md
+    // (096dc67) and the store-gateway's "Zone awareness" name both flags.
+    "ingester.ring.instance-availability-zone": { type: str, note: "the zone this ingester registers in its ring (default \"\")" },
+    "store-gateway.sharding-ring.instance-availability-zone": { type: str, note: "the zone this store-gateway registers in its ring (default \"\")" },
 };

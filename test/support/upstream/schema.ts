@@ -45,6 +45,15 @@ export const enumOf = (...values: string[]): KeyType => ({ kind: "enum", values 
 export const listOf = (item: KeyType): KeyType => ({ kind: "list", item });
 export const mapOf = (value: KeyType): KeyType => ({ kind: "map", value });
 
+/**
+ * `-config.file` and `-config.expand-env`, which Loki, Tempo and Mimir all parse the same way (each
+ * engine's flag list says where its reference documents them); the rest of a flag list is the engine's.
+ */
+export const CONFIG_FLAGS: KeyList = {
+    "config.file": { type: str, note: "configuration file to load" },
+    "config.expand-env": { type: bool, note: "expand ${VAR} references in the file from the environment" },
+};
+
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const PROM_DURATION = /^(\d+(y|w|d|h|ms|m|s))+$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -15,7 +15,7 @@
  * Keys both references document with the same type are listed once (SHARED_KEYS) and were checked
  * in both. Tempo parses Go durations (ns … h, no days).
  */
-import { block, bool, enumOf, goDuration, int, KeyList, listOf, mapOf, objects, str } from "./schema";
+import { block, bool, CONFIG_FLAGS, enumOf, goDuration, int, KeyList, listOf, mapOf, objects, str } from "./schema";
 
 const RING_STORES = enumOf("consul", "etcd", "inmemory", "memberlist", "multi");
 
@@ -131,6 +131,7 @@ export const TEMPO_2_KEYS: KeyList = {
     "ingester.lifecycler.ring.kvstore": { type: block, note: "where it lives" },
     "ingester.lifecycler.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
     "ingester.lifecycler.ring.replication_factor": { type: int, note: "ingesters each trace is written to" },
+    "ingester.lifecycler.ring.zone_awareness_enabled": { type: bool, note: "topology.zones: one copy of each trace per zone (manifest.md at v2.10.8, default false)" },
     memberlist: { type: block, note: "gossip cluster the rings live in" },
     "memberlist.join_members": { type: listOf(str), note: "addresses to join" },
     "memberlist.cluster_label": { type: str, note: "label on outbound gossip; members drop messages with another label (default \"\" in manifest.md at v2.10.8)" },
@@ -143,4 +144,16 @@ export const TEMPO_2_KEYS: KeyList = {
     "metrics_generator.ring": { type: block, note: "the generators' ring" },
     "metrics_generator.ring.kvstore": { type: block, note: "where it lives" },
     "metrics_generator.ring.kvstore.store": { type: RING_STORES, note: "ring backend" },
+};
+
+/**
+ * The command-line flags our Tempo 2.10 containers pass (`-name=value`), read in grafana/tempo at
+ * v2.10.8: `-config.file` and `-config.expand-env` (cmd/tempo/main.go, parsed before the file; every
+ * other flag is parsed after it and wins), `-target` (manifest.md: `target`), and with topology.zones
+ * each ingester's `-ingester.availability-zone` (modules/ingester/config.go, `ingester.lifecycler.availability_zone`).
+ */
+export const TEMPO_2_FLAGS: KeyList = {
+    ...CONFIG_FLAGS,
+    target: { type: enumOf("distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator"), note: "the component this process runs (those we run)" },
+    "ingester.availability-zone": { type: str, note: "the zone this ingester registers in the ring (default \"\")" },
 };
