@@ -203,17 +203,17 @@ describe("topology: what distributed renders", () => {
 
     test("the Collector's first tier routes to every gateway behind the headless Service: spans and logs by trace ID, metrics by series", () => {
         const lb = YAML.parse(rendered().topology!.collector.loadBalancer.config);
-        assert.deepEqual(lb.exporters.loadbalancing.routing_key, "traceID");
-        assert.deepEqual(lb.exporters["loadbalancing/logs"].routing_key, "traceID");
-        assert.deepEqual(lb.exporters["loadbalancing/metrics"].routing_key, "streamID");
-        for (const name of ["loadbalancing", "loadbalancing/logs", "loadbalancing/metrics"]) {
+        assert.deepEqual(lb.exporters.load_balancing.routing_key, "traceID");
+        assert.deepEqual(lb.exporters["load_balancing/logs"].routing_key, "traceID");
+        assert.deepEqual(lb.exporters["load_balancing/metrics"].routing_key, "streamID");
+        for (const name of ["load_balancing", "load_balancing/logs", "load_balancing/metrics"]) {
             assert.deepEqual(lb.exporters[name].resolver, { dns: { hostname: `otel-collector-headless.${ns}`, port: "4317", interval: "5s" } }, name);
             assert.deepEqual(lb.exporters[name].protocol.otlp.tls, { insecure: true }, name);
         }
-        assert.deepEqual(Object.keys(lb.exporters).sort(), ["loadbalancing", "loadbalancing/logs", "loadbalancing/metrics"]);
-        assert.deepEqual(lb.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] });
-        assert.deepEqual(lb.service.pipelines.logs.exporters, ["loadbalancing/logs"]);
-        assert.deepEqual(lb.service.pipelines.metrics.exporters, ["loadbalancing/metrics"]);
+        assert.deepEqual(Object.keys(lb.exporters).sort(), ["load_balancing", "load_balancing/logs", "load_balancing/metrics"]);
+        assert.deepEqual(lb.service.pipelines.traces, { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["load_balancing"] });
+        assert.deepEqual(lb.service.pipelines.logs.exporters, ["load_balancing/logs"]);
+        assert.deepEqual(lb.service.pipelines.metrics.exporters, ["load_balancing/metrics"]);
         assert.equal(lb.processors.tail_sampling, undefined, "sampling stays on the gateways, which see whole traces");
         assert.deepEqual(rendered().topology!.collector.loadBalancer.args, ["--config=/etc/otelcol/load-balancer.yaml"]);
     });

@@ -75,11 +75,11 @@ export function renderCollectorLoadBalancerConfig(config: StackConfig) {
         },
         exporters: {
             // Every span of a trace hashes to the same gateway: tail sampling decides on the whole trace.
-            loadbalancing: toGateways("traceID"),
+            load_balancing: toGateways("traceID"),
             // Logs ride with their trace's spans; a record without a trace ID goes to a gateway at random: balanced record by record.
-            "loadbalancing/logs": toGateways("traceID"),
+            "load_balancing/logs": toGateways("traceID"),
             // Each series sticks to one gateway, so its samples reach the metrics store in order; the series spread over all gateways.
-            "loadbalancing/metrics": toGateways("streamID"),
+            "load_balancing/metrics": toGateways("streamID"),
         },
         service: {
             extensions: ["health_check"],
@@ -88,9 +88,9 @@ export function renderCollectorLoadBalancerConfig(config: StackConfig) {
                 metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: PORTS.collectorMetrics } } } }] },
             },
             pipelines: {
-                traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing"] },
-                metrics: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing/metrics"] },
-                logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["loadbalancing/logs"] },
+                traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["load_balancing"] },
+                metrics: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["load_balancing/metrics"] },
+                logs: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["load_balancing/logs"] },
             },
         },
     };

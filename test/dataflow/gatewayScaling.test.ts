@@ -42,7 +42,7 @@ describe("the gateway tier scales 3 → 5 → 2 behind a real DNS resolver witho
         assert.equal(process.getuid?.(), 0, "this test needs root: CoreDNS binds port 53 and the load balancer gets a mount namespace of its own");
         await run.render(100);
         console.log(`# scratch dir (configs, queues, process logs): ${run.root}`);
-        const resolver = (run.deployedLoadBalancer().exporters.loadbalancing.resolver.dns ?? {}) as { hostname: string; interval: string };
+        const resolver = (run.deployedLoadBalancer().exporters.load_balancing.resolver.dns ?? {}) as { hostname: string; interval: string };
         assert.equal(resolver.interval, "5s", "REREAD_MS above follows the rendered resolve interval");
         dns = new GatewayDns(path.join(run.root, "dns"), resolver.hostname);
         await dns.start(addressesOf([0, 1, 2]));

@@ -398,9 +398,9 @@ function listenOnLoopback(doc: Doc, ports: CollectorPorts): void {
     loopbackTelemetry(doc, ports.metrics);
 }
 
-/** The load balancer's exporters to the gateways: `loadbalancing` (spans), `loadbalancing/logs`, `loadbalancing/metrics`. */
+/** The load balancer's exporters to the gateways: `load_balancing` (spans), `load_balancing/logs`, `load_balancing/metrics`. */
 function loadBalancingExporters(doc: Doc): Doc[] {
-    const exporters = Object.entries(doc.exporters as Record<string, Doc>).filter(([name]) => name === "loadbalancing" || name.startsWith("loadbalancing/"));
+    const exporters = Object.entries(doc.exporters as Record<string, Doc>).filter(([name]) => name === "load_balancing" || name.startsWith("load_balancing/"));
     if (exporters.length !== 3) {
         throw new Error(`expected the three load-balancing exporters, found ${exporters.map(([name]) => name).join(", ")}: revisit difference 5`);
     }

@@ -50,11 +50,11 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
 
     test("the loopback step keeps the load balancer's routing and the gateways' pipelines as rendered", () => {
         const [lbDeployed, lbLocal] = [YAML.parse(run.deployed.loadBalancer), YAML.parse(run.configs.get("load-balancer")!)];
-        assert.equal(lbLocal.exporters.loadbalancing.routing_key, "traceID");
-        assert.deepEqual(lbLocal.exporters.loadbalancing.protocol, lbDeployed.exporters.loadbalancing.protocol);
+        assert.equal(lbLocal.exporters.load_balancing.routing_key, "traceID");
+        assert.deepEqual(lbLocal.exporters.load_balancing.protocol, lbDeployed.exporters.load_balancing.protocol);
         assert.deepEqual(lbLocal.service.pipelines, lbDeployed.service.pipelines);
-        assert.match(lbDeployed.exporters.loadbalancing.resolver.dns.hostname, /^otel-collector-headless\./);
-        assert.deepEqual(lbLocal.exporters.loadbalancing.resolver, { static: { hostnames: run.ports.gateways.map((g) => `127.0.0.1:${g.otlpGrpc}`) } });
+        assert.match(lbDeployed.exporters.load_balancing.resolver.dns.hostname, /^otel-collector-headless\./);
+        assert.deepEqual(lbLocal.exporters.load_balancing.resolver, { static: { hostnames: run.ports.gateways.map((g) => `127.0.0.1:${g.otlpGrpc}`) } });
         const deployed = YAML.parse(run.deployed.gateway);
         for (const name of run.gatewayNames()) {
             const local = YAML.parse(run.configs.get(name)!);
