@@ -62,6 +62,8 @@ export interface PrometheusOperatorArgs {
     readonly crds?: pulumi.Input<readonly CrdManifest[]>;
     /** The operator's scratch space (`rendered.scratch["prometheus-operator"]`). Defaults to none: required. */
     readonly scratch: ScratchSpace;
+    /** A PodDisruptionBudget for the agent when it runs two or more pods. Defaults to false. */
+    readonly podDisruptionBudget?: boolean;
 }
 
 /**
@@ -88,6 +90,17 @@ export class PrometheusOperator extends pulumi.ComponentResource {
             { apiVersion: `${MONITORING_GROUP}/v1alpha1`, kind: "PrometheusAgent", metadata: metadata(OPERATOR_AGENT_NAME, OPERATOR_WORKLOADS.agent), spec: rendered.agentSpec },
             after,
         );
+        if ((args.podDisruptionBudget ?? false) && rendered.agentReplicas >= 2) {
+            // The operator makes no budget of its own; the agent's pods carry its name label (model/operator.ts).
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-agent-pdb`,
+                {
+                    metadata: { name: OPERATOR_WORKLOADS.agent, namespace, labels: componentLabels(OPERATOR_WORKLOADS.agent) },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(OPERATOR_WORKLOADS.agent) } },
+                },
+                { parent: this },
+            );
+        }
         new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             { apiVersion: `${MONITORING_GROUP}/v1`, kind: "Prometheus", metadata: metadata(OPERATOR_PROMETHEUS_NAME, "prometheus"), spec: rendered.rulesSpec },

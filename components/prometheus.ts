@@ -5,7 +5,7 @@ import { prometheusAccessRules } from "../model/cluster";
 import { PATHS, PORTS, PROMETHEUS_DIRS, PROMETHEUS_HEADLESS_SERVICE, prometheusConfigMapNames, PrometheusFileKind } from "../model/components";
 import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedFile, RenderedWorkload } from "../render";
-import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume } from "./workload";
+import { clusterReadAccount, clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume, workloadEnv } from "./workload";
 
 
 /** A fresh replica replays its WAL before it is ready: up to 30 minutes for a large head block. */
@@ -108,6 +108,7 @@ export class Prometheus extends pulumi.ComponentResource {
                                     name: "prometheus",
                                     image: settings.image,
                                     args: [...args.workload.args],
+                                    ...(workloadEnv(args.workload).length > 0 ? { env: workloadEnv(args.workload) } : {}),
                                     ports: [{ name: "http", containerPort: PORTS.prometheus }],
                                     resources: settings.resources,
                                     scratch: args.scratch,

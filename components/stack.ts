@@ -154,7 +154,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             child,
         );
         const operator = rendered.operator
-            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"] }, child)
+            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"], podDisruptionBudget: config.podDisruptionBudgets }, child)
             : undefined;
         if (rendered.blackbox) {
             new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage, scratch: rendered.scratch["blackbox-exporter"] }, child);

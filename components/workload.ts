@@ -92,9 +92,12 @@ export function podSecurityContext(uid: number, gid = uid): k8s.types.input.core
     };
 }
 
-/** The rendered environment of a workload's container (GOMEMLIMIT), as Kubernetes env entries. */
+/** The rendered environment of a workload's container (GOMEMLIMIT, its pod's name where rendered), as Kubernetes env entries. */
 export function workloadEnv(workload: RenderedWorkload): k8s.types.input.core.v1.EnvVar[] {
-    return Object.entries(workload.env).map(([name, value]) => ({ name, value }));
+    return [
+        ...Object.entries(workload.env).map(([name, value]) => ({ name, value })),
+        ...(workload.podNameEnv ? [{ name: workload.podNameEnv, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] : []),
+    ];
 }
 
 /**

@@ -9,7 +9,7 @@ import { NODE_ZONE_LABEL } from "../model/labels";
 import { Engine, REPLICATION_FACTOR, TIERS, TierName, ZONE_REPLICATED_TIERS, zoneTierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
 import { scaledResources } from "./profiles";
-import { ObjectReader, Problems } from "./reader";
+import { ObjectReader } from "./reader";
 import { readTenancy } from "./tenancy";
 import { ImageRef, ObjectStorage, Resources, StackConfig } from "./types";
 
@@ -216,7 +216,7 @@ export function topologyMode(root: ObjectReader<string>): "single" | "distribute
 
 /**
  * Reads `topology` and settles what it changes elsewhere: with `distributed`, Loki and Tempo must use
- * object storage and Prometheus runs one replica (Mimir keeps the copies). Returns the config with
+ * object storage and Prometheus runs as an HA pair unless told otherwise. Returns the config with
  * `topology` set.
  */
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
@@ -267,7 +267,7 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
     const zones = readZones(section);
     return {
         ...config,
-        prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas, problems) },
+        prometheus: { ...config.prometheus, replicas: prometheusReplicas(root, config.prometheus.replicas) },
         topology: {
             kind: "distributed",
             loki,
@@ -353,15 +353,15 @@ function readCollectorTiers(section: ObjectReader<"loadBalancer" | "gatewayMaxRe
 }
 
 /**
- * With Mimir behind it, Prometheus scrapes and forwards: two replicas would write every series twice
- * (Mimir's HA deduplication needs Consul or etcd, which the stack does not run). Defaults to 1.
+ * With Mimir behind it, Prometheus scrapes and forwards, by default as an HA pair whatever the
+ * profile: one replica would be a single point of every metric's ingest. Mimir's HA tracker keeps one
+ * replica's samples (render/topology/haIngest.ts), so two replicas do not store every series twice.
+ * An explicit 1 stays 1 (a dev cluster with one node, where a second replica cannot be spread).
  */
-function prometheusReplicas(root: ObjectReader<string>, replicas: number, problems: Problems): number {
+export const DISTRIBUTED_PROMETHEUS_REPLICAS = 2;
+
+function prometheusReplicas(root: ObjectReader<string>, replicas: number): number {
     const prometheus = root.raw("prometheus");
     const explicit = prometheus !== null && typeof prometheus === "object" && "replicas" in prometheus;
-    if (explicit && replicas > 1 && !problems.about("prometheus.replicas")) {
-        problems.add("prometheus.replicas", `${replicas} with topology distributed would send every series to Mimir ${replicas} times; use 1 (Mimir's ingesters keep three copies, Prometheus only forwards)`);
-    }
-    return 1;
+    return explicit ? replicas : DISTRIBUTED_PROMETHEUS_REPLICAS;
 }
-

@@ -41,6 +41,7 @@ import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
+import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
@@ -187,7 +188,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         links,
         scratch,
         workloads: renderWorkloads(config, {
-            prometheus: toYaml(withMimir(config, renderPrometheusConfig(config, endpoints))),
+            prometheus: toYaml(withMimir(config, withHaLabels(config, renderPrometheusConfig(config, endpoints)))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
             loki: toYaml(renderLokiConfig(config, endpoints)),
             tempo: toYaml(renderTempoConfig(config, endpoints)),

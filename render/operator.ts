@@ -20,6 +20,7 @@ import { Endpoints, prometheusPushTargets } from "../model/components";
 import { PART_OF } from "../model/labels";
 import { CONTROLLER_ID_ANNOTATION, OPERATOR_AGENT_CONTAINERS, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
 import { withScratch } from "../model/ephemeralStorage";
+import { HA_LABELS } from "../model/haIngest";
 import { distributedEndpoints, TENANT_HEADER } from "../model/topology";
 import { RenderedScratch } from "./ephemeralStorage";
 import { tenancyOf } from "./topology/tenancy";
@@ -33,6 +34,8 @@ export interface RenderedOperator {
     readonly annotations: Readonly<Record<string, string>>;
     /** `spec` of the `PrometheusAgent` (monitoring.coreos.com/v1alpha1). */
     readonly agentSpec: Readonly<Record<string, unknown>>;
+    /** The agent's pods (its `replicas`): with two or more, a PodDisruptionBudget keeps one running through a drain. */
+    readonly agentReplicas: number;
     /** `spec` of the rules-only `Prometheus` (monitoring.coreos.com/v1). */
     readonly rulesSpec: Readonly<Record<string, unknown>>;
     /** The operator's rule ConfigMaps our evaluator mounts: enough for the services' own rules plus a reserve. */
@@ -117,6 +120,28 @@ function remoteWriteUrls(config: StackConfig, endpoints: Endpoints): string[] {
     return prometheusPushTargets(endpoints).map((url) => `${url}/api/v1/write`);
 }
 
+/**
+ * How many agents scrape, and the labels they add. Single: one, and the series arrive as if our
+ * Prometheus had scraped them (no `prometheus` or `prometheus_replica` label that
+ * kube-prometheus-stack's queries would not expect). Distributed: as many as Prometheus replicas,
+ * an HA pair whose samples Mimir deduplicates like Prometheus's (model/haIngest.ts): the operator sets
+ * the pair label to `<namespace>/<agent>` and the replica label to the pod's name.
+ */
+function agentReplicas(config: StackConfig) {
+    if (config.topology.kind !== "distributed") {
+        return { replicas: 1, prometheusExternalLabelName: "", replicaExternalLabelName: "" };
+    }
+    // Spread as our own StatefulSets are (components/workload.ts spreadAcrossNodes); `OnResource`
+    // makes the operator select this agent's pods (pkg/prometheus/common.go MakeK8sTopologySpreadConstraint at v0.93.0).
+    const spread = (topologyKey: string, whenUnsatisfiable: string) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable, additionalLabelSelectors: "OnResource" });
+    return {
+        replicas: config.prometheus.replicas,
+        prometheusExternalLabelName: HA_LABELS.cluster,
+        replicaExternalLabelName: HA_LABELS.replica,
+        ...(config.prometheus.replicas > 1 ? { topologySpreadConstraints: [spread("kubernetes.io/hostname", "DoNotSchedule"), spread("topology.kubernetes.io/zone", "ScheduleAnyway")] } : {}),
+    };
+}
+
 /** `ownRuleBytes`: the rule files of the services in config, which reach the evaluator through the operator. */
 export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRuleBytes: number, scratch: RenderedScratch): RenderedOperator | undefined {
     const { operator } = config;
@@ -126,6 +151,7 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
     const objects = selector(operator.selector);
     const tenancy = tenancyOf(config);
     const namespaces = selector(operator.namespaceSelector);
+    const agent = agentReplicas(config);
     const image = (ref: { repository: string; tag: string }) => `${ref.repository}:${ref.tag}`;
     return {
         crds: operator.crds,
@@ -140,10 +166,11 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             `--web.listen-address=:${OPERATOR_PORT}`,
         ],
         annotations: { [CONTROLLER_ID_ANNOTATION]: OPERATOR_CONTROLLER_ID },
+        agentReplicas: agent.replicas,
         agentSpec: {
             image: image(operator.agentImage),
             version: operator.agentImage.tag,
-            replicas: 1,
+            ...agent,
             serviceAccountName: OPERATOR_WORKLOADS.agent,
             scrapeInterval: config.prometheus.scrapeInterval,
             serviceMonitorSelector: objects,
@@ -154,10 +181,6 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             probeNamespaceSelector: namespaces,
             scrapeConfigSelector: objects,
             scrapeConfigNamespaceSelector: namespaces,
-            // The series arrive as if our Prometheus had scraped them: no `prometheus` or
-            // `prometheus_replica` label that kube-prometheus-stack's queries would not expect.
-            prometheusExternalLabelName: "",
-            replicaExternalLabelName: "",
             // topology.tenants: Mimir then refuses a write without a tenant; other charts' series go to the default one.
             remoteWrite: remoteWriteUrls(config, endpoints).map((url) => ({ url, ...(tenancy ? { headers: { [TENANT_HEADER]: tenancy.defaultTenant } } : {}) })),
             // Scratch space (model/ephemeralStorage.ts): the WAL's emptyDir is bounded, and every

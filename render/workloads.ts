@@ -6,6 +6,7 @@
 import { Resources, StackConfig } from "../config/types";
 import { NANO, parseQuantity } from "../config/units";
 import { CONFIG_FILES, PATHS, PORTS } from "../model/components";
+import { prometheusPodNameEnv } from "./topology/haIngest";
 import { checksum } from "./checksum";
 import { prometheusArgs } from "./prometheus";
 
@@ -22,6 +23,8 @@ export interface RenderedWorkload {
     readonly checksum: string;
     /** Environment variables of the container (GOMEMLIMIT for the Go programs that do not set it themselves). */
     readonly env: Readonly<Record<string, string>>;
+    /** An environment variable the container gets holding its pod's name (downward API `metadata.name`); absent: none. */
+    readonly podNameEnv?: string;
 }
 
 /** GOMEMLIMIT as a share of the memory limit, in percent: the rest is headroom for non-heap memory (stacks, mmap, cgo). */
@@ -69,6 +72,10 @@ export interface WorkloadConfigs {
     readonly "otel-agent": string;
 }
 
+function withPodNameEnv(workload: RenderedWorkload, name: string | undefined): RenderedWorkload {
+    return name === undefined ? workload : { ...workload, podNameEnv: name };
+}
+
 export function renderWorkloads(config: StackConfig, files: WorkloadConfigs): Record<WorkloadName, RenderedWorkload> {
     const workload = (name: WorkloadName, configDir: string, args: string[], resources?: Resources): RenderedWorkload => ({
         configFileName: CONFIG_FILES[name],
@@ -81,7 +88,8 @@ export function renderWorkloads(config: StackConfig, files: WorkloadConfigs): Re
     const { alertmanager, loki, tempo, collector } = config;
     return {
         // Prometheus 3 sets its own Go memory limit from the cgroup limit (--auto-gomemlimit, 90%).
-        prometheus: workload("prometheus", PATHS.prometheusConfigDir, prometheusArgs(config)),
+        // Its pod name is its replica label in the distributed topology (render/topology/haIngest.ts).
+        prometheus: withPodNameEnv(workload("prometheus", PATHS.prometheusConfigDir, prometheusArgs(config)), prometheusPodNameEnv(config)),
         alertmanager: workload("alertmanager", PATHS.alertmanagerConfigDir, alertmanagerArgs(config), alertmanager.resources),
         loki: workload("loki", PATHS.lokiConfigDir, singleBinaryArgs(PATHS.lokiConfigDir, CONFIG_FILES.loki), loki.resources),
         tempo: workload("tempo", PATHS.tempoConfigDir, singleBinaryArgs(PATHS.tempoConfigDir, CONFIG_FILES.tempo), tempo.resources),

@@ -407,6 +407,13 @@ describe("what the stack asks of the operator fits the pinned CRDs' schemas", ()
         }
     });
 
+    test("the distributed agent's HA pair (replicas, pair and replica labels, spread) sets only fields the CRD defines, with their types", async () => {
+        const { objectStorageAccessKeyId: _id, objectStorageSecretAccessKey: _key, ...values } = distributedValues();
+        const spec = one((await runStack("prod", values, OBJECT_STORAGE_SECRETS)).resources, AGENT, "lgtm").inputs.spec;
+        assert.ok(spec.topologySpreadConstraints.length > 0 && spec.replicaExternalLabelName !== "", "the HA fields are set, so the check covers them");
+        assert.deepEqual(schemaProblems(await specSchema("PrometheusAgent", "v1alpha1"), spec, "PrometheusAgent.spec"), []);
+    });
+
     test("the check itself catches a misspelt selector and a wrong type", async () => {
         const schema = await specSchema("PrometheusAgent", "v1alpha1");
         assert.deepEqual(schemaProblems(schema, { scrapeConfigSelecter: {}, replicas: "1" }, "spec"), ["spec.scrapeConfigSelecter: no such field", "spec.replicas: not an integer"]);

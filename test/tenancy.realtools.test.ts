@@ -32,6 +32,7 @@ import { toYaml } from "../render/yaml";
 import { freePorts, LOOPBACK, ManagedProcess, run, toolPath, waitUntil } from "../scripts/dev";
 import { LOOPBACK_PORT_NAMES, loopbackCollectorConfig, loopbackDirs, loopbackEndpoints, LoopbackPorts } from "./dataflow/loopback";
 import { knownRunbooks } from "./support/fixtures";
+import { unsnappy } from "./support/remoteWrite";
 import { distributedRaw } from "./support/topology";
 
 /** Three teams: two with a tenant of their own, one (storefront's) in the default tenant. */
@@ -242,54 +243,6 @@ describe("tenants: the real Collector sends each team's telemetry with its tenan
         assert.equal(all().length, 9, "each span once: no tenant's pipeline lets another's spans through");
     });
 });
-
-/**
- * Snappy's block format (what Prometheus' remote write compresses with): a varint length, then
- * literals and back-references. Enough to read the label values in the protobuf that follows.
- */
-function unsnappy(input: Buffer): Buffer {
-    let pos = 0;
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-        const byte = input[pos++];
-        length |= (byte & 0x7f) << shift;
-        if (!(byte & 0x80)) break;
-    }
-    const out = Buffer.alloc(length);
-    let at = 0;
-    while (pos < input.length) {
-        const tag = input[pos++];
-        if ((tag & 3) === 0) {
-            let size = tag >> 2;
-            if (size >= 60) {
-                const bytes = size - 59;
-                size = 0;
-                for (let i = 0; i < bytes; i++) size |= input[pos++] << (8 * i);
-            }
-            size += 1;
-            input.copy(out, at, pos, pos + size);
-            pos += size;
-            at += size;
-            continue;
-        }
-        let size: number;
-        let offset: number;
-        if ((tag & 3) === 1) {
-            size = ((tag >> 2) & 7) + 4;
-            offset = ((tag >> 5) << 8) | input[pos++];
-        } else if ((tag & 3) === 2) {
-            size = (tag >> 2) + 1;
-            offset = input.readUInt16LE(pos);
-            pos += 2;
-        } else {
-            size = (tag >> 2) + 1;
-            offset = input.readUInt32LE(pos);
-            pos += 4;
-        }
-        for (let i = 0; i < size; i++, at++) out[at] = out[at - offset];
-    }
-    return out;
-}
 
 describe("tenants: the real Prometheus writes each team's series to Mimir under its tenant", () => {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-tenancy-prom-"));

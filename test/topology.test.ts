@@ -63,12 +63,18 @@ describe("topology: config", () => {
         ]);
     });
 
-    test("Prometheus forwards with one replica, and Mimir gets a bucket of its own", () => {
-        const raw = distributedRaw({ prometheus: { replicas: 2 }, topology: { mode: "distributed", mimir: { storage: s3("logs") } } });
+    test("Mimir gets a bucket of its own", () => {
+        const raw = distributedRaw({ topology: { mode: "distributed", mimir: { storage: s3("logs") } } });
         assert.deepEqual(problemsOf(() => load(raw)), [
             'topology.mimir.storage.bucket: "logs" is also loki.storage.bucket; give Mimir a bucket of its own (the compactors of both would delete each other\'s objects)',
-            "prometheus.replicas: 2 with topology distributed would send every series to Mimir 2 times; use 1 (Mimir's ingesters keep three copies, Prometheus only forwards)",
         ]);
+    });
+
+    test("Prometheus runs as an HA pair by default, in dev too; an explicit count is kept, 1 and 3 included, and 6 is refused", () => {
+        assert.equal(load(distributedRaw()).prometheus.replicas, 2);
+        assert.equal(load(distributedRaw({ prometheus: { replicas: 1 } })).prometheus.replicas, 1);
+        assert.equal(load(distributedRaw({ prometheus: { replicas: 3 } })).prometheus.replicas, 3);
+        assert.deepEqual(problemsOf(() => load(distributedRaw({ prometheus: { replicas: 6 } }))), ["prometheus.replicas: 6 is outside 1..5"]);
     });
 
     test("network policies are offered with distributed: asked for explicitly, or off when turned off", () => {
@@ -76,9 +82,9 @@ describe("topology: config", () => {
         assert.equal(load(prodDistributed({ networkPolicies: false })).networkPolicies, false);
     });
 
-    test("the prod profile's defaults become one Prometheus replica, with network policies, without an error", () => {
+    test("the prod profile's defaults become a Prometheus HA pair, with network policies, without an error", () => {
         const config = load(prodDistributed());
-        assert.equal(config.prometheus.replicas, 1);
+        assert.equal(config.prometheus.replicas, 2);
         assert.equal(config.networkPolicies, true);
         assert.equal(config.podDisruptionBudgets, true);
     });

@@ -11,6 +11,7 @@
 import { StackConfig } from "../../config/types";
 import { Endpoints, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";
 import { gossipServiceName, headlessName, memberlistClusterLabel, MIMIR_RULES, OVERRIDES_FILE, REPLICATION_FACTOR, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../../model/topology";
+import { MIMIR_HA_LIMITS, MIMIR_HA_TRACKER } from "./haIngest";
 import { tenancyOf, tenantOverrides } from "./tenancy";
 import { ZoneAwareness } from "./zones";
 
@@ -32,7 +33,8 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
         ...(tenancy ? { tenant_federation: { enabled: true }, runtime_config: { file: `${TOPOLOGY_PATHS.configDir}/mimir/${OVERRIDES_FILE}` } } : {}),
         server: { http_listen_port: TOPOLOGY_PORTS.mimirHttp, grpc_listen_port: TOPOLOGY_PORTS.grpc, log_level: "info" },
         memberlist: { join_members: [`dns+${host(gossipServiceName("mimir"))}:${TOPOLOGY_PORTS.gossip}`], cluster_label: memberlistClusterLabel(config.namespace, "mimir") },
-        distributor: { ring: { kvstore: { store: "memberlist" } } },
+        // The HA tracker keeps one Prometheus replica's samples of each pair (render/topology/haIngest.ts).
+        distributor: { ring: { kvstore: { store: "memberlist" } }, ha_tracker: MIMIR_HA_TRACKER },
         ingester: { ring: { kvstore: { store: "memberlist" }, replication_factor: MIMIR_REPLICATION_FACTOR } },
         store_gateway: { sharding_ring: { replication_factor: MIMIR_REPLICATION_FACTOR } },
         frontend: { scheduler_address: scheduler },
@@ -70,6 +72,7 @@ export function renderMimirConfig(config: StackConfig, endpoints: Endpoints) {
             max_global_series_per_user: 0,
             ingestion_rate: 1000000,
             ingestion_burst_size: 10000000,
+            ...MIMIR_HA_LIMITS,
         },
         // The default (./metrics-activity.log) is on the read-only root filesystem; keep it on the data volume.
         activity_tracker: { filepath: `${data}/metrics-activity.log` },

@@ -80,6 +80,19 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         }
         const ingester = all.find((w) => w.metadata.name === "loki-ingester");
         assert.equal(ingester?.spec.replicas, 3, "Loki's ingesters: replication factor 3");
+        // HA ingest: Prometheus runs as a pair by default in distributed (dev profile too), one pod per node.
+        const prometheus = all.find((w) => w.kind === "StatefulSet" && w.metadata.name === "prometheus");
+        assert.equal(prometheus?.spec.replicas, 2, "Prometheus: an HA pair");
+        assert.equal(prometheus?.status.readyReplicas, 2, `Prometheus 2/2 ready: ${JSON.stringify(prometheus?.status)}`);
+        const pods = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent("app.kubernetes.io/name=prometheus")}`)).body.items as {
+            metadata: { name: string };
+            spec: { nodeName?: string; containers: { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] };
+        }[];
+        assert.deepEqual(pods.map((pod) => pod.metadata.name).sort(), ["prometheus-0", "prometheus-1"]);
+        assert.equal(new Set(pods.map((pod) => pod.spec.nodeName)).size, 2, `the pair on two nodes: ${pods.map((pod) => pod.spec.nodeName).join(", ")}`);
+        for (const pod of pods) {
+            assert.deepEqual(pod.spec.containers[0].env, [{ name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } }], `${pod.metadata.name} knows its name`);
+        }
         console.log(`distributed: ${all.length} workloads Ready on ${names.length} names`);
     });
 

@@ -42,6 +42,13 @@ export const MIMIR_KEYS: KeyList = {
     "distributor.ring": { type: block, note: "its ring" },
     "distributor.ring.kvstore": { type: block, note: "where the ring lives" },
     "distributor.ring.kvstore.store": { type: RING_STORES, note: "ring backend, default memberlist" },
+    // HA deduplication (help.txt.tmpl 003c19d: -distributor.ha-tracker.enable, -distributor.ha-tracker.store with "consul, etcd, inmemory,
+    // memberlist, multi" and default memberlist; YAML names from docs/sources/mimir/configure/migrate-ha-tracker-to-memberlist.md, whose
+    // examples are distributor.ha_tracker.enable_ha_tracker and .kvstore.store; that guide deprecates consul and etcd for the HA tracker).
+    "distributor.ha_tracker": { type: block, note: "the HA tracker: one elected replica's samples per HA cluster and tenant" },
+    "distributor.ha_tracker.enable_ha_tracker": { type: bool, note: "-distributor.ha-tracker.enable, default false" },
+    "distributor.ha_tracker.kvstore": { type: block, note: "where the elected replicas are kept" },
+    "distributor.ha_tracker.kvstore.store": { type: RING_STORES, note: "-distributor.ha-tracker.store, default memberlist in 3.x (the process's memberlist block)" },
 
     ingester: { type: block, note: "the ingester" },
     "ingester.ring": { type: block, note: "the ingesters' ring" },
@@ -99,6 +106,11 @@ export const MIMIR_KEYS: KeyList = {
     "limits.max_global_series_per_user": { type: int, note: "0 disables the limit (default 150000)" },
     "limits.ingestion_rate": { type: float, note: "samples per second per tenant (default 10000)" },
     "limits.ingestion_burst_size": { type: int, note: "burst in samples (default 200000)" },
+    // The HA tracker's per-tenant settings (help.txt.tmpl 003c19d; YAML names from the mimir-distributed chart's
+    // "Configure high-availability deduplication" page and configure-high-availability-deduplication.md for v3.1.x).
+    "limits.accept_ha_samples": { type: bool, note: "-distributor.ha-tracker.enable-for-all-users: handle samples carrying HA cluster and replica labels, default false" },
+    "limits.ha_cluster_label": { type: str, note: "-distributor.ha-tracker.cluster: label naming the HA cluster, default cluster" },
+    "limits.ha_replica_label": { type: str, note: "-distributor.ha-tracker.replica: label naming the replica, default __replica__; removed from accepted series" },
 
     activity_tracker: { type: block, note: "tracks queries in flight across restarts" },
     "activity_tracker.filepath": { type: str, note: "its file; empty disables tracking" },
