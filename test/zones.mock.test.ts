@@ -45,7 +45,7 @@ describe("topology.zones [a, b, c] on prod-distributed under mocks", () => {
             "mimir-store-gateway-zone-b x1",
             "mimir-store-gateway-zone-c x1",
             "otel-collector x3",
-            "prometheus x1",
+            "prometheus x2", // the HA pair of the distributed topology
             "tempo-ingester-zone-a x1",
             "tempo-ingester-zone-b x1",
             "tempo-ingester-zone-c x1",
