@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_ADMIN_USER } from "./components/grafana";
 import { LgtmStack } from "./components/stack";
-import { readStack } from "./config/pulumi";
+import { readStack } from "./io/pulumiConfig";
 import { loadOperatorCrds } from "./io/operatorCrds";
 import { readRunbooks } from "./io/runbooks";
 import { renderStack } from "./render";

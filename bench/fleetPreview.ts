@@ -5,17 +5,12 @@
  * variable, which Linux caps at 128 KiB). Each file-declared preview reports where its CPU went.
  * Needs the e2e tools; never builds them.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { LocalCluster, LocalStack } from "../scripts/localCluster";
-import { formatBreakdown, ProcessCpuSampler } from "./processCpu";
-import { generatedServices, withDevStack } from "./realPreview";
+import { formatBreakdown, ProcessCpuSampler } from "../scripts/dev/processCpu";
+import { generatedServices, SERVICES_FOLDER, writeServiceFiles } from "../test/support/fleet";
+import { withDevStack } from "./realPreview";
 import { formatMs } from "./report";
 
-/** Services per file: one file per team, as a fleet would organise them. */
-const SERVICES_PER_FILE = 50;
-const SERVICES_FOLDER = "services.d";
 
 /**
  * The engine's checkpoint switch (PULUMI_SKIP_CHECKPOINTS, pulumi sdk/go/common/env/env.go). The
@@ -25,20 +20,6 @@ const SERVICES_FOLDER = "services.d";
  * serialise once at the end; a preview writes no state either way.
  */
 const SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS";
-
-/** Writes `count` generated services into `<project>/services.d/team-NNN.yaml`, replacing what was there. */
-export function writeServiceFiles(projectDir: string, count: number): number {
-    const dir = path.join(projectDir, SERVICES_FOLDER);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir);
-    const services = generatedServices(count);
-    let files = 0;
-    for (let start = 0; start < services.length; start += SERVICES_PER_FILE) {
-        files++;
-        fs.writeFileSync(path.join(dir, `team-${String(files).padStart(3, "0")}.yaml`), YAML.stringify({ services: services.slice(start, start + SERVICES_PER_FILE) }));
-    }
-    return files;
-}
 
 /** The value, or the error's message: a failed preview is a result here, not an abort. */
 async function attempt<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {

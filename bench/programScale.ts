@@ -6,7 +6,7 @@ import * as path from "path";
 import { sloAlerts, sloRecordingRules } from "../alerts/slo";
 import { goldenAlerts, goldenRecordingRules } from "../alerts/golden";
 import { loadServiceSpec } from "../config/load";
-import { PROJECT_ROOT } from "../config/sources";
+import { PROJECT_ROOT } from "../io/stackSources";
 import { knownRunbooks } from "../test/support/fixtures";
 import { fleetPreviewRows } from "./fleetPreview";
 import { realPreviewRows } from "./realPreview";

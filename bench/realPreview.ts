@@ -6,18 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CLUSTER_TOOLS, LocalCluster, LocalStack, missingTools, PULUMI_TOOLS } from "../scripts/localCluster";
+import { generatedServices } from "../test/support/fleet";
 import { formatMs } from "./report";
-
-/** The same N services as the mocks benchmark: two SLOs each. */
-export function generatedServices(count: number) {
-    return Array.from({ length: count }, (_, i) => ({
-        name: `svc-${String(i + 1).padStart(3, "0")}`,
-        namespace: "bench",
-        team: "bench",
-        histogramBuckets: [0.1, 0.25, 0.5, 1, 2, 4],
-        slos: [{ kind: "availability", objective: 99.9 }, { kind: "latency", percentile: 95, threshold: "2s" }],
-    }));
-}
 
 /**
  * Runs `measure` against an empty dev stack on a fresh local cluster, then removes both; returns

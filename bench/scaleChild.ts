@@ -3,7 +3,7 @@
  * its peak RSS is its own: prints one JSON line for bench/programScale.ts.
  */
 import { runStack } from "../test/support/mocks";
-import { generatedServices } from "./realPreview";
+import { generatedServices } from "../test/support/fleet";
 
 async function main(): Promise<void> {
     const count = Number(process.argv[2]);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { StackSecrets } from "../config/pulumi";
+import { StackSecrets } from "../io/pulumiConfig";
 import { StackConfig } from "../config/types";
 import { RenderedDashboard, RenderedStack } from "../render";
 import { DatasourceDefinition } from "../render/datasources";

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ObjectStorageCredentials } from "../config/pulumi";
+import { ObjectStorageCredentials } from "../io/pulumiConfig";
 import { LokiConfig, TempoConfig } from "../config/types";
 import { Component, CONFIG_CHECKSUM_ANNOTATION, OBJECT_STORAGE_ENV } from "../model/components";
 import { ScratchSpace } from "../model/ephemeralStorage";

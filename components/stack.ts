@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackSecrets } from "../config/pulumi";
+import { StackSecrets } from "../io/pulumiConfig";
 import { StackConfig } from "../config/types";
 import { CrdManifest } from "../model/operator";
 import { LOKI_RULES } from "../model/components";

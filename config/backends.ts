@@ -2,7 +2,7 @@
 import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { Engine } from "../model/topology";
-import { BASE_URL, DNS_SUBDOMAIN, Format, HTTP_URL, IMAGE_REPOSITORY, INGRESS_HOST, RELEASE_TAG, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
+import { BASE_URL, DNS_SUBDOMAIN, HTTP_URL, INGRESS_HOST, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
@@ -23,30 +23,13 @@ import {
     Persistence,
     Profile,
     PrometheusConfig,
-    Resources,
     TempoConfig,
 } from "./types";
 
-export type Component = keyof typeof versions.images;
-/** Any section reader that has the given key. */
-export type With<K extends string> = ObjectReader<K | string>;
+import { readImage, readResources, With } from "./componentSettings";
 
-export function readImage(section: With<"image">, component: Component, key = "image"): ImageRef {
-    const pinned = versions.images[component];
-    const image = section.object(key, ["repository", "tag"] as const);
-    const tagFormat: Format = { test: RELEASE_TAG.test, hint: `${RELEASE_TAG.hint} such as ${pinned.tag}` };
-    return { repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY), tag: image.string("tag", pinned.tag, tagFormat) };
-}
-
-export function readResources(section: With<"resources">, fallback: Resources): Resources {
-    const resources = section.object("resources", ["requests", "limits"] as const);
-    const requests = resources.object("requests", ["cpu", "memory"] as const);
-    const limits = resources.object("limits", ["cpu", "memory"] as const);
-    return {
-        requests: { cpu: requests.quantity("cpu", fallback.requests.cpu), memory: requests.quantity("memory", fallback.requests.memory) },
-        limits: { cpu: limits.quantity("cpu", fallback.limits.cpu), memory: limits.quantity("memory", fallback.limits.memory) },
-    };
-}
+export { readImage, readResources };
+export type { Component, With } from "./componentSettings";
 
 function readPersistence(section: With<"persistence">, enabled: boolean, size: string): Persistence {
     const persistence = section.object("persistence", ["enabled", "size"] as const);

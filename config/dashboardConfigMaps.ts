@@ -3,7 +3,7 @@
  * own namespaces (kube-prometheus-stack's `grafana.sidecar.dashboards`), provisioned into a folder
  * per namespace by the k8s-sidecar next to Grafana. `grafana.mode: files` only.
  */
-import { readImage, readResources } from "./backends";
+import { readImage, readResources } from "./componentSettings";
 import { LABEL_KEY, LABEL_VALUE, NAMESPACE } from "./formats";
 import { scaledResources } from "./profiles";
 import { ObjectReader } from "./reader";

@@ -1,5 +1,5 @@
 /** Reader of `operator`: the Prometheus Operator and which monitoring objects of the cluster the stack honours. */
-import { readImage, readResources, With } from "./backends";
+import { readImage, readResources, With } from "./componentSettings";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readLabelMap } from "./services";
 import { OperatorConfig } from "./types";

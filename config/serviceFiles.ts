@@ -5,13 +5,11 @@
  * one environment variable, which Linux caps at 128 KiB, so a fleet of hundreds of services cannot
  * live in `Pulumi.<stack>.yaml`; files have no such limit.
  *
- * Reading the folder is I/O and happens where raw config is gathered (config/sources.ts); checking
+ * Reading the folder is I/O and happens where raw config is gathered (io/stackSources.ts); checking
  * what was read stays in the pure loader, with the same messages, prefixed by the file's path.
  */
-import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { isOpenSloDocument, OpenSloDocument, openSloServiceEntries } from "./openslo";
+import { OpenSloDocument, openSloServiceEntries } from "./openslo";
 import { ObjectReader, Problems, Raw } from "./reader";
 
 export interface ServiceFile {
@@ -29,43 +27,6 @@ export interface ServiceFolder {
     readonly folder: string;
     readonly files: readonly ServiceFile[];
     readonly error?: string;
-}
-
-const SERVICE_FILE = /\.ya?ml$/;
-
-/** Reads every `*.yaml`/`*.yml` file of `folder` (relative to `baseDir`), in name order so previews are stable. */
-export function readServiceFolder(folder: string, baseDir: string): ServiceFolder {
-    const dir = path.resolve(baseDir, folder);
-    let names: string[];
-    try {
-        names = fs.readdirSync(dir).filter((name) => SERVICE_FILE.test(name)).sort();
-    } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        return { folder, files: [], error: code === "ENOENT" ? `${dir} does not exist; create it or fix the path (relative to the project folder)` : `${dir} cannot be read (${code ?? String(error)})` };
-    }
-    const files = names.map((name): ServiceFile => {
-        const file = path.posix.join(folder.split(path.sep).join("/"), name);
-        const documents = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, name), "utf8"));
-        const broken = documents.flatMap((document) => document.errors);
-        if (broken.length > 0) {
-            return { file, error: `is not valid YAML: ${broken[0].message.split("\n")[0]}` };
-        }
-        const values: Raw[] = documents.map((document) => document.toJS());
-        if (values.some(isOpenSloDocument)) {
-            return { file, openslo: values };
-        }
-        if (values.length > 1) {
-            return { file, error: `holds ${values.length} YAML documents; a services file holds one (services: [...]), unless its documents are OpenSLO (apiVersion: openslo/v1)` };
-        }
-        return { file, document: values[0] ?? {} };
-    });
-    return { folder, files };
-}
-
-/** The raw config with the `servicesFrom` folder read, when the key is set to a string. */
-export function withServiceFolder<R extends { readonly values: Readonly<Record<string, Raw>> }>(raw: R, baseDir: string): R & { serviceFolder?: ServiceFolder } {
-    const folder = raw.values.servicesFrom;
-    return typeof folder === "string" && folder !== "" ? { ...raw, serviceFolder: readServiceFolder(folder, baseDir) } : raw;
 }
 
 export interface ServiceEntry {

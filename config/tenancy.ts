@@ -5,7 +5,7 @@
  * Without `tenants` the engines stay single-tenant, as before.
  */
 import { ObjectReader, Raw } from "./reader";
-import type { Tenancy, Tenant, TenantLimits } from "./topology";
+import type { Tenancy, Tenant, TenantLimits } from "./types";
 
 /**
  * The tenant ids Loki, Tempo and Mimir all accept (Mimir's "About tenant IDs": at most 150

@@ -11,93 +11,10 @@ import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
 import { scaledResources } from "./profiles";
 import { ObjectReader } from "./reader";
 import { readTenancy } from "./tenancy";
-import { ImageRef, ObjectStorage, Resources, StackConfig } from "./types";
+import { CollectorTiers, EngineTiers, ImageRef, MimirSettings, ObjectStorage, Resources, StackConfig, TierSettings, TopologyConfig } from "./types";
 
-export interface TierSettings {
-    /** Replicas at rest; the HPA's minimum for autoscaled tiers. */
-    readonly replicas: number;
-    /** The HPA's maximum; equal to `replicas` for tiers that do not autoscale. */
-    readonly maxReplicas: number;
-    /** Stateless tiers that get a HorizontalPodAutoscaler (distributors, queriers, query-frontends). */
-    readonly autoscaled: boolean;
-    readonly resources: Resources;
-}
-
-export type EngineTiers<E extends Engine> = Readonly<Record<TierName<E>, TierSettings>>;
-
-export type S3Storage = Extract<ObjectStorage, { type: "s3" }>;
-
-export interface MimirSettings {
-    readonly image: ImageRef;
-    readonly storage: S3Storage;
-    /** How long blocks are kept (`compactor_blocks_retention_period`). */
-    readonly retention: string;
-    /** Volume of the ingesters' and store-gateways' pods (WAL and head, index headers). */
-    readonly volumeSize: string;
-    /**
-     * Volume of the compactor's pod, sized apart: a compaction job downloads every source block
-     * and writes the compacted block beside them, which has nothing to do with an ingester's WAL.
-     */
-    readonly compactorVolumeSize: string;
-    readonly tiers: EngineTiers<"mimir">;
-}
-
-/**
- * The Collector's first tier in the distributed topology: it receives all OTLP and routes every span
- * by trace ID (the load-balancing exporter, DNS resolver on the gateways' headless Service), so each
- * trace lands whole on one of the tail-sampling gateways, which can then be several.
- */
-export interface CollectorTiers {
-    readonly loadBalancer: TierSettings;
-    /** HPA ceiling of the gateway StatefulSet; its floor is `collector.gatewayReplicas`. */
-    readonly gatewayMaxReplicas: number;
-}
-
-/** A tenant's own limits (`topology.tenants.<id>.limits`); an absent one is the engine's default for every tenant. */
-export interface TenantLimits {
-    /** Loki `ingestion_rate_mb` (burst: two seconds of it). */
-    readonly logsMBPerSecond?: number;
-    /** Tempo `ingestion.rate_limit_bytes`, in MB (burst: two seconds of it). */
-    readonly tracesMBPerSecond?: number;
-    /** Mimir `ingestion_rate` (burst: two seconds of it). */
-    readonly samplesPerSecond?: number;
-    /** Mimir `max_global_series_per_user`. */
-    readonly maxSeries?: number;
-}
-
-export interface Tenant {
-    /** The `X-Scope-OrgID` value. */
-    readonly id: string;
-    /** Teams whose services write and are read under this tenant (empty for the default tenant unless named). */
-    readonly teams: readonly string[];
-    readonly limits: TenantLimits;
-}
-
-/** Multi-tenancy of Loki, Tempo and Mimir (`topology.tenants`). */
-export interface Tenancy {
-    /** The tenant of teams named in no tenant and of the stack's own data (`topology.defaultTenant`). */
-    readonly defaultTenant: string;
-    /** Every tenant, the default one included, sorted by id. */
-    readonly tenants: readonly Tenant[];
-}
-
-export type TopologyConfig =
-    | { readonly kind: "single" }
-    | {
-          readonly kind: "distributed";
-          readonly loki: EngineTiers<"loki">;
-          readonly tempo: EngineTiers<"tempo">;
-          readonly mimir: MimirSettings;
-          readonly collector: CollectorTiers;
-          /** Absent: the engines run single-tenant (the default). */
-          readonly tenancy?: Tenancy;
-          /**
-           * The nodes' `topology.kubernetes.io/zone` values (`topology.zones`): the zone-replicated tiers
-           * run one StatefulSet per zone and their rings keep one copy per zone. Absent: one StatefulSet
-           * per tier, copies spread over nodes by hostname only (zones are a scheduling preference).
-           */
-          readonly zones?: readonly string[];
-      };
+// The topology's types live in ./types (config/types.ts imports none of this module: no cycle); importers may keep taking them from here.
+export type { CollectorTiers, EngineTiers, MimirSettings, S3Storage, Tenancy, Tenant, TenantLimits, TierSettings, TopologyConfig } from "./types";
 
 /** Config key of a tier: `query-frontend` → `queryFrontend`. */
 export function tierKey(tier: string): string {

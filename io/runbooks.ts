@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { RUNBOOK_DIR, runbookNames } from "../config/sources";
+import { RUNBOOK_DIR, runbookNames } from "./stackSources";
 import { ParsedRunbook, parseRunbook, RunbookError } from "../model/runbook";
 
 /** Every runbook of a directory, sorted by alert; throws one error listing all problems of all files. */

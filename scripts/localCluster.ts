@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, OutputMap, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { PROJECT_ROOT } from "../config/sources";
+import { PROJECT_ROOT } from "../io/stackSources";
 import { CONTROL_PLANE_TOOLS, ControlPlane, SIMULATED_NODE_PARAMS } from "./controlPlane";
 import { ensureTools, requireTool, toolsBinDir } from "./dev/tools";
 

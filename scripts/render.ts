@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
-import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../config/sources";
+import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../io/stackSources";
 import { readRunbooks } from "../io/runbooks";
 import { artifactFiles, renderStack } from "../render";
 

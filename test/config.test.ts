@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { loadServiceSpec, loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
-import { rawConfigFromFile, rawConfigFromPulumi } from "../config/sources";
+import { rawConfigFromFile } from "../io/stackSources";
+import { rawConfigFromPulumi } from "../config/sources";
 import { StackConfig } from "../config/types";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 

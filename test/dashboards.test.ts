@@ -6,7 +6,7 @@ import { alertCatalog, renderRuleFiles } from "../alerts";
 import { linksFor } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
 import { loadStackConfig, RawStackConfig } from "../config/load";
-import { RUNBOOK_DIR, runbookNames } from "../config/sources";
+import { RUNBOOK_DIR, runbookNames } from "../io/stackSources";
 import { StackConfig } from "../config/types";
 import { dashboardQueries, RenderedDashboard } from "../dashboards";
 import { substituteVariables } from "../model/queryGrammar";

@@ -5,7 +5,7 @@ import * as path from "path";
 import { describe, test } from "node:test";
 import { alertCatalog } from "../alerts";
 import { loadStackConfig } from "../config/load";
-import { PROJECT_ROOT } from "../config/sources";
+import { PROJECT_ROOT } from "../io/stackSources";
 import { run, toolPath } from "../scripts/dev";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
 import { Coverage, Mixin, MIXIN_COVERAGE, MIXINS } from "./support/mixinCoverage";

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
-import { rawConfigFromFile } from "../config/sources";
+import { rawConfigFromFile } from "../io/stackSources";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
 import { artifactFiles, renderStack } from "../render";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
-import { formatBreakdown, ProcessCpuSampler } from "../bench/processCpu";
+import { formatBreakdown, ProcessCpuSampler } from "../scripts/dev/processCpu";
 
 describe("fleet preview CPU accounting", () => {
     test("a child that burns about a second of CPU with the program's command line is counted as the program", async () => {

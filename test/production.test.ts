@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { objectStoragePort, urlPort } from "../render/networkPolicies";
 import { ConfigErrors } from "../config/reader";
 import { loadStackConfig } from "../config/load";
-import { PROJECT_ROOT, rawConfigFromFile } from "../config/sources";
+import { PROJECT_ROOT, rawConfigFromFile } from "../io/stackSources";
 import { readRunbooks } from "../io/runbooks";
 import { renderStack } from "../render";
 import { loadStack, minimalRaw, knownRunbooks } from "./support/fixtures";

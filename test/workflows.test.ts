@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "../config/sources";
+import { PROJECT_ROOT } from "../io/stackSources";
 import { run, toolPath } from "../scripts/dev";
 
 test("the GitHub workflows pass actionlint", () => {

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ObjectStorageCredentials } from "../../config/pulumi";
+import { ObjectStorageCredentials } from "../../io/pulumiConfig";
 import { ImageRef } from "../../config/types";
 import { GOSSIP_LABEL, NODE_ZONE_LABEL, tierSelectorLabels, ZONE_LABEL } from "../../model/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, LOKI_RULES, METRICS_PORT_NAME, OBJECT_STORAGE_ENV, PORTS } from "../../model/components";

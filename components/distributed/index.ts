@@ -1,6 +1,6 @@
 /** The distributed topology's backends: Loki microservices, Tempo distributed and Grafana Mimir. */
 import * as pulumi from "@pulumi/pulumi";
-import { ObjectStorageCredentials } from "../../config/pulumi";
+import { ObjectStorageCredentials } from "../../io/pulumiConfig";
 import { StackConfig } from "../../config/types";
 import { LOKI_RULES, prometheusConfigMapNames } from "../../model/components";
 import { Engine } from "../../model/topology";

@@ -6,7 +6,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { waitUntil } from "./polling";
 
 export interface RunOptions {

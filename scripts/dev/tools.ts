@@ -7,7 +7,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { run } from "./processes";
 
 const TOOLS_SCRIPT = path.join(PROJECT_ROOT, "scripts/tools.sh");

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../../model/infrastructure";
 import versions from "../../tools/versions.json";
 import { ImageEntry, ImageSpec, writeOciArchive } from "./ociImage";

@@ -27,7 +27,7 @@ import {
     sinkConfigs,
 } from "./loopback";
 import { SinkFiles, SinkRecorder } from "./sinks";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { freePorts } from "../../scripts/dev/ports";
 import { ManagedProcess } from "../../scripts/dev/processes";
 import { requireTool } from "../../scripts/dev/tools";

@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
 import { olderOperatorCrds } from "../support/olderOperatorCrds";
 

@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import assert from "node:assert/strict";
 import { loadStackConfig, RawStackConfig } from "../../config/load";
 import { ConfigErrors } from "../../config/reader";
-import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../config/sources";
+import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../io/stackSources";
 import { StackConfig } from "../../config/types";
 
 export const knownRunbooks = runbookNames();

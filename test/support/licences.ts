@@ -19,7 +19,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 
 // ---------------------------------------------------------------------------------------------
 // Policy (pure)

@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../config/sources";
+import { PROJECT_ROOT } from "../../io/stackSources";
 import { readRunbooks } from "../../io/runbooks";
 import { artifactFiles, renderStack } from "../../render";
 import { loadStack, OPERATOR_SECRETS } from "./fixtures";

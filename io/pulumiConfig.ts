@@ -1,12 +1,15 @@
 /** Reads the running Pulumi stack's config once, validated, with credentials as Pulumi secrets. */
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./load";
-import { ConfigErrors } from "./reader";
-import { PROJECT, rawConfigFromPulumi, runbookNames } from "./sources";
-import { engineObjectStorageKeys, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { loadStackConfig } from "../config/load";
+import { ConfigErrors } from "../config/reader";
+import { PROJECT } from "../config/sources";
+import { engineObjectStorageKeys, StackConfig, TEAM_ROUTING_KEYS } from "../config/types";
 import { Engine, OBJECT_STORAGE_ENGINES } from "../model/topology";
+import { rawConfigOfProgram, runbookNames } from "./stackSources";
 
-// Not in the public typings, but it is what Config.getSecret relies on: was the key set with --secret?
+// Was the key set with `--secret`? Pulumi's public API cannot say (Config.getSecret marks any value
+// secret); the SDK's own check reads the secret keys from its config store, which the engine fills
+// from PULUMI_CONFIG_SECRET_KEYS and the mocks from setAllConfig. Not in the public typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
@@ -35,7 +38,7 @@ export interface StackSecrets {
 export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     let config: StackConfig;
     try {
-        config = loadStackConfig(rawConfigFromPulumi(pulumi.getStack(), pulumi.runtime.allConfig(), isConfigSecret), { knownRunbooks: runbookNames() });
+        config = loadStackConfig(rawConfigOfProgram(pulumi.getStack(), pulumi.runtime.allConfig(), isConfigSecret), { knownRunbooks: runbookNames() });
     } catch (error) {
         if (error instanceof ConfigErrors) {
             // RunError: Pulumi shows the message alone, without a stack trace.
