@@ -190,7 +190,7 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         // anything (their own telemetry) and the log sink's count has not changed for both batch timeouts and a second.
         const batchesMs = batchTimeoutMs(stack.rendered.workloads["otel-agent"].config) + batchTimeoutMs(stack.rendered.workloads["otel-collector"].config);
         await untilQuiet("nothing more on its way to the log sink", batchesMs + 1_000, 60_000, async () => {
-            const backlogs = await Promise.all([stack.ports.agentMetrics, stack.ports.collectorMetrics].map((port) => collectorBacklog(`http://${LOOPBACK}:${port}/metrics`)));
+            const backlogs = await Promise.all([stack.ports.agentMetrics, stack.ports.collectorMetrics].map((port) => collectorBacklog(`http://${LOOPBACK}:${port}/metrics`, "logs")));
             return backlogs.every((backlog) => backlog.queued === 0) ? delivered().length : undefined;
         }).catch((error) => console.log(`# ${String(error)}`)); // on a timeout, the counts below say what is still moving
 

@@ -49,7 +49,7 @@ export function sumSamples(exposition: string, metric: string, label = ""): numb
     return [...samples].filter((m) => (m[1] ?? "").includes(label)).reduce((n, m) => n + Number(m[2]), 0);
 }
 
-/** What a Collector still holds: traces its tail sampler has not decided yet, and bytes (or items) in its exporters' queues. */
+/** What a Collector still holds: traces its tail sampler has not decided yet, and bytes (or items) in its exporters' queues of one signal. */
 export interface CollectorBacklog {
     readonly undecidedTraces: number;
     readonly queued: number;
@@ -58,15 +58,16 @@ export interface CollectorBacklog {
 /**
  * Read from the Collector's own telemetry at `metricsUrl` (level `detailed`): traces received minus
  * traces decided (kept or dropped) or evicted before a decision, and `otelcol_exporter_queue_size`
- * over every exporter (a persistent queue counts a request until it is delivered, retries included).
+ * over every exporter of `signal` (a persistent queue counts a request until it is delivered,
+ * retries included); only one signal, as a run may point the others at a port nobody answers.
  * What the batch processor holds has no gauge: it leaves within the batch timeout.
  */
-export async function collectorBacklog(metricsUrl: string): Promise<CollectorBacklog> {
+export async function collectorBacklog(metricsUrl: string, signal: "traces" | "logs" | "metrics"): Promise<CollectorBacklog> {
     const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
     const text = await response.text();
     const received = sumSamples(text, "otelcol_processor_tail_sampling_new_trace_id_received");
     const decided = sumSamples(text, "otelcol_processor_tail_sampling_global_count_traces_sampled") + sumSamples(text, "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early");
-    return { undecidedTraces: received - decided, queued: sumSamples(text, "otelcol_exporter_queue_size") };
+    return { undecidedTraces: received - decided, queued: sumSamples(text, "otelcol_exporter_queue_size", `data_type="${signal}"`) };
 }
 
 /** The batch processor's timeout in a rendered Collector config, in milliseconds. */

@@ -395,8 +395,8 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         // What the stream around the kill still has on its way (reported, not asserted): every trace the
         // restarted Collector received decided, its queues empty, and the sinks' counts unchanged for a batch timeout.
         await untilQuiet("the stream around the kill at the sinks", gatewayBatchMs() + 1_000, 60_000, async () => {
-            const backlog = await collectorBacklog(`${stack.url("collectorMetrics")}/metrics`);
-            return backlog.undecidedTraces === 0 && backlog.queued === 0 ? [tracesComplete(inflightIds), logCount(inflight)] : undefined;
+            const [traces, logs] = await Promise.all((["traces", "logs"] as const).map((signal) => collectorBacklog(`${stack.url("collectorMetrics")}/metrics`, signal)));
+            return traces.undecidedTraces === 0 && traces.queued === 0 && logs.queued === 0 ? [tracesComplete(inflightIds), logCount(inflight)] : undefined;
         }).catch((error) => console.log(`# ${String(error)}`));
         const inflightTraces = tracesComplete(inflightIds);
         const inflightLogs = logCount(inflight);

@@ -244,11 +244,11 @@ export class TieredCollectors {
         return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", this.resolvConf, otelcol, ...args]];
     }
 
-    /** What the load balancer and the running gateways still hold, from their own telemetry, summed. */
+    /** What the load balancer and the running gateways still hold of traces, from their own telemetry, summed. */
     async backlog(): Promise<CollectorBacklog> {
         const running = ["load-balancer" as const, ...this.gatewayNames()].filter((name) => this.processes.get(name)?.running);
         const metricsPort = (name: TierProcess) => (name === "load-balancer" ? this.ports.loadBalancer : this.ports.gateways[Number(name.slice("gateway-".length))]).metrics;
-        const each = await Promise.all(running.map((name) => collectorBacklog(`http://${LOOPBACK}:${metricsPort(name)}/metrics`)));
+        const each = await Promise.all(running.map((name) => collectorBacklog(`http://${LOOPBACK}:${metricsPort(name)}/metrics`, "traces")));
         return each.reduce((sum, b) => ({ undecidedTraces: sum.undecidedTraces + b.undecidedTraces, queued: sum.queued + b.queued }), { undecidedTraces: 0, queued: 0 });
     }
 
