@@ -12,9 +12,10 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
-import { eventually, sleep } from "../../scripts/dev/polling";
+import { at, eventually, untilQuiet } from "../../scripts/dev/polling";
 import { ManagedProcess } from "../../scripts/dev/processes";
 import { requireTool } from "../../scripts/dev/tools";
+import { batchTimeoutMs, collectorBacklog } from "./backends";
 import { LoopbackStack, MAX_PROCESS_LIFETIME_MS } from "./harness";
 import { LOOPBACK, loopbackAgentRunConfig } from "./loopback";
 import { attributeMap, SinkRecord } from "./sinks";
@@ -136,9 +137,11 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         const deployed = new ManagedProcess({ name: "otel-agent-with-k8sattributes", binary: requireTool("otelcol"), args: [`--config=${stack.configPaths.agent}`], logFile: path.join(stack.logDir, "otel-agent-with-k8sattributes.log"), maxLifetimeMs: MAX_PROCESS_LIFETIME_MS, env });
         deployed.start();
         try {
+            // An observation window, not a wait: a look every second for 20 s, none of which may find it healthy.
+            const watching = Date.now();
             let ready = false;
-            for (let i = 0; i < 20 && !ready; i++) {
-                await sleep(1000);
+            for (let i = 1; i <= 20 && !ready; i++) {
+                await at(watching, i * 1000);
                 const response = await fetch(`http://${LOOPBACK}:${stack.ports.agentHealth}/`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
                 ready = !!response?.ok;
             }
@@ -183,7 +186,13 @@ describe("the node agent tails CRI pod logs through rotation and a restart", { t
         await agentReady();
         write(api, "after-restart", 20);
         await allArrived("the lines written while the agent was down and after");
-        await sleep(5_000);
+        // A duplicate would come after the last first copy: wait until neither the agent nor the gateway holds
+        // anything (their own telemetry) and the log sink's count has not changed for both batch timeouts and a second.
+        const batchesMs = batchTimeoutMs(stack.rendered.workloads["otel-agent"].config) + batchTimeoutMs(stack.rendered.workloads["otel-collector"].config);
+        await untilQuiet("nothing more on its way to the log sink", batchesMs + 1_000, 60_000, async () => {
+            const backlogs = await Promise.all([stack.ports.agentMetrics, stack.ports.collectorMetrics].map((port) => collectorBacklog(`http://${LOOPBACK}:${port}/metrics`, "logs")));
+            return backlogs.every((backlog) => backlog.queued === 0) ? delivered().length : undefined;
+        }).catch((error) => console.log(`# ${String(error)}`)); // on a timeout, the counts below say what is still moving
 
         const records = delivered();
         const perSeq = new Map<string, number>();

@@ -1,4 +1,9 @@
-/** Queries against Prometheus's HTTP API, as Grafana's datasource would make them. */
+/**
+ * Queries against the backends' HTTP APIs: Prometheus's as Grafana's datasource would make them, and
+ * the Collector's own telemetry (its Prometheus endpoint), which says what it still holds.
+ */
+import { parse } from "yaml";
+import { durationMs } from "../../config/units";
 import { getJson } from "../../scripts/dev/polling";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -36,4 +41,41 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
         }),
     );
     return results;
+}
+
+/** Sum of every sample of `metric` in a Prometheus text exposition whose labels include `label` (e.g. `receiver="otlp"`); 0 if none. */
+export function sumSamples(exposition: string, metric: string, label = ""): number {
+    const samples = exposition.matchAll(new RegExp(`^${metric}(?:\\{([^}]*)\\})?\\s+(\\S+)$`, "gm"));
+    return [...samples].filter((m) => (m[1] ?? "").includes(label)).reduce((n, m) => n + Number(m[2]), 0);
+}
+
+/** What a Collector still holds: traces its tail sampler has not decided yet, and bytes (or items) in its exporters' queues of one signal. */
+export interface CollectorBacklog {
+    readonly undecidedTraces: number;
+    readonly queued: number;
+}
+
+/**
+ * Read from the Collector's own telemetry at `metricsUrl` (level `detailed`): traces received minus
+ * traces decided (kept or dropped) or evicted before a decision, and `otelcol_exporter_queue_size`
+ * over every exporter of `signal` (a persistent queue counts a request until it is delivered,
+ * retries included); only one signal, as a run may point the others at a port nobody answers.
+ * What the batch processor holds has no gauge: it leaves within the batch timeout.
+ */
+export async function collectorBacklog(metricsUrl: string, signal: "traces" | "logs" | "metrics"): Promise<CollectorBacklog> {
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
+    const text = await response.text();
+    const received = sumSamples(text, "otelcol_processor_tail_sampling_new_trace_id_received");
+    const decided = sumSamples(text, "otelcol_processor_tail_sampling_global_count_traces_sampled") + sumSamples(text, "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early");
+    return { undecidedTraces: received - decided, queued: sumSamples(text, "otelcol_exporter_queue_size", `data_type="${signal}"`) };
+}
+
+/** The batch processor's timeout in a rendered Collector config, in milliseconds. */
+export function batchTimeoutMs(collectorConfig: string): number {
+    const timeout = parse(collectorConfig).processors.batch.timeout;
+    const ms = durationMs(timeout);
+    if (ms === undefined) {
+        throw new Error(`processors.batch.timeout: ${timeout} is not a duration`);
+    }
+    return ms;
 }

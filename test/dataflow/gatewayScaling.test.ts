@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
-import { eventually, sleep } from "../../scripts/dev/polling";
+import { at, eventually } from "../../scripts/dev/polling";
 import { DNS_ADDRESS, GatewayDns } from "./dns";
 import { gatewayAddress, gatewayName } from "./loopback";
 import { newTraces, sendTraces, SPANS_PER_TRACE, tally, TestTrace, TieredCollectors, TraceCensus } from "./tiers";
@@ -65,23 +65,26 @@ describe("the gateway tier scales 3 → 5 → 2 behind a real DNS resolver witho
         const started = Date.now();
         const WAVES = 40 + Math.ceil(drain.preStopSeconds);
         const changes: { what: string; at: number }[] = [];
+        // The scaling schedule: scale-out 15 s into the stream, scale-in 20 s after it took effect.
         const schedule = (async () => {
-            await sleep(15_000);
+            await at(started, 15_000);
             // Scale-out: the StatefulSet's new pods start, then their endpoints turn ready.
             await Promise.all([3, 4].map((index) => run.start(gatewayName(index))));
             await dns.answer(addressesOf([0, 1, 2, 3, 4]));
             changes.push({ what: "3 → 5", at: Date.now() });
-            await sleep(20_000);
+            await at(changes[0].at, 20_000);
             // Scale-in: the leaving pods are out of the Service at once, sleep their preStop, then stop.
             await dns.answer(addressesOf([0, 1]));
             changes.push({ what: "5 → 2", at: Date.now() });
-            await sleep(drain.preStopSeconds * 1000);
+            // The pods' rendered preStop is itself a fixed sleep (the drain): played for its length, not waited on.
+            await at(changes[1].at, drain.preStopSeconds * 1000);
             await Promise.all([2, 3, 4].map((index) => run.stop(gatewayName(index), "SIGTERM")));
             changes.push({ what: "SIGTERM to gateways 2-4", at: Date.now() });
         })();
         schedule.catch(() => undefined);
         for (let w = 0; w < WAVES; w++) {
-            await sleep(Math.max(0, started + w * 1000 - Date.now()));
+            // The load schedule: a wave every second.
+            await at(started, w * 1000);
             const wave: Wave = { traces: newTraces(10, "error"), firstSent: Date.now(), lastSent: 0 };
             waves.push(wave);
             sending.push(sendTraces(run.otlpHttp("load-balancer"), wave.traces, 500).then(() => void (wave.lastSent = Date.now())));

@@ -11,9 +11,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { eventually, getJson, sleep } from "../../scripts/dev/polling";
-import { LoopbackStack } from "./harness";
-import { promQuery } from "./backends";
+import { eventually, getJson, untilQuiet, waitUntil } from "../../scripts/dev/polling";
+import { DEMO_METRIC_INTERVAL_MS, LoopbackStack } from "./harness";
+import { batchTimeoutMs, promQuery } from "./backends";
 
 const stack = new LoopbackStack();
 const runId = Date.now().toString(36);
@@ -23,6 +23,16 @@ async function apiSeries(prometheus: string): Promise<string[]> {
     const params = new URLSearchParams({ "match[]": '{service_name="api"}', start: String(Math.floor(Date.now() / 1000) - 600) });
     const body = await getJson<{ data: Record<string, string>[] }>(`${prometheus}/api/v1/series?${params}`);
     return body.data.map((labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)))).sort();
+}
+
+/**
+ * Whether a replica has evaluated every ServiceDown rule three times since `since`: the last
+ * evaluation is at least two group intervals after it (Prometheus's rules API).
+ */
+async function serviceDownEvaluatedThrice(prometheus: string, since: number): Promise<boolean> {
+    const body = await getJson<{ data: { groups: { interval: number; rules: { name: string; lastEvaluation: string }[] }[] } }>(`${prometheus}/api/v1/rules?type=alert`);
+    const rules = body.data.groups.flatMap((group) => group.rules.filter((rule) => rule.name === "ServiceDown").map((rule) => ({ intervalMs: group.interval * 1000, last: Date.parse(rule.lastEvaluation) })));
+    return rules.length > 0 && rules.every((rule) => rule.last >= since + 2 * rule.intervalMs);
 }
 
 describe("the Prometheus HA pair holds every pushed series twice", { timeout: 8 * 60_000 }, () => {
@@ -58,14 +68,16 @@ describe("the Prometheus HA pair holds every pushed series twice", { timeout: 8 
             const found = await Promise.all(replicas.map((url) => promQuery(url, requests)));
             return found.every((result) => result.length > 0) ? true : undefined;
         });
-        // One more export round, so a series pushed late reaches both before comparing.
-        await sleep(5_000);
-        const [first, second] = await Promise.all(replicas.map(apiSeries));
+        // A series pushed late reaches both before comparing: neither replica's series change for an
+        // export round (the demo's export interval and the gateway's batch timeout).
+        const exportRoundMs = DEMO_METRIC_INTERVAL_MS + batchTimeoutMs(stack.rendered.workloads["otel-collector"].config);
+        const [first, second] = await untilQuiet("the api's series on both replicas", exportRoundMs, 60_000, () => Promise.all(replicas.map(apiSeries)));
+        const comparedAt = Date.now();
         console.log(`# api series: replica 1 holds ${first.length}, replica 2 holds ${second.length}`);
         assert.ok(first.length > 0);
         assert.deepEqual(second, first, "the same series on both replicas");
-        // Three evaluation intervals after the data arrived: no ServiceDown for api, neither pending nor firing.
-        await sleep(15_000);
+        // Three evaluations after the data arrived: no ServiceDown for api, neither pending nor firing.
+        await waitUntil("three evaluations of ServiceDown on both replicas", async () => (await Promise.all(replicas.map((url) => serviceDownEvaluatedThrice(url, comparedAt)))).every(Boolean), 60);
         for (const url of replicas) {
             const alerts = await promQuery(url, 'ALERTS{alertname="ServiceDown", service="api"}');
             assert.deepEqual(alerts.map((a) => a.metric.alertstate), [], `${url}: ServiceDown for api`);

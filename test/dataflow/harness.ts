@@ -78,6 +78,9 @@ export class WebhookReceiver {
 
 export const MAX_PROCESS_LIFETIME_MS = 20 * 60_000;
 
+/** How often the demo service exports its metrics here (its default is longer). */
+export const DEMO_METRIC_INTERVAL_MS = 2000;
+
 /** The processes the harness runs (agent.test.ts runs the node agent itself, with {@link track}). */
 export type Component = "prometheus" | "prometheus-replica-2" | "alertmanager" | "log-sink" | "trace-sink" | "collector";
 
@@ -221,7 +224,7 @@ export class LoopbackStack {
             DEMO_PORT: String(this.demoPort),
             DEMO_OTLP_GRPC: `http://${LOOPBACK}:${this.ports.collectorOtlpGrpc}`,
             DEMO_OTLP_HTTP: `http://${LOOPBACK}:${this.ports.collectorOtlpHttp}`,
-            DEMO_METRIC_INTERVAL_MS: "2000",
+            DEMO_METRIC_INTERVAL_MS: String(DEMO_METRIC_INTERVAL_MS),
         });
         proc.start();
         await this.waitReady("demo-service", `${this.url("demo")}/stats`, 30_000);

@@ -16,8 +16,8 @@ import type {} from "../../demo-service/server";
 import { BATCH_ATTRIBUTE, DemoResponse, DemoStats, LOGS_PER_REQUEST, SPANS_PER_REQUEST } from "../../demo-service/contract";
 import { TRACE_ID_REGEX } from "../../render/datasources";
 import { linksFor } from "../../alerts/links";
-import { mapLimit, promExemplars, promQuery } from "./backends";
-import { eventually, getJson, sleep } from "../../scripts/dev/polling";
+import { batchTimeoutMs, collectorBacklog, mapLimit, promExemplars, promQuery, sumSamples } from "./backends";
+import { at, eventually, getJson, untilQuiet, waitUntil } from "../../scripts/dev/polling";
 import { run } from "../../scripts/dev/processes";
 import { requireTool } from "../../scripts/dev/tools";
 import { LoopbackStack } from "./harness";
@@ -87,15 +87,29 @@ async function traceLogs(traceId: string, timeoutMs: number) {
 /** Background error burst (all 500s) that drives the alert scenario while the other tests run. */
 const burst = { stop: false, sent: 0, done: Promise.resolve() };
 
+/** The load schedule of the burst: a request every 500 ms. */
 function startErrorBurst(durationMs: number): void {
-    const until = Date.now() + durationMs;
+    const started = Date.now();
     burst.done = (async () => {
-        while (!burst.stop && Date.now() < until) {
+        for (let i = 0; i * 500 < durationMs; i++) {
+            await at(started, i * 500);
+            if (burst.stop) {
+                break;
+            }
             await checkout({ status: 500, batch: batch("burst") }).catch(() => undefined);
             burst.sent++;
-            await sleep(500);
         }
     })();
+}
+
+/** The gateway's batch timeout: what it may hold back after every trace is decided and its queues are empty. */
+const gatewayBatchMs = () => batchTimeoutMs(stack.rendered.workloads["otel-collector"].config);
+
+/** Spans and log records the gateway has put into its Tempo and Loki exporters' queues so far (its own telemetry). */
+async function enqueuedAtGateway(): Promise<{ spans: number; logs: number }> {
+    const text = await (await fetch(`${stack.url("collectorMetrics")}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const enqueued = (exporter: string) => sumSamples(text, "otelcol_exporter_enqueue_size_sum", `exporter="${exporter}"`);
+    return { spans: enqueued("otlp/tempo"), logs: enqueued("otlphttp/loki") };
 }
 
 describe("telemetry flows through Prometheus, Alertmanager, the Collector and the Loki/Tempo stand-ins", { timeout: 14 * 60_000 }, () => {
@@ -233,7 +247,9 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
 
         // Wait for the tail sampler's decisions (decision_wait 10s) and the batch to reach the trace sink.
         await eventually("every error and slow trace at the trace sink", 120_000, async () => (tracesComplete([...errors, ...slow]) === errors.length + slow.length ? true : undefined), 3000);
-        await sleep(5000);
+        // The slow traces were the last to reach the gateway, so every ordinary one is decided too; the kept ones
+        // may still be in a batch. (The background burst keeps the gateway busy: its telemetry cannot say when ours is out.)
+        await untilQuiet("the ordinary traces at the trace sink", gatewayBatchMs() + 1_000, 60_000, () => [tracesComplete(ordinary), ordinary.filter((id) => stack.sinks.spans(id).length > 0).length]);
         const keptErrors = tracesComplete(errors);
         const keptSlow = tracesComplete(slow);
         const keptOrdinary = tracesComplete(ordinary);
@@ -302,10 +318,11 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         await Promise.all([stack.stop("log-sink"), stack.stop("trace-sink")]);
         // Error requests: the tail sampler keeps every one, so the expected count is exact.
         const traceIds: string[] = [];
-        const until = Date.now() + OUTAGE_MS;
-        while (Date.now() < until) {
+        // The load schedule: a request a second for the whole outage.
+        const outageStarted = Date.now();
+        for (let i = 0; i * 1000 < OUTAGE_MS; i++) {
+            await at(outageStarted, i * 1000);
             traceIds.push((await checkout({ status: 500, batch: name })).trace_id);
-            await sleep(1000);
         }
         const stats = await demoFlush();
         const sentSpans = traceIds.length * SPANS_PER_REQUEST;
@@ -331,28 +348,39 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
         const inflight = batch("inflight");
         // With the log and trace sinks down, accepted data stays in the Collector's file-backed queue.
         await Promise.all([stack.stop("log-sink"), stack.stop("trace-sink")]);
+        const enqueuedBefore = await enqueuedAtGateway();
         const queuedIds = (await mapLimit(Array.from({ length: 30 }), 5, () => checkout({ status: 500, batch: queued }))).map((r) => r.trace_id);
         const accepted = await demoFlush();
         assert.equal(accepted.spans.accepted[queued], queuedIds.length * SPANS_PER_REQUEST);
         assert.equal(accepted.logs.accepted[queued], queuedIds.length * LOGS_PER_REQUEST);
         // Spans wait decision_wait (10s) in the tail sampler's memory and up to 2s in the batch
-        // processor before they reach the queue; only then are they on disk.
-        await sleep(15_000);
+        // processor before they reach the queue; only then are they on disk. The Collector's own
+        // telemetry says when: every span and log record of the batch enqueued at its exporters.
+        await waitUntil("the queued batch in the Collector's persistent queues", async () => {
+            const now = await enqueuedAtGateway();
+            return now.spans - enqueuedBefore.spans >= queuedIds.length * SPANS_PER_REQUEST && now.logs - enqueuedBefore.logs >= queuedIds.length * LOGS_PER_REQUEST;
+        }, 60);
 
         const inflightIds: string[] = [];
         let streaming = true;
+        // The load schedule: a request every 200 ms until the Collector is back.
+        const streamStarted = Date.now();
         const stream = (async () => {
-            while (streaming) {
+            for (let i = 0; ; i++) {
+                await at(streamStarted, i * 200);
+                if (!streaming) {
+                    break;
+                }
                 const response = await checkout({ status: 500, batch: inflight }).catch(() => undefined);
                 if (response) {
                     inflightIds.push(response.trace_id);
                 }
-                await sleep(200);
             }
         })();
-        await sleep(3000);
+        // The fault schedule: SIGKILL 3 s into the stream, restart 3 s later.
+        await at(streamStarted, 3000);
         await stack.stop("collector", "SIGKILL");
-        await sleep(3000);
+        await at(streamStarted, 6000);
         await stack.start("collector");
         streaming = false;
         await stream;
@@ -364,7 +392,12 @@ describe("telemetry flows through Prometheus, Alertmanager, the Collector and th
             const n = tracesComplete(queuedIds);
             return n === queuedIds.length ? n : undefined;
         }, 3000);
-        await sleep(15_000);
+        // What the stream around the kill still has on its way (reported, not asserted): every trace the
+        // restarted Collector received decided, its queues empty, and the sinks' counts unchanged for a batch timeout.
+        await untilQuiet("the stream around the kill at the sinks", gatewayBatchMs() + 1_000, 60_000, async () => {
+            const [traces, logs] = await Promise.all((["traces", "logs"] as const).map((signal) => collectorBacklog(`${stack.url("collectorMetrics")}/metrics`, signal)));
+            return traces.undecidedTraces === 0 && traces.queued === 0 && logs.queued === 0 ? [tracesComplete(inflightIds), logCount(inflight)] : undefined;
+        }).catch((error) => console.log(`# ${String(error)}`));
         const inflightTraces = tracesComplete(inflightIds);
         const inflightLogs = logCount(inflight);
         console.log(

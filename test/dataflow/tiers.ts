@@ -21,7 +21,9 @@ import { knownRunbooks, stackFile } from "../support/fixtures";
 import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 import { freePorts } from "../../scripts/dev/ports";
 import { ManagedProcess } from "../../scripts/dev/processes";
+import { at } from "../../scripts/dev/polling";
 import { requireTool } from "../../scripts/dev/tools";
+import { collectorBacklog, CollectorBacklog } from "./backends";
 import { MAX_PROCESS_LIFETIME_MS } from "./harness";
 import {
     CollectorPorts,
@@ -242,6 +244,14 @@ export class TieredCollectors {
         return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", this.resolvConf, otelcol, ...args]];
     }
 
+    /** What the load balancer and the running gateways still hold of traces, from their own telemetry, summed. */
+    async backlog(): Promise<CollectorBacklog> {
+        const running = ["load-balancer" as const, ...this.gatewayNames()].filter((name) => this.processes.get(name)?.running);
+        const metricsPort = (name: TierProcess) => (name === "load-balancer" ? this.ports.loadBalancer : this.ports.gateways[Number(name.slice("gateway-".length))]).metrics;
+        const each = await Promise.all(running.map((name) => collectorBacklog(`http://${LOOPBACK}:${metricsPort(name)}/metrics`, "traces")));
+        return each.reduce((sum, b) => ({ undecidedTraces: sum.undecidedTraces + b.undecidedTraces, queued: sum.queued + b.queued }), { undecidedTraces: 0, queued: 0 });
+    }
+
     /** Stops a process; its ports stay held until it starts again. */
     async stop(name: TierProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
         const proc = this.processes.get(name);
@@ -327,11 +337,14 @@ export async function exportService(url: string, traces: readonly TestTrace[], s
 export async function sendTraces(url: string, traces: readonly TestTrace[], gapMs: number): Promise<void> {
     // One start for every span, so an ordinary trace lasts 10 ms whatever the gaps between exports.
     const startNs = BigInt(Date.now() - 3000) * 1_000_000n;
+    let exported = Date.now();
     for (const [i, service] of TRACE_SERVICES.entries()) {
         if (i > 0) {
-            await new Promise((resolve) => setTimeout(resolve, gapMs));
+            // Pacing (a schedule, not a wait for anything): the next service exports `gapMs` after this one finished.
+            await at(exported, gapMs);
         }
         const status = await exportService(url, traces, service, startNs);
+        exported = Date.now();
         if (status !== 200) {
             throw new Error(`POST ${url}/v1/traces (${service}) answered ${status}`);
         }

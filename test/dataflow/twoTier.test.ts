@@ -13,7 +13,8 @@ import assert from "node:assert/strict";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { eventually, sleep } from "../../scripts/dev/polling";
+import { at, eventually, untilQuiet } from "../../scripts/dev/polling";
+import { sumSamples } from "./backends";
 import { GATEWAY_TAG, gatewayName } from "./loopback";
 import { newTraces, sendTraces, SPANS_PER_TRACE, tally, TestTrace, TieredCollectors, TraceCensus } from "./tiers";
 
@@ -25,14 +26,31 @@ const BATCH_TIMEOUT_MS = 2_000;
 
 /** Log records and data points each gateway's OTLP receiver accepted, from its own telemetry. */
 async function acceptedPerGateway(): Promise<Record<string, { logs: number; points: number }>> {
-    const sum = (text: string, metric: string) => [...text.matchAll(new RegExp(`^${metric}\\{[^}]*receiver="otlp"[^}]*\\}\\s+(\\S+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
     const entries = await Promise.all(
         run.gatewayNames().map(async (name, index) => {
             const text = await (await fetch(`http://127.0.0.1:${run.ports.gateways[index].metrics}/metrics`)).text();
-            return [name, { logs: sum(text, "otelcol_receiver_accepted_log_records"), points: sum(text, "otelcol_receiver_accepted_metric_points") }] as const;
+            const accepted = (metric: string) => sumSamples(text, metric, 'receiver="otlp"');
+            return [name, { logs: accepted("otelcol_receiver_accepted_log_records"), points: accepted("otelcol_receiver_accepted_metric_points") }] as const;
         }),
     );
     return Object.fromEntries(entries);
+}
+
+/**
+ * Until the tiers hold nothing more for the trace sink: every trace each tier received is decided,
+ * every exporter queue is empty (the tiers' own telemetry), and the census of `traces` has not
+ * changed for a batch timeout and a second (what the batch processor holds has no gauge). On a
+ * timeout the counts printed after it say what went wrong.
+ */
+async function untilTiersSettled(traces: readonly TestTrace[]): Promise<void> {
+    await untilQuiet("the tiers to hold nothing more for the trace sink", BATCH_TIMEOUT_MS + 1_000, 90_000, async () => {
+        const backlog = await run.backlog();
+        if (backlog.undecidedTraces > 0 || backlog.queued > 0) {
+            return undefined;
+        }
+        const { complete, partial, absent, redelivered } = tally(census, traces);
+        return [complete, partial, absent, redelivered];
+    }).catch((error) => console.log(`# ${String(error)}`));
 }
 
 const fmt = (t: ReturnType<typeof tally>) =>
@@ -86,8 +104,8 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
             const kept = tally(census, [...errors, ...slow]);
             return kept.complete === kept.sent ? true : undefined;
         }).catch(() => undefined);
-        // Every trace was decided in the same round as the error ones; one more batch interval for stragglers.
-        await sleep(BATCH_TIMEOUT_MS + 3_000);
+        // Every trace was decided in the same round as the error ones; the ordinary ones kept may still be on their way.
+        await untilTiersSettled(all);
         const [t, e, s, o] = [all, errors, slow, ordinary].map((traces) => tally(census, traces));
         console.log(`# steady state, all traces: ${fmt(t)}`);
         console.log(`# traces per gateway: ${JSON.stringify(t.perGateway)}`);
@@ -148,11 +166,12 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
         const RESTART_AT_MS = 30_000;
         let killedAt = 0;
         let backAt = 0;
+        // The fault schedule, at fixed times from the start of the stream.
         const schedule = (async () => {
-            await sleep(KILL_AT_MS);
+            await at(started, KILL_AT_MS);
             await run.stop(victim, "SIGKILL");
             killedAt = Date.now();
-            await sleep(RESTART_AT_MS - KILL_AT_MS);
+            await at(started, RESTART_AT_MS);
             // As its StatefulSet would: the same gateway, the same volume.
             await run.start(victim);
             backAt = Date.now();
@@ -160,7 +179,8 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
         // Awaited below; until then a failure here must not become an unhandled rejection.
         schedule.catch(() => undefined);
         for (let w = 0; w < WAVES; w++) {
-            await sleep(Math.max(0, started + w * 1000 - Date.now()));
+            // The load schedule: a wave every second.
+            await at(started, w * 1000);
             // Error traces: every one is kept by policy, so every one must arrive unless lost.
             const wave = { traces: newTraces(10, "error"), firstSent: Date.now(), lastSent: 0 };
             waves.push(wave);
@@ -179,7 +199,8 @@ describe("the two-tier Collector keeps traces whole", { timeout: 12 * 60_000 }, 
             const outside = tally(census, [...settled, ...afterRestart]);
             return outside.complete === outside.sent ? true : undefined;
         }).catch(() => undefined);
-        await sleep(10_000);
+        // What the kill window still has on its way: the load balancer's retries to gateway-1, its replayed queue.
+        await untilTiersSettled(all);
         const [t, before, during, afterwards] = [all, settled, window, afterRestart].map((traces) => tally(census, traces));
         const settledOnVictim = settled.filter((trace) => census.get(trace.traceId)?.gateways.has(victim)).length;
         console.log(`# ${WAVES} waves of 10 error traces, ${SPANS_PER_TRACE} spans each; ${victim} SIGKILLed at ${((killedAt - started) / 1000).toFixed(1)} s, back at ${((backAt - started) / 1000).toFixed(1)} s; trace sink down throughout`);
