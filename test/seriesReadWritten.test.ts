@@ -15,8 +15,13 @@
  * service: the recorded series of the fixture stack (every preset, saturation, a worker) or of the
  * stack itself. Every other dashboard and every rule is held to the stack's own rules.
  *
- * Not covered here: raw metric names (those without a colon) are not checked against what the
- * presets, exporters and scrape jobs produce.
+ * Raw metric names (those without a colon) are held to what the stack's sources produce
+ * ({@link PRODUCERS}, written by hand from each exporter's metric naming: Prometheus's and
+ * Alertmanager's own, the Collector's `otelcol_`, Loki's `loki_`, Tempo's `tempo_`, Mimir's `cortex_`,
+ * kube-state-metrics' `kube_`, node-exporter's `node_`, the kubelet's `kubelet_` and cAdvisor's
+ * `container_`, the control plane's `apiserver_`, `etcd_` and `coredns_`, the blackbox exporter's
+ * `probe_`, and the services' metrics under the OpenTelemetry and Prometheus-client conventions),
+ * each only where the stack runs or scrapes it; plus the metrics a service's own queries name.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -104,6 +109,71 @@ export function unrecordedReads(reads: readonly Read[], recorded: ReadonlySet<st
     );
 }
 
+/** A source of raw metrics: which names it produces, and whether the stack runs or scrapes it. */
+interface Producer {
+    readonly name: string;
+    readonly produces: RegExp;
+    readonly present: (config: StackConfig) => boolean;
+}
+
+const always = () => true;
+
+/** Written by hand from each source's metric names (its own prefix, or the exact names of a convention). */
+export const PRODUCERS: readonly Producer[] = [
+    // Prometheus (and the operator's agent) scraping itself, and the series every scrape and rule evaluation adds.
+    { name: "Prometheus", produces: /^(prometheus_(?!operator_)|up$|ALERTS$|scrape_)/, present: always },
+    // Every Go program the stack scrapes exports the client library's process collector.
+    { name: "any scraped Go program", produces: /^(process_|go_)/, present: always },
+    { name: "Alertmanager", produces: /^alertmanager_/, present: always },
+    { name: "the Collector", produces: /^otelcol_/, present: always },
+    { name: "Loki", produces: /^loki_/, present: always },
+    { name: "Tempo", produces: /^tempo_/, present: always },
+    { name: "Mimir", produces: /^cortex_/, present: (config) => config.topology.kind === "distributed" },
+    { name: "kube-state-metrics", produces: /^kube_/, present: always },
+    { name: "node-exporter", produces: /^node_/, present: (config) => config.collector.agentEnabled },
+    { name: "the kubelet and cAdvisor", produces: /^(kubelet_|container_)/, present: always },
+    { name: "the API server", produces: /^apiserver_/, present: (config) => config.cluster.controlPlane.apiServer },
+    { name: "etcd", produces: /^etcd_/, present: (config) => config.cluster.controlPlane.etcd },
+    { name: "CoreDNS", produces: /^coredns_/, present: (config) => config.cluster.controlPlane.coreDns },
+    { name: "the blackbox exporter", produces: /^probe_/, present: (config) => config.operator.enabled },
+    // The services, by convention: OpenTelemetry's HTTP server and messaging histograms, the Prometheus client's HTTP pair.
+    {
+        name: "a service's SDK",
+        produces: /^(http_server_request_duration_seconds|messaging_process_duration_seconds|http_request_duration_seconds)_(bucket|count|sum)$|^http_requests_total$/,
+        present: (config) => config.services.length > 0,
+    },
+];
+
+/** Metric names the services' own queries name (saturation, queues, custom SLIs, business counters): theirs to produce. */
+function serviceOwnMetrics(config: StackConfig): Set<string> {
+    const names = new Set<string>();
+    const walk = (value: unknown, key = ""): void => {
+        if (typeof value === "string" && /query$/i.test(key)) {
+            selectedMetricNames(value).forEach((name) => names.add(name));
+        } else if (Array.isArray(value)) {
+            value.forEach((item) => walk(item, key));
+        } else if (value && typeof value === "object") {
+            Object.entries(value).forEach(([k, v]) => walk(v, k));
+        }
+    };
+    walk(config.services);
+    return names;
+}
+
+/**
+ * The reads of raw metrics no present source produces. A runbook panel may read a source the stack
+ * does not run (its dashboard is rendered whatever the stack holds), but never a name no source makes.
+ */
+export function unproducedReads(reads: readonly Read[], config: StackConfig, producers: readonly Producer[] = PRODUCERS): string[] {
+    const own = serviceOwnMetrics(config);
+    return reads.flatMap(({ where, expr, runbook }) =>
+        selectedMetricNames(expr)
+            .filter((name) => !name.includes(":") && !own.has(name))
+            .filter((name) => !producers.some((p) => p.produces.test(name) && (runbook || p.present(config))))
+            .map((name) => `${where} reads ${name}, which nothing in this stack produces`),
+    );
+}
+
 const OTHER_WINDOWS = loadStackConfig(
     minimalRaw({
         services: [
@@ -147,6 +217,30 @@ describe("every recorded series read is a series some rule writes", () => {
             assert.deepEqual(unrecordedReads(reads, recorded, everyKindOfService), []);
         });
     }
+
+    for (const [name, config] of CORPUS) {
+        test(`${name}: every raw metric read is one a source of the stack produces`, () => {
+            const stack = config();
+            const { reads } = promqlReads(stack);
+            const raw = reads.filter((read) => selectedMetricNames(read.expr).some((metric) => !metric.includes(":")));
+            assert.ok(raw.length > 50, `${raw.length} expressions read raw metrics`);
+            assert.deepEqual(unproducedReads(reads, stack), []);
+        });
+    }
+
+    test("the raw-metric check names Mimir's metrics without Mimir, node-exporter's without it, and a name nothing makes", () => {
+        const single = loadStack("dev");
+        const reads = [
+            { where: "panel", expr: "sum(rate(cortex_discarded_samples_total[5m])) + sum(rate(loki_discarded_samples_total[5m]))" },
+            { where: "rule", expr: "sum(rate(frobnicator_widgets_total[5m])) > 0" },
+            { where: "runbook panel", runbook: true, expr: "etcd_server_has_leader == 0 or cortex_discarded_samples_total > 0" },
+        ];
+        assert.deepEqual(unproducedReads(reads, single), ["panel reads cortex_discarded_samples_total, which nothing in this stack produces", "rule reads frobnicator_widgets_total, which nothing in this stack produces"]);
+        const noAgent = loadStackConfig(minimalRaw({ collector: { agentEnabled: false } }), { knownRunbooks });
+        assert.deepEqual(unproducedReads([{ where: "panel", expr: "node_load1 > 1" }], noAgent), ["panel reads node_load1, which nothing in this stack produces"]);
+        // The dev stack's transcoding worker names its own queue metric: that name is the service's to produce.
+        assert.ok(serviceOwnMetrics(single).has("rabbitmq_detailed_queue_messages_ready"));
+    });
 
     test("the check names a selector of a series nobody records, by name or by __name__, and lets a raw metric pass", () => {
         assert.deepEqual(selectedMetricNames('sum(rate(http_requests_total{job="a"}[5m])) / on(service) slo:sli_error:ratio_rate5m and {__name__="job:up:sum"}'), ["http_requests_total", "slo:sli_error:ratio_rate5m", "job:up:sum"]);
