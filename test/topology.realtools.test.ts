@@ -34,7 +34,7 @@ describe("distributed topology, real promtool and Collector", () => {
         assert.match(text, /job_name: mimir\n/);
         assert.match(text, /job_name: otel-collector-lb\n/);
         assert.match(text, /__meta_kubernetes_pod_label_app_kubernetes_io_component\n\s+target_label: component\n/);
-        // The HA pair's labels for Mimir's deduplication, the replica's from the pod's environment (test/haIngest.realtools.test.ts runs it).
+        // The HA pair's labels for Mimir's deduplication, the replica's from the pod's environment (test/slow/haIngest.realtools.test.ts runs it).
         assert.match(text, /external_labels:\n\s+stack: dev\n\s+environment: dev\n\s+cluster: observability\/prometheus\n\s+__replica__: \$\{POD_NAME\}\n/);
     });
 

@@ -26,6 +26,7 @@ test("pull requests run the test suite once, on the Node and Go the suite needs,
     const preview = workflow("preview.yml");
     const runsNpmTest = Object.entries(preview.jobs).filter(([, job]: [string, any]) => steps(job).some((s) => s.run === "npm test"));
     assert.deepEqual(runsNpmTest.map(([id]) => id), ["test"]);
+    assert.ok(steps(preview.jobs.test).some((s) => s.run === "npm run test:slow"), "the slow suite runs in the same job");
     const testJob = preview.jobs.test;
     assert.equal(testJob.strategy, undefined, "not once per matrix leg");
     const uses = (prefix: string) => steps(testJob).find((s) => typeof s.uses === "string" && s.uses.startsWith(prefix));

@@ -1,5 +1,5 @@
 /**
- * The licence gate (test/licences.test.ts): what every Go build of ours and the npm tree pull in.
+ * The licence gate (test/slow/licences.test.ts): what every Go build of ours and the npm tree pull in.
  *
  * Policy, decided once and documented in tools/README.md:
  * - Module paths: Grafana Loki and Tempo (any major) and Grafana with every submodule are AGPL and

@@ -3,7 +3,7 @@
  * replicas, pod settings, containers (image, args, ports, probes, resources, mounts, lifecycle),
  * volumes, spread and affinity; Services, PDBs and HPAs as they are; ConfigMaps and Secrets by their
  * keys only (their files have golden cases of their own, their secrets are fake); RBAC rules;
- * NetworkPolicies by selector and rule count (test/networkPolicies.test.ts pins their flows).
+ * NetworkPolicies by selector and rule count (test/slow/networkPolicies.test.ts pins their flows).
  * Objects are sorted by kind and namespace/name, so a diff shows what changed, not where.
  */
 import * as YAML from "yaml";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { FAKE_SECRET_PREFIX, ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { FAKE_SECRET_PREFIX, ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
 
@@ -280,7 +280,7 @@ describe("distributed stack without the operator, with prometheus.configMapShard
         assert.deepEqual(ruler.containers[0].volumeMounts.find((m: any) => m.name === "rules"), { name: "rules", mountPath: "/etc/mimir/rules/anonymous", readOnly: true });
         const prometheus = workload("kubernetes:apps/v1:StatefulSet", "prometheus");
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules"), { name: "rules", ...everyShard });
-        // No other tier mounts these rules; Loki's ruler mounts its own (the log alerts, test/logAlerts.test.ts).
+        // No other tier mounts these rules; Loki's ruler mounts its own (the log alerts, test/slow/logAlerts.test.ts).
         const mounting = sharded.filter((r) => r.inputs.spec?.template?.spec?.volumes?.some((v: any) => v.name === "rules")).map((r) => r.inputs.metadata.name);
         assert.deepEqual(mounting.sort(), ["loki-ruler", "mimir-ruler", "prometheus"]);
         assert.deepEqual(workload("kubernetes:apps/v1:Deployment", "loki-ruler").volumes.find((v: any) => v.name === "rules"), { name: "rules", projected: { sources: [{ configMap: { name: "loki-rules" } }] } });

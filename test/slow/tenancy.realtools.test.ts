@@ -24,16 +24,16 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as zlib from "zlib";
-import { loadStackConfig } from "../config/load";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { renderCollectorGatewayConfig } from "../render/collector";
-import { toYaml } from "../render/yaml";
-import { freePorts, LOOPBACK, ManagedProcess, run, toolPath, waitUntil } from "../scripts/dev";
-import { LOOPBACK_PORT_NAMES, loopbackCollectorConfig, loopbackDirs, loopbackEndpoints, LoopbackPorts } from "./dataflow/loopback";
-import { knownRunbooks } from "./support/fixtures";
-import { unsnappy } from "./support/remoteWrite";
-import { distributedRaw } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { renderCollectorGatewayConfig } from "../../render/collector";
+import { toYaml } from "../../render/yaml";
+import { freePorts, LOOPBACK, ManagedProcess, run, toolPath, waitUntil } from "../../scripts/dev";
+import { LOOPBACK_PORT_NAMES, loopbackCollectorConfig, loopbackDirs, loopbackEndpoints, LoopbackPorts } from "../dataflow/loopback";
+import { knownRunbooks } from "../support/fixtures";
+import { unsnappy } from "../support/remoteWrite";
+import { distributedRaw } from "../support/topology";
 
 /** Three teams: two with a tenant of their own, one (storefront's) in the default tenant. */
 const SERVICES = [

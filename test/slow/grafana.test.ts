@@ -3,14 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { packDashboards } from "../render/grafana";
-import { knownRunbooks, loadStack, minimalRaw, stackFile } from "./support/fixtures";
-import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, RecordedResource, runStack } from "./support/mocks";
-import { GRAFANA_DATASOURCE_KEYS } from "./support/upstream/grafanaDatasourceKeys";
-import { bool, block, checkAgainstKeyList, enumOf, int, KeyList, mapOf, objects, str } from "./support/upstream/schema";
+import { loadStackConfig } from "../../config/load";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { packDashboards } from "../../render/grafana";
+import { knownRunbooks, loadStack, minimalRaw, stackFile } from "../support/fixtures";
+import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, RecordedResource, runStack } from "../support/mocks";
+import { GRAFANA_DATASOURCE_KEYS } from "../support/upstream/grafanaDatasourceKeys";
+import { bool, block, checkAgainstKeyList, enumOf, int, KeyList, mapOf, objects, str } from "../support/upstream/schema";
 
 /**
  * The three `grafana.mode`s. Expected values are written by hand: the provisioning file keys from
@@ -84,7 +84,7 @@ const EXTERNAL_SECRETS = ["grafanaExternalUrl", "grafanaServiceAccountToken"];
  */
 function devDashboards(): string[] {
     const runbookDashboards = renderStack(loadStack("dev"), readRunbooks()).stackDashboards.map((d) => d.uid).filter((uid) => uid.startsWith("rb-"));
-    const runbookFiles = fs.readdirSync(path.join(__dirname, "..", "runbooks")).filter((file) => file.endsWith(".md") && file !== "README.md");
+    const runbookFiles = fs.readdirSync(path.join(__dirname, "..", "..", "runbooks")).filter((file) => file.endsWith(".md") && file !== "README.md");
     assert.equal(runbookDashboards.length, runbookFiles.length, "one runbook dashboard per runbook file");
     return [
         "api-golden",
@@ -195,7 +195,7 @@ describe("provisioning files follow Grafana's documented format", () => {
     });
 
     test("npm run render's layout writes the provisioning files next to the dashboards folder", async () => {
-        const { artifactFiles } = await import("../render");
+        const { artifactFiles } = await import("../../render");
         const files = [...artifactFiles(renderStack(loadStack("dev"), readRunbooks())).keys()].filter((f) => f.startsWith("grafana/provisioning/"));
         assert.deepEqual(files.sort(), ["grafana/provisioning/dashboards/dashboards.yaml", "grafana/provisioning/datasources/datasources.yaml"]);
     });

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as path from "path";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
-import { rawConfigFromFile } from "../io/stackSources";
-import { ServiceSpec, StackConfig } from "../config/types";
-import { DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
-import { artifactFiles, renderStack } from "../render";
-import { readRunbooks } from "../io/runbooks";
-import { knownRunbooks, projectWithServiceFolder } from "./support/fixtures";
+import { loadStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
+import { rawConfigFromFile } from "../../io/stackSources";
+import { ServiceSpec, StackConfig } from "../../config/types";
+import { DEFAULT_BURN_RATE_POLICY } from "../../model/alerting";
+import { artifactFiles, renderStack } from "../../render";
+import { readRunbooks } from "../../io/runbooks";
+import { knownRunbooks, projectWithServiceFolder } from "../support/fixtures";
 
 const project = (files: Record<string, string>, values: Record<string, unknown> = {}) => projectWithServiceFolder("slos", files, values);
 

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "../support/topology";
 
 let resources: RecordedResource[] = [];
 

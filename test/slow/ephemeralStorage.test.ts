@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { RecordedResource, runStack } from "./support/mocks";
-import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { RecordedResource, runStack } from "../support/mocks";
+import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 interface Pod {
     readonly workload: string;

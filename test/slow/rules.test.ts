@@ -4,13 +4,13 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack, ruleFiles } from "../render";
-import { knownRunbooks, stackFile } from "./support/fixtures";
-import { renderStackRules } from "./support/ruleFixture";
-import { distributedRaw } from "./support/topology";
-import { runAsync, toolPath } from "../scripts/dev";
+import { loadStackConfig } from "../../config/load";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack, ruleFiles } from "../../render";
+import { knownRunbooks, stackFile } from "../support/fixtures";
+import { renderStackRules } from "../support/ruleFixture";
+import { distributedRaw } from "../support/topology";
+import { runAsync, toolPath } from "../../scripts/dev";
 
 /**
  * Hand-written `promtool test rules` suites (test/rules/*.yaml), kubernetes-mixin style: every
@@ -18,7 +18,7 @@ import { runAsync, toolPath } from "../scripts/dev";
  * the code under test. The rule files they test are rendered from the fixture config in
  * test/support/ruleFixture.ts.
  */
-const SUITES_DIR = path.join(__dirname, "rules");
+const SUITES_DIR = path.join(__dirname, "..", "rules");
 
 // Every test group is its own promtool run, two at a time (one per core), longest simulations
 // first: the week-long traffic-anomaly histories are independent groups and spread over both cores.

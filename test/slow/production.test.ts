@@ -10,15 +10,15 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { objectStoragePort, urlPort } from "../render/networkPolicies";
-import { ConfigErrors } from "../config/reader";
-import { loadStackConfig } from "../config/load";
-import { PROJECT_ROOT, rawConfigFromFile } from "../io/stackSources";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { loadStack, minimalRaw, knownRunbooks } from "./support/fixtures";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { run, toolPath } from "../scripts/dev";
+import { objectStoragePort, urlPort } from "../../render/networkPolicies";
+import { ConfigErrors } from "../../config/reader";
+import { loadStackConfig } from "../../config/load";
+import { PROJECT_ROOT, rawConfigFromFile } from "../../io/stackSources";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { loadStack, minimalRaw, knownRunbooks } from "../support/fixtures";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { run, toolPath } from "../../scripts/dev";
 
 const NS = "observability";
 

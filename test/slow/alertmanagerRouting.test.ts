@@ -4,12 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { maintenancePeriods, renderAlertmanagerConfig } from "../render/alertmanager";
-import { toYaml } from "../render/yaml";
-import { freePort, freePorts, LOOPBACK, ManagedProcess, run, sleep, toolPath } from "../scripts/dev";
-import { WebhookReceiver } from "./dataflow/harness";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { loadStackConfig } from "../../config/load";
+import { maintenancePeriods, renderAlertmanagerConfig } from "../../render/alertmanager";
+import { toYaml } from "../../render/yaml";
+import { freePort, freePorts, LOOPBACK, ManagedProcess, run, sleep, toolPath } from "../../scripts/dev";
+import { WebhookReceiver } from "../dataflow/harness";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
 
 /**
  * Routing and inhibition of the rendered alertmanager.yml, checked by the real tools: routes with

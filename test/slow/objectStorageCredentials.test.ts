@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { FAKE_SECRET_PREFIX, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
+import { FAKE_SECRET_PREFIX, RecordedResource, runStack } from "../support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "../support/topology";
 
 const OWN_KEYS = ["lokiObjectStorageAccessKeyId", "lokiObjectStorageSecretAccessKey", "mimirObjectStorageAccessKeyId", "mimirObjectStorageSecretAccessKey"];
 

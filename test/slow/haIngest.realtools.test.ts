@@ -4,10 +4,10 @@
  * prometheus.yml and flags, each with its pod name in the environment variable the StatefulSet
  * gives it, and a recorder standing in for Mimir's distributor decodes every remote-write request.
  * Mimir's HA tracker keys on exactly these labels (`cluster`, `__replica__`: its defaults, which the
- * rendered mimir.yaml names); Mimir itself is AGPL and not run here (test/haIngest.mock.test.ts checks
+ * rendered mimir.yaml names); Mimir itself is AGPL and not run here (test/slow/haIngest.mock.test.ts checks
  * its rendered settings, test/upstreamKeys.test.ts their names against the 3.x reference).
  *
- * Differences from the deployment, as in test/tenancy.realtools.test.ts: Mimir's distributor is the
+ * Differences from the deployment, as in test/slow/tenancy.realtools.test.ts: Mimir's distributor is the
  * recorder (1), paths and listen addresses are relocated (2), and the Kubernetes jobs become one
  * static job (3). The OTLP push goes to both replicas, as the Collector's gateways send it.
  */
@@ -18,14 +18,14 @@ import { after, before, describe, test } from "node:test";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { toYaml } from "../render/yaml";
-import { freePorts, LOOPBACK, ManagedProcess, toolPath, waitUntil } from "../scripts/dev";
-import { knownRunbooks } from "./support/fixtures";
-import { seriesLabels, unsnappy } from "./support/remoteWrite";
-import { distributedRaw } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { toYaml } from "../../render/yaml";
+import { freePorts, LOOPBACK, ManagedProcess, toolPath, waitUntil } from "../../scripts/dev";
+import { knownRunbooks } from "../support/fixtures";
+import { seriesLabels, unsnappy } from "../support/remoteWrite";
+import { distributedRaw } from "../support/topology";
 
 const REPLICAS = ["prometheus-0", "prometheus-1"];
 

@@ -22,11 +22,11 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { loadStackConfig } from "../config/load";
-import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, WEBHOOK_URL_PORT } from "../render/networkPolicies";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, WEBHOOK_URL_PORT } from "../../render/networkPolicies";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const NS = "observability";
 /** The node agents' own namespace (`agentNamespace`, default `<namespace>-agents`). */

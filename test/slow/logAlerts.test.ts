@@ -10,17 +10,17 @@ import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
-import { readRunbooks } from "../io/runbooks";
-import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
-import { renderStack } from "../render";
-import { renderAlertmanagerConfig } from "../render/alertmanager";
-import { toYaml } from "../render/yaml";
-import { run, toolPath } from "../scripts/dev";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
-import { ofType, runStack } from "./support/mocks";
-import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
+import { readRunbooks } from "../../io/runbooks";
+import { isLogqlMetricQuery, syntaxError } from "../../model/queryGrammar";
+import { renderStack } from "../../render";
+import { renderAlertmanagerConfig } from "../../render/alertmanager";
+import { toYaml } from "../../render/yaml";
+import { run, toolPath } from "../../scripts/dev";
+import { knownRunbooks, loadStack, minimalRaw } from "../support/fixtures";
+import { ofType, runStack } from "../support/mocks";
+import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const ERRORS = '| detected_level=~"(?i)error|fatal|critical" or severity_text=~"(?i)(error|fatal|critical).*" or level=~"(?i)error|fatal|critical"';
 const CHECKOUT = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
-import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, RecordedResource, runStack } from "./support/mocks";
+import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, RecordedResource, runStack } from "../support/mocks";
 
 const WORKLOAD_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"];
 
@@ -41,7 +41,7 @@ function assertHardened(resource: RecordedResource) {
 }
 
 function datasource(resources: readonly RecordedResource[], uid: string) {
-    // The default grafana.mode (files): Grafana's datasource provisioning file (API modes: test/grafana.test.ts).
+    // The default grafana.mode (files): Grafana's datasource provisioning file (API modes: test/slow/grafana.test.ts).
     const provisioning = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-provisioning");
     const found = provisioning && YAML.parse(provisioning.inputs.data["datasources.yaml"]).datasources.find((d: { uid: string }) => d.uid === uid);
     assert.ok(found, `datasource ${uid} provisioned`);
@@ -114,7 +114,7 @@ describe("dev stack under mocks", () => {
     test("adding a service adds only its resources", async () => {
         const dev = await runStack("dev");
         const base = dev.resources;
-        const services = [...(JSON.parse(JSON.stringify((await import("./support/fixtures")).stackFile("dev").values.services)) as object[])];
+        const services = [...(JSON.parse(JSON.stringify((await import("../support/fixtures")).stackFile("dev").values.services)) as object[])];
         const extra = { name: "checkout", namespace: "shop", team: "payments", slos: [{ kind: "availability", objective: 99.9 }] };
         const grown = (await runStack("dev", { services: [...services, extra] })).resources;
         const key = (r: RecordedResource) => `${r.type}::${r.name}`;
@@ -127,7 +127,7 @@ describe("dev stack under mocks", () => {
         }
         const changed = grown.filter((r) => baseByKey.has(key(r)) && baseByKey.get(key(r)) !== JSON.stringify(r.inputs)).map(key);
         // Grafana mounts the new service's dashboard ConfigMap: its Deployment gains that volume source and restarts once,
-        // losing nothing, since every datasource and dashboard comes back from files (test/grafana.test.ts).
+        // losing nothing, since every datasource and dashboard comes back from files (test/slow/grafana.test.ts).
         assert.deepEqual(changed, ["kubernetes:apps/v1:Deployment::lgtm-grafana-deployment"], "no existing resource changes but Grafana's dashboard mounts");
     });
 });

@@ -4,14 +4,14 @@ import { describe, test } from "node:test";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
-import { rawConfigFromFile } from "../io/stackSources";
-import { generatedServices, writeServiceFiles } from "./support/fleet";
-import { readRunbooks } from "../io/runbooks";
-import { artifactFiles, renderStack } from "../render";
-import { knownRunbooks, loadStack, minimalRaw, projectWithServiceFolder } from "./support/fixtures";
-import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
+import { rawConfigFromFile } from "../../io/stackSources";
+import { generatedServices, writeServiceFiles } from "../support/fleet";
+import { readRunbooks } from "../../io/runbooks";
+import { artifactFiles, renderStack } from "../../render";
+import { knownRunbooks, loadStack, minimalRaw, projectWithServiceFolder } from "../support/fixtures";
+import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "../support/topology";
 
 function problemsOf(load: () => unknown): string[] {
     try {
@@ -134,7 +134,7 @@ describe("topology: what distributed renders", () => {
         assert.equal(loki.frontend.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.frontend_worker.scheduler_address, `loki-query-scheduler-headless.${ns}:9095`);
         assert.equal(loki.storage_config.tsdb_shipper.index_gateway_client.server_address, `dns+loki-index-gateway-headless.${ns}:9095`);
-        // The ruler tier shares its rule groups out over a memberlist ring and evaluates through the query-frontends (test/logAlerts.test.ts has the whole block).
+        // The ruler tier shares its rule groups out over a memberlist ring and evaluates through the query-frontends (test/slow/logAlerts.test.ts has the whole block).
         assert.equal(loki.ruler.enable_sharding, true);
         assert.deepEqual(loki.ruler.evaluation, { mode: "remote", query_frontend: { address: `dns:///loki-query-frontend-headless.${ns}:9095` } });
     });

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 let resources: RecordedResource[] = [];

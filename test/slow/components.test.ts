@@ -3,11 +3,11 @@
  * once, before any component module is loaded; each test builds one component from rendered
  * artifacts and asserts on what it registered.
  */
-import { loadOperatorCrds } from "../io/operatorCrds";
+import { loadOperatorCrds } from "../../io/operatorCrds";
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { RecordedResource, waitForRegistrations } from "./support/mocks";
+import { RecordedResource, waitForRegistrations } from "../support/mocks";
 
 const recorded: RecordedResource[] = [];
 pulumi.runtime.setMocks(
@@ -28,15 +28,15 @@ pulumi.runtime.setMocks(
 // Loaded after the mocks, so every resource they create goes to the mock monitor.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
-const { ObservedService } = require("../components/observedService") as typeof import("../components/observedService");
-const { LgtmStack } = require("../components/stack") as typeof import("../components/stack");
-const { renderService, renderStack } = require("../render") as typeof import("../render");
-const { loadServiceSpec } = require("../config/load") as typeof import("../config/load");
-const { knownRunbooks, loadStack, stackFile } = require("./support/fixtures") as typeof import("./support/fixtures");
-const { loadStackConfig } = require("../config/load") as typeof import("../config/load");
-const { NetworkPolicies } = require("../components/networkPolicies") as typeof import("../components/networkPolicies");
-const { renderNetworkPolicies } = require("../render/networkPolicies") as typeof import("../render/networkPolicies");
-const { minimalRaw } = require("./support/fixtures") as typeof import("./support/fixtures");
+const { ObservedService } = require("../../components/observedService") as typeof import("../../components/observedService");
+const { LgtmStack } = require("../../components/stack") as typeof import("../../components/stack");
+const { renderService, renderStack } = require("../../render") as typeof import("../../render");
+const { loadServiceSpec } = require("../../config/load") as typeof import("../../config/load");
+const { knownRunbooks, loadStack, stackFile } = require("../support/fixtures") as typeof import("../support/fixtures");
+const { loadStackConfig } = require("../../config/load") as typeof import("../../config/load");
+const { NetworkPolicies } = require("../../components/networkPolicies") as typeof import("../../components/networkPolicies");
+const { renderNetworkPolicies } = require("../../render/networkPolicies") as typeof import("../../render/networkPolicies");
+const { minimalRaw } = require("../support/fixtures") as typeof import("../support/fixtures");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 async function build(construct: () => void): Promise<RecordedResource[]> {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { alertCatalog } from "../alerts";
-import { loadStackConfig } from "../config/load";
-import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
-import { ofType, runStack } from "./support/mocks";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { alertCatalog } from "../../alerts";
+import { loadStackConfig } from "../../config/load";
+import { knownRunbooks, loadStack, minimalRaw } from "../support/fixtures";
+import { ofType, runStack } from "../support/mocks";
 
 /**
  * node-exporter and kube-state-metrics as deployed: pinned upstream images, exactly the host access

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { loadOperatorCrds } from "../io/operatorCrds";
-import { renderStack } from "../render";
-import { loadStack } from "./support/fixtures";
-import { run, toolPath } from "../scripts/dev";
+import { loadOperatorCrds } from "../../io/operatorCrds";
+import { renderStack } from "../../render";
+import { loadStack } from "../support/fixtures";
+import { run, toolPath } from "../../scripts/dev";
 
 describe("the real operator agrees with what the stack deploys", () => {
     const args = renderStack(loadStack("prod"), []).operator?.args ?? assert.fail("prod runs the operator");

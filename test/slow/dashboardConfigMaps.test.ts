@@ -14,11 +14,11 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../config/load";
-import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
-import { configProblems, knownRunbooks, minimalRaw } from "./support/fixtures";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
+import { loadStackConfig } from "../../config/load";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { configProblems, knownRunbooks, minimalRaw } from "../support/fixtures";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
 
 function stack(dashboardConfigMaps: unknown, mode = "files", values: Record<string, unknown> = {}) {
     return loadStackConfig(minimalRaw({ grafana: { mode, dashboardConfigMaps }, ...values }), { knownRunbooks });

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, describe, test } from "node:test";
-import versions from "../tools/versions.json";
+import versions from "../../tools/versions.json";
 import {
     GoTarget,
     classifierLicenceOf,
@@ -22,8 +22,8 @@ import {
     licenceExpressionVerdict,
     npmViolations,
     wrapperBuilds,
-} from "./support/licences";
-import { toolPath } from "../scripts/dev";
+} from "../support/licences";
+import { toolPath } from "../../scripts/dev";
 
 const CLASSIFIER_VERSION = versions.tools.identify_license.version;
 

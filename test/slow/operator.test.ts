@@ -13,12 +13,12 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { ConfigErrors } from "../config/reader";
-import { loadStackConfig } from "../config/load";
-import { CrdChecksumError, loadOperatorCrds, unzipEntries } from "../io/operatorCrds";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { ConfigErrors } from "../../config/reader";
+import { loadStackConfig } from "../../config/load";
+import { CrdChecksumError, loadOperatorCrds, unzipEntries } from "../../io/operatorCrds";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const PREFIX = "github.com/prometheus-operator/prometheus-operator@v0.93.0/example/prometheus-operator-crd/";
 const WANTED = [

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, test } from "node:test";
-import versions from "../tools/versions.json";
-import { renderCommand, renderToTemp } from "./support/render";
-import { run, toolPath } from "../scripts/dev";
+import versions from "../../tools/versions.json";
+import { renderCommand, renderToTemp } from "../support/render";
+import { run, toolPath } from "../../scripts/dev";
 
 const LAYOUT = [
     "prometheus/prometheus.yml",

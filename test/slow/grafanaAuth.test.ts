@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { loadStackConfig } from "../config/load";
-import { ConfigErrors } from "../config/reader";
-import { grafanaServerSettings, renderGrafanaServerConfig } from "../render/grafanaServer";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
-import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, runStack } from "./support/mocks";
-import { checkAgainstKeyList } from "./support/upstream/schema";
-import { GRAFANA_INI_KEYS } from "./support/upstream/grafanaIniKeys";
+import { loadStackConfig } from "../../config/load";
+import { ConfigErrors } from "../../config/reader";
+import { grafanaServerSettings, renderGrafanaServerConfig } from "../../render/grafanaServer";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
+import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, runStack } from "../support/mocks";
+import { checkAgainstKeyList } from "../support/upstream/schema";
+import { GRAFANA_INI_KEYS } from "../support/upstream/grafanaIniKeys";
 
 const SECRET = "grafanaOAuthClientSecret";
 const FILE = "$__file{/etc/grafana/secrets/oauth/client-secret}";

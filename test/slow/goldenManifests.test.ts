@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, test } from "node:test";
-import { summarizeManifests } from "./support/manifestSummary";
-import { runStack } from "./support/mocks";
-import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { summarizeManifests } from "../support/manifestSummary";
+import { runStack } from "../support/mocks";
+import { distributedOverrides, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
-const GOLDEN_DIR = path.join(__dirname, "golden-manifests");
+const GOLDEN_DIR = path.join(__dirname, "..", "golden-manifests");
 
 const CASES: Record<string, { readonly what: string; readonly render: () => Promise<string> }> = {
     "prod.yaml": { what: "the prod stack's objects (single topology)", render: async () => summarizeManifests((await runStack("prod")).resources) },

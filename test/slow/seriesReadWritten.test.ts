@@ -27,14 +27,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
 import { parser } from "@prometheus-io/lezer-promql";
-import { loadStackConfig } from "../config/load";
-import { StackConfig } from "../config/types";
-import { substituteVariables } from "../model/queryGrammar";
-import { readRunbooks } from "../io/runbooks";
-import { allDashboards, renderStack, ruleFiles } from "../render";
-import { knownRunbooks, loadStack, minimalRaw, stackFile } from "./support/fixtures";
-import { ruleFixtureConfig } from "./support/ruleFixture";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { loadStackConfig } from "../../config/load";
+import { StackConfig } from "../../config/types";
+import { substituteVariables } from "../../model/queryGrammar";
+import { readRunbooks } from "../../io/runbooks";
+import { allDashboards, renderStack, ruleFiles } from "../../render";
+import { knownRunbooks, loadStack, minimalRaw, stackFile } from "../support/fixtures";
+import { ruleFixtureConfig } from "../support/ruleFixture";
+import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 /** Metric names a PromQL expression selects: each vector selector's name, or its `__name__="…"` matcher. */
 export function selectedMetricNames(expr: string): string[] {

@@ -9,11 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { loadServiceSpec, loadStackConfig } from "../config/load";
-import { renderService, renderStack } from "../render";
-import { fnv1a32, prometheusShard } from "../render/prometheus";
-import { operatorRuleConfigMapCount } from "../model/operator";
-import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { loadServiceSpec, loadStackConfig } from "../../config/load";
+import { renderService, renderStack } from "../../render";
+import { fnv1a32, prometheusShard } from "../../render/prometheus";
+import { operatorRuleConfigMapCount } from "../../model/operator";
+import { knownRunbooks, minimalRaw } from "../support/fixtures";
 
 /** What the API server accepts (1 MiB, k8s.io/kubernetes pkg/apis/core/types.go MaxSecretSize) less the 64 KiB we keep free. */
 const BUDGET = 1048576 - 65536;

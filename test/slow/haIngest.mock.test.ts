@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as YAML from "yaml";
-import { ofType, RecordedResource, runStack } from "./support/mocks";
-import { distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
+import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
