@@ -8,6 +8,7 @@
  *   footprint  requests/limits per profile, idle RSS of each real backend binary, idle and loaded RSS together
  *   tiers      spans/s through one Collector gateway vs the two-tier set-up, CPU and memory of each tier
  *   incidents  a month of the dev stack's incidents: pages and tickets through the real rules and a real Alertmanager, SLO rules vs naive ones
+ *   rules      fleet rule evaluation: the real Prometheus evaluating the prod stack's rules for 100, 1,000 and 2,000 services, against naive per-service rules
  *   kube-score the real kube-score on every Kubernetes object of the dev, prod and prod-distributed stacks: findings per check, each accepted for a stated reason or real
  */
 import * as fs from "fs";
@@ -21,11 +22,12 @@ import { kubeScore } from "./kubeScore";
 import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
+import { ruleEvaluation } from "./ruleEvaluation";
 import { killEverything } from "../scripts/dev/processes";
 import { cachedTool, toolVersion } from "../scripts/dev/tools";
 import { BenchOptions, formatSeconds, machineDescription } from "./report";
 
-const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score"] as const;
+const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score", "rules"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -91,6 +93,11 @@ async function main(): Promise<void> {
                     throw new Error("promtool and alertmanager are needed; run `npm run tools -- build promtool alertmanager`");
                 }
                 await incidentBenchmark({ ...options, promtool, alertmanager });
+            } else if (section === "rules") {
+                if (!prometheus) {
+                    throw new Error("prometheus is not built; run `npm run tools -- build prometheus`");
+                }
+                await ruleEvaluation({ ...options, prometheus });
             } else if (section === "kube-score") {
                 await kubeScore(options);
             } else if (section === "tiers") {
