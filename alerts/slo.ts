@@ -98,11 +98,12 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
             expr: `1 - (slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}})`,
             labels,
         },
-        ...(["1h", "6h"] as const).map((w) => ({
-            record: `slo:burn_rate:ratio_rate${w}`,
-            expr: `slo:sli_error:ratio_rate${w}{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`,
+        // The burn rate the SLO dashboard and the overview show (the burn-rate alerts compare the error ratios with the budget themselves).
+        {
+            record: "slo:burn_rate:ratio_rate1h",
+            expr: `slo:sli_error:ratio_rate1h{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`,
             labels,
-        })),
+        },
     ];
 }
 

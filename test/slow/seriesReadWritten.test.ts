@@ -228,6 +228,14 @@ describe("every recorded series read is a series some rule writes", () => {
         });
     }
 
+    for (const [name, config] of CORPUS) {
+        test(`${name}: every series a rule records is read by some rule or panel (no rule whose result nothing reads)`, () => {
+            const { reads, recorded } = promqlReads(config());
+            const read = new Set(reads.flatMap((r) => selectedMetricNames(r.expr)));
+            assert.deepEqual([...recorded].filter((series) => !read.has(series)).sort(), []);
+        });
+    }
+
     test("the raw-metric check names Mimir's metrics without Mimir, node-exporter's without it, and a name nothing makes", () => {
         const single = loadStack("dev");
         const reads = [
