@@ -1,15 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GrafanaConfig } from "../config/types";
+import { GrafanaConfig, ImageRef } from "../config/types";
 import { PORTS } from "../model/components";
-import { ScratchSpace } from "../model/ephemeralStorage";
+import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
 import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
 import { RenderedDashboardSidecars } from "../render/dashboardSidecars";
+import { SERVICE_DASHBOARDS } from "../render/serviceDashboards";
 import { dashboardSidecarAccess, dashboardSidecarPodParts, GRAFANA_SERVICE_ACCOUNT } from "./dashboardSidecars";
-import { clusterService, CommonArgs, componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume, dataEmptyDir } from "./workload";
+import { clusterService, CommonArgs, componentLabels, dataEmptyDir, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
     /** Validated Grafana settings. Defaults to none: required. */
@@ -33,10 +34,8 @@ export interface GrafanaArgs extends CommonArgs {
 }
 
 export interface GrafanaFiles {
-    /** The provisioning files and the stack's dashboard ConfigMaps (`renderStack(...).grafana`). */
+    /** The provisioning files, the stack's dashboard ConfigMaps and the services' dashboard templates (`renderStack(...).grafana`). */
     readonly provisioning: RenderedGrafanaProvisioning;
-    /** Names of the services' dashboard ConfigMaps, which each ObservedService creates; Grafana mounts them all. */
-    readonly serviceDashboardConfigMaps: readonly string[];
 }
 
 export const GRAFANA_ADMIN_USER = "admin";
@@ -94,7 +93,7 @@ export class Grafana extends pulumi.ComponentResource {
             { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
             { name: "GF_SERVER_ROOT_URL", value: settings.url },
         ];
-        const files = args.files ? provisioningFiles(name, namespace, labels, args.files, this) : undefined;
+        const files = args.files ? provisioningFiles(name, namespace, labels, args.files, settings.image, this) : undefined;
         const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars, args.sidecarScratch ?? args.scratch) : undefined;
         const account = args.dashboardSidecars ? dashboardSidecarAccess(name, namespace, labels, args.dashboardSidecars, this) : undefined;
         this.deployment = new k8s.apps.v1.Deployment(
@@ -119,6 +118,7 @@ export class Grafana extends pulumi.ComponentResource {
                             // Grafana never calls the Kubernetes API: no token in the pod.
                             automountServiceAccountToken: false,
                             ...(account ? { serviceAccountName: GRAFANA_SERVICE_ACCOUNT } : {}),
+                            ...(files ? { initContainers: [files.expander("once")] } : {}),
                             containers: [
                                 hardenedContainer({
                                     name: "grafana",
@@ -131,6 +131,7 @@ export class Grafana extends pulumi.ComponentResource {
                                     livenessPath: "/api/health",
                                     volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
                                 }),
+                                ...(files ? [files.expander("watch")] : []),
                                 ...(sidecars?.containers ?? []),
                             ],
                             volumes: [...dataVolumes, tmpVolume(args.scratch), ...server.volumes, ...(files?.volumes ?? []), ...(sidecars?.volumes ?? [])],
@@ -205,7 +206,7 @@ function serverConfigFiles(name: string, namespace: pulumi.Input<string>, labels
  * projected into one folder; the kubelet refreshes projected ConfigMaps in place (its sync period,
  * about a minute), and Grafana picks the change up at its next rescan without a restart.
  */
-function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, files: GrafanaFiles, parent: pulumi.Resource) {
+function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, files: GrafanaFiles, image: ImageRef, parent: pulumi.Resource) {
     const { provisioning } = files;
     const configMap = new k8s.core.v1.ConfigMap(
         `${name}-provisioning`,
@@ -218,23 +219,41 @@ function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels
         },
         { parent },
     );
-    const stackMaps = provisioning.stackDashboardConfigMaps.map((map: DashboardConfigMap) =>
-        new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace, labels }, data: { ...map.data } }, { parent }),
-    );
+    const configMaps = (maps: readonly DashboardConfigMap[]) =>
+        maps.map((map) => new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace, labels }, data: { ...map.data } }, { parent }));
+    const projected = (maps: readonly k8s.core.v1.ConfigMap[]) => ({ sources: maps.map((map) => ({ configMap: { name: map.metadata.name } })) });
+    const stackMaps = configMaps(provisioning.stackDashboardConfigMaps);
+    const { serviceDashboards } = provisioning;
     const only = (key: string, folder: "datasources" | "dashboards") => ({ name: configMap.metadata.name, items: [{ key, path: `lgtm-stack.yaml` }], folder });
     const provisioningVolumes = [only(GRAFANA_PROVISIONING_KEYS.datasources, "datasources"), only(GRAFANA_PROVISIONING_KEYS.dashboards, "dashboards")];
     const volumes: k8s.types.input.core.v1.Volume[] = [
         ...provisioningVolumes.map((v) => ({ name: `provisioning-${v.folder}`, configMap: { name: v.name, items: v.items } })),
-        {
-            name: "dashboards",
-            projected: {
-                sources: [...stackMaps.map((map) => map.metadata.name), ...files.serviceDashboardConfigMaps].map((configMapName) => ({ configMap: { name: configMapName } })),
-            },
-        },
+        { name: "dashboards", projected: projected(stackMaps) },
+        { name: "dashboard-templates", projected: projected(configMaps(serviceDashboards.configMaps)) },
+        { name: "service-dashboards", emptyDir: { sizeLimit: serviceDashboards.scratch.data } },
     ];
     const mounts: k8s.types.input.core.v1.VolumeMount[] = [
         ...provisioningVolumes.map((v) => ({ name: `provisioning-${v.folder}`, mountPath: `${GRAFANA_PATHS.provisioning}/${v.folder}`, readOnly: true })),
         { name: "dashboards", mountPath: GRAFANA_PATHS.dashboards, readOnly: true },
+        { name: "service-dashboards", mountPath: SERVICE_DASHBOARDS.outputPath, readOnly: true },
     ];
-    return { volumes, mounts };
+    // The services' dashboards, expanded from the templates by a shell loop in Grafana's own image:
+    // once before Grafana starts, then whenever the kubelet refreshes the templates or the index.
+    const expander = (mode: "once" | "watch"): k8s.types.input.core.v1.Container => ({
+        name: mode === "once" ? "expand-dashboards" : "dashboard-expander",
+        image: imageName(image),
+        imagePullPolicy: "IfNotPresent",
+        command: ["sh", "-c", serviceDashboards.script, "expander", mode],
+        env: [
+            { name: "TEMPLATES", value: SERVICE_DASHBOARDS.templatesPath },
+            { name: "OUTPUT", value: SERVICE_DASHBOARDS.outputPath },
+        ],
+        resources: withScratch(SERVICE_DASHBOARDS.resources, serviceDashboards.scratch),
+        securityContext: HARDENED_SECURITY_CONTEXT,
+        volumeMounts: [
+            { name: "dashboard-templates", mountPath: SERVICE_DASHBOARDS.templatesPath, readOnly: true },
+            { name: "service-dashboards", mountPath: SERVICE_DASHBOARDS.outputPath },
+        ],
+    });
+    return { volumes, mounts, expander };
 }

@@ -98,7 +98,7 @@ export function stackGrafana(
     }
     const files =
         config.grafana.mode === "files"
-            ? { provisioning: rendered.grafana, serviceDashboardConfigMaps: rendered.services.flatMap((service) => service.dashboardConfigMaps.map((map) => map.name)) }
+            ? { provisioning: rendered.grafana }
             : undefined;
     if (!rendered.grafanaServer) {
         throw new Error("grafana.ini was not rendered for the Grafana being deployed");

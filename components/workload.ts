@@ -71,16 +71,19 @@ export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.
         readinessProbe: probe(args.readinessPath, 5),
         livenessProbe: probe(args.livenessPath, 30),
         ...(args.startupSeconds ? { startupProbe: { ...probe(args.readinessPath, 0), failureThreshold: Math.ceil(args.startupSeconds / 10) } } : {}),
-        securityContext: {
-            runAsNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: HARDENED_SECURITY_CONTEXT,
         volumeMounts: args.volumeMounts,
     };
 }
+
+/** Every container of ours: non-root, read-only root filesystem, no privilege escalation, no capabilities. */
+export const HARDENED_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
 
 export function podSecurityContext(uid: number, gid = uid): k8s.types.input.core.v1.PodSecurityContext {
     return {

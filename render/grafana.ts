@@ -10,10 +10,12 @@
 import { StackConfig } from "../config/types";
 import { RenderedDashboard } from "../dashboards";
 import { dashboardUids } from "../model/ids";
-import { CONFIGMAP_DATA_LIMIT_BYTES } from "../model/components";
 import { checksum } from "./checksum";
+import { DashboardConfigMap, packFiles } from "./dashboardFiles";
 import { namespaceDashboardsProvider } from "./dashboardSidecars";
+import { ScratchSpace } from "../model/ephemeralStorage";
 import { DatasourceDefinition } from "./datasources";
+import { EXPANDER_SCRIPT, RenderedServiceDashboards, serviceDashboardsProvider } from "./serviceDashboards";
 import { toJson, toYaml } from "./yaml";
 
 /** Where Grafana looks for its files in the pod. */
@@ -32,15 +34,11 @@ export const GRAFANA_PROVISIONING_KEYS = { datasources: "datasources.yaml", dash
 /** How often Grafana rescans the dashboard folder; the kubelet's ConfigMap sync (about a minute) dominates anyway. */
 export const DASHBOARD_RESCAN_SECONDS = 30;
 
+export type { DashboardConfigMap } from "./dashboardFiles";
+
 export interface GrafanaFolder {
     readonly uid: string;
     readonly title: string;
-}
-
-/** One ConfigMap of dashboard JSON files: file name → JSON. */
-export interface DashboardConfigMap {
-    readonly name: string;
-    readonly data: Readonly<Record<string, string>>;
 }
 
 export interface RenderedGrafanaProvisioning {
@@ -52,15 +50,26 @@ export interface RenderedGrafanaProvisioning {
     readonly dashboardProvidersFile: { readonly fileName: string; readonly content: string };
     /** Of both provisioning files: Grafana reads them only at start-up, so a change rolls the pod. Dashboards are not in it. */
     readonly checksum: string;
-    /** Overview and stack health, then the runbook dashboards; services bring theirs in their bundles. */
+    /** Overview and stack health, then the runbook dashboards. */
     readonly stackDashboardConfigMaps: readonly DashboardConfigMap[];
+    /** The configured services' dashboards as templates and an index, and the expander's settings. */
+    readonly serviceDashboards: {
+        readonly configMaps: readonly DashboardConfigMap[];
+        readonly script: string;
+        readonly scratch: ScratchSpace;
+    };
 }
 
 export function grafanaFolder(config: StackConfig): GrafanaFolder {
     return { uid: "lgtm-stack", title: `Observability (${config.stack})` };
 }
 
-export function renderGrafanaProvisioning(config: StackConfig, datasources: readonly DatasourceDefinition[], stackDashboards: readonly RenderedDashboard[]): RenderedGrafanaProvisioning {
+export function renderGrafanaProvisioning(
+    config: StackConfig,
+    datasources: readonly DatasourceDefinition[],
+    stackDashboards: readonly RenderedDashboard[],
+    serviceDashboards: RenderedServiceDashboards,
+): RenderedGrafanaProvisioning {
     const folder = grafanaFolder(config);
     const datasourcesFile = {
         fileName: GRAFANA_PROVISIONING_KEYS.datasources,
@@ -100,6 +109,7 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
                     allowUiUpdates: false,
                     options: { path: GRAFANA_PATHS.dashboards, foldersFromFilesStructure: false },
                 },
+                serviceDashboardsProvider(folder, DASHBOARD_RESCAN_SECONDS),
                 // grafana.dashboardConfigMaps: other namespaces' dashboards, a folder per namespace.
                 ...(config.grafana.dashboardConfigMaps ? [namespaceDashboardsProvider(1, DASHBOARD_RESCAN_SECONDS)] : []),
             ],
@@ -112,6 +122,7 @@ export function renderGrafanaProvisioning(config: StackConfig, datasources: read
         dashboardProvidersFile,
         checksum: checksum(datasourcesFile.content, dashboardProvidersFile.content),
         stackDashboardConfigMaps: [...packDashboards("grafana-dashboards-stack", stackDashboards.filter((d) => !runbooks.includes(d))), ...packDashboards("grafana-dashboards-runbooks", runbooks)],
+        serviceDashboards: { configMaps: serviceDashboards.configMaps, script: EXPANDER_SCRIPT, scratch: serviceDashboards.scratch },
     };
 }
 
@@ -133,37 +144,13 @@ function escapeEnvironmentReferences<T>(value: T): T {
     return value;
 }
 
-/** One service's dashboards in ConfigMaps of its own. */
+/** One service's dashboards in ConfigMaps of its own (a service declared in code). */
 export function serviceDashboardConfigMaps(service: string, dashboards: readonly RenderedDashboard[]): DashboardConfigMap[] {
     return packDashboards(`grafana-dashboards-service-${service}`, dashboards);
 }
 
-/**
- * Packs dashboards in order into ConfigMaps under the size limit: `<prefix>`, then `<prefix>.part-2`, …
- * (service names are DNS labels, so a dotted suffix never collides with another service's prefix).
- */
+/** Dashboards in order as JSON files in ConfigMaps under the size limit (packFiles). */
 export function packDashboards(prefix: string, dashboards: readonly RenderedDashboard[]): DashboardConfigMap[] {
-    const maps: Record<string, string>[] = [];
-    let current: Record<string, string> = {};
-    let used = 0;
-    for (const dashboard of dashboards) {
-        const content = toJson(dashboard.model);
-        const size = Buffer.byteLength(dashboard.fileName) + Buffer.byteLength(content);
-        if (size > CONFIGMAP_DATA_LIMIT_BYTES) {
-            throw new Error(
-                `dashboard "${dashboard.title}" (${dashboard.fileName}) is ${size} bytes, more than a ConfigMap can hold (${CONFIGMAP_DATA_LIMIT_BYTES}); split its panels into a second dashboard`,
-            );
-        }
-        if (used + size > CONFIGMAP_DATA_LIMIT_BYTES) {
-            maps.push(current);
-            current = {};
-            used = 0;
-        }
-        current[dashboard.fileName] = content;
-        used += size;
-    }
-    if (Object.keys(current).length > 0) {
-        maps.push(current);
-    }
-    return maps.map((data, index) => ({ name: index === 0 ? prefix : `${prefix}.part-${index + 1}`, data }));
+    const titles = new Map(dashboards.map((dashboard) => [dashboard.fileName, dashboard.title]));
+    return packFiles(prefix, dashboards.map((dashboard) => [dashboard.fileName, toJson(dashboard.model)] as const), (fileName) => `dashboard "${titles.get(fileName)}" (${fileName})`);
 }

@@ -7,7 +7,7 @@
 import { lokiRuleFile, serviceRuleFile, stackRuleFile } from "../alerts";
 import { Links, linksFor } from "../alerts/links";
 import { ServiceSpec, StackConfig } from "../config/types";
-import { RenderedDashboard, renderServiceDashboards, renderStackDashboards } from "../dashboards";
+import { RenderedDashboard, renderStackDashboards } from "../dashboards";
 import { BLACKBOX } from "../model/probes";
 import { ParsedRunbook } from "../model/runbook";
 import {
@@ -26,8 +26,8 @@ import {
 import { OVERRIDES_FILE } from "../model/topology";
 import { renderAlertmanagerConfig } from "./alertmanager";
 import { renderCollectorAgentConfig, renderCollectorGatewayConfig } from "./collector";
-import { DatasourceDefinition, renderDatasources, retargetDatasources } from "./datasources";
-import { tenancyOf, tenantOfTeam } from "./topology/tenancy";
+import { DatasourceDefinition, renderDatasources } from "./datasources";
+import { tenancyOf } from "./topology/tenancy";
 import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardSidecars";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
@@ -43,6 +43,7 @@ import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
 import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
+import { renderServiceDashboardTemplates, serviceDashboards, ServiceDashboardSet } from "./serviceDashboards";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
 import { toJson, toYaml } from "./yaml";
 
@@ -72,7 +73,10 @@ export interface RenderedService {
     /** With the operator, for a scraped service: its pods as a PodMonitor, scraped by the operator's agent. */
     readonly podMonitor?: RenderedMonitoringObject;
     readonly dashboards: readonly RenderedDashboard[];
-    /** Its dashboards as JSON files in ConfigMaps of its own (`grafana.mode: files`). */
+    /**
+     * A service declared in code: its dashboards as JSON files in ConfigMaps of its own
+     * (`grafana.mode: files`). Empty for a service in config: the stack's templates hold its dashboards.
+     */
     readonly dashboardConfigMaps: readonly DashboardConfigMap[];
     /** Its SLOs as OpenSLO v1 documents (written by `npm run render`; not deployed). */
     readonly openslo: RenderedFile;
@@ -121,8 +125,12 @@ export interface RenderedStack {
     readonly scratch: RenderedScratch;
 }
 
-/** One service's bundle. A service declared in code renders it once with this and hands it to `ObservedService`. */
-export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config)): RenderedService {
+/**
+ * One service's bundle. A service declared in code renders it once with this and hands it to
+ * `ObservedService`; its dashboards then come in ConfigMaps of its own. A service in config gets its
+ * dashboards from the stack's templates (`inStack`, from renderStack), and brings no ConfigMap.
+ */
+export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config), inStack?: ServiceDashboardSet): RenderedService {
     const rules = serviceRuleFile(service, links, config.prometheus.scrapeInterval);
     const logRules = lokiRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
@@ -140,11 +148,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
             assertFileFitsOneShard(service.name, "scrape", scrapeFile);
         }
     }
-    // topology.tenants: a team's dashboards read its tenant's datasources.
-    const tenancy = tenancyOf(config);
-    const dashboards = renderServiceDashboards(config, service, links).map((dashboard) =>
-        tenancy ? { ...dashboard, model: retargetDatasources(dashboard.model, tenantOfTeam(tenancy, service.team)) } : dashboard,
-    );
+    const dashboards = inStack?.dashboards ?? serviceDashboards(config, service, links);
     const shard = prometheusShard(service.name, config.prometheus.configMapShards);
     return {
         name: service.name,
@@ -153,7 +157,7 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
         ...objects,
         dashboards,
-        dashboardConfigMaps: serviceDashboardConfigMaps(service.name, dashboards),
+        dashboardConfigMaps: inStack ? [] : serviceDashboardConfigMaps(service.name, dashboards),
         probes: renderServiceProbes(config.namespace, service),
         openslo: { fileName: `${service.name}.yaml`, content: renderOpenSlo(service) },
         ...(logRules ? { lokiRuleFile: { fileName: `${logRules.name}.yaml`, content: toYaml({ groups: logRules.groups }) } } : {}),
@@ -163,7 +167,8 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
 export function renderStack(config: StackConfig, runbooks: readonly ParsedRunbook[], endpoints: Endpoints = clusterEndpoints(config.namespace, config.prometheus.replicas)): RenderedStack {
     const links = linksFor(config);
     const rules = stackRuleFile(config, links);
-    const services = config.services.map((service) => renderService(config, service, links));
+    const serviceDashboardTemplates = renderServiceDashboardTemplates(config, links);
+    const services = config.services.map((service) => renderService(config, service, links, serviceDashboardTemplates.services.get(service.name)));
     const stackRules = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     // With the operator only the stack's own rule file is in the shards; the services' rules are objects.
     assertShardsFit(config.prometheus.configMapShards, stackRules, servicesAsOperatorObjects(config) ? [] : services);
@@ -200,7 +205,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         lokiRules: lokiRulesData(services),
         datasources,
         stackDashboards,
-        grafana: renderGrafanaProvisioning(config, datasources, stackDashboards),
+        grafana: renderGrafanaProvisioning(config, datasources, stackDashboards, serviceDashboardTemplates),
         ...(dashboardSidecars ? { dashboardSidecars } : {}),
         ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
         ...(topology ? { topology } : {}),

@@ -26,7 +26,7 @@ ALL_TOOLS=(
   pulumi pulumi-language-nodejs
   pulumi-resource-kubernetes pulumi-resource-random pulumi-resource-grafana
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
-  actionlint
+  actionlint busybox
   otelcol
   identify_license otelcol-builder jsonnet kube-score
   node
@@ -53,6 +53,7 @@ section_of() {
     kube-apiserver | kube-controller-manager | kube-scheduler) echo tools.kubernetes ;;
     kwok | kwokctl) echo tools.kwok ;;
     etcd) echo tools.etcd ;;
+    busybox) echo tools.busybox ;;
     actionlint) echo tools.actionlint ;;
     identify_license) echo tools.identify_license ;;
     jsonnet) echo tools.jsonnet ;;
@@ -321,6 +322,24 @@ recipe_etcd() {
   have="$("$src" --version)"
   [[ $have == *"etcd Version: $want"* ]] ||
     die "$src is not etcd $want (${have%%$'\n'*}); update tools.etcd.version"
+  cp "$(readlink -f "$src")" "$out"
+}
+
+# BusyBox comes from Debian (busybox-static): the applets of the Grafana image's Alpine base (sh,
+# sed, awk, cmp, readlink), so the dashboard expander's test runs it with the same tools as the pod.
+recipe_busybox() {
+  local out="$1" want src have
+  want="$(version_of busybox)"
+  src="$(command -v busybox || true)"
+  if [[ -z $src ]]; then
+    log "installing Debian busybox-static"
+    local sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get install -y busybox-static >&2 || { "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" apt-get install -y busybox-static >&2; }
+    src="$(command -v busybox)"
+  fi
+  have="$("$src" 2>&1 | head -1 || true)"
+  [[ $have == "BusyBox v$want "* ]] || die "$src is not BusyBox $want (${have}); update tools.busybox.version"
   cp "$(readlink -f "$src")" "$out"
 }
 

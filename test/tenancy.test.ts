@@ -222,8 +222,12 @@ describe("topology.tenants: Grafana reads each tenant through its own datasource
             assert.ok(uidsIn(dashboard.model).length > 0);
             assert.ok(uidsIn(dashboard.model).every((uid) => uid.endsWith("-payments")), `${dashboard.uid}: ${uidsIn(dashboard.model).join(", ")}`);
         }
-        // The same dashboards reach Grafana from the service's ConfigMaps.
-        assert.ok(!JSON.stringify(checkout.dashboardConfigMaps).includes('\\"uid\\":\\"lgtm-prometheus\\"'));
+        // The same dashboards reach Grafana from checkout's templates (test/serviceDashboards.test.ts expands them).
+        const maps = rendered.grafana.serviceDashboards.configMaps;
+        const index = maps.find((map) => map.name === "grafana-dashboard-index")!.data["index.txt"].split("\n").map((line) => line.split(" "));
+        const templates = index.filter(([, , service]) => service === "checkout").map(([, template]) => maps.find((map) => template in map.data)!.data[template]);
+        assert.equal(templates.length, 2);
+        assert.ok(templates.every((template) => template.includes('"uid": "lgtm-prometheus-payments"') && !template.includes('"uid": "lgtm-prometheus"')));
         const storefront = rendered.services.find((s) => s.name === "storefront")!;
         assert.ok(storefront.dashboards.every((d) => uidsIn(d.model).every((uid) => uid.endsWith("-platform"))));
         const overview = rendered.stackDashboards[0];

@@ -29,10 +29,10 @@ function problemsOf(dashboardConfigMaps: unknown, mode = "files"): string[] {
 }
 
 describe("grafana.dashboardConfigMaps: config", () => {
-    test("absent by default: no sidecar, one dashboard provider as before", () => {
+    test("absent by default: no sidecar, only the stack's and the services' dashboard providers", () => {
         const rendered = renderStack(loadStackConfig(minimalRaw(), { knownRunbooks }), readRunbooks());
         assert.equal(rendered.dashboardSidecars, undefined);
-        assert.equal(YAML.parse(rendered.grafana.dashboardProvidersFile.content).providers.length, 1);
+        assert.deepEqual(YAML.parse(rendered.grafana.dashboardProvidersFile.content).providers.map((p: { name: string }) => p.name), ["lgtm-stack", "lgtm-services"]);
     });
 
     test("an empty section means every namespace, kube-prometheus-stack's label grafana_dashboard: \"1\" and annotation grafana_folder", () => {
@@ -98,11 +98,11 @@ describe("grafana.dashboardConfigMaps: rendered sidecars and provider", () => {
         );
     });
 
-    test("a second dashboard provider makes a Grafana folder of every sub-folder; the stack's provider is unchanged", () => {
+    test("a third dashboard provider makes a Grafana folder of every sub-folder; the stack's and the services' providers are unchanged", () => {
         const providers = YAML.parse(renderStack(stack({}), readRunbooks()).grafana.dashboardProvidersFile.content).providers;
         const plain = YAML.parse(renderStack(loadStackConfig(minimalRaw(), { knownRunbooks }), readRunbooks()).grafana.dashboardProvidersFile.content).providers;
-        assert.deepEqual(providers[0], plain[0]);
-        assert.deepEqual(providers[1], {
+        assert.deepEqual(providers.slice(0, 2), plain);
+        assert.deepEqual(providers[2], {
             name: "namespaces",
             orgId: 1,
             type: "file",
@@ -158,8 +158,11 @@ describe("grafana.dashboardConfigMaps under mocks", () => {
         const pod = grafanaPod(all);
         assert.equal(pod.serviceAccountName, "grafana");
         assert.equal(pod.automountServiceAccountToken, false);
-        const [grafana, sidecar] = pod.containers;
-        assert.equal(pod.containers.length, 2);
+        // Grafana, the expander of the services' dashboards, and the sidecar.
+        const [grafana, expander, sidecar] = pod.containers;
+        assert.equal(pod.containers.length, 3);
+        assert.equal(expander.name, "dashboard-expander");
+        assert.ok(!expander.volumeMounts.some((m: { mountPath: string }) => m.mountPath.startsWith("/var/run/secrets")), "the expander gets no API token");
         assert.equal(sidecar.image, "quay.io/kiwigrid/k8s-sidecar:2.10.1");
         assert.equal(sidecar.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(sidecar.readinessProbe.httpGet, { path: "/healthz", port: "health-8080" });
@@ -175,6 +178,6 @@ describe("grafana.dashboardConfigMaps under mocks", () => {
     });
 
     test("listed namespaces: one sidecar container per namespace", () => {
-        assert.deepEqual(grafanaPod(listed).containers.map((c: { name: string }) => c.name), ["grafana", "dashboards-team-a", "dashboards-team-b"]);
+        assert.deepEqual(grafanaPod(listed).containers.map((c: { name: string }) => c.name), ["grafana", "dashboard-expander", "dashboards-team-a", "dashboards-team-b"]);
     });
 });

@@ -97,9 +97,10 @@ describe("every container has ephemeral-storage requests and limits, every empty
         assert.deepEqual(emptyDirs(pod(stacks.dev, "StatefulSet/alertmanager")), { data: "64Mi", tmp: "64Mi" });
         // dev's Grafana also runs the dashboard sidecar (grafana.dashboardConfigMaps): its folder and /tmp, 64Mi each.
         const grafana = pod(stacks.dev, "Deployment/grafana");
-        assert.deepEqual(emptyDirs(grafana), { data: "512Mi", tmp: "256Mi", "namespace-dashboards": "64Mi", "dashboards-sidecar-tmp": "64Mi" });
-        // Each container: its logs (64Mi) plus every emptyDir it mounts: Grafana 256 + 512, the sidecar its /tmp and the folder, 64 each.
-        assert.deepEqual(storage(grafana), ["grafana 832Mi/832Mi", "dashboards 192Mi/192Mi"]);
+        // The services' expanded dashboards: dev's 4 services have 8 dashboards of under 100 KiB each, under 1 MiB, plus 2 MiB to spare.
+        assert.deepEqual(emptyDirs(grafana), { data: "512Mi", tmp: "256Mi", "service-dashboards": "3Mi", "namespace-dashboards": "64Mi", "dashboards-sidecar-tmp": "64Mi" });
+        // Each container: its logs (64Mi) plus every emptyDir it writes: Grafana 256 + 512, the expander its folder (3), the sidecar its /tmp and the folder, 64 each.
+        assert.deepEqual(storage(grafana), ["grafana 832Mi/832Mi", "dashboard-expander 67Mi/67Mi", "dashboards 192Mi/192Mi"]);
     });
 
     test("prod: data on volumes, so only /tmp is scratch; agents and exporters reserve their logs", () => {

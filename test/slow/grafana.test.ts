@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as YAML from "yaml";
@@ -7,6 +9,7 @@ import { loadStackConfig } from "../../config/load";
 import { readRunbooks } from "../../io/runbooks";
 import { renderStack } from "../../render";
 import { packDashboards } from "../../render/grafana";
+import { busyboxPath } from "../support/busybox";
 import { knownRunbooks, loadStack, minimalRaw, stackFile } from "../support/fixtures";
 import { FAKE_SECRET_PREFIX, isSecretOutput, ofType, RecordedResource, runStack } from "../support/mocks";
 import { GRAFANA_DATASOURCE_KEYS } from "../support/upstream/grafanaDatasourceKeys";
@@ -153,24 +156,31 @@ describe("provisioning files follow Grafana's documented format", () => {
             assert.deepEqual(checkAgainstKeyList(file, DASHBOARD_PROVIDER_KEYS, "dashboards.yaml"), []);
             assert.equal(file.apiVersion, 1);
             // dev also provisions other teams' dashboard ConfigMaps (grafana.dashboardConfigMaps): a second provider, checked below.
-            assert.equal(file.providers.length, stack === "dev" ? 2 : 1);
-            const [provider] = file.providers;
-            assert.equal(provider.name, "lgtm-stack");
-            assert.equal(provider.type, "file");
-            assert.equal(provider.options.path, "/etc/grafana/dashboards");
-            assert.equal(provider.folder, `Observability (${stack})`);
-            assert.equal(provider.folderUid, "lgtm-stack");
-            // The docs: foldersFromFilesStructure needs folder and folderUid unset; we set them, so it must be off.
-            assert.equal(provider.options.foldersFromFilesStructure, false);
-            assert.equal(provider.allowUiUpdates, false, "the files are the truth; a UI save would be lost");
-            assert.ok(provider.updateIntervalSeconds > 0 && provider.updateIntervalSeconds <= 60, "changes are picked up within a minute of the kubelet sync");
+            assert.equal(file.providers.length, stack === "dev" ? 3 : 2);
+            // The stack's dashboards, then the services' (expanded from their templates), both into the stack's folder.
+            const [stackProvider, services] = file.providers;
+            for (const [provider, name, folder] of [
+                [stackProvider, "lgtm-stack", "/etc/grafana/dashboards"],
+                [services, "lgtm-services", "/var/lib/grafana-service-dashboards"],
+            ]) {
+                assert.equal(provider.name, name);
+                assert.equal(provider.type, "file");
+                assert.equal(provider.options.path, folder);
+                assert.equal(provider.folder, `Observability (${stack})`);
+                assert.equal(provider.folderUid, "lgtm-stack");
+                // The docs: foldersFromFilesStructure needs folder and folderUid unset; we set them, so it must be off.
+                assert.equal(provider.options.foldersFromFilesStructure, false);
+                assert.equal(provider.allowUiUpdates, false, "the files are the truth; a UI save would be lost");
+                assert.equal(provider.disableDeletion, false, "a removed service's dashboards go with its file");
+                assert.ok(provider.updateIntervalSeconds > 0 && provider.updateIntervalSeconds <= 60, "changes are picked up within a minute of the kubelet sync");
+            }
         });
     }
 
     test("with grafana.dashboardConfigMaps, the second provider (folders from sub-folders) has only documented keys and no folder of its own", () => {
         const file = YAML.parse(renderStack(loadStackConfig(minimalRaw({ grafana: { dashboardConfigMaps: { namespaces: ["shop"] } } }), { knownRunbooks }), readRunbooks()).grafana.dashboardProvidersFile.content);
         assert.deepEqual(checkAgainstKeyList(file, DASHBOARD_PROVIDER_KEYS, "dashboards.yaml"), []);
-        const [, namespaces] = file.providers;
+        const [, , namespaces] = file.providers;
         assert.equal(namespaces.options.foldersFromFilesStructure, true);
         // The docs: foldersFromFilesStructure works only with folder and folderUid unset.
         assert.equal(namespaces.folder, undefined);
@@ -245,11 +255,50 @@ describe("grafana.mode: files (the default) under mocks", () => {
         assert.equal(YAML.parse(provisioning.inputs.data[datasources.configMap.items[0].key]).datasources.length, 4);
         const providers = mountOf("/etc/grafana/provisioning/dashboards");
         const providerFile = YAML.parse(provisioning.inputs.data[providers.configMap.items[0].key]);
+        assert.deepEqual(providerFile.providers.map((p: { name: string }) => p.name), ["lgtm-stack", "lgtm-services", "namespaces"]);
+        // The stack's dashboards: every stack ConfigMap projected into the first provider's folder.
         const dashboards = mountOf(providerFile.providers[0].options.path);
         const projected = dashboards.projected.sources.map((s: { configMap: { name: string } }) => s.configMap.name).sort();
         assert.deepEqual(projected, dashboardConfigMaps(resources).map((r) => r.inputs.metadata.name).sort(), "every dashboard ConfigMap is projected into the provider's folder");
-        const files = dashboardConfigMaps(resources).flatMap((r) => Object.keys(r.inputs.data));
-        assert.deepEqual(files.sort(), devDashboards().map((uid) => `${uid}.json`));
+        // The services': the second provider reads the folder the expander writes, which Grafana mounts read-only.
+        const servicePath = providerFile.providers[1].options.path;
+        const serviceFolder = mountOf(servicePath);
+        assert.ok(serviceFolder.emptyDir, "an emptyDir of the pod");
+        assert.equal(container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === servicePath).readOnly, true);
+        const [init] = pod.spec.initContainers;
+        const sidecar = pod.spec.containers.find((c: { name: string }) => c.name === "dashboard-expander");
+        assert.equal(init.name, "expand-dashboards");
+        for (const expander of [init, sidecar]) {
+            assert.deepEqual(expander.command.slice(0, 2), ["sh", "-c"]);
+            assert.equal(expander.image, container.image, "Grafana's own image: nothing more to pull");
+            assert.deepEqual(expander.securityContext, container.securityContext);
+            const mounts = Object.fromEntries(expander.volumeMounts.map((m: { name: string; mountPath: string; readOnly?: boolean }) => [m.mountPath, [m.name, m.readOnly ?? false]]));
+            const env = Object.fromEntries(expander.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.deepEqual(mounts[env.OUTPUT], [serviceFolder.name, false]);
+            const templates = pod.spec.volumes.find((v: { name: string }) => v.name === mounts[env.TEMPLATES][0]);
+            assert.deepEqual(templates.projected.sources.map((s: any) => s.configMap.name), ["grafana-dashboard-index", "grafana-dashboard-templates"]);
+        }
+        assert.deepEqual([init.command[4], sidecar.command[4]], ["once", "watch"]);
+        // Run the init container's command on the ConfigMaps as registered: its files plus the stack's are every dashboard.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grafana-files-"));
+        try {
+            fs.mkdirSync(path.join(dir, "templates"));
+            fs.mkdirSync(path.join(dir, "out"));
+            for (const name of ["grafana-dashboard-index", "grafana-dashboard-templates"]) {
+                for (const [key, content] of Object.entries(configMap(resources, name).inputs.data as Record<string, string>)) {
+                    fs.writeFileSync(path.join(dir, "templates", key), content);
+                }
+            }
+            execFileSync(init.command[0], init.command.slice(1), { env: { PATH: busyboxPath(dir), TEMPLATES: path.join(dir, "templates"), OUTPUT: path.join(dir, "out") } });
+            const serviceFiles = fs.readdirSync(path.join(dir, "out"));
+            for (const file of serviceFiles) {
+                assert.equal(`${JSON.parse(fs.readFileSync(path.join(dir, "out", file), "utf8")).uid}.json`, file, "the file holds the dashboard its name says");
+            }
+            const files = [...dashboardConfigMaps(resources).flatMap((r) => Object.keys(r.inputs.data)), ...serviceFiles];
+            assert.deepEqual(files.sort(), devDashboards().map((uid) => `${uid}.json`));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
         for (const map of dashboardConfigMaps(resources)) {
             for (const [file, json] of Object.entries(map.inputs.data as Record<string, string>)) {
                 assert.equal(`${JSON.parse(json).uid}.json`, file, "the file holds the dashboard its name says");
@@ -273,13 +322,10 @@ describe("grafana.mode: files (the default) under mocks", () => {
         assert.ok(byUid.has("lgtm-alertmanager"));
     });
 
-    test("each service's dashboards live in a ConfigMap of its own, apart from the stack's", async () => {
+    test("the services' dashboards are templates and one index line per dashboard, apart from the stack's", async () => {
         const { resources } = await runStack("dev");
         const contents = new Map(dashboardConfigMaps(resources).map((r) => [r.inputs.metadata.name, Object.keys(r.inputs.data).sort()]));
-        assert.deepEqual(contents.get("grafana-dashboards-service-api"), ["api-golden.json", "api-slo.json"]);
-        assert.deepEqual(contents.get("grafana-dashboards-service-session-start"), ["session-start-golden.json", "session-start-slo.json"]);
-        assert.deepEqual(contents.get("grafana-dashboards-service-video-load"), ["video-load-golden.json", "video-load-slo.json"]);
-        assert.deepEqual(contents.get("grafana-dashboards-service-transcoding"), ["transcoding-golden.json", "transcoding-slo.json"]);
+        assert.deepEqual([...contents.keys()].sort(), ["grafana-dashboards-runbooks", "grafana-dashboards-stack"], "no ConfigMap per service");
         assert.deepEqual(contents.get("grafana-dashboards-stack"), [
             "kube-apiserver-slo.json",
             "lgtm-cluster-compute.json",
@@ -291,15 +337,30 @@ describe("grafana.mode: files (the default) under mocks", () => {
             "lgtm-stack-health.json",
         ]);
         assert.ok(contents.get("grafana-dashboards-runbooks")!.every((file) => file.startsWith("rb-")));
-        const owner = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-dashboards-service-api")!;
-        assert.match(owner.name, /^lgtm-api-/, "created by the service's ObservedService");
+        const index = (configMap(resources, "grafana-dashboard-index").inputs.data["index.txt"] as string).trim().split("\n").map((line) => line.split(" "));
+        // dev's four services differ (presets, SLOs, thresholds): a template each per dashboard.
+        assert.deepEqual(index.map(([file, , service]) => `${service}: ${file}`), [
+            "api: api-golden.json",
+            "api: api-slo.json",
+            "session-start: session-start-golden.json",
+            "session-start: session-start-slo.json",
+            "video-load: video-load-golden.json",
+            "video-load: video-load-slo.json",
+            "transcoding: transcoding-golden.json",
+            "transcoding: transcoding-slo.json",
+        ]);
+        const templates = configMap(resources, "grafana-dashboard-templates").inputs.data as Record<string, string>;
+        assert.deepEqual(index.map(([, template]) => template).sort(), Object.keys(templates).sort());
+        for (const [, template, service] of index) {
+            assert.ok(templates[template].includes("__LGTM_SERVICE__") && !templates[template].includes(`"${service}`), `${template} holds the placeholder, not ${service}`);
+        }
         for (const map of ofType(resources, "kubernetes:core/v1:ConfigMap")) {
             const size = Object.entries((map.inputs.data ?? {}) as Record<string, string>).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
             assert.ok(size <= 1048576, `ConfigMap ${map.inputs.metadata.name} holds ${size} bytes, over the API server's 1 MiB`);
         }
     });
 
-    test("changing one service's dashboard changes only its ConfigMap and does not restart Grafana", async () => {
+    test("changing one service's dashboard changes the templates and the index only, and does not restart Grafana", async () => {
         const before = (await runStack("dev")).resources;
         const services = JSON.parse(JSON.stringify(stackFile("dev").values.services)) as Record<string, any>[];
         services[0].alerts = { ...services[0].alerts, latencyP99: "2s" };
@@ -307,8 +368,12 @@ describe("grafana.mode: files (the default) under mocks", () => {
         const key = (r: RecordedResource) => `${r.type}::${r.name}`;
         const beforeByKey = new Map(before.map((r) => [key(r), JSON.stringify(r.inputs)]));
         const changed = after.filter((r) => beforeByKey.get(key(r)) !== JSON.stringify(r.inputs));
-        // api's PrometheusRule (the HighP99Latency threshold) and its dashboards; nothing of Grafana's pod.
-        assert.deepEqual(changed.map((r) => `${r.type} ${r.inputs.metadata?.name}`).sort(), ["kubernetes:core/v1:ConfigMap grafana-dashboards-service-api", "kubernetes:monitoring.coreos.com/v1:PrometheusRule api"]);
+        // api's PrometheusRule (the HighP99Latency threshold) and its golden-signals template; nothing of Grafana's pod.
+        assert.deepEqual(changed.map((r) => `${r.type} ${r.inputs.metadata?.name}`).sort(), [
+            "kubernetes:core/v1:ConfigMap grafana-dashboard-index",
+            "kubernetes:core/v1:ConfigMap grafana-dashboard-templates",
+            "kubernetes:monitoring.coreos.com/v1:PrometheusRule api",
+        ]);
     });
 
     test("a datasource change rolls Grafana, which reads datasources only at start-up", async () => {
@@ -317,13 +382,18 @@ describe("grafana.mode: files (the default) under mocks", () => {
         assert.notEqual(before.metadata.annotations["checksum/provisioning"], after.metadata.annotations["checksum/provisioning"]);
     });
 
-    test("adding a service adds its ConfigMap and one projected source to Grafana: one restart, which loses nothing", async () => {
+    test("adding a service adds its index lines and no restart of Grafana; a service of a shape already there adds no template", async () => {
         const base = (await runStack("dev")).resources;
-        const services = [...(JSON.parse(JSON.stringify(stackFile("dev").values.services)) as object[]), { name: "checkout", namespace: "shop", slos: [{ kind: "availability", objective: 99.9 }] }];
-        const grown = (await runStack("dev", { services })).resources;
-        const sources = (resources: readonly RecordedResource[]) => grafanaPod(resources).spec.volumes.find((v: { name: string }) => v.name === "dashboards").projected.sources.map((s: any) => s.configMap.name);
-        assert.deepEqual(sources(grown), [...sources(base), "grafana-dashboards-service-checkout"]);
-        assert.deepEqual(Object.keys(configMap(grown, "grafana-dashboards-service-checkout").inputs.data).sort(), ["checkout-golden.json", "checkout-slo.json"]);
+        const services = JSON.parse(JSON.stringify(stackFile("dev").values.services)) as Record<string, any>[];
+        const grown = (await runStack("dev", { services: [...services, { ...services[0], name: "api-eu" }] })).resources;
+        assert.deepEqual(grafanaPod(grown), grafanaPod(base), "Grafana's pod is unchanged");
+        const index = (resources: readonly RecordedResource[]) => (configMap(resources, "grafana-dashboard-index").inputs.data["index.txt"] as string).trim().split("\n");
+        const added = index(grown).filter((line) => !index(base).includes(line));
+        assert.deepEqual(added.map((line) => line.split(" ")[0]), ["api-eu-golden.json", "api-eu-slo.json"]);
+        const templateOf = (lines: string[], file: string) => lines.find((line) => line.startsWith(`${file} `))!.split(" ")[1];
+        assert.equal(templateOf(index(grown), "api-eu-golden.json"), templateOf(index(base), "api-golden.json"));
+        assert.equal(templateOf(index(grown), "api-eu-slo.json"), templateOf(index(base), "api-slo.json"));
+        assert.deepEqual(configMap(grown, "grafana-dashboard-templates").inputs.data, configMap(base, "grafana-dashboard-templates").inputs.data);
     });
 });
 
