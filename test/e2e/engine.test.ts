@@ -15,6 +15,7 @@ import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import { PROJECT_ROOT } from "../../io/stackSources";
 import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
+import { busyboxPath } from "../support/busybox";
 import { olderOperatorCrds } from "../support/olderOperatorCrds";
 
 const STACK = "dev";
@@ -154,15 +155,36 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         assert.equal(volume("/etc/grafana/provisioning/datasources")?.configMap?.name, "grafana-provisioning");
         assert.equal(volume("/etc/grafana/provisioning/dashboards")?.configMap?.name, "grafana-provisioning");
         const projected = (volume("/etc/grafana/dashboards")?.projected?.sources ?? []).map((s: { configMap: { name: string } }) => s.configMap.name).sort();
-        assert.deepEqual(projected, ["grafana-dashboards-runbooks", "grafana-dashboards-service-api", "grafana-dashboards-service-session-start", "grafana-dashboards-service-transcoding", "grafana-dashboards-service-video-load", "grafana-dashboards-stack"]);
+        assert.deepEqual(projected, ["grafana-dashboards-runbooks", "grafana-dashboards-stack"]);
+        // The services' dashboards: an emptyDir the expander fills from the templates and the index.
+        assert.ok(volume("/var/lib/grafana-service-dashboards")?.emptyDir, "the services' folder is an emptyDir");
+        const expander = pod.containers.find((c: { name: string }) => c.name === "dashboard-expander");
+        const templatesVolume = pod.volumes.find((v: { name: string }) => v.name === expander.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/etc/grafana/dashboard-templates").name);
+        assert.deepEqual(templatesVolume.projected.sources.map((s: { configMap: { name: string } }) => s.configMap.name), ["grafana-dashboard-index", "grafana-dashboard-templates"]);
         const provisioning = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/grafana-provisioning`);
         const files = Object.values(provisioning.body.data as Record<string, string>).join("\n");
         for (const uid of ["lgtm-prometheus", "lgtm-loki", "lgtm-tempo", "lgtm-alertmanager"]) {
             assert.match(files, new RegExp(`uid: ${uid}`), `datasource ${uid} is provisioned`);
         }
         assert.match(files, /path: \/etc\/grafana\/dashboards/, "the dashboard provider reads the projected folder");
-        const api = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/grafana-dashboards-service-api`);
-        assert.ok(Object.keys(api.body.data).includes("api-golden.json"), `api's dashboards: ${Object.keys(api.body.data).join(", ")}`);
+        // The init container's command on the ConfigMaps the API server holds, under BusyBox (Grafana's Alpine image): api's dashboards come out.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-expander-"));
+        try {
+            fs.mkdirSync(path.join(dir, "templates"));
+            fs.mkdirSync(path.join(dir, "out"));
+            for (const name of ["grafana-dashboard-index", "grafana-dashboard-templates"]) {
+                const { body } = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/${name}`);
+                for (const [key, content] of Object.entries(body.data as Record<string, string>)) {
+                    fs.writeFileSync(path.join(dir, "templates", key), content);
+                }
+            }
+            const [init] = pod.initContainers;
+            execFileSync(init.command[0], init.command.slice(1), { env: { PATH: busyboxPath(dir), TEMPLATES: path.join(dir, "templates"), OUTPUT: path.join(dir, "out") } });
+            assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "out", "api-golden.json"), "utf8")).uid, "api-golden");
+            assert.deepEqual(fs.readdirSync(path.join(dir, "out")).sort(), ["api", "session-start", "transcoding", "video-load"].flatMap((s) => [`${s}-golden.json`, `${s}-slo.json`]).sort());
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     test("the default Grafana admin password comes from the real random plugin and stays secret", async () => {
