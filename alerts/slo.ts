@@ -66,13 +66,28 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
     }));
 }
 
-/** `1 - fast/total` for latency, `errors/total` for availability, for one window. */
-function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string): string {
+/**
+ * `1 - fast/total` for latency, `errors/total` for availability, for one window. With `recordedTotal`
+ * (the window's `slo:sli_total` series, recorded earlier in the same group and evaluation, so the
+ * same value at the same timestamp) the denominator reads that one sample instead of every raw
+ * series again: the traffic guard's request rates then cost no second read of the raw counters.
+ */
+function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string, recordedTotal?: string): string {
     const queries = sliQueries(service, slo);
+    // Both sides are one series: the raw sum has no labels, the recorded total its SLO's, so `on()` pairs them.
+    const total = recordedTotal ? `on() ${recordedTotal}` : queries.total(window);
     if (slo.kind === "latency" && queries.fast) {
-        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)})`;
+        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${queries.latencyTotal ? queries.latencyTotal(window) : total})`;
     }
-    return `${queries.errors(window)} / ${queries.total(window)}`;
+    return `${queries.errors(window)} / ${total}`;
+}
+
+/**
+ * Whether the ratios may divide by the recorded totals: every preset's sums are one series each. A
+ * `custom` preset's queries are the user's, which might keep labels; they keep their own denominator.
+ */
+function readsRecordedTotals(service: ServiceSpec): boolean {
+    return service.conventions.preset !== "custom";
 }
 
 export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule[] {
@@ -82,9 +97,11 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
     const queries = sliQueries(service, slo);
     const policy = service.burnRatePolicy;
     const longWindows = [...new Set([...policy.page, ...policy.ticket].map((pair) => pair.long))];
+    const recorded = (w: string) => (readsRecordedTotals(service) && longWindows.includes(w) ? `slo:sli_total:rate${w}{${s}}` : undefined);
     return [
-        ...sliWindows(policy, ms).map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, expr: errorRatioExpr(service, slo, w), labels })),
+        // The totals first: rules of a group run in order, each seeing what the ones before it recorded at the same time.
         ...longWindows.map((w) => ({ record: `slo:sli_total:rate${w}`, expr: queries.total(w), labels })),
+        ...sliWindows(policy, ms).map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, expr: errorRatioExpr(service, slo, w, recorded(w)), labels })),
         {
             // Averaging the 5m ratio over the SLO window (as Sloth does) keeps this a cheap read of a recorded series.
             record: `slo:sli_error:ratio_rate${window}`,
