@@ -25,7 +25,6 @@ export interface ServiceReadOptions {
     readonly presets?: MetricPresets;
 }
 
-
 const ALERT_NAME: Format = {
     test: (value) => /^[A-Z][A-Za-z0-9]+$/.test(value),
     hint: "is not an UpperCamelCase alert name; use e.g. DBConnectionPoolExhaustion",
@@ -91,8 +90,9 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, p
     };
     const { kind: preset, reader } = service.variant("conventions", "preset", variants, DEFAULT_PRESET);
     if (preset !== CUSTOM_PRESET) {
+        const metrics = presets[preset];
         const queues: { queueDepthQuery?: string; queueLagQuery?: string } = {};
-        for (const key of variants[preset] as typeof QUEUE_KEYS) {
+        for (const key of metrics.queueWorker ? QUEUE_KEYS : []) {
             const query = reader.optionalString(key);
             const error = query === undefined ? undefined : syntaxError("promql", query);
             if (error) {
@@ -101,10 +101,10 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, p
                 queues[key] = query;
             }
         }
-        return { preset, metrics: presets[preset], ...queues };
+        return { preset, metrics, ...queues };
     }
     const queries: Record<"errorQuery" | "totalQuery", string> = { errorQuery: "", totalQuery: "" };
-    for (const key of ["errorQuery", "totalQuery"] as const) {
+    for (const key of CUSTOM_KEYS) {
         const path = reader.keyPath(key);
         const query = reader.requiredString(key, undefined, `give a PromQL rate with ${WINDOW_PLACEHOLDER}, e.g. sum(rate(jobs_failed_total[${WINDOW_PLACEHOLDER}]))`);
         if (query === undefined) {

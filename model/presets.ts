@@ -96,5 +96,5 @@ export const DEFAULT_PRESET: keyof typeof METRIC_PRESETS = "otel-http";
 export const CUSTOM_PRESET = "custom";
 /** Custom queries count whatever the user calls a failure. */
 export const CUSTOM_NOUNS: PresetNouns = { ...REQUESTS, failure: "" };
-/** Buckets a custom service's latency SLOs would be checked against (it has none: see config/services.ts). */
+/** `histogramBuckets` of a custom service, whose queries give the stack no histogram (its latency SLOs are refused). */
 export const CUSTOM_DEFAULT_BUCKETS = OTEL_DEFAULT_BUCKETS;
