@@ -1,11 +1,12 @@
 /**
- * How a service's requests look in Prometheus, per metric-convention preset: the PromQL for all
- * requests, failed requests and fast-enough requests over any window.
+ * How a service's requests look in Prometheus: the PromQL for all requests, failed requests and
+ * fast-enough requests over any window, built from the service's preset entry (model/presets.ts)
+ * or from its own custom queries.
  */
 import { ServiceSpec, Slo } from "../config/types";
 import { durationMs } from "../config/units";
 import { probeJob } from "../model/probes";
-import { PRESET_COUNTERS, PRESET_HISTOGRAMS } from "../model/presets";
+import { CUSTOM_NOUNS, MetricPreset, PresetNouns } from "../model/presets";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Where a stack-defined `fastQuery` takes the `le` matcher of its latency threshold. */
@@ -35,7 +36,7 @@ export interface RequestQueries {
 export type Outcome = "successful" | "failed";
 
 export interface RouteQueries {
-    /** `http_route` (OTel semantic conventions) or the scraped preset's `path`. */
+    /** The preset's route label: `http_route` (OTel semantic conventions), `path`, a queue's name. */
     readonly label: string;
     /** Request rate `sum by (<label>)`. */
     total(window: string): string;
@@ -45,9 +46,10 @@ export interface RouteQueries {
     bucketsByRoute(window: string, outcome: Outcome): string;
 }
 
-/** How each preset names a request's route and marks a failed request. */
-function routeQueries(counter: string, histogram: string, sel: string, label: string, failed: string, successful: string): RouteQueries {
-    const outcome = (o: Outcome) => (o === "failed" ? failed : successful);
+/** A preset's per-route views: its route label, and its failed or successful requests only. */
+function routeQueries(metrics: MetricPreset, sel: string): RouteQueries {
+    const { counter, histogram, routeLabel: label } = metrics;
+    const outcome = (o: Outcome) => (o === "failed" ? metrics.failed : metrics.successful);
     return {
         label,
         total: (w) => `sum by (${label}) (rate(${counter}{${sel}}[${w}]))`,
@@ -95,56 +97,26 @@ export function sliQueries(service: ServiceSpec, slo: Slo): RequestQueries {
 export function requestQueries(service: ServiceSpec): RequestQueries {
     const { conventions } = service;
     const sel = rawSeriesMatcher(service);
-    switch (conventions.preset) {
-        case "otel-http": {
-            const metric = PRESET_HISTOGRAMS["otel-http"];
-            const { counter, failed } = PRESET_COUNTERS["otel-http"];
-            return {
-                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
-                errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, http_response_status_code=~"5.."}[${w}])`, "http_response_status_code"),
-                fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
-                buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
-                routes: routeQueries(`${metric}_count`, metric, sel, "http_route", 'http_response_status_code=~"5.."', 'http_response_status_code!~"5.."'),
-            };
-        }
-        case "prometheus-http": {
-            const histogram = PRESET_HISTOGRAMS["prometheus-http"];
-            const { counter, failed } = PRESET_COUNTERS["prometheus-http"];
-            return {
-                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
-                errorsByCode: (w) => byCode(`rate(http_requests_total{${sel}, status=~"5.."}[${w}])`, "status"),
-                fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
-                buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
-                routes: routeQueries("http_requests_total", histogram, sel, "path", 'status=~"5.."', 'status!~"5.."'),
-            };
-        }
-        case "otel-messaging": {
-            // A job is one messaging.process.duration measurement; the semantic conventions set
-            // error.type exactly when processing failed. The destination (queue, topic) plays the route.
-            const metric = PRESET_HISTOGRAMS["otel-messaging"];
-            const { counter, failed } = PRESET_COUNTERS["otel-messaging"];
-            return {
-                total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
-                errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
-                errorsByCode: (w) => byCode(`rate(${metric}_count{${sel}, ${failed}}[${w}])`, "error_type"),
-                fast: (w, t) => `sum(rate(${metric}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
-                buckets: (w) => `sum by (le) (rate(${metric}_bucket{${sel}}[${w}]))`,
-                routes: routeQueries(`${metric}_count`, metric, sel, "messaging_destination_name", failed, 'error_type=""'),
-            };
-        }
-        case "custom": {
-            const fill = (query: string, w: string) => query.split(WINDOW_PLACEHOLDER).join(w);
-            const { fastQuery, latencyTotalQuery } = conventions;
-            return {
-                total: (w) => `sum(${fill(conventions.totalQuery, w)})`,
-                errors: (w) => `sum(${fill(conventions.errorQuery, w)})`,
-                ...(fastQuery ? { fast: (w: string, t: number) => `sum(${fill(fastQuery, w).split(THRESHOLD_PLACEHOLDER).join(leMatcher(t))})` } : {}),
-                ...(latencyTotalQuery ? { latencyTotal: (w: string) => `sum(${fill(latencyTotalQuery, w)})` } : {}),
-            };
-        }
+    const { metrics } = conventions;
+    if (metrics === undefined) {
+        const fill = (query: string, w: string) => query.split(WINDOW_PLACEHOLDER).join(w);
+        const { fastQuery, latencyTotalQuery } = conventions;
+        return {
+            total: (w) => `sum(${fill(conventions.totalQuery, w)})`,
+            errors: (w) => `sum(${fill(conventions.errorQuery, w)})`,
+            ...(fastQuery ? { fast: (w: string, t: number) => `sum(${fill(fastQuery, w).split(THRESHOLD_PLACEHOLDER).join(leMatcher(t))})` } : {}),
+            ...(latencyTotalQuery ? { latencyTotal: (w: string) => `sum(${fill(latencyTotalQuery, w)})` } : {}),
+        };
     }
+    const { counter, histogram, failed } = metrics;
+    return {
+        total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
+        errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
+        errorsByCode: (w) => byCode(`rate(${counter}{${sel}, ${failed}}[${w}])`, metrics.statusLabel),
+        fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
+        buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
+        routes: routeQueries(metrics, sel),
+    };
 }
 
 /** PromQL that is empty while the service sends no telemetry at all (for ServiceDown). */
@@ -152,14 +124,17 @@ export function presenceQuery(service: ServiceSpec): string {
     if (service.discovery.kind === "scrape") {
         return `up{job="${service.name}"}`;
     }
-    switch (service.conventions.preset) {
-        case "otel-http":
-            return `http_server_request_duration_seconds_count{service_name="${service.name}"}`;
-        case "prometheus-http":
-            return `http_requests_total{service_name="${service.name}"}`;
-        case "otel-messaging":
-            return `${PRESET_HISTOGRAMS["otel-messaging"]}_count{service_name="${service.name}"}`;
-        case "custom":
-            return requestQueries(service).total("5m");
-    }
+    const { metrics } = service.conventions;
+    return metrics ? `${metrics.counter}{service_name="${service.name}"}` : requestQueries(service).total("5m");
+}
+
+/** What one unit of the service's traffic is called: its preset's nouns, or plain requests for custom queries. */
+export function presetNouns(service: ServiceSpec): PresetNouns {
+    return service.conventions.metrics?.nouns ?? CUSTOM_NOUNS;
+}
+
+/** A queue worker's depth and lag queries (from its broker's exporter), when its conventions give them. */
+export function queueQueries(service: ServiceSpec): { readonly queueDepthQuery?: string; readonly queueLagQuery?: string } {
+    const { conventions } = service;
+    return conventions.metrics ? conventions : {};
 }

@@ -6,7 +6,7 @@ import { BUSINESS_COUNTER } from "../model/business";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
-import { presenceQuery, requestQueries } from "./conventions";
+import { presenceQuery, presetNouns, queueQueries, requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
@@ -38,15 +38,13 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
             });
         }
     }
-    const { conventions } = service;
-    if (conventions.preset === "otel-messaging") {
-        // One series per worker whatever the broker exporter's labels: depth adds up, lag is the worst queue's.
-        if (conventions.queueDepthQuery) {
-            rules.push({ record: "service:queue_depth:messages", expr: `sum(${conventions.queueDepthQuery})`, labels });
-        }
-        if (conventions.queueLagQuery) {
-            rules.push({ record: "service:queue_lag:seconds", expr: `max(${conventions.queueLagQuery})`, labels });
-        }
+    const { queueDepthQuery, queueLagQuery } = queueQueries(service);
+    // One series per worker whatever the broker exporter's labels: depth adds up, lag is the worst queue's.
+    if (queueDepthQuery) {
+        rules.push({ record: "service:queue_depth:messages", expr: `sum(${queueDepthQuery})`, labels });
+    }
+    if (queueLagQuery) {
+        rules.push({ record: "service:queue_lag:seconds", expr: `max(${queueLagQuery})`, labels });
     }
     for (const signal of service.saturation) {
         rules.push({ record: "service:saturation:ratio", expr: signal.query, labels: { ...labels, signal: signal.name } });
@@ -81,8 +79,7 @@ function serviceFailing(service: ServiceSpec, scrapeInterval: string, base: Pick
     const q = requestQueries(service);
     const window = serviceFailingWindow(service, scrapeInterval);
     const share = SERVICE_FAILING.percent;
-    const worker = service.conventions.preset === "otel-messaging";
-    const things = worker ? "jobs" : "requests";
+    const nouns = presetNouns(service);
     return {
         ...base,
         alert: SERVICE_FAILING.alert,
@@ -92,8 +89,8 @@ function serviceFailing(service: ServiceSpec, scrapeInterval: string, base: Pick
         for: SERVICE_FAILING.for,
         keepFiringFor: SERVICE_FAILING.keepFiringFor,
         severity: SERVICE_FAILING.severity,
-        summary: `${service.name} is failing nearly every ${worker ? "job" : "request"}`,
-        description: `{{ $value | humanizePercentage }} of ${service.name} ${things} failed over the last ${window} (pages at ${share}% or more, whatever the SLOs).`,
+        summary: `${service.name} is failing nearly every ${nouns.singular}`,
+        description: `{{ $value | humanizePercentage }} of ${service.name} ${nouns.plural} failed over the last ${window} (pages at ${share}% or more, whatever the SLOs).`,
     };
 }
 
@@ -103,7 +100,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
     const { window } = HIGH_ERROR_RATE;
     const threshold = exact(service.errorRateThreshold);
     const scraped = service.discovery.kind === "scrape";
-    const worker = service.conventions.preset === "otel-messaging";
+    const nouns = presetNouns(service);
     const alerts: AlertDefinition[] = [
         {
             ...base,
@@ -115,10 +112,8 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
             for: HIGH_ERROR_RATE.for,
             keepFiringFor: HIGH_ERROR_RATE.keepFiringFor,
             severity: "critical",
-            summary: `${service.name} is failing more than ${percent(service.errorRateThreshold)} of ${worker ? "jobs" : "requests"}`,
-            description: worker
-                ? `{{ $value | humanizePercentage }} of ${service.name} jobs failed (error.type set) over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`
-                : `{{ $value | humanizePercentage }} of ${service.name} requests failed with a 5xx over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
+            summary: `${service.name} is failing more than ${percent(service.errorRateThreshold)} of ${nouns.plural}`,
+            description: `{{ $value | humanizePercentage }} of ${service.name} ${nouns.plural} failed ${nouns.failedHow} over the last ${HIGH_ERROR_RATE.window} (threshold ${percent(service.errorRateThreshold)}).`,
         },
         serviceFailing(service, scrapeInterval, base),
         {
@@ -161,7 +156,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         });
     }
     alerts.push(...trafficAnomalyAlerts(service, base));
-    if (service.conventions.preset === "otel-messaging" && service.conventions.queueLagQuery) {
+    if (queueQueries(service).queueLagQuery) {
         alerts.push({
             ...base,
             alert: QUEUE_LAG.alert,

@@ -21,7 +21,7 @@ import { withServiceFolder } from "../io/stackSources";
 import { ServiceSpec, StackConfig } from "../config/types";
 import { parseDuration, parseQuantity } from "../config/units";
 import { readRunbooks } from "../io/runbooks";
-import { PRESET_HISTOGRAMS } from "../model/presets";
+import { METRIC_PRESETS } from "../model/presets";
 import { renderStack, ruleFiles } from "../render";
 import { toYaml } from "../render/yaml";
 import { knownRunbooks, stackFile } from "../test/support/fixtures";
@@ -116,7 +116,7 @@ class FleetTarget {
             response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
             // An hour of traffic already behind every counter, so no rate starts from zero.
             const seconds = 3600 + (Date.now() - this.started) / 1000;
-            const metric = PRESET_HISTOGRAMS["otel-http"];
+            const metric = METRIC_PRESETS["otel-http"].histogram;
             response.write(`# TYPE ${metric} histogram\n`);
             for (const service of this.services.slice(target * SERVICES_PER_TARGET, (target + 1) * SERVICES_PER_TARGET)) {
                 response.write(serviceExposition(metric, service, seconds));
@@ -372,7 +372,7 @@ export async function ruleEvaluation(options: BenchOptions & { prometheus: strin
         rows,
         [
             `Fleet: the fleet preview's services (bench/realPreview.ts generatedServices: OTLP, a 99.9% availability and a P95 < 2s latency SLO each), declared in files (servicesFrom) on the prod stack (Pulumi.prod.yaml without its own services); "ours" is every rule file renderStack renders for it (the stack's own and each service's), "naive" one raw-counter alert per SLO (bench/naive.ts).`,
-            `Series per service: ${ROUTES.length} routes × ${STATUS_SHARES.length} status codes × ${PODS} pods × (${config!.services[0].histogramBuckets.length + 1} le buckets + _sum + _count) = ${perService} series of ${PRESET_HISTOGRAMS["otel-http"]} (the otel-http preset the rules read), ${REQUESTS_PER_SECOND} req/s per service; scraped from a loopback target in blocks of ${SERVICES_PER_TARGET} services.`,
+            `Series per service: ${ROUTES.length} routes × ${STATUS_SHARES.length} status codes × ${PODS} pods × (${config!.services[0].histogramBuckets.length + 1} le buckets + _sum + _count) = ${perService} series of ${METRIC_PRESETS["otel-http"].histogram} (the otel-http preset the rules read), ${REQUESTS_PER_SECOND} req/s per service; scraped from a loopback target in blocks of ${SERVICES_PER_TARGET} services.`,
             `Durations: prometheus_rule_group_last_duration_seconds of every group over ${ROUNDS} evaluation rounds after warm-up (two scrapes of every target and one round), as a share of prometheus_rule_group_interval_seconds; max and p50 over all groups and rounds. Goal: every group under ${percent(GOAL_SHARE)} of its interval at 1,000 services, no missed iteration.`,
             `CPU: process_cpu_seconds_total of Prometheus over the measured rounds (ingesting the scrapes as well as evaluating); RSS: the largest process_resident_memory_bytes seen. The prod profile's Prometheus limits: ${cpuLimit} cores, ${(memoryLimit / 1024 ** 2).toFixed(0)} MiB.`,
             `Largest fleet within one prod Prometheus's limits, linear in services through the measured "ours" fleets: ${limits}.`,

@@ -17,8 +17,6 @@ import { settleTopology, topologyMode } from "./topology";
 import { ConfiguredSecrets, engineObjectStorageKeys, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
 import { OBJECT_STORAGE_ENGINES } from "../model/topology";
 
-export { OTEL_HTTP_DEFAULT_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from "./services";
-
 /** Raw config as the stack holds it: top-level keys without the `lgtm-stack:` prefix. */
 export interface RawStackConfig {
     readonly stack: string;

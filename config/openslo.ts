@@ -25,7 +25,7 @@ import {
     OPENSLO_TEAM_LABEL,
     SHORT_WINDOW_DIVISOR,
 } from "../model/openslo";
-import { PRESET_COUNTERS, PRESET_HISTOGRAMS } from "../model/presets";
+import { CUSTOM_PRESET, DEFAULT_PRESET, METRIC_PRESETS } from "../model/presets";
 import { syntaxError } from "../model/queryGrammar";
 import { describe, ObjectReader, Problems, Raw } from "./reader";
 import { durationMs, formatMs } from "./units";
@@ -605,12 +605,12 @@ class ServiceBuilder {
         }
         const preset = String(found.value.preset);
         const clash = (other: string, from: Origin) =>
-            problems.add(field, `measures ${this.name} with ${other === "custom" || preset === "custom" ? "other queries" : `preset ${preset}'s metrics`} than ${from}; lgtm-stack measures one request ratio and one latency histogram per service`);
+            problems.add(field, `measures ${this.name} with ${other === CUSTOM_PRESET || preset === CUSTOM_PRESET ? "other queries" : `preset ${preset}'s metrics`} than ${from}; lgtm-stack measures one request ratio and one latency histogram per service`);
         if (indicator.kind === "ratio") {
             if (this.ratio && JSON.stringify(this.ratio.value) !== JSON.stringify(found.value)) {
                 return clash(String(this.ratio.value.preset), this.ratio.from);
             }
-            if (this.histogram && preset !== "custom" && preset !== this.histogram.preset) {
+            if (this.histogram && preset !== CUSTOM_PRESET && preset !== this.histogram.preset) {
                 return clash(this.histogram.preset, this.histogram.from);
             }
             this.ratio ??= { ...found, from: indicator.at };
@@ -625,7 +625,7 @@ class ServiceBuilder {
         if (this.histogram && this.histogram.preset !== preset) {
             return clash(this.histogram.preset, this.histogram.from);
         }
-        if (this.ratio && this.ratio.value.preset !== "custom" && this.ratio.value.preset !== preset) {
+        if (this.ratio && this.ratio.value.preset !== CUSTOM_PRESET && this.ratio.value.preset !== preset) {
             return clash(String(this.ratio.value.preset), this.ratio.from);
         }
         // With a custom ratio the service has no histogram: readService refuses the latency SLO at its indicator.
@@ -712,9 +712,11 @@ class ServiceBuilder {
 }
 
 function thresholdHint(indicator: Indicator): string {
-    const names = Object.values(PRESET_HISTOGRAMS).join(", ");
+    const names = Object.values(METRIC_PRESETS)
+        .map((preset) => preset.histogram)
+        .join(", ");
     return indicator.kind === "threshold"
-        ? `${indicator.source.at}: a thresholdMetric must name the service's latency histogram, in seconds, as a selector: one of ${names} with {service_name="<service>"}, e.g. ${PRESET_HISTOGRAMS["otel-http"]}{service_name="checkout"}`
+        ? `${indicator.source.at}: a thresholdMetric must name the service's latency histogram, in seconds, as a selector: one of ${names} with {service_name="<service>"}, e.g. ${METRIC_PRESETS[DEFAULT_PRESET].histogram}{service_name="checkout"}`
         : `${indicator.at}: a counter query must be a series selector (e.g. http_requests_total{job="checkout"}) or a rate expression with ${WINDOW_PLACEHOLDER}`;
 }
 
@@ -723,14 +725,13 @@ function conventionsOf(indicator: Indicator, service: string): { value: Record<s
     const serviceMatcher = `service_name="${service}"`;
     if (indicator.kind === "threshold") {
         const selector = parseSelector(indicator.source.query);
-        const preset = (Object.keys(PRESET_HISTOGRAMS) as (keyof typeof PRESET_HISTOGRAMS)[]).find((p) => PRESET_HISTOGRAMS[p] === selector?.metric);
+        const preset = Object.entries(METRIC_PRESETS).find(([, entry]) => entry.histogram === selector?.metric)?.[0];
         return preset && selector && sameMatchers(selector.matchers, [serviceMatcher]) ? { value: { preset }, at: {} } : undefined;
     }
     const numerator = indicator.bad ?? indicator.good!;
     const [num, total] = [parseSelector(numerator.query), parseSelector(indicator.total.query)];
     if (indicator.bad && num && total) {
-        for (const preset of Object.keys(PRESET_COUNTERS) as (keyof typeof PRESET_COUNTERS)[]) {
-            const { counter, failed } = PRESET_COUNTERS[preset];
+        for (const [preset, { counter, failed }] of Object.entries(METRIC_PRESETS)) {
             if (num.metric === counter && total.metric === counter && sameMatchers(total.matchers, [serviceMatcher]) && sameMatchers(num.matchers, [serviceMatcher, failed])) {
                 return { value: { preset }, at: {} };
             }
@@ -743,7 +744,7 @@ function conventionsOf(indicator: Indicator, service: string): { value: Record<s
         return undefined;
     }
     return {
-        value: { preset: "custom", errorQuery: indicator.bad ? numRate : `${totalRate} - ${numRate}`, totalQuery: totalRate },
+        value: { preset: CUSTOM_PRESET, errorQuery: indicator.bad ? numRate : `${totalRate} - ${numRate}`, totalQuery: totalRate },
         at: { errorQuery: numerator.at, totalQuery: indicator.total.at },
     };
 }

@@ -6,7 +6,7 @@ import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
-import { PRESET_HISTOGRAMS } from "../model/presets";
+import { CUSTOM_DEFAULT_BUCKETS, CUSTOM_PRESET, DEFAULT_PRESET, METRIC_PRESETS, MetricPresets } from "../model/presets";
 import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
@@ -21,12 +21,9 @@ import { durationMs, formatMs, parseDuration } from "./units";
 export interface ServiceReadOptions {
     /** Alert names that have a runbook in `runbooks/`; a saturation alert without one is an error. */
     readonly knownRunbooks: ReadonlySet<string>;
+    /** The metric-convention presets `conventions.preset` may name. Defaults to METRIC_PRESETS (model/presets.ts). */
+    readonly presets?: MetricPresets;
 }
-
-/** The semantic conventions' advised buckets for `http.server.request.duration` and `messaging.process.duration` (seconds). */
-export const OTEL_HTTP_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-/** prometheus client libraries' default histogram buckets (seconds). */
-export const PROMETHEUS_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const ALERT_NAME: Format = {
     test: (value) => /^[A-Z][A-Za-z0-9]+$/.test(value),
@@ -82,16 +79,20 @@ function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Di
     };
 }
 
-function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): MetricConventions {
-    const { kind: preset, reader } = service.variant(
-        "conventions",
-        "preset",
-        { "otel-http": [], "prometheus-http": [], "otel-messaging": ["queueDepthQuery", "queueLagQuery"], custom: ["errorQuery", "totalQuery"] },
-        "otel-http",
-    );
-    if (preset === "otel-messaging") {
+const QUEUE_KEYS = ["queueDepthQuery", "queueLagQuery"] as const;
+const CUSTOM_KEYS = ["errorQuery", "totalQuery"] as const;
+
+/** `conventions`: one preset of the table (a queue worker's may add its queue queries), or custom queries. */
+function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, presets: MetricPresets): MetricConventions {
+    const variants: Record<string, readonly (typeof QUEUE_KEYS | typeof CUSTOM_KEYS)[number][]> = {
+        ...Object.fromEntries(Object.entries(presets).map(([name, preset]) => [name, preset.queueWorker ? QUEUE_KEYS : []])),
+        [CUSTOM_PRESET]: CUSTOM_KEYS,
+    };
+    const { kind: preset, reader } = service.variant("conventions", "preset", variants, DEFAULT_PRESET);
+    if (preset !== CUSTOM_PRESET) {
+        const metrics = presets[preset];
         const queues: { queueDepthQuery?: string; queueLagQuery?: string } = {};
-        for (const key of ["queueDepthQuery", "queueLagQuery"] as const) {
+        for (const key of metrics.queueWorker ? QUEUE_KEYS : []) {
             const query = reader.optionalString(key);
             const error = query === undefined ? undefined : syntaxError("promql", query);
             if (error) {
@@ -100,13 +101,10 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): 
                 queues[key] = query;
             }
         }
-        return { preset, ...queues };
-    }
-    if (preset !== "custom") {
-        return { preset };
+        return { preset, metrics, ...queues };
     }
     const queries: Record<"errorQuery" | "totalQuery", string> = { errorQuery: "", totalQuery: "" };
-    for (const key of ["errorQuery", "totalQuery"] as const) {
+    for (const key of CUSTOM_KEYS) {
         const path = reader.keyPath(key);
         const query = reader.requiredString(key, undefined, `give a PromQL rate with ${WINDOW_PLACEHOLDER}, e.g. sum(rate(jobs_failed_total[${WINDOW_PLACEHOLDER}]))`);
         if (query === undefined) {
@@ -125,7 +123,7 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): 
     if (queries.errorQuery && queries.errorQuery === queries.totalQuery) {
         reader.problems.add(reader.keyPath("errorQuery"), "is the same as totalQuery, so the error ratio would always be 100%; count only failed events");
     }
-    return { preset, ...queries };
+    return { preset: CUSTOM_PRESET, ...queries };
 }
 
 function readBuckets(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, defaults: readonly number[]): readonly number[] {
@@ -178,7 +176,8 @@ function readProbes(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): HttpP
     return probes;
 }
 
-function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], metricName: string, custom: boolean, hasProbes: boolean): Slo[] {
+/** `histogram`: the preset's latency histogram, or undefined for custom queries (which have none). */
+function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], histogram: string | undefined, hasProbes: boolean): Slo[] {
     const slos: Slo[] = [];
     const names = new Map<string, string>();
     for (const entry of service.items("slos")) {
@@ -210,17 +209,17 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
             slos.push({ kind, name, objective: percentToRatio(objective), window, sli });
             continue;
         }
-        if (custom) {
+        if (histogram === undefined) {
             service.problems.add(slo.keyPath("kind"), "latency SLOs need a histogram; with conventions.preset custom, express latency as an error query instead");
         }
         const percentile = slo.number("percentile", 95, { min: 50, max: 99.999, hint: "the share of requests that must be fast, e.g. 95 for P95" });
         const threshold = slo.duration("threshold", "1s");
         const thresholdMs = durationMs(threshold) ?? 1000;
         // n/1000 and a bucket literal such as 0.1 round to the same double, so this equality is exact.
-        if (!custom && !service.problems.about(slo.keyPath("threshold")) && !buckets.includes(thresholdMs / 1000)) {
+        if (histogram !== undefined && !service.problems.about(slo.keyPath("threshold")) && !buckets.includes(thresholdMs / 1000)) {
             service.problems.add(
                 slo.keyPath("threshold"),
-                `${threshold} is not a bucket boundary of ${metricName} (buckets: ${buckets.join(", ")} s), so the SLI cannot be computed exactly; ` +
+                `${threshold} is not a bucket boundary of ${histogram} (buckets: ${buckets.join(", ")} s), so the SLI cannot be computed exactly; ` +
                     `pick one of those, or declare the buckets your service exports in ${service.keyPath("histogramBuckets")}`,
             );
         }
@@ -493,9 +492,9 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         // Its scrape job and `service` label would merge with the stack's own: alerts, dashboards and routing mix both.
         problems.add(service.keyPath("name"), `"${name}" is the name of a stack component (${COMPONENTS.join(", ")}); its scrape job and service label would collide; rename the service, e.g. ${name}-app`);
     }
-    const conventions = readConventions(service);
-    const buckets = readBuckets(service, conventions.preset === "prometheus-http" ? PROMETHEUS_DEFAULT_BUCKETS : OTEL_HTTP_DEFAULT_BUCKETS);
-    const metricName = conventions.preset === "custom" ? "" : PRESET_HISTOGRAMS[conventions.preset];
+    const conventions = readConventions(service, options.presets ?? METRIC_PRESETS);
+    const { metrics } = conventions;
+    const buckets = readBuckets(service, metrics?.defaultBuckets ?? CUSTOM_DEFAULT_BUCKETS);
     const alerts = service.object("alerts", ALERT_KEYS);
     const spec = {
         name,
@@ -504,7 +503,7 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
         discovery: readDiscovery(service),
         conventions,
         histogramBuckets: buckets,
-        slos: readSlos(service, buckets, metricName, conventions.preset === "custom", service.items("probes").length > 0),
+        slos: readSlos(service, buckets, metrics?.histogram, service.items("probes").length > 0),
         probes: readProbes(service),
         saturation: readSaturation(service, options),
         errorRateThreshold: percentToRatio(alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" })),

@@ -6,6 +6,7 @@ import type { BurnRatePolicy, LogAlertPreset, Severity } from "../model/alerting
 import type { ClusterProvider } from "../model/cluster";
 import type { BusinessUnit, GoodDirection } from "../model/business";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
+import type { MetricPreset } from "../model/presets";
 import type { Engine, TierName } from "../model/topology";
 
 export type Profile = "dev" | "prod";
@@ -263,21 +264,23 @@ export interface IngressTls {
 }
 
 export type MetricConventions =
-    | { readonly preset: "otel-http" }
-    | { readonly preset: "prometheus-http" }
     | {
+          /** A key of the presets table (model/presets.ts), e.g. `otel-http`. */
+          readonly preset: string;
+          /** That preset's entry: its metric and label names, failure matcher, nouns and buckets. */
+          readonly metrics: MetricPreset;
           /**
-           * Job and queue workers (OpenTelemetry messaging semantic conventions): a job is one
-           * `messaging.process.duration` measurement, a failed job one with `error.type`.
+           * Only for queue workers (`metrics.queueWorker`, e.g. `otel-messaging`): PromQL giving the
+           * messages waiting in the worker's queue(s), from the broker's exporter.
            */
-          readonly preset: "otel-messaging";
-          /** PromQL giving the messages waiting in the worker's queue(s), from the broker's exporter. */
           readonly queueDepthQuery?: string;
-          /** PromQL giving how far behind the worker is, in seconds (age of the oldest waiting message, or consumer lag). */
+          /** Only for queue workers: PromQL giving how far behind the worker is, in seconds (age of the oldest waiting message, or consumer lag). */
           readonly queueLagQuery?: string;
       }
     | {
           readonly preset: "custom";
+          /** Custom queries follow no preset's names. */
+          readonly metrics?: undefined;
           /** PromQL for the rate of bad events with a `{{.window}}` placeholder. */
           readonly errorQuery: string;
           /** PromQL for the rate of all events with a `{{.window}}` placeholder. */

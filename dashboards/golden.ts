@@ -7,7 +7,7 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
-import { requestQueries } from "../alerts/conventions";
+import { presetNouns, queueQueries, requestQueries } from "../alerts/conventions";
 import { LATENCY_QUANTILES } from "../alerts/golden";
 import { Links } from "../alerts/links";
 import { BusinessCounter, SaturationSignal, ServiceSpec } from "../config/types";
@@ -15,7 +15,6 @@ import { BUSINESS_COUNTER, BUSINESS_UNITS } from "../model/business";
 import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
 import { exact } from "../model/exact";
 import { dashboardUids } from "../model/ids";
-import { PRESET_NOUNS } from "../model/presets";
 import { serviceSeriesMatcher } from "../model/series";
 import {
     badAbove,
@@ -45,15 +44,15 @@ import {
 
 type Panel = cog.Builder<dashboard.Panel>;
 
-/** Custom conventions count whatever the user calls a failure; the HTTP presets count 5xx, workers jobs with error.type. */
+/** What the service's preset counts as a failure (5xx, a job with error.type); custom queries count whatever the user calls one. */
 function errorKind(service: ServiceSpec): string {
-    const failure = PRESET_NOUNS[service.conventions.preset].failure;
+    const { failure } = presetNouns(service);
     return failure ? ` (${failure})` : "";
 }
 
-/** "Requests" for services, "Jobs" for job and queue workers. */
+/** "Requests" for services, "Jobs" for job and queue workers: the preset's plural, capitalised. */
 function units(service: ServiceSpec): string {
-    const plural = PRESET_NOUNS[service.conventions.preset].plural;
+    const { plural } = presetNouns(service);
     return plural[0].toUpperCase() + plural.slice(1);
 }
 
@@ -123,7 +122,7 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
     }
     return [
         total,
-        timeseriesPanel(`${units(service)} per second by ${worker(service) ? "queue" : "route"} (top ${ROUTE_PANEL_LIMIT})`, UNITS.requestsPerSecond)
+        timeseriesPanel(`${units(service)} per second by ${presetNouns(service).route} (top ${ROUTE_PANEL_LIMIT})`, UNITS.requestsPerSecond)
             .description(`Request rate per ${routes.label}, for the ${ROUTE_PANEL_LIMIT} busiest routes at each point in time.`)
             .withTarget(promQuery(`topk(${ROUTE_PANEL_LIMIT}, ${routes.total("5m")})`, `{{${routes.label}}}`).exemplar(true)),
     ];
@@ -158,8 +157,7 @@ function latencyPanels(service: ServiceSpec, links: Links): Panel[] {
     if (!buckets) {
         return [];
     }
-    const what = PRESET_NOUNS[service.conventions.preset].plural;
-    const by = worker(service) ? "queue" : "route";
+    const { plural: what, route: by } = presetNouns(service);
     const alertText = `${HIGH_P99_LATENCY.alert} (${HIGH_P99_LATENCY.severity}) fires when the P99 of all ${what} stays above the dashed line (${service.latencyP99ThresholdSeconds}s) for ${HIGH_P99_LATENCY.for}.`;
     const panel = (title: string) =>
         timeseriesPanel(title, UNITS.seconds).thresholds(badAbove(service.latencyP99ThresholdSeconds)).thresholdsStyle(dashedThresholdLines()).links(runbookLinks(links, HIGH_P99_LATENCY.alert, service.name));
@@ -222,25 +220,18 @@ function containerPanels(service: ServiceSpec): Panel[] {
     ];
 }
 
-function worker(service: ServiceSpec): boolean {
-    return service.conventions.preset === "otel-messaging";
-}
-
 /** A worker's queue: how much waits (depth) and how long the oldest job has waited (lag). */
 function queuePanels(service: ServiceSpec, links: Links): Panel[] {
-    const { conventions } = service;
-    if (conventions.preset !== "otel-messaging") {
-        return [];
-    }
+    const { queueDepthQuery, queueLagQuery } = queueQueries(service);
     const panels: Panel[] = [];
-    if (conventions.queueDepthQuery) {
+    if (queueDepthQuery) {
         panels.push(
             timeseriesPanel("Queue depth", UNITS.count)
                 .description("Messages waiting for this worker (conventions.queueDepthQuery). Growing while jobs per second stay flat means the workers do not keep up.")
                 .withTarget(promQuery(`service:queue_depth:messages{${serviceSeriesMatcher(service.name)}}`, "waiting")),
         );
     }
-    if (conventions.queueLagQuery) {
+    if (queueLagQuery) {
         panels.push(
             timeseriesPanel("Queue lag", UNITS.seconds)
                 .description(`How long the oldest waiting job has waited (conventions.queueLagQuery). ${QUEUE_LAG.alert} opens a ticket above the dashed line (${service.maxQueueLagSeconds}s) for ${QUEUE_LAG.for}.`)

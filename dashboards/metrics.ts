@@ -5,14 +5,13 @@
  */
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { parseDuration } from "../config/units";
+import { METRIC_PRESETS } from "../model/presets";
 
 export const RAW_METRICS_BY_SOURCE = {
     /** Synthesised by Prometheus itself: scrape health and alert state. */
     prometheusBuiltIn: ["up", "ALERTS"],
-    /** The services' request metrics, per metric-convention preset (alerts/conventions.ts). */
-    otelHttp: ["http_server_request_duration_seconds_count", "http_server_request_duration_seconds_bucket"],
-    prometheusHttp: ["http_requests_total", "http_request_duration_seconds_bucket"],
-    otelMessaging: ["messaging_process_duration_seconds_count", "messaging_process_duration_seconds_bucket"],
+    /** The services' request metrics: each preset's counter and histogram buckets (model/presets.ts). */
+    presets: Object.values(METRIC_PRESETS).flatMap((preset) => [preset.counter, `${preset.histogram}_bucket`]),
     /** Only what the cAdvisor scrape keeps (render/prometheus.ts metric_relabel_configs). */
     cadvisor: [
         "container_cpu_usage_seconds_total",

@@ -16,7 +16,6 @@ import {
     OPENSLO_TEAM_LABEL,
     SHORT_WINDOW_DIVISOR,
 } from "../model/openslo";
-import { PRESET_COUNTERS, PRESET_HISTOGRAMS } from "../model/presets";
 import { durationMs } from "../config/units";
 import { ServiceSpec, Slo } from "../config/types";
 
@@ -27,16 +26,18 @@ function prometheus(query: string): { metricSource: { type: string; spec: { quer
 /** The request ratio as counters: the preset's own selectors, or the custom preset's rate expressions with `{{.window}}`. */
 function ratioMetric(service: ServiceSpec): Record<string, unknown> {
     const { conventions } = service;
-    if (conventions.preset === "custom") {
+    const { metrics } = conventions;
+    if (metrics === undefined) {
         return { counter: true, bad: prometheus(conventions.errorQuery), total: prometheus(conventions.totalQuery) };
     }
-    const { counter, failed } = PRESET_COUNTERS[conventions.preset];
+    const { counter, failed } = metrics;
     const sel = rawSeriesMatcher(service);
     return { counter: true, bad: prometheus(`${counter}{${sel}, ${failed}}`), total: prometheus(`${counter}{${sel}}`) };
 }
 
 function latencyIndicator(service: ServiceSpec): Record<string, unknown> | undefined {
-    if (service.conventions.preset === "custom") {
+    const { metrics } = service.conventions;
+    if (metrics === undefined) {
         return undefined;
     }
     return {
@@ -45,7 +46,7 @@ function latencyIndicator(service: ServiceSpec): Record<string, unknown> | undef
         metadata: { name: `${service.name}-latency`, annotations: { [OPENSLO_ANNOTATIONS.histogramBuckets]: service.histogramBuckets.join(", ") } },
         spec: {
             description: `Each ${service.name} request is one occurrence, its duration in seconds`,
-            thresholdMetric: prometheus(`${PRESET_HISTOGRAMS[service.conventions.preset]}{${rawSeriesMatcher(service)}}`),
+            thresholdMetric: prometheus(`${metrics.histogram}{${rawSeriesMatcher(service)}}`),
         },
     };
 }

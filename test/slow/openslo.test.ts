@@ -103,7 +103,8 @@ describe("OpenSLO import", () => {
     test("the spec's threshold-metric example becomes a latency SLO: 99% of web-shop's requests within 500ms over two weeks", () => {
         const [service] = load({ "web-shop.yaml": SEARCH_SLO }).services;
         assert.equal(service.name, "web-shop");
-        assert.deepEqual(service.conventions, { preset: "otel-http" });
+        assert.equal(service.conventions.preset, "otel-http");
+        assert.equal(service.conventions.metrics?.histogram, "http_server_request_duration_seconds");
         assert.deepEqual(service.slos, [{ kind: "latency", name: "search-slo", objective: 0.99, thresholdSeconds: 0.5, window: "2w" }]);
         assert.deepEqual(service.burnRatePolicy, DEFAULT_BURN_RATE_POLICY);
         assert.equal(service.namespace, "default");
@@ -197,7 +198,8 @@ spec:
         const [service] = config.services;
         assert.equal(service.namespace, "shop");
         assert.equal(service.team, "payments");
-        assert.deepEqual(service.conventions, { preset: "otel-http" });
+        assert.equal(service.conventions.preset, "otel-http");
+        assert.equal(service.conventions.metrics?.histogram, "http_server_request_duration_seconds");
         assert.deepEqual(service.slos, [{ kind: "availability", name: "availability", objective: 0.9995, window: "4w", sli: "requests" }]);
         assert.deepEqual(service.burnRatePolicy, {
             page: [{ long: "1h", short: "5m", budget: { factor: 5 } }],
