@@ -492,12 +492,12 @@ function workloadRecordingRule(): RecordingRule {
     };
 }
 
+/** The cluster components with SLOs of the stack's own: the API server, when the provider lets Prometheus see it. */
+export function clusterSloServices(config: StackConfig): ServiceSpec[] {
+    return config.cluster.controlPlane.apiServer ? [apiServerSloService()] : [];
+}
+
 /** The pod-to-workload mapping, and the API server's SLO recording rules when the provider lets Prometheus see it. */
 export function clusterRecordingRules(config: StackConfig): RecordingRule[] {
-    const rules = [workloadRecordingRule()];
-    if (config.cluster.controlPlane.apiServer) {
-        const service = apiServerSloService();
-        rules.push(...service.slos.flatMap((slo) => sloRecordingRules(service, slo)));
-    }
-    return rules;
+    return [workloadRecordingRule(), ...clusterSloServices(config).flatMap((service) => service.slos.flatMap((slo) => sloRecordingRules(service, slo)))];
 }

@@ -9,6 +9,7 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { StackConfig } from "../config/types";
+import { STACK_ALERTS } from "../model/alerting";
 import { CLUSTER_ALERTS, CLUSTER_JOBS, WORKLOAD_POD_SERIES } from "../model/cluster";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS, nodeExporterDeployed } from "../model/infrastructure";
@@ -304,7 +305,7 @@ export function clusterVolumesDashboard(links: Links): dashboard.Dashboard {
             .min(0)
             .max(1)
             .withTarget(promQuery(`topk(${TOP}, ${used})`, "{{namespace}}/{{persistentvolumeclaim}}"))
-            .links(runbookLinks(links, "PersistentVolumeFillingUp")),
+            .links(runbookLinks(links, STACK_ALERTS.volumeFillingUp)),
         timeseriesPanel(`Inodes in use (top ${TOP})`, UNITS.ratio).min(0).max(1).withTarget(promQuery(`topk(${TOP}, ${inodes})`, "{{namespace}}/{{persistentvolumeclaim}}")),
         tablePanel("Claims")
             .description("Every mounted claim: space used and capacity in bytes, inodes used as a share.")
