@@ -10,7 +10,8 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { StackConfig } from "../config/types";
 import { STACK_ALERTS } from "../model/alerting";
-import { CLUSTER_ALERTS, CLUSTER_JOBS, WORKLOAD_POD_SERIES } from "../model/cluster";
+import { CLUSTER_ALERTS, CLUSTER_JOBS } from "../model/cluster";
+import { CLUSTER_SERIES } from "../model/recordedSeries";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS, nodeExporterDeployed } from "../model/infrastructure";
 import { buildDashboard, DATASOURCES, headerLink, newDashboard, promQuery, promTableQuery, runbookLinks, SIZE, statPanel, tablePanel, timeseriesPanel, UNITS, withSection, promInstantQuery } from "./common";
@@ -65,6 +66,7 @@ const memoryUsage = (selector: string, by: string) => `sum by (${by}) (container
 const resourceOf = (metric: "requests" | "limits", resource: "cpu" | "memory", selector: string, by: string) =>
     `sum by (${by}) (kube_pod_container_resource_${metric}{${KSM}, resource="${resource}"${selector}} and on (namespace, pod) (kube_pod_status_phase{${KSM}, phase=~"Pending|Running"} == 1))`;
 /** The pods of the chosen workload (the recorded pod → workload mapping). */
+const WORKLOAD_POD_SERIES = CLUSTER_SERIES.workloadPod.name;
 const ofWorkload = `* on (namespace, pod) group_left (workload) ${WORKLOAD_POD_SERIES}{namespace="$namespace", workload="$workload"}`;
 
 function clusterComputePanels(links: Links): Panel[] {

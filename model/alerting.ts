@@ -292,12 +292,14 @@ export const STACK_ALERTS = {
  * The alert families, each registered once: alerts/index.ts renders each from one entry keyed by
  * the same name (its rule groups, once per stack or once per service), and these are the only
  * names a family's alerts may carry besides the ones the user names (saturation signals, custom log
- * alerts). Config validation refuses a user's alert by any of these names.
+ * alerts) and those of the families it `reuses` for a component of its own (the cluster's API
+ * server has SLOs, with the slo family's alerts). Config validation refuses a user's alert by any
+ * of these names.
  */
 export const ALERT_FAMILIES = {
     stack: { scope: "stack", alerts: Object.values(STACK_ALERTS) },
     infrastructure: { scope: "stack", alerts: Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert) },
-    cluster: { scope: "stack", alerts: Object.values(CLUSTER_ALERTS) },
+    cluster: { scope: "stack", alerts: Object.values(CLUSTER_ALERTS), reuses: ["slo"] },
     golden: {
         scope: "service",
         alerts: [HIGH_ERROR_RATE.alert, SERVICE_FAILING.alert, SERVICE_DOWN.alert, SERVICE_INSTANCES_DOWN.alert, HIGH_P99_LATENCY.alert, TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert, QUEUE_LAG.alert],
@@ -305,7 +307,7 @@ export const ALERT_FAMILIES = {
     slo: { scope: "service", alerts: [...BURN_RATE_ALERTS.map((a) => a.alert), LATENCY_COLLAPSE.alert] },
     /** Evaluated by Loki's ruler, on the service's logs. */
     logs: { scope: "service", alerts: Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert) },
-} as const satisfies Record<string, { scope: "stack" | "service"; alerts: readonly string[] }>;
+} as const satisfies Record<string, { scope: "stack" | "service"; alerts: readonly string[]; reuses?: readonly string[] }>;
 export type AlertFamily = keyof typeof ALERT_FAMILIES;
 
 /** Names of the stack's self-monitoring alerts, whose runbook dashboards list the stack's components. */

@@ -11,7 +11,6 @@
  */
 import { BurnRatePolicy, PAGE_RECOVERY_WINDOW } from "./alerting";
 import { BUSINESS_COUNTER } from "./business";
-import { WORKLOAD_POD_SERIES } from "./cluster";
 
 /** The window every golden signal of a service is recorded over, and the SLI ratio the SLO-window average is taken of. */
 export const GOLDEN_WINDOW = "5m";
@@ -77,7 +76,12 @@ export const SLO_CONSTANT_SERIES = {
 
 /** The stack's own recorded series (alerts/cluster.ts). */
 export const CLUSTER_SERIES = {
-    workloadPod: { name: WORKLOAD_POD_SERIES, labels: ["namespace", "workload", "workload_type", "pod"] },
+    /**
+     * The mapping from a pod to the workload that owns it (`workload`, `workload_type`): a Deployment
+     * through its ReplicaSet, a StatefulSet, DaemonSet or Job directly. kube-prometheus's name, so
+     * queries written against it keep working.
+     */
+    workloadPod: { name: "namespace_workload_pod:kube_pod_owner:relabel", labels: ["namespace", "workload", "workload_type", "pod"] },
 } as const satisfies Record<string, RecordedSeries>;
 
 /**
