@@ -38,15 +38,15 @@ const SERVICE_FAMILIES: { readonly [K in ServiceFamily]: (service: ServiceSpec, 
     logs: (service) => (service.logAlerts.length === 0 ? [] : [{ name: `${service.name}-logs`, recording: [], alerts: logAlertDefinitions(service) }]),
 };
 
-/** Families whose rules Loki's ruler evaluates, on logs; every other family is PromQL. */
-const LOG_FAMILIES: readonly ServiceFamily[] = ["logs"];
+/** Whether Loki's ruler evaluates the family's rules (on logs), not the metrics store's. */
+const onLogs = (family: ServiceFamily): boolean => "ruler" in ALERT_FAMILIES[family];
 
 function ruleGroup(group: FamilyGroup, links: Links): RuleGroup {
     return { name: group.name, rules: [...group.recording, ...group.alerts.map((a) => toAlertingRule(a, links))] };
 }
 
 function serviceGroups(service: ServiceSpec, scrapeInterval: string, logs: boolean): FamilyGroup[] {
-    return (Object.keys(SERVICE_FAMILIES) as ServiceFamily[]).filter((family) => LOG_FAMILIES.includes(family) === logs).flatMap((family) => SERVICE_FAMILIES[family](service, scrapeInterval));
+    return (Object.keys(SERVICE_FAMILIES) as ServiceFamily[]).filter((family) => onLogs(family) === logs).flatMap((family) => SERVICE_FAMILIES[family](service, scrapeInterval));
 }
 
 function stackGroups(config: StackConfig): FamilyGroup[] {

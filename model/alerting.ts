@@ -305,9 +305,9 @@ export const ALERT_FAMILIES = {
         alerts: [HIGH_ERROR_RATE.alert, SERVICE_FAILING.alert, SERVICE_DOWN.alert, SERVICE_INSTANCES_DOWN.alert, HIGH_P99_LATENCY.alert, TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert, QUEUE_LAG.alert],
     },
     slo: { scope: "service", alerts: [...BURN_RATE_ALERTS.map((a) => a.alert), LATENCY_COLLAPSE.alert] },
-    /** Evaluated by Loki's ruler, on the service's logs. */
-    logs: { scope: "service", alerts: Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert) },
-} as const satisfies Record<string, { scope: "stack" | "service"; alerts: readonly string[]; reuses?: readonly string[] }>;
+    /** Evaluated by Loki's ruler, on the service's logs (every other family by Prometheus or Mimir's ruler). */
+    logs: { scope: "service", ruler: "loki", alerts: Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert) },
+} as const satisfies Record<string, { scope: "stack" | "service"; ruler?: "loki"; alerts: readonly string[]; reuses?: readonly string[] }>;
 export type AlertFamily = keyof typeof ALERT_FAMILIES;
 
 /** Names of the stack's self-monitoring alerts, whose runbook dashboards list the stack's components. */
