@@ -8,7 +8,8 @@
  */
 import { ServiceSpec, Slo, StackConfig } from "../config/types";
 import { DEFAULT_BURN_RATE_POLICY, OTLP_EXPORT_INTERVAL, Severity } from "../model/alerting";
-import { API_SERVER_SLO, CLUSTER_ALERTS, CLUSTER_JOBS, CLUSTER_THRESHOLDS as T, WORKLOAD_POD_SERIES } from "../model/cluster";
+import { API_SERVER_SLO, CLUSTER_ALERTS, CLUSTER_JOBS, CLUSTER_THRESHOLDS as T } from "../model/cluster";
+import { CLUSTER_SERIES } from "../model/recordedSeries";
 import { deployedStackJobs } from "./stack";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS, nodeExporterDeployed } from "../model/infrastructure";
@@ -484,7 +485,7 @@ function workloadRecordingRule(): RecordingRule {
         `  "workload", "$1", "owner_name", "(.*)")`;
     const direct = `label_replace(kube_pod_owner{${KSM}, owner_kind=~"StatefulSet|DaemonSet|Job"}, "workload", "$1", "owner_name", "(.*)")`;
     return {
-        record: WORKLOAD_POD_SERIES,
+        record: CLUSTER_SERIES.workloadPod.name,
         expr:
             `max by (namespace, workload, workload_type, pod) (\n` +
             `  label_replace(${viaReplicaSet}, "workload_type", "Deployment", "", "")\n` +
@@ -492,12 +493,12 @@ function workloadRecordingRule(): RecordingRule {
     };
 }
 
+/** The cluster components with SLOs of the stack's own: the API server, when the provider lets Prometheus see it. */
+export function clusterSloServices(config: StackConfig): ServiceSpec[] {
+    return config.cluster.controlPlane.apiServer ? [apiServerSloService()] : [];
+}
+
 /** The pod-to-workload mapping, and the API server's SLO recording rules when the provider lets Prometheus see it. */
 export function clusterRecordingRules(config: StackConfig): RecordingRule[] {
-    const rules = [workloadRecordingRule()];
-    if (config.cluster.controlPlane.apiServer) {
-        const service = apiServerSloService();
-        rules.push(...service.slos.flatMap((slo) => sloRecordingRules(service, slo)));
-    }
-    return rules;
+    return [workloadRecordingRule(), ...clusterSloServices(config).flatMap((service) => service.slos.flatMap((slo) => sloRecordingRules(service, slo)))];
 }

@@ -5,35 +5,31 @@ import { HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN,
 import { BUSINESS_COUNTER } from "../model/business";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { GOLDEN_WINDOW, LATENCY_SERIES, SERVICE_SERIES } from "../model/recordedSeries";
 import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
 import { presenceQuery, presetNouns, queueQueries, requestQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
 
+/** The quantiles the dashboards draw from the buckets themselves (a recorded P50 would be a rule whose result nothing reads). */
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
-/**
- * The quantiles recorded per service: P99 for HighLatency and the golden dashboard's stat, P95 for
- * the runbooks' queries. The dashboards draw all of LATENCY_QUANTILES from the buckets themselves,
- * so a recorded P50 would be a rule whose result nothing reads.
- */
-const RECORDED_LATENCY_QUANTILES = [0.95, 0.99] as const satisfies readonly (typeof LATENCY_QUANTILES)[number][];
 
 export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     const q = requestQueries(service);
     const labels = serviceSeriesLabels(service.name);
+    const w = GOLDEN_WINDOW;
     const rules: RecordingRule[] = [
-        { record: "service:http_requests:rate5m", expr: q.total("5m"), labels },
-        { record: "service:http_errors:rate5m", expr: q.errors("5m"), labels },
-        { record: "service:http_errors:ratio_rate5m", expr: `${q.errors("5m")} / ${q.total("5m")}`, labels },
+        { record: SERVICE_SERIES.requests.name, expr: q.total(w), labels },
+        { record: SERVICE_SERIES.errors.name, expr: q.errors(w), labels },
+        { record: SERVICE_SERIES.errorRatio.name, expr: `${q.errors(w)} / ${q.total(w)}`, labels },
     ];
     if (q.errorsByCode) {
-        // One name for the status code whatever the preset calls it, so runbook queries work for every service.
-        rules.push({ record: "service_code:http_errors:rate5m", expr: q.errorsByCode("5m"), labels });
+        rules.push({ record: SERVICE_SERIES.errorsByCode.name, expr: q.errorsByCode(w), labels });
     }
     if (q.buckets) {
-        for (const quantile of RECORDED_LATENCY_QUANTILES) {
+        for (const quantile of LATENCY_SERIES.quantiles) {
             rules.push({
-                record: `service:http_request_duration_seconds:p${Math.round(quantile * 100)}_5m`,
-                expr: `histogram_quantile(${quantile}, ${q.buckets("5m")})`,
+                record: LATENCY_SERIES.name(quantile),
+                expr: `histogram_quantile(${quantile}, ${q.buckets(w)})`,
                 labels,
             });
         }
@@ -41,19 +37,19 @@ export function goldenRecordingRules(service: ServiceSpec): RecordingRule[] {
     const { queueDepthQuery, queueLagQuery } = queueQueries(service);
     // One series per worker whatever the broker exporter's labels: depth adds up, lag is the worst queue's.
     if (queueDepthQuery) {
-        rules.push({ record: "service:queue_depth:messages", expr: `sum(${queueDepthQuery})`, labels });
+        rules.push({ record: SERVICE_SERIES.queueDepth.name, expr: `sum(${queueDepthQuery})`, labels });
     }
     if (queueLagQuery) {
-        rules.push({ record: "service:queue_lag:seconds", expr: `max(${queueLagQuery})`, labels });
+        rules.push({ record: SERVICE_SERIES.queueLag.name, expr: `max(${queueLagQuery})`, labels });
     }
     for (const signal of service.saturation) {
-        rules.push({ record: "service:saturation:ratio", expr: signal.query, labels: { ...labels, signal: signal.name } });
+        rules.push({ record: SERVICE_SERIES.saturation.name, expr: signal.query, labels: { ...labels, signal: signal.name } });
     }
     const { labels: counterLabels } = BUSINESS_COUNTER;
     for (const counter of service.businessCounters) {
         // Summed into one series whatever labels the query keeps, so the dashboards read exactly one value per counter.
         rules.push({
-            record: BUSINESS_COUNTER.record,
+            record: SERVICE_SERIES.businessCounter.name,
             expr: `sum(${counter.query})`,
             labels: { ...labels, [counterLabels.name]: counter.name, [counterLabels.unit]: counter.unit, [counterLabels.direction]: counter.goodDirection },
         });
@@ -104,7 +100,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
     const alerts: AlertDefinition[] = [
         {
             ...base,
-            alert: "HighErrorRate",
+            alert: HIGH_ERROR_RATE.alert,
             // The request guard keeps a single failure in a quiet window (1 of 3 requests) from paging.
             expr:
                 `(${q.errors(window)} / ${q.total(window)} > ${promqlNumber(threshold)})\n` +
@@ -118,7 +114,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         serviceFailing(service, scrapeInterval, base),
         {
             ...base,
-            alert: "ServiceDown",
+            alert: SERVICE_DOWN.alert,
             // Down means no instance at all: one failing target of several is ServiceInstancesDown.
             expr: scraped
                 ? `(max(${presenceQuery(service)}) == 0) or absent(${presenceQuery(service)})`
@@ -136,7 +132,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         // so a vanished one is as likely a rollout as a failure.
         alerts.push({
             ...base,
-            alert: "ServiceInstancesDown",
+            alert: SERVICE_INSTANCES_DOWN.alert,
             expr: `count(${presenceQuery(service)} == 0) and (max(${presenceQuery(service)}) == 1)`,
             for: SERVICE_INSTANCES_DOWN.for,
             severity: "warning",
@@ -148,7 +144,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         alerts.push({
             ...base,
             alert: HIGH_P99_LATENCY.alert,
-            expr: `service:http_request_duration_seconds:p99_5m{${serviceSeriesMatcher(service.name)}} > ${service.latencyP99ThresholdSeconds}`,
+            expr: `${LATENCY_SERIES.name(0.99)}{${serviceSeriesMatcher(service.name)}} > ${service.latencyP99ThresholdSeconds}`,
             for: HIGH_P99_LATENCY.for,
             severity: HIGH_P99_LATENCY.severity,
             summary: `${service.name} P99 latency is above ${service.latencyP99ThresholdSeconds}s`,
@@ -160,7 +156,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         alerts.push({
             ...base,
             alert: QUEUE_LAG.alert,
-            expr: `service:queue_lag:seconds{${serviceSeriesMatcher(service.name)}} > ${service.maxQueueLagSeconds}`,
+            expr: `${SERVICE_SERIES.queueLag.name}{${serviceSeriesMatcher(service.name)}} > ${service.maxQueueLagSeconds}`,
             for: QUEUE_LAG.for,
             severity: QUEUE_LAG.severity,
             summary: `${service.name} is more than ${service.maxQueueLagSeconds}s behind its queue`,
@@ -174,7 +170,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
             alerts.push({
                 ...base,
                 alert: signal.alert,
-                expr: `service:saturation:ratio{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"} > ${level.threshold}`,
+                expr: `${SERVICE_SERIES.saturation.name}{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"} > ${level.threshold}`,
                 for: level.for,
                 severity: level.severity,
                 extraLabels: { signal: signal.name },
@@ -197,7 +193,7 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
         return [];
     }
     const { window, baselineOffset, echoOffset, drop, spike } = TRAFFIC_ANOMALY;
-    const recorded = `service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}}`;
+    const recorded = `${SERVICE_SERIES.requests.name}{${serviceSeriesMatcher(service.name)}}`;
     const now = `avg_over_time(${recorded}[${window}])`;
     const lastWeek = `avg_over_time(${recorded}[${window}] offset ${baselineOffset})`;
     // `unless` drops the alert only where the week before is on record and shows no anomaly: until there are two weeks of history it changes nothing.

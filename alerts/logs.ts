@@ -6,8 +6,7 @@
 import { LogAlert, ServiceSpec } from "../config/types";
 import { LOG_ALERT_PRESETS, LOG_ALERT_WINDOW } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
-import { Links } from "./links";
-import { AlertDefinition, RuleFile, toAlertingRule } from "./model";
+import { AlertDefinition } from "./model";
 
 /** The stream selector of a service's logs, as the golden dashboard's log panels read them. */
 export function serviceLogSelector(service: ServiceSpec): string {
@@ -37,12 +36,4 @@ function definition(service: ServiceSpec, alert: LogAlert): AlertDefinition {
 
 export function logAlertDefinitions(service: ServiceSpec): AlertDefinition[] {
     return service.logAlerts.map((alert) => definition(service, alert));
-}
-
-/** The service's rule file for Loki's ruler; undefined when it has no log alerts. */
-export function lokiRuleFile(service: ServiceSpec, links: Links): RuleFile | undefined {
-    if (service.logAlerts.length === 0) {
-        return undefined;
-    }
-    return { name: `service-${service.name}`, groups: [{ name: `${service.name}-logs`, rules: logAlertDefinitions(service).map((a) => toAlertingRule(a, links)) }] };
 }

@@ -5,9 +5,10 @@
  */
 import { ServiceSpec, Slo } from "../config/types";
 import { durationMs, formatDuration, parseDuration } from "../config/units";
-import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, LATENCY_COLLAPSE, PAGE_RECOVERY_WINDOW, singleErrorGuard, sliWindows } from "../model/alerting";
+import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, FAST_BUDGET_BURN, LATENCY_COLLAPSE, PAGE_RECOVERY_WINDOW, singleErrorGuard } from "../model/alerting";
 import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { GOLDEN_WINDOW, SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES, sliErrorWindows, sliTotalWindows } from "../model/recordedSeries";
 import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
 import { sliQueries } from "./conventions";
 import { AlertDefinition, RecordingRule } from "./model";
@@ -96,29 +97,32 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
     const window = sloWindowName(slo);
     const queries = sliQueries(service, slo);
     const policy = service.burnRatePolicy;
-    const longWindows = [...new Set([...policy.page, ...policy.ticket].map((pair) => pair.long))];
-    const recorded = (w: string) => (readsRecordedTotals(service) && longWindows.includes(w) ? `slo:sli_total:rate${w}{${s}}` : undefined);
+    const { sliError, sliTotal, burnRate } = SLO_SERIES;
+    const { objective, errorBudget: budget, errorBudgetRemaining } = SLO_CONSTANT_SERIES;
+    const golden = `${sliError.name(GOLDEN_WINDOW)}{${s}}`;
+    const totalWindows = sliTotalWindows(policy);
+    const recorded = (w: string) => (readsRecordedTotals(service) && totalWindows.includes(w) ? `${sliTotal.name(w)}{${s}}` : undefined);
     return [
         // The totals first: rules of a group run in order, each seeing what the ones before it recorded at the same time.
-        ...longWindows.map((w) => ({ record: `slo:sli_total:rate${w}`, expr: queries.total(w), labels })),
-        ...sliWindows(policy, ms).map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, expr: errorRatioExpr(service, slo, w, recorded(w)), labels })),
+        ...totalWindows.map((w) => ({ record: sliTotal.name(w), expr: queries.total(w), labels })),
+        ...sliErrorWindows(policy, ms).map((w) => ({ record: sliError.name(w), expr: errorRatioExpr(service, slo, w, recorded(w)), labels })),
         {
-            // Averaging the 5m ratio over the SLO window (as Sloth does) keeps this a cheap read of a recorded series.
-            record: `slo:sli_error:ratio_rate${window}`,
-            expr: `sum_over_time(slo:sli_error:ratio_rate5m{${s}}[${window}]) / count_over_time(slo:sli_error:ratio_rate5m{${s}}[${window}])`,
+            // Averaging the golden-window ratio over the SLO window (as Sloth does) keeps this a cheap read of a recorded series.
+            record: sliError.name(window),
+            expr: `sum_over_time(${golden}[${window}]) / count_over_time(${golden}[${window}])`,
             labels,
         },
-        { record: "slo:objective:ratio", expr: `vector(${promqlNumber(exact(slo.objective))})`, labels },
-        { record: "slo:error_budget:ratio", expr: `vector(${promqlNumber(errorBudget(slo))})`, labels },
+        { record: objective.name, expr: `vector(${promqlNumber(exact(slo.objective))})`, labels },
+        { record: budget.name, expr: `vector(${promqlNumber(errorBudget(slo))})`, labels },
         {
-            record: "slo:error_budget_remaining:ratio",
-            expr: `1 - (slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}})`,
+            record: errorBudgetRemaining.name,
+            expr: `1 - (${sliError.name(window)}{${s}} / on(service, slo) ${budget.name}{${s}})`,
             labels,
         },
         // The burn rate the SLO dashboard and the overview show (the burn-rate alerts compare the error ratios with the budget themselves).
         {
-            record: "slo:burn_rate:ratio_rate1h",
-            expr: `slo:sli_error:ratio_rate1h{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`,
+            record: burnRate.name(SLO_DISPLAY_WINDOW),
+            expr: `${sliError.name(SLO_DISPLAY_WINDOW)}{${s}} / on(service, slo) ${budget.name}{${s}}`,
             labels,
         },
     ];
@@ -141,11 +145,12 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
         // single failed request in a quiet window from crossing the factor.
         const branches = spec.pairs.map((pair) => {
             const factor = promqlNumber(pair.factor);
+            const burning = (window: string) => `(${SLO_SERIES.sliError.name(window)}{${s}} / ${budget} > ${factor})`;
             return (
-                `(\n  (slo:sli_error:ratio_rate${pair.long}{${s}} / ${budget} > ${factor})\n` +
-                `  and (slo:sli_error:ratio_rate${pair.short}{${s}} / ${budget} > ${factor})\n` +
-                (pair.recovery ? `  and (slo:sli_error:ratio_rate${pair.recovery}{${s}} / ${budget} > ${factor})\n` : "") +
-                `  and on(service, slo) (slo:sli_total:rate${pair.long}{${s}} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
+                `(\n  ${burning(pair.long)}\n` +
+                `  and ${burning(pair.short)}\n` +
+                (pair.recovery ? `  and ${burning(pair.recovery)}\n` : "") +
+                `  and on(service, slo) (${SLO_SERIES.sliTotal.name(pair.long)}{${s}} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
             );
         });
         return {
@@ -154,7 +159,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
             expr: branches.join("\nor\n"),
             for: spec.for,
             severity: spec.severity,
-            summary: `${service.name} is burning its ${slo.name} error budget ${spec.alert === "FastBudgetBurn" ? "fast" : "steadily"}`,
+            summary: `${service.name} is burning its ${slo.name} error budget ${spec.alert === FAST_BUDGET_BURN ? "fast" : "steadily"}`,
             description:
                 `${service.name} (${describeObjective(slo)} over ${sloWindowName(slo)}) is spending its error budget at {{ $value | printf "%.1f" }}x the sustainable rate` +
                 ` (thresholds: ${spec.pairs.map(describePair).join(", or ")}).`,
@@ -166,7 +171,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
         const slowRatio = promqlNumber(div(exact(slowPercent), exact(100)));
         alerts.push({
             ...base,
-            alert: "LatencyCollapse",
+            alert: LATENCY_COLLAPSE.alert,
             expr:
                 `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)}) > ${slowRatio})\n` +
                 `and (${queries.total(window)} * ${windowSeconds(window)} >= ${minRequests})`,

@@ -1,7 +1,7 @@
 /** Self-monitoring of the stack, once per stack: the watchers need watching too. */
 import { StackConfig } from "../config/types";
 import { stackJobs, StackJob, TIER_LABEL } from "../model/components";
-import { WATCHDOG } from "../model/alerting";
+import { STACK_ALERTS, WATCHDOG } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
 import { TIERS } from "../model/topology";
 import { AlertDefinition } from "./model";
@@ -28,7 +28,7 @@ function tierDown(jobs: readonly StackJob[], base: Pick<AlertDefinition, "team" 
     const allDown = `sum by (job, ${TIER_LABEL}) (up{job=~"${jobs.join("|")}"}) == 0`;
     const absent = tierMatchers(jobs).map((matchers) => `absent(up{${matchers}})`);
     return {
-        alert: "StackTierDown",
+        alert: STACK_ALERTS.tierDown,
         expr: `label_replace((${allDown}) or ${absent.join(" or ")}, "service", "$1", "job", "(.*)")`,
         // Longer than StackComponentDown's 2m: a singleton tier (a compactor) has no target for a moment while it rolls.
         for: "5m",
@@ -43,7 +43,7 @@ function tierDown(jobs: readonly StackJob[], base: Pick<AlertDefinition, "team" 
 function prometheusEvaluatorAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): AlertDefinition[] {
     return [
         {
-            alert: "PrometheusRuleEvaluationFailures",
+            alert: STACK_ALERTS.ruleEvaluationFailures,
             expr: "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
             for: "10m",
             severity: "warning",
@@ -53,7 +53,7 @@ function prometheusEvaluatorAlerts(base: Pick<AlertDefinition, "team" | "dashboa
             description: "{{ $value }} rule evaluations failed in the last 5m in group {{ $labels.rule_group }}; recorded series and alerts from it are missing.",
         },
         {
-            alert: "PrometheusNotificationsFailing",
+            alert: STACK_ALERTS.notificationsFailing,
             // Like the ruler's: an Alertmanager discovery that finds no peer sends nothing and fails nothing.
             expr:
                 "(sum(rate(prometheus_notifications_errors_total[5m])) / clamp_min(sum(rate(prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
@@ -84,7 +84,7 @@ function prometheusEvaluatorAlerts(base: Pick<AlertDefinition, "team" | "dashboa
 function rulerAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): AlertDefinition[] {
     return [
         {
-            alert: "PrometheusRuleEvaluationFailures",
+            alert: STACK_ALERTS.ruleEvaluationFailures,
             expr: "sum by (user, rule_group) (increase(cortex_prometheus_rule_evaluation_failures_total[5m])) > 0",
             for: "10m",
             severity: "warning",
@@ -94,7 +94,7 @@ function rulerAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): Aler
             description: "{{ $value }} rule evaluations failed in the last 5m in group {{ $labels.rule_group }} of tenant {{ $labels.user }}; recorded series and alerts from it are missing.",
         },
         {
-            alert: "PrometheusNotificationsFailing",
+            alert: STACK_ALERTS.notificationsFailing,
             // dns+ discovery of the Alertmanager peers finding none sends nothing and fails nothing: only the discovered count shows it.
             expr:
                 "(sum by (user) (rate(cortex_prometheus_notifications_errors_total[5m])) / clamp_min(sum by (user) (rate(cortex_prometheus_notifications_sent_total[5m])), 1e-9) > 0.01)" +
@@ -114,7 +114,7 @@ function rulerAlerts(base: Pick<AlertDefinition, "team" | "dashboardUid">): Aler
             // out of bounds); those are dropped, not retried. Mimir's ruler sees these series only through the same
             // remote write: a lag up to the 5m lookback still arrives and shows here, a longer lag or a total outage
             // leaves every `up` series absent, which StackTierDown reports for each tier.
-            alert: "PrometheusRemoteWriteFailing",
+            alert: STACK_ALERTS.remoteWriteFailing,
             expr:
                 'label_replace(sum by (remote_name, url) (rate(prometheus_remote_storage_samples_failed_total[5m])) / clamp_min(sum by (remote_name, url) (rate(prometheus_remote_storage_samples_total[5m])), 1e-9) > 0.01, "reason", "failed", "", "")' +
                 ' or label_replace(max by (remote_name, url) (prometheus_remote_storage_queue_highest_timestamp_seconds - prometheus_remote_storage_queue_highest_sent_timestamp_seconds) > 120, "reason", "behind", "", "")',
@@ -143,7 +143,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
     const team = "platform";
     return [
         {
-            alert: "StackComponentDown",
+            alert: STACK_ALERTS.componentDown,
             // label_replace: the component becomes the alert's service, so routing and links work as for services.
             expr: `label_replace(up{job=~"${jobs}"} == 0, "service", "$1", "job", "(.*)")`,
             for: "2m",
@@ -157,7 +157,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
         ...(distributed ? [tierDown(stackJobList, { team, dashboardUid })] : []),
         ...(distributed ? rulerAlerts({ team, dashboardUid }) : prometheusEvaluatorAlerts({ team, dashboardUid })),
         {
-            alert: "LokiRequestErrors",
+            alert: STACK_ALERTS.lokiRequestErrors,
             expr: 'sum(rate(loki_request_duration_seconds_count{status_code=~"5.."}[5m])) / sum(rate(loki_request_duration_seconds_count[5m])) > 0.05',
             for: "10m",
             severity: "warning",
@@ -168,7 +168,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         {
-            alert: "TempoDiscardedSpans",
+            alert: STACK_ALERTS.tempoDiscardedSpans,
             expr: "sum(rate(tempo_discarded_spans_total[5m])) > 0",
             for: "10m",
             severity: "warning",
@@ -181,7 +181,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
         {
             // Every PVC of the stack (TSDB, Loki, Tempo, the Collector's queues, Alertmanager, Grafana), from the
             // kubelet's volume statistics: under 10% free, or under 25% and full within a day at the last 6h's rate.
-            alert: "PersistentVolumeFillingUp",
+            alert: STACK_ALERTS.volumeFillingUp,
             expr:
                 `label_replace((kubelet_volume_stats_available_bytes{namespace="${config.namespace}"} / kubelet_volume_stats_capacity_bytes{namespace="${config.namespace}"} < 0.10)` +
                 ` or (kubelet_volume_stats_available_bytes{namespace="${config.namespace}"} / kubelet_volume_stats_capacity_bytes{namespace="${config.namespace}"} < 0.25` +
@@ -195,7 +195,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         {
-            alert: "CollectorRefusedData",
+            alert: STACK_ALERTS.collectorRefusedData,
             expr: 'label_replace(sum by (job) (rate({__name__=~"otelcol_receiver_refused_(spans|log_records|metric_points)_total"}[5m])) > 0, "service", "$1", "job", "(.*)")',
             for: "5m",
             severity: "critical",
@@ -205,7 +205,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         {
-            alert: "CollectorExportFailures",
+            alert: STACK_ALERTS.collectorExportFailures,
             expr:
                 'label_replace((sum by (job) (rate({__name__=~"otelcol_exporter_send_failed_(spans|log_records|metric_points)_total"}[5m])) > 0)' +
                 ' or (max by (job) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > 0.8), "service", "$1", "job", "(.*)")',
@@ -217,7 +217,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
             dashboardUid,
         },
         {
-            alert: "AlertmanagerNotificationsFailing",
+            alert: STACK_ALERTS.alertmanagerNotificationsFailing,
             expr: "sum by (integration) (rate(alertmanager_notifications_failed_total[5m])) > 0",
             for: "5m",
             severity: "critical",
@@ -230,7 +230,7 @@ export function stackAlerts(config: StackConfig): AlertDefinition[] {
         {
             // The dead-man's switch: true on every evaluation, so it arrives at the heartbeat receiver
             // exactly while the evaluator evaluates this group and Alertmanager delivers.
-            alert: WATCHDOG.alert,
+            alert: STACK_ALERTS.watchdog,
             expr: "vector(1)",
             for: "0s",
             severity: WATCHDOG.severity,

@@ -2,7 +2,8 @@
  * Checks between values that are each valid alone but cannot work together: sizes, windows and
  * names. A check stays silent when one of its values already has a problem (one message per mistake).
  */
-import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE, sliWindows } from "../model/alerting";
+import { BUILT_IN_ALERT_NAMES, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LATENCY_COLLAPSE } from "../model/alerting";
+import { sliErrorWindows } from "../model/recordedSeries";
 import { CONFIGMAP_SHARDS_KEY } from "../model/components";
 import { NAMESPACE, RESERVED_NAMESPACES } from "./formats";
 import { Problems } from "./reader";
@@ -58,7 +59,7 @@ function checkPrometheus(problems: Problems, config: StackConfig): void {
         config.topology.kind === "distributed" ? { path: "topology.mimir.retention", retention: config.topology.mimir.retention } : { path: "prometheus.retention", retention: prometheus.retentionTime };
     const retentionMs = durationMs(store.retention) ?? 0;
     const policies = [DEFAULT_BURN_RATE_POLICY, ...config.services.map((service) => service.burnRatePolicy)];
-    const windowsRead = policies.flatMap((policy) => sliWindows(policy, (window) => durationMs(window) ?? 0));
+    const windowsRead = policies.flatMap((policy) => sliErrorWindows(policy, (window) => durationMs(window) ?? 0));
     const longestBurnWindowMs = Math.max(...windowsRead.map((window) => durationMs(window) ?? 0));
     if (!problems.about(store.path) && retentionMs < longestBurnWindowMs) {
         problems.add(

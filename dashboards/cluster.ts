@@ -9,7 +9,9 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { StackConfig } from "../config/types";
-import { CLUSTER_ALERTS, CLUSTER_JOBS, WORKLOAD_POD_SERIES } from "../model/cluster";
+import { STACK_ALERTS } from "../model/alerting";
+import { CLUSTER_ALERTS, CLUSTER_JOBS } from "../model/cluster";
+import { CLUSTER_SERIES } from "../model/recordedSeries";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS, nodeExporterDeployed } from "../model/infrastructure";
 import { buildDashboard, DATASOURCES, headerLink, newDashboard, promQuery, promTableQuery, runbookLinks, SIZE, statPanel, tablePanel, timeseriesPanel, UNITS, withSection, promInstantQuery } from "./common";
@@ -64,6 +66,7 @@ const memoryUsage = (selector: string, by: string) => `sum by (${by}) (container
 const resourceOf = (metric: "requests" | "limits", resource: "cpu" | "memory", selector: string, by: string) =>
     `sum by (${by}) (kube_pod_container_resource_${metric}{${KSM}, resource="${resource}"${selector}} and on (namespace, pod) (kube_pod_status_phase{${KSM}, phase=~"Pending|Running"} == 1))`;
 /** The pods of the chosen workload (the recorded pod → workload mapping). */
+const WORKLOAD_POD_SERIES = CLUSTER_SERIES.workloadPod.name;
 const ofWorkload = `* on (namespace, pod) group_left (workload) ${WORKLOAD_POD_SERIES}{namespace="$namespace", workload="$workload"}`;
 
 function clusterComputePanels(links: Links): Panel[] {
@@ -304,7 +307,7 @@ export function clusterVolumesDashboard(links: Links): dashboard.Dashboard {
             .min(0)
             .max(1)
             .withTarget(promQuery(`topk(${TOP}, ${used})`, "{{namespace}}/{{persistentvolumeclaim}}"))
-            .links(runbookLinks(links, "PersistentVolumeFillingUp")),
+            .links(runbookLinks(links, STACK_ALERTS.volumeFillingUp)),
         timeseriesPanel(`Inodes in use (top ${TOP})`, UNITS.ratio).min(0).max(1).withTarget(promQuery(`topk(${TOP}, ${inodes})`, "{{namespace}}/{{persistentvolumeclaim}}")),
         tablePanel("Claims")
             .description("Every mounted claim: space used and capacity in bytes, inodes used as a share.")

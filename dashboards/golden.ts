@@ -12,9 +12,10 @@ import { LATENCY_QUANTILES } from "../alerts/golden";
 import { Links } from "../alerts/links";
 import { BusinessCounter, SaturationSignal, ServiceSpec } from "../config/types";
 import { BUSINESS_COUNTER, BUSINESS_UNITS } from "../model/business";
-import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, TRAFFIC_ANOMALY } from "../model/alerting";
+import { ERROR_LOG_FILTER, HIGH_ERROR_RATE, HIGH_P99_LATENCY, QUEUE_LAG, ratioGuard, SERVICE_DOWN, TRAFFIC_ANOMALY } from "../model/alerting";
 import { exact } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { LATENCY_SERIES, SERVICE_SERIES } from "../model/recordedSeries";
 import { serviceSeriesMatcher } from "../model/series";
 import {
     badAbove,
@@ -64,19 +65,19 @@ function summaryPanels(service: ServiceSpec, links: Links): Panel[] {
     const s = serviceSeriesMatcher(service.name);
     const panels: stat.PanelBuilder[] = [
         statPanel(`${units(service)} per second`, UNITS.requestsPerSecond)
-            .withTarget(promInstantQuery(`service:http_requests:rate5m{${s}}`))
-            .links(runbookLinks(links, "ServiceDown", service.name)),
+            .withTarget(promInstantQuery(`${SERVICE_SERIES.requests.name}{${s}}`))
+            .links(runbookLinks(links, SERVICE_DOWN.alert, service.name)),
         statPanel(`Error ratio${errorKind(service)}`, UNITS.ratio)
             .decimals(2)
             .thresholds(badAbove(service.errorRateThreshold))
-            .withTarget(promInstantQuery(`service:http_errors:ratio_rate5m{${s}}`))
-            .links(runbookLinks(links, "HighErrorRate", service.name)),
+            .withTarget(promInstantQuery(`${SERVICE_SERIES.errorRatio.name}{${s}}`))
+            .links(runbookLinks(links, HIGH_ERROR_RATE.alert, service.name)),
     ];
     if (hasLatencyHistogram(service)) {
         panels.push(
             statPanel("P99 latency", UNITS.seconds)
                 .thresholds(badAbove(service.latencyP99ThresholdSeconds))
-                .withTarget(promInstantQuery(`service:http_request_duration_seconds:p99_5m{${s}}`))
+                .withTarget(promInstantQuery(`${LATENCY_SERIES.name(0.99)}{${s}}`))
                 .links(runbookLinks(links, HIGH_P99_LATENCY.alert, service.name)),
         );
     }
@@ -112,10 +113,10 @@ function trafficPanels(service: ServiceSpec, links: Links): Panel[] {
                     : ""),
         )
         .span(routes ? SIZE.half : SIZE.full)
-        .withTarget(promQuery(`service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}}`, "requests/s").refId("A"))
-        .links([...runbookLinks(links, "ServiceDown", service.name), ...(anomaly ? [TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert].flatMap((alert) => runbookLinks(links, alert, service.name)) : [])]);
+        .withTarget(promQuery(`${SERVICE_SERIES.requests.name}{${serviceSeriesMatcher(service.name)}}`, "requests/s").refId("A"))
+        .links([...runbookLinks(links, SERVICE_DOWN.alert, service.name), ...(anomaly ? [TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert].flatMap((alert) => runbookLinks(links, alert, service.name)) : [])]);
     if (anomaly) {
-        total.withTarget(promQuery(`service:http_requests:rate5m{${serviceSeriesMatcher(service.name)}} offset ${TRAFFIC_ANOMALY.baselineOffset}`, "same time last week").refId("B")).overrideByQuery("B", [DASHED_SERIES]);
+        total.withTarget(promQuery(`${SERVICE_SERIES.requests.name}{${serviceSeriesMatcher(service.name)}} offset ${TRAFFIC_ANOMALY.baselineOffset}`, "same time last week").refId("B")).overrideByQuery("B", [DASHED_SERIES]);
     }
     if (!routes) {
         return [total];
@@ -137,12 +138,12 @@ function errorPanels(service: ServiceSpec, links: Links): Panel[] {
             )
             .thresholds(badAbove(service.errorRateThreshold))
             .thresholdsStyle(dashedThresholdLines())
-            .withTarget(promQuery(`service:http_errors:ratio_rate5m{${s}}`, "error ratio"))
-            .links(runbookLinks(links, "HighErrorRate", service.name)),
+            .withTarget(promQuery(`${SERVICE_SERIES.errorRatio.name}{${s}}`, "error ratio"))
+            .links(runbookLinks(links, HIGH_ERROR_RATE.alert, service.name)),
         timeseriesPanel(`Errors per second${errorKind(service)}`, UNITS.requestsPerSecond)
             .description("Failed requests per second, averaged over 5 minutes.")
-            .withTarget(promQuery(`service:http_errors:rate5m{${s}}`, "errors/s"))
-            .links(runbookLinks(links, "HighErrorRate", service.name)),
+            .withTarget(promQuery(`${SERVICE_SERIES.errors.name}{${s}}`, "errors/s"))
+            .links(runbookLinks(links, HIGH_ERROR_RATE.alert, service.name)),
     ];
 }
 
@@ -196,7 +197,7 @@ function saturationSignalPanel(service: ServiceSpec, signal: SaturationSignal, l
         .max(1)
         .thresholds(thresholds([null, COLORS.ok], ...signal.levels.map((level): ThresholdStep => [level.threshold, LEVEL_COLORS[level.severity]])))
         .thresholdsStyle(dashedThresholdLines())
-        .withTarget(promQuery(`service:saturation:ratio{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"}`, signal.name))
+        .withTarget(promQuery(`${SERVICE_SERIES.saturation.name}{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"}`, signal.name))
         .links(runbookLinks(links, signal.alert, service.name));
 }
 
@@ -228,7 +229,7 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
         panels.push(
             timeseriesPanel("Queue depth", UNITS.count)
                 .description("Messages waiting for this worker (conventions.queueDepthQuery). Growing while jobs per second stay flat means the workers do not keep up.")
-                .withTarget(promQuery(`service:queue_depth:messages{${serviceSeriesMatcher(service.name)}}`, "waiting")),
+                .withTarget(promQuery(`${SERVICE_SERIES.queueDepth.name}{${serviceSeriesMatcher(service.name)}}`, "waiting")),
         );
     }
     if (queueLagQuery) {
@@ -237,7 +238,7 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
                 .description(`How long the oldest waiting job has waited (conventions.queueLagQuery). ${QUEUE_LAG.alert} opens a ticket above the dashed line (${service.maxQueueLagSeconds}s) for ${QUEUE_LAG.for}.`)
                 .thresholds(badAbove(service.maxQueueLagSeconds))
                 .thresholdsStyle(dashedThresholdLines())
-                .withTarget(promQuery(`service:queue_lag:seconds{${serviceSeriesMatcher(service.name)}}`, "lag"))
+                .withTarget(promQuery(`${SERVICE_SERIES.queueLag.name}{${serviceSeriesMatcher(service.name)}}`, "lag"))
                 .links(runbookLinks(links, QUEUE_LAG.alert, service.name)),
         );
     }
@@ -246,7 +247,7 @@ function queuePanels(service: ServiceSpec, links: Links): Panel[] {
 
 /** The recorded series of one business counter (alerts/golden.ts records it from the user's query). */
 export function businessCounterSeries(service: ServiceSpec, counter: BusinessCounter): string {
-    return `${BUSINESS_COUNTER.record}{${serviceSeriesMatcher(service.name)}, ${BUSINESS_COUNTER.labels.name}="${counter.name}"}`;
+    return `${SERVICE_SERIES.businessCounter.name}{${serviceSeriesMatcher(service.name)}, ${BUSINESS_COUNTER.labels.name}="${counter.name}"}`;
 }
 
 /**
@@ -301,7 +302,7 @@ function logAndTracePanels(service: ServiceSpec, links: Links): Panel[] {
     return [
         logsPanel("Error logs", `{service_name="${service.name}"} ${ERROR_LOG_FILTER}`)
             .description("Most recent error records: OTel SDK logs by severity_text (or Loki's detected_level), JSON lines by level. Open a line's details and follow trace_id to its trace.")
-            .links(runbookLinks(links, "HighErrorRate", service.name)),
+            .links(runbookLinks(links, HIGH_ERROR_RATE.alert, service.name)),
         tracesPanel("Failed or slow traces", `{ resource.service.name = "${service.name}" && (status = error || duration > ${slow}) }`)
             .description(`Traces with an error span or a span slower than the P99 alert threshold (${slow}).`),
     ];

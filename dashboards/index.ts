@@ -9,7 +9,7 @@ import { STACK_ALERT_NAMES } from "../model/alerting";
 import { CLUSTER_SELF_MONITORING_ALERTS } from "../model/cluster";
 import { dashboardUids } from "../model/ids";
 import { ParsedRunbook, SERVICE_VARIABLE } from "../model/runbook";
-import { apiServerSloService } from "../alerts/cluster";
+import { apiServerSloService, clusterSloServices } from "../alerts/cluster";
 import { clusterComputeDashboard, clusterNetworkDashboard, clusterNodesDashboard, clusterVolumesDashboard } from "./cluster";
 import { goldenDashboard } from "./golden";
 import { infrastructureDashboard } from "./infrastructure";
@@ -66,7 +66,7 @@ export function renderRunbookDashboards(config: StackConfig, links: Links, runbo
 /** Overview, stack health, cluster infrastructure and runbook dashboards: the ones that belong to the stack, not a service. */
 export function renderStackDashboards(config: StackConfig, links: Links, runbooks: readonly ParsedRunbook[]): RenderedDashboard[] {
     return [
-        rendered(overviewDashboard(links, config.services.some((service) => service.businessCounters.length > 0))),
+        rendered(overviewDashboard(links, config.services.some((service) => service.businessCounters.length > 0), [...config.services, ...clusterSloServices(config)])),
         rendered(stackHealthDashboard(config, links)),
         rendered(infrastructureDashboard(links)),
         rendered(clusterComputeDashboard(links)),

@@ -7,7 +7,7 @@
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
-import { INFRASTRUCTURE_ALERTS } from "../model/alerting";
+import { INFRASTRUCTURE_ALERTS, STACK_ALERTS } from "../model/alerting";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
 import {
@@ -112,7 +112,7 @@ function volumePanels(links: Links): Panel[] {
                     "{{namespace}}/{{persistentvolumeclaim}}",
                 ),
             )
-            .links(runbookLinks(links, "PersistentVolumeFillingUp")),
+            .links(runbookLinks(links, STACK_ALERTS.volumeFillingUp)),
     ];
 }
 

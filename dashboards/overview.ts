@@ -8,9 +8,11 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import { Links } from "../alerts/links";
-import { NOTIFICATION_POLICY, WATCHDOG } from "../model/alerting";
+import { ServiceSpec } from "../config/types";
+import { NOTIFICATION_POLICY, STACK_ALERTS, WATCHDOG } from "../model/alerting";
 import { BUSINESS_COUNTER, BUSINESS_UNITS, GOOD_DIRECTIONS } from "../model/business";
 import { dashboardUids } from "../model/ids";
+import { SERVICE_SERIES, SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES } from "../model/recordedSeries";
 import {
     buildDashboard,
     COLORS,
@@ -25,7 +27,7 @@ import {
     withSection,
 } from "./common";
 import { betterIsPositive, businessChangeExpr } from "./golden";
-import { budgetThresholds, burnRateThresholds } from "./slo";
+import { budgetThresholds, stackBurnRateThresholds } from "./slo";
 
 type Panel = cog.Builder<dashboard.Panel>;
 
@@ -34,7 +36,7 @@ const SLO_COLUMNS = {
     A: "Objective",
     B: "SLI (SLO window)",
     C: "Budget remaining",
-    D: "Burn rate (1h)",
+    D: `Burn rate (${SLO_DISPLAY_WINDOW})`,
     E: "Service alerts firing",
 } as const;
 
@@ -46,14 +48,15 @@ const SERVICE_CELL = "${__value.raw}";
  * recorded under one name for all, and is exactly `1 - window error ratio / budget`, so the window
  * SLI follows from it without the overview having to know any service's window.
  */
-const SLI_OVER_WINDOW = "1 - (1 - slo:error_budget_remaining:ratio) * on(service, slo) slo:error_budget:ratio";
+const { objective, errorBudget, errorBudgetRemaining } = SLO_CONSTANT_SERIES;
+const SLI_OVER_WINDOW = `1 - (1 - ${errorBudgetRemaining.name}) * on(service, slo) ${errorBudget.name}`;
 
 /** Firing alerts, without the Watchdog: it always fires (the heartbeat), so it would only be noise here. */
 const FIRING = `ALERTS{alertstate="firing", alertname!="${WATCHDOG.alert}"}`;
 
 /** Firing alerts of the row's service, on every SLO row of it (0 when none). */
 function serviceAlertsExpr(): string {
-    const rows = "sum by (service, slo) (slo:objective:ratio) * 0";
+    const rows = `sum by (service, slo) (${objective.name}) * 0`;
     return `(${rows} + on(service) group_left() count by (service) (${FIRING})) or (${rows})`;
 }
 
@@ -78,13 +81,13 @@ function serviceLinks(links: Links): dashboard.DynamicConfigValue {
     };
 }
 
-function sloTable(links: Links): Panel {
+function sloTable(links: Links, sloServices: readonly ServiceSpec[]): Panel {
     let panel = tablePanel("Service level objectives")
         .description("One row per SLO. Click a service for its golden-signals or SLO dashboard.")
-        .withTarget(promTableQuery("slo:objective:ratio", "A"))
+        .withTarget(promTableQuery(objective.name, "A"))
         .withTarget(promTableQuery(SLI_OVER_WINDOW, "B"))
-        .withTarget(promTableQuery("slo:error_budget_remaining:ratio", "C"))
-        .withTarget(promTableQuery("slo:burn_rate:ratio_rate1h", "D"))
+        .withTarget(promTableQuery(errorBudgetRemaining.name, "C"))
+        .withTarget(promTableQuery(SLO_SERIES.burnRate.name(SLO_DISPLAY_WINDOW), "D"))
         .withTarget(promTableQuery(serviceAlertsExpr(), "E"))
         // One frame per query, joined on their common labels (service, slo) into one row per SLO.
         .withTransformation({ id: "merge", options: {} })
@@ -105,7 +108,7 @@ function sloTable(links: Links): Panel {
         { id: "decimals", value: 1 },
         ...coloredCell(budgetThresholds()),
     ]);
-    panel = columnOverride(panel, SLO_COLUMNS.D, [{ id: "unit", value: UNITS.burnRate }, { id: "decimals", value: 1 }, ...coloredCell(burnRateThresholds())]);
+    panel = columnOverride(panel, SLO_COLUMNS.D, [{ id: "unit", value: UNITS.burnRate }, { id: "decimals", value: 1 }, ...coloredCell(stackBurnRateThresholds(sloServices))]);
     return columnOverride(panel, SLO_COLUMNS.E, [{ id: "decimals", value: 0 }, ...coloredCell(thresholds([null, COLORS.ok], [1, COLORS.critical]))]);
 }
 
@@ -121,7 +124,8 @@ function valueTexts(texts: Readonly<Record<string, string>>): dashboard.DynamicC
  * the SLOs: the number the business watches beside the health that produces it.
  */
 function businessCounterTable(links: Links): Panel {
-    const { record, labels } = BUSINESS_COUNTER;
+    const { labels } = BUSINESS_COUNTER;
+    const record = SERVICE_SERIES.businessCounter.name;
     // Each direction's change signed so that good news is positive, whichever way is good.
     const change = GOOD_DIRECTIONS.map((direction) => `(${businessChangeExpr(`${record}{${labels.direction}="${direction}"}`, direction)})`).join(" or ");
     let panel = tablePanel("Business counters")
@@ -203,7 +207,7 @@ function atAGlancePanels(): Panel[] {
     return [
         statPanel("SLOs out of budget", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
-            .withTarget(promInstantQuery("count(slo:error_budget_remaining:ratio < 0) or vector(0)")),
+            .withTarget(promInstantQuery(`count(${errorBudgetRemaining.name} < 0) or vector(0)`)),
         statPanel("Critical (paging) alerts firing", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
             .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="critical"}) or vector(0)')),
@@ -212,7 +216,7 @@ function atAGlancePanels(): Panel[] {
             .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", severity="warning"}) or vector(0)')),
         statPanel("Stack targets down", UNITS.count)
             .thresholds(thresholds([null, COLORS.ok], [1, COLORS.critical]))
-            .withTarget(promInstantQuery('count(ALERTS{alertstate="firing", alertname="StackComponentDown"}) or vector(0)')),
+            .withTarget(promInstantQuery(`count(ALERTS{alertstate="firing", alertname="${STACK_ALERTS.componentDown}"}) or vector(0)`)),
     ];
 }
 
@@ -220,7 +224,7 @@ function atAGlancePanels(): Panel[] {
 function serviceTable(links: Links): Panel {
     return tablePanel("Services")
         .description("Every service with recorded request metrics. Click one for its golden-signals dashboard.")
-        .withTarget(promTableQuery("sum by (service) (service:http_requests:rate5m)", "A"))
+        .withTarget(promTableQuery(`sum by (service) (${SERVICE_SERIES.requests.name})`, "A"))
         .withTransformation({ id: "organize", options: { excludeByName: { Time: true }, renameByName: { service: "Service", Value: "Requests per second" } } })
         .overrideByName("Service", [{ id: "links", value: [{ title: "Golden signals", url: links.dashboardUrl(dashboardUids.golden(SERVICE_CELL)) }] }])
         .overrideByName("Requests per second", [{ id: "unit", value: UNITS.requestsPerSecond }]);
@@ -235,7 +239,8 @@ function serviceTable(links: Links): Panel {
  * overview shows no counter table (it would read a series no rule records); a service declared in
  * code shows its counters on its own golden-signals dashboard.
  */
-export function overviewDashboard(links: Links, businessCounters: boolean): dashboard.Dashboard {
+/** `sloServices`: the services whose SLOs the stack records (the burn-rate colours follow their policies). */
+export function overviewDashboard(links: Links, businessCounters: boolean, sloServices: readonly ServiceSpec[]): dashboard.Dashboard {
     const builder = newDashboard("LGTM stack: overview", dashboardUids.overview(), ["overview"], "now-1h")
         .description("Every service's SLOs and business counters, the firing alerts, each service's pages and tickets over 7 and 30 days, and the services sending metrics.")
         .link(headerLink("Stack health", links.dashboardUrl(dashboardUids.stackHealth())))
@@ -246,9 +251,9 @@ export function overviewDashboard(links: Links, businessCounters: boolean): dash
         .link(headerLink("Cluster: networking", links.dashboardUrl(dashboardUids.clusterNetwork())));
     withSection(builder, "Now", atAGlancePanels());
     if (businessCounters) {
-        withSection(builder, "SLOs and business counters", [sloTable(links), businessCounterTable(links)]);
+        withSection(builder, "SLOs and business counters", [sloTable(links, sloServices), businessCounterTable(links)]);
     } else {
-        withSection(builder, "SLOs", [sloTable(links)]);
+        withSection(builder, "SLOs", [sloTable(links, sloServices)]);
     }
     withSection(builder, "Alerts", [firingAlertsTable(), alertVolumeTable(links)]);
     withSection(builder, "Services", [serviceTable(links)]);

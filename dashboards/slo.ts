@@ -12,9 +12,11 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import { Links } from "../alerts/links";
 import { BurnRateAlertSpec, burnRateAlertSpecs, describePair, sloWindowName } from "../alerts/slo";
 import { ServiceSpec, Slo } from "../config/types";
-import { BURN_RATE_ALERTS, DEFAULT_BURN_RATE_POLICY } from "../model/alerting";
+import { durationMs } from "../config/units";
+import { BURN_RATE_ALERTS, DEFAULT_BURN_RATE_POLICY, FAST_BUDGET_BURN, SLOW_BUDGET_BURN } from "../model/alerting";
 import { readableNumber, toNumber } from "../model/exact";
 import { dashboardUids } from "../model/ids";
+import { SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES } from "../model/recordedSeries";
 import { sloSeriesMatcher } from "../model/series";
 import {
     buildDashboard,
@@ -57,16 +59,37 @@ export function describeSlo(slo: Slo): string {
 /** Burn rate over one window, as the burn-rate alerts compute it. */
 export function burnRateExpr(service: ServiceSpec, slo: Slo, window: string): string {
     const s = sloSeriesMatcher(service.name, slo.name);
-    return `slo:sli_error:ratio_rate${window}{${s}} / on(service, slo) slo:error_budget:ratio{${s}}`;
+    return `${SLO_SERIES.sliError.name(window)}{${s}} / on(service, slo) ${SLO_CONSTANT_SERIES.errorBudget.name}{${s}}`;
 }
 
 /** Green while the budget lasts, then warmer colours for each alert factor crossed. */
-/** Without specs (the overview, across services): the default policy's factors for a 30-day SLO. */
-export function burnRateThresholds(specs: readonly BurnRateAlertSpec[] = WORKBOOK_30D): dashboard.ThresholdsConfigBuilder {
+export function burnRateThresholds(specs: readonly BurnRateAlertSpec[]): dashboard.ThresholdsConfigBuilder {
     const factors = [...new Set(specs.flatMap((spec) => spec.pairs.map((pair) => toNumber(pair.factor))))].sort((a, b) => a - b);
     const palette = [COLORS.notice, COLORS.warning, COLORS.critical, COLORS.severe];
     const steps: ThresholdStep[] = factors.map((factor, index) => [factor, palette[Math.min(index, palette.length - 1)]]);
     return thresholds([null, COLORS.ok], ...steps);
+}
+
+/**
+ * The overview's burn-rate colours, one column for every service's SLOs, from the factors their
+ * policies (`services[i].alerts.burnRatePolicy`, over each SLO's own window) alert at: yellow from
+ * the lowest ticket factor (some SLO opens a ticket at this rate), orange from the highest (every
+ * SLO does), red from the lowest page factor, dark red from the highest. A ticket factor at or above
+ * the lowest page factor adds no step: that rate already pages. With no SLO declared in the stack
+ * config (services declared in code only), the default policy over 30 days.
+ */
+export function stackBurnRateThresholds(services: readonly ServiceSpec[]): dashboard.ThresholdsConfigBuilder {
+    const declared = services.flatMap((service) => service.slos.flatMap((slo) => burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour)));
+    const specs = declared.length > 0 ? declared : WORKBOOK_30D;
+    const lowestAndHighest = (alert: string) => {
+        const factors = specs.filter((spec) => spec.alert === alert).flatMap((spec) => spec.pairs.map((pair) => toNumber(pair.factor)));
+        return [...new Set([Math.min(...factors), Math.max(...factors)])];
+    };
+    const page = lowestAndHighest(FAST_BUDGET_BURN).map((factor, index): ThresholdStep => [factor, [COLORS.critical, COLORS.severe][index]]);
+    const ticket = lowestAndHighest(SLOW_BUDGET_BURN)
+        .filter((factor) => factor < page[0][0]!)
+        .map((factor, index): ThresholdStep => [factor, [COLORS.notice, COLORS.warning][index]]);
+    return thresholds([null, COLORS.ok], ...ticket, ...page);
 }
 
 /** Red once the budget is spent, orange in its last quarter. */
@@ -86,7 +109,7 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
             .description(`Share of good requests over the SLO window; the objective is ${percent(slo.objective)}.`)
             .decimals(3)
             .thresholds(goodAbove(slo.objective))
-            .withTarget(promInstantQuery(`1 - slo:sli_error:ratio_rate${window}{${s}}`)),
+            .withTarget(promInstantQuery(`1 - ${SLO_SERIES.sliError.name(window)}{${s}}`)),
         gaugePanel(`Error budget remaining (${window})`, UNITS.ratio)
             .description("Share of the window's error budget not yet spent; below 0% the SLO is breached.")
             .height(SIZE.statHeight)
@@ -94,18 +117,18 @@ function summaryPanels(service: ServiceSpec, slo: Slo, links: Links): Panel[] {
             .max(1)
             .decimals(1)
             .thresholds(budgetThresholds())
-            .withTarget(promInstantQuery(`slo:error_budget_remaining:ratio{${s}}`)),
-        statPanel("Burn rate (1h)", UNITS.burnRate)
+            .withTarget(promInstantQuery(`${SLO_CONSTANT_SERIES.errorBudgetRemaining.name}{${s}}`)),
+        statPanel(`Burn rate (${SLO_DISPLAY_WINDOW})`, UNITS.burnRate)
             .description("How fast the budget is spent compared with spending it evenly over the window (1x).")
             .decimals(1)
             .thresholds(burnRateThresholds(burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour)))
-            .withTarget(promInstantQuery(`slo:burn_rate:ratio_rate1h{${s}}`))
+            .withTarget(promInstantQuery(`${SLO_SERIES.burnRate.name(SLO_DISPLAY_WINDOW)}{${s}}`))
             .links(allBurnRateRunbookLinks(service, links)),
-        statPanel(sliUnit(slo) === "probes" ? "Probes (last 1h)" : "Requests (last 1h)", UNITS.count)
+        statPanel(`${sliUnit(slo) === "probes" ? "Probes" : "Requests"} (last ${SLO_DISPLAY_WINDOW})`, UNITS.count)
             .description(`Burn-rate alerts never fire on fewer than ${service.minRequestsPerHour} ${sliUnit(slo)} per hour of their long window, nor when one bad request alone would cross their factor (${guardText(service, slo)}).`)
             .decimals(0)
             .thresholds(thresholds([null, COLORS.muted], [service.minRequestsPerHour, COLORS.ok]))
-            .withTarget(promInstantQuery(`slo:sli_total:rate1h{${s}} * 3600`)),
+            .withTarget(promInstantQuery(`${SLO_SERIES.sliTotal.name(SLO_DISPLAY_WINDOW)}{${s}} * ${(durationMs(SLO_DISPLAY_WINDOW) ?? 0) / 1000}`)),
         statPanel("Burn-rate alerts", UNITS.count)
             .description("Pending or firing burn-rate alerts of this SLO.")
             .textMode(common.BigValueTextMode.Name)
@@ -130,9 +153,9 @@ function sliPanel(service: ServiceSpec, slo: Slo): Panel {
     return timeseriesPanel("SLI vs objective", UNITS.ratio)
         .description(`Share of good requests over the last hour and over the ${window} SLO window, against the objective (dashed).`)
         .decimals(3)
-        .withTarget(promQuery(`1 - slo:sli_error:ratio_rate1h{${s}}`, "SLI (1h)").refId("A"))
-        .withTarget(promQuery(`1 - slo:sli_error:ratio_rate${window}{${s}}`, `SLI (${window})`).refId("B"))
-        .withTarget(promQuery(`slo:objective:ratio{${s}}`, "objective").refId("C"))
+        .withTarget(promQuery(`1 - ${SLO_SERIES.sliError.name(SLO_DISPLAY_WINDOW)}{${s}}`, `SLI (${SLO_DISPLAY_WINDOW})`).refId("A"))
+        .withTarget(promQuery(`1 - ${SLO_SERIES.sliError.name(window)}{${s}}`, `SLI (${window})`).refId("B"))
+        .withTarget(promQuery(`${SLO_CONSTANT_SERIES.objective.name}{${s}}`, "objective").refId("C"))
         .overrideByQuery("C", [DASHED_SERIES, { id: "color", value: { mode: "fixed", fixedColor: COLORS.critical } }]);
 }
 
@@ -142,8 +165,8 @@ function budgetPanel(service: ServiceSpec, slo: Slo, links: Links): Panel {
         .description("100% at the start of a clean window; the dashed lines mark the last quarter and 0%, below which the SLO is breached.")
         .thresholds(budgetThresholds())
         .thresholdsStyle(dashedThresholdLines())
-        .withTarget(promQuery(`slo:error_budget_remaining:ratio{${sloSeriesMatcher(service.name, slo.name)}}`, "budget remaining"))
-        .links(runbookLinks(links, "SlowBudgetBurn", service.name));
+        .withTarget(promQuery(`${SLO_CONSTANT_SERIES.errorBudgetRemaining.name}{${sloSeriesMatcher(service.name, slo.name)}}`, "budget remaining"))
+        .links(runbookLinks(links, SLOW_BUDGET_BURN, service.name));
 }
 
 function burnRatePanel(service: ServiceSpec, slo: Slo, spec: BurnRateAlertSpec, links: Links): Panel {

@@ -7,6 +7,7 @@ import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { Links } from "../alerts/links";
 import { dashboardUids } from "../model/ids";
+import { STACK_ALERTS } from "../model/alerting";
 import { StackConfig } from "../config/types";
 import { deployedStackJobs } from "../alerts/stack";
 import { StackJob, TIER_LABEL } from "../model/components";
@@ -74,14 +75,14 @@ function upPanel(config: StackConfig, links: Links): Panel {
         ])
         .thresholds(thresholds([null, COLORS.critical], [1, COLORS.ok]))
         .withTarget(promInstantQuery(`min by (${by}) (up{${jobMatcher(config)}})`, legend))
-        .links([...runbookLinks(links, "StackComponentDown"), ...(config.topology.kind === "distributed" ? runbookLinks(links, "StackTierDown") : [])]);
+        .links([...runbookLinks(links, STACK_ALERTS.componentDown), ...(config.topology.kind === "distributed" ? runbookLinks(links, STACK_ALERTS.tierDown) : [])]);
 }
 
 function collectorPanel(title: string, direction: "accepted" | "refused", links: Links): Panel {
     return timeseriesPanel(title, UNITS.perSecond)
         .description(direction === "refused" ? "Items the collector refused (usually memory_limiter); senders drop them." : "Items the collector's receivers accepted.")
         .targets(SIGNALS.map((signal) => promQuery(`sum by (job) (rate(otelcol_receiver_${direction}_${signal.metricSuffix}_total[5m]))`, `{{job}} ${signal.legend}`)))
-        .links(direction === "refused" ? runbookLinks(links, "CollectorRefusedData") : []);
+        .links(direction === "refused" ? runbookLinks(links, STACK_ALERTS.collectorRefusedData) : []);
 }
 
 function ingestionPanels(links: Links): Panel[] {
@@ -98,11 +99,11 @@ function ingestionPanels(links: Links): Panel[] {
                     "5xx ratio",
                 ),
             )
-            .links(runbookLinks(links, "LokiRequestErrors", "loki")),
+            .links(runbookLinks(links, STACK_ALERTS.lokiRequestErrors, "loki")),
         timeseriesPanel("Tempo: spans received and discarded per second", UNITS.perSecond)
             .withTarget(promQuery("sum(rate(tempo_distributor_spans_received_total[5m]))", "received"))
             .withTarget(promQuery("sum by (reason) (rate(tempo_discarded_spans_total[5m]))", "discarded: {{reason}}"))
-            .links(runbookLinks(links, "TempoDiscardedSpans", "tempo")),
+            .links(runbookLinks(links, STACK_ALERTS.tempoDiscardedSpans, "tempo")),
         timeseriesPanel("Prometheus: head series", UNITS.count)
             .description("Active series in memory; a sudden climb is a cardinality explosion (and memory to match).")
             .withTarget(promQuery('sum by (pod) (prometheus_tsdb_head_series{job="prometheus"})', "{{pod}}")),
@@ -113,7 +114,7 @@ function exportPanels(links: Links): Panel[] {
     return [
         timeseriesPanel("Collector: export failures per second", UNITS.perSecond)
             .targets(SIGNALS.map((signal) => promQuery(`sum by (job, exporter) (rate(otelcol_exporter_send_failed_${signal.metricSuffix}_total[5m]))`, `{{exporter}} ${signal.legend}`)))
-            .links(runbookLinks(links, "CollectorExportFailures")),
+            .links(runbookLinks(links, STACK_ALERTS.collectorExportFailures)),
         timeseriesPanel("Collector: sending queue fill", UNITS.ratio)
             .description("Once a queue is full, new data is dropped. CollectorExportFailures fires above the dashed line.")
             .min(0)
@@ -121,7 +122,7 @@ function exportPanels(links: Links): Panel[] {
             .thresholds(badAbove(ALERT_LINES.collectorQueueFill))
             .thresholdsStyle(dashedThresholdLines())
             .withTarget(promQuery("max by (job, exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity)", "{{job}} {{exporter}}"))
-            .links(runbookLinks(links, "CollectorExportFailures")),
+            .links(runbookLinks(links, STACK_ALERTS.collectorExportFailures)),
     ];
 }
 
@@ -142,23 +143,23 @@ function alertingPanels(config: StackConfig, links: Links): Panel[] {
                       .span(SIZE.full)
                       .withTarget(promQuery("sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total[5m]))", "{{remote_name}} failed/s"))
                       .withTarget(promQuery("max by (remote_name) (prometheus_remote_storage_queue_highest_timestamp_seconds - prometheus_remote_storage_queue_highest_sent_timestamp_seconds)", "{{remote_name}} behind (s)"))
-                      .links(runbookLinks(links, "PrometheusRemoteWriteFailing", "prometheus")),
+                      .links(runbookLinks(links, STACK_ALERTS.remoteWriteFailing, "prometheus")),
               ]
             : [];
     return [
         timeseriesPanel(`${evaluator.title}: rule evaluation failures (5m)`, UNITS.count)
             .description("Failed evaluations leave recorded series and alerts of the group missing.")
             .withTarget(promQuery(`sum by (${evaluator.by}rule_group) (increase(${evaluator.metricPrefix}prometheus_rule_evaluation_failures_total[5m]))`, `${evaluator.legend}{{rule_group}}`))
-            .links(runbookLinks(links, "PrometheusRuleEvaluationFailures", evaluator.service)),
+            .links(runbookLinks(links, STACK_ALERTS.ruleEvaluationFailures, evaluator.service)),
         timeseriesPanel(`${evaluator.title} → Alertmanager: notification errors per second`, UNITS.perSecond)
             .withTarget(promQuery(`sum by (${evaluator.by}alertmanager) (rate(${evaluator.metricPrefix}prometheus_notifications_errors_total[5m]))`, `${evaluator.legend}{{alertmanager}}`))
-            .links(runbookLinks(links, "PrometheusNotificationsFailing", evaluator.service)),
+            .links(runbookLinks(links, STACK_ALERTS.notificationsFailing, evaluator.service)),
         ...remoteWrite,
         timeseriesPanel("Alertmanager: failed notifications per second", UNITS.perSecond)
             .description("Failed deliveries to PagerDuty, Slack or the webhook: on-call may not be reached.")
             .span(SIZE.full)
             .withTarget(promQuery("sum by (integration) (rate(alertmanager_notifications_failed_total[5m]))", "{{integration}}"))
-            .links(runbookLinks(links, "AlertmanagerNotificationsFailing", "alertmanager")),
+            .links(runbookLinks(links, STACK_ALERTS.alertmanagerNotificationsFailing, "alertmanager")),
     ];
 }
 

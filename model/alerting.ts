@@ -92,13 +92,17 @@ export const BURN_RATE_ALERTS = [
     { alert: "SlowBudgetBurn", policy: "ticket", severity: "warning", for: "15m" },
 ] as const satisfies readonly { alert: string; policy: keyof BurnRatePolicy; severity: Severity; for: string }[];
 
+/** The burn-rate alerts by policy half, for rules and panels that name one of them. */
+export const FAST_BUDGET_BURN = BURN_RATE_ALERTS[0].alert;
+export const SLOW_BUDGET_BURN = BURN_RATE_ALERTS[1].alert;
+
 /**
  * HighErrorRate looks at a 2m window and waits 3m: a one-minute blip of errors keeps a 2m ratio
  * high for under 3 minutes and does not page, six minutes of HTTP 500 do. It needs at least
  * `minRequests` requests in the window (and never fewer than one bad request's worth, 1/threshold),
  * and `keepFiringFor` keeps one good evaluation from resolving and re-paging it.
  */
-export const HIGH_ERROR_RATE = { window: "2m", for: "3m", keepFiringFor: "2m", minRequests: 10 } as const;
+export const HIGH_ERROR_RATE = { alert: "HighErrorRate", window: "2m", for: "3m", keepFiringFor: "2m", minRequests: 10 } as const;
 
 /**
  * How often an OTLP service's metrics get a new sample when its config does not say: the OTel SDKs'
@@ -137,7 +141,7 @@ export const SERVICE_FAILING = {
  * pages within 5 minutes. Over a 2m window a one-minute blip reaches at most half slow, below
  * `slowPercent`; a collapse reaches it 2 minutes after onset and fires `for` later.
  */
-export const LATENCY_COLLAPSE = { window: "2m", slowPercent: 90, for: "2m", minRequests: 10 } as const;
+export const LATENCY_COLLAPSE = { alert: "LatencyCollapse", window: "2m", slowPercent: 90, for: "2m", minRequests: 10 } as const;
 
 /**
  * HighP99Latency, as the reference architecture defines it: the P99 over 5m above the service's
@@ -147,8 +151,8 @@ export const LATENCY_COLLAPSE = { window: "2m", slowPercent: 90, for: "2m", minR
 export const HIGH_P99_LATENCY = { alert: "HighP99Latency", severity: "warning", for: "5m" } as const satisfies { alert: string; severity: Severity; for: string };
 
 /** ServiceDown: no instance reports; ServiceInstancesDown: some, not all, scrape targets fail. */
-export const SERVICE_DOWN = { for: "1m", absentFor: "5m" } as const;
-export const SERVICE_INSTANCES_DOWN = { for: "5m" } as const;
+export const SERVICE_DOWN = { alert: "ServiceDown", for: "1m", absentFor: "5m" } as const;
+export const SERVICE_INSTANCES_DOWN = { alert: "ServiceInstancesDown", for: "5m" } as const;
 
 /**
  * TrafficDrop / TrafficSpike: the request rate, averaged over `window` of the recorded 5m rate,
@@ -222,10 +226,14 @@ export const NOTIFICATION_POLICY = {
  * SLO page fires, the threshold pages of the same service add nothing to it.
  */
 export const SYMPTOM_INHIBITIONS = [
-    { source: "ServiceDown", targets: ["HighErrorRate", SERVICE_FAILING.alert, "LatencyCollapse", TRAFFIC_ANOMALY.drop.alert, "FastBudgetBurn", "SlowBudgetBurn", HIGH_P99_LATENCY.alert, "ServiceInstancesDown"], equal: ["service"] },
-    { source: "FastBudgetBurn", targets: ["HighErrorRate"], equal: ["service"] },
-    { source: SERVICE_FAILING.alert, targets: ["HighErrorRate"], equal: ["service"] },
-    { source: "FastBudgetBurn", targets: ["LatencyCollapse"], equal: ["service", "slo"] },
+    {
+        source: SERVICE_DOWN.alert,
+        targets: [HIGH_ERROR_RATE.alert, SERVICE_FAILING.alert, LATENCY_COLLAPSE.alert, TRAFFIC_ANOMALY.drop.alert, FAST_BUDGET_BURN, SLOW_BUDGET_BURN, HIGH_P99_LATENCY.alert, SERVICE_INSTANCES_DOWN.alert],
+        equal: ["service"],
+    },
+    { source: FAST_BUDGET_BURN, targets: [HIGH_ERROR_RATE.alert], equal: ["service"] },
+    { source: SERVICE_FAILING.alert, targets: [HIGH_ERROR_RATE.alert], equal: ["service"] },
+    { source: FAST_BUDGET_BURN, targets: [LATENCY_COLLAPSE.alert], equal: ["service", "slo"] },
 ] as const satisfies readonly { source: string; targets: readonly string[]; equal: readonly string[] }[];
 
 /** Maintenance windows become Alertmanager time intervals named with this prefix; at most this long. */
@@ -262,55 +270,46 @@ export const LOG_ALERT_PRESETS = {
 
 export type LogAlertPreset = keyof typeof LOG_ALERT_PRESETS;
 
-/** Names of the alerts every service gets (saturation alerts are named by the user). */
-export const SERVICE_ALERT_NAMES = [
-    "HighErrorRate",
-    SERVICE_FAILING.alert,
-    "ServiceDown",
-    "ServiceInstancesDown",
-    HIGH_P99_LATENCY.alert,
-    "LatencyCollapse",
-    "FastBudgetBurn",
-    "SlowBudgetBurn",
-    TRAFFIC_ANOMALY.drop.alert,
-    TRAFFIC_ANOMALY.spike.alert,
-    QUEUE_LAG.alert,
-] as const;
-/** Names of the stack's self-monitoring alerts. */
-export const STACK_ALERT_NAMES = [
-    "StackComponentDown",
-    // Rendered with topology distributed only (alerts/stack.ts).
-    "StackTierDown",
-    "PrometheusRuleEvaluationFailures",
-    "PrometheusNotificationsFailing",
-    // Rendered with topology distributed only, where Prometheus remote-writes to Mimir (alerts/stack.ts).
-    "PrometheusRemoteWriteFailing",
-    "LokiRequestErrors",
-    "TempoDiscardedSpans",
-    "PersistentVolumeFillingUp",
-    "CollectorRefusedData",
-    "CollectorExportFailures",
-    "AlertmanagerNotificationsFailing",
-    WATCHDOG.alert,
-] as const;
-export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set([
-    ...SERVICE_ALERT_NAMES,
-    ...STACK_ALERT_NAMES,
-    ...Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert),
-    ...Object.values(CLUSTER_ALERTS),
-    ...Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert),
-]);
+/** Names of the stack's self-monitoring alerts (alerts/stack.ts). */
+export const STACK_ALERTS = {
+    componentDown: "StackComponentDown",
+    // Rendered with topology distributed only.
+    tierDown: "StackTierDown",
+    ruleEvaluationFailures: "PrometheusRuleEvaluationFailures",
+    notificationsFailing: "PrometheusNotificationsFailing",
+    // Rendered with topology distributed only, where Prometheus remote-writes to Mimir.
+    remoteWriteFailing: "PrometheusRemoteWriteFailing",
+    lokiRequestErrors: "LokiRequestErrors",
+    tempoDiscardedSpans: "TempoDiscardedSpans",
+    volumeFillingUp: "PersistentVolumeFillingUp",
+    collectorRefusedData: "CollectorRefusedData",
+    collectorExportFailures: "CollectorExportFailures",
+    alertmanagerNotificationsFailing: "AlertmanagerNotificationsFailing",
+    watchdog: WATCHDOG.alert,
+} as const;
 
 /**
- * The SLI windows an SLO records: every window of its burn-rate policy. The SLO window itself is
- * added per SLO; 5m always, for the SLO-window average, the dashboards and PAGE_RECOVERY_WINDOW.
+ * The alert families, each registered once: alerts/index.ts renders each from one entry keyed by
+ * the same name (its rule groups, once per stack or once per service), and these are the only
+ * names a family's alerts may carry besides the ones the user names (saturation signals, custom log
+ * alerts) and those of the families it `reuses` for a component of its own (the cluster's API
+ * server has SLOs, with the slo family's alerts). Config validation refuses a user's alert by any
+ * of these names.
  */
-export function sliWindows(policy: BurnRatePolicy, durationMs: (window: string) => number): string[] {
-    const windows = new Set<string>(["5m", PAGE_RECOVERY_WINDOW]);
-    for (const pair of [...policy.page, ...policy.ticket]) {
-        windows.add(pair.short);
-        windows.add(pair.long);
-    }
-    return [...windows].sort((a, b) => durationMs(a) - durationMs(b));
-}
+export const ALERT_FAMILIES = {
+    stack: { scope: "stack", alerts: Object.values(STACK_ALERTS) },
+    infrastructure: { scope: "stack", alerts: Object.values(INFRASTRUCTURE_ALERTS).map((a) => a.alert) },
+    cluster: { scope: "stack", alerts: Object.values(CLUSTER_ALERTS), reuses: ["slo"] },
+    golden: {
+        scope: "service",
+        alerts: [HIGH_ERROR_RATE.alert, SERVICE_FAILING.alert, SERVICE_DOWN.alert, SERVICE_INSTANCES_DOWN.alert, HIGH_P99_LATENCY.alert, TRAFFIC_ANOMALY.drop.alert, TRAFFIC_ANOMALY.spike.alert, QUEUE_LAG.alert],
+    },
+    slo: { scope: "service", alerts: [...BURN_RATE_ALERTS.map((a) => a.alert), LATENCY_COLLAPSE.alert] },
+    /** Evaluated by Loki's ruler, on the service's logs (every other family by Prometheus or Mimir's ruler). */
+    logs: { scope: "service", ruler: "loki", alerts: Object.values(LOG_ALERT_PRESETS).map((preset) => preset.alert) },
+} as const satisfies Record<string, { scope: "stack" | "service"; ruler?: "loki"; alerts: readonly string[]; reuses?: readonly string[] }>;
+export type AlertFamily = keyof typeof ALERT_FAMILIES;
 
+/** Names of the stack's self-monitoring alerts, whose runbook dashboards list the stack's components. */
+export const STACK_ALERT_NAMES: readonly string[] = ALERT_FAMILIES.stack.alerts;
+export const BUILT_IN_ALERT_NAMES: ReadonlySet<string> = new Set(Object.values(ALERT_FAMILIES).flatMap((family): readonly string[] => family.alerts));

@@ -1,7 +1,8 @@
 /**
  * Business counters (`services[i].businessCounters`): the units a counter may be given in, with
- * the Grafana unit its panels use, and the one recorded series every counter is written to (the
- * service's golden-signals dashboard and the overview both read it, never the user's query).
+ * the Grafana unit its panels use, and the labels of the one recorded series every counter is written
+ * to (model/recordedSeries.ts; the service's golden-signals dashboard and the overview both read it,
+ * never the user's query).
  */
 
 /** Config unit → Grafana unit id and the word shown next to a value. */
@@ -24,8 +25,6 @@ export const GOOD_DIRECTIONS = ["up", "down"] as const;
 export type GoodDirection = (typeof GOOD_DIRECTIONS)[number];
 
 export const BUSINESS_COUNTER = {
-    /** One series per counter: `sum(<query>)` with the service's labels plus the ones below. */
-    record: "service:business_counter:value",
     /** Label naming the counter; `unit` and `good_direction` ride along so the overview can show them without the config. */
     labels: { name: "counter", unit: "unit", direction: "good_direction" },
     /** The dashboards compare a counter with itself one week earlier, like the traffic-anomaly alerts do. */

@@ -55,13 +55,6 @@ export const API_SERVER_SLO = {
     excludedVerbs: "WATCH|CONNECT",
 } as const;
 
-/**
- * The recorded mapping from a pod to the workload that owns it (`workload`, `workload_type`): a
- * Deployment through its ReplicaSet, a StatefulSet, DaemonSet or Job directly. kube-prometheus's
- * name, so queries written against it keep working.
- */
-export const WORKLOAD_POD_SERIES = "namespace_workload_pod:kube_pod_owner:relabel";
-
 /** An RBAC policy rule, in the shape of Kubernetes' PolicyRule (model imports nothing). */
 export interface AccessRule {
     readonly apiGroups?: readonly string[];
