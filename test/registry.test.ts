@@ -125,14 +125,15 @@ describe("the registry of recorded series", () => {
             .filter((rule) => rule.labels.service === "ledger" && rule.labels.slo === "availability")
             .map((rule) => rule.record);
         assert.deepEqual(names, [
+            // The totals first: the guarded windows' ratios divide by them in the same evaluation.
+            "slo:sli_total:rate2h",
+            "slo:sli_total:rate1d",
+            "slo:sli_total:rate1h",
             "slo:sli_error:ratio_rate5m",
             "slo:sli_error:ratio_rate10m",
             "slo:sli_error:ratio_rate1h",
             "slo:sli_error:ratio_rate2h",
             "slo:sli_error:ratio_rate1d",
-            "slo:sli_total:rate2h",
-            "slo:sli_total:rate1d",
-            "slo:sli_total:rate1h",
             "slo:sli_error:ratio_rate7d",
             "slo:objective:ratio",
             "slo:error_budget:ratio",
