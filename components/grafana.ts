@@ -249,6 +249,12 @@ function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels
             { name: "OUTPUT", value: SERVICE_DASHBOARDS.outputPath },
         ],
         resources: withScratch(SERVICE_DASHBOARDS.resources, serviceDashboards.scratch),
+        ...(mode === "watch"
+            ? {
+                  readinessProbe: { exec: { command: ["sh", "-c", serviceDashboards.probes.ready] }, periodSeconds: 10, timeoutSeconds: 5 },
+                  livenessProbe: { exec: { command: ["sh", "-c", serviceDashboards.probes.alive] }, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+              }
+            : {}),
         securityContext: HARDENED_SECURITY_CONTEXT,
         volumeMounts: [
             { name: "dashboard-templates", mountPath: SERVICE_DASHBOARDS.templatesPath, readOnly: true },

@@ -15,7 +15,7 @@ import { DashboardConfigMap, packFiles } from "./dashboardFiles";
 import { namespaceDashboardsProvider } from "./dashboardSidecars";
 import { ScratchSpace } from "../model/ephemeralStorage";
 import { DatasourceDefinition } from "./datasources";
-import { EXPANDER_SCRIPT, RenderedServiceDashboards, serviceDashboardsProvider } from "./serviceDashboards";
+import { EXPANDER_PROBES, EXPANDER_SCRIPT, RenderedServiceDashboards, serviceDashboardsProvider } from "./serviceDashboards";
 import { toJson, toYaml } from "./yaml";
 
 /** Where Grafana looks for its files in the pod. */
@@ -56,6 +56,8 @@ export interface RenderedGrafanaProvisioning {
     readonly serviceDashboards: {
         readonly configMaps: readonly DashboardConfigMap[];
         readonly script: string;
+        /** Shell conditions for the watch loop's readiness and liveness probes. */
+        readonly probes: { readonly ready: string; readonly alive: string };
         readonly scratch: ScratchSpace;
     };
 }
@@ -122,7 +124,7 @@ export function renderGrafanaProvisioning(
         dashboardProvidersFile,
         checksum: checksum(datasourcesFile.content, dashboardProvidersFile.content),
         stackDashboardConfigMaps: [...packDashboards("grafana-dashboards-stack", stackDashboards.filter((d) => !runbooks.includes(d))), ...packDashboards("grafana-dashboards-runbooks", runbooks)],
-        serviceDashboards: { configMaps: serviceDashboards.configMaps, script: EXPANDER_SCRIPT, scratch: serviceDashboards.scratch },
+        serviceDashboards: { configMaps: serviceDashboards.configMaps, script: EXPANDER_SCRIPT, probes: EXPANDER_PROBES, scratch: serviceDashboards.scratch },
     };
 }
 

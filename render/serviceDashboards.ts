@@ -41,7 +41,9 @@ export const SERVICE_DASHBOARDS = {
     outputPath: "/var/lib/grafana-service-dashboards",
     provider: "lgtm-services",
     /** The expander's CPU and memory: sed over a few hundred KiB per change. */
-    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    /** The watch loop touches it every poll; a file older than a minute means the loop is stuck (the liveness probe). */
+    heartbeat: ".heartbeat",
     /** How often the expander looks for a changed index or template (the kubelet's ConfigMap sync, about a minute, dominates). */
     pollSeconds: 10,
 } as const;
@@ -53,7 +55,8 @@ export const SERVICE_DASHBOARDS = {
  * changed, so Grafana sees no change where there is none; then it removes the `.json` files of its
  * own folder that the index no longer lists (a removed service's dashboards). `once` expands and
  * exits (the init container: Grafana starts with every dashboard); `watch` re-expands whenever the
- * kubelet swaps the projected files (their `..data` link).
+ * kubelet swaps the projected files (their `..data` link), touching a heartbeat file (not `.json`, so
+ * Grafana ignores it) every poll.
  */
 export const EXPANDER_SCRIPT = `set -eu
 src="$TEMPLATES"; out="$OUTPUT"; index="$src/${SERVICE_DASHBOARDS.indexKey}"
@@ -71,11 +74,22 @@ expand() {
 expand
 [ "$1" = once ] && exit 0
 seen="$(readlink "$src/..data" || true)"
+: > "$out/${SERVICE_DASHBOARDS.heartbeat}"
 while sleep ${SERVICE_DASHBOARDS.pollSeconds}; do
   now="$(readlink "$src/..data" || true)"
   if [ "$now" != "$seen" ]; then expand; seen="$now"; fi
+  : > "$out/${SERVICE_DASHBOARDS.heartbeat}"
 done
 `;
+
+/**
+ * The watch loop's probes: ready once it has expanded and entered the loop, alive while its heartbeat
+ * is younger than a minute (six polls; BusyBox find's -mmin).
+ */
+export const EXPANDER_PROBES = {
+    ready: `[ -f "$OUTPUT/${SERVICE_DASHBOARDS.heartbeat}" ]`,
+    alive: `[ -n "$(find "$OUTPUT/${SERVICE_DASHBOARDS.heartbeat}" -mmin -1)" ]`,
+} as const;
 
 function expanderScratch(expandedBytes: number): ScratchSpace {
     const data = Math.ceil(expandedBytes / MIB) + 2;

@@ -5,7 +5,7 @@
  * as the kubelet's atomic writer does it: a new timestamped folder, then the link renamed over.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -53,6 +53,13 @@ test("watch: a swapped index adds a service's files and removes a dropped one's"
         const files = () => fs.readdirSync(out).filter((f) => f.endsWith(".json")).sort();
         await waitUntil("the first expansion", () => files().length === 4, 15);
         assert.deepEqual(files(), ["checkout-golden.json", "checkout-slo.json", "refunds-golden.json", "refunds-slo.json"]);
+        // The probes, run as the kubelet runs them (sh -c in the container's environment).
+        const probe = (condition: string) => spawnSync("sh", ["-c", condition], { env: { PATH: busyboxPath(dir), OUTPUT: out } }).status;
+        await waitUntil("the loop's heartbeat", () => probe(first.probes.ready) === 0, 15);
+        assert.equal(probe(first.probes.alive), 0, "a fresh heartbeat is alive");
+        const stale = new Date(Date.now() - 120_000);
+        fs.utimesSync(path.join(out, ".heartbeat"), stale, stale);
+        assert.notEqual(probe(first.probes.alive), 0, "a heartbeat two minutes old is not");
         publish(templates, 2, maps(["checkout", "payouts"]).configMaps);
         // One poll (10 s) at most, plus the expansion.
         await waitUntil("the re-expansion", () => files().includes("payouts-slo.json") && !files().includes("refunds-slo.json"), 25);

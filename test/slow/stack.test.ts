@@ -86,9 +86,14 @@ describe("dev stack under mocks", () => {
         assert.deepEqual(rules.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(), ["observability/api", "observability/session-start", "observability/transcoding", "observability/video-load"]);
         // The dev services are OTLP services: none is scraped, so none has a PodMonitor.
         assert.deepEqual(ofType(resources, "kubernetes:monitoring.coreos.com/v1:PodMonitor"), []);
-        const dashboards = ofType(resources, "kubernetes:core/v1:ConfigMap").flatMap((r) => (r.inputs.metadata.name.startsWith("grafana-dashboards-") ? Object.values(r.inputs.data).map((json) => JSON.parse(json as string).uid) : []));
+        // Their dashboards: one index line each, naming the file, its template and the service (test/slow/grafana.test.ts expands them).
+        const index = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-dashboard-index")!.inputs.data["index.txt"] as string;
+        const templates = ofType(resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.name === "grafana-dashboard-templates")!.inputs.data as Record<string, string>;
         for (const service of ["api", "session-start", "video-load", "transcoding"]) {
-            assert.ok(dashboards.includes(`${service}-golden`) && dashboards.includes(`${service}-slo`), `${service} dashboards`);
+            for (const kind of ["golden", "slo"]) {
+                const line = index.split("\n").find((l) => l.startsWith(`${service}-${kind}.json `));
+                assert.ok(line && line.endsWith(` ${service}`) && line.split(" ")[1] in templates, `${service} ${kind} dashboard: ${line}`);
+            }
         }
     });
 
@@ -126,9 +131,8 @@ describe("dev stack under mocks", () => {
             assert.match(resource.name, /^lgtm-checkout(-|$)/, `new resource ${key(resource)} belongs to the new service`);
         }
         const changed = grown.filter((r) => baseByKey.has(key(r)) && baseByKey.get(key(r)) !== JSON.stringify(r.inputs)).map(key);
-        // Grafana mounts the new service's dashboard ConfigMap: its Deployment gains that volume source and restarts once,
-        // losing nothing, since every datasource and dashboard comes back from files (test/slow/grafana.test.ts).
-        assert.deepEqual(changed, ["kubernetes:apps/v1:Deployment::lgtm-grafana-deployment"], "no existing resource changes but Grafana's dashboard mounts");
+        // Its dashboards: a line in the index and its team's templates; Grafana's pod does not change (test/slow/grafana.test.ts).
+        assert.deepEqual(changed, ["kubernetes:core/v1:ConfigMap::lgtm-grafana-grafana-dashboard-index", "kubernetes:core/v1:ConfigMap::lgtm-grafana-grafana-dashboard-templates"], "no existing resource changes but the dashboard index and templates");
     });
 });
 

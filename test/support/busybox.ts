@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { toolPath } from "../../scripts/dev/tools";
 
 /** The applets the scripts we ship into images use. */
-const APPLETS = ["sh", "sed", "awk", "cmp", "readlink", "rm", "mv", "sleep", "cat"] as const;
+const APPLETS = ["sh", "sed", "awk", "cmp", "readlink", "rm", "mv", "sleep", "cat", "find"] as const;
 
 /** A folder under `dir` of links to BusyBox named after its applets; use it as the whole PATH. */
 export function busyboxPath(dir: string): string {
