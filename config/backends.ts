@@ -8,12 +8,12 @@ import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
+import { engineObjectStorageKeys } from "./keys";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
     CollectorConfig,
     ConfiguredSecrets,
-    engineObjectStorageKeys,
     GrafanaConfig,
     GrafanaMode,
     ImageRef,

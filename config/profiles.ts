@@ -1,7 +1,9 @@
 /** Sizing and safety defaults per profile; every value can be overridden in the stack's config. */
+import { PerProfileSetting, SettingKey, SETTINGS, TopLevelKey } from "./keys";
 import { Profile, Resources } from "./types";
 
-export interface ProfileDefaults {
+/** A field per setting whose default depends on the profile (config/keys.ts), and the sizes the readers scale. */
+export interface ProfileDefaults extends Readonly<Record<PerProfileSetting, boolean>> {
     readonly prometheusReplicas: number;
     readonly prometheusRetention: string;
     readonly prometheusRetentionSize: string;
@@ -12,8 +14,6 @@ export interface ProfileDefaults {
     readonly backendPersistence: boolean;
     readonly gatewayReplicas: number;
     readonly queueVolume: string;
-    readonly networkPolicies: boolean;
-    readonly podDisruptionBudgets: boolean;
     /** Multiplier of the backends' requests and limits. */
     readonly scale: number;
 }
@@ -58,4 +58,21 @@ export function scaledResources(cpuMilli: number, memoryMi: number, scale: numbe
         requests: { cpu: `${cpuMilli * scale}m`, memory: `${memoryMi * scale}Mi` },
         limits: { cpu: `${cpuMilli * scale * limitFactor}m`, memory: `${memoryMi * scale * limitFactor}Mi` },
     };
+}
+
+/** A top-level setting's default as the README's configuration table shows it: `value`, `dev / prod`, or words. */
+export function defaultText(key: SettingKey): string | undefined {
+    const entry: TopLevelKey = SETTINGS[key];
+    const given = entry.default;
+    if (given === undefined) {
+        return undefined;
+    }
+    if ("value" in given) {
+        return `\`${given.value}\``;
+    }
+    if ("perProfile" in given) {
+        const setting = key as PerProfileSetting;
+        return `${PROFILES.dev[setting]} / ${PROFILES.prod[setting]}`;
+    }
+    return given.text;
 }
