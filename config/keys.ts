@@ -5,6 +5,7 @@
  * `StackSecrets`) all follow from these two tables, and test/configKeys.test.ts holds the README's
  * configuration table to them.
  */
+import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { Engine, OBJECT_STORAGE_ENGINES } from "../model/topology";
 
 /**
@@ -134,16 +135,24 @@ export const SECRET_CONFIG_KEYS: readonly (SecretKey | typeof TEAM_ROUTING_KEYS)
     SECRETS[name].shape === "per engine" ? OBJECT_STORAGE_ENGINES.map((engine) => name.replace("<engine>", engine) as EngineSecretKey) : [name as StackSecretKey | typeof TEAM_ROUTING_KEYS],
 );
 
-/** A default: one value, the profile's (config/profiles.ts `PROFILES`, under the key's own name), or words for the README. */
-export type KeyDefault = { readonly value: string } | { readonly perProfile: true } | { readonly text: string };
+/**
+ * A default: one value; the profile's, named by its field of config/profiles.ts `ProfileDefaults`
+ * (the reader reads that field through this name); or, where the reader works it out, words for the README.
+ */
+export type KeyDefault = { readonly value: string | number } | { readonly profile: string } | { readonly text: string };
 
-export interface TopLevelKey {
+/** One setting: what it takes, its default, its limits and what it means. */
+export interface KeySpec {
     /** What the key takes; a section is an object of settings documented by the rows for its own keys (`prometheus.replicas`). */
     readonly type: string;
-    /** Absent for sections (their keys have their own defaults). */
+    /** Absent for sections (their keys have their own defaults) and for settings documented as `documentedAs`. */
     readonly default?: KeyDefault;
+    /** Bounds of a number, as the reader enforces them; the README's meaning names the range `min..max`. */
+    readonly limits?: { readonly min?: number; readonly max?: number; readonly integer?: boolean };
     /** Meaning and limits, as the README's configuration table says them; absent for sections. */
     readonly description?: string;
+    /** A setting every backend shares, documented once by this README row (`<backend>.image`). */
+    readonly documentedAs?: string;
 }
 
 /** The top-level keys other than secrets, in the README's order. */
@@ -175,12 +184,12 @@ export const SETTINGS = {
     },
     networkPolicies: {
         type: "boolean or section",
-        default: { perProfile: true },
+        default: { profile: "networkPolicies" },
         description: "default-deny plus explicit allows; `true`/`false`, or an object `{ enabled, egress }` (see [Network policies](#network-policies))",
     },
     podDisruptionBudgets: {
         type: "boolean",
-        default: { perProfile: true },
+        default: { profile: "podDisruptionBudgets" },
         description: "PDBs for multi-replica components",
     },
     prometheus: { type: "section" },
@@ -207,7 +216,7 @@ export const SETTINGS = {
         description: "`single` or `distributed` (or `{ mode, loki, tempo, mimir, collector, tenants, defaultTenant, zones }` with per-tier settings); see [Topology](#topology-single-or-distributed)",
     },
     cluster: { type: "section" },
-} as const satisfies Record<string, TopLevelKey>;
+} as const satisfies Record<string, KeySpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
 
@@ -216,8 +225,63 @@ export function defaultOf<K extends { [S in SettingKey]: (typeof SETTINGS)[S] ex
     return SETTINGS[key].default.value;
 }
 
-/** The settings whose default is the profile's; config/profiles.ts `ProfileDefaults` has a field of each name. */
-export type PerProfileSetting = { [S in SettingKey]: (typeof SETTINGS)[S] extends { default: { perProfile: true } } ? S : never }[SettingKey];
+/** `prometheus`: the metrics store the stack runs (`mode: single`; with `distributed` its HA pair writes to Mimir). */
+export const PROMETHEUS_SETTINGS = {
+    image: { type: "image", documentedAs: "<backend>.image" },
+    replicas: {
+        type: "whole number",
+        default: { profile: "prometheusReplicas" },
+        limits: { min: 1, max: 5, integer: true },
+        description:
+            "1..5; an independent HA pair in prod. With `topology: distributed` the default is 2 in every profile (an HA pair Mimir deduplicates; the operator's agent follows it); set 1 only where a second replica cannot run apart (a one-node dev cluster): every metric then passes through one pod",
+    },
+    resources: { type: "resources", documentedAs: "<backend>.resources" },
+    retention: {
+        type: "duration",
+        default: { profile: "prometheusRetention" },
+        description: "at least 3d (SlowBudgetBurn's longest window) and at least every service's SLO window",
+    },
+    retentionSize: {
+        type: "Prometheus size",
+        default: { profile: "prometheusRetentionSize" },
+        description: "Prometheus units (powers of two: 1GB = 1GiB), positive, at most 90% of `volumeSize` (compaction needs room)",
+    },
+    volumeSize: {
+        type: "Kubernetes quantity",
+        default: { profile: "prometheusVolume" },
+        description: "positive Kubernetes quantity",
+    },
+    scrapeInterval: {
+        type: "duration",
+        default: { value: "30s" },
+        description: "at most 1m: half the shortest alert window (2m), so `rate()` always has two samples",
+    },
+    evaluationInterval: {
+        type: "duration",
+        default: { value: "30s" },
+        description: "at most 2m, the shortest alert window",
+    },
+    configMapShards: {
+        type: "whole number",
+        // One of each kind fits ~40 services of two SLOs; render/index.ts names the count a fleet needs.
+        default: { value: 1 },
+        limits: { min: 1, max: MAX_CONFIGMAP_SHARDS, integer: true },
+        description:
+            "only with `operator.enabled: false`; 1..64: ConfigMaps of each kind (`prometheus-rules`, `prometheus-scrape`, then `-1`, `-2`, …) over which the services' rule and scrape files are spread by an FNV-1a hash of the service name; raise it when a shard would pass 960 KiB (see *Large fleets*)",
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** The sections whose keys are tabled here, by their top-level key. */
+export const SECTIONS = { prometheus: PROMETHEUS_SETTINGS } as const satisfies { readonly [K in SettingKey]?: Record<string, KeySpec> };
+
+/** A table's keys, for the reader of its object. */
+export function keysOf<T extends Record<string, KeySpec>>(table: T): (keyof T & string)[] {
+    return Object.keys(table);
+}
+
+type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : never }[keyof T];
+/** The config/profiles.ts `ProfileDefaults` fields the tables name as defaults. */
+export type ProfileField = ProfileNamed<typeof SETTINGS> | ProfileNamed<typeof PROMETHEUS_SETTINGS>;
 
 /** Every key the stack config may hold at its top level. */
 export const ROOT_KEYS = [...(Object.keys(SETTINGS) as SettingKey[]), ...SECRET_CONFIG_KEYS];

@@ -14,7 +14,7 @@ import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
-import { defaultOf, engineObjectStorageKeys, ROOT_KEYS, SecretKey, STACK_SECRET_KEYS, TEAM_ROUTING_KEYS } from "./keys";
+import { defaultOf, engineObjectStorageKeys, ROOT_KEYS, SecretKey, SETTINGS, STACK_SECRET_KEYS, TEAM_ROUTING_KEYS } from "./keys";
 import { ConfiguredSecrets, ServiceSpec, StackConfig } from "./types";
 import { OBJECT_STORAGE_ENGINES } from "../model/topology";
 
@@ -123,7 +123,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const stackServices = root.items("services");
     const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
     const namespace = root.string("namespace", defaultOf("namespace"), NAMESPACE);
-    const networkPolicies = readNetworkPolicies(root, defaults.networkPolicies);
+    const networkPolicies = readNetworkPolicies(root, defaults[SETTINGS.networkPolicies.default.profile]);
     const settled = {
         profile,
         stack: raw.stack,
@@ -134,7 +134,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         storageClassName: root.optionalString("storageClassName", { test: DNS_SUBDOMAIN.test, hint: "is not a StorageClass name; use e.g. standard" }),
         networkPolicies: networkPolicies.enabled,
         networkPolicyEgress: networkPolicies.egress,
-        podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults.podDisruptionBudgets),
+        podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults[SETTINGS.podDisruptionBudgets.default.profile]),
         prometheus: readPrometheus(root, defaults),
         operator: readOperator(root, defaults),
         alertmanager: readAlertmanager(root, defaults),

@@ -1,9 +1,9 @@
 /** Sizing and safety defaults per profile; every value can be overridden in the stack's config. */
-import { PerProfileSetting, SettingKey, SETTINGS, TopLevelKey } from "./keys";
+import { KeySpec, ProfileField } from "./keys";
 import { Profile, Resources } from "./types";
 
-/** A field per setting whose default depends on the profile (config/keys.ts), and the sizes the readers scale. */
-export interface ProfileDefaults extends Readonly<Record<PerProfileSetting, boolean>> {
+/** Every field config/keys.ts names as a setting's default is here (the PROFILES below then lack it and fail to compile). */
+export interface ProfileDefaults extends Readonly<Record<ProfileField, unknown>> {
     readonly prometheusReplicas: number;
     readonly prometheusRetention: string;
     readonly prometheusRetentionSize: string;
@@ -14,6 +14,8 @@ export interface ProfileDefaults extends Readonly<Record<PerProfileSetting, bool
     readonly backendPersistence: boolean;
     readonly gatewayReplicas: number;
     readonly queueVolume: string;
+    readonly networkPolicies: boolean;
+    readonly podDisruptionBudgets: boolean;
     /** Multiplier of the backends' requests and limits. */
     readonly scale: number;
 }
@@ -60,19 +62,18 @@ export function scaledResources(cpuMilli: number, memoryMi: number, scale: numbe
     };
 }
 
-/** A top-level setting's default as the README's configuration table shows it: `value`, `dev / prod`, or words. */
-export function defaultText(key: SettingKey): string | undefined {
-    const entry: TopLevelKey = SETTINGS[key];
-    const given = entry.default;
+/** A setting's default as the README's configuration table shows it: `value` (a number bare), `dev / prod`, or words. */
+export function defaultText(setting: KeySpec): string | undefined {
+    const given = setting.default;
     if (given === undefined) {
         return undefined;
     }
     if ("value" in given) {
-        return `\`${given.value}\``;
+        return typeof given.value === "number" ? String(given.value) : `\`${given.value}\``;
     }
-    if ("perProfile" in given) {
-        const setting = key as PerProfileSetting;
-        return `${PROFILES.dev[setting]} / ${PROFILES.prod[setting]}`;
+    if ("profile" in given) {
+        const field = given.profile as ProfileField;
+        return `${PROFILES.dev[field]} / ${PROFILES.prod[field]}`;
     }
     return given.text;
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { SECRET_CONFIG_KEYS, SECRETS, SETTINGS, SettingKey, TopLevelKey } from "../config/keys";
+import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SETTINGS, SettingKey } from "../config/keys";
 import { defaultText } from "../config/profiles";
 import { PROJECT_ROOT } from "../io/stackSources";
 import { loadStackConfig } from "../config/load";
@@ -77,9 +77,21 @@ describe("the README's configuration table follows config/keys.ts", () => {
         assert.ok(rowOf("namespace"));
     });
 
+    /** The row of a setting: its default and meaning as the table says, and its limits' range named in the meaning. */
+    const checkRow = (key: string, setting: KeySpec) => {
+        const row = rowOf(key);
+        assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
+        assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
+        assert.equal(row.default, defaultText(setting), `the README's default of ${key}`);
+        assert.equal(row.meaning, setting.description, `the README's meaning of ${key}`);
+        if (setting.limits?.min !== undefined && setting.limits.max !== undefined) {
+            assert.ok(row.meaning.includes(`${setting.limits.min}..${setting.limits.max}`), `the README's meaning of ${key} does not name its range ${setting.limits.min}..${setting.limits.max}`);
+        }
+    };
+
     test("every top-level setting has its row with the same default and meaning, or, for a section, rows for its keys", () => {
         for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-            const entry: TopLevelKey = SETTINGS[key];
+            const entry: KeySpec = SETTINGS[key];
             if (entry.description === undefined) {
                 assert.ok(
                     rows.some((row) => row.keys.some((k) => k.startsWith(`${key}.`))),
@@ -87,11 +99,26 @@ describe("the README's configuration table follows config/keys.ts", () => {
                 );
                 continue;
             }
-            const row = rowOf(key);
-            assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(key)} | ${entry.description} |`);
-            assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
-            assert.equal(row.default, defaultText(key), `the README's default of ${key}`);
-            assert.equal(row.meaning, entry.description, `the README's meaning of ${key}`);
+            checkRow(key, entry);
+        }
+    });
+
+    test("every key of a tabled section has its row with the same default, meaning and range, and the README names no other key of it", () => {
+        for (const [section, table] of Object.entries(SECTIONS)) {
+            for (const [key, setting] of Object.entries(table) as [string, KeySpec][]) {
+                if (setting.documentedAs !== undefined) {
+                    const placeholder = setting.documentedAs.split(".")[0];
+                    assert.ok(PLACEHOLDERS[placeholder]?.includes(section), `${section}.${key} is documented as ${setting.documentedAs}, which does not stand for ${section}`);
+                    assert.ok(rows.some((row) => row.keys.includes(setting.documentedAs!)), `the README's configuration table has no row ${setting.documentedAs}`);
+                    continue;
+                }
+                checkRow(`${section}.${key}`, setting);
+            }
+            for (const row of rows) {
+                for (const key of row.keys.filter((k) => k.startsWith(`${section}.`))) {
+                    assert.ok(key.split(".")[1] in table, `the README's configuration table names ${key}, which config/keys.ts does not have:\n${row.line}`);
+                }
+            }
         }
     });
 
