@@ -7,7 +7,7 @@ import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
-import { engineObjectStorageKeys, keysOf, PROMETHEUS_SETTINGS } from "./keys";
+import { engineObjectStorageKeys, keysOf, PROMETHEUS_SETTINGS, StackSecretKey } from "./keys";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
@@ -82,7 +82,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
     const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl", "teams", "timeIntervals", "ticketHours", "maintenance"] as const);
-    for (const key of ["webhookUrl", "heartbeatUrl"] as const) {
+    for (const key of ["webhookUrl", "heartbeatUrl"] as const satisfies readonly StackSecretKey[]) {
         if (alertmanager.optionalString(key) !== undefined) {
             // A webhook or heartbeat URL usually carries its token; in plain config it would land in a ConfigMap.
             alertmanager.problems.add(
