@@ -1,6 +1,5 @@
 /** Readers of the stack-level sections: one per backend, plus the pieces they share. */
 import versions from "../tools/versions.json";
-import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { Engine } from "../model/topology";
 import { BASE_URL, DNS_SUBDOMAIN, HTTP_URL, INGRESS_HOST, S3_BUCKET, S3_ENDPOINT, S3_REGION } from "./formats";
 import { ProfileDefaults, scaledResources } from "./profiles";
@@ -8,12 +7,12 @@ import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
+import { engineObjectStorageKeys, keysOf, PROMETHEUS_SETTINGS, StackSecretKey } from "./keys";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
     CollectorConfig,
     ConfiguredSecrets,
-    engineObjectStorageKeys,
     GrafanaConfig,
     GrafanaMode,
     ImageRef,
@@ -66,34 +65,24 @@ export function readStorage(section: With<"storage">, profile: Profile, secrets:
 }
 
 export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaults): PrometheusConfig {
-    const prometheus = root.object("prometheus", [
-        "image",
-        "replicas",
-        "resources",
-        "retention",
-        "retentionSize",
-        "volumeSize",
-        "scrapeInterval",
-        "evaluationInterval",
-        "configMapShards",
-    ] as const);
+    const settings = PROMETHEUS_SETTINGS;
+    const prometheus = root.object("prometheus", keysOf(settings));
     return {
         image: readImage(prometheus, "prometheus"),
-        replicas: prometheus.number("replicas", defaults.prometheusReplicas, { min: 1, max: 5, integer: true }),
+        replicas: prometheus.number("replicas", defaults[settings.replicas.default.profile], settings.replicas.limits),
         resources: readResources(prometheus, scaledResources(250, 512, defaults.scale)),
-        retentionTime: prometheus.duration("retention", defaults.prometheusRetention),
-        retentionSize: prometheus.prometheusSize("retentionSize", defaults.prometheusRetentionSize),
-        persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults.prometheusVolume) },
-        scrapeInterval: prometheus.duration("scrapeInterval", "30s"),
-        evaluationInterval: prometheus.duration("evaluationInterval", "30s"),
-        // One of each kind fits ~40 services of two SLOs; render/index.ts names the count a fleet needs.
-        configMapShards: prometheus.number("configMapShards", 1, { min: 1, max: MAX_CONFIGMAP_SHARDS, integer: true }),
+        retentionTime: prometheus.duration("retention", defaults[settings.retention.default.profile]),
+        retentionSize: prometheus.prometheusSize("retentionSize", defaults[settings.retentionSize.default.profile]),
+        persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults[settings.volumeSize.default.profile]) },
+        scrapeInterval: prometheus.duration("scrapeInterval", settings.scrapeInterval.default.value),
+        evaluationInterval: prometheus.duration("evaluationInterval", settings.evaluationInterval.default.value),
+        configMapShards: prometheus.number("configMapShards", settings.configMapShards.default.value, settings.configMapShards.limits),
     };
 }
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
     const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl", "teams", "timeIntervals", "ticketHours", "maintenance"] as const);
-    for (const key of ["webhookUrl", "heartbeatUrl"] as const) {
+    for (const key of ["webhookUrl", "heartbeatUrl"] as const satisfies readonly StackSecretKey[]) {
         if (alertmanager.optionalString(key) !== undefined) {
             // A webhook or heartbeat URL usually carries its token; in plain config it would land in a ConfigMap.
             alertmanager.problems.add(

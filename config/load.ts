@@ -14,7 +14,8 @@ import { ConfigErrors, describe, ObjectReader, Problems, Raw } from "./reader";
 import { relabelServicePaths, ServiceEntry, serviceFileEntries, ServiceFolder } from "./serviceFiles";
 import { readService, ServiceReadOptions } from "./services";
 import { settleTopology, topologyMode } from "./topology";
-import { ConfiguredSecrets, engineObjectStorageKeys, SECRET_KEYS, ServiceSpec, StackConfig, TEAM_ROUTING_KEYS } from "./types";
+import { defaultOf, engineObjectStorageKeys, ROOT_KEYS, SecretKey, SETTINGS, STACK_SECRET_KEYS, TEAM_ROUTING_KEYS } from "./keys";
+import { ConfiguredSecrets, ServiceSpec, StackConfig } from "./types";
 import { OBJECT_STORAGE_ENGINES } from "../model/topology";
 
 /** Raw config as the stack holds it: top-level keys without the `lgtm-stack:` prefix. */
@@ -30,29 +31,6 @@ export interface RawStackConfig {
 }
 
 export type LoadOptions = ServiceReadOptions;
-
-const ROOT_KEYS = [
-    "profile",
-    "namespace",
-    "agentNamespace",
-    "runbookBaseUrl",
-    "storageClassName",
-    "networkPolicies",
-    "podDisruptionBudgets",
-    "prometheus",
-    "operator",
-    "alertmanager",
-    "loki",
-    "tempo",
-    "collector",
-    "grafana",
-    "services",
-    "servicesFrom",
-    "topology",
-    "cluster",
-    ...SECRET_KEYS,
-    TEAM_ROUTING_KEYS,
-] as const;
 
 /**
  * Reads the secret map team → PagerDuty routing key (`pulumi config set --secret --path
@@ -75,8 +53,9 @@ function readTeamRoutingKeys(raw: RawStackConfig, problems: Problems): string[] 
     return Object.keys(value).sort();
 }
 
+/** Which secrets are set, each refused by name when it is set in plain text (config/keys.ts `SECRETS`). */
 function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets {
-    const present = (key: (typeof SECRET_KEYS)[number]): boolean => {
+    const present = (key: SecretKey): boolean => {
         const value = raw.values[key];
         if (value === undefined || value === null || value === "") {
             return false;
@@ -87,13 +66,9 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
         }
         return true;
     };
+    const stackWide = Object.fromEntries(STACK_SECRET_KEYS.map((key) => [key, present(key)])) as Record<(typeof STACK_SECRET_KEYS)[number], boolean>;
     return {
-        pagerdutyRoutingKey: present("pagerdutyRoutingKey"),
-        slackWebhookUrl: present("slackWebhookUrl"),
-        webhookUrl: present("webhookUrl"),
-        heartbeatUrl: present("heartbeatUrl"),
-        objectStorageAccessKeyId: present("objectStorageAccessKeyId"),
-        objectStorageSecretAccessKey: present("objectStorageSecretAccessKey"),
+        ...stackWide,
         objectStorageEngines: OBJECT_STORAGE_ENGINES.filter((engine) => {
             const own = engineObjectStorageKeys(engine);
             const [id, key] = [present(own.accessKeyId), present(own.secretAccessKey)];
@@ -102,11 +77,7 @@ function readSecrets(raw: RawStackConfig, problems: Problems): ConfiguredSecrets
             }
             return id && key;
         }),
-        grafanaAdminPassword: present("grafanaAdminPassword"),
-        grafanaExternalUrl: present("grafanaExternalUrl"),
-        grafanaServiceAccountToken: present("grafanaServiceAccountToken"),
         pagerdutyTeams: readTeamRoutingKeys(raw, problems),
-        grafanaOAuthClientSecret: present("grafanaOAuthClientSecret"),
     };
 }
 
@@ -151,8 +122,8 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     const secrets = readSecrets(raw, problems);
     const stackServices = root.items("services");
     const serviceEntries = [...stackServices, ...serviceFileEntries(root, raw.serviceFolder, problems, stackServices.length)];
-    const namespace = root.string("namespace", "observability", NAMESPACE);
-    const networkPolicies = readNetworkPolicies(root, defaults.networkPolicies);
+    const namespace = root.string("namespace", defaultOf("namespace"), NAMESPACE);
+    const networkPolicies = readNetworkPolicies(root, defaults[SETTINGS.networkPolicies.default.profile]);
     const settled = {
         profile,
         stack: raw.stack,
@@ -163,7 +134,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         storageClassName: root.optionalString("storageClassName", { test: DNS_SUBDOMAIN.test, hint: "is not a StorageClass name; use e.g. standard" }),
         networkPolicies: networkPolicies.enabled,
         networkPolicyEgress: networkPolicies.egress,
-        podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults.podDisruptionBudgets),
+        podDisruptionBudgets: root.boolean("podDisruptionBudgets", defaults[SETTINGS.podDisruptionBudgets.default.profile]),
         prometheus: readPrometheus(root, defaults),
         operator: readOperator(root, defaults),
         alertmanager: readAlertmanager(root, defaults),

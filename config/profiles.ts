@@ -1,7 +1,9 @@
 /** Sizing and safety defaults per profile; every value can be overridden in the stack's config. */
+import { KeySpec, ProfileField } from "./keys";
 import { Profile, Resources } from "./types";
 
-export interface ProfileDefaults {
+/** Every field config/keys.ts names as a setting's default is here (the PROFILES below then lack it and fail to compile). */
+export interface ProfileDefaults extends Readonly<Record<ProfileField, unknown>> {
     readonly prometheusReplicas: number;
     readonly prometheusRetention: string;
     readonly prometheusRetentionSize: string;
@@ -58,4 +60,20 @@ export function scaledResources(cpuMilli: number, memoryMi: number, scale: numbe
         requests: { cpu: `${cpuMilli * scale}m`, memory: `${memoryMi * scale}Mi` },
         limits: { cpu: `${cpuMilli * scale * limitFactor}m`, memory: `${memoryMi * scale * limitFactor}Mi` },
     };
+}
+
+/** A setting's default as the README's configuration table shows it: `value` (a number bare), `dev / prod`, or words. */
+export function defaultText(setting: KeySpec): string | undefined {
+    const given = setting.default;
+    if (given === undefined) {
+        return undefined;
+    }
+    if ("value" in given) {
+        return typeof given.value === "number" ? String(given.value) : `\`${given.value}\``;
+    }
+    if ("profile" in given) {
+        const field = given.profile as ProfileField;
+        return `${PROFILES.dev[field]} / ${PROFILES.prod[field]}`;
+    }
+    return given.text;
 }

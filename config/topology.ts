@@ -8,6 +8,7 @@ import versions from "../tools/versions.json";
 import { NODE_ZONE_LABEL } from "../model/labels";
 import { Engine, REPLICATION_FACTOR, TIERS, TierName, ZONE_REPLICATED_TIERS, zoneTierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
+import { defaultOf } from "./keys";
 import { scaledResources } from "./profiles";
 import { ObjectReader } from "./reader";
 import { readTenancy } from "./tenancy";
@@ -140,7 +141,7 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
     const { problems } = root;
     // `topology: distributed` alone is the common case; the object form takes per-tier settings.
     const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"]);
-    const mode = section.oneOf("mode", ["single", "distributed"], "single");
+    const mode = section.oneOf("mode", ["single", "distributed"], defaultOf("topology"));
     if (mode === "single") {
         for (const engine of ["loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"] as const) {
             if (section.has(engine)) {

@@ -8,6 +8,7 @@ import type { BusinessUnit, GoodDirection } from "../model/business";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { MetricPreset } from "../model/presets";
 import type { Engine, TierName } from "../model/topology";
+import type { StackSecretKey } from "./keys";
 
 export type Profile = "dev" | "prod";
 
@@ -494,56 +495,13 @@ export interface StackConfig {
     readonly secrets: ConfiguredSecrets;
 }
 
-export interface ConfiguredSecrets {
-    readonly pagerdutyRoutingKey: boolean;
-    readonly slackWebhookUrl: boolean;
-    /** Generic webhook receiving every alert (and `ticket` alerts when Slack is not configured). */
-    readonly webhookUrl: boolean;
-    /** Heartbeat (dead-man's switch) URL: receives the always-firing Watchdog alert every minute. */
-    readonly heartbeatUrl: boolean;
-    /** The shared object-storage key pair: used by every engine that has no pair of its own. */
-    readonly objectStorageAccessKeyId: boolean;
-    readonly objectStorageSecretAccessKey: boolean;
+/** Which credentials were provided, one flag per secret of config/keys.ts `SECRETS` holding one value. */
+export type ConfiguredSecrets = { readonly [K in StackSecretKey]: boolean } & {
     /** Engines with a key pair of their own (`<engine>ObjectStorageAccessKeyId` and `…SecretAccessKey`, both set). */
     readonly objectStorageEngines: readonly Engine[];
-    /** An admin password of your own instead of the one generated with @pulumi/random. */
-    readonly grafanaAdminPassword: boolean;
-    /** With `grafana.mode: external`: the API URL of your Grafana, and a service-account token for it. */
-    readonly grafanaExternalUrl: boolean;
-    readonly grafanaServiceAccountToken: boolean;
     /** Teams with their own PagerDuty service: the keys of the secret map `pagerdutyTeamRoutingKeys`. */
     readonly pagerdutyTeams: readonly string[];
-    /** With `grafana.auth`: the OAuth client secret of the identity provider's app. */
-    readonly grafanaOAuthClientSecret: boolean;
-}
-
-/** The config keys of an engine's own object-storage key pair: `lokiObjectStorageAccessKeyId` and `lokiObjectStorageSecretAccessKey`. */
-export function engineObjectStorageKeys(engine: Engine): { readonly accessKeyId: SecretKey; readonly secretAccessKey: SecretKey } {
-    return { accessKeyId: `${engine}ObjectStorageAccessKeyId`, secretAccessKey: `${engine}ObjectStorageSecretAccessKey` };
-}
-
-/** Top-level config keys that hold credentials and must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = [
-    "pagerdutyRoutingKey",
-    "slackWebhookUrl",
-    "webhookUrl",
-    "heartbeatUrl",
-    "objectStorageAccessKeyId",
-    "objectStorageSecretAccessKey",
-    "lokiObjectStorageAccessKeyId",
-    "lokiObjectStorageSecretAccessKey",
-    "tempoObjectStorageAccessKeyId",
-    "tempoObjectStorageSecretAccessKey",
-    "mimirObjectStorageAccessKeyId",
-    "mimirObjectStorageSecretAccessKey",
-    "grafanaAdminPassword",
-    "grafanaExternalUrl",
-    "grafanaServiceAccountToken",
-    "grafanaOAuthClientSecret",
-] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
-/** The secret map team → PagerDuty routing key of that team's own PagerDuty service. */
-export const TEAM_ROUTING_KEYS = "pagerdutyTeamRoutingKeys";
+};
 
 // ---- The topology (config/topology.ts reads it) ----
 

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
 import { PROJECT } from "../config/sources";
-import { engineObjectStorageKeys, StackConfig, TEAM_ROUTING_KEYS } from "../config/types";
+import { engineObjectStorageKeys, SecretKey, STANDALONE_SECRET_KEYS, StandaloneSecretKey, TEAM_ROUTING_KEYS } from "../config/keys";
+import { StackConfig } from "../config/types";
 import { Engine, OBJECT_STORAGE_ENGINES } from "../model/topology";
 import { rawConfigOfProgram, runbookNames } from "./stackSources";
 
@@ -18,22 +19,19 @@ export interface ObjectStorageCredentials {
     readonly secretAccessKey: pulumi.Output<string>;
 }
 
-/** The stack's credentials, each a Pulumi secret; absent when not configured. */
-export interface StackSecrets {
-    readonly pagerdutyRoutingKey?: pulumi.Output<string>;
-    readonly slackWebhookUrl?: pulumi.Output<string>;
-    readonly webhookUrl?: pulumi.Output<string>;
-    readonly heartbeatUrl?: pulumi.Output<string>;
+/**
+ * The stack's credentials, each a Pulumi secret; absent when not configured. A secret of
+ * config/keys.ts `SECRETS` without a pair arrives under its own key (`heartbeatUrl`); pairs and the
+ * team map arrive grouped.
+ */
+export type StackSecrets = { readonly [K in StandaloneSecretKey]?: pulumi.Output<string> } & {
     /** Each engine's object-storage credentials: its own pair (`<engine>ObjectStorage…`), else the shared one; absent when neither is set. */
     readonly objectStorage?: Readonly<Partial<Record<Engine, ObjectStorageCredentials>>>;
-    readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** Per team with its own PagerDuty service: that service's routing key (`pagerdutyTeamRoutingKeys.<team>`); none when absent. */
     readonly pagerdutyTeamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
-    /** With `grafana.auth`: the identity provider app's client secret, mounted into Grafana as a file. */
-    readonly grafanaOAuthClientSecret?: pulumi.Output<string>;
     /** `grafana.mode: external`: your Grafana's API URL and a service-account token for it. */
     readonly grafanaExternal?: { readonly url: pulumi.Output<string>; readonly token: pulumi.Output<string> };
-}
+};
 
 export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     let config: StackConfig;
@@ -47,7 +45,7 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
         throw error;
     }
     const stackConfig = new pulumi.Config(PROJECT);
-    const secret = (key: string, present: boolean) => (present ? stackConfig.requireSecret(key) : undefined);
+    const secret = (key: SecretKey, present: boolean) => (present ? stackConfig.requireSecret(key) : undefined);
     const sharedId = secret("objectStorageAccessKeyId", config.secrets.objectStorageAccessKeyId);
     const sharedKey = secret("objectStorageSecretAccessKey", config.secrets.objectStorageSecretAccessKey);
     const shared = sharedId && sharedKey ? { accessKeyId: sharedId, secretAccessKey: sharedKey } : undefined;
@@ -68,14 +66,9 @@ export function readStack(): { config: StackConfig; secrets: StackSecrets } {
     return {
         config,
         secrets: {
+            ...Object.fromEntries(STANDALONE_SECRET_KEYS.map((key) => [key, secret(key, config.secrets[key])])),
             pagerdutyTeamRoutingKeys,
-            pagerdutyRoutingKey: secret("pagerdutyRoutingKey", config.secrets.pagerdutyRoutingKey),
-            slackWebhookUrl: secret("slackWebhookUrl", config.secrets.slackWebhookUrl),
-            webhookUrl: secret("webhookUrl", config.secrets.webhookUrl),
-            heartbeatUrl: secret("heartbeatUrl", config.secrets.heartbeatUrl),
             objectStorage,
-            grafanaAdminPassword: secret("grafanaAdminPassword", config.secrets.grafanaAdminPassword),
-            grafanaOAuthClientSecret: secret("grafanaOAuthClientSecret", config.secrets.grafanaOAuthClientSecret),
             grafanaExternal: grafanaUrl && grafanaToken ? { url: grafanaUrl, token: grafanaToken } : undefined,
         },
     };

@@ -7,6 +7,7 @@ import { loadStackConfig, RawStackConfig } from "../../config/load";
 import { ConfigErrors } from "../../config/reader";
 import { PROJECT_ROOT, rawConfigFromFile, runbookNames } from "../../io/stackSources";
 import { StackConfig } from "../../config/types";
+import type { SecretKey } from "../../config/keys";
 
 export const knownRunbooks = runbookNames();
 
@@ -14,7 +15,7 @@ export const knownRunbooks = runbookNames();
  * Credentials an operator sets with `pulumi config set --secret` before the first preview (listed in
  * each stack file's header); the committed stack files hold none.
  */
-export const OPERATOR_SECRETS: Readonly<Record<string, readonly string[]>> = {
+export const OPERATOR_SECRETS: Readonly<Record<string, readonly SecretKey[]>> = {
     prod: ["pagerdutyRoutingKey", "slackWebhookUrl", "heartbeatUrl", "objectStorageAccessKeyId", "objectStorageSecretAccessKey"],
 };
 
