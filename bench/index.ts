@@ -10,6 +10,7 @@
  *   incidents  a month of the dev stack's incidents: pages and tickets through the real rules and a real Alertmanager, SLO rules vs naive ones
  *   rules      fleet rule evaluation: the real Prometheus evaluating the prod stack's rules for 100, 1,000 and 2,000 services, against naive per-service rules
  *   kube-score the real kube-score on every Kubernetes object of the dev, prod and prod-distributed stacks: findings per check, each accepted for a stated reason or real
+ *   slo-cost   one availability SLO's rules, ours vs the real Sloth's for the same SLI: rules, and samples each set reads per evaluation on its own real Prometheus
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -23,11 +24,12 @@ import { loadedRss } from "./loadedRss";
 import { programScale } from "./programScale";
 import { queryCost } from "./queryCost";
 import { ruleEvaluation } from "./ruleEvaluation";
+import { sloCost } from "./sloCost";
 import { killEverything } from "../scripts/dev/processes";
 import { cachedTool, toolVersion } from "../scripts/dev/tools";
 import { BenchOptions, formatSeconds, machineDescription } from "./report";
 
-const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score", "rules"] as const;
+const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score", "rules", "slo-cost"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
                 await ruleEvaluation({ ...options, prometheus });
             } else if (section === "kube-score") {
                 await kubeScore(options);
+            } else if (section === "slo-cost") {
+                await sloCost(options);
             } else if (section === "tiers") {
                 await collectorTiers(options.quick);
             } else {

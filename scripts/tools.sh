@@ -28,7 +28,7 @@ ALL_TOOLS=(
   kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl etcd
   actionlint busybox
   otelcol
-  identify_license otelcol-builder jsonnet kube-score
+  identify_license otelcol-builder jsonnet kube-score sloth
   node
   runc containerd containerd-shim-runc-v2 ctr cni-bridge cni-loopback cni-host-local cni-portmap
   kubelet kube-proxy kubectl agnhost coredns node_exporter kube-state-metrics
@@ -58,6 +58,7 @@ section_of() {
     identify_license) echo tools.identify_license ;;
     jsonnet) echo tools.jsonnet ;;
     kube-score) echo tools.kube-score ;;
+    sloth) echo tools.sloth ;;
     otelcol-builder) echo images.otelcol ;;
     node) echo tools.node ;;
     runc) echo tools.runc ;;
@@ -371,6 +372,12 @@ recipe_kube-score() {
   goversion="$(go_version_of kube-score)"
   go_install_to "$(go_module_of kube-score)/cmd/kube-score@$goversion" "$1" \
     "-X main.version=${goversion#v} -X main.commit=$goversion -X main.date=$(module_time "$(go_module_of kube-score)" "$goversion")"
+}
+# Sloth, for the bench's slo-cost section only (bench/sloCost.ts): it generates the rules of the same
+# SLO, whose cost ours is measured against. No replace lines; the version as its build script sets it.
+recipe_sloth() {
+  go_install_to "$(go_module_of sloth)/cmd/sloth@$(go_version_of sloth)" "$1" \
+    "-X $(go_module_of sloth)/internal/info.Version=$(go_version_of sloth)"
 }
 recipe_otelcol-builder() {
   go_install_to "$(go_module_of otelcol-builder)@$(go_version_of otelcol-builder)" "$1" ""

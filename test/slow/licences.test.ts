@@ -62,7 +62,7 @@ describe("licence gate: the Go module graphs of every tool we build", () => {
         for (const wrapper of ["tools/prometheus", "tools/pulumi", "tools/pulumi-language-nodejs", "tools/pulumi-kubernetes", "tools/kubernetes"]) {
             assert.ok(names.includes(wrapper), `${wrapper} inspected; got ${names.join(", ")}`);
         }
-        for (const module of ["github.com/prometheus/alertmanager@v0.31.1", "sigs.k8s.io/kwok@v0.8.0", "github.com/rhysd/actionlint@v1.7.12", "go.opentelemetry.io/collector/cmd/builder@v0.160.0", "github.com/zegl/kube-score@v1.20.0"]) {
+        for (const module of ["github.com/prometheus/alertmanager@v0.31.1", "sigs.k8s.io/kwok@v0.8.0", "github.com/rhysd/actionlint@v1.7.12", "go.opentelemetry.io/collector/cmd/builder@v0.160.0", "github.com/zegl/kube-score@v1.20.0", "github.com/slok/sloth@v0.16.0"]) {
             assert.ok(names.some((n) => n.startsWith(`go install ${module} `)), `go install ${module} inspected; got ${names.join(", ")}`);
         }
         assert.ok(names.includes("Collector distribution (tools/otelcol/builder-config.yaml)"));
