@@ -33,7 +33,7 @@ const STACK_FAMILIES: { readonly [K in StackFamily]: (config: StackConfig) => Fa
 
 /** What a family renders once per service; `scrapeInterval` is the stack's (`prometheus.scrapeInterval`), a scraped service's sample interval. */
 const SERVICE_FAMILIES: { readonly [K in ServiceFamily]: (service: ServiceSpec, scrapeInterval: string) => FamilyGroup[] } = {
-    golden: (service, scrapeInterval) => [{ name: `${service.name}-golden-signals`, recording: goldenRecordingRules(service), alerts: goldenAlerts(service, scrapeInterval) }],
+    golden: (service, scrapeInterval) => [{ name: `${service.name}-golden-signals`, recording: goldenRecordingRules(service, scrapeInterval), alerts: goldenAlerts(service, scrapeInterval) }],
     slo: (service) => service.slos.map((slo) => ({ name: `${service.name}-slo-${slo.name}`, recording: sloRecordingRules(service, slo), alerts: sloAlerts(service, slo) })),
     logs: (service) => (service.logAlerts.length === 0 ? [] : [{ name: `${service.name}-logs`, recording: [], alerts: logAlertDefinitions(service) }]),
 };

@@ -55,7 +55,7 @@ export async function programScale(options: BenchOptions): Promise<void> {
         { knownRunbooks },
     );
     // An OTLP service: its golden alerts read its export interval, never the stack's scrape interval.
-    const golden = { recording: goldenRecordingRules(service).length, alerts: goldenAlerts(service, "").length };
+    const golden = { recording: goldenRecordingRules(service, "").length, alerts: goldenAlerts(service, "").length };
     const perSlo = service.slos.map((slo) => ({ slo, recording: sloRecordingRules(service, slo).length, alerts: sloAlerts(service, slo).length }));
     printTable(
         "Rules and series per SLO",

@@ -34,13 +34,26 @@ export interface RecordedSeriesFamily<P> {
 const SERVICE_LABELS = ["service"] as const;
 const SLO_LABELS = ["service", "slo"] as const;
 
+/**
+ * A service's request and failure rates over a window, each read once from the raw counters: over
+ * GOLDEN_WINDOW (the dashboards, the error ratio, the traffic alerts) and over each window a golden
+ * alert judges (alerts/golden.ts `goldenRateWindows`), which then read these instead of the raw
+ * counters three times each.
+ */
+export const SERVICE_RATE_SERIES = {
+    requests: { name: (window: string) => `service:http_requests:rate${window}`, labels: SERVICE_LABELS },
+    errors: { name: (window: string) => `service:http_errors:rate${window}`, labels: SERVICE_LABELS },
+} as const satisfies Record<string, RecordedSeriesFamily<string>>;
+
 /** A service's golden signals (alerts/golden.ts records them; the golden dashboard, the overview and the alerts read them). */
 export const SERVICE_SERIES = {
-    requests: { name: `service:http_requests:rate${GOLDEN_WINDOW}`, labels: SERVICE_LABELS },
-    errors: { name: `service:http_errors:rate${GOLDEN_WINDOW}`, labels: SERVICE_LABELS },
+    requests: { name: SERVICE_RATE_SERIES.requests.name(GOLDEN_WINDOW), labels: SERVICE_LABELS },
+    errors: { name: SERVICE_RATE_SERIES.errors.name(GOLDEN_WINDOW), labels: SERVICE_LABELS },
     errorRatio: { name: `service:http_errors:ratio_rate${GOLDEN_WINDOW}`, labels: SERVICE_LABELS },
     /** One name for the status code whatever the preset calls it, so the runbooks' queries work for every service. */
     errorsByCode: { name: `service_code:http_errors:rate${GOLDEN_WINDOW}`, labels: [...SERVICE_LABELS, "code"] },
+    /** Bucket rates `sum by (le)` of the latency histogram: read once, by every recorded quantile. */
+    bucketRates: { name: `service_le:http_request_duration_seconds_bucket:rate${GOLDEN_WINDOW}`, labels: [...SERVICE_LABELS, "le"] },
     queueDepth: { name: "service:queue_depth:messages", labels: SERVICE_LABELS },
     queueLag: { name: "service:queue_lag:seconds", labels: SERVICE_LABELS },
     saturation: { name: "service:saturation:ratio", labels: [...SERVICE_LABELS, "signal"] },

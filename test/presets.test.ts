@@ -91,12 +91,15 @@ describe("a new metric preset is one table entry (an OTel RPC server preset, add
 
     test("with the entry, the service's golden-signal rules count its calls and failed calls, by status code, and its P99, from the RPC histogram", () => {
         assert.equal(recorded("service:http_requests:rate5m"), 'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger"}[5m]))');
-        assert.equal(recorded("service:http_errors:rate5m"), 'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger", error_type!=""}[5m]))');
+        // The failed calls once by code from the raw counter; their rate is the sum of the codes' (alerts/golden.ts).
+        assert.equal(recorded("service:http_errors:rate5m"), 'sum(service_code:http_errors:rate5m{service="ledger"})');
+        assert.equal(recorded("service:http_errors:rate2m"), 'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger", error_type!=""}[2m]))');
         assert.equal(
             recorded("service_code:http_errors:rate5m"),
             'sum by (code) (label_replace(rate(rpc_server_call_duration_seconds_count{service_name="ledger", error_type!=""}[5m]), "code", "$1", "rpc_response_status_code", "(.*)"))',
         );
-        assert.equal(recorded("service:http_request_duration_seconds:p99_5m"), 'histogram_quantile(0.99, sum by (le) (rate(rpc_server_call_duration_seconds_bucket{service_name="ledger"}[5m])))');
+        assert.equal(recorded("service_le:http_request_duration_seconds_bucket:rate5m"), 'sum by (le) (rate(rpc_server_call_duration_seconds_bucket{service_name="ledger"}[5m]))');
+        assert.equal(recorded("service:http_request_duration_seconds:p99_5m"), 'histogram_quantile(0.99, service_le:http_request_duration_seconds_bucket:rate5m{service="ledger"})');
     });
 
     test("its SLOs read the same names: failed calls for availability, the 0.25 s bucket for the 250ms latency SLO", () => {

@@ -16,7 +16,7 @@ import { loadStackConfig } from "../config/load";
 import { StackConfig } from "../config/types";
 import { readRunbooks } from "../io/runbooks";
 import { ALERT_FAMILIES, AlertFamily } from "../model/alerting";
-import { CLUSTER_SERIES, LATENCY_SERIES, SERVICE_SERIES, SLO_CONSTANT_SERIES, SLO_SERIES } from "../model/recordedSeries";
+import { CLUSTER_SERIES, LATENCY_SERIES, SERVICE_RATE_SERIES, SERVICE_SERIES, SLO_CONSTANT_SERIES, SLO_SERIES } from "../model/recordedSeries";
 import { allDashboards, renderStack, ruleFiles } from "../render";
 import { knownRunbooks, loadStack, minimalRaw } from "./support/fixtures";
 import { ruleFixtureConfig } from "./support/ruleFixture";
@@ -67,7 +67,7 @@ function entryOf(name: string): { readonly key: string; readonly labels: readonl
     for (const [key, entry] of Object.entries(fixed)) {
         if (entry.name === name) return { key, labels: entry.labels };
     }
-    for (const [key, entry] of Object.entries(SLO_SERIES)) {
+    for (const [key, entry] of [...Object.entries(SLO_SERIES), ...Object.entries(SERVICE_RATE_SERIES)]) {
         const [before, after] = entry.name("\u0000").split("\u0000");
         if (name.startsWith(before) && name.endsWith(after) && /^(\d+[smhdwy])+$/.test(name.slice(before.length, name.length - after.length))) return { key, labels: entry.labels };
     }

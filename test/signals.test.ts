@@ -185,8 +185,10 @@ describe("job and queue workers (otel-messaging)", () => {
 
     test("a job is one messaging.process.duration measurement and a failed job one with error.type", () => {
         assert.equal(records["service:http_requests:rate5m"], 'sum(rate(messaging_process_duration_seconds_count{service_name="mailer"}[5m]))');
-        assert.equal(records["service:http_errors:rate5m"], 'sum(rate(messaging_process_duration_seconds_count{service_name="mailer", error_type!=""}[5m]))');
-        assert.equal(records["service:http_request_duration_seconds:p95_5m"], 'histogram_quantile(0.95, sum by (le) (rate(messaging_process_duration_seconds_bucket{service_name="mailer"}[5m])))');
+        assert.equal(records["service_code:http_errors:rate5m"], 'sum by (code) (label_replace(rate(messaging_process_duration_seconds_count{service_name="mailer", error_type!=""}[5m]), "code", "$1", "error_type", "(.*)"))');
+        assert.equal(records["service:http_errors:rate5m"], 'sum(service_code:http_errors:rate5m{service="mailer"})');
+        assert.equal(records["service_le:http_request_duration_seconds_bucket:rate5m"], 'sum by (le) (rate(messaging_process_duration_seconds_bucket{service_name="mailer"}[5m]))');
+        assert.equal(records["service:http_request_duration_seconds:p95_5m"], 'histogram_quantile(0.95, service_le:http_request_duration_seconds_bucket:rate5m{service="mailer"})');
     });
 
     test("queue depth and lag are recorded as one series per worker, and a lag over maxQueueLag opens a ticket", () => {
