@@ -28,15 +28,18 @@ import {
     V1PodStatus,
     VersionApi,
 } from "@kubernetes/client-node";
+import { MONITORING_GROUP } from "../model/operator";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** The version of the operator's objects the harness writes and reads. */
+const MONITORING_VERSION = "v1";
 /** The prometheus-operator's kinds the harness uses, by their API resource (plural) name. */
 const MONITORING_PLURALS = { Prometheus: "prometheuses", PrometheusRule: "prometheusrules", ServiceMonitor: "servicemonitors" } as const;
 export type MonitoringKind = keyof typeof MONITORING_PLURALS;
 
 /** Where {@link CustomObjectsApi} finds the monitoring.coreos.com/v1 objects of `kind` in `namespace`. */
-export const monitoring = (kind: MonitoringKind, namespace: string) => ({ group: "monitoring.coreos.com", version: "v1", plural: MONITORING_PLURALS[kind], namespace });
+export const monitoring = (kind: MonitoringKind, namespace: string) => ({ group: MONITORING_GROUP, version: MONITORING_VERSION, plural: MONITORING_PLURALS[kind], namespace });
 
 /**
  * Options for a `patch…` call that sends a JSON merge patch. Since 1.0, client-node sends the first
@@ -95,7 +98,7 @@ export class KubeApi {
 
     /** Creates a monitoring.coreos.com/v1 object in `namespace`; the answer is the object as stored (its uid, …). */
     createMonitoring(namespace: string, object: { kind: MonitoringKind; metadata: { name: string; [field: string]: unknown }; spec: unknown }): Promise<any> {
-        return this.custom.createNamespacedCustomObject({ ...monitoring(object.kind, namespace), body: { apiVersion: "monitoring.coreos.com/v1", ...object } });
+        return this.custom.createNamespacedCustomObject({ ...monitoring(object.kind, namespace), body: { apiVersion: `${MONITORING_GROUP}/${MONITORING_VERSION}`, ...object } });
     }
 
     /** The pods of `namespace` (of every namespace when undefined) that match the selectors. */
