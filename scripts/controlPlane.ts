@@ -6,7 +6,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ApiResponse, KubeApi } from "./kubeClient";
+import { V1PersistentVolume } from "@kubernetes/client-node";
+import { createUnlessExists, KubeApi } from "./kubeClient";
 import { run, RunResult } from "./dev/processes";
 import { waitUntil } from "./dev/polling";
 import { requireTool } from "./dev/tools";
@@ -19,10 +20,6 @@ export const CONTROL_PLANE_TOOLS = ["kube-apiserver", "kube-controller-manager",
  * of the stack does) on a node that offers none.
  */
 export const SIMULATED_NODE_PARAMS = ["--param", '.allocatable["ephemeral-storage"]="1Ti"'] as const;
-
-interface NodeList {
-    items?: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
-}
 
 export class ControlPlane {
     readonly kubeconfig: string;
@@ -78,7 +75,7 @@ export class ControlPlane {
         ]);
         this.publishKubeconfig();
         this.connect();
-        await this.waitFor("the API server", async () => (await this.request("GET", "/version")).status === 200, 120);
+        await this.waitFor("the API server", async () => (await this.kube.version.getCode()).gitVersion !== "", 120);
     }
 
     /**
@@ -86,10 +83,7 @@ export class ControlPlane {
      * the CA, client certificate and key files (for tools that take them as flags, not a kubeconfig).
      */
     adminAccess(): { server: string; caFile: string; certFile: string; keyFile: string } {
-        if (!this.api) {
-            throw new Error(`the ${this.name} control plane is not started`);
-        }
-        return { server: this.api.server, caFile: path.join(this.pki, "ca.crt"), certFile: path.join(this.pki, "admin.crt"), keyFile: path.join(this.pki, "admin.key") };
+        return { server: this.kube.server, caFile: path.join(this.pki, "ca.crt"), certFile: path.join(this.pki, "admin.crt"), keyFile: path.join(this.pki, "admin.key") };
     }
 
     /** Talks to the cluster of this kubeconfig (one a previous process started, too). */
@@ -111,25 +105,19 @@ export class ControlPlane {
 
     /** Names of the Ready nodes (matching `labelSelector`, e.g. `type=kwok`). */
     async readyNodes(labelSelector?: string): Promise<string[]> {
-        const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
-        const nodes = (await this.request("GET", `/api/v1/nodes${query}`)).body as NodeList;
-        return (nodes.items ?? []).filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).map((n) => n.metadata.name);
+        const nodes = await this.kube.core.listNode({ labelSelector });
+        return nodes.items.filter((n) => (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")).map((n) => n.metadata!.name!);
     }
 
     /** UID of each pod in `namespace`, by name: a new UID means the pod was replaced. */
     async podUids(namespace: string): Promise<Map<string, string>> {
-        const pods = (await this.request("GET", `/api/v1/namespaces/${namespace}/pods`)).body.items as { metadata: { name: string; uid: string } }[];
-        return new Map(pods.map((p) => [p.metadata.name, p.metadata.uid]));
+        return new Map((await this.kube.pods(namespace)).map((p) => [p.metadata.name, p.metadata.uid]));
     }
 
     /** Creates PersistentVolumes `volume(i)` for i < count (no provisioner here); an existing one is kept. */
-    protected async createVolumes(count: number, volume: (i: number) => { metadata: { name: string }; spec: object }): Promise<void> {
+    protected async createVolumes(count: number, volume: (i: number) => V1PersistentVolume): Promise<void> {
         for (let i = 0; i < count; i++) {
-            const object = volume(i);
-            const created = await this.request("POST", "/api/v1/persistentvolumes", { apiVersion: "v1", kind: "PersistentVolume", ...object });
-            if (created.status !== 201 && created.status !== 409) {
-                throw new Error(`creating PersistentVolume ${object.metadata.name}: ${created.status} ${JSON.stringify(created.body)}`);
-            }
+            await createUnlessExists(this.kube.core.createPersistentVolume({ body: { apiVersion: "v1", kind: "PersistentVolume", ...volume(i) } }));
         }
     }
 
@@ -137,11 +125,11 @@ export class ControlPlane {
         return waitUntil(what, condition, seconds);
     }
 
-    /** A Kubernetes API call through @kubernetes/client-node with the cluster's kubeconfig. */
-    request(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+    /** The cluster's typed API clients (@kubernetes/client-node, with its kubeconfig). */
+    get kube(): KubeApi {
         if (!this.api) {
-            throw new Error("the cluster is not started");
+            throw new Error(`the ${this.name} control plane is not started`);
         }
-        return this.api.request(method, apiPath, body, contentType);
+        return this.api;
     }
 }

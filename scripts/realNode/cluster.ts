@@ -17,8 +17,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { V1MutatingAdmissionPolicy, V1MutatingAdmissionPolicyBinding } from "@kubernetes/client-node";
 import { CONTROL_PLANE_TOOLS, ControlPlane, SIMULATED_NODE_PARAMS } from "../controlPlane";
 import { RunResult } from "../dev/processes";
+import { ifFound, MERGE_PATCH } from "../kubeClient";
 import { requireTool } from "../dev/tools";
 import { BuiltImage, buildImages, COREDNS_IMAGE, IMAGE_TOOLS, PAUSE_IMAGE } from "./images";
 import { networkConflicts, NodeNetwork, nodeNetwork, NODE_NETWORK_VARIABLE } from "./network";
@@ -126,7 +128,7 @@ export class RealNodeCluster extends ControlPlane {
             }),
         );
         await this.createControlPlane(["-c", config]);
-        await this.waitFor("the kubernetes Service", async () => (await this.request("GET", "/api/v1/namespaces/default/services/kubernetes")).body.spec?.clusterIP === this.network.kubernetesService, 60);
+        await this.waitFor("the kubernetes Service", async () => (await this.kube.core.readNamespacedService({ namespace: "default", name: "kubernetes" })).spec?.clusterIP === this.network.kubernetesService, 60);
 
         this.images = buildImages(path.join(this.workdir, "images"), requireTool);
         this.node = this.newNode(this.sandbox);
@@ -210,10 +212,7 @@ export class RealNodeCluster extends ControlPlane {
             return simulated !== "";
         }, 120);
         this.simulatedNodeName = simulated;
-        const patch = await this.request("PATCH", `/api/v1/nodes/${simulated}`, { spec: { taints: [SIMULATED_NODE_TAINT] } }, "application/merge-patch+json");
-        if (patch.status !== 200) {
-            throw new Error(`tainting ${simulated}: ${patch.status} ${JSON.stringify(patch.body)}`);
-        }
+        await this.kube.core.patchNode({ name: simulated, body: { spec: { taints: [SIMULATED_NODE_TAINT] } } }, MERGE_PATCH);
     }
 
     /**
@@ -223,82 +222,75 @@ export class RealNodeCluster extends ControlPlane {
      */
     private async deployCoreDns(clusterIp: string): Promise<void> {
         const labels = { "k8s-app": "kube-dns" };
-        const objects: [string, unknown][] = [
-            ["/api/v1/namespaces/kube-system/serviceaccounts", { metadata: { name: "coredns" } }],
-            ["/apis/rbac.authorization.k8s.io/v1/clusterroles", { metadata: { name: "lgtm-coredns" }, rules: [{ apiGroups: [""], resources: ["services", "pods", "namespaces"], verbs: ["list", "watch"] }, { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] }] }],
-            ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", { metadata: { name: "lgtm-coredns" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lgtm-coredns" }, subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }] }],
-            [
-                "/api/v1/namespaces/kube-system/configmaps",
-                {
-                    metadata: { name: "coredns" },
-                    // No `forward`: a name outside cluster.local gets no answer rather than a query off this machine.
-                    data: { Corefile: ["cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {", "    errors", "    prometheus :9153", "    health :8080", "    ready :8181", "    kubernetes cluster.local in-addr.arpa ip6.arpa {", "        pods insecure", "    }", "    cache 30", "}", ""].join("\n") },
-                },
-            ],
-            [
-                "/apis/apps/v1/namespaces/kube-system/deployments",
-                {
-                    metadata: { name: "coredns", labels },
-                    spec: {
-                        replicas: 1,
-                        selector: { matchLabels: labels },
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                serviceAccountName: "coredns",
-                                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                                containers: [
-                                    {
-                                        name: "coredns",
-                                        image: COREDNS_IMAGE,
-                                        imagePullPolicy: "Never",
-                                        command: ["/coredns"],
-                                        args: ["-conf", "/etc/coredns/Corefile"],
-                                        ports: [
-                                            { name: "dns", containerPort: 53, protocol: "UDP" },
-                                            { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
-                                            { name: "metrics", containerPort: 9153, protocol: "TCP" },
-                                        ],
-                                        readinessProbe: { httpGet: { path: "/ready", port: 8181 }, periodSeconds: 2 },
-                                        livenessProbe: { httpGet: { path: "/health", port: 8080 }, periodSeconds: 10 },
-                                        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                                        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                                        volumeMounts: [{ name: "config", mountPath: "/etc/coredns", readOnly: true }],
-                                    },
-                                ],
-                                volumes: [{ name: "config", configMap: { name: "coredns" } }],
-                            },
+        const namespace = "kube-system";
+        await this.waitFor("the kube-system ServiceAccount controller", async () => (await ifFound(this.kube.core.readNamespacedServiceAccount({ namespace, name: "default" }))) !== undefined, 60);
+        await this.kube.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "coredns" } } });
+        await this.kube.rbac.createClusterRole({ body: { metadata: { name: "lgtm-coredns" }, rules: [{ apiGroups: [""], resources: ["services", "pods", "namespaces"], verbs: ["list", "watch"] }, { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] }] } });
+        await this.kube.rbac.createClusterRoleBinding({ body: { metadata: { name: "lgtm-coredns" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lgtm-coredns" }, subjects: [{ kind: "ServiceAccount", name: "coredns", namespace }] } });
+        await this.kube.core.createNamespacedConfigMap({
+            namespace,
+            body: {
+                metadata: { name: "coredns" },
+                // No `forward`: a name outside cluster.local gets no answer rather than a query off this machine.
+                data: { Corefile: ["cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {", "    errors", "    prometheus :9153", "    health :8080", "    ready :8181", "    kubernetes cluster.local in-addr.arpa ip6.arpa {", "        pods insecure", "    }", "    cache 30", "}", ""].join("\n") },
+            },
+        });
+        await this.kube.apps.createNamespacedDeployment({
+            namespace,
+            body: {
+                metadata: { name: "coredns", labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: "coredns",
+                            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "coredns",
+                                    image: COREDNS_IMAGE,
+                                    imagePullPolicy: "Never",
+                                    command: ["/coredns"],
+                                    args: ["-conf", "/etc/coredns/Corefile"],
+                                    ports: [
+                                        { name: "dns", containerPort: 53, protocol: "UDP" },
+                                        { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+                                        { name: "metrics", containerPort: 9153, protocol: "TCP" },
+                                    ],
+                                    readinessProbe: { httpGet: { path: "/ready", port: 8181 }, periodSeconds: 2 },
+                                    livenessProbe: { httpGet: { path: "/health", port: 8080 }, periodSeconds: 10 },
+                                    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                    securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                                    volumeMounts: [{ name: "config", mountPath: "/etc/coredns", readOnly: true }],
+                                },
+                            ],
+                            volumes: [{ name: "config", configMap: { name: "coredns" } }],
                         },
                     },
                 },
-            ],
-            ["/api/v1/namespaces/kube-system/services", { metadata: { name: "kube-dns", labels }, spec: { selector: labels, clusterIP: clusterIp, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }] } }],
-        ];
-        await this.waitFor("the kube-system ServiceAccount controller", async () => (await this.request("GET", "/api/v1/namespaces/kube-system/serviceaccounts/default")).status === 200, 60);
-        for (const [at, object] of objects) {
-            const created = await this.request("POST", at, object);
-            if (created.status !== 201) {
-                throw new Error(`creating ${at}: ${created.status} ${JSON.stringify(created.body)}`);
-            }
-        }
-        await this.waitFor("CoreDNS Ready", async () => (await this.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")).body.status?.readyReplicas === 1, 120);
+            },
+        });
+        await this.kube.core.createNamespacedService({ namespace, body: { metadata: { name: "kube-dns", labels }, spec: { selector: labels, clusterIP: clusterIp, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }] } } });
+        await this.waitFor("CoreDNS Ready", async () => (await this.kube.apps.readNamespacedDeployment({ namespace, name: "coredns" })).status?.readyReplicas === 1, 120);
     }
 
     /** Creates a MutatingAdmissionPolicy and its binding (placement.ts) and waits until the API server enforces it. */
-    async applyPlacement(rule: { policy: unknown; binding: unknown }): Promise<void> {
-        for (const [kind, object] of [["mutatingadmissionpolicies", rule.policy], ["mutatingadmissionpolicybindings", rule.binding]] as const) {
-            const created = await this.request("POST", `/apis/admissionregistration.k8s.io/v1/${kind}`, object);
-            if (created.status !== 201) {
-                throw new Error(`creating ${kind}: ${created.status} ${JSON.stringify(created.body)}`);
-            }
-        }
+    async applyPlacement(rule: { policy: V1MutatingAdmissionPolicy; binding: V1MutatingAdmissionPolicyBinding }): Promise<void> {
+        await this.kube.admission.createMutatingAdmissionPolicy({ body: rule.policy });
+        await this.kube.admission.createMutatingAdmissionPolicyBinding({ body: rule.binding });
         // Policies take effect asynchronously: probe with a dry-run pod until the mutation shows.
         await this.waitFor("the placement policy to take effect", async () => {
-            const probe = await this.request("POST", "/api/v1/namespaces/default/pods?dryRun=All", {
-                metadata: { name: "placement-probe", labels: { "app.kubernetes.io/name": "loki" } },
-                spec: { containers: [{ name: "probe", image: "example.invalid/probe:v1" }] },
+            const probe = await this.kube.core.createNamespacedPod({
+                namespace: "default",
+                dryRun: "All",
+                body: {
+                    metadata: { name: "placement-probe", labels: { "app.kubernetes.io/name": "loki" } },
+                    spec: { containers: [{ name: "probe", image: "example.invalid/probe:v1" }] },
+                },
             });
-            return probe.body?.spec?.nodeSelector?.[SIMULATED_NODE_LABEL.key] === SIMULATED_NODE_LABEL.value;
+            return probe.spec?.nodeSelector?.[SIMULATED_NODE_LABEL.key] === SIMULATED_NODE_LABEL.value;
         }, 60);
     }
 

@@ -6,6 +6,7 @@
  * selector and a toleration to those pods when they are created, so the workloads Pulumi manages
  * never differ from what it applied and a second `pulumi up` still shows no change.
  */
+import { V1MutatingAdmissionPolicy, V1MutatingAdmissionPolicyBinding } from "@kubernetes/client-node";
 import { SIMULATED_NODE_LABEL, SIMULATED_NODE_TAINT } from "./cluster";
 
 /** The stack components that are simulated, by their `app.kubernetes.io/name` label. */
@@ -17,7 +18,7 @@ export const SIMULATED_COMPONENTS = ["loki", "tempo", "grafana"] as const;
  */
 export const STAND_IN_LABEL = "lgtm-stack.test/stand-in";
 
-export function simulatedPlacementPolicy() {
+export function simulatedPlacementPolicy(): { policy: V1MutatingAdmissionPolicy; binding: V1MutatingAdmissionPolicyBinding } {
     const names = SIMULATED_COMPONENTS.map((name) => `'${name}'`).join(", ");
     return {
         policy: {

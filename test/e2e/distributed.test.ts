@@ -14,6 +14,7 @@ import * as YAML from "yaml";
 import { freePort, LOOPBACK } from "../../scripts/dev/ports";
 import { ManagedProcess, run } from "../../scripts/dev/processes";
 import { requireTool } from "../../scripts/dev/tools";
+import { isGone } from "../../scripts/kubeClient";
 import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
 import { createDistributedStack } from "./distributedStack";
 
@@ -40,8 +41,15 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
     const changes = (all: PreviewStep[]) => all.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
 
     async function workloads(): Promise<Workload[]> {
-        const lists = await Promise.all(["statefulsets", "deployments", "daemonsets"].map((kind) => cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/${kind}`)));
-        return lists.flatMap((list, i) => (list.body.items as Workload[]).map((w) => ({ ...w, kind: ["StatefulSet", "Deployment", "DaemonSet"][i] })));
+        const apps = cluster.kube.apps;
+        const namespace = NAMESPACE;
+        const [statefulSets, deployments, daemonSets] = await Promise.all([apps.listNamespacedStatefulSet({ namespace }), apps.listNamespacedDeployment({ namespace }), apps.listNamespacedDaemonSet({ namespace })]);
+        const summary = (kind: string, w: { metadata?: { name?: string }; status?: Workload["status"] }, replicas?: number): Workload => ({ kind, metadata: { name: w.metadata?.name ?? "" }, spec: { replicas }, status: w.status ?? {} });
+        return [
+            ...statefulSets.items.map((w) => summary("StatefulSet", w, w.spec?.replicas)),
+            ...deployments.items.map((w) => summary("Deployment", w, w.spec?.replicas)),
+            ...daemonSets.items.map((w) => summary("DaemonSet", w)),
+        ];
     }
 
     const podUids = () => cluster.podUids(NAMESPACE);
@@ -84,14 +92,12 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         const prometheus = all.find((w) => w.kind === "StatefulSet" && w.metadata.name === "prometheus");
         assert.equal(prometheus?.spec.replicas, 2, "Prometheus: an HA pair");
         assert.equal(prometheus?.status.readyReplicas, 2, `Prometheus 2/2 ready: ${JSON.stringify(prometheus?.status)}`);
-        const pods = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent("app.kubernetes.io/name=prometheus")}`)).body.items as {
-            metadata: { name: string };
-            spec: { nodeName?: string; containers: { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] };
-        }[];
+        const pods = await cluster.kube.pods(NAMESPACE, { labelSelector: "app.kubernetes.io/name=prometheus" });
         assert.deepEqual(pods.map((pod) => pod.metadata.name).sort(), ["prometheus-0", "prometheus-1"]);
         assert.equal(new Set(pods.map((pod) => pod.spec.nodeName)).size, 2, `the pair on two nodes: ${pods.map((pod) => pod.spec.nodeName).join(", ")}`);
         for (const pod of pods) {
-            assert.deepEqual(pod.spec.containers[0].env, [{ name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } }], `${pod.metadata.name} knows its name`);
+            // As plain JSON: the client's models are class instances, which a strict deepEqual tells from object literals.
+            assert.deepEqual(JSON.parse(JSON.stringify(pod.spec.containers[0].env)), [{ name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } }], `${pod.metadata.name} knows its name`);
         }
         console.log(`distributed: ${all.length} workloads Ready on ${names.length} names`);
     });
@@ -121,21 +127,25 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         // Deployment's own arguments and, through a token of its ServiceAccount, only the stack's RBAC.
         const started = Date.now();
         const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
-        const { body: deployment } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/prometheus-operator`);
-        const container = deployment.spec.template.spec.containers[0];
+        const deployment = await cluster.kube.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: "prometheus-operator" });
+        const container = deployment.spec!.template.spec!.containers[0];
         const port = await freePort();
         // The one change: its HTTP port on this machine's loopback (the pod's :8080 may be taken here).
-        const args = (container.args as string[]).map((arg) => (arg.startsWith("--web.listen-address=") ? `--web.listen-address=${LOOPBACK}:${port}` : arg));
+        const args = (container.args ?? []).map((arg) => (arg.startsWith("--web.listen-address=") ? `--web.listen-address=${LOOPBACK}:${port}` : arg));
         assert.ok(args.includes("--controller-id=lgtm-stack"), `the Deployment's args: ${args.join(" ")}`);
-        const token = await cluster.request("POST", `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${deployment.spec.template.spec.serviceAccountName}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
-        assert.equal(token.status, 201, JSON.stringify(token.body));
+        const token = await cluster.kube.core.createNamespacedServiceAccountToken({
+            namespace: NAMESPACE,
+            name: deployment.spec!.template.spec!.serviceAccountName!,
+            // No audiences (the model requires the field): the API server's own, as for a pod's token.
+            body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [], expirationSeconds: 3600 } },
+        });
         const admin = YAML.parse(fs.readFileSync(cluster.kubeconfig, "utf8"));
         const kubeconfig = path.join(workdir, "kubeconfig.operator");
         fs.writeFileSync(kubeconfig, YAML.stringify({
             apiVersion: "v1",
             kind: "Config",
             clusters: admin.clusters,
-            users: [{ name: "prometheus-operator", user: { token: token.body.status.token } }],
+            users: [{ name: "prometheus-operator", user: { token: token.status!.token } }],
             contexts: [{ name: "operator", context: { cluster: admin.clusters[0].name, user: "prometheus-operator" } }],
             "current-context": "operator",
         }), { mode: 0o600 });
@@ -150,39 +160,38 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
         operator.start();
         await operator.waitForHttp(`http://${LOOPBACK}:${port}/healthz`, 60_000);
         console.log(`the real operator up as system:serviceaccount:${NAMESPACE}:prometheus-operator after ${elapsed()}`);
-        assert.equal((await cluster.request("POST", "/api/v1/namespaces", { metadata: { name: VENDOR } })).status, 201);
-        const created = await cluster.request("POST", `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/prometheusrules`, {
-            apiVersion: "monitoring.coreos.com/v1",
+        await cluster.kube.core.createNamespace({ body: { metadata: { name: VENDOR } } });
+        const created = await cluster.kube.createMonitoring(VENDOR, {
             kind: "PrometheusRule",
             metadata: { name: VENDOR_RULE, namespace: VENDOR },
             spec: { groups: [{ name: "vendor-app", rules: [{ alert: "VendorAppTestAlwaysFiring", expr: "vector(1)", labels: { severity: "warning", vendor_label: "kept" } }] }] },
         });
-        assert.equal(created.status, 201, JSON.stringify(created.body));
         // The operator's file name: <namespace>-<name>-<uid>.yaml (pkg/operator/rules.go at v0.93.0).
-        const file = `${VENDOR}-${VENDOR_RULE}-${created.body.metadata.uid}.yaml`;
+        const file = `${VENDOR}-${VENDOR_RULE}-${created.metadata.uid}.yaml`;
         let content = "";
         await cluster.waitFor(`${file} in prometheus-lgtm-rulefiles-0`, async () => {
-            content = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/prometheus-lgtm-rulefiles-0`)).body.data?.[file] ?? "";
+            content = (await cluster.kube.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: "prometheus-lgtm-rulefiles-0" })).data?.[file] ?? "";
             return content !== "";
         }, 120).catch((error: Error) => assert.fail(`${error.message}\n--- operator log ---\n${operator!.tail(60)}`));
         console.log(`the operator wrote ${file} into prometheus-lgtm-rulefiles-0 after ${elapsed()}`);
         assert.match(content, /vendor_label: kept/);
         // Where the ruler reads: Mimir's local rule storage reads <ruler_storage.local.directory>/<tenant>/,
         // and with multitenancy_enabled false every request is tenant "anonymous" (Mimir's docs).
-        const { body: ruler } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/mimir-ruler`);
-        const pod = ruler.spec.template.spec;
-        const mounts = pod.containers[0].volumeMounts as { name: string; mountPath: string }[];
+        const ruler = await cluster.kube.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: "mimir-ruler" });
+        const pod = ruler.spec!.template.spec!;
+        const mounts = pod.containers[0].volumeMounts ?? [];
+        const volumes = pod.volumes ?? [];
         // The config the ruler reads: -config.file=<mount of a ConfigMap>/<key>.
-        const configPath = (pod.containers[0].args as string[]).find((a) => a.startsWith("-config.file="))!.slice("-config.file=".length);
+        const configPath = (pod.containers[0].args ?? []).find((a) => a.startsWith("-config.file="))!.slice("-config.file=".length);
         const configMount = mounts.find((m) => configPath.startsWith(`${m.mountPath}/`))!;
-        const configVolume = pod.volumes.find((v: { name: string }) => v.name === configMount.name);
+        const configVolume = volumes.find((v) => v.name === configMount.name);
         const configKey = path.relative(configMount.mountPath, configPath);
-        const mimirConfig = YAML.parse((await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/${configVolume.configMap.name}`)).body.data[configKey]);
+        const mimirConfig = YAML.parse((await cluster.kube.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: configVolume!.configMap!.name! })).data![configKey]);
         assert.equal(mimirConfig.multitenancy_enabled, false);
         assert.equal(mimirConfig.ruler_storage.backend, "local");
-        const rulesVolume = pod.volumes.find((v: { projected?: { sources: { configMap?: { name: string } }[] } }) => (v.projected?.sources ?? []).some((s) => s.configMap?.name === "prometheus-lgtm-rulefiles-0"));
+        const rulesVolume = volumes.find((v) => (v.projected?.sources ?? []).some((s) => s.configMap?.name === "prometheus-lgtm-rulefiles-0"));
         assert.ok(rulesVolume, `a volume of mimir-ruler projects prometheus-lgtm-rulefiles-0: ${JSON.stringify(pod.volumes)}`);
-        const source = rulesVolume.projected.sources.find((s: { configMap?: { name: string } }) => s.configMap?.name === "prometheus-lgtm-rulefiles-0").configMap;
+        const source = rulesVolume.projected!.sources!.find((s) => s.configMap?.name === "prometheus-lgtm-rulefiles-0")!.configMap!;
         assert.equal(source.optional, true, "optional: the ruler starts before the operator writes it");
         assert.equal(source.items, undefined, "every key of the ConfigMap becomes a file");
         assert.equal(mounts.find((m) => m.name === rulesVolume.name)?.mountPath, `${mimirConfig.ruler_storage.local.directory}/anonymous`);
@@ -200,8 +209,8 @@ describe("the distributed topology on the real engine and a real Kubernetes API"
 
     test("pulumi destroy leaves nothing behind", async () => {
         await project.destroy();
-        await cluster.waitFor("the namespace to be gone", async () => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}`)).status === 404, 180);
-        const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
-        assert.deepEqual(roles, []);
+        await cluster.waitFor("the namespace to be gone", () => isGone(cluster.kube.core.readNamespace({ name: NAMESPACE })), 180);
+        const roles = await cluster.kube.rbac.listClusterRole({ labelSelector: "app.kubernetes.io/part-of=lgtm-stack" });
+        assert.deepEqual(roles.items, []);
     });
 });

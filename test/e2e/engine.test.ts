@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
 import { PROJECT_ROOT } from "../../io/stackSources";
+import { ifFound, isGone, monitoring } from "../../scripts/kubeClient";
 import { LocalCluster, LocalStack, PreviewStep } from "../../scripts/localCluster";
 import { busyboxPath } from "../support/busybox";
 import { olderOperatorCrds } from "../support/olderOperatorCrds";
@@ -23,21 +24,20 @@ const NAMESPACE = "observability";
 /** The node agents' namespace (Pod Security `privileged`), apart from the stack's. */
 const AGENT_NAMESPACE = "observability-agents";
 const WORKLOADS = [
-    ["apps/v1", "statefulsets", "prometheus"],
-    ["apps/v1", "statefulsets", "alertmanager"],
-    ["apps/v1", "statefulsets", "loki"],
-    ["apps/v1", "statefulsets", "tempo"],
-    ["apps/v1", "statefulsets", "otel-collector"],
-    ["apps/v1", "daemonsets", "otel-agent"],
-    ["apps/v1", "deployments", "grafana"],
+    ["statefulsets", "prometheus"],
+    ["statefulsets", "alertmanager"],
+    ["statefulsets", "loki"],
+    ["statefulsets", "tempo"],
+    ["statefulsets", "otel-collector"],
+    ["daemonsets", "otel-agent"],
+    ["deployments", "grafana"],
 ] as const;
 
 /** The seven CRDs the stack installs (README, *CRDs: installed, upgraded, and what destroy leaves*). */
 const STACK_CRDS = ["podmonitors", "probes", "prometheusagents", "prometheuses", "prometheusrules", "scrapeconfigs", "servicemonitors"].map((plural) => `${plural}.monitoring.coreos.com`);
 /** A namespace of another chart, with a ServiceMonitor as kube-prometheus-stack-era charts ship it. */
 const VENDOR = "vendor";
-const VENDOR_MONITOR = `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/servicemonitors/ingress-nginx-controller`;
-const CRD_API = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+const VENDOR_MONITOR = { ...monitoring("ServiceMonitor", VENDOR), name: "ingress-nginx-controller" };
 
 const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 const byOp = (all: PreviewStep[], op: string) => all.filter((s) => s.op === op).map((s) => resourceName(s.urn)).sort();
@@ -48,6 +48,7 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     let project: LocalStack;
 
     const podUids = () => cluster.podUids(NAMESPACE);
+    const readCrd = (name: string) => cluster.kube.crds.readCustomResourceDefinition({ name });
 
     before(async () => {
         await cluster.start();
@@ -79,24 +80,21 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         const started = Date.now();
         // Helm installs a chart's crds/ folder with a plain create, as field manager "helm".
         for (const crd of await olderOperatorCrds()) {
-            const created = await cluster.request("POST", `${CRD_API}?fieldManager=helm`, crd);
-            assert.equal(created.status, 201, JSON.stringify(created.body).slice(0, 400));
+            await cluster.kube.crds.createCustomResourceDefinition({ body: crd, fieldManager: "helm" });
         }
         await cluster.waitFor("the v0.80.0 CRDs Established", async () => {
-            const items = (await cluster.request("GET", CRD_API)).body.items as { status?: { conditions?: { type: string; status: string }[] } }[];
+            const items = (await cluster.kube.crds.listCustomResourceDefinition()).items;
             return items.length === 8 && items.every((crd) => (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True"));
         }, 60);
-        const before = (await cluster.request("GET", `${CRD_API}/servicemonitors.monitoring.coreos.com`)).body;
-        assert.equal(before.metadata.annotations["operator.prometheus.io/version"], "0.80.0");
-        assert.equal(before.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.serviceDiscoveryRole, undefined, "v0.80.0 has no serviceDiscoveryRole");
-        assert.equal((await cluster.request("POST", "/api/v1/namespaces", { metadata: { name: VENDOR } })).status, 201);
-        const monitor = await cluster.request("POST", VENDOR_MONITOR.replace(/\/[^/]+$/, ""), {
-            apiVersion: "monitoring.coreos.com/v1",
+        const before = await readCrd("servicemonitors.monitoring.coreos.com");
+        assert.equal(before.metadata?.annotations?.["operator.prometheus.io/version"], "0.80.0");
+        assert.equal(before.spec.versions[0].schema?.openAPIV3Schema?.properties?.spec.properties?.serviceDiscoveryRole, undefined, "v0.80.0 has no serviceDiscoveryRole");
+        await cluster.kube.core.createNamespace({ body: { metadata: { name: VENDOR } } });
+        await cluster.kube.createMonitoring(VENDOR, {
             kind: "ServiceMonitor",
-            metadata: { name: "ingress-nginx-controller", namespace: VENDOR, labels: { release: "kube-prometheus-stack" } },
+            metadata: { name: VENDOR_MONITOR.name, namespace: VENDOR, labels: { release: "kube-prometheus-stack" } },
             spec: { selector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx" } }, endpoints: [{ port: "metrics", interval: "30s" }] },
         });
-        assert.equal(monitor.status, 201, JSON.stringify(monitor.body));
         console.log(`the v0.80.0 CRDs and a foreign ServiceMonitor in ${(Date.now() - started) / 1000}s`);
     });
 
@@ -111,33 +109,45 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
 
     test("pulumi up creates everything and every workload becomes Ready", async () => {
         await project.up();
-        for (const [group, kind, name] of WORKLOADS) {
-            const namespace = name === "otel-agent" ? AGENT_NAMESPACE : NAMESPACE;
-            const { status, body } = await cluster.request("GET", `/apis/${group}/namespaces/${namespace}/${kind}/${name}`);
-            assert.equal(status, 200, `${kind}/${name} exists`);
-            const ready = kind === "daemonsets" ? body.status.numberReady === body.status.desiredNumberScheduled && body.status.numberReady > 0 : body.status.readyReplicas === body.spec.replicas;
-            assert.ok(ready, `${kind}/${name} ready: ${JSON.stringify(body.status)}`);
+        const apps = cluster.kube.apps;
+        // A read that fails (404: the workload does not exist) fails the test with the API server's answer.
+        const readiness = {
+            statefulsets: async (namespace: string, name: string) => {
+                const { spec, status } = await apps.readNamespacedStatefulSet({ namespace, name });
+                return { ready: status?.readyReplicas === spec?.replicas, status };
+            },
+            deployments: async (namespace: string, name: string) => {
+                const { spec, status } = await apps.readNamespacedDeployment({ namespace, name });
+                return { ready: status?.readyReplicas === spec?.replicas, status };
+            },
+            daemonsets: async (namespace: string, name: string) => {
+                const { status } = await apps.readNamespacedDaemonSet({ namespace, name });
+                return { ready: status !== undefined && status.numberReady === status.desiredNumberScheduled && status.numberReady > 0, status };
+            },
+        };
+        for (const [kind, name] of WORKLOADS) {
+            const { ready, status } = await readiness[kind](name === "otel-agent" ? AGENT_NAMESPACE : NAMESPACE, name);
+            assert.ok(ready, `${kind}/${name} ready: ${JSON.stringify(status)}`);
         }
     });
 
     test("pulumi up took the CRDs over from Helm and upgraded them to v0.93.0; Alertmanager's CRD and the foreign ServiceMonitor are as they were", async () => {
         for (const name of STACK_CRDS) {
-            const crd = (await cluster.request("GET", `${CRD_API}/${name}`)).body;
-            assert.equal(crd.metadata.annotations["operator.prometheus.io/version"], "0.93.0", `${name}'s release annotation`);
+            const crd = await readCrd(name);
+            assert.equal(crd.metadata?.annotations?.["operator.prometheus.io/version"], "0.93.0", `${name}'s release annotation`);
             // Server-side apply, forced: the versions (their schemas) are the stack's alone. Helm keeps a
             // share of the fields whose value did not change (group, names, scope), as server-side apply does.
-            const owners = (crd.metadata.managedFields as { manager: string; fieldsV1?: { "f:spec"?: Record<string, unknown> } }[]).filter((f) => f.fieldsV1?.["f:spec"]?.["f:versions"] !== undefined);
-            assert.deepEqual(owners.map((f) => f.manager.replace(/-[0-9a-f]+$/, "")), ["pulumi-kubernetes"], `${name}: owners of spec.versions`);
+            const owners = (crd.metadata?.managedFields ?? []).filter((f) => (f.fieldsV1 as { "f:spec"?: Record<string, unknown> } | undefined)?.["f:spec"]?.["f:versions"] !== undefined);
+            assert.deepEqual(owners.map((f) => f.manager!.replace(/-[0-9a-f]+$/, "")), ["pulumi-kubernetes"], `${name}: owners of spec.versions`);
         }
         // Fields that v0.93.0 has and v0.80.0 has not (checked by hand in both files).
-        const schema = async (name: string) => (await cluster.request("GET", `${CRD_API}/${name}`)).body.spec.versions[0].schema.openAPIV3Schema.properties;
-        assert.equal((await schema("servicemonitors.monitoring.coreos.com")).spec.properties.serviceDiscoveryRole.type, "string");
-        assert.equal((await schema("prometheusrules.monitoring.coreos.com")).status.properties.bindings.type, "array");
-        const alertmanagers = (await cluster.request("GET", `${CRD_API}/alertmanagers.monitoring.coreos.com`)).body;
-        assert.equal(alertmanagers.metadata.annotations["operator.prometheus.io/version"], "0.80.0", "the stack does not touch a CRD it does not use");
-        const monitor = await cluster.request("GET", VENDOR_MONITOR);
-        assert.equal(monitor.status, 200);
-        assert.deepEqual(monitor.body.spec.endpoints, [{ port: "metrics", interval: "30s" }]);
+        const schema = async (name: string) => (await readCrd(name)).spec.versions[0].schema?.openAPIV3Schema?.properties ?? {};
+        assert.equal((await schema("servicemonitors.monitoring.coreos.com")).spec.properties?.serviceDiscoveryRole?.type, "string");
+        assert.equal((await schema("prometheusrules.monitoring.coreos.com")).status.properties?.bindings?.type, "array");
+        const alertmanagers = await readCrd("alertmanagers.monitoring.coreos.com");
+        assert.equal(alertmanagers.metadata?.annotations?.["operator.prometheus.io/version"], "0.80.0", "the stack does not touch a CRD it does not use");
+        const monitor = await cluster.kube.custom.getNamespacedCustomObject(VENDOR_MONITOR);
+        assert.deepEqual(monitor.spec.endpoints, [{ port: "metrics", interval: "30s" }]);
         // The no-change `up` below covers the CRDs: they are resources of the stack.
         const inState = (await project.state()).resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
         assert.equal(inState.length, 7, inState.map((r) => r.urn).join(", "));
@@ -146,23 +156,23 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     test("Grafana reads its datasources and every dashboard from provisioning ConfigMaps mounted where it looks", async () => {
         // Paths from Grafana's provisioning docs: <GF_PATHS_PROVISIONING>/{datasources,dashboards}/*.yaml;
         // the dashboard provider's options.path is the folder the dashboard ConfigMaps are projected into.
-        const { body: deployment } = await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/grafana`);
-        const pod = deployment.spec.template.spec;
-        const container = pod.containers.find((c: { name: string }) => c.name === "grafana");
-        assert.equal(container.env.find((e: { name: string }) => e.name === "GF_PATHS_PROVISIONING")?.value, "/etc/grafana/provisioning");
-        const mountedAt = new Map<string, string>(container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]));
-        const volume = (path: string) => pod.volumes.find((v: { name: string }) => v.name === mountedAt.get(path));
+        const deployment = await cluster.kube.apps.readNamespacedDeployment({ namespace: NAMESPACE, name: "grafana" });
+        const pod = deployment.spec!.template.spec!;
+        const container = pod.containers.find((c) => c.name === "grafana")!;
+        assert.equal(container.env?.find((e) => e.name === "GF_PATHS_PROVISIONING")?.value, "/etc/grafana/provisioning");
+        const mountedAt = new Map((container.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
+        const volume = (path: string) => pod.volumes?.find((v) => v.name === mountedAt.get(path));
         assert.equal(volume("/etc/grafana/provisioning/datasources")?.configMap?.name, "grafana-provisioning");
         assert.equal(volume("/etc/grafana/provisioning/dashboards")?.configMap?.name, "grafana-provisioning");
-        const projected = (volume("/etc/grafana/dashboards")?.projected?.sources ?? []).map((s: { configMap: { name: string } }) => s.configMap.name).sort();
+        const projected = (volume("/etc/grafana/dashboards")?.projected?.sources ?? []).map((s) => s.configMap?.name).sort();
         assert.deepEqual(projected, ["grafana-dashboards-runbooks", "grafana-dashboards-stack"]);
         // The services' dashboards: an emptyDir the expander fills from the templates and the index.
         assert.ok(volume("/var/lib/grafana-service-dashboards")?.emptyDir, "the services' folder is an emptyDir");
-        const expander = pod.containers.find((c: { name: string }) => c.name === "dashboard-expander");
-        const templatesVolume = pod.volumes.find((v: { name: string }) => v.name === expander.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/etc/grafana/dashboard-templates").name);
-        assert.deepEqual(templatesVolume.projected.sources.map((s: { configMap: { name: string } }) => s.configMap.name), ["grafana-dashboard-index", "grafana-dashboard-templates"]);
-        const provisioning = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/grafana-provisioning`);
-        const files = Object.values(provisioning.body.data as Record<string, string>).join("\n");
+        const expander = pod.containers.find((c) => c.name === "dashboard-expander")!;
+        const templatesVolume = pod.volumes?.find((v) => v.name === expander.volumeMounts?.find((m) => m.mountPath === "/etc/grafana/dashboard-templates")?.name);
+        assert.deepEqual(templatesVolume?.projected?.sources?.map((s) => s.configMap?.name), ["grafana-dashboard-index", "grafana-dashboard-templates"]);
+        const provisioning = await cluster.kube.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: "grafana-provisioning" });
+        const files = Object.values(provisioning.data ?? {}).join("\n");
         for (const uid of ["lgtm-prometheus", "lgtm-loki", "lgtm-tempo", "lgtm-alertmanager"]) {
             assert.match(files, new RegExp(`uid: ${uid}`), `datasource ${uid} is provisioned`);
         }
@@ -173,13 +183,14 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
             fs.mkdirSync(path.join(dir, "templates"));
             fs.mkdirSync(path.join(dir, "out"));
             for (const name of ["grafana-dashboard-index", "grafana-dashboard-templates"]) {
-                const { body } = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps/${name}`);
-                for (const [key, content] of Object.entries(body.data as Record<string, string>)) {
+                const { data } = await cluster.kube.core.readNamespacedConfigMap({ namespace: NAMESPACE, name });
+                for (const [key, content] of Object.entries(data ?? {})) {
                     fs.writeFileSync(path.join(dir, "templates", key), content);
                 }
             }
-            const [init] = pod.initContainers;
-            execFileSync(init.command[0], init.command.slice(1), { env: { PATH: busyboxPath(dir), TEMPLATES: path.join(dir, "templates"), OUTPUT: path.join(dir, "out") } });
+            const [init] = pod.initContainers ?? [];
+            const [command, ...args] = init.command ?? [];
+            execFileSync(command, args, { env: { PATH: busyboxPath(dir), TEMPLATES: path.join(dir, "templates"), OUTPUT: path.join(dir, "out") } });
             assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "out", "api-golden.json"), "utf8")).uid, "api-golden");
             assert.deepEqual(fs.readdirSync(path.join(dir, "out")).sort(), ["api", "session-start", "transcoding", "video-load"].flatMap((s) => [`${s}-golden.json`, `${s}-slo.json`]).sort());
         } finally {
@@ -196,9 +207,8 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
         const password = output.value as string;
         // length 32, special: false (components/grafana.ts): letters and digits only.
         assert.match(password, /^[A-Za-z0-9]{32}$/);
-        const secret = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/secrets/grafana-admin`);
-        assert.equal(secret.status, 200);
-        assert.equal(Buffer.from(secret.body.data["admin-password"], "base64").toString("utf8"), password);
+        const secret = await cluster.kube.core.readNamespacedSecret({ namespace: NAMESPACE, name: "grafana-admin" });
+        assert.equal(Buffer.from(secret.data?.["admin-password"] ?? "", "base64").toString("utf8"), password);
         console.log(`grafanaAdminPassword: generated by ${passwords[0]} (random:index/randomPassword:RandomPassword), ${password.length} characters, in Secret grafana-admin`);
     });
 
@@ -239,18 +249,18 @@ describe("the real Pulumi engine against a real Kubernetes API", { timeout: 40 *
     test("pulumi destroy leaves nothing behind", async () => {
         await project.destroy();
         for (const namespace of [NAMESPACE, AGENT_NAMESPACE]) {
-            await cluster.waitFor(`namespace ${namespace} to be gone`, async () => (await cluster.request("GET", `/api/v1/namespaces/${namespace}`)).status === 404, 180);
+            await cluster.waitFor(`namespace ${namespace} to be gone`, () => isGone(cluster.kube.core.readNamespace({ name: namespace })), 180);
         }
-        const roles = (await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items;
-        assert.deepEqual(roles, []);
+        const roles = await cluster.kube.rbac.listClusterRole({ labelSelector: "app.kubernetes.io/part-of=lgtm-stack" });
+        assert.deepEqual(roles.items, []);
     });
 
     test("pulumi destroy leaves the seven CRDs and the foreign ServiceMonitor: deleting a CRD deletes every object of its kind in the cluster", async () => {
         for (const name of STACK_CRDS) {
-            assert.equal((await cluster.request("GET", `${CRD_API}/${name}`)).status, 200, `${name} is kept`);
+            assert.ok(await ifFound(readCrd(name)), `${name} is kept`);
         }
-        const monitor = await cluster.request("GET", VENDOR_MONITOR);
-        assert.equal(monitor.status, 200, "another chart's ServiceMonitor is kept");
-        assert.equal(monitor.body.metadata.labels.release, "kube-prometheus-stack");
+        const monitor = await ifFound(cluster.kube.custom.getNamespacedCustomObject(VENDOR_MONITOR));
+        assert.ok(monitor, "another chart's ServiceMonitor is kept");
+        assert.equal(monitor.metadata.labels.release, "kube-prometheus-stack");
     });
 });

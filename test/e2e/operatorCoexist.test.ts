@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
+import { V1ClusterRole, V1CustomResourceDefinition, V1Role } from "@kubernetes/client-node";
 import { loadStackConfig } from "../../config/load";
 import { OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES } from "../../components/operator";
 import { loadOperatorCrds } from "../../io/operatorCrds";
@@ -18,6 +19,7 @@ import { renderStack } from "../../render";
 import { sleep } from "../../scripts/dev/polling";
 import { ManagedProcess } from "../../scripts/dev/processes";
 import { ensureTools, requireTool } from "../../scripts/dev/tools";
+import { asModel, ifFound, MERGE_PATCH, monitoring } from "../../scripts/kubeClient";
 import { LocalCluster } from "../../scripts/localCluster";
 import { knownRunbooks, minimalRaw } from "../support/fixtures";
 
@@ -34,13 +36,9 @@ describe("kube-prometheus-stack's operator and ours in one cluster", { timeout: 
     let theirs: ManagedProcess;
     let ours: ManagedProcess;
 
-    const create = async (at: string, object: unknown) => {
-        const created = await cluster.request("POST", at, object);
-        assert.ok(created.status === 201, `POST ${at}: ${created.status} ${JSON.stringify(created.body).slice(0, 400)}`);
-    };
     const ruleFiles = async (namespace: string, prometheus: string) => {
-        const found = await cluster.request("GET", `/api/v1/namespaces/${namespace}/configmaps/prometheus-${prometheus}-rulefiles-0`);
-        return found.status === 200 ? Object.values(found.body.data as Record<string, string>).join("\n") : undefined;
+        const found = await ifFound(cluster.kube.core.readNamespacedConfigMap({ namespace, name: `prometheus-${prometheus}-rulefiles-0` }));
+        return found ? Object.values(found.data ?? {}).join("\n") : undefined;
     };
     /** An operator process talking to the test's API server with the admin certificate, optionally as another user. */
     const operator = (name: string, args: readonly string[], port: number, as?: string) => {
@@ -65,40 +63,31 @@ describe("kube-prometheus-stack's operator and ours in one cluster", { timeout: 
     before(async () => {
         ensureTools(["prometheus-operator"]);
         await cluster.start();
+        const kube = cluster.kube;
         for (const crd of await loadOperatorCrds()) {
-            await create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: crd.metadata.name }, spec: crd.spec });
+            await kube.crds.createCustomResourceDefinition({ body: asModel<V1CustomResourceDefinition>({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: crd.metadata.name }, spec: crd.spec }) });
         }
         await cluster.waitFor("the CRDs established", async () => {
-            const list = (await cluster.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).body.items as { status?: { conditions?: { type: string; status: string }[] } }[];
+            const list = (await kube.crds.listCustomResourceDefinition()).items;
             return list.length >= 7 && list.every((crd) => crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"));
         }, 60);
         for (const namespace of [OURS, THEIRS, VENDOR]) {
-            await create("/api/v1/namespaces", { metadata: { name: namespace } });
+            await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
         }
         // Our operator's identity and access, as the stack creates them.
         const subject = [{ kind: "ServiceAccount", name: "prometheus-operator", namespace: OURS }];
-        await create(`/api/v1/namespaces/${OURS}/serviceaccounts`, { metadata: { name: "prometheus-operator" } });
-        await create("/apis/rbac.authorization.k8s.io/v1/clusterroles", { metadata: { name: "lgtm-operator" }, rules: OPERATOR_CLUSTER_RULES });
-        await create("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", { metadata: { name: "lgtm-operator" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lgtm-operator" }, subjects: subject });
-        await create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OURS}/roles`, { metadata: { name: "lgtm-operator" }, rules: OPERATOR_NAMESPACE_RULES });
-        await create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OURS}/rolebindings`, { metadata: { name: "lgtm-operator" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lgtm-operator" }, subjects: subject });
+        await kube.core.createNamespacedServiceAccount({ namespace: OURS, body: { metadata: { name: "prometheus-operator" } } });
+        // The component's rules are typed as Pulumi inputs; their values are plain JSON, read as the client's model.
+        await kube.rbac.createClusterRole({ body: asModel<V1ClusterRole>({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "lgtm-operator" }, rules: OPERATOR_CLUSTER_RULES }) });
+        await kube.rbac.createClusterRoleBinding({ body: { metadata: { name: "lgtm-operator" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lgtm-operator" }, subjects: subject } });
+        await kube.rbac.createNamespacedRole({ namespace: OURS, body: asModel<V1Role>({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "lgtm-operator" }, rules: OPERATOR_NAMESPACE_RULES }) });
+        await kube.rbac.createNamespacedRoleBinding({ namespace: OURS, body: { metadata: { name: "lgtm-operator" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lgtm-operator" }, subjects: subject } });
         // Their Prometheus, as the chart makes it: no controller id, rules selected by the release label.
-        await create(`/apis/monitoring.coreos.com/v1/namespaces/${THEIRS}/prometheuses`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "Prometheus",
-            metadata: { name: "kps" },
-            spec: { replicas: 1, ruleSelector: { matchLabels: { release: "kps" } }, ruleNamespaceSelector: {} },
-        });
+        await kube.createMonitoring(THEIRS, { kind: "Prometheus", metadata: { name: "kps" }, spec: { replicas: 1, ruleSelector: { matchLabels: { release: "kps" } }, ruleNamespaceSelector: {} } });
         // Ours, as the stack renders it.
-        await create(`/apis/monitoring.coreos.com/v1/namespaces/${OURS}/prometheuses`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "Prometheus",
-            metadata: { name: "lgtm", annotations: { ...rendered.annotations } },
-            spec: rendered.rulesSpec,
-        });
+        await kube.createMonitoring(OURS, { kind: "Prometheus", metadata: { name: "lgtm", annotations: { ...rendered.annotations } }, spec: rendered.rulesSpec });
         // A third-party chart's rule, labelled for kube-prometheus-stack's selector.
-        await create(`/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/prometheusrules`, {
-            apiVersion: "monitoring.coreos.com/v1",
+        await kube.createMonitoring(VENDOR, {
             kind: "PrometheusRule",
             metadata: { name: "vendor-rules", labels: { release: "kps" } },
             spec: { groups: [{ name: "vendor", rules: [{ alert: "VendorQueueStuck", expr: "vendor_queue_depth > 100", for: "10m", labels: { severity: "warning" } }] }] },
@@ -119,13 +108,13 @@ describe("kube-prometheus-stack's operator and ours in one cluster", { timeout: 
         await cluster.waitFor("their rule files with the vendor's rule", async () => (await ruleFiles(THEIRS, "kps"))?.includes("VendorQueueStuck") ?? false, 180);
         await sleep(GRACE_MS);
         assert.equal(await ruleFiles(OURS, "lgtm"), undefined, `their operator wrote our rule files; its log:\n${theirs.tail()}`);
-        assert.equal((await cluster.request("GET", `/apis/apps/v1/namespaces/${OURS}/statefulsets`)).body.items.length, 0);
+        assert.equal((await cluster.kube.apps.listNamespacedStatefulSet({ namespace: OURS })).items.length, 0);
         await theirs.stop();
     });
 
     test("ours, as the stack's ServiceAccount with the stack's RBAC, writes rule files for ours only and honours the vendor's rule", async () => {
         // Removed while theirs is stopped: if ours reconciled their Prometheus, it would write it again.
-        assert.equal((await cluster.request("DELETE", `/api/v1/namespaces/${THEIRS}/configmaps/prometheus-kps-rulefiles-0`)).status, 200);
+        await cluster.kube.core.deleteNamespacedConfigMap({ namespace: THEIRS, name: "prometheus-kps-rulefiles-0" });
         ours.start();
         await cluster.waitFor("our rule files with the vendor's rule", async () => (await ruleFiles(OURS, "lgtm"))?.includes("VendorQueueStuck") ?? false, 180);
         await sleep(GRACE_MS);
@@ -138,13 +127,14 @@ describe("kube-prometheus-stack's operator and ours in one cluster", { timeout: 
 
     test("both at once: a change to the vendor's rule reaches both rule files, each written by its own operator", async () => {
         theirs.start();
-        const patch = await cluster.request(
-            "PATCH",
-            `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR}/prometheusrules/vendor-rules`,
-            { spec: { groups: [{ name: "vendor", rules: [{ alert: "VendorQueueStuckLonger", expr: "vendor_queue_depth > 500", for: "10m", labels: { severity: "critical" } }] }] } },
-            "application/merge-patch+json",
+        await cluster.kube.custom.patchNamespacedCustomObject(
+            {
+                ...monitoring("PrometheusRule", VENDOR),
+                name: "vendor-rules",
+                body: { spec: { groups: [{ name: "vendor", rules: [{ alert: "VendorQueueStuckLonger", expr: "vendor_queue_depth > 500", for: "10m", labels: { severity: "critical" } }] }] } },
+            },
+            MERGE_PATCH,
         );
-        assert.equal(patch.status, 200);
         await cluster.waitFor("the changed rule in both rule files", async () => {
             const [mine, theirFiles] = [await ruleFiles(OURS, "lgtm"), await ruleFiles(THEIRS, "kps")];
             return (mine?.includes("VendorQueueStuckLonger") ?? false) && (theirFiles?.includes("VendorQueueStuckLonger") ?? false);

@@ -19,10 +19,12 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { after, before, describe, test } from "node:test";
+import { V1ConfigMap, V1Deployment, V1Pod, V1ResourceAttributes } from "@kubernetes/client-node";
 import versions from "../../tools/versions.json";
 import { getJson } from "../../scripts/dev/polling";
 import { run } from "../../scripts/dev/processes";
 import { ensureTools, requireTool } from "../../scripts/dev/tools";
+import { isGone, MERGE_PATCH, monitoring, ServedPod } from "../../scripts/kubeClient";
 import { LocalStack } from "../../scripts/localCluster";
 import { RealNodeCluster, REAL_NODE_TOOLS } from "../../scripts/realNode/cluster";
 import { DEMO_SERVICE_REPOSITORY } from "../../scripts/realNode/images";
@@ -39,20 +41,9 @@ const VENDOR_NAMESPACE = "vendor";
 const VENDOR_APP = "vendor-app";
 const VENDOR_ALERT = "VendorAppTestAlwaysFiring";
 
-interface Container {
-    name: string;
-    resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-}
-
-interface Pod {
-    metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
-    spec: { nodeName?: string; containers: { name: string }[] };
-    status: { phase: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string }[] };
-}
-
-const isReady = (pod: Pod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const isReady = (pod: ServedPod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 /** A real Collector receiving OTLP where Loki or Tempo would, writing everything it receives to /data/received.log. */
-function standIn(component: "loki" | "tempo") {
+function standIn(component: "loki" | "tempo"): { configMap: V1ConfigMap; pod: V1Pod } {
     const ports = component === "loki" ? [{ name: "http", containerPort: 3100 }] : [{ name: "otlp-grpc", containerPort: 4317 }];
     const config = {
         receivers: { otlp: { protocols: component === "loki" ? { http: { endpoint: "0.0.0.0:3100", logs_url_path: "/otlp/v1/logs" } } : { grpc: { endpoint: "0.0.0.0:4317" } } } },
@@ -92,7 +83,7 @@ function standIn(component: "loki" | "tempo") {
  * A Deployment of the demo service's image (a real pod serving `/metrics` on port `http`, 8080),
  * labelled `app: <name>`; `otlp` says where its SDK sends traces, metrics and logs.
  */
-function demoDeployment(image: string, name: string, otlp: { name: string; value: string }[]) {
+function demoDeployment(image: string, name: string, otlp: { name: string; value: string }[]): V1Deployment {
     return {
         metadata: { name },
         spec: {
@@ -128,15 +119,10 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     let project: LocalStack;
     let demoImage = "";
 
-    const pods = async (namespace: string): Promise<Pod[]> => (await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods`)).body.items;
-    const podIp = async (namespace: string, name: string) => ((await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods/${name}`)).body as Pod).status.podIP!;
-    const create = async (at: string, object: unknown) => {
-        const created = await cluster.request("POST", at, object);
-        assert.equal(created.status, 201, `POST ${at}: ${JSON.stringify(created.body)}`);
-        return created.body;
-    };
+    const pods = (namespace: string) => cluster.kube.pods(namespace);
+    const podIp = async (namespace: string, name: string) => (await cluster.kube.pod(namespace, name)).status.podIP!;
     const receivedBy = async (component: "loki" | "tempo") => {
-        const pod = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods/stand-in-${component}`)).body as Pod;
+        const pod = await cluster.kube.pod(NAMESPACE, `stand-in-${component}`);
         const file = path.join(cluster.node!.emptyDirPath(pod.metadata.uid, "data"), "received.log");
         return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     };
@@ -173,7 +159,7 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         await cluster.waitFor("the operator's Prometheus agent Ready", async () => (await pods(NAMESPACE)).some((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent" && isReady(p)), 240);
         // The pod the real operator made from our PrometheusAgent: every container it runs, its own
         // included, requests and is limited in ephemeral-storage, and its disk-backed emptyDirs are bounded.
-        const agentPod = (await pods(NAMESPACE)).find((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent")! as Pod & { spec: { initContainers?: Container[]; containers: Container[]; volumes?: { name: string; emptyDir?: { medium?: string; sizeLimit?: string } }[] } };
+        const agentPod = (await pods(NAMESPACE)).find((p) => p.metadata.labels?.["app.kubernetes.io/name"] === "prometheus-agent")!;
         const storage = [...(agentPod.spec.initContainers ?? []), ...agentPod.spec.containers].map((c) => `${c.name} ${c.resources?.requests?.["ephemeral-storage"]}/${c.resources?.limits?.["ephemeral-storage"]}`);
         assert.deepEqual(storage.sort(), ["config-reloader 64Mi/64Mi", "init-config-reloader 64Mi/64Mi", "prometheus 1088Mi/1088Mi"], "the agent pod's containers' ephemeral-storage (dev: a 1024Mi WAL and 64Mi of logs each)");
         const unbounded = (agentPod.spec.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== "Memory" && !v.emptyDir.sizeLimit).map((v) => v.name);
@@ -220,17 +206,16 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         // refuse every connection: the StatefulSets go to zero so the stand-ins are the Services' only
         // endpoints (otherwise each connection of the gateway's exporters is a draw between the two).
         for (const component of ["loki", "tempo"] as const) {
-            const patched = await cluster.request("PATCH", `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${component}/scale`, { spec: { replicas: 0 } }, "application/merge-patch+json");
-            assert.equal(patched.status, 200, `scaling ${component} to 0: ${JSON.stringify(patched.body)}`);
+            await cluster.kube.apps.patchNamespacedStatefulSetScale({ namespace: NAMESPACE, name: component, body: { spec: { replicas: 0 } } }, MERGE_PATCH);
         }
         for (const component of ["loki", "tempo"] as const) {
             const { configMap, pod } = standIn(component);
-            await create(`/api/v1/namespaces/${NAMESPACE}/configmaps`, configMap);
-            await create(`/api/v1/namespaces/${NAMESPACE}/pods`, pod);
+            await cluster.kube.core.createNamespacedConfigMap({ namespace: NAMESPACE, body: configMap });
+            await cluster.kube.core.createNamespacedPod({ namespace: NAMESPACE, body: pod });
         }
         // What kube-proxy routes to: each Service's ready endpoints are exactly its stand-in's address.
         const readyEndpoints = async (component: string) => {
-            const slices = (await cluster.request("GET", `/apis/discovery.k8s.io/v1/namespaces/${NAMESPACE}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${component}`)).body.items as { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[];
+            const slices = (await cluster.kube.discovery.listNamespacedEndpointSlice({ namespace: NAMESPACE, labelSelector: `kubernetes.io/service-name=${component}` })).items;
             return slices.flatMap((slice) => (slice.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
         };
         await cluster.waitFor("the stand-ins as the only ready endpoints of the loki and tempo Services", async () => {
@@ -241,12 +226,12 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
             }
             return true;
         }, 120);
-        await create("/api/v1/namespaces", { metadata: { name: DEMO_NAMESPACE } });
+        await cluster.kube.core.createNamespace({ body: { metadata: { name: DEMO_NAMESPACE } } });
         const gateway = `otel-collector.${NAMESPACE}.svc.cluster.local`;
-        await create(`/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments`, demoDeployment(demoImage, "demo-service", [
+        await cluster.kube.apps.createNamespacedDeployment({ namespace: DEMO_NAMESPACE, body: demoDeployment(demoImage, "demo-service", [
             { name: "DEMO_OTLP_GRPC", value: `http://${gateway}:4317` },
             { name: "DEMO_OTLP_HTTP", value: `http://${gateway}:4318` },
-        ]));
+        ]) });
         await cluster.waitFor("the stand-ins and the demo service Ready", async () => {
             const mine = [...(await pods(NAMESPACE)).filter((p) => p.metadata.name.startsWith("stand-in-")), ...(await pods(DEMO_NAMESPACE))];
             return mine.length === 3 && mine.every(isReady);
@@ -279,8 +264,8 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
             attempts.push(`${batch}: ${arrived ? "arrived" : "missing"}, the demo's span exports ${JSON.stringify(stats.spans)}`);
         }
         if (!arrived) {
-            const gatewayLog = (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods/otel-collector-0/log?tailLines=40`)).body;
-            assert.fail(`no batch of 5 error traces reached the Tempo stand-in:\n${attempts.join("\n")}\nthe gateway's last log lines:\n${String(gatewayLog)}`);
+            const gatewayLog = await cluster.kube.core.readNamespacedPodLog({ namespace: NAMESPACE, name: "otel-collector-0", tailLines: 40 });
+            assert.fail(`no batch of 5 error traces reached the Tempo stand-in:\n${attempts.join("\n")}\nthe gateway's last log lines:\n${gatewayLog}`);
         }
         const metric = encodeURIComponent('sum(http_server_request_duration_seconds_count{service_name="api"})');
         await cluster.waitFor("the demo's request metrics in Prometheus", async () => Number((await getJson(`${await prometheus()}/api/v1/query?query=${metric}`)).data.result[0]?.value[1] ?? 0) >= 5, 120);
@@ -324,24 +309,26 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         // Written as a chart ships them (`serviceMonitor.enabled: true`), in the chart's namespace, unknown to the stack's config.
         const started = Date.now();
         const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
-        await create("/api/v1/namespaces", { metadata: { name: VENDOR_NAMESPACE } });
-        await create(`/apis/apps/v1/namespaces/${VENDOR_NAMESPACE}/deployments`, demoDeployment(demoImage, VENDOR_APP, [
-            // Nothing listens there: the SDK drops its exports; only the scrape of /metrics matters here.
-            { name: "DEMO_OTLP_GRPC", value: "http://127.0.0.1:4317" },
-            { name: "DEMO_OTLP_HTTP", value: "http://127.0.0.1:4318" },
-        ]));
-        await create(`/api/v1/namespaces/${VENDOR_NAMESPACE}/services`, {
-            metadata: { name: VENDOR_APP, labels: { app: VENDOR_APP } },
-            spec: { selector: { app: VENDOR_APP }, ports: [{ name: "metrics", port: 9100, targetPort: "http" }] },
+        const namespace = VENDOR_NAMESPACE;
+        await cluster.kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+        await cluster.kube.apps.createNamespacedDeployment({
+            namespace,
+            body: demoDeployment(demoImage, VENDOR_APP, [
+                // Nothing listens there: the SDK drops its exports; only the scrape of /metrics matters here.
+                { name: "DEMO_OTLP_GRPC", value: "http://127.0.0.1:4317" },
+                { name: "DEMO_OTLP_HTTP", value: "http://127.0.0.1:4318" },
+            ]),
         });
-        await create(`/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/servicemonitors`, {
-            apiVersion: "monitoring.coreos.com/v1",
+        await cluster.kube.core.createNamespacedService({
+            namespace,
+            body: { metadata: { name: VENDOR_APP, labels: { app: VENDOR_APP } }, spec: { selector: { app: VENDOR_APP }, ports: [{ name: "metrics", port: 9100, targetPort: "http" }] } },
+        });
+        await cluster.kube.createMonitoring(namespace, {
             kind: "ServiceMonitor",
             metadata: { name: VENDOR_APP, labels: { app: VENDOR_APP } },
             spec: { selector: { matchLabels: { app: VENDOR_APP } }, endpoints: [{ port: "metrics", path: "/metrics", interval: "15s" }] },
         });
-        await create(`/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/prometheusrules`, {
-            apiVersion: "monitoring.coreos.com/v1",
+        await cluster.kube.createMonitoring(namespace, {
             kind: "PrometheusRule",
             metadata: { name: `${VENDOR_APP}-rules`, labels: { app: VENDOR_APP } },
             spec: {
@@ -378,17 +365,16 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         const started = Date.now();
         const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
         // The dev config probes http://demo-service.learning.svc.cluster.local:8080/metrics.
-        await create(`/api/v1/namespaces/${DEMO_NAMESPACE}/services`, {
-            metadata: { name: "demo-service" },
-            spec: { selector: { app: "demo-service" }, ports: [{ name: "http", port: 8080, targetPort: "http" }] },
+        await cluster.kube.core.createNamespacedService({
+            namespace: DEMO_NAMESPACE,
+            body: { metadata: { name: "demo-service" }, spec: { selector: { app: "demo-service" }, ports: [{ name: "http", port: 8080, targetPort: "http" }] } },
         });
         const success = encodeURIComponent('probe_success{service="api",probe="metrics"}');
         const probe = async () => (await getJson(`${await prometheus()}/api/v1/query?query=${success}`)).data.result.map((r: { value: [number, string] }) => r.value[1]) as string[];
         await cluster.waitFor("probe_success 1", async () => (await probe()).join() === "1", 240);
         console.log(`probe_success{service="api",probe="metrics"} = 1 after ${elapsed()}`);
         const scale = async (replicas: number) => {
-            const patched = await cluster.request("PATCH", `/apis/apps/v1/namespaces/${DEMO_NAMESPACE}/deployments/demo-service/scale`, { spec: { replicas } }, "application/merge-patch+json");
-            assert.equal(patched.status, 200, JSON.stringify(patched.body));
+            await cluster.kube.apps.patchNamespacedDeploymentScale({ namespace: DEMO_NAMESPACE, name: "demo-service", body: { spec: { replicas } } }, MERGE_PATCH);
         };
         await scale(0);
         await cluster.waitFor("the demo pod gone", async () => (await pods(DEMO_NAMESPACE)).length === 0, 120);
@@ -406,32 +392,31 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-operator-config-"));
         try {
             // The agent's config Secret: prom-agent-<name>, key prometheus.yaml.gz (pkg/prometheus/common.go at v0.93.0).
-            const secret = await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/secrets/prom-agent-lgtm`);
-            assert.equal(secret.status, 200, "the operator wrote the agent's config Secret");
-            const config = zlib.gunzipSync(Buffer.from(secret.body.data["prometheus.yaml.gz"], "base64")).toString("utf8");
+            const secret = await cluster.kube.core.readNamespacedSecret({ namespace: NAMESPACE, name: "prom-agent-lgtm" });
+            const config = zlib.gunzipSync(Buffer.from(secret.data?.["prometheus.yaml.gz"] ?? "", "base64")).toString("utf8");
             assert.match(config, new RegExp(`job_name: serviceMonitor/${VENDOR_NAMESPACE}/${VENDOR_APP}/0`), "the vendor's ServiceMonitor is in the agent's config");
             fs.writeFileSync(path.join(dir, "prometheus.yaml"), config);
             const checked = run(promtool, ["check", "config", "--syntax-only", path.join(dir, "prometheus.yaml")], undefined, { timeoutMs: 60_000 });
             assert.equal(checked.code, 0, checked.output);
             // Rule files: prometheus-lgtm-rulefiles-<n>, one key <namespace>-<name>-<uid>.yaml per PrometheusRule (pkg/operator/rules.go).
-            const maps = ((await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/configmaps`)).body.items as { metadata: { name: string }; data?: Record<string, string> }[]).filter((m) => m.metadata.name.startsWith("prometheus-lgtm-rulefiles-"));
+            const maps = (await cluster.kube.core.listNamespacedConfigMap({ namespace: NAMESPACE })).items.filter((m) => m.metadata?.name?.startsWith("prometheus-lgtm-rulefiles-"));
             const files = maps.flatMap((m) => Object.entries(m.data ?? {}));
-            const rule = (await cluster.request("GET", `/apis/monitoring.coreos.com/v1/namespaces/${VENDOR_NAMESPACE}/prometheusrules/${VENDOR_APP}-rules`)).body;
+            const rule = await cluster.kube.custom.getNamespacedCustomObject({ ...monitoring("PrometheusRule", VENDOR_NAMESPACE), name: `${VENDOR_APP}-rules` });
             assert.ok(files.some(([name]) => name === `${VENDOR_NAMESPACE}-${VENDOR_APP}-rules-${rule.metadata.uid}.yaml`), `the vendor's rule file; files: ${files.map(([name]) => name).join(", ")}`);
             for (const [name, content] of files) {
                 fs.writeFileSync(path.join(dir, name), content);
                 const result = run(promtool, ["check", "rules", path.join(dir, name)], undefined, { timeoutMs: 60_000 });
                 assert.equal(result.code, 0, `${name}: ${result.output}`);
             }
-            console.log(`promtool: the agent's config (${config.length} bytes) and ${files.length} rule file(s) of ${maps.map((m) => m.metadata.name).join(", ")} pass`);
+            console.log(`promtool: the agent's config (${config.length} bytes) and ${files.length} rule file(s) of ${maps.map((m) => m.metadata?.name).join(", ")} pass`);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
     test("Prometheus's ServiceAccount may do what its role grants and nothing more (SubjectAccessReview)", async () => {
-        const may = async (attributes: Record<string, string>) =>
-            (await create("/apis/authorization.k8s.io/v1/subjectaccessreviews", { spec: { user: `system:serviceaccount:${NAMESPACE}:prometheus`, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"], resourceAttributes: attributes } })).status.allowed === true;
+        const may = async (attributes: V1ResourceAttributes) =>
+            (await cluster.kube.authorization.createSubjectAccessReview({ body: { spec: { user: `system:serviceaccount:${NAMESPACE}:prometheus`, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"], resourceAttributes: attributes } } })).status?.allowed === true;
         assert.equal(await may({ verb: "list", resource: "pods" }), true, "list pods (discovery)");
         assert.equal(await may({ verb: "watch", resource: "nodes" }), true, "watch nodes");
         assert.equal(await may({ verb: "get", resource: "nodes", subresource: "metrics" }), true, "get nodes/metrics (kubelet scrape)");
@@ -461,10 +446,11 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
     test("pulumi destroy leaves nothing of the stack", async () => {
         await project.destroy();
         for (const namespace of [NAMESPACE, AGENT_NAMESPACE]) {
-            await cluster.waitFor(`namespace ${namespace} to be gone`, async () => (await cluster.request("GET", `/api/v1/namespaces/${namespace}`)).status === 404, 180);
+            await cluster.waitFor(`namespace ${namespace} to be gone`, () => isGone(cluster.kube.core.readNamespace({ name: namespace })), 180);
         }
-        assert.deepEqual((await cluster.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fpart-of%3Dlgtm-stack")).body.items, []);
-        assert.deepEqual((await cluster.request("GET", `/api/v1/pods?fieldSelector=spec.nodeName%3D${cluster.nodeName}`)).body.items.map((p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p: string) => ![DEMO_NAMESPACE, VENDOR_NAMESPACE, "kube-system"].some((ns) => p.startsWith(`${ns}/`))), []);
+        assert.deepEqual((await cluster.kube.rbac.listClusterRole({ labelSelector: "app.kubernetes.io/part-of=lgtm-stack" })).items, []);
+        const onTheNode = await cluster.kube.pods(undefined, { fieldSelector: `spec.nodeName=${cluster.nodeName}` });
+        assert.deepEqual(onTheNode.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).filter((p) => ![DEMO_NAMESPACE, VENDOR_NAMESPACE, "kube-system"].some((ns) => p.startsWith(`${ns}/`))), []);
     });
 
     test("the teardown leaves nothing of the run, and the machine's namespaces, links, routes, chains, mounts, cgroups and tunables as they were", async () => {

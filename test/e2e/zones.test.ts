@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, test } from "node:test";
+import { ifFound, MERGE_PATCH, ServedPod } from "../../scripts/kubeClient";
 import { LocalCluster, LocalStack } from "../../scripts/localCluster";
 import { createDistributedStack } from "./distributedStack";
 
@@ -20,12 +21,6 @@ const NODES_PER_ZONE = 2;
 /** The zone-replicated tiers, by the Kubernetes name of the tier (written out, not read from the code under test). */
 const ZONED_TIERS = ["loki-ingester", "tempo-ingester", "mimir-ingester", "mimir-store-gateway"];
 
-interface Pod {
-    readonly metadata: { readonly name: string; readonly labels?: Record<string, string>; readonly ownerReferences?: { kind: string; name: string }[] };
-    readonly spec: { readonly nodeName?: string };
-    readonly status: { readonly phase?: string; readonly conditions?: { type: string; status: string }[] };
-}
-
 describe("topology.zones on KWOK nodes in three zones", { timeout: 30 * 60_000 }, () => {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-e2e-zones-"));
     const cluster = new LocalCluster(`lgtm-zones-${process.pid}`, workdir);
@@ -33,10 +28,10 @@ describe("topology.zones on KWOK nodes in three zones", { timeout: 30 * 60_000 }
     /** Node name → its zone label. */
     const zoneOfNode = new Map<string, string>();
 
-    const pods = async (): Promise<Pod[]> => (await cluster.request("GET", `/api/v1/namespaces/${NAMESPACE}/pods`)).body.items as Pod[];
-    const ready = (pod: Pod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    const pods = () => cluster.kube.pods(NAMESPACE);
+    const ready = (pod: ServedPod) => (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
     /** The StatefulSet owning a pod. */
-    const owner = (pod: Pod) => pod.metadata.ownerReferences?.find((o) => o.kind === "StatefulSet")?.name ?? "";
+    const owner = (pod: ServedPod) => pod.metadata.ownerReferences?.find((o) => o.kind === "StatefulSet")?.name ?? "";
     /** Ready pods of a tier per zone of the node they run on: `a:loki-ingester-zone-a` … */
     async function readyByZone(tier: string): Promise<string[]> {
         return (await pods())
@@ -52,8 +47,7 @@ describe("topology.zones on KWOK nodes in three zones", { timeout: 30 * 60_000 }
         assert.equal(nodes.length, ZONES.length * NODES_PER_ZONE, `nodes: ${nodes.join(", ")}`);
         for (const [i, node] of nodes.entries()) {
             const zone = ZONES[Math.floor(i / NODES_PER_ZONE)];
-            const patched = await cluster.request("PATCH", `/api/v1/nodes/${node}`, { metadata: { labels: { "topology.kubernetes.io/zone": zone } } }, "application/merge-patch+json");
-            assert.equal(patched.status, 200, JSON.stringify(patched.body));
+            await cluster.kube.core.patchNode({ name: node, body: { metadata: { labels: { "topology.kubernetes.io/zone": zone } } } }, MERGE_PATCH);
             zoneOfNode.set(node, zone);
         }
         await cluster.createPersistentVolumes(40);
@@ -72,7 +66,7 @@ describe("topology.zones on KWOK nodes in three zones", { timeout: 30 * 60_000 }
             assert.deepEqual(await readyByZone(tier), [`a:${tier}-zone-a`, `b:${tier}-zone-b`, `c:${tier}-zone-c`], `${tier}: one Ready pod in each zone, of that zone's StatefulSet`);
         }
         // No StatefulSet for a whole zone-replicated tier remains beside the zones' ones.
-        const statefulSets = ((await cluster.request("GET", `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets`)).body.items as { metadata: { name: string } }[]).map((s) => s.metadata.name);
+        const statefulSets = (await cluster.kube.apps.listNamespacedStatefulSet({ namespace: NAMESPACE })).items.map((s) => s.metadata?.name ?? "");
         for (const tier of ZONED_TIERS) {
             assert.ok(!statefulSets.includes(tier), `no ${tier} StatefulSet: ${statefulSets.join(", ")}`);
         }
@@ -82,14 +76,13 @@ describe("topology.zones on KWOK nodes in three zones", { timeout: 30 * 60_000 }
         const lost = "c";
         const lostNodes = [...zoneOfNode.entries()].filter(([, zone]) => zone === lost).map(([node]) => node);
         for (const node of lostNodes) {
-            const cordoned = await cluster.request("PATCH", `/api/v1/nodes/${node}`, { spec: { unschedulable: true } }, "application/merge-patch+json");
-            assert.equal(cordoned.status, 200, JSON.stringify(cordoned.body));
+            await cluster.kube.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, MERGE_PATCH);
         }
         const onLostNodes = (await pods()).filter((pod) => pod.spec.nodeName && lostNodes.includes(pod.spec.nodeName));
         assert.ok(onLostNodes.length >= ZONED_TIERS.length, `zone c ran at least the zoned tiers' pods: ${onLostNodes.map((p) => p.metadata.name).join(", ")}`);
         for (const pod of onLostNodes) {
-            const deleted = await cluster.request("DELETE", `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
-            assert.ok(deleted.status === 200 || deleted.status === 404, `delete ${pod.metadata.name}: ${deleted.status}`);
+            // Already gone (404) is as good.
+            await ifFound(cluster.kube.core.deleteNamespacedPod({ namespace: NAMESPACE, name: pod.metadata.name, gracePeriodSeconds: 0 }));
         }
         // The StatefulSet controller recreates each zone-c pod (deleted at once: grace period 0); none may land outside zone c.
         await cluster.waitFor(

@@ -9,7 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { loadYaml, V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { unzipEntries } from "../../io/operatorCrds";
 
 export const OLDER_OPERATOR_VERSION = "v0.80.0";
@@ -28,8 +28,8 @@ export const OLDER_CRD_FILES: Readonly<Record<string, string>> = {
 
 const sha256 = (content: Buffer) => crypto.createHash("sha256").update(content).digest("hex");
 
-/** Every file of {@link OLDER_CRD_FILES}, verified and parsed (the CRD objects as Helm would create them). */
-export async function olderOperatorCrds(): Promise<Record<string, unknown>[]> {
+/** Every file of {@link OLDER_CRD_FILES}, verified and read as client-node's model (the CRD objects as Helm would create them). */
+export async function olderOperatorCrds(): Promise<V1CustomResourceDefinition[]> {
     const cacheDir = path.join(process.env.LGTM_CACHE ?? path.join(os.homedir(), ".cache", "lgtm-stack"), "operator-crds", OLDER_OPERATOR_VERSION);
     const files = Object.keys(OLDER_CRD_FILES);
     const contents = new Map<string, Buffer>(files.filter((file) => fs.existsSync(path.join(cacheDir, file))).map((file) => [file, fs.readFileSync(path.join(cacheDir, file))]));
@@ -47,7 +47,7 @@ export async function olderOperatorCrds(): Promise<Record<string, unknown>[]> {
             contents.set(file, content);
         }
     }
-    const manifests: Record<string, unknown>[] = [];
+    const manifests: V1CustomResourceDefinition[] = [];
     for (const file of files) {
         const content = contents.get(file)!;
         const actual = sha256(content);
@@ -58,7 +58,7 @@ export async function olderOperatorCrds(): Promise<Record<string, unknown>[]> {
             fs.mkdirSync(cacheDir, { recursive: true });
             fs.writeFileSync(path.join(cacheDir, file), content);
         }
-        manifests.push(parse(content.toString("utf8")));
+        manifests.push(loadYaml<V1CustomResourceDefinition>(content.toString("utf8")));
     }
     return manifests;
 }
