@@ -67,7 +67,7 @@ export class Grafana extends pulumi.ComponentResource {
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        let dataVolumes = dataEmptyDir(args.scratch);
+        let dataVolumes: k8s.types.input.core.v1.Volume[] = dataEmptyDir(args.scratch);
         if (settings.persistence.enabled) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-data`,
