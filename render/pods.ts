@@ -282,6 +282,41 @@ function componentBudget(config: StackConfig, component: Component, replicas: nu
 /** The ConfigMap holding a component's main config file. */
 export const configMapName = (component: string) => `${component}-config`;
 
+// ---- The ports each described pod declares ----
+
+/**
+ * The named ports of the described components' containers: the pods declare them, their Services
+ * take them, and the NetworkPolicies open them by name (render/networkPolicies.ts).
+ */
+export const COMPONENT_PORTS = {
+    prometheus: [{ name: METRICS_PORT_NAME.prometheus, containerPort: PORTS.prometheus }],
+    alertmanager: [
+        { name: ALERTMANAGER_PORT_NAME, containerPort: PORTS.alertmanager },
+        { name: "cluster", containerPort: PORTS.alertmanagerCluster },
+    ],
+    loki: [
+        { name: METRICS_PORT_NAME.loki, containerPort: PORTS.lokiHttp },
+        { name: "grpc", containerPort: PORTS.lokiGrpc },
+    ],
+    tempo: [
+        { name: METRICS_PORT_NAME.tempo, containerPort: PORTS.tempoHttp },
+        { name: "grpc", containerPort: PORTS.tempoGrpc },
+        { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
+        { name: "otlp-http", containerPort: PORTS.otlpHttp },
+    ],
+} as const satisfies Readonly<Record<string, readonly ContainerPort[]>>;
+
+/** The numbers of the ports named `names` among `ports`; a name the pod does not declare is an error. */
+export function portNumbers(what: string, ports: readonly ContainerPort[], ...names: string[]): number[] {
+    return names.map((name) => {
+        const port = ports.find((candidate) => candidate.name === name);
+        if (!port) {
+            throw new Error(`${what} declares no port named ${name} (render/pods.ts)`);
+        }
+        return port.containerPort;
+    });
+}
+
 // ---- Alertmanager and Prometheus ----
 
 /** The Secret holding Alertmanager's receiver credentials as files. */
@@ -319,10 +354,7 @@ export function alertmanagerPod(config: StackConfig, workload: RenderedWorkload,
                         image: settings.image,
                         args: [...workload.args],
                         env: workloadEnv(workload),
-                        ports: [
-                            { name: ALERTMANAGER_PORT_NAME, containerPort: PORTS.alertmanager },
-                            { name: "cluster", containerPort: PORTS.alertmanagerCluster },
-                        ],
+                        ports: [...COMPONENT_PORTS.alertmanager],
                         resources: settings.resources,
                         scratch,
                         readinessPath: "/-/ready",
@@ -383,7 +415,7 @@ export function prometheusPod(config: StackConfig, workload: RenderedWorkload, s
                         image: settings.image,
                         args: [...workload.args],
                         ...(env.length > 0 ? { env } : {}),
-                        ports: [{ name: "http", containerPort: PORTS.prometheus }],
+                        ports: [...COMPONENT_PORTS.prometheus],
                         resources: settings.resources,
                         scratch,
                         readinessPath: "/-/ready",
@@ -427,7 +459,6 @@ const ENGINE_UID = 10001;
 /** What sets one single-binary backend apart from another: its ports and data path, and its rendered config. */
 interface BackendShape {
     readonly dataDir: string;
-    readonly ports: { name: string; containerPort: number }[];
     /** A ConfigMap mounted read-only at a path of its own (Loki's rule files). */
     readonly extraConfigMap?: { readonly name: string; readonly mountPath: string };
 }
@@ -435,21 +466,9 @@ interface BackendShape {
 const SINGLE_BINARY_SHAPES: Readonly<Record<SingleBinary, BackendShape>> = {
     loki: {
         dataDir: PATHS.lokiData,
-        ports: [
-            { name: "http", containerPort: PORTS.lokiHttp },
-            { name: "grpc", containerPort: PORTS.lokiGrpc },
-        ],
         extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
     },
-    tempo: {
-        dataDir: PATHS.tempoData,
-        ports: [
-            { name: "http", containerPort: PORTS.tempoHttp },
-            { name: "grpc", containerPort: PORTS.tempoGrpc },
-            { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
-            { name: "otlp-http", containerPort: PORTS.otlpHttp },
-        ],
-    },
+    tempo: { dataDir: PATHS.tempoData },
 };
 
 /** Loki or Tempo in monolithic mode: one replica in a StatefulSet; scale out means the distributed topology. */
@@ -478,7 +497,7 @@ export function singleBinaryPod(config: StackConfig, component: SingleBinary, wo
                         image: settings.image,
                         args: [...workload.args],
                         env: workloadEnv(workload),
-                        ports: shape.ports,
+                        ports: [...COMPONENT_PORTS[component]],
                         resources: settings.resources,
                         scratch,
                         readinessPath: "/ready",
@@ -518,8 +537,8 @@ export function tierLabels(engine: string, tier: Pick<RenderedTier, "name" | "go
     return { ...tierSelectorLabels(engine, tier.name), ...componentLabels(engine), ...(tier.gossip ? { [GOSSIP_LABEL]: engine } : {}) };
 }
 
-/** The ports of a tier's pods, by name. */
-function tierPorts(engine: Engine, tier: RenderedTier): ContainerPort[] {
+/** The ports of a tier's pods, by name: its Services take them, the NetworkPolicies open them. */
+export function tierPorts(engine: Engine, tier: { readonly name: string; readonly gossip: boolean }): ContainerPort[] {
     return [
         // The HTTP port serves metrics (the self-scrape job selects it by this name) and readiness.
         { name: METRICS_PORT_NAME[engine], containerPort: httpPort(engine) },
