@@ -4,7 +4,6 @@ import { StackSecrets } from "../io/pulumiConfig";
 import { StackConfig } from "../config/types";
 import { CrdManifest } from "../model/operator";
 import { LOKI_RULES } from "../model/components";
-import { COLLECTOR_TIERS } from "../model/topology";
 import { ComponentPod, RenderedStack } from "../render";
 import { SingleBinary } from "../render/pods";
 import { Alertmanager } from "./alertmanager";
@@ -124,15 +123,11 @@ export class LgtmStack extends pulumi.ComponentResource {
         new OtelCollector(
             `${name}-collector`,
             {
-                ...common,
-                settings: config.collector,
+                namespace: ns.metadata.name,
+                pods: rendered.pods.collector,
                 gateway: workloads["otel-collector"],
                 agent: workloads["otel-agent"],
-                scratch: { gateway: rendered.scratch["otel-collector"], agent: rendered.scratch["otel-agent"] },
                 agentNamespace,
-                storageClassName: config.storageClassName,
-                // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
-                ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true, gatewayDrain: rendered.topology.collector.gatewayDrain } : {}),
             },
             child,
         );

@@ -35,36 +35,41 @@ export interface PodWiring {
     readonly secretEnv?: k8s.types.input.core.v1.EnvVar[];
 }
 
-/** The one builder of the stack's workloads: a pod description (render/pods.ts) as a StatefulSet or Deployment. */
-export function podWorkload(resourceName: string, pod: PodDescription, wiring: PodWiring): k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment {
+/** The one builder of the stack's workloads: a pod description (render/pods.ts) as a StatefulSet, Deployment or DaemonSet. */
+export function podWorkload(resourceName: string, pod: PodDescription, wiring: PodWiring): k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet {
     const [first, ...rest] = pod.spec.containers;
     const containers = wiring.secretEnv ? [{ ...first, env: [...(first.env ?? []), ...wiring.secretEnv] }, ...rest] : pod.spec.containers;
     const template = { metadata: { labels: pod.labels, ...(pod.annotations ? { annotations: pod.annotations } : {}) }, spec: { ...pod.spec, containers } };
     const metadata = { name: pod.name, namespace: wiring.namespace, labels: pod.labels };
-    const options = { parent: wiring.parent, ...(wiring.dependsOn ? { dependsOn: wiring.dependsOn } : {}) };
-    if (pod.kind === "Deployment") {
-        return new k8s.apps.v1.Deployment(
-            resourceName,
-            { metadata, spec: { replicas: pod.replicas, selector: { matchLabels: pod.selector }, strategy: pod.strategy, template } },
-            // The HPA owns the replica count once it runs; an `up` must not reset it to the minimum.
-            { ...options, ...(pod.autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}) },
-        );
+    const selector = { matchLabels: pod.selector };
+    const options = {
+        parent: wiring.parent,
+        ...(wiring.dependsOn ? { dependsOn: wiring.dependsOn } : {}),
+        // The HPA owns the replica count once it runs; an `up` must not reset it to the minimum.
+        ...(pod.autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
+    };
+    switch (pod.kind) {
+        case "DaemonSet":
+            return new k8s.apps.v1.DaemonSet(resourceName, { metadata, spec: { selector, updateStrategy: pod.updateStrategy, template } }, options);
+        case "Deployment":
+            return new k8s.apps.v1.Deployment(resourceName, { metadata, spec: { replicas: pod.replicas, selector, strategy: pod.strategy, template } }, options);
+        case "StatefulSet":
+            return new k8s.apps.v1.StatefulSet(
+                resourceName,
+                {
+                    metadata,
+                    spec: {
+                        serviceName: pod.serviceName,
+                        replicas: pod.replicas,
+                        ...(pod.parallel ? { podManagementPolicy: "Parallel" } : {}),
+                        selector,
+                        template,
+                        volumeClaimTemplates: pod.volumeClaimTemplates,
+                    },
+                },
+                options,
+            );
     }
-    return new k8s.apps.v1.StatefulSet(
-        resourceName,
-        {
-            metadata,
-            spec: {
-                serviceName: pod.serviceName,
-                replicas: pod.replicas,
-                ...(pod.parallel ? { podManagementPolicy: "Parallel" } : {}),
-                selector: { matchLabels: pod.selector },
-                template,
-                volumeClaimTemplates: pod.volumeClaimTemplates,
-            },
-        },
-        options,
-    );
 }
 
 /** The Service ports of a pod's named container ports (all of them, or those named): a port's number is written once, in its description. */
@@ -103,21 +108,6 @@ export function podSecurityLabels(level: "restricted" | "privileged"): Labels {
 export interface CommonArgs {
     readonly namespace: pulumi.Input<string>;
     readonly podDisruptionBudget: boolean;
-}
-
-/** A PDB for components with more than one replica: a node drain never takes them all down. */
-export function disruptionBudget(name: string, component: Component, replicas: number, args: CommonArgs, parent: pulumi.Resource) {
-    if (!args.podDisruptionBudget || replicas < 2) {
-        return undefined;
-    }
-    return new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        {
-            metadata: { name: component, namespace: args.namespace, labels: componentLabels(component) },
-            spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(component) } },
-        },
-        { parent },
-    );
 }
 
 export function configMap(name: string, metadataName: string, component: Component, namespace: pulumi.Input<string>, data: Record<string, string>, parent: pulumi.Resource) {

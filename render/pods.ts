@@ -24,7 +24,7 @@ import {
 } from "../model/components";
 import { ScratchSpace, ScratchWorkload, withScratch } from "../model/ephemeralStorage";
 import { componentLabels, GOSSIP_LABEL, Labels, NODE_ZONE_LABEL, selectorLabels, tierSelectorLabels, ZONE_LABEL } from "../model/labels";
-import { Engine, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../model/topology";
+import { COLLECTOR_TIERS, Engine, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../model/topology";
 import type { RenderedScratch } from "./ephemeralStorage";
 import type { RenderedEngine, RenderedTier, RenderedTopology, RenderedZone, TenantRules } from "./topology";
 import type { RenderedWorkload } from "./workloads";
@@ -86,8 +86,20 @@ export interface Container {
     readonly readinessProbe: Probe;
     readonly livenessProbe: Probe;
     readonly startupProbe?: Probe;
-    readonly securityContext: typeof HARDENED_SECURITY_CONTEXT;
+    readonly securityContext: SecurityContext;
     readonly volumeMounts: VolumeMount[];
+    readonly lifecycle?: { preStop: { sleep: { seconds: number } } };
+}
+
+export interface SecurityContext {
+    readonly runAsUser?: number;
+    readonly runAsGroup?: number;
+    readonly runAsNonRoot: boolean;
+    readonly readOnlyRootFilesystem?: boolean;
+    readonly allowPrivilegeEscalation?: boolean;
+    readonly privileged?: boolean;
+    readonly capabilities?: { drop: string[] };
+    readonly seccompProfile: { type: string };
 }
 
 export interface TopologySpreadConstraint {
@@ -99,10 +111,11 @@ export interface TopologySpreadConstraint {
 
 export interface PodSpec {
     readonly serviceAccountName?: string;
-    readonly securityContext: ReturnType<typeof podSecurityContext>;
+    readonly securityContext: SecurityContext & { readonly fsGroup?: number };
     readonly automountServiceAccountToken?: boolean;
     readonly topologySpreadConstraints?: TopologySpreadConstraint[];
     readonly affinity?: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } } };
+    readonly tolerations?: { operator: string }[];
     readonly terminationGracePeriodSeconds?: number;
     readonly containers: Container[];
     readonly volumes: Volume[];
@@ -115,7 +128,7 @@ export interface PersistentVolumeClaim {
 
 /** A workload's pod and what is built around it, as data. */
 export interface PodDescription {
-    readonly kind: "StatefulSet" | "Deployment";
+    readonly kind: "StatefulSet" | "Deployment" | "DaemonSet";
     /** The workload's `metadata.name`. */
     readonly name: string;
     /** Labels of the workload and its pods. */
@@ -124,7 +137,8 @@ export interface PodDescription {
     readonly selector: Labels;
     /** Pod-template annotations (the config checksum that rolls the pods when the config changes); absent: none. */
     readonly annotations?: Readonly<Record<string, string>>;
-    readonly replicas: number;
+    /** None for a DaemonSet: one pod per node. */
+    readonly replicas?: number;
     /** StatefulSet: the headless Service that gives each pod its DNS name. */
     readonly serviceName?: string;
     /** StatefulSet: start pods in parallel (a ring or a gossip cluster orders them, not the ordinal). */
@@ -132,6 +146,8 @@ export interface PodDescription {
     readonly volumeClaimTemplates?: PersistentVolumeClaim[];
     /** Deployment: its rolling update. */
     readonly strategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: number } };
+    /** DaemonSet: its rolling update. */
+    readonly updateStrategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number } };
     /** An HPA owns the replica count (`up` must not reset it). */
     readonly autoscaled?: boolean;
     readonly spec: PodSpec;
@@ -151,7 +167,7 @@ export function imageName(image: ImageRef): string {
 }
 
 /** Every container of ours: non-root, read-only root filesystem, no privilege escalation, no capabilities. */
-export const HARDENED_SECURITY_CONTEXT = {
+export const HARDENED_SECURITY_CONTEXT: SecurityContext = {
     runAsNonRoot: true,
     readOnlyRootFilesystem: true,
     allowPrivilegeEscalation: false,
@@ -303,6 +319,13 @@ export const COMPONENT_PORTS = {
         { name: "grpc", containerPort: PORTS.tempoGrpc },
         { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
         { name: "otlp-http", containerPort: PORTS.otlpHttp },
+    ],
+    // The gateway and the node agent alike: OTLP in, their own telemetry, and the health check extension.
+    "otel-collector": [
+        { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
+        { name: "otlp-http", containerPort: PORTS.otlpHttp },
+        { name: METRICS_PORT_NAME["otel-collector"], containerPort: PORTS.collectorMetrics },
+        { name: "health", containerPort: PORTS.collectorHealth },
     ],
 } as const satisfies Readonly<Record<string, readonly ContainerPort[]>>;
 
@@ -743,12 +766,146 @@ function zonePlacement(engine: Engine, tier: RenderedTier, zone: RenderedZone) {
     return { labels: { ...tierLabels(engine, tier), [ZONE_LABEL]: zone.zone }, selector: { ...tierSelectorLabels(engine, tier.name), [ZONE_LABEL]: zone.zone }, spread, affinity };
 }
 
+// ---- The OpenTelemetry Collector ----
+
+/**
+ * What the node agent may do, and why each grant exists; nothing else is allowed.
+ * - UID and GID 0: container log files under /var/log/pods are root:root 0640, and the agent's
+ *   state directory on the node (file offsets and its queue, so a restart neither re-sends nor
+ *   loses lines) is created root:root 0755 by the kubelet (`DirectoryOrCreate`; fsGroup does not
+ *   apply to hostPath). As their owner, root reads the logs and writes its state directory.
+ * - No capabilities at all: without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, root in the
+ *   container gets owner access only, so it cannot read or write other users' files; no
+ *   privilege escalation, read-only root filesystem, RuntimeDefault seccomp.
+ * - /var/log/pods is mounted read-only; the only writable host path is the agent's own state dir.
+ * Pod Security Admission's baseline level forbids hostPath volumes, so the agent runs in the node
+ * agents' own namespace, which enforces `privileged` (the stack's enforces `restricted`).
+ */
+export const AGENT_SECURITY_CONTEXT: SecurityContext = {
+    runAsUser: 0,
+    runAsGroup: 0,
+    runAsNonRoot: false,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** The Collector's gateway (a StatefulSet with its queue volume) and node agent (a DaemonSet); the agent only with `collector.agentEnabled`. */
+export interface CollectorPods {
+    readonly gateway: ComponentPod;
+    readonly agent?: PodDescription;
+    /** The gateways' ClusterIP Service: `otel-collector`, or in the distributed topology the name the load-balancing tier leaves it. */
+    readonly gatewayService: string;
+}
+
+function collectorContainer(config: StackConfig, component: "otel-collector" | "otel-agent", workload: RenderedWorkload, scratch: ScratchSpace, extraMounts: VolumeMount[]): Container {
+    return hardenedContainer({
+        name: component,
+        image: config.collector.image,
+        args: [...workload.args],
+        // GOMEMLIMIT (rendered) below the memory limit: the Go runtime collects garbage before the OOM killer acts.
+        env: [{ name: "K8S_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...workloadEnv(workload)],
+        ports: [...COMPONENT_PORTS["otel-collector"]],
+        probePort: "health",
+        resources: component === "otel-agent" ? config.collector.agentResources : config.collector.gatewayResources,
+        scratch,
+        readinessPath: "/",
+        livenessPath: "/",
+        volumeMounts: [{ name: "config", mountPath: workload.configDir, readOnly: true }, TMP_MOUNT, ...extraMounts],
+    });
+}
+
+/**
+ * The OpenTelemetry Collector: a gateway (OTLP in, tail sampling, durable queues on a volume) and a
+ * node agent DaemonSet shipping every container's logs with Kubernetes metadata. In the distributed
+ * topology an HPA scales the gateways behind the load-balancing tier, each draining before it stops.
+ */
+export function collectorPods(
+    config: StackConfig,
+    workloads: Readonly<Record<"otel-collector" | "otel-agent", RenderedWorkload>>,
+    scratch: RenderedScratch,
+    topology: RenderedTopology | undefined,
+): CollectorPods {
+    const { collector } = config;
+    const drain = topology?.collector.gatewayDrain;
+    const autoscaled = topology !== undefined;
+    const gateway = workloads["otel-collector"];
+    const agent = workloads["otel-agent"];
+    const labels = componentLabels("otel-collector");
+    const gatewayContainer = collectorContainer(config, "otel-collector", gateway, scratch["otel-collector"], [{ name: "queue", mountPath: PATHS.collectorQueue }]);
+    const agentLabels = componentLabels("otel-agent");
+    return {
+        gatewayService: topology ? COLLECTOR_TIERS.gatewayService : "otel-collector",
+        gateway: {
+            pod: {
+                kind: "StatefulSet",
+                name: "otel-collector",
+                labels,
+                selector: selectorLabels("otel-collector"),
+                annotations: { [CONFIG_CHECKSUM_ANNOTATION]: gateway.checksum },
+                replicas: collector.gatewayReplicas,
+                serviceName: COLLECTOR_TIERS.gatewayHeadless,
+                autoscaled,
+                spec: {
+                    securityContext: podSecurityContext(10001),
+                    // The gateway never calls the Kubernetes API: no token in the pod.
+                    automountServiceAccountToken: false,
+                    ...(collector.gatewayReplicas > 1 ? { topologySpreadConstraints: spreadAcrossNodes("otel-collector", autoscaled ? "preferred" : "required") } : {}),
+                    containers: [{ ...gatewayContainer, ...(drain ? { lifecycle: { preStop: { sleep: { seconds: drain.preStopSeconds } } } } : {}) }],
+                    ...(drain ? { terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds } : {}),
+                    volumes: [{ name: "config", configMap: { name: configMapName("otel-collector") } }, tmpVolume(scratch["otel-collector"])],
+                },
+                // The sending queues live here: a restart or a backend outage loses nothing already accepted.
+                volumeClaimTemplates: [persistentClaim("queue", collector.queueStorageSize, config.storageClassName)],
+            },
+            // Several gateways (topology distributed) each hold a share of the trace IDs: a drain takes one at a time.
+            budget: componentBudget(config, "otel-collector", collector.gatewayReplicas),
+        },
+        ...(collector.agentEnabled
+            ? {
+                  agent: {
+                      kind: "DaemonSet",
+                      name: "otel-agent",
+                      labels: agentLabels,
+                      selector: selectorLabels("otel-agent"),
+                      annotations: { [CONFIG_CHECKSUM_ANNOTATION]: agent.checksum },
+                      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+                      spec: {
+                          // Its k8sattributes service account (pods: list, watch) has the component's name.
+                          serviceAccountName: "otel-agent",
+                          securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } },
+                          tolerations: [{ operator: "Exists" }],
+                          containers: [
+                              {
+                                  ...collectorContainer(config, "otel-agent", agent, scratch["otel-agent"], [
+                                      { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
+                                      { name: "state", mountPath: PATHS.agentState },
+                                  ]),
+                                  securityContext: AGENT_SECURITY_CONTEXT,
+                              },
+                          ],
+                          volumes: [
+                              { name: "config", configMap: { name: configMapName("otel-agent") } },
+                              { name: "varlogpods", hostPath: { path: "/var/log/pods", type: "Directory" } },
+                              { name: "state", hostPath: { path: PATHS.agentState, type: "DirectoryOrCreate" } },
+                              tmpVolume(scratch["otel-agent"]),
+                          ],
+                      },
+                  },
+              }
+            : {}),
+    };
+}
+
 // ---- Every pod of the backends ----
 
-/** The pods of the stack's backends, described: Prometheus and Alertmanager always; Loki and Tempo as one binary each, or every engine's tiers (topology: distributed). */
+/** The pods of the stack's backends, described: Prometheus, Alertmanager and the Collector always; Loki and Tempo as one binary each, or every engine's tiers (topology: distributed). */
 export interface RenderedPods {
     readonly prometheus: ComponentPod;
     readonly alertmanager: ComponentPod;
+    readonly collector: CollectorPods;
     /** Single topology only: Loki and Tempo, each as one binary. */
     readonly singleBinaries?: Readonly<Record<SingleBinary, ComponentPod>>;
     /** Distributed topology only: each engine's tiers. */
@@ -757,7 +914,7 @@ export interface RenderedPods {
 
 export function renderPods(
     config: StackConfig,
-    workloads: Readonly<Record<"prometheus" | "alertmanager" | "loki" | "tempo", RenderedWorkload>>,
+    workloads: Readonly<Record<"prometheus" | "alertmanager" | "loki" | "tempo" | "otel-collector" | "otel-agent", RenderedWorkload>>,
     scratch: RenderedScratch,
     operatorRuleConfigMaps: readonly string[] | undefined,
     topology: RenderedTopology | undefined,
@@ -765,14 +922,16 @@ export function renderPods(
     // Single topology: Prometheus evaluates PrometheusRules too (distributed: Mimir's ruler does).
     const prometheus = prometheusPod(config, workloads.prometheus, scratch.prometheus, topology ? undefined : operatorRuleConfigMaps);
     const alertmanager = alertmanagerPod(config, workloads.alertmanager, scratch.alertmanager);
+    const collector = collectorPods(config, workloads, scratch, topology);
     if (!topology || config.topology.kind !== "distributed") {
         const singleBinaries = Object.fromEntries(SINGLE_BINARIES.map((backend) => [backend, singleBinaryPod(config, backend, workloads[backend], scratch[backend])]));
-        return { prometheus, alertmanager, singleBinaries: singleBinaries as Record<SingleBinary, ComponentPod> };
+        return { prometheus, alertmanager, collector, singleBinaries: singleBinaries as Record<SingleBinary, ComponentPod> };
     }
     const { mimir } = config.topology;
     return {
         prometheus,
         alertmanager,
+        collector,
         engines: {
             loki: engineTierPods(config, topology.loki, config.loki.image, { volume: config.loki.persistence }, { configMaps: [LOKI_RULES.configMap], tenants: topology.rulerTenants?.loki }, scratch),
             tempo: engineTierPods(config, topology.tempo, config.tempo.image, { volume: config.tempo.persistence }, {}, scratch),

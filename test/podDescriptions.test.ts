@@ -27,6 +27,8 @@ function describedPods(rendered: RenderedStack): PodDescription[] {
     return [
         pods.prometheus.pod,
         pods.alertmanager.pod,
+        pods.collector.gateway.pod,
+        ...(pods.collector.agent ? [pods.collector.agent] : []),
         ...Object.values(pods.singleBinaries ?? {}).map((backend) => backend.pod),
         ...Object.values(pods.engines ?? {}).flatMap((tiers) => tiers.flatMap((tier) => tier.workloads)),
     ];
@@ -42,7 +44,8 @@ function undeclaredIngressPorts(rendered: RenderedStack): { checked: number; sel
     let checked = 0;
     for (const pod of describedPods(rendered)) {
         const declared = new Set(pod.spec.containers.flatMap((container) => container.ports.map((port) => port.containerPort)));
-        for (const policy of rendered.networkPolicies) {
+        // The node agent's policies are its own namespace's.
+        for (const policy of [...rendered.networkPolicies, ...rendered.agentNetworkPolicies]) {
             if (!selects(policy.spec.podSelector.matchLabels, pod.labels)) {
                 continue;
             }
