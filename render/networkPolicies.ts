@@ -102,7 +102,7 @@ function on(pods: Pods, ...names: string[]): number[] {
     return portNumbers(pods.id, pods.ports ?? [], ...names);
 }
 
-/** Prometheus, Alertmanager, Loki or Tempo: selected by the component's labels, with its pod's ports. */
+/** Prometheus, Alertmanager, Loki, Tempo or the Collector's gateway: selected by the component's labels, with its pod's ports. */
 function describedComponent(id: keyof typeof COMPONENT_PORTS, external?: EgressRule[]): Pods {
     return described(id, selectorLabels(id), COMPONENT_PORTS[id], METRICS_PORT_NAME[id], external);
 }
@@ -305,13 +305,13 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const alertmanager = describedComponent("alertmanager", receiverEgress(config));
     const loki = describedComponent("loki", storageEgress(config, config.loki.storage));
     const tempo = describedComponent("tempo", storageEgress(config, config.tempo.storage));
-    const collector = component("otel-collector", PORTS.collectorMetrics);
+    const collector = describedComponent("otel-collector");
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const operator = operatorPods(config);
     const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
         // Applications anywhere in the cluster, and the node agents in their namespace, send OTLP to the gateway.
-        { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+        { to: collector, from: ["any"], ports: on(collector, "otlp-grpc", "otlp-http") },
         { to: tempo, from: [collector], ports: on(tempo, "otlp-grpc", "otlp-http") },
         { to: tempo, from: [grafana], ports: on(tempo, "http") },
         { to: loki, from: [collector, grafana], ports: on(loki, "http") },
@@ -339,7 +339,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
     const prometheus = describedComponent("prometheus", scraperEgress(config));
     const alertmanager = describedComponent("alertmanager", receiverEgress(config));
-    const gateway = component("otel-collector", PORTS.collectorMetrics);
+    const gateway = describedComponent("otel-collector");
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
@@ -385,7 +385,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         // Applications and the node agents (in their own namespace) send OTLP to the load-balancing tier (it holds the `otel-collector` name).
         { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
-        { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },
+        { to: gateway, from: [loadBalancer], ports: on(gateway, "otlp-grpc") },
         { to: prometheus, from: [gateway], ports: on(prometheus, "http") },
         { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
         { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
