@@ -1,24 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
-import { ScratchSpace } from "../model/ephemeralStorage";
-import { RenderedWorkload } from "../render";
-import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume, dataEmptyDir, workloadEnv } from "./workload";
+import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, teamRoutingKeyFile } from "../model/components";
+import { ComponentPod, RenderedWorkload } from "../render";
+import { ALERTMANAGER_CREDENTIALS_SECRET, ALERTMANAGER_PEERS_SERVICE, configMapName } from "../render/pods";
+import { clusterService, componentLabels, configMap, podDisruptionBudget, podPorts, podWorkload } from "./workload";
 
-export interface AlertmanagerArgs extends CommonArgs {
-    /** Validated Alertmanager settings. Defaults to none: required. */
-    readonly settings: AlertmanagerConfig;
+export interface AlertmanagerArgs {
+    /** Namespace of the stack. Defaults to none: required. */
+    readonly namespace: pulumi.Input<string>;
     /** Rendered alertmanager.yml (references credential files, holds none) and container args. Defaults to none: required. */
     readonly workload: RenderedWorkload;
+    /** Its pod, described (`rendered.pods.alertmanager`). Defaults to none: required. */
+    readonly pod: ComponentPod;
     /** Receiver credentials as Pulumi secrets, mounted as files. Defaults to none configured. */
     readonly credentials: AlertmanagerCredentials;
     /** Routing keys of the teams' own PagerDuty services, by team, as Pulumi secrets. Defaults to none. */
     readonly teamRoutingKeys?: Readonly<Record<string, pulumi.Output<string>>>;
-    /** Storage class for silences and notification log. Defaults to the cluster default. */
-    readonly storageClassName?: string;
-    /** Its scratch space (`rendered.scratch.alertmanager`). Defaults to none: required. */
-    readonly scratch: ScratchSpace;
 }
 
 /** The receivers' credentials, by the name of the file each becomes. */
@@ -26,14 +23,14 @@ export type AlertmanagerCredentials = { readonly [key in keyof typeof ALERTMANAG
 
 /** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
 export class Alertmanager extends pulumi.ComponentResource {
-    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly statefulSet: pulumi.CustomResource;
     readonly credentialsSecret: k8s.core.v1.Secret;
 
     constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:backends:Alertmanager", name, {}, opts);
-        const { namespace, settings } = args;
+        const { namespace } = args;
         const labels = componentLabels("alertmanager");
-        const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
+        const config = configMap(`${name}-config`, configMapName("alertmanager"), "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         const stringData: Record<string, pulumi.Input<string>> = {};
         for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [keyof typeof ALERTMANAGER_SECRET_FILES, string][]) {
             const value = args.credentials[key];
@@ -47,74 +44,22 @@ export class Alertmanager extends pulumi.ComponentResource {
         this.credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,
             // An empty stringData is dropped by the API server and would show as a diff on every preview.
-            { metadata: { name: "alertmanager-credentials", namespace, labels }, type: "Opaque", stringData: Object.keys(stringData).length > 0 ? stringData : undefined },
+            { metadata: { name: ALERTMANAGER_CREDENTIALS_SECRET, namespace, labels }, type: "Opaque", stringData: Object.keys(stringData).length > 0 ? stringData : undefined },
             { parent: this, additionalSecretOutputs: ["stringData", "data"] },
         );
-        clusterService(`${name}-svc`, "alertmanager", namespace, [{ name: ALERTMANAGER_PORT_NAME, port: PORTS.alertmanager }], this);
+        const { pod } = args.pod;
+        clusterService(`${name}-svc`, "alertmanager", namespace, podPorts(pod, [ALERTMANAGER_PORT_NAME]), this);
         // Headless and publishing not-ready pods: peers must find each other before they are ready.
         const peers = clusterService(
             `${name}-peers`,
             "alertmanager",
             namespace,
-            [
-                { name: ALERTMANAGER_PORT_NAME, port: PORTS.alertmanager },
-                { name: "cluster", port: PORTS.alertmanagerCluster },
-            ],
+            podPorts(pod),
             this,
-            { headless: true, metadataName: "alertmanager-peers", publishNotReady: true },
+            { headless: true, metadataName: ALERTMANAGER_PEERS_SERVICE, publishNotReady: true },
         );
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            `${name}-sts`,
-            {
-                metadata: { name: "alertmanager", namespace, labels },
-                spec: {
-                    serviceName: peers.metadata.name,
-                    replicas: settings.replicas,
-                    podManagementPolicy: "Parallel",
-                    selector: { matchLabels: selectorLabels("alertmanager") },
-                    template: {
-                        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: args.workload.checksum } },
-                        spec: {
-                            securityContext: podSecurityContext(65534),
-                            // Alertmanager never calls the Kubernetes API: no token in the pod.
-                            automountServiceAccountToken: false,
-                            ...(settings.replicas > 1 ? { topologySpreadConstraints: spreadAcrossNodes("alertmanager") } : {}),
-                            containers: [
-                                hardenedContainer({
-                                    name: "alertmanager",
-                                    image: settings.image,
-                                    args: [...args.workload.args],
-                                    env: workloadEnv(args.workload),
-                                    ports: [
-                                        { name: "http", containerPort: PORTS.alertmanager },
-                                        { name: "cluster", containerPort: PORTS.alertmanagerCluster },
-                                    ],
-                                    resources: settings.resources,
-                                    scratch: args.scratch,
-                                    readinessPath: "/-/ready",
-                                    livenessPath: "/-/healthy",
-                                    volumeMounts: [
-                                        { name: "config", mountPath: args.workload.configDir, readOnly: true },
-                                        { name: "credentials", mountPath: PATHS.alertmanagerSecretsDir, readOnly: true },
-                                        { name: "data", mountPath: PATHS.alertmanagerData },
-                                        TMP_MOUNT,
-                                    ],
-                                }),
-                            ],
-                            volumes: [
-                                { name: "config", configMap: { name: config.metadata.name } },
-                                { name: "credentials", secret: { secretName: this.credentialsSecret.metadata.name } },
-                                ...dataEmptyDir(args.scratch),
-                                tmpVolume(args.scratch),
-                            ],
-                        },
-                    },
-                    volumeClaimTemplates: settings.persistence.enabled ? [persistentClaim("data", settings.persistence.size, args.storageClassName)] : [],
-                },
-            },
-            { parent: this },
-        );
-        disruptionBudget(name, "alertmanager", settings.replicas, args, this);
+        this.statefulSet = podWorkload(`${name}-sts`, pod, { namespace, parent: this, dependsOn: [config, this.credentialsSecret, peers] });
+        podDisruptionBudget(`${name}-pdb`, args.pod.budget, namespace, this);
         this.registerOutputs({ statefulSet: this.statefulSet });
     }
 }

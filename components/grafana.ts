@@ -6,7 +6,7 @@ import { PORTS } from "../model/components";
 import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
-import { GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
+import { GRAFANA_ADMIN, GRAFANA_DATA_DIR, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
 import { RenderedDashboardSidecars } from "../render/dashboardSidecars";
 import { SERVICE_DASHBOARDS } from "../render/serviceDashboards";
 import { dashboardSidecarAccess, dashboardSidecarPodParts, GRAFANA_SERVICE_ACCOUNT } from "./dashboardSidecars";
@@ -62,12 +62,12 @@ export class Grafana extends pulumi.ComponentResource {
         const secret = this.adminPassword
             ? new k8s.core.v1.Secret(
                   `${name}-admin`,
-                  { metadata: { name: "grafana-admin", namespace, labels }, stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": this.adminPassword } },
+                  { metadata: { name: "grafana-admin", namespace, labels }, stringData: { [GRAFANA_ADMIN.user.key]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN.password.key]: this.adminPassword } },
                   { parent: this, additionalSecretOutputs: ["stringData", "data"] },
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        let dataVolumes = dataEmptyDir(args.scratch);
+        let dataVolumes: k8s.types.input.core.v1.Volume[] = dataEmptyDir(args.scratch);
         if (settings.persistence.enabled) {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-data`,
@@ -79,19 +79,10 @@ export class Grafana extends pulumi.ComponentResource {
             );
             dataVolumes = [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }];
         }
-        const secretEnv = (from: k8s.core.v1.Secret, envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: from.metadata.name, key } } });
+        // The admin from its Secret, then the rendered GF_* settings.
         const env = [
-            ...(secret ? [secretEnv(secret, "GF_SECURITY_ADMIN_USER", "admin-user"), secretEnv(secret, "GF_SECURITY_ADMIN_PASSWORD", "admin-password")] : []),
-            // grafana.ini (sign-in, SSO) comes from our ConfigMap; environment variables would override it, so it holds what env does not.
-            { name: "GF_PATHS_CONFIG", value: `${GRAFANA_SERVER_CONFIG.mountPath}/${GRAFANA_SERVER_CONFIG.key}` },
-            { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-            { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
-            { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
-            { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
-            { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
-            { name: "GF_PLUGINS_PREINSTALL_DISABLED", value: "true" },
-            { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
-            { name: "GF_SERVER_ROOT_URL", value: settings.url },
+            ...(secret ? Object.values(GRAFANA_ADMIN).map(({ env: envName, key }) => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } })) : []),
+            ...args.serverConfig.env,
         ];
         const files = args.files ? provisioningFiles(name, namespace, labels, args.files, settings.image, this) : undefined;
         const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars, args.sidecarScratch ?? args.scratch) : undefined;
@@ -123,13 +114,13 @@ export class Grafana extends pulumi.ComponentResource {
                                 hardenedContainer({
                                     name: "grafana",
                                     image: settings.image,
-                                    env: files ? [...env, { name: "GF_PATHS_PROVISIONING", value: GRAFANA_PATHS.provisioning }] : env,
+                                    env,
                                     ports: [{ name: "http", containerPort: PORTS.grafana }],
                                     resources: settings.resources,
                                     scratch: args.scratch,
                                     readinessPath: "/api/health",
                                     livenessPath: "/api/health",
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/grafana" }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
+                                    volumeMounts: [{ name: "data", mountPath: GRAFANA_DATA_DIR }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
                                 }),
                                 ...(files ? [files.expander("watch")] : []),
                                 ...(sidecars?.containers ?? []),

@@ -4,20 +4,19 @@ import { StackSecrets } from "../io/pulumiConfig";
 import { StackConfig } from "../config/types";
 import { CrdManifest } from "../model/operator";
 import { LOKI_RULES } from "../model/components";
-import { COLLECTOR_TIERS } from "../model/topology";
-import { RenderedStack } from "../render";
+import { ComponentPod, RenderedStack } from "../render";
+import { SingleBinary } from "../render/pods";
 import { Alertmanager } from "./alertmanager";
 import { OtelCollector } from "./collector";
 import { DistributedBackends } from "./distributed";
 import { stackGrafana } from "./grafanaProvisioning";
 import { ClusterExporters } from "./infrastructure";
-import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
 import { BlackboxExporter } from "./blackbox";
 import { PrometheusOperator } from "./operator";
 import { Prometheus } from "./prometheus";
-import { Tempo } from "./tempo";
+import { SingleBinaryBackend } from "./singleBinary";
 import { componentLabels, podSecurityLabels } from "./workload";
 
 export interface LgtmStackArgs {
@@ -74,33 +73,28 @@ export class LgtmStack extends pulumi.ComponentResource {
         const prometheus = new Prometheus(
             `${name}-prometheus`,
             {
-                ...common,
+                namespace: ns.metadata.name,
                 settings: config.prometheus,
                 workload: workloads.prometheus,
-                scratch: rendered.scratch.prometheus,
+                pod: rendered.pods.prometheus,
                 stackRules: rendered.stackRuleFile,
                 controlPlane: config.cluster.controlPlane,
-                storageClassName: config.storageClassName,
-                // Single topology: Prometheus evaluates PrometheusRules too (distributed: Mimir's ruler does).
-                ...(rendered.operator && !rendered.topology ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}),
             },
             child,
         );
         new Alertmanager(
             `${name}-alertmanager`,
             {
-                ...common,
-                settings: config.alertmanager,
+                namespace: ns.metadata.name,
                 workload: workloads.alertmanager,
-                scratch: rendered.scratch.alertmanager,
+                pod: rendered.pods.alertmanager,
                 credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
                 teamRoutingKeys: secrets.pagerdutyTeamRoutingKeys,
-                storageClassName: config.storageClassName,
             },
             child,
         );
         // Each engine its own credentials, and only where it stores in a bucket.
-        const objectStorage = (engine: "loki" | "tempo", type: string) => (type === "s3" ? secrets.objectStorage?.[engine] : undefined);
+        const objectStorage = (engine: SingleBinary, type: string) => (type === "s3" ? secrets.objectStorage?.[engine] : undefined);
         // The services' log alerts, for Loki's ruler (monolith or ruler tier). Always there, so the first
         // log alert changes only this ConfigMap's data, which the ruler re-reads at its next poll.
         new k8s.core.v1.ConfigMap(
@@ -118,38 +112,22 @@ export class LgtmStack extends pulumi.ComponentResource {
                     namespace: ns.metadata.name,
                     objectStorage: secrets.objectStorage ?? {},
                     scratch: rendered.scratch,
-                    ...(rendered.operator ? { operatorRuleConfigMaps: rendered.operator.ruleConfigMaps } : {}),
+                    pods: rendered.pods,
                 },
                 child,
             );
-        } else {
-            new Loki(
-                `${name}-loki`,
-                {
-                    ...common,
-                    settings: config.loki,
-                    workload: workloads.loki,
-                    scratch: rendered.scratch.loki,
-                    objectStorage: objectStorage("loki", config.loki.storage.type),
-                    storageClassName: config.storageClassName,
-                    extraConfigMap: { name: LOKI_RULES.configMap, mountPath: `${LOKI_RULES.directory}/${LOKI_RULES.tenant}` },
-                },
-                child,
-            );
-            new Tempo(`${name}-tempo`, { ...common, settings: config.tempo, workload: workloads.tempo, scratch: rendered.scratch.tempo, objectStorage: objectStorage("tempo", config.tempo.storage.type), storageClassName: config.storageClassName }, child);
+        }
+        for (const [backend, pod] of Object.entries(rendered.pods.singleBinaries ?? {}) as [SingleBinary, ComponentPod][]) {
+            new SingleBinaryBackend(backend, `${name}-${backend}`, { namespace: ns.metadata.name, workload: workloads[backend], pod, objectStorage: objectStorage(backend, config[backend].storage.type) }, child);
         }
         new OtelCollector(
             `${name}-collector`,
             {
-                ...common,
-                settings: config.collector,
+                namespace: ns.metadata.name,
+                pods: rendered.pods.collector,
                 gateway: workloads["otel-collector"],
                 agent: workloads["otel-agent"],
-                scratch: { gateway: rendered.scratch["otel-collector"], agent: rendered.scratch["otel-agent"] },
                 agentNamespace,
-                storageClassName: config.storageClassName,
-                // Distributed: the load-balancing tier takes the `otel-collector` name and an HPA scales the gateways.
-                ...(rendered.topology ? { gatewayServiceName: COLLECTOR_TIERS.gatewayService, gatewayAutoscaled: true, gatewayDrain: rendered.topology.collector.gatewayDrain } : {}),
             },
             child,
         );

@@ -1,120 +1,97 @@
 /**
- * Shared building blocks for the stack's workloads, so every container gets the same hardening:
- * pinned image, requests and limits, probes, non-root, read-only root filesystem, no capabilities,
- * seccomp RuntimeDefault.
+ * Shared building blocks for the stack's workloads: the one builder that turns a pod description
+ * (render/pods.ts: containers, ports, probes, mounts, security, spread) into a StatefulSet or
+ * Deployment, budgets, ConfigMaps, Services and service accounts. The hardening every container
+ * gets is render/pods.ts's, re-exported here for the components that still shape their own pods.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageRef, Resources } from "../config/types";
 import { Component } from "../model/components";
-import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
-import { selectorLabels } from "../model/labels";
-import { RenderedWorkload } from "../render";
+import { componentLabels, Labels, selectorLabels } from "../model/labels";
+import { ContainerArgs, DisruptionBudget, hardenedContainer as renderedContainer, PodDescription, TierPods } from "../render/pods";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
-export function componentLabels(component: Component | string): Labels {
-    return {
-        "app.kubernetes.io/name": component,
-        "app.kubernetes.io/part-of": "lgtm-stack",
-        "app.kubernetes.io/managed-by": "pulumi",
+/** Labels and selector labels are model/labels.ts's, which the NetworkPolicies name too: selector labels must never change after creation. */
+export { componentLabels, selectorLabels };
+/** The shared hardening of every container and pod, written once in render/pods.ts. */
+export { dataEmptyDir, HARDENED_SECURITY_CONTEXT, imageName, persistentClaim, podSecurityContext, spreadAcrossNodes, TMP_MOUNT, tmpVolume, workloadEnv } from "../render/pods";
+
+/** render/pods.ts's hardened container, for a pod a component still shapes itself: its env and mounts may hold Outputs (a Secret's name). */
+export function hardenedContainer(
+    args: Omit<ContainerArgs, "env" | "volumeMounts"> & { readonly env?: k8s.types.input.core.v1.EnvVar[]; readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[] },
+): k8s.types.input.core.v1.Container {
+    // Spreading keeps each key where the pure container has it: env and mounts replace its placeholders in place.
+    return { ...renderedContainer({ ...args, env: undefined, volumeMounts: [] }), env: args.env, volumeMounts: args.volumeMounts };
+}
+
+/** What a component wires into a pod description: what its resources wait for, and environment from the Secrets it created. */
+export interface PodWiring {
+    readonly namespace: pulumi.Input<string>;
+    readonly parent: pulumi.Resource;
+    /** The ConfigMaps, Secrets, Services and service accounts the pod names: created before it. Defaults to none. */
+    readonly dependsOn?: pulumi.Resource[];
+    /** Environment appended to the (first) container's, read from a Secret the component created. Defaults to none. */
+    readonly secretEnv?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** The one builder of the stack's workloads: a pod description (render/pods.ts) as a StatefulSet, Deployment or DaemonSet. */
+export function podWorkload(resourceName: string, pod: PodDescription, wiring: PodWiring): k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet {
+    const [first, ...rest] = pod.spec.containers;
+    const containers = wiring.secretEnv ? [{ ...first, env: [...(first.env ?? []), ...wiring.secretEnv] }, ...rest] : pod.spec.containers;
+    const template = { metadata: { labels: pod.labels, ...(pod.annotations ? { annotations: pod.annotations } : {}) }, spec: { ...pod.spec, containers } };
+    const metadata = { name: pod.name, namespace: wiring.namespace, labels: pod.labels };
+    const selector = { matchLabels: pod.selector };
+    const options = {
+        parent: wiring.parent,
+        ...(wiring.dependsOn ? { dependsOn: wiring.dependsOn } : {}),
+        // The HPA owns the replica count once it runs; an `up` must not reset it to the minimum.
+        ...(pod.autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
     };
+    switch (pod.kind) {
+        case "DaemonSet":
+            return new k8s.apps.v1.DaemonSet(resourceName, { metadata, spec: { selector, updateStrategy: pod.updateStrategy, template } }, options);
+        case "Deployment":
+            return new k8s.apps.v1.Deployment(resourceName, { metadata, spec: { replicas: pod.replicas, selector, strategy: pod.strategy, template } }, options);
+        case "StatefulSet":
+            return new k8s.apps.v1.StatefulSet(
+                resourceName,
+                {
+                    metadata,
+                    spec: {
+                        serviceName: pod.serviceName,
+                        replicas: pod.replicas,
+                        ...(pod.parallel ? { podManagementPolicy: "Parallel" } : {}),
+                        selector,
+                        template,
+                        volumeClaimTemplates: pod.volumeClaimTemplates,
+                    },
+                },
+                options,
+            );
+    }
 }
 
-/** Selector labels must never change after creation: keep them to the stable subset (model/labels.ts, which the NetworkPolicies name too). */
-export { selectorLabels };
-
-export function imageName(image: ImageRef): string {
-    return `${image.repository}:${image.tag}`;
+/** The Service ports of a pod's named container ports (all of them, or those named): a port's number is written once, in its description. */
+export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number }[] {
+    const ports = "ports" in pod ? pod.ports : pod.spec.containers[0].ports;
+    const chosen = names ? names.map((name) => ports.find((port) => port.name === name) ?? missingPort(pod.name, name)) : ports;
+    return chosen.map((port) => ({ name: port.name, port: port.containerPort }));
 }
 
-export interface ContainerArgs {
-    readonly name: string;
-    readonly image: ImageRef;
-    readonly args?: string[];
-    readonly env?: k8s.types.input.core.v1.EnvVar[];
-    readonly ports: { name: string; containerPort: number; protocol?: string }[];
-    readonly resources: Resources;
-    /** The pod's scratch space (`rendered.scratch`): its ephemeral-storage request and limit. Defaults to none: required. */
-    readonly scratch: ScratchSpace;
-    readonly readinessPath?: string;
-    readonly livenessPath?: string;
-    /** Port name the probes use; defaults to the first port. */
-    readonly probePort?: string;
-    /**
-     * How long the container may take to start (replaying a WAL, loading a ring) before liveness
-     * applies; a startup probe holds the liveness probe back until then. Defaults to no startup probe.
-     */
-    readonly startupSeconds?: number;
-    readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+function missingPort(pod: string, name: string): never {
+    throw new Error(`${pod}: its pod description has no port named ${name}`);
 }
 
-/** CPU and memory as configured, and ephemeral-storage (request = limit) from the pod's scratch space. */
-export function containerResources(resources: Resources, scratch: ScratchSpace): k8s.types.input.core.v1.ResourceRequirements {
-    return withScratch(resources, scratch);
-}
-
-export function hardenedContainer(args: ContainerArgs): k8s.types.input.core.v1.Container {
-    const probePort = args.probePort ?? args.ports[0].name;
-    const probe = (path: string | undefined, initialDelaySeconds: number) =>
-        path
-            ? { httpGet: { path, port: probePort }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }
-            : { tcpSocket: { port: probePort }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
-    return {
-        name: args.name,
-        image: imageName(args.image),
-        imagePullPolicy: "IfNotPresent",
-        args: args.args,
-        env: args.env,
-        ports: args.ports.map((port) => ({ protocol: "TCP", ...port })),
-        resources: containerResources(args.resources, args.scratch),
-        readinessProbe: probe(args.readinessPath, 5),
-        livenessProbe: probe(args.livenessPath, 30),
-        ...(args.startupSeconds ? { startupProbe: { ...probe(args.readinessPath, 0), failureThreshold: Math.ceil(args.startupSeconds / 10) } } : {}),
-        securityContext: HARDENED_SECURITY_CONTEXT,
-        volumeMounts: args.volumeMounts,
-    };
-}
-
-/** Every container of ours: non-root, read-only root filesystem, no privilege escalation, no capabilities. */
-export const HARDENED_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
-    runAsNonRoot: true,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-export function podSecurityContext(uid: number, gid = uid): k8s.types.input.core.v1.PodSecurityContext {
-    return {
-        runAsNonRoot: true,
-        runAsUser: uid,
-        runAsGroup: gid,
-        fsGroup: gid,
-        seccompProfile: { type: "RuntimeDefault" },
-    };
-}
-
-/** The rendered environment of a workload's container (GOMEMLIMIT, its pod's name where rendered), as Kubernetes env entries. */
-export function workloadEnv(workload: RenderedWorkload): k8s.types.input.core.v1.EnvVar[] {
-    return [
-        ...Object.entries(workload.env).map(([name, value]) => ({ name, value })),
-        ...(workload.podNameEnv ? [{ name: workload.podNameEnv, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] : []),
-    ];
-}
-
-/**
- * Replicas of one component on different nodes (hard), and across zones where the cluster has them
- * (soft): a node or zone failure takes out at most one replica of an HA pair or cluster. A workload
- * an HPA scales only prefers other nodes: a scale-out under load must not wait for room on the one
- * node with fewer replicas (the distributed engine's stateless tiers do the same).
- */
-export function spreadAcrossNodes(component: Component, nodes: "required" | "preferred" = "required"): k8s.types.input.core.v1.TopologySpreadConstraint[] {
-    const labelSelector = { matchLabels: selectorLabels(component) };
-    return [
-        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: nodes === "required" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector },
-        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
-    ];
+/** A rendered PodDisruptionBudget: one pod of its selector down at a time; none where the description has none. */
+export function podDisruptionBudget(resourceName: string, budget: DisruptionBudget | undefined, namespace: pulumi.Input<string>, parent: pulumi.Resource) {
+    return budget
+        ? new k8s.policy.v1.PodDisruptionBudget(
+              resourceName,
+              { metadata: { name: budget.name, namespace, labels: budget.labels }, spec: { maxUnavailable: 1, selector: { matchLabels: budget.selector } } },
+              { parent },
+          )
+        : undefined;
 }
 
 /**
@@ -128,45 +105,9 @@ export function podSecurityLabels(level: "restricted" | "privileged"): Labels {
     return Object.fromEntries(levels.flatMap((mode) => [[`pod-security.kubernetes.io/${mode}`, level], [`pod-security.kubernetes.io/${mode}-version`, "latest"]]));
 }
 
-/** Scratch space for tools that write temp files, since the root filesystem is read-only; bounded by its `sizeLimit`. */
-export function tmpVolume(scratch: ScratchSpace): k8s.types.input.core.v1.Volume {
-    if (!scratch.tmp) {
-        throw new Error("this workload mounts /tmp but model/ephemeralStorage.ts gives it no tmp size; add one");
-    }
-    return { name: "tmp", emptyDir: { sizeLimit: scratch.tmp } };
-}
-export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
-
-/** The data directory of a workload without a volume, bounded by its `sizeLimit`; none where the data is on a volume. */
-export function dataEmptyDir(scratch: ScratchSpace): k8s.types.input.core.v1.Volume[] {
-    return scratch.data ? [{ name: "data", emptyDir: { sizeLimit: scratch.data } }] : [];
-}
-
-export function persistentClaim(name: string, size: string, storageClassName?: string): k8s.types.input.core.v1.PersistentVolumeClaim {
-    return {
-        metadata: { name },
-        spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: size } } },
-    };
-}
-
 export interface CommonArgs {
     readonly namespace: pulumi.Input<string>;
     readonly podDisruptionBudget: boolean;
-}
-
-/** A PDB for components with more than one replica: a node drain never takes them all down. */
-export function disruptionBudget(name: string, component: Component, replicas: number, args: CommonArgs, parent: pulumi.Resource) {
-    if (!args.podDisruptionBudget || replicas < 2) {
-        return undefined;
-    }
-    return new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        {
-            metadata: { name: component, namespace: args.namespace, labels: componentLabels(component) },
-            spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(component) } },
-        },
-        { parent },
-    );
 }
 
 export function configMap(name: string, metadataName: string, component: Component, namespace: pulumi.Input<string>, data: Record<string, string>, parent: pulumi.Resource) {

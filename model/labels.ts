@@ -13,6 +13,11 @@ export function selectorLabels(name: string): Labels {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF };
 }
 
+/** Labels of every object the stack creates for `name` (a component, an engine, the stack itself): its selector labels, and who manages it. */
+export function componentLabels(name: string): Labels {
+    return { ...selectorLabels(name), "app.kubernetes.io/managed-by": "pulumi" };
+}
+
 /** Selector labels of one tier of a distributed engine: the name label is the engine's, the tier is the component label. */
 export function tierSelectorLabels(engine: string, tier: string): Labels {
     return { "app.kubernetes.io/name": engine, "app.kubernetes.io/component": tier, "app.kubernetes.io/part-of": PART_OF };

@@ -9,6 +9,7 @@
 import { GrafanaAuth, StackConfig } from "../config/types";
 import { GRAFANA_AUTH_PROVIDERS, GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
 import { checksum } from "./checksum";
+import { GRAFANA_PATHS } from "./grafana";
 
 /** Section → key → value, as Grafana's ini reads it (`[auth.generic_oauth]` → `client_id = …`). */
 export type GrafanaIni = Readonly<Record<string, Readonly<Record<string, string | boolean>>>>;
@@ -16,8 +17,19 @@ export type GrafanaIni = Readonly<Record<string, Readonly<Record<string, string 
 /** Where the rendered grafana.ini is mounted; GF_PATHS_CONFIG points Grafana's `--config` at it. */
 export const GRAFANA_SERVER_CONFIG = { configMap: "grafana-config", key: "grafana.ini", mountPath: "/etc/grafana/lgtm" } as const;
 
+/** Grafana's data directory (its SQLite database): GF_PATHS_DATA, where the data volume is mounted. */
+export const GRAFANA_DATA_DIR = "/var/lib/grafana";
+
+/** The initial admin: the key of the admin Secret holding each part, and the environment variable Grafana reads it from. */
+export const GRAFANA_ADMIN = {
+    user: { key: "admin-user", env: "GF_SECURITY_ADMIN_USER" },
+    password: { key: "admin-password", env: "GF_SECURITY_ADMIN_PASSWORD" },
+} as const;
+
 export interface RenderedGrafanaServerConfig {
     readonly settings: GrafanaIni;
+    /** Settings as `GF_*` environment variables (nothing secret): what grafana.ini does not hold. */
+    readonly env: readonly { readonly name: string; readonly value: string }[];
     readonly fileName: string;
     readonly content: string;
     /** Grafana reads grafana.ini only at start-up: a change rolls the pod. */
@@ -120,6 +132,28 @@ function iniValue(value: string | boolean): string {
     return /[#;"'`]/.test(text) || text !== text.trim() ? `"""${text}"""` : text;
 }
 
+/**
+ * Grafana's settings as environment variables ("Override configuration with environment
+ * variables", `GF_<SECTION>_<KEY>`). grafana.ini (sign-in, SSO) comes from our ConfigMap;
+ * environment variables would override it, so they hold only what the file does not.
+ */
+function grafanaEnv(config: StackConfig): { name: string; value: string }[] {
+    const settings: Record<string, string> = {
+        GF_PATHS_CONFIG: `${GRAFANA_SERVER_CONFIG.mountPath}/${GRAFANA_SERVER_CONFIG.key}`,
+        GF_AUTH_ANONYMOUS_ENABLED: "false",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
+        GF_PLUGINS_PREINSTALL_DISABLED: "true",
+        GF_PATHS_DATA: GRAFANA_DATA_DIR,
+        GF_SERVER_ROOT_URL: config.grafana.url,
+        // `grafana.mode: files`: the datasources and dashboard providers are files in this folder.
+        ...(config.grafana.mode === "files" ? { GF_PATHS_PROVISIONING: GRAFANA_PATHS.provisioning } : {}),
+    };
+    return Object.entries(settings).map(([name, value]) => ({ name, value }));
+}
+
 export function renderGrafanaServerConfig(config: StackConfig): RenderedGrafanaServerConfig {
     const settings = grafanaServerSettings(config);
     const content =
@@ -127,5 +161,5 @@ export function renderGrafanaServerConfig(config: StackConfig): RenderedGrafanaS
         Object.entries(settings)
             .map(([section, keys]) => `[${section}]\n${Object.entries(keys).map(([key, value]) => `${key} = ${iniValue(value)}`).join("\n")}\n`)
             .join("\n");
-    return { settings, fileName: GRAFANA_SERVER_CONFIG.key, content, checksum: checksum(content) };
+    return { settings, env: grafanaEnv(config), fileName: GRAFANA_SERVER_CONFIG.key, content, checksum: checksum(content) };
 }

@@ -45,9 +45,11 @@ import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { renderServiceDashboardTemplates, serviceDashboards, ServiceDashboardSet } from "./serviceDashboards";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
+import { RenderedPods, renderPods } from "./pods";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
+export type { ComponentPod, PodDescription, RenderedPods, TierPods } from "./pods";
 export type { RenderedScratch } from "./ephemeralStorage";
 export type { RenderedMonitoringObject, RenderedOperator } from "./operator";
 export type { RenderedProbe } from "./probes";
@@ -95,6 +97,8 @@ export interface RenderedBlackbox {
 export interface RenderedStack {
     readonly links: Links;
     readonly workloads: Readonly<Record<WorkloadName, RenderedWorkload>>;
+    /** The backends' pods, described whole (render/pods.ts): what their StatefulSets and Deployments are built from. */
+    readonly pods: RenderedPods;
     /** The stack's own rule file (self-monitoring); services bring theirs in their bundles. */
     readonly stackRuleFile: RenderedFile;
     readonly services: readonly RenderedService[];
@@ -189,17 +193,19 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0), scratch);
     const dashboardSidecars = renderDashboardSidecars(config);
     const blackboxConfig = toYaml(renderBlackboxConfig(config));
-    return {
-        links,
-        scratch,
-        workloads: renderWorkloads(config, {
+    const workloads = renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, withHaLabels(config, renderPrometheusConfig(config, endpoints)))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
             loki: toYaml(renderLokiConfig(config, endpoints)),
             tempo: toYaml(renderTempoConfig(config, endpoints)),
             "otel-collector": toYaml(renderCollectorGatewayConfig(config, push)),
             "otel-agent": toYaml(renderCollectorAgentConfig(config, endpoints)),
-        }),
+    });
+    return {
+        links,
+        scratch,
+        workloads,
+        pods: renderPods(config, workloads, scratch, operator?.ruleConfigMaps, topology),
         stackRuleFile: stackRules,
         services,
         lokiRules: lokiRulesData(services),

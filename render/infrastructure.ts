@@ -7,11 +7,12 @@ import { StackConfig } from "../config/types";
 import { API_SERVER, CLUSTER_JOBS, COREDNS } from "../model/cluster";
 import { PATHS } from "../model/components";
 import { KUBE_STATE_METRICS, NODE_EXPORTER, nodeExporterDeployed } from "../model/infrastructure";
+import { PART_OF } from "../model/labels";
 
 function keepPods(name: string, port: string) {
     return [
         { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: name, action: "keep" },
-        { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_part_of"], regex: "lgtm-stack", action: "keep" },
+        { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_part_of"], regex: PART_OF, action: "keep" },
         { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: port, action: "keep" },
         { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Running", action: "keep" },
     ];

@@ -11,12 +11,13 @@
  * (Loki's page says so, and dskit's TCPTransport opens no UDP listener), unlike Alertmanager's.
  */
 import { EgressDestination, ObjectStorage, StackConfig } from "../config/types";
-import { PORTS } from "../model/components";
+import { ALERTMANAGER_PORT_NAME, METRICS_PORT_NAME, PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
 import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
-import { COLLECTOR_TIERS, Engine, gossipServiceName, httpPort, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
+import { COLLECTOR_TIERS, Engine, gossipServiceName, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
+import { COMPONENT_PORTS, ContainerPort, portNumbers, tierPorts } from "./pods";
 
 export type Protocol = "TCP" | "UDP";
 
@@ -77,6 +78,8 @@ interface Pods {
     readonly selector: Labels;
     /** The port Prometheus scrapes; none for a group that is not a workload (an engine's gossip members). */
     readonly metricsPort?: number;
+    /** The named ports its pods declare (render/pods.ts), for the pods described there: flows into them name their ports. */
+    readonly ports?: readonly ContainerPort[];
     /** Egress that is not another pod of the stack: the API server, object storage, receivers. */
     readonly external?: readonly EgressRule[];
 }
@@ -93,6 +96,22 @@ interface Flow {
 }
 
 const tcp = (port: number | UrlPortPlaceholder): PolicyPort => ({ protocol: "TCP", port });
+
+/** The numbers of the ports `pods` declare under these names: a flow opens a port by the name its pods give it. */
+function on(pods: Pods, ...names: string[]): number[] {
+    return portNumbers(pods.id, pods.ports ?? [], ...names);
+}
+
+/** Prometheus, Alertmanager, Loki, Tempo or the Collector's gateway: selected by the component's labels, with its pod's ports. */
+function describedComponent(id: keyof typeof COMPONENT_PORTS, external?: EgressRule[]): Pods {
+    return described(id, selectorLabels(id), COMPONENT_PORTS[id], METRICS_PORT_NAME[id], external);
+}
+
+/** A workload render/pods.ts describes: its ports are its pod's, Prometheus scrapes the one named for metrics. */
+function described(id: string, selector: Labels, ports: readonly ContainerPort[], metricsPortName: string, external?: EgressRule[]): Pods {
+    const base: Pods = { id, selector, ports };
+    return { ...base, metricsPort: on(base, metricsPortName)[0], ...(external ? { external } : {}) };
+}
 /** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
 const ANYWHERE: EgressRule = {};
 /** Every pod of the cluster, in any namespace. */
@@ -282,25 +301,25 @@ function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; black
 /** Who may talk to whom in the single topology: exactly the stack's data flow between its seven components. */
 function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
-    const prometheus = component("prometheus", PORTS.prometheus, scraperEgress(config));
-    const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
-    const loki = component("loki", PORTS.lokiHttp, storageEgress(config, config.loki.storage));
-    const tempo = component("tempo", PORTS.tempoHttp, storageEgress(config, config.tempo.storage));
-    const collector = component("otel-collector", PORTS.collectorMetrics);
+    const prometheus = describedComponent("prometheus", scraperEgress(config));
+    const alertmanager = describedComponent("alertmanager", receiverEgress(config));
+    const loki = describedComponent("loki", storageEgress(config, config.loki.storage));
+    const tempo = describedComponent("tempo", storageEgress(config, config.tempo.storage));
+    const collector = describedComponent("otel-collector");
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const operator = operatorPods(config);
     const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
         // Applications anywhere in the cluster, and the node agents in their namespace, send OTLP to the gateway.
-        { to: collector, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
-        { to: tempo, from: [collector], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
-        { to: tempo, from: [grafana], ports: [PORTS.tempoHttp] },
-        { to: loki, from: [collector, grafana], ports: [PORTS.lokiHttp] },
-        { to: prometheus, from: [collector, tempo, grafana, ...(operator ? [operator.agent] : [])], ports: [PORTS.prometheus] },
+        { to: collector, from: ["any"], ports: on(collector, "otlp-grpc", "otlp-http") },
+        { to: tempo, from: [collector], ports: on(tempo, "otlp-grpc", "otlp-http") },
+        { to: tempo, from: [grafana], ports: on(tempo, "http") },
+        { to: loki, from: [collector, grafana], ports: on(loki, "http") },
+        { to: prometheus, from: [collector, tempo, grafana, ...(operator ? [operator.agent] : [])], ports: on(prometheus, "http") },
         // Loki's ruler sends the log alerts.
-        { to: alertmanager, from: [prometheus, grafana, loki], ports: [PORTS.alertmanager] },
+        { to: alertmanager, from: [prometheus, grafana, loki], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
         // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
-        { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
+        { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
         // Users reach Grafana through the ingress controller, wherever it runs.
         { to: grafana, from: ["any"], ports: [PORTS.grafana] },
         ...(operator?.flows ?? []),
@@ -318,31 +337,36 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         throw new Error("distributed flows need topology distributed");
     }
     const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
-    const prometheus = component("prometheus", PORTS.prometheus, scraperEgress(config));
-    const alertmanager = component("alertmanager", PORTS.alertmanager, receiverEgress(config));
-    const gateway = component("otel-collector", PORTS.collectorMetrics);
+    const prometheus = describedComponent("prometheus", scraperEgress(config));
+    const alertmanager = describedComponent("alertmanager", receiverEgress(config));
+    const gateway = describedComponent("otel-collector");
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
     const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
     const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
         Object.fromEntries(
-            (Object.keys(TIERS[engine]) as TierName<E>[]).map((tier) => [
-                tier,
-                {
-                    id: tierName(engine, tier),
-                    selector: tierSelectorLabels(engine, tier),
-                    metricsPort: httpPort(engine),
-                    // Object storage for the tiers that read or write the bucket (model/topology.ts), no other.
-                    ...((TIERS[engine] as Readonly<Record<string, TierShape>>)[tier].bucket ? { external: storageEgress(config, storage[engine]) } : {}),
-                },
-            ]),
+            (Object.keys(TIERS[engine]) as TierName<E>[]).map((tier) => {
+                const shape = (TIERS[engine] as Readonly<Record<string, TierShape>>)[tier];
+                return [
+                    tier,
+                    described(
+                        tierName(engine, tier),
+                        tierSelectorLabels(engine, tier),
+                        tierPorts(engine, { name: tier, gossip: shape.gossip }),
+                        METRICS_PORT_NAME[engine],
+                        // Object storage for the tiers that read or write the bucket (model/topology.ts), no other.
+                        shape.bucket ? storageEgress(config, storage[engine]) : undefined,
+                    ),
+                ];
+            }),
         ) as Record<TierName<E>, Pods>;
     const tiers = { loki: tiersOf("loki"), tempo: tiersOf("tempo"), mimir: tiersOf("mimir") };
     const operator = operatorPods(config);
     const gossipOf = (engine: Engine): Pods => ({ id: gossipServiceName(engine), selector: { [GOSSIP_LABEL]: engine } });
     const gossip = { loki: gossipOf("loki"), tempo: gossipOf("tempo"), mimir: gossipOf("mimir") };
     const { loki, tempo, mimir } = tiers;
-    const grpc = [TOPOLOGY_PORTS.grpc];
+    const grpc = (pods: Pods) => on(pods, "grpc");
+    const http = (pods: Pods) => on(pods, "http");
     const pods = [
         prometheus,
         alertmanager,
@@ -361,44 +385,44 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         // Applications and the node agents (in their own namespace) send OTLP to the load-balancing tier (it holds the `otel-collector` name).
         { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
-        { to: gateway, from: [loadBalancer], ports: [PORTS.otlpGrpc] },
-        { to: prometheus, from: [gateway], ports: [PORTS.prometheus] },
-        { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: [PORTS.alertmanager] },
-        { to: alertmanager, from: [alertmanager], ports: [PORTS.alertmanagerCluster], protocols: ["TCP", "UDP"] },
+        { to: gateway, from: [loadBalancer], ports: on(gateway, "otlp-grpc") },
+        { to: prometheus, from: [gateway], ports: on(prometheus, "http") },
+        { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
+        { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
         { to: grafana, from: ["any"], ports: [PORTS.grafana] },
 
         // Loki: OTLP over HTTP into the distributors; the read path through frontend, scheduler and queriers.
-        { to: loki.distributor, from: [gateway], ports: [TOPOLOGY_PORTS.lokiHttp] },
-        { to: loki.ingester, from: [loki.distributor, loki.querier], ports: grpc },
-        { to: loki["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.lokiHttp] },
+        { to: loki.distributor, from: [gateway], ports: http(loki.distributor) },
+        { to: loki.ingester, from: [loki.distributor, loki.querier], ports: grpc(loki.ingester) },
+        { to: loki["query-frontend"], from: [grafana], ports: http(loki["query-frontend"]) },
         // Queriers return results to the frontend that enqueued the query; the ruler evaluates its rules through the frontends.
-        { to: loki["query-frontend"], from: [loki.querier, loki.ruler], ports: grpc },
-        { to: loki["query-scheduler"], from: [loki["query-frontend"], loki.querier], ports: grpc },
-        { to: loki["index-gateway"], from: [loki.querier], ports: grpc },
+        { to: loki["query-frontend"], from: [loki.querier, loki.ruler], ports: grpc(loki["query-frontend"]) },
+        { to: loki["query-scheduler"], from: [loki["query-frontend"], loki.querier], ports: grpc(loki["query-scheduler"]) },
+        { to: loki["index-gateway"], from: [loki.querier], ports: grpc(loki["index-gateway"]) },
         // Delete requests, over HTTP: the config sets compactor_address (not compactor_grpc_address).
-        { to: loki.compactor, from: [loki.querier], ports: [TOPOLOGY_PORTS.lokiHttp] },
+        { to: loki.compactor, from: [loki.querier], ports: http(loki.compactor) },
 
         // Tempo: OTLP gRPC into the distributors, which write to ingesters and metrics-generators.
-        { to: tempo.distributor, from: [gateway], ports: [PORTS.otlpGrpc] },
-        { to: tempo.ingester, from: [tempo.distributor, tempo.querier], ports: grpc },
+        { to: tempo.distributor, from: [gateway], ports: on(tempo.distributor, "otlp-grpc") },
+        { to: tempo.ingester, from: [tempo.distributor, tempo.querier], ports: grpc(tempo.ingester) },
         // Queriers read recent TraceQL metrics from the generators' local blocks.
-        { to: tempo["metrics-generator"], from: [tempo.distributor, tempo.querier], ports: grpc },
-        { to: tempo["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.tempoHttp] },
+        { to: tempo["metrics-generator"], from: [tempo.distributor, tempo.querier], ports: grpc(tempo["metrics-generator"]) },
+        { to: tempo["query-frontend"], from: [grafana], ports: http(tempo["query-frontend"]) },
         // Queriers pull jobs from the frontend over a streaming gRPC connection.
-        { to: tempo["query-frontend"], from: [tempo.querier], ports: grpc },
+        { to: tempo["query-frontend"], from: [tempo.querier], ports: grpc(tempo["query-frontend"]) },
 
         // Mimir: remote write from Prometheus and from Tempo's metrics-generators.
-        { to: mimir.distributor, from: [prometheus, tempo["metrics-generator"], ...(operator ? [operator.agent] : [])], ports: [TOPOLOGY_PORTS.mimirHttp] },
+        { to: mimir.distributor, from: [prometheus, tempo["metrics-generator"], ...(operator ? [operator.agent] : [])], ports: http(mimir.distributor) },
         // The ruler runs a querier and a distributor inside: it reads ingesters and store-gateways and writes to ingesters.
-        { to: mimir.ingester, from: [mimir.distributor, mimir.querier, mimir.ruler], ports: grpc },
-        { to: mimir["store-gateway"], from: [mimir.querier, mimir.ruler], ports: grpc },
-        { to: mimir["query-frontend"], from: [grafana], ports: [TOPOLOGY_PORTS.mimirHttp] },
-        { to: mimir["query-frontend"], from: [mimir.querier], ports: grpc },
-        { to: mimir["query-scheduler"], from: [mimir["query-frontend"], mimir.querier], ports: grpc },
+        { to: mimir.ingester, from: [mimir.distributor, mimir.querier, mimir.ruler], ports: grpc(mimir.ingester) },
+        { to: mimir["store-gateway"], from: [mimir.querier, mimir.ruler], ports: grpc(mimir["store-gateway"]) },
+        { to: mimir["query-frontend"], from: [grafana], ports: http(mimir["query-frontend"]) },
+        { to: mimir["query-frontend"], from: [mimir.querier], ports: grpc(mimir["query-frontend"]) },
+        { to: mimir["query-scheduler"], from: [mimir["query-frontend"], mimir.querier], ports: grpc(mimir["query-scheduler"]) },
 
         // Rulers ask each other for their rule groups over gRPC (the rules API fans out over the ruler ring, Loki's and Mimir's ruler pages).
-        { to: loki.ruler, from: [loki.ruler], ports: grpc },
-        { to: mimir.ruler, from: [mimir.ruler], ports: grpc },
+        { to: loki.ruler, from: [loki.ruler], ports: grpc(loki.ruler) },
+        { to: mimir.ruler, from: [mimir.ruler], ports: grpc(mimir.ruler) },
 
         // memberlist among each engine's ring members (the pods carrying the gossip label).
         ...(["loki", "tempo", "mimir"] as const).map((engine): Flow => ({ to: gossip[engine], from: [gossip[engine]], ports: [TOPOLOGY_PORTS.gossip] })),

@@ -11,7 +11,7 @@ import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, PORTS } from "../../mode
 import { ScratchSpace } from "../../model/ephemeralStorage";
 import { COLLECTOR_TIERS } from "../../model/topology";
 import { RenderedCollectorTiers } from "../../render/topology";
-import { hardenedContainer, podSecurityContext, TMP_MOUNT, tmpVolume } from "../workload";
+import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "../workload";
 
 /** Scale out before the tier saturates its CPU requests (hashing and forwarding are CPU-bound). */
 const HPA_CPU_UTILIZATION = 70;
@@ -37,8 +37,8 @@ export class CollectorLoadBalancer extends pulumi.ComponentResource {
         const { namespace, rendered } = args;
         const { loadBalancer } = rendered;
         const component = COLLECTOR_TIERS.loadBalancer;
-        const selector = { "app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "lgtm-stack" };
-        const labels = { ...selector, "app.kubernetes.io/component": "load-balancer", "app.kubernetes.io/managed-by": "pulumi" };
+        const selector = selectorLabels(component);
+        const labels = { ...selector, "app.kubernetes.io/component": "load-balancer", ...componentLabels(component) };
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${component}-config`, namespace, labels }, data: { [loadBalancer.configFileName]: loadBalancer.config } }, { parent: this });
         const ports = [
             { name: "otlp-grpc", port: PORTS.otlpGrpc },
@@ -103,7 +103,7 @@ export class CollectorLoadBalancer extends pulumi.ComponentResource {
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
             `${name}-gateway-hpa`,
             {
-                metadata: { name: "otel-collector", namespace, labels: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/managed-by": "pulumi" } },
+                metadata: { name: "otel-collector", namespace, labels: componentLabels("otel-collector") },
                 spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "otel-collector" }, minReplicas: rendered.gatewayReplicas, maxReplicas: rendered.gatewayMaxReplicas, metrics: cpu, behavior: { scaleDown: rendered.gatewayScaleDown } },
             },
             { parent: this },

@@ -2,9 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../io/pulumiConfig";
 import { StackConfig } from "../../config/types";
-import { LOKI_RULES, prometheusConfigMapNames } from "../../model/components";
 import { Engine } from "../../model/topology";
-import { RenderedScratch } from "../../render";
+import { RenderedPods, RenderedScratch } from "../../render";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -20,8 +19,8 @@ export interface DistributedBackendsArgs {
     readonly objectStorage: Readonly<Partial<Record<Engine, ObjectStorageCredentials>>>;
     /** Every workload's scratch space (`renderStack(...).scratch`). Defaults to none: required. */
     readonly scratch: RenderedScratch;
-    /** The Prometheus Operator's rule ConfigMaps (`renderStack(...).operator.ruleConfigMaps`), which Mimir's ruler evaluates. Defaults to none (no operator). */
-    readonly operatorRuleConfigMaps?: readonly string[];
+    /** The engines' tiers' pods, described (`renderStack(...).pods`). Defaults to none: required. */
+    readonly pods: RenderedPods;
 }
 
 export class DistributedBackends extends pulumi.ComponentResource {
@@ -36,33 +35,15 @@ export class DistributedBackends extends pulumi.ComponentResource {
         if (config.topology.kind !== "distributed") {
             throw new Error("DistributedBackends needs topology distributed");
         }
-        const common = {
-            namespace: args.namespace,
-            storageClassName: config.storageClassName,
-            podDisruptionBudget: config.podDisruptionBudgets,
-            scratch: args.scratch,
-        };
-        this.loki = new DistributedEngine(
-            `${name}-loki`,
-            { ...common, objectStorage: args.objectStorage.loki, rendered: rendered.loki, image: config.loki.image, volume: config.loki.persistence, ruleConfigMaps: [LOKI_RULES.configMap], ruleTenants: rendered.rulerTenants?.loki },
-            { parent: this },
-        );
-        this.tempo = new DistributedEngine(`${name}-tempo`, { ...common, objectStorage: args.objectStorage.tempo, rendered: rendered.tempo, image: config.tempo.image, volume: config.tempo.persistence }, { parent: this });
-        this.mimir = new DistributedEngine(
-            `${name}-mimir`,
-            {
-                ...common,
-                objectStorage: args.objectStorage.mimir,
-                rendered: rendered.mimir,
-                image: config.topology.mimir.image,
-                volume: { enabled: true, size: config.topology.mimir.volumeSize },
-                tierVolumeSizes: { compactor: config.topology.mimir.compactorVolumeSize },
-                ruleConfigMaps: prometheusConfigMapNames("rules", config.prometheus.configMapShards),
-                ruleTenants: rendered.rulerTenants?.mimir,
-                ...(args.operatorRuleConfigMaps ? { operatorRuleConfigMaps: args.operatorRuleConfigMaps } : {}),
-            },
-            { parent: this },
-        );
+        const engines = args.pods.engines;
+        if (!engines) {
+            throw new Error("DistributedBackends needs the engines' tiers rendered (renderStack with topology distributed)");
+        }
+        const engine = (engine: Engine) =>
+            new DistributedEngine(`${name}-${engine}`, { namespace: args.namespace, objectStorage: args.objectStorage[engine], rendered: rendered[engine], tiers: engines[engine] }, { parent: this });
+        this.loki = engine("loki");
+        this.tempo = engine("tempo");
+        this.mimir = engine("mimir");
         this.collectorLoadBalancer = new CollectorLoadBalancer(
             `${name}-collector-lb`,
             { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets, scratch: args.scratch["otel-collector-lb"] },

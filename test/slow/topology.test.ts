@@ -224,8 +224,8 @@ describe("topology: what distributed renders", () => {
     });
 
     /**
-     * Written from what the distributed pods expose (components/distributed/engine.ts and
-     * collectorLoadBalancer.ts): every tier of an engine is named after the engine with its tier in
+     * Written from what the distributed pods expose (render/pods.ts and
+     * components/distributed/collectorLoadBalancer.ts): every tier of an engine is named after the engine with its tier in
      * `app.kubernetes.io/component`, and its container's HTTP port (Loki 3100, Tempo 3200, Mimir
      * 8080) is named `http`; the load-balancing tier is named `otel-collector-lb` with its own
      * telemetry on the port named `metrics` (8888). Prometheus keeps a target when every `keep` rule matches.

@@ -1,0 +1,112 @@
+/**
+ * The backends' pods as render/pods.ts describes them, checked against what else names their ports.
+ * A NetworkPolicy opens ports on the pods it selects; a port it opens that no container of those
+ * pods declares is a flow written twice that has drifted (the policy then allows a port nothing
+ * listens on, and the real one stays closed). Probes name ports too: a probe on a port the
+ * container does not declare never succeeds. The Tempo ports below are written by hand from
+ * Tempo's documentation (3200 HTTP, 9095 gRPC, OTLP on 4317 gRPC and 4318 HTTP).
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { loadStackConfig } from "../config/load";
+import { readRunbooks } from "../io/runbooks";
+import { PodDescription, renderStack, RenderedStack } from "../render";
+import { knownRunbooks, minimalRaw } from "./support/fixtures";
+import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
+
+const single = () => renderStack(loadStackConfig(minimalRaw({ networkPolicies: true, alertmanager: { replicas: 2 } }), { knownRunbooks }), readRunbooks());
+const distributed = () =>
+    renderStack(
+        loadStackConfig(minimalRaw({ ...distributedValues({ mimir: { storage: s3("metrics") }, zones: ["a", "b", "c"] }), networkPolicies: true, podDisruptionBudgets: true }, OBJECT_STORAGE_SECRETS), { knownRunbooks }),
+        readRunbooks(),
+    );
+
+/** Every pod the stack describes, by its workload's name. */
+function describedPods(rendered: RenderedStack): PodDescription[] {
+    const { pods } = rendered;
+    return [
+        pods.prometheus.pod,
+        pods.alertmanager.pod,
+        pods.collector.gateway.pod,
+        ...(pods.collector.agent ? [pods.collector.agent] : []),
+        ...Object.values(pods.singleBinaries ?? {}).map((backend) => backend.pod),
+        ...Object.values(pods.engines ?? {}).flatMap((tiers) => tiers.flatMap((tier) => tier.workloads)),
+    ];
+}
+
+const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+    selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+/** "<policy> opens <port> on <pod>, which declares no such port" for every ingress port of a policy that none of the selected pod's containers declares. */
+function undeclaredIngressPorts(rendered: RenderedStack): { checked: number; selected: Set<string>; problems: string[] } {
+    const problems: string[] = [];
+    const selected = new Set<string>();
+    let checked = 0;
+    for (const pod of describedPods(rendered)) {
+        const declared = new Set(pod.spec.containers.flatMap((container) => container.ports.map((port) => port.containerPort)));
+        // The node agent's policies are its own namespace's.
+        for (const policy of [...rendered.networkPolicies, ...rendered.agentNetworkPolicies]) {
+            if (!selects(policy.spec.podSelector.matchLabels, pod.labels)) {
+                continue;
+            }
+            selected.add(pod.name);
+            for (const port of (policy.spec.ingress ?? []).flatMap((rule) => rule.ports)) {
+                checked++;
+                if (typeof port.port !== "number" || !declared.has(port.port)) {
+                    problems.push(`${policy.name} opens ${port.protocol} ${port.port} on ${pod.name}, which declares no such port`);
+                }
+            }
+        }
+    }
+    return { checked, selected, problems };
+}
+
+describe("pod descriptions: the ports a pod declares are the ports everything else names", () => {
+    for (const [topology, render] of [
+        ["single", single],
+        ["distributed, in three zones", distributed],
+    ] as const) {
+        test(`every port a NetworkPolicy opens on a backend's pods is a port its containers declare (${topology})`, () => {
+            const rendered = render();
+            const { checked, selected, problems } = undeclaredIngressPorts(rendered);
+            assert.deepEqual(problems, []);
+            // Not vacuous: every described pod is selected by an allow policy, and ports were compared.
+            assert.deepEqual(
+                describedPods(rendered)
+                    .map((pod) => pod.name)
+                    .filter((name) => !selected.has(name)),
+                [],
+            );
+            assert.ok(checked >= (topology === "single" ? 12 : 60), `${checked} ports compared`);
+        });
+
+        test(`every probe of a described pod names one of its container's ports (${topology})`, () => {
+            for (const pod of describedPods(render())) {
+                for (const container of pod.spec.containers) {
+                    const names = container.ports.map((port) => port.name);
+                    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
+                        const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+                        assert.ok(port === undefined || names.includes(port), `${pod.name}/${container.name} probes ${port}, not one of ${names.join(", ")}`);
+                    }
+                }
+            }
+        });
+    }
+
+    test("Tempo as one binary declares HTTP 3200, gRPC 9095 and OTLP 4317 and 4318, by name", () => {
+        const tempo = single().pods.singleBinaries!.tempo.pod;
+        assert.deepEqual(
+            tempo.spec.containers[0].ports.map((port) => `${port.name} ${port.containerPort}/${port.protocol}`),
+            ["http 3200/TCP", "grpc 9095/TCP", "otlp-grpc 4317/TCP", "otlp-http 4318/TCP"],
+        );
+    });
+
+    test("a zone's StatefulSet selects its own zone's pods only, and the tier's budget selects every zone", () => {
+        const ingester = distributed().pods.engines!.mimir.find((tier) => tier.tier === "ingester")!;
+        assert.deepEqual(
+            ingester.workloads.map((pod) => `${pod.name}: ${pod.selector["lgtm.dev/zone"]}`),
+            ["mimir-ingester-zone-a: a", "mimir-ingester-zone-b: b", "mimir-ingester-zone-c: c"],
+        );
+        assert.deepEqual(ingester.budget?.selector, { "app.kubernetes.io/name": "mimir", "app.kubernetes.io/component": "ingester", "app.kubernetes.io/part-of": "lgtm-stack" });
+    });
+});
