@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerConfig } from "../config/types";
-import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS, teamRoutingKeyFile } from "../model/components";
+import { ALERTMANAGER_SECRET_FILES, AlertmanagerSecretKey, teamRoutingKeyFile } from "../config/keys";
+import { ALERTMANAGER_PORT_NAME, CONFIG_CHECKSUM_ANNOTATION, PATHS, PORTS } from "../model/components";
 import { ScratchSpace } from "../model/ephemeralStorage";
 import { RenderedWorkload } from "../render";
 import { clusterService, CommonArgs, componentLabels, configMap, disruptionBudget, hardenedContainer, persistentClaim, podSecurityContext, selectorLabels, spreadAcrossNodes, TMP_MOUNT, tmpVolume, dataEmptyDir, workloadEnv } from "./workload";
@@ -22,7 +23,7 @@ export interface AlertmanagerArgs extends CommonArgs {
 }
 
 /** The receivers' credentials, by the name of the file each becomes. */
-export type AlertmanagerCredentials = { readonly [key in keyof typeof ALERTMANAGER_SECRET_FILES]?: pulumi.Output<string> };
+export type AlertmanagerCredentials = { readonly [key in AlertmanagerSecretKey]?: pulumi.Output<string> };
 
 /** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
 export class Alertmanager extends pulumi.ComponentResource {
@@ -35,7 +36,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         const labels = componentLabels("alertmanager");
         const config = configMap(`${name}-config`, "alertmanager-config", "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         const stringData: Record<string, pulumi.Input<string>> = {};
-        for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [keyof typeof ALERTMANAGER_SECRET_FILES, string][]) {
+        for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [AlertmanagerSecretKey, string][]) {
             const value = args.credentials[key];
             if (value) {
                 stringData[file] = value;

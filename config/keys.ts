@@ -27,27 +27,33 @@ interface SecretSpec {
     readonly pair?: "objectStorage" | "grafanaExternal";
     /** What the program does when it is not set, if more than going without. */
     readonly whenAbsent?: string;
+    /** Alertmanager reads it from a file of the `alertmanager-credentials` Secret, named after it in kebab case (`pagerduty-routing-key`). */
+    readonly alertmanagerFile?: true;
 }
 
 /** Every credential the stack reads; a plain-text value of any of them is refused. */
 export const SECRETS = {
     pagerdutyRoutingKey: {
         shape: "value",
+        alertmanagerFile: true,
         description: "routing key (Events API v2) of the PagerDuty service that gets the pages",
         neededBy: "pages to PagerDuty (without it pages go to the webhook, else to Slack)",
     },
     slackWebhookUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "Slack incoming-webhook URL",
         neededBy: "tickets in `alertmanager.slackChannel` and the teams' channels (`alertmanager.teams`)",
     },
     webhookUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "generic webhook receiving every alert; the plain `alertmanager.webhookUrl` is refused (it would land in a ConfigMap)",
         neededBy: "a copy of every alert, and pages and tickets when PagerDuty or Slack is not set",
     },
     heartbeatUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "dead-man's switch: the always-firing `Watchdog` is sent there every minute (see *Alerts and severities*); the plain `alertmanager.heartbeatUrl` is refused",
         neededBy: "the Watchdog; required with profile prod",
     },
@@ -123,6 +129,18 @@ export const STACK_SECRET_KEYS = shaped("value") as StackSecretKey[];
 export const STANDALONE_SECRET_KEYS = STACK_SECRET_KEYS.filter((key) => !("pair" in SECRETS[key])) as StandaloneSecretKey[];
 /** The secret map team → PagerDuty routing key of that team's own PagerDuty service. */
 export const TEAM_ROUTING_KEYS = shaped("map")[0] as SecretsShaped<"map">;
+
+/** The secrets Alertmanager reads from files (receiver credentials), in the table's order. */
+export type AlertmanagerSecretKey = { [K in SecretName]: (typeof SECRETS)[K] extends { alertmanagerFile: true } ? K : never }[SecretName];
+export const ALERTMANAGER_SECRET_KEYS = secretNames.filter((name) => "alertmanagerFile" in SECRETS[name]) as AlertmanagerSecretKey[];
+
+/** The file each of them becomes under Alertmanager's secrets mount: its name in kebab case (`slackWebhookUrl` → `slack-webhook-url`). */
+export const ALERTMANAGER_SECRET_FILES = Object.fromEntries(
+    ALERTMANAGER_SECRET_KEYS.map((key) => [key, key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]),
+) as Readonly<Record<AlertmanagerSecretKey, string>>;
+
+/** The file of one team's PagerDuty routing key (`pagerdutyTeamRoutingKeys.<team>`), beside the stack's. */
+export const teamRoutingKeyFile = (team: string) => `${ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey}-${team}`;
 
 /** The config keys of an engine's own object-storage key pair: `lokiObjectStorageAccessKeyId` and `lokiObjectStorageSecretAccessKey`. */
 export function engineObjectStorageKeys(engine: Engine): { readonly accessKeyId: EngineSecretKey; readonly secretAccessKey: EngineSecretKey } {
