@@ -5,8 +5,7 @@
  * the list of keys that must be set with `pulumi config set --secret`, the shape of the secrets the
  * program is told about (config/types.ts `ConfiguredSecrets`, io/pulumiConfig.ts `StackSecrets`) and
  * the files Alertmanager reads its receivers' credentials from all follow from these tables, and
- * test/configKeys.test.ts holds the README's configuration table to them. Not tabled here: the keys
- * of `services[]` (config/services.ts), which the README documents in a table of its own.
+ * test/configKeys.test.ts holds the README's configuration table, and its service table, to them.
  */
 import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
@@ -768,6 +767,69 @@ export const CLUSTER_SETTINGS = {
         type: "list of host:port",
         default: { text: "none" },
         description: "`host:port` of etcd's plain-HTTP metrics listeners, scraped as the `etcd` job; `generic` only (refused with a managed provider, which hides etcd)",
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/**
+ * `services[i]`: one observed service (config/services.ts), as the README's service table (Key | Default |
+ * Limits) documents it; `only` names the discovery kinds a key applies with.
+ */
+export const SERVICE_SETTINGS = {
+    name: { type: "DNS label", default: { text: "required" }, description: "DNS label of at most 30 characters, unique, and not a stack component (`prometheus`, `alertmanager`, `loki`, `tempo`, `otel-collector`, `otel-agent`, `grafana`) nor a name the stack gives the cluster's parts (`kube-apiserver`, `cluster`, `apiserver`, `coredns`, `etcd`, `kubelet`, `kubelet-cadvisor`, `node-exporter`, `kube-state-metrics`): its scrape job and `service` label would merge with the stack's own" },
+    namespace: { type: "namespace name", default: { value: "default" }, description: "a namespace name; a short DNS label" },
+    team: { type: "DNS label", default: { value: "platform" } },
+    discovery: {
+        type: "section",
+        default: { text: "`{ kind: otlp, exportInterval: 60s }`" },
+        description: "`kind: otlp` takes `exportInterval`: how often the service's SDK exports metrics (`OTEL_METRIC_EXPORT_INTERVAL`; the SDKs' default is 60s), at most 1m (two samples in HighErrorRate's 2m window); set it to your SDK's interval or longer, never shorter, or a one-minute blip could page `ServiceFailing`. `kind: scrape` takes `selector` (Kubernetes label names and values), `port` (the container port's *name*, not its number) and `path` (starting with `/`)",
+        keys: {
+            kind: { type: "`otlp` or `scrape`", default: { value: "otlp" } },
+            exportInterval: { type: "duration", only: ["otlp"] },
+            selector: { type: "label map", only: ["scrape"] },
+            port: { type: "container port name", only: ["scrape"] },
+            path: { type: "URL path", only: ["scrape"] },
+        },
+    },
+    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, description: "`errorQuery`/`totalQuery` only with `preset: custom`" },
+    histogramBuckets: { type: "list of seconds", default: { text: "the preset's SDK defaults" }, description: "positive seconds, each boundary once" },
+    slos: { type: "list", default: { text: "none" }, description: "`window` 7d..90d and at most `prometheus.retention`; names unique per service; `objective` and `sli` (`requests`, the default, or `probe`: the service's `probes`, which must exist) only for availability, `percentile`/`threshold` only for latency; a latency `threshold` must be one of the buckets" },
+    probes: {
+        type: "list",
+        default: { text: "none" },
+        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service; `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
+        keys: {
+            name: { type: "DNS label", default: { value: "http" } },
+            url: { type: "http(s) URL", default: { text: "required" } },
+            expectedStatus: { type: "HTTP status", default: { value: 200 }, limits: { min: 100, max: 599, integer: true } },
+            timeout: { type: "duration", default: { value: "5s" } },
+        },
+    },
+    saturation: { type: "list", default: { text: "none" }, description: "`name` snake_case and unique per service; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `for` may be `0s`; `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`)" },
+    logAlerts: { type: "list", default: { text: "none" }, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); severity default `warning`; see *Log-based alerts*" },
+    businessCounters: {
+        type: "list",
+        default: { text: "none" },
+        description: "numbers the business watches, on the service's golden-signals dashboard and the overview: `{ name, query, unit, goodDirection, description }` with `name` snake_case (at most 40 characters, unique in the service), `query` PromQL (checked with the PromQL grammar; recorded as `sum(<query>)`), `unit` one of `count` (default), `perSecond`, `perMinute`, `perHour`, `ratio`, `seconds`, `bytes`, `usd`, `eur`, `gbp`, `goodDirection` `up` or `down` (required); see *Business counters*",
+        keys: {
+            name: { type: "snake_case name", default: { text: "required" } },
+            query: { type: "PromQL", default: { text: "required" } },
+            unit: { type: "unit", default: { value: "count" } },
+            goodDirection: { type: "`up` or `down`", default: { text: "required" } },
+            description: { type: "text", default: { text: "none" } },
+        },
+    },
+    alerts: {
+        type: "section",
+        default: { text: "`errorRatePercent: 5`, `latencyP99: 1s`, `minRequestsPerHour: 10`, `maxQueueLag: 10m`, `burnRatePolicy`: the SRE Workbook's, `trafficAnomaly`: on" },
+        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long`, exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10), or `{ enabled: false }`",
+        keys: {
+            errorRatePercent: { type: "percentage", default: { value: 5 }, limits: { min: 0.01, max: 100 } },
+            latencyP99: { type: "duration", default: { value: "1s" } },
+            minRequestsPerHour: { type: "whole number", default: { value: 10 }, limits: { min: 0, integer: true } },
+            burnRatePolicy: { type: "section", default: { text: "the SRE Workbook's" } },
+            trafficAnomaly: { type: "section", default: { text: "on" } },
+            maxQueueLag: { type: "duration", default: { value: "10m" } },
+        },
     },
 } as const satisfies Record<string, KeySpec>;
 

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, test } from "node:test";
-import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SETTINGS, SettingKey } from "../config/keys";
+import { before, describe, test } from "node:test";
+import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey } from "../config/keys";
 import { defaultText } from "../config/profiles";
 import { PROJECT_ROOT } from "../io/stackSources";
 import { loadStackConfig } from "../config/load";
@@ -51,15 +51,23 @@ describe("every secret is refused in plain text, by name", () => {
     });
 });
 
-/** The first table of the README's *Configuration reference*: each row's keys, secret flag, default and meaning. */
-function readmeConfigurationRows(): { keys: string[]; secret: boolean; default: string; meaning: string; line: string }[] {
+type Row = { keys: string[]; secret: boolean; default: string; meaning: string; line: string };
+
+/**
+ * A table of the README's *Configuration reference*, by its header: the first (top-level keys and
+ * sections) or the service table; each row's keys (`slos[j]` read as `slos`), secret flag, default and meaning.
+ */
+function readmeConfigurationRows(header = "| Key | Default (dev / prod) | Meaning and limits |"): Row[] {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Configuration reference"));
-    const table = section.slice(section.indexOf("| Key |")).split("\n\n")[0].split("\n").slice(2);
+    assert.ok(section.includes(header), `the README's configuration reference has no table headed ${header}`);
+    const table = section.slice(section.indexOf(header)).split("\n\n")[0].split("\n").slice(2);
     return table.map((line) => {
-        // Cells are split at `|` not escaped as `\|`.
-        const [keyCell, defaultCell, meaning] = line.slice(2, -2).split(/ (?<!\\)\| /);
-        const keys = [...keyCell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+        // Cells are split at `|` not escaped as `\|`; an unescaped one inside a cell would break the table on GitHub too.
+        const cells = line.slice(2, -2).split(/ (?<!\\)\| /);
+        assert.equal(cells.length, 3, `a README table row has ${cells.length} cells, not 3 (escape a | inside a cell as \\|):\n${line}`);
+        const [keyCell, defaultCell, meaning] = cells;
+        const keys = [...keyCell.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\[j\]$/, ""));
         // `collector.redaction.enabled`, `.maskIpAddresses`: a key starting with a dot continues the first one's section.
         const section = keys[0].slice(0, keys[0].lastIndexOf("."));
         return { keys: keys.map((key) => (key.startsWith(".") ? section + key : key)), secret: keyCell.endsWith(" (secret)"), default: defaultCell, meaning, line };
@@ -69,8 +77,49 @@ function readmeConfigurationRows(): { keys: string[]; secret: boolean; default: 
 /** The `<backend>` rows stand for the sections with an image, resources and persistence; written by hand from the README. */
 const PLACEHOLDERS: Record<string, readonly string[]> = { "<backend>": ["prometheus", "alertmanager", "loki", "tempo", "grafana"] };
 
+/**
+ * The row of a setting: the defaults of its keys (one where they agree), the meaning of the one key
+ * that has a description, its limits' range named in the meaning, and a documented section's keys named in it.
+ */
+function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec): void {
+    const row = rows.find((r) => r.keys.includes(key));
+    assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
+    assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
+    const specs = row.keys.map((k) => {
+        const spec = specOf(k);
+        assert.ok(spec, `the README's row of ${key} names ${k}, which config/keys.ts does not have:\n${row.line}`);
+        return spec;
+    });
+    const defaults = specs.map((spec) => defaultText(spec));
+    const expected = defaults.every((d) => d === defaults[0]) ? defaults[0] : defaults.join(", ");
+    assert.equal(row.default, expected, `the README's default of ${row.keys.join(", ")}`);
+    const described = specs.filter((spec) => spec.description !== undefined);
+    assert.equal(described.length, 1, `exactly one key of the README's row of ${row.keys.join(", ")} must carry its meaning in config/keys.ts`);
+    assert.equal(row.meaning, described[0].description, `the README's meaning of ${row.keys.join(", ")}`);
+    if (setting.limits?.min !== undefined && setting.limits.max !== undefined) {
+        assert.ok(row.meaning.includes(`${setting.limits.min}..${setting.limits.max}`), `the README's meaning of ${key} does not name its range ${setting.limits.min}..${setting.limits.max}`);
+    }
+    for (const choice of setting.choices ?? []) {
+        assert.ok(row.meaning.includes(`\`${choice}\``), `the README's meaning of ${key} does not name its choice ${choice}`);
+    }
+    if (setting.description !== undefined) {
+        // A section documented by its row: the row names each of its keys, and the range of each that has one.
+        const text = `${row.default} ${row.meaning}`;
+        for (const [sub, spec] of Object.entries(setting.keys ?? {})) {
+            const escaped = sub.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+            assert.match(text, new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`), `the README's row of ${key} does not name its key ${sub}`);
+            if (spec.limits?.min !== undefined && spec.limits.max !== undefined) {
+                assert.ok(text.includes(`${spec.limits.min}..${spec.limits.max}`), `the README's row of ${key} does not name the range ${spec.limits.min}..${spec.limits.max} of ${sub}`);
+            }
+        }
+    }
+}
+
 describe("the README's configuration table follows config/keys.ts", () => {
-    const rows = readmeConfigurationRows();
+    let rows: Row[] = [];
+    before(() => {
+        rows = readmeConfigurationRows();
+    });
     const rowOf = (key: string) => rows.find((row) => row.keys.includes(key));
     /** The spec of a dotted key path in the tables, or undefined. */
     const specOf = (key: string): KeySpec | undefined => {
@@ -87,38 +136,7 @@ describe("the README's configuration table follows config/keys.ts", () => {
         assert.ok(rowOf("namespace"));
     });
 
-    /**
-     * The row of a setting: the defaults of its keys (one where they agree), the meaning of the one key
-     * that has a description, its limits' range named in the meaning, and a documented section's keys named in it.
-     */
-    const checkRow = (key: string, setting: KeySpec) => {
-        const row = rowOf(key);
-        assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
-        assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
-        const specs = row.keys.map((k) => {
-            const spec = specOf(k);
-            assert.ok(spec, `the README's row of ${key} names ${k}, which config/keys.ts does not have:\n${row.line}`);
-            return spec;
-        });
-        const defaults = specs.map((spec) => defaultText(spec));
-        const expected = defaults.every((d) => d === defaults[0]) ? defaults[0] : defaults.join(", ");
-        assert.equal(row.default, expected, `the README's default of ${row.keys.join(", ")}`);
-        const described = specs.filter((spec) => spec.description !== undefined);
-        assert.equal(described.length, 1, `exactly one key of the README's row of ${row.keys.join(", ")} must carry its meaning in config/keys.ts`);
-        assert.equal(row.meaning, described[0].description, `the README's meaning of ${row.keys.join(", ")}`);
-        if (setting.limits?.min !== undefined && setting.limits.max !== undefined) {
-            assert.ok(row.meaning.includes(`${setting.limits.min}..${setting.limits.max}`), `the README's meaning of ${key} does not name its range ${setting.limits.min}..${setting.limits.max}`);
-        }
-        for (const choice of setting.choices ?? []) {
-            assert.ok(row.meaning.includes(`\`${choice}\``), `the README's meaning of ${key} does not name its choice ${choice}`);
-        }
-        if (setting.description !== undefined) {
-            for (const sub of Object.keys(setting.keys ?? {})) {
-                const escaped = sub.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-                assert.match(setting.description, new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`), `the README's meaning of ${key} does not name its key ${sub}`);
-            }
-        }
-    };
+    const checkRow = (key: string, setting: KeySpec) => checkRowIn(rows, specOf, key, setting);
 
     /**
      * A tabled key: documented by another row, by its own row, or, for a section, by its keys' rows. A key
@@ -211,6 +229,29 @@ describe("the README's configuration table follows config/keys.ts", () => {
         for (const [name, spec] of Object.entries(SECRETS)) {
             if (spec.shape === "value") {
                 assert.ok(named.has(name), `the README never shows the command setting the secret ${name}`);
+            }
+        }
+    });
+});
+
+describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", () => {
+    let rows: Row[] = [];
+    before(() => {
+        rows = readmeConfigurationRows("| Key | Default | Limits |");
+    });
+    const specOf = (key: string): KeySpec | undefined => (SERVICE_SETTINGS as Record<string, KeySpec>)[key];
+
+    test("every key of a service has its row with the same default and limits, naming its own keys and their ranges", () => {
+        assert.ok(rows.length >= 10, `only ${rows.length} rows read`);
+        for (const [key, setting] of Object.entries(SERVICE_SETTINGS) as [string, KeySpec][]) {
+            checkRowIn(rows, specOf, key, setting);
+        }
+    });
+
+    test("the service table names no key config/keys.ts does not have", () => {
+        for (const row of rows) {
+            for (const key of row.keys) {
+                assert.ok(specOf(key), `the README's service table names ${key}, which config/keys.ts SERVICE_SETTINGS does not have:\n${row.line}`);
             }
         }
     });
