@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ALERTMANAGER_PORT_NAME, ALERTMANAGER_SECRET_FILES, teamRoutingKeyFile } from "../model/components";
+import { ALERTMANAGER_SECRET_FILES, AlertmanagerSecretKey, teamRoutingKeyFile } from "../config/keys";
+import { ALERTMANAGER_PORT_NAME } from "../model/components";
 import { ComponentPod, RenderedWorkload } from "../render";
 import { ALERTMANAGER_CREDENTIALS_SECRET, ALERTMANAGER_PEERS_SERVICE, configMapName } from "../render/pods";
 import { clusterService, componentLabels, configMap, podDisruptionBudget, podPorts, podWorkload } from "./workload";
@@ -19,7 +20,7 @@ export interface AlertmanagerArgs {
 }
 
 /** The receivers' credentials, by the name of the file each becomes. */
-export type AlertmanagerCredentials = { readonly [key in keyof typeof ALERTMANAGER_SECRET_FILES]?: pulumi.Output<string> };
+export type AlertmanagerCredentials = { readonly [key in AlertmanagerSecretKey]?: pulumi.Output<string> };
 
 /** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
 export class Alertmanager extends pulumi.ComponentResource {
@@ -32,7 +33,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         const labels = componentLabels("alertmanager");
         const config = configMap(`${name}-config`, configMapName("alertmanager"), "alertmanager", namespace, { [args.workload.configFileName]: args.workload.config }, this);
         const stringData: Record<string, pulumi.Input<string>> = {};
-        for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [keyof typeof ALERTMANAGER_SECRET_FILES, string][]) {
+        for (const [key, file] of Object.entries(ALERTMANAGER_SECRET_FILES) as [AlertmanagerSecretKey, string][]) {
             const value = args.credentials[key];
             if (value) {
                 stringData[file] = value;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSecrets } from "../io/pulumiConfig";
+import { ALERTMANAGER_SECRET_KEYS } from "../config/keys";
 import { StackConfig } from "../config/types";
 import { CrdManifest } from "../model/operator";
 import { LOKI_RULES } from "../model/components";
@@ -88,7 +89,7 @@ export class LgtmStack extends pulumi.ComponentResource {
                 namespace: ns.metadata.name,
                 workload: workloads.alertmanager,
                 pod: rendered.pods.alertmanager,
-                credentials: { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
+                credentials: Object.fromEntries(ALERTMANAGER_SECRET_KEYS.map((key) => [key, secrets[key]])),
                 teamRoutingKeys: secrets.pagerdutyTeamRoutingKeys,
             },
             child,

@@ -7,7 +7,22 @@ import { readDashboardConfigMaps } from "./dashboardConfigMaps";
 import { readGrafanaAuth } from "./grafanaAuth";
 import { readRedaction } from "./redaction";
 import { readMaintenance, readTeams, readTicketHours, readTimeIntervals } from "./routing";
-import { engineObjectStorageKeys, keysOf, PROMETHEUS_SETTINGS, StackSecretKey } from "./keys";
+import {
+    ALERTMANAGER_SETTINGS,
+    COLLECTOR_SETTINGS,
+    DISTRIBUTED_GATEWAYS,
+    engineObjectStorageKeys,
+    GRAFANA_SETTINGS,
+    keysOf,
+    KeySpec,
+    LOKI_SETTINGS,
+    PersistenceSpec,
+    PROMETHEUS_SETTINGS,
+    sectionKeys,
+    STORAGE,
+    TEMPO_SETTINGS,
+    variantsOf,
+} from "./keys";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import {
     AlertmanagerConfig,
@@ -20,7 +35,6 @@ import {
     LokiConfig,
     ObjectStorage,
     Persistence,
-    Profile,
     PrometheusConfig,
     TempoConfig,
 } from "./types";
@@ -30,18 +44,15 @@ import { readImage, readResources, With } from "./componentSettings";
 export { readImage, readResources };
 export type { Component, With } from "./componentSettings";
 
-function readPersistence(section: With<"persistence">, enabled: boolean, size: string): Persistence {
-    const persistence = section.object("persistence", ["enabled", "size"] as const);
-    return { enabled: persistence.boolean("enabled", enabled), size: persistence.quantity("size", size) };
+function readPersistence(section: With<"persistence">, spec: PersistenceSpec, defaults: ProfileDefaults): Persistence {
+    const { enabled, size } = spec.keys;
+    const persistence = section.object("persistence", sectionKeys(spec));
+    return { enabled: persistence.boolean("enabled", defaults[enabled.default.profile]), size: persistence.quantity("size", size.default.value) };
 }
 
-export function readStorage(section: With<"storage">, profile: Profile, secrets: ConfiguredSecrets, engine: Engine): ObjectStorage {
-    const { kind: type, reader: storage } = section.variant(
-        "storage",
-        "type",
-        { filesystem: [], s3: ["bucket", "endpoint", "region", "insecure", "forcePathStyle"] },
-        profile === "prod" ? "s3" : "filesystem",
-    );
+export function readStorage(section: With<"storage">, defaults: ProfileDefaults, secrets: ConfiguredSecrets, engine: Engine): ObjectStorage {
+    const keys = STORAGE.keys;
+    const { kind: type, reader: storage } = section.variant("storage", "type", variantsOf(keys, "type", ["filesystem", "s3"]), defaults[keys.type.default.profile]);
     if (type === "filesystem") {
         return { type };
     }
@@ -57,10 +68,10 @@ export function readStorage(section: With<"storage">, profile: Profile, secrets:
     return {
         type,
         bucket,
-        endpoint: storage.string("endpoint", "s3.amazonaws.com", S3_ENDPOINT),
-        region: storage.string("region", "us-east-1", S3_REGION),
-        insecure: storage.boolean("insecure", false),
-        forcePathStyle: storage.boolean("forcePathStyle", false),
+        endpoint: storage.string("endpoint", keys.endpoint.default.value, S3_ENDPOINT),
+        region: storage.string("region", keys.region.default.value, S3_REGION),
+        insecure: storage.boolean("insecure", keys.insecure.default.value),
+        forcePathStyle: storage.boolean("forcePathStyle", keys.forcePathStyle.default.value),
     };
 }
 
@@ -81,13 +92,15 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
 }
 
 export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDefaults): AlertmanagerConfig {
-    const alertmanager = root.object("alertmanager", ["image", "replicas", "resources", "persistence", "slackChannel", "webhookUrl", "heartbeatUrl", "teams", "timeIntervals", "ticketHours", "maintenance"] as const);
-    for (const key of ["webhookUrl", "heartbeatUrl"] as const satisfies readonly StackSecretKey[]) {
+    const settings = ALERTMANAGER_SETTINGS;
+    const alertmanager = root.object("alertmanager", keysOf(settings));
+    for (const key of keysOf(settings).filter((k) => settings[k].type === "refused")) {
+        const secret = (settings[key] as KeySpec).documentedAs;
         if (alertmanager.optionalString(key) !== undefined) {
             // A webhook or heartbeat URL usually carries its token; in plain config it would land in a ConfigMap.
             alertmanager.problems.add(
                 alertmanager.keyPath(key),
-                `is a credential (webhook and heartbeat URLs carry their token) and plain config ends up in a ConfigMap; remove it and run \`pulumi config set --secret ${key} <url>\``,
+                `is a credential (webhook and heartbeat URLs carry their token) and plain config ends up in a ConfigMap; remove it and run \`pulumi config set --secret ${secret} <url>\``,
             );
         }
     }
@@ -95,10 +108,10 @@ export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDe
     const ticketHours = readTicketHours(alertmanager, timeIntervals);
     return {
         image: readImage(alertmanager, "alertmanager"),
-        replicas: alertmanager.number("replicas", defaults.alertmanagerReplicas, { min: 1, max: 5, integer: true }),
+        replicas: alertmanager.number("replicas", defaults[settings.replicas.default.profile], settings.replicas.limits),
         resources: readResources(alertmanager, scaledResources(50, 64, 1)),
-        persistence: readPersistence(alertmanager, defaults.backendPersistence, "1Gi"),
-        slackChannel: alertmanager.string("slackChannel", "#alerts", { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
+        persistence: readPersistence(alertmanager, settings.persistence, defaults),
+        slackChannel: alertmanager.string("slackChannel", settings.slackChannel.default.value, { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
         teams: readTeams(alertmanager),
         timeIntervals,
         ...(ticketHours === undefined ? {} : { ticketHours }),
@@ -129,58 +142,46 @@ function readTempoImage(section: With<"image">, distributed: boolean): ImageRef 
     return image;
 }
 
-export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" | "tempo", defaults: ProfileDefaults, profile: Profile, secrets: ConfiguredSecrets, distributed = false): LokiConfig & TempoConfig {
-    const section = root.object(backend, ["image", "resources", "retention", "persistence", "storage"] as const);
+export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" | "tempo", defaults: ProfileDefaults, secrets: ConfiguredSecrets, distributed = false): LokiConfig & TempoConfig {
+    const settings = backend === "loki" ? LOKI_SETTINGS : TEMPO_SETTINGS;
+    const section = root.object(backend, keysOf(settings));
     return {
         image: backend === "tempo" ? readTempoImage(section, distributed) : readImage(section, backend),
         resources: readResources(section, scaledResources(200, 512, defaults.scale)),
-        retention: section.duration("retention", backend === "loki" ? defaults.lokiRetention : defaults.tempoRetention),
-        persistence: readPersistence(section, defaults.backendPersistence, "20Gi"),
-        storage: readStorage(section, profile, secrets, backend),
+        retention: section.duration("retention", defaults[settings.retention.default.profile]),
+        persistence: readPersistence(section, settings.persistence, defaults),
+        storage: readStorage(section, defaults, secrets, backend),
     };
 }
-
-/** Tail-sampling gateways behind the load-balancing tier in the distributed topology, by default. */
-export const DISTRIBUTED_GATEWAYS = 3;
 
 /**
  * `distributed`: the topology puts a trace-ID load-balancing tier in front of the gateways (see
  * config/topology.ts), so several tail-sampling gateways keep traces whole; without it, one gateway.
  */
 export function readCollector(root: With<"collector">, defaults: ProfileDefaults, distributed = false): CollectorConfig {
-    const collector = root.object("collector", [
-        "image",
-        "gatewayReplicas",
-        "gateway",
-        "agent",
-        "agentEnabled",
-        "queueVolumeSize",
-        "slowTraceThresholdMs",
-        "samplingPercent",
-        "redaction",
-    ] as const);
+    const settings = COLLECTOR_SETTINGS;
+    const collector = root.object("collector", keysOf(settings));
+    const { min, max, integer } = settings.gatewayReplicas.limits;
     return {
         image: readImage(collector, "otelcol"),
         // Tail sampling must see every span of a trace: more gateways need the trace-ID-aware load-balancing tier of topology distributed.
         gatewayReplicas: distributed
-            ? collector.number("gatewayReplicas", DISTRIBUTED_GATEWAYS, { min: 1, max: 50, integer: true, hint: `e.g. ${DISTRIBUTED_GATEWAYS}` })
+            ? collector.number("gatewayReplicas", DISTRIBUTED_GATEWAYS, { min, max, integer, hint: `e.g. ${DISTRIBUTED_GATEWAYS}` })
             : collector.number("gatewayReplicas", defaults.gatewayReplicas, {
-                  min: 1,
+                  min,
                   max: 1,
-                  integer: true,
+                  integer,
                   hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources, or use topology: distributed, which routes each trace to one of several gateways",
               }),
-        gatewayResources: readResources(collector.object("gateway", ["resources"] as const), scaledResources(200, 512, defaults.scale)),
-        agentEnabled: collector.boolean("agentEnabled", true),
-        agentResources: readResources(collector.object("agent", ["resources"] as const), scaledResources(100, 256, 1)),
-        queueStorageSize: collector.quantity("queueVolumeSize", defaults.queueVolume),
-        slowTraceThresholdMs: collector.number("slowTraceThresholdMs", 2000, { min: 1, integer: true, hint: "milliseconds, e.g. 2000" }),
-        baselineSamplingPercent: collector.number("samplingPercent", 5, { min: 0, max: 100, hint: "the share of ordinary traces kept, e.g. 5" }),
+        gatewayResources: readResources(collector.object("gateway", sectionKeys(settings.gateway)), scaledResources(200, 512, defaults.scale)),
+        agentEnabled: collector.boolean("agentEnabled", settings.agentEnabled.default.value),
+        agentResources: readResources(collector.object("agent", sectionKeys(settings.agent)), scaledResources(100, 256, 1)),
+        queueStorageSize: collector.quantity("queueVolumeSize", defaults[settings.queueVolumeSize.default.profile]),
+        slowTraceThresholdMs: collector.number("slowTraceThresholdMs", settings.slowTraceThresholdMs.default.value, { ...settings.slowTraceThresholdMs.limits, hint: "milliseconds, e.g. 2000" }),
+        baselineSamplingPercent: collector.number("samplingPercent", settings.samplingPercent.default.value, { ...settings.samplingPercent.limits, hint: "the share of ordinary traces kept, e.g. 5" }),
         redaction: readRedaction(collector),
     };
 }
-
-const GRAFANA_WORKLOAD_KEYS = ["url", "image", "resources", "persistence", "ingress", "auth"] as const;
 
 /** `grafana.mode` and the settings each mode takes; the old `grafana.provision` switch is refused with its replacement. */
 export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, secrets: ConfiguredSecrets): GrafanaConfig {
@@ -197,20 +198,14 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
                 "mode: api manages the objects through Grafana's API at grafana.url, mode: external provisions into a Grafana of your own",
         );
     }
-    const { kind: mode, reader: grafana } = variantReader(
-        path,
-        settings,
-        root.problems,
-        "mode",
-        { files: [...GRAFANA_WORKLOAD_KEYS, "dashboardConfigMaps"], api: GRAFANA_WORKLOAD_KEYS, external: ["url", "datasourceUrls"] },
-        "files",
-    );
+    const table = GRAFANA_SETTINGS;
+    const { kind: mode, reader: grafana } = variantReader(path, settings, root.problems, "mode", variantsOf(table, "mode", ["files", "api", "external"]), table.mode.default.value);
     checkGrafanaSecrets(mode, path, secrets, root.problems);
     if (mode === "external" && secrets.grafanaOAuthClientSecret) {
         root.problems.add("grafanaOAuthClientSecret", "is not used with grafana.mode: external (sign-in to your own Grafana is configured there); remove it with `pulumi config rm grafanaOAuthClientSecret`");
     }
     if (mode === "external") {
-        const urls = grafana.object("datasourceUrls", ["prometheus", "loki", "tempo", "alertmanager"] as const);
+        const urls = grafana.object("datasourceUrls", sectionKeys(table.datasourceUrls));
         const url = (backend: "prometheus" | "loki" | "tempo" | "alertmanager") =>
             urls.requiredString(backend, HTTP_URL, `mode is external: give the URL your Grafana reaches ${backend} at (an Ingress or VPN address), e.g. https://${backend}.example.com`) ?? "";
         const browserUrl = grafana.requiredString("url", HTTP_URL, "mode is external: give the URL people open your Grafana at (alerts link to its dashboards), e.g. https://grafana.example.com") ?? "";
@@ -229,9 +224,9 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
     }
     const auth = readGrafanaAuth(grafana as ObjectReader<string>, mode, secrets, root.problems);
     const dashboardConfigMaps = readDashboardConfigMaps(grafana as ObjectReader<string>);
-    const ingress = grafana.object("ingress", ["enabled", "host", "className", "tls"] as const);
-    const tls = readIngressTls(ingress.object("tls", ["secretName", "clusterIssuer"] as const));
-    const enabled = ingress.boolean("enabled", false);
+    const ingress = grafana.object("ingress", sectionKeys(table.ingress));
+    const tls = readIngressTls(ingress.object("tls", sectionKeys(table.ingress.keys.tls)));
+    const enabled = ingress.boolean("enabled", table.ingress.keys.enabled.default.value);
     const host = enabled
         ? ingress.requiredString("host", INGRESS_HOST, `the Ingress needs the DNS name Grafana is served under, e.g. grafana.example.com`)
         : ingress.optionalString("host", INGRESS_HOST);
@@ -240,8 +235,8 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         image: readImage(grafana, "grafana"),
         resources: readResources(grafana, scaledResources(100, 256, 1)),
         replicas: 1,
-        url: grafana.string("url", "http://localhost:3000", HTTP_URL),
-        persistence: readPersistence(grafana, defaults.backendPersistence, "5Gi"),
+        url: grafana.string("url", table.url.default.value, HTTP_URL),
+        persistence: readPersistence(grafana, table.persistence, defaults),
         ingress: {
             enabled,
             host: host ?? "grafana.local",

@@ -3,7 +3,8 @@
  * cluster hides are neither scraped nor alerted on, and where etcd's metrics can be read when the
  * cluster exposes them (`etcdTargets`, a self-run control plane only).
  */
-import { CLUSTER_PROVIDERS, CONTROL_PLANE } from "../model/cluster";
+import { CONTROL_PLANE } from "../model/cluster";
+import { CLUSTER_SETTINGS, keysOf } from "./keys";
 import { ObjectReader } from "./reader";
 import { ClusterConfig } from "./types";
 
@@ -11,8 +12,9 @@ import { ClusterConfig } from "./types";
 const HOST_PORT = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?:[0-9]{1,5}$/;
 
 export function readCluster(root: ObjectReader<"cluster" | string>): ClusterConfig {
-    const cluster = root.object("cluster", ["provider", "etcdTargets"] as const);
-    const provider = cluster.oneOf("provider", CLUSTER_PROVIDERS, "generic");
+    const settings = CLUSTER_SETTINGS;
+    const cluster = root.object("cluster", keysOf(settings));
+    const provider = cluster.oneOf("provider", settings.provider.choices, settings.provider.default.value);
     const view = CONTROL_PLANE[provider];
     const etcdTargets: string[] = [];
     for (const item of cluster.items("etcdTargets")) {

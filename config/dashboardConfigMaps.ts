@@ -6,13 +6,12 @@
 import { readImage, readResources } from "./componentSettings";
 import { LABEL_KEY, LABEL_VALUE, NAMESPACE } from "./formats";
 import { scaledResources } from "./profiles";
+import { GRAFANA_SETTINGS, sectionKeys } from "./keys";
 import { ObjectReader } from "./reader";
 import { DashboardConfigMaps } from "./types";
 
-const KEYS = ["namespaces", "label", "labelValue", "folderAnnotation", "image", "resources"] as const;
-
-/** kube-prometheus-stack's defaults (`sidecar.dashboards.label`, `labelValue`, `folderAnnotation`). */
-export const DASHBOARD_CONFIGMAP_DEFAULTS = { label: "grafana_dashboard", labelValue: "1", folderAnnotation: "grafana_folder" } as const;
+const SETTINGS = GRAFANA_SETTINGS.dashboardConfigMaps;
+const KEYS = sectionKeys(SETTINGS);
 
 export function readDashboardConfigMaps(grafana: ObjectReader<string>): DashboardConfigMaps | undefined {
     if (!grafana.has("dashboardConfigMaps")) {
@@ -21,7 +20,7 @@ export function readDashboardConfigMaps(grafana: ObjectReader<string>): Dashboar
     const section = grafana.object("dashboardConfigMaps", KEYS);
     const raw = section.raw("namespaces");
     let namespaces: DashboardConfigMaps["namespaces"] = "all";
-    if (raw !== undefined && raw !== "all") {
+    if (raw !== undefined && raw !== SETTINGS.keys.namespaces.default.value) {
         if (!Array.isArray(raw)) {
             section.problems.add(section.keyPath("namespaces"), `expected all or a list of namespaces, got ${JSON.stringify(raw)}; e.g. namespaces: [team-a, team-b]`);
         } else {
@@ -45,9 +44,9 @@ export function readDashboardConfigMaps(grafana: ObjectReader<string>): Dashboar
     const labelValue = section.raw("labelValue");
     return {
         namespaces,
-        label: section.string("label", DASHBOARD_CONFIGMAP_DEFAULTS.label, LABEL_KEY),
-        labelValue: typeof labelValue === "number" ? String(labelValue) : section.string("labelValue", DASHBOARD_CONFIGMAP_DEFAULTS.labelValue, LABEL_VALUE),
-        folderAnnotation: section.string("folderAnnotation", DASHBOARD_CONFIGMAP_DEFAULTS.folderAnnotation, LABEL_KEY),
+        label: section.string("label", SETTINGS.keys.label.default.value, LABEL_KEY),
+        labelValue: typeof labelValue === "number" ? String(labelValue) : section.string("labelValue", SETTINGS.keys.labelValue.default.value, LABEL_VALUE),
+        folderAnnotation: section.string("folderAnnotation", SETTINGS.keys.folderAnnotation.default.value, LABEL_KEY),
         image: readImage(section, "k8s-sidecar"),
         resources: readResources(section, scaledResources(50, 64, 1)),
     };

@@ -5,32 +5,12 @@
  */
 import { GOOGLE_GROUPS_SCOPE, GRAFANA_AUTH_ENDPOINTS, GRAFANA_AUTH_PROVIDERS, GrafanaAuthProvider } from "../model/grafanaAuth";
 import { BASE_URL, HTTP_URL } from "./formats";
+import { GRAFANA_AUTH_SETTINGS, sectionKeys, variantsOf } from "./keys";
 import { ObjectReader, Problems, variantReader } from "./reader";
 import { ConfiguredSecrets, GrafanaAuth, GrafanaMode, GrafanaRoleMapping } from "./types";
 
-const COMMON = [
-    "clientId",
-    "name",
-    "scopes",
-    "allowedDomains",
-    "roles",
-    "roleAttributePath",
-    "strictRoles",
-    "allowSignUp",
-    "autoLogin",
-    "disableLoginForm",
-    "disableAdminPassword",
-] as const;
-type Key = (typeof COMMON)[number] | "authUrl" | "tokenUrl" | "apiUrl" | "groupsClaim" | "url" | "tenantId" | "allowedGroups" | "allowedOrganizations";
-
-const KEYS: Record<GrafanaAuthProvider, readonly Key[]> = {
-    generic: [...COMMON, "authUrl", "tokenUrl", "apiUrl", "groupsClaim", "allowedGroups", "allowedOrganizations"],
-    google: [...COMMON, "allowedGroups"],
-    azuread: [...COMMON, "tenantId", "allowedGroups"],
-    github: [...COMMON, "allowedOrganizations"],
-    gitlab: [...COMMON, "url", "allowedGroups"],
-    okta: [...COMMON, "url", "allowedGroups"],
-};
+const SETTINGS = GRAFANA_AUTH_SETTINGS;
+const KEYS = variantsOf(SETTINGS, "provider", Object.keys(GRAFANA_AUTH_PROVIDERS) as GrafanaAuthProvider[]);
 
 /** A JMESPath field path such as `groups` or `realm_access.roles`. */
 const CLAIM_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -60,15 +40,16 @@ function readRoles(auth: ObjectReader<string>, provider: GrafanaAuthProvider): G
     if (!auth.has("roles")) {
         return undefined;
     }
-    const roles = auth.object("roles", ["groupsClaim", "grafanaAdmin", "admin", "editor", "viewer", "otherwise"]);
-    const groupsClaim = roles.string("groupsClaim", "groups", { test: (v) => CLAIM_PATH.test(v), hint: "is not a claim path; use e.g. groups or realm_access.roles" });
+    const table = SETTINGS.roles.keys;
+    const roles = auth.object("roles", sectionKeys(SETTINGS.roles));
+    const groupsClaim = roles.string("groupsClaim", table.groupsClaim.default.value, { test: (v) => CLAIM_PATH.test(v), hint: "is not a claim path; use e.g. groups or realm_access.roles" });
     const mapping = {
         groupsClaim,
         grafanaAdmin: strings(roles, "grafanaAdmin", "platform-owners"),
         admin: strings(roles, "admin", "sre"),
         editor: strings(roles, "editor", "developers"),
         viewer: strings(roles, "viewer", "support"),
-        otherwise: roles.oneOf("otherwise", ["Viewer", "None"], "Viewer"),
+        otherwise: roles.oneOf("otherwise", ["Viewer", "None"], table.otherwise.default.value),
     };
     if ([mapping.grafanaAdmin, mapping.admin, mapping.editor, mapping.viewer].every((list) => list.length === 0) && !auth.problems.about(auth.keyPath("roles"))) {
         auth.problems.add(auth.keyPath("roles"), `maps no group to a role; list groups under admin, editor, viewer or grafanaAdmin, e.g. roles: { admin: [sre], editor: [developers] }`);
@@ -129,7 +110,7 @@ export function readGrafanaAuth(grafana: ObjectReader<string>, mode: GrafanaMode
     if (provider === "generic" && allowedGroups.length > 0 && groupsClaim === undefined && !auth.problems.about(auth.keyPath("groupsClaim"))) {
         problems.add(auth.keyPath("groupsClaim"), "is required with allowedGroups: Grafana needs the claim holding the user's groups, e.g. groups");
     }
-    const disableAdminPassword = auth.boolean("disableAdminPassword", false);
+    const disableAdminPassword = auth.boolean("disableAdminPassword", SETTINGS.disableAdminPassword.default.value);
     if (disableAdminPassword && mode === "api") {
         problems.add(auth.keyPath("disableAdminPassword"), "cannot be used with grafana.mode: api, where Pulumi provisions Grafana through its API as the admin user; use mode: files, or keep the admin password");
     }
@@ -151,11 +132,11 @@ export function readGrafanaAuth(grafana: ObjectReader<string>, mode: GrafanaMode
             ...(groupsClaim ? { groupsClaim } : {}),
             ...(roles ? { roles } : {}),
             ...(roleAttributePath !== undefined ? { roleAttributePath } : {}),
-            strictRoles: auth.boolean("strictRoles", false),
-            allowSignUp: auth.boolean("allowSignUp", true),
-            autoLogin: auth.boolean("autoLogin", false),
+            strictRoles: auth.boolean("strictRoles", SETTINGS.strictRoles.default.value),
+            allowSignUp: auth.boolean("allowSignUp", SETTINGS.allowSignUp.default.value),
+            autoLogin: auth.boolean("autoLogin", SETTINGS.autoLogin.default.value),
         },
-        disableLoginForm: auth.boolean("disableLoginForm", false),
+        disableLoginForm: auth.boolean("disableLoginForm", SETTINGS.disableLoginForm.default.value),
         disableAdminPassword,
     };
 }

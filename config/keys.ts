@@ -1,12 +1,17 @@
 /**
- * The stack's top-level config keys and its secrets, each written once. The root reader's allowed
- * keys, the list of keys that must be set with `pulumi config set --secret`, the shape of the
- * secrets the program is told about (config/types.ts `ConfiguredSecrets`, io/pulumiConfig.ts
- * `StackSecrets`) all follow from these two tables, and test/configKeys.test.ts holds the README's
- * configuration table to them.
+ * The stack's config keys and its secrets, each written once. The readers' allowed keys (and, for
+ * sections whose keys depend on a discriminator, which keys go with which value), the key names they
+ * read (typed against these tables), the defaults (a value, or the profile's field) and number limits,
+ * the list of keys that must be set with `pulumi config set --secret`, the shape of the secrets the
+ * program is told about (config/types.ts `ConfiguredSecrets`, io/pulumiConfig.ts `StackSecrets`) and
+ * the files Alertmanager reads its receivers' credentials from all follow from these tables, and
+ * test/configKeys.test.ts holds the README's configuration table, and its service table, to them.
  */
+import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
-import { Engine, OBJECT_STORAGE_ENGINES } from "../model/topology";
+import { CLUSTER_PROVIDERS } from "../model/cluster";
+import { GRAFANA_AUTH_PROVIDERS, GrafanaAuthProvider } from "../model/grafanaAuth";
+import { Engine, OBJECT_STORAGE_ENGINES, TIERS } from "../model/topology";
 
 /**
  * What a secret holds: one value; one value per engine with object storage (the key names it with
@@ -27,27 +32,33 @@ interface SecretSpec {
     readonly pair?: "objectStorage" | "grafanaExternal";
     /** What the program does when it is not set, if more than going without. */
     readonly whenAbsent?: string;
+    /** Alertmanager reads it from a file of the `alertmanager-credentials` Secret, named after it in kebab case (`pagerduty-routing-key`). */
+    readonly alertmanagerFile?: true;
 }
 
 /** Every credential the stack reads; a plain-text value of any of them is refused. */
 export const SECRETS = {
     pagerdutyRoutingKey: {
         shape: "value",
+        alertmanagerFile: true,
         description: "routing key (Events API v2) of the PagerDuty service that gets the pages",
         neededBy: "pages to PagerDuty (without it pages go to the webhook, else to Slack)",
     },
     slackWebhookUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "Slack incoming-webhook URL",
         neededBy: "tickets in `alertmanager.slackChannel` and the teams' channels (`alertmanager.teams`)",
     },
     webhookUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "generic webhook receiving every alert; the plain `alertmanager.webhookUrl` is refused (it would land in a ConfigMap)",
         neededBy: "a copy of every alert, and pages and tickets when PagerDuty or Slack is not set",
     },
     heartbeatUrl: {
         shape: "value",
+        alertmanagerFile: true,
         description: "dead-man's switch: the always-firing `Watchdog` is sent there every minute (see *Alerts and severities*); the plain `alertmanager.heartbeatUrl` is refused",
         neededBy: "the Watchdog; required with profile prod",
     },
@@ -124,6 +135,18 @@ export const STANDALONE_SECRET_KEYS = STACK_SECRET_KEYS.filter((key) => !("pair"
 /** The secret map team → PagerDuty routing key of that team's own PagerDuty service. */
 export const TEAM_ROUTING_KEYS = shaped("map")[0] as SecretsShaped<"map">;
 
+/** The secrets Alertmanager reads from files (receiver credentials), in the table's order. */
+export type AlertmanagerSecretKey = { [K in SecretName]: (typeof SECRETS)[K] extends { alertmanagerFile: true } ? K : never }[SecretName];
+export const ALERTMANAGER_SECRET_KEYS = secretNames.filter((name) => "alertmanagerFile" in SECRETS[name]) as AlertmanagerSecretKey[];
+
+/** The file each of them becomes under Alertmanager's secrets mount: its name in kebab case (`slackWebhookUrl` → `slack-webhook-url`). */
+export const ALERTMANAGER_SECRET_FILES = Object.fromEntries(
+    ALERTMANAGER_SECRET_KEYS.map((key) => [key, key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]),
+) as Readonly<Record<AlertmanagerSecretKey, string>>;
+
+/** The file of one team's PagerDuty routing key (`pagerdutyTeamRoutingKeys.<team>`), beside the stack's. */
+export const teamRoutingKeyFile = (team: string) => `${ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey}-${team}`;
+
 /** The config keys of an engine's own object-storage key pair: `lokiObjectStorageAccessKeyId` and `lokiObjectStorageSecretAccessKey`. */
 export function engineObjectStorageKeys(engine: Engine): { readonly accessKeyId: EngineSecretKey; readonly secretAccessKey: EngineSecretKey } {
     // The type refuses a name that is not one of the table's per-engine secrets.
@@ -136,24 +159,161 @@ export const SECRET_CONFIG_KEYS: readonly (SecretKey | typeof TEAM_ROUTING_KEYS)
 );
 
 /**
- * A default: one value; the profile's, named by its field of config/profiles.ts `ProfileDefaults`
+ * A default: one value (with a `note` for the README where it does not always apply); the profile's, named by its field of config/profiles.ts `ProfileDefaults`
  * (the reader reads that field through this name); or, where the reader works it out, words for the README.
  */
-export type KeyDefault = { readonly value: string | number } | { readonly profile: string } | { readonly text: string };
+export type KeyDefault = { readonly value: string | number | boolean; readonly note?: string } | { readonly profile: string } | { readonly text: string };
 
-/** One setting: what it takes, its default, its limits and what it means. */
+/**
+ * One setting: what it takes, its default, its limits and what it means. A README row may list several
+ * keys (`loki.storage`, `tempo.storage`): its default is theirs (joined with ", " where they differ), its
+ * meaning the description of the one key that has it.
+ */
 export interface KeySpec {
     /** What the key takes; a section is an object of settings documented by the rows for its own keys (`prometheus.replicas`). */
     readonly type: string;
-    /** Absent for sections (their keys have their own defaults) and for settings documented as `documentedAs`. */
+    /** Absent for sections documented by their keys' rows, and for settings documented as `documentedAs`. */
     readonly default?: KeyDefault;
     /** Bounds of a number, as the reader enforces them; the README's meaning names the range `min..max`. */
     readonly limits?: { readonly min?: number; readonly max?: number; readonly integer?: boolean };
-    /** Meaning and limits, as the README's configuration table says them; absent for sections. */
+    /** Meaning and limits, as the README's configuration table says them. */
     readonly description?: string;
-    /** A setting every backend shares, documented once by this README row (`<backend>.image`). */
+    /**
+     * Documented by another README row: a setting every backend shares (`<backend>.image`), or a key the
+     * reader only takes to refuse it, documented by the secret that replaces it (`alertmanager.webhookUrl`).
+     */
     readonly documentedAs?: string;
+    /** A section's own keys: documented by their own rows, or, when the section has a description, named in it. */
+    readonly keys?: Readonly<Record<string, KeySpec>>;
+    /** The values a key of fixed choices takes, as the reader accepts them (the README's meaning names each). */
+    readonly choices?: readonly string[];
+    /** The values of the section's discriminator (`type`, `mode`) this key applies with; absent: with every value. */
+    readonly only?: readonly string[];
 }
+
+/** The image and resources every workload takes, documented once by the README's `<backend>` rows. */
+const IMAGE = { type: "image", documentedAs: "<backend>.image" } as const satisfies KeySpec;
+const RESOURCES = { type: "resources", documentedAs: "<backend>.resources" } as const satisfies KeySpec;
+
+/** `<backend>.persistence`: on in prod; `size` is the backend's own. */
+export function persistence<Size extends string>(size: Size) {
+    return {
+        type: "section",
+        documentedAs: "<backend>.persistence",
+        keys: { enabled: { type: "boolean", default: { profile: "backendPersistence" } }, size: { type: "Kubernetes quantity", default: { value: size } } },
+    } as const satisfies KeySpec;
+}
+
+export type PersistenceSpec = ReturnType<typeof persistence>;
+
+/** `<engine>.storage` (Loki, Tempo, Mimir): the filesystem, or an S3 bucket (prod's default). */
+export const STORAGE = {
+    type: "section",
+    default: { profile: "storageType" },
+    description:
+        "`{ type: s3, bucket, endpoint, region, insecure, forcePathStyle }`; `bucket` is required and follows S3 naming; `endpoint` is `host[:port]` without scheme or path (Tempo's S3 client refuses a scheme; `insecure: true` for plain HTTP), default `s3.amazonaws.com`; `bucket`, `endpoint` and the rest only with `type: s3`",
+    keys: {
+        type: { type: "`filesystem` or `s3`", default: { profile: "storageType" } },
+        bucket: { type: "S3 bucket name", default: { text: "required" }, only: ["s3"] },
+        endpoint: { type: "host[:port]", default: { value: "s3.amazonaws.com" }, only: ["s3"] },
+        region: { type: "S3 region", default: { value: "us-east-1" }, only: ["s3"] },
+        insecure: { type: "boolean", default: { value: false }, only: ["s3"] },
+        forcePathStyle: { type: "boolean", default: { value: false }, only: ["s3"] },
+    },
+} as const satisfies KeySpec;
+
+/** Config key of a tier: `query-frontend` → `queryFrontend`. */
+export function tierKey(tier: string): string {
+    return tier.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** A tier's keys (`topology.loki.ingester.replicas`); defaults per tier in config/topology.ts `TIER_DEFAULTS`. */
+export const TIER_SETTINGS = {
+    replicas: { type: "whole number", default: { text: "per tier" } },
+    // Only a tier with an HPA: its ceiling.
+    maxReplicas: { type: "whole number", default: { text: "per tier" }, limits: { min: 1, integer: true }, only: ["autoscaled"] },
+    resources: { type: "resources", default: { text: "per tier" } },
+} as const satisfies Record<string, KeySpec>;
+
+/** An engine's tiers by their config keys (model/topology.ts `TIERS`). */
+function tiersOf(engine: Engine): Record<string, { readonly type: "section"; readonly keys: typeof TIER_SETTINGS }> {
+    return Object.fromEntries(Object.keys(TIERS[engine]).map((tier) => [tierKey(tier), { type: "section", keys: TIER_SETTINGS }]));
+}
+
+/** `topology`: `single`, or `distributed` with each engine's tiers, the Collector's load-balancing tier, tenants and zones; `only` names the modes a key applies with. */
+export const TOPOLOGY_SETTINGS = {
+    mode: { type: "`single` or `distributed`", choices: ["single", "distributed"], default: { value: "single" } },
+    loki: { type: "section", only: ["distributed"], keys: tiersOf("loki") },
+    tempo: { type: "section", only: ["distributed"], keys: tiersOf("tempo") },
+    mimir: {
+        type: "section",
+        only: ["distributed"],
+        keys: {
+            image: { type: "image", default: { text: "`tools/versions.json`" } },
+            storage: { type: "section", default: { text: "required" }, keys: STORAGE.keys },
+            retention: { type: "duration", default: { value: "90d" } },
+            volumeSize: { type: "Kubernetes quantity", default: { value: "50Gi" } },
+            compactorVolumeSize: { type: "Kubernetes quantity", default: { value: "100Gi" } },
+            ...tiersOf("mimir"),
+        },
+    },
+    collector: {
+        type: "section",
+        only: ["distributed"],
+        keys: {
+            // Light: it only hashes trace IDs and forwards; autoscaled.
+            loadBalancer: {
+                type: "section",
+                keys: {
+                    replicas: { type: "whole number", default: { value: 2 }, limits: { min: 1, integer: true } },
+                    maxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
+                    resources: { type: "resources", default: { text: "200m, 256Mi" } },
+                },
+            },
+            gatewayMaxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
+        },
+    },
+    tenants: {
+        type: "map",
+        only: ["distributed"],
+        default: { text: "none (single tenant)" },
+        description:
+            "distributed only: `{ <tenant id>: { teams: [...], limits: { logsMBPerSecond, tracesMBPerSecond, samplesPerSecond, maxSeries } } }`; Loki, Tempo and Mimir then run multi-tenant, each team's services in its tenant; see [Tenants](#tenants)",
+        keys: {
+            "<tenant id>": {
+                type: "section",
+                keys: {
+                    teams: { type: "list of teams", default: { text: "required" } },
+                    limits: {
+                        type: "section",
+                        keys: {
+                            logsMBPerSecond: { type: "number", default: { text: "Loki's" }, limits: { min: 0.001 } },
+                            tracesMBPerSecond: { type: "number", default: { text: "Tempo's" }, limits: { min: 0.001 } },
+                            samplesPerSecond: { type: "whole number", default: { text: "Mimir's" }, limits: { min: 1, integer: true } },
+                            maxSeries: { type: "whole number", default: { text: "Mimir's" }, limits: { min: 1, integer: true } },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    defaultTenant: {
+        type: "tenant id",
+        only: ["distributed"],
+        default: { value: "platform" },
+        description: "with `tenants`: the tenant of teams named in none and of the stack's own data",
+    },
+    zones: {
+        type: "list of zones",
+        only: ["distributed"],
+        default: { text: "none (copies spread by node only)" },
+        description:
+            "distributed only: the nodes' `topology.kubernetes.io/zone` values, e.g. `[eu-west-1a, eu-west-1b, eu-west-1c]`; at least 3 distinct (replication factor 3), lower-case letters, digits and `-`, at most 27 characters; the ingesters and Mimir's store-gateways run one StatefulSet per zone and keep one copy per zone; see [Zones](#zones)",
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** Where the stack's pods may connect outside the cluster's pods (`networkPolicies.egress.<destination>`). */
+export const EGRESS_DESTINATIONS = ["apiServer", "nodes", "objectStorage", "receivers", "identityProvider", "probes"] as const;
 
 /** The top-level keys other than secrets, in the README's order. */
 export const SETTINGS = {
@@ -186,6 +346,22 @@ export const SETTINGS = {
         type: "boolean or section",
         default: { profile: "networkPolicies" },
         description: "default-deny plus explicit allows; `true`/`false`, or an object `{ enabled, egress }` (see [Network policies](#network-policies))",
+        keys: {
+            // Naming destinations asks for the policies: on unless `enabled` says otherwise.
+            enabled: { type: "boolean", default: { profile: "networkPolicies" } },
+            egress: {
+                type: "section",
+                keys: {
+                    "<destination>": {
+                        type: "list of CIDRs",
+                        choices: EGRESS_DESTINATIONS,
+                        default: { text: "any address, on the destination's port" },
+                        description:
+                            "lists of CIDRs (IPv4 or IPv6, network address, not `/0`, not empty) for `apiServer`, `nodes`, `objectStorage`, `receivers`, `identityProvider`, `probes`; naming any turns the policies on unless `enabled: false`",
+                    },
+                },
+            },
+        },
     },
     podDisruptionBudgets: {
         type: "boolean",
@@ -212,7 +388,8 @@ export const SETTINGS = {
     },
     topology: {
         type: "string or section",
-        default: { value: "single" },
+        default: TOPOLOGY_SETTINGS.mode.default,
+        keys: TOPOLOGY_SETTINGS,
         description: "`single` or `distributed` (or `{ mode, loki, tempo, mimir, collector, tenants, defaultTenant, zones }` with per-tier settings); see [Topology](#topology-single-or-distributed)",
     },
     cluster: { type: "section" },
@@ -271,17 +448,422 @@ export const PROMETHEUS_SETTINGS = {
     },
 } as const satisfies Record<string, KeySpec>;
 
+/** `alertmanager`: notifications, their receivers' routing and when they are held back. */
+export const ALERTMANAGER_SETTINGS = {
+    image: IMAGE,
+    replicas: {
+        type: "whole number",
+        default: { profile: "alertmanagerReplicas" },
+        limits: { min: 1, max: 5, integer: true },
+        description: "1..5; clustered when > 1",
+    },
+    resources: RESOURCES,
+    persistence: persistence("1Gi"),
+    slackChannel: {
+        type: "Slack channel",
+        default: { value: "#alerts" },
+        description: "channel for `warning` alerts, starting with `#`",
+    },
+    // Taken only to be refused: in plain config a URL and its token would land in a ConfigMap.
+    webhookUrl: { type: "refused", documentedAs: "webhookUrl" },
+    heartbeatUrl: { type: "refused", documentedAs: "heartbeatUrl" },
+    teams: {
+        type: "map",
+        default: { text: "none" },
+        description:
+            "`{ <team>: { slackChannel } }`: the team's tickets go to its own channel (through `slackWebhookUrl`, which must be set); `<team>` must be a team of some service",
+        keys: { "<team>": { type: "section", keys: { slackChannel: { type: "Slack channel", default: { text: "none" } } } } },
+    },
+    timeIntervals: {
+        type: "map",
+        default: { text: "none" },
+        description:
+            "`{ <name>: [ { times: [{ start, end }], weekdays, daysOfMonth, months, years, location } ] }`, Alertmanager's time-interval fields: `HH:MM` ranges within a day (start before end), names or `from:to` ranges of weekdays and months, days 1..31 or -1..-31, an IANA `location` (default UTC); every period names at least one field; names are lowercase and not `maintenance-…`",
+        keys: {
+            "<name>": {
+                type: "list of periods",
+                keys: {
+                    times: { type: "list", default: { text: "all day" }, keys: { start: { type: "HH:MM", default: { text: "required" } }, end: { type: "HH:MM", default: { text: "required" } } } },
+                    weekdays: { type: "list of ranges", default: { text: "every day" } },
+                    daysOfMonth: { type: "list of ranges", default: { text: "every day" } },
+                    months: { type: "list of ranges", default: { text: "every month" } },
+                    years: { type: "list of ranges", default: { text: "every year" } },
+                    location: { type: "IANA time zone", default: { text: "UTC" } },
+                },
+            },
+        },
+    },
+    ticketHours: {
+        type: "time-interval name",
+        default: { text: "none (always)" },
+        description: "a `timeIntervals` name: tickets notify only then",
+    },
+    maintenance: {
+        type: "list",
+        default: { text: "none" },
+        description:
+            "`[{ name, services, start, end }]`: the services' pages and tickets are muted from `start` to `end` (`YYYY-MM-DDTHH:MMZ`, UTC, whole minutes, end after start, at most 7 days); every service must exist",
+        keys: {
+            name: { type: "window name", default: { text: "required" } },
+            services: { type: "list of services", default: { text: "required" } },
+            start: { type: "UTC time", default: { text: "required" } },
+            end: { type: "UTC time", default: { text: "required" } },
+        },
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** `loki`: the log store. */
+export const LOKI_SETTINGS = {
+    image: IMAGE,
+    resources: RESOURCES,
+    retention: {
+        type: "duration",
+        default: { profile: "lokiRetention" },
+        description: "enforced by the compactor; at least 24h",
+    },
+    persistence: persistence("20Gi"),
+    storage: STORAGE,
+} as const satisfies Record<string, KeySpec>;
+
+/** `tempo`: the trace store; its release line follows the topology (config/backends.ts `TEMPO_MAJOR`). */
+export const TEMPO_SETTINGS = {
+    image: {
+        type: "image",
+        default: { text: `\`tools/versions.json\`: ${versions.images.tempo.tag} (\`single\`), ${versions.images["tempo-distributed"].tag} (\`distributed\`)` },
+        description: "as `<backend>.image`, and of the topology's release line: a 3.x tag in `single` (its config is Tempo 3's), a 2.x tag in `distributed`",
+    },
+    resources: RESOURCES,
+    retention: {
+        type: "duration",
+        default: { profile: "tempoRetention" },
+        description: "`block_retention` (Tempo 3: the backend worker's and scheduler's; Tempo 2.10 in `distributed`: the compactor's); at least 24h",
+    },
+    persistence: persistence("20Gi"),
+    // Documented by the row of `loki.storage`.
+    storage: { type: "section", default: STORAGE.default, keys: STORAGE.keys },
+} as const satisfies Record<string, KeySpec>;
+
+/** Tail-sampling gateways behind the load-balancing tier in the distributed topology, by default. */
+export const DISTRIBUTED_GATEWAYS = 3;
+
+/** `collector`: the OpenTelemetry Collector's gateway (tail sampling, redaction) and node agent. */
+export const COLLECTOR_SETTINGS = {
+    image: {
+        type: "image",
+        default: { text: "`tools/versions.json`" },
+        description: "as `<backend>.image`",
+    },
+    gatewayReplicas: {
+        type: "whole number",
+        default: { text: `1 (${DISTRIBUTED_GATEWAYS} with \`topology: distributed\`)` },
+        limits: { min: 1, max: 50, integer: true },
+        description:
+            "exactly 1 in the single topology: tail sampling needs every span of a trace on one gateway; 1..50 with `topology: distributed`, whose load-balancing tier routes each trace to one gateway",
+    },
+    gateway: {
+        type: "section",
+        keys: { resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" } },
+    },
+    agent: {
+        type: "section",
+        keys: { resources: { type: "resources", default: { text: "per profile" } } },
+    },
+    slowTraceThresholdMs: {
+        type: "whole number",
+        default: { value: 2000 },
+        limits: { min: 1, integer: true },
+        description: "whole milliseconds ≥ 1; traces slower than this are always kept",
+    },
+    samplingPercent: {
+        type: "number",
+        default: { value: 5 },
+        limits: { min: 0, max: 100 },
+        description: "0..100; share of the other traces kept",
+    },
+    queueVolumeSize: {
+        type: "Kubernetes quantity",
+        default: { profile: "queueVolume" },
+        description: "persistent sending queues; positive",
+    },
+    agentEnabled: {
+        type: "boolean",
+        default: { value: true },
+        description: "node agent shipping container logs",
+    },
+    redaction: {
+        type: "section",
+        keys: {
+            enabled: {
+                type: "boolean",
+                default: { value: true },
+                description: "what the gateway masks (see *Never ship secrets or personal data*); patterns are RE2",
+            },
+            // Off by default: pod and node addresses are what an operator debugs with.
+            maskIpAddresses: { type: "boolean", default: { value: false } },
+            extraKeyPatterns: { type: "list of RE2 patterns", default: { text: "[]" } },
+            extraValuePatterns: { type: "list of RE2 patterns", default: { text: "[]" } },
+        },
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** The sign-in providers with allowed groups, or organizations (model/grafanaAuth.ts `GRAFANA_AUTH_PROVIDERS`). */
+const providersWith = (fact: "groups" | "organizations") => (Object.keys(GRAFANA_AUTH_PROVIDERS) as GrafanaAuthProvider[]).filter((provider) => GRAFANA_AUTH_PROVIDERS[provider][fact]);
+
+/** `grafana.auth`: single sign-on; `only` names the providers a key applies with. */
+export const GRAFANA_AUTH_SETTINGS = {
+    provider: { type: "provider", default: { text: "required" } },
+    clientId: { type: "text", default: { text: "required" } },
+    name: { type: "text", default: { text: "the provider" } },
+    scopes: { type: "list", default: { text: "the provider's" } },
+    allowedDomains: { type: "list", default: { text: "[]" } },
+    roles: {
+        type: "section",
+        keys: {
+            groupsClaim: { type: "claim path", default: { value: "groups" } },
+            grafanaAdmin: { type: "list of groups", default: { text: "[]" } },
+            admin: { type: "list of groups", default: { text: "[]" } },
+            editor: { type: "list of groups", default: { text: "[]" } },
+            viewer: { type: "list of groups", default: { text: "[]" } },
+            otherwise: { type: "`Viewer` or `None`", default: { value: "Viewer" } },
+        },
+    },
+    roleAttributePath: { type: "JMESPath", default: { text: "none" } },
+    strictRoles: { type: "boolean", default: { value: false } },
+    allowSignUp: { type: "boolean", default: { value: true } },
+    autoLogin: { type: "boolean", default: { value: false } },
+    disableLoginForm: { type: "boolean", default: { value: false } },
+    disableAdminPassword: { type: "boolean", default: { value: false } },
+    authUrl: { type: "http(s) URL", default: { text: "required" }, only: ["generic"] },
+    tokenUrl: { type: "http(s) URL", default: { text: "required" }, only: ["generic"] },
+    apiUrl: { type: "http(s) URL", default: { text: "required" }, only: ["generic"] },
+    groupsClaim: { type: "claim path", default: { text: "none" }, only: ["generic"] },
+    url: { type: "http(s) URL", default: { text: "gitlab.com; required for Okta" }, only: ["gitlab", "okta"] },
+    tenantId: { type: "Entra ID tenant", default: { text: "required" }, only: ["azuread"] },
+    allowedGroups: { type: "list", default: { text: "[]" }, only: providersWith("groups") },
+    allowedOrganizations: { type: "list", default: { text: "[]" }, only: providersWith("organizations") },
+} as const satisfies Record<string, KeySpec>;
+
+/** `grafana`: which Grafana gets the datasources and dashboards (`mode`), and the one we deploy; `only` names the modes a key applies with. */
+export const GRAFANA_SETTINGS = {
+    mode: {
+        type: "`files`, `api` or `external`",
+        default: { value: "files" },
+        description:
+            "`files`: Grafana reads datasources and dashboards from provisioning files; `api`: Pulumi creates them through the in-cluster Grafana's API at `grafana.url`; `external`: no Grafana is deployed, they go into yours (see [Grafana modes](#grafana-modes)). The old `grafana.provision` is an error naming `grafana.mode`",
+    },
+    url: {
+        type: "http(s) URL",
+        default: { value: "http://localhost:3000", note: "(required with `external`)" },
+        description: "an http(s) URL people open Grafana at: alert `dashboard_url`s and Grafana's root URL; with `api` also where the provider reaches Grafana",
+    },
+    image: { ...IMAGE, only: ["files", "api"] },
+    resources: { ...RESOURCES, only: ["files", "api"] },
+    persistence: { ...persistence("5Gi"), only: ["files", "api"] },
+    ingress: {
+        type: "section",
+        default: { text: "off" },
+        description:
+            "`{ enabled, host, className, tls }`; with `enabled: true`, `host` is required: a DNS name alone, without scheme, port or path; `tls: { secretName, clusterIssuer }` is required when `grafana.url` is https",
+        only: ["files", "api"],
+        keys: {
+            enabled: { type: "boolean", default: { value: false } },
+            host: { type: "DNS name", default: { text: "required when enabled" } },
+            className: { type: "IngressClass name", default: { text: "the cluster's default" } },
+            tls: {
+                type: "section",
+                keys: { secretName: { type: "Secret name", default: { text: "none" } }, clusterIssuer: { type: "ClusterIssuer name", default: { text: "none" } } },
+            },
+        },
+    },
+    auth: {
+        type: "section",
+        default: { text: "none" },
+        description:
+            "single sign-on for the Grafana we deploy (`files`, `api`): `{ provider, clientId, … }` with `provider` one of `google`, `azuread` (`tenantId`), `github`, `gitlab` (`url` when self-managed), `okta` (`url`), `generic` (`authUrl`, `tokenUrl`, `apiUrl`, `groupsClaim`); `name` (the sign-in button's label), `scopes`, `allowedDomains`, `allowedGroups` (not GitHub), `allowedOrganizations` (GitHub, generic), `roles` or `roleAttributePath` (not Entra ID), `strictRoles`, `allowSignUp` (true), `autoLogin`, `disableLoginForm`, `disableAdminPassword` (`files` only); needs the secret `grafanaOAuthClientSecret`; see [Grafana single sign-on](#grafana-single-sign-on)",
+        only: ["files", "api"],
+        keys: GRAFANA_AUTH_SETTINGS,
+    },
+    dashboardConfigMaps: {
+        type: "section",
+        default: { text: "none" },
+        description:
+            "`files` mode only: dashboards from ConfigMaps labelled `label: labelValue` (default `grafana_dashboard: \"1\"`) in other namespaces, by the k8s-sidecar; `namespaces`: `all` (default; folder from the `folderAnnotation`, default `grafana_folder`) or a list (a folder per namespace); `image`, `resources`; see [Dashboards from other namespaces](#dashboards-from-other-namespaces)",
+        only: ["files"],
+        keys: {
+            namespaces: { type: "`all` or list of namespaces", default: { value: "all" } },
+            // kube-prometheus-stack's defaults (`sidecar.dashboards.label`, `labelValue`, `folderAnnotation`).
+            label: { type: "label name", default: { value: "grafana_dashboard" } },
+            labelValue: { type: "label value", default: { value: "1" } },
+            folderAnnotation: { type: "annotation name", default: { value: "grafana_folder" } },
+            image: { type: "image", default: { text: "`tools/versions.json`" } },
+            resources: { type: "resources", default: { text: "fixed" } },
+        },
+    },
+    datasourceUrls: {
+        type: "section",
+        default: { text: "none" },
+        description:
+            "`external` only, and required there: `{ prometheus, loki, tempo, alertmanager }`, http(s) URLs at which your Grafana reaches the stack's backends. `image`, `resources`, `persistence` and `ingress` are refused with `external` (nothing is deployed)",
+        only: ["external"],
+        keys: {
+            prometheus: { type: "http(s) URL", default: { text: "required" } },
+            loki: { type: "http(s) URL", default: { text: "required" } },
+            tempo: { type: "http(s) URL", default: { text: "required" } },
+            alertmanager: { type: "http(s) URL", default: { text: "required" } },
+        },
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** `operator`: the Prometheus Operator and which monitoring objects of the cluster the stack honours. */
+export const OPERATOR_SETTINGS = {
+    enabled: {
+        type: "boolean",
+        default: { value: true },
+        description:
+            "run the Prometheus Operator and honour the cluster's ServiceMonitor, PodMonitor, Probe, PrometheusRule and ScrapeConfig objects (see [The cluster's monitoring objects](#the-clusters-monitoring-objects-prometheus-operator))",
+    },
+    crds: {
+        type: "`install` or `external`",
+        choices: ["install", "external"],
+        default: { value: "install" },
+        description: "`install`: `pulumi up` applies and upgrades the pinned CRDs (server-side, forced; kept on `destroy`); `external`: another tool owns them",
+    },
+    namespaceSelector: {
+        type: "label map",
+        default: { text: "`{}` (everything)" },
+        description: "`matchLabels` maps (Kubernetes label names and values) narrowing, for all five kinds, the namespaces and the objects honoured",
+    },
+    selector: { type: "label map", default: { text: "`{}` (everything)" } },
+    image: {
+        type: "image",
+        default: { text: "`tools/versions.json`" },
+        description: "as `<backend>.image`: the operator, its config-reloader, and the Prometheus image the agent runs",
+    },
+    reloaderImage: { type: "image", default: { text: "`tools/versions.json`" } },
+    blackboxImage: {
+        type: "image",
+        default: { text: "`tools/versions.json`" },
+        description: "as `<backend>.image`: the blackbox exporter running the probes",
+    },
+    agent: {
+        type: "section",
+        keys: {
+            image: { type: "image", default: { text: "`tools/versions.json`" } },
+            resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" },
+        },
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/** `cluster`: which kind of cluster the stack lands in, and where etcd's metrics are read. */
+export const CLUSTER_SETTINGS = {
+    provider: {
+        type: "provider",
+        choices: CLUSTER_PROVIDERS,
+        default: { value: "generic" },
+        description:
+            "`generic`, `eks`, `gke` or `aks`: which control-plane parts are scraped and alerted on (see [Cluster coverage](#cluster-coverage)); anything else is an error naming the four",
+    },
+    etcdTargets: {
+        type: "list of host:port",
+        default: { text: "none" },
+        description: "`host:port` of etcd's plain-HTTP metrics listeners, scraped as the `etcd` job; `generic` only (refused with a managed provider, which hides etcd)",
+    },
+} as const satisfies Record<string, KeySpec>;
+
+/**
+ * `services[i]`: one observed service (config/services.ts), as the README's service table (Key | Default |
+ * Limits) documents it; `only` names the discovery kinds a key applies with.
+ */
+export const SERVICE_SETTINGS = {
+    name: { type: "DNS label", default: { text: "required" }, description: "DNS label of at most 30 characters, unique, and not a stack component (`prometheus`, `alertmanager`, `loki`, `tempo`, `otel-collector`, `otel-agent`, `grafana`) nor a name the stack gives the cluster's parts (`kube-apiserver`, `cluster`, `apiserver`, `coredns`, `etcd`, `kubelet`, `kubelet-cadvisor`, `node-exporter`, `kube-state-metrics`): its scrape job and `service` label would merge with the stack's own" },
+    namespace: { type: "namespace name", default: { value: "default" }, description: "a namespace name; a short DNS label" },
+    team: { type: "DNS label", default: { value: "platform" } },
+    discovery: {
+        type: "section",
+        default: { text: "`{ kind: otlp, exportInterval: 60s }`" },
+        description: "`kind: otlp` takes `exportInterval`: how often the service's SDK exports metrics (`OTEL_METRIC_EXPORT_INTERVAL`; the SDKs' default is 60s), at most 1m (two samples in HighErrorRate's 2m window); set it to your SDK's interval or longer, never shorter, or a one-minute blip could page `ServiceFailing`. `kind: scrape` takes `selector` (Kubernetes label names and values), `port` (the container port's *name*, not its number) and `path` (starting with `/`)",
+        keys: {
+            kind: { type: "`otlp` or `scrape`", default: { value: "otlp" } },
+            exportInterval: { type: "duration", only: ["otlp"] },
+            selector: { type: "label map", only: ["scrape"] },
+            port: { type: "container port name", only: ["scrape"] },
+            path: { type: "URL path", only: ["scrape"] },
+        },
+    },
+    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, description: "`errorQuery`/`totalQuery` only with `preset: custom`" },
+    histogramBuckets: { type: "list of seconds", default: { text: "the preset's SDK defaults" }, description: "positive seconds, each boundary once" },
+    slos: { type: "list", default: { text: "none" }, description: "`window` 7d..90d and at most `prometheus.retention`; names unique per service; `objective` and `sli` (`requests`, the default, or `probe`: the service's `probes`, which must exist) only for availability, `percentile`/`threshold` only for latency; a latency `threshold` must be one of the buckets" },
+    probes: {
+        type: "list",
+        default: { text: "none" },
+        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service; `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
+        keys: {
+            name: { type: "DNS label", default: { value: "http" } },
+            url: { type: "http(s) URL", default: { text: "required" } },
+            expectedStatus: { type: "HTTP status", default: { value: 200 }, limits: { min: 100, max: 599, integer: true } },
+            timeout: { type: "duration", default: { value: "5s" } },
+        },
+    },
+    saturation: { type: "list", default: { text: "none" }, description: "`name` snake_case and unique per service; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `for` may be `0s`; `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`)" },
+    logAlerts: { type: "list", default: { text: "none" }, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); severity default `warning`; see *Log-based alerts*" },
+    businessCounters: {
+        type: "list",
+        default: { text: "none" },
+        description: "numbers the business watches, on the service's golden-signals dashboard and the overview: `{ name, query, unit, goodDirection, description }` with `name` snake_case (at most 40 characters, unique in the service), `query` PromQL (checked with the PromQL grammar; recorded as `sum(<query>)`), `unit` one of `count` (default), `perSecond`, `perMinute`, `perHour`, `ratio`, `seconds`, `bytes`, `usd`, `eur`, `gbp`, `goodDirection` `up` or `down` (required); see *Business counters*",
+        keys: {
+            name: { type: "snake_case name", default: { text: "required" } },
+            query: { type: "PromQL", default: { text: "required" } },
+            unit: { type: "unit", default: { value: "count" } },
+            goodDirection: { type: "`up` or `down`", default: { text: "required" } },
+            description: { type: "text", default: { text: "none" } },
+        },
+    },
+    alerts: {
+        type: "section",
+        default: { text: "`errorRatePercent: 5`, `latencyP99: 1s`, `minRequestsPerHour: 10`, `maxQueueLag: 10m`, `burnRatePolicy`: the SRE Workbook's, `trafficAnomaly`: on" },
+        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long`, exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10), or `{ enabled: false }`",
+        keys: {
+            errorRatePercent: { type: "percentage", default: { value: 5 }, limits: { min: 0.01, max: 100 } },
+            latencyP99: { type: "duration", default: { value: "1s" } },
+            minRequestsPerHour: { type: "whole number", default: { value: 10 }, limits: { min: 0, integer: true } },
+            burnRatePolicy: { type: "section", default: { text: "the SRE Workbook's" } },
+            trafficAnomaly: { type: "section", default: { text: "on" } },
+            maxQueueLag: { type: "duration", default: { value: "10m" } },
+        },
+    },
+} as const satisfies Record<string, KeySpec>;
+
 /** The sections whose keys are tabled here, by their top-level key. */
-export const SECTIONS = { prometheus: PROMETHEUS_SETTINGS } as const satisfies { readonly [K in SettingKey]?: Record<string, KeySpec> };
+export const SECTIONS = {
+    prometheus: PROMETHEUS_SETTINGS,
+    alertmanager: ALERTMANAGER_SETTINGS,
+    loki: LOKI_SETTINGS,
+    tempo: TEMPO_SETTINGS,
+    collector: COLLECTOR_SETTINGS,
+    grafana: GRAFANA_SETTINGS,
+    operator: OPERATOR_SETTINGS,
+    cluster: CLUSTER_SETTINGS,
+} as const satisfies { readonly [K in SettingKey]?: Record<string, KeySpec> };
 
 /** A table's keys, for the reader of its object. */
 export function keysOf<T extends Record<string, KeySpec>>(table: T): (keyof T & string)[] {
     return Object.keys(table);
 }
 
-type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : never }[keyof T];
+/** A section's keys, for the reader of its object. */
+export function sectionKeys<T extends { readonly keys: Record<string, KeySpec> }>(section: T): (keyof T["keys"] & string)[] {
+    return Object.keys(section.keys);
+}
+
+/** The keys each value of a section's discriminator allows (`only`), for config/reader.ts `variantReader`. */
+export function variantsOf<T extends Record<string, KeySpec>, const V extends string>(table: T, discriminator: keyof T & string, values: readonly V[]): Record<V, (keyof T & string)[]> {
+    const keys = keysOf(table).filter((key) => key !== discriminator);
+    return Object.fromEntries(values.map((value) => [value, keys.filter((key) => table[key].only?.includes(value) ?? true)])) as Record<V, (keyof T & string)[]>;
+}
+
+type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
 /** The config/profiles.ts `ProfileDefaults` fields the tables name as defaults. */
-export type ProfileField = ProfileNamed<typeof SETTINGS> | ProfileNamed<typeof PROMETHEUS_SETTINGS>;
+export type ProfileField = ProfileNamed<typeof SETTINGS> | { [S in keyof typeof SECTIONS]: ProfileNamed<(typeof SECTIONS)[S]> }[keyof typeof SECTIONS];
 
 /** Every key the stack config may hold at its top level. */
 export const ROOT_KEYS = [...(Object.keys(SETTINGS) as SettingKey[]), ...SECRET_CONFIG_KEYS];

@@ -138,8 +138,8 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         prometheus: readPrometheus(root, defaults),
         operator: readOperator(root, defaults),
         alertmanager: readAlertmanager(root, defaults),
-        loki: readLogsOrTraces(root, "loki", defaults, profile, secrets),
-        tempo: readLogsOrTraces(root, "tempo", defaults, profile, secrets, topologyMode(root) === "distributed"),
+        loki: readLogsOrTraces(root, "loki", defaults, secrets),
+        tempo: readLogsOrTraces(root, "tempo", defaults, secrets, topologyMode(root) === "distributed"),
         collector: readCollector(root, defaults, topologyMode(root) === "distributed"),
         grafana: readGrafana(root, defaults, secrets),
         cluster: readCluster(root),
@@ -148,7 +148,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
     };
     const config: StackConfig = settleTopology(root, settled, {
         resources: readResources,
-        storage: (section) => readStorage(section, profile, secrets, "mimir"),
+        storage: (section) => readStorage(section, defaults, secrets, "mimir"),
     });
     const crossCheckStart = problems.list.length;
     checkAcrossSettings(problems, config);

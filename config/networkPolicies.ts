@@ -5,7 +5,8 @@
  * The object form is on unless `enabled: false` when it names destinations, else as the profile says.
  */
 import { describe, ObjectReader } from "./reader";
-import { EGRESS_DESTINATIONS, EgressDestination, NetworkPolicyConfig } from "./types";
+import { EGRESS_DESTINATIONS, sectionKeys, SETTINGS } from "./keys";
+import { EgressDestination, NetworkPolicyConfig } from "./types";
 
 const EXAMPLES: Record<EgressDestination, string> = {
     apiServer: "[10.0.0.1/32, 172.18.0.2/32] (`kubectl get endpointslices kubernetes` and the `kubernetes` Service's IP)",
@@ -21,7 +22,7 @@ export function readNetworkPolicies(root: ObjectReader<"networkPolicies" | strin
     if (raw === undefined || typeof raw !== "object" || Array.isArray(raw)) {
         return { enabled: root.boolean("networkPolicies", fallback), egress: {} };
     }
-    const section = root.object("networkPolicies", ["enabled", "egress"] as const);
+    const section = root.object("networkPolicies", sectionKeys(SETTINGS.networkPolicies));
     // Naming destinations asks for the policies: they are on unless `enabled` says otherwise.
     const enabled = section.boolean("enabled", section.has("egress") ? true : fallback);
     const egressReader = section.object("egress", EGRESS_DESTINATIONS);

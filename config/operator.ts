@@ -1,17 +1,17 @@
 /** Reader of `operator`: the Prometheus Operator and which monitoring objects of the cluster the stack honours. */
 import { readImage, readResources, With } from "./componentSettings";
+import { keysOf, OPERATOR_SETTINGS, sectionKeys } from "./keys";
 import { ProfileDefaults, scaledResources } from "./profiles";
 import { readLabelMap } from "./services";
 import { OperatorConfig } from "./types";
 
-export const OPERATOR_KEYS = ["enabled", "crds", "namespaceSelector", "selector", "image", "reloaderImage", "blackboxImage", "agent"] as const;
-
 export function readOperator(root: With<"operator">, defaults: ProfileDefaults): OperatorConfig {
-    const operator = root.object("operator", OPERATOR_KEYS);
-    const agent = operator.object("agent", ["image", "resources"] as const);
+    const settings = OPERATOR_SETTINGS;
+    const operator = root.object("operator", keysOf(settings));
+    const agent = operator.object("agent", sectionKeys(settings.agent));
     return {
-        enabled: operator.boolean("enabled", true),
-        crds: operator.oneOf("crds", ["install", "external"], "install"),
+        enabled: operator.boolean("enabled", settings.enabled.default.value),
+        crds: operator.oneOf("crds", settings.crds.choices, settings.crds.default.value),
         namespaceSelector: readLabelMap(operator, "namespaceSelector"),
         selector: readLabelMap(operator, "selector"),
         image: readImage(operator, "prometheus-operator"),

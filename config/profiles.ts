@@ -12,6 +12,8 @@ export interface ProfileDefaults extends Readonly<Record<ProfileField, unknown>>
     readonly lokiRetention: string;
     readonly tempoRetention: string;
     readonly backendPersistence: boolean;
+    /** Where Loki, Tempo and Mimir keep their data unless `storage.type` says. */
+    readonly storageType: "filesystem" | "s3";
     readonly gatewayReplicas: number;
     readonly queueVolume: string;
     readonly networkPolicies: boolean;
@@ -31,6 +33,7 @@ export const PROFILES: Record<Profile, ProfileDefaults> = {
         lokiRetention: "7d",
         tempoRetention: "3d",
         backendPersistence: false,
+        storageType: "filesystem",
         gatewayReplicas: 1,
         queueVolume: "2Gi",
         networkPolicies: false,
@@ -46,6 +49,7 @@ export const PROFILES: Record<Profile, ProfileDefaults> = {
         lokiRetention: "30d",
         tempoRetention: "14d",
         backendPersistence: true,
+        storageType: "s3",
         gatewayReplicas: 1,
         queueVolume: "10Gi",
         networkPolicies: true,
@@ -62,14 +66,15 @@ export function scaledResources(cpuMilli: number, memoryMi: number, scale: numbe
     };
 }
 
-/** A setting's default as the README's configuration table shows it: `value` (a number bare), `dev / prod`, or words. */
+/** A setting's default as the README's configuration table shows it: `value` (a number or boolean bare), `dev / prod`, or words. */
 export function defaultText(setting: KeySpec): string | undefined {
     const given = setting.default;
     if (given === undefined) {
         return undefined;
     }
     if ("value" in given) {
-        return typeof given.value === "number" ? String(given.value) : `\`${given.value}\``;
+        const value = typeof given.value === "string" ? `\`${given.value}\`` : String(given.value);
+        return given.note === undefined ? value : `${value} ${given.note}`;
     }
     if ("profile" in given) {
         const field = given.profile as ProfileField;

@@ -1,8 +1,10 @@
 /** Reads `collector.redaction`: on by default; an environment may turn it off, mask IP addresses or add patterns. */
+import { COLLECTOR_SETTINGS, sectionKeys } from "./keys";
 import { ObjectReader } from "./reader";
 import { RedactionConfig } from "./types";
 
-const KEYS = ["enabled", "maskIpAddresses", "extraKeyPatterns", "extraValuePatterns"] as const;
+const SETTINGS = COLLECTOR_SETTINGS.redaction;
+const KEYS = sectionKeys(SETTINGS);
 
 /** The Collector compiles patterns with Go's RE2: no lookaround, no backreferences; `(?i)` as a prefix. */
 function re2Problem(pattern: string): string | undefined {
@@ -18,7 +20,7 @@ function re2Problem(pattern: string): string | undefined {
     return undefined;
 }
 
-function readPatterns(reader: ObjectReader<(typeof KEYS)[number]>, key: "extraKeyPatterns" | "extraValuePatterns"): string[] {
+function readPatterns(reader: ObjectReader<keyof typeof SETTINGS.keys>, key: "extraKeyPatterns" | "extraValuePatterns"): string[] {
     const patterns: string[] = [];
     for (const entry of reader.items(key)) {
         if (typeof entry.value !== "string" || entry.value === "") {
@@ -38,9 +40,8 @@ function readPatterns(reader: ObjectReader<(typeof KEYS)[number]>, key: "extraKe
 export function readRedaction<K extends string>(collector: ObjectReader<K | "redaction">): RedactionConfig {
     const redaction = collector.object("redaction", KEYS);
     return {
-        enabled: redaction.boolean("enabled", true),
-        // Off by default: pod and node addresses are what an operator debugs with.
-        maskIpAddresses: redaction.boolean("maskIpAddresses", false),
+        enabled: redaction.boolean("enabled", SETTINGS.keys.enabled.default.value),
+        maskIpAddresses: redaction.boolean("maskIpAddresses", SETTINGS.keys.maskIpAddresses.default.value),
         extraKeyPatterns: readPatterns(redaction, "extraKeyPatterns"),
         extraValuePatterns: readPatterns(redaction, "extraValuePatterns"),
     };

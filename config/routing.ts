@@ -5,8 +5,13 @@
  */
 import { MAINTENANCE_MAX_MS, MAINTENANCE_PREFIX } from "../model/alerting";
 import { Format } from "./formats";
+import { ALERTMANAGER_SETTINGS, sectionKeys } from "./keys";
 import { describe, ObjectReader, Problems, Raw } from "./reader";
 import { MaintenanceWindow, RecurringPeriod, TeamRouting, TimeIntervalSpec } from "./types";
+
+const SETTINGS = ALERTMANAGER_SETTINGS;
+/** One period of a time interval (`alertmanager.timeIntervals.<name>[i]`). */
+const PERIOD = SETTINGS.timeIntervals.keys["<name>"];
 
 const INTERVAL_NAME: Format = {
     test: (value) => /^[a-z][a-z0-9-]{0,62}$/.test(value) && !value.startsWith(MAINTENANCE_PREFIX),
@@ -31,7 +36,7 @@ function entries(path: string, raw: Raw, problems: Problems, what: string): [str
 export function readTeams(alertmanager: ObjectReader<string>): TeamRouting[] {
     return entries(alertmanager.keyPath("teams"), alertmanager.raw("teams"), alertmanager.problems, "team → receivers, e.g. teams: { payments: { slackChannel: \"#payments-alerts\" } }").map(
         ([team, value]) => {
-            const reader = new ObjectReader(`${alertmanager.keyPath("teams")}.${team}`, value, alertmanager.problems, ["slackChannel"] as const);
+            const reader = new ObjectReader(`${alertmanager.keyPath("teams")}.${team}`, value, alertmanager.problems, sectionKeys(SETTINGS.teams.keys["<team>"]));
             const slackChannel = reader.optionalString("slackChannel", SLACK_CHANNEL);
             return slackChannel === undefined ? { team } : { team, slackChannel };
         },
@@ -96,7 +101,7 @@ function readTimes(reader: ObjectReader<string>): { start: string; end: string }
         return undefined;
     }
     return reader.items("times").flatMap((item) => {
-        const range = new ObjectReader(item.path, item.value, reader.problems, ["start", "end"] as const);
+        const range = new ObjectReader(item.path, item.value, reader.problems, sectionKeys(PERIOD.keys.times));
         const clock: Format = { test: (v) => CLOCK.test(v), hint: "is not a time of day HH:MM (00:00..24:00); use e.g. 09:00" };
         const start = range.requiredString("start", clock, "e.g. start: \"09:00\"");
         const end = range.requiredString("end", clock, "e.g. end: \"17:00\"");
@@ -121,7 +126,7 @@ function isTimeZone(zone: string): boolean {
     }
 }
 
-const PERIOD_KEYS = ["times", "weekdays", "daysOfMonth", "months", "years", "location"] as const;
+const PERIOD_KEYS = sectionKeys(PERIOD);
 
 function readPeriod(path: string, raw: Raw, problems: Problems): RecurringPeriod {
     const reader = new ObjectReader(path, raw, problems, PERIOD_KEYS);
@@ -191,7 +196,7 @@ function readInstant(reader: ObjectReader<"name" | "services" | "start" | "end">
 export function readMaintenance(alertmanager: ObjectReader<string>): MaintenanceWindow[] {
     const names = new Map<string, string>();
     return alertmanager.items("maintenance").flatMap((item) => {
-        const reader = new ObjectReader(item.path, item.value, alertmanager.problems, ["name", "services", "start", "end"] as const);
+        const reader = new ObjectReader(item.path, item.value, alertmanager.problems, sectionKeys(SETTINGS.maintenance));
         const name = reader.requiredString("name", { test: (v) => /^[a-z][a-z0-9-]{0,40}$/.test(v), hint: "is not a window name; use lowercase letters, digits and '-', e.g. db-upgrade" }, "e.g. name: db-upgrade");
         if (name !== undefined && names.has(name)) {
             reader.problems.add(reader.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each maintenance window its own name`);

@@ -9,6 +9,7 @@ import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
 import { CUSTOM_DEFAULT_BUCKETS, CUSTOM_PRESET, DEFAULT_PRESET, METRIC_PRESETS, MetricPresets } from "../model/presets";
 import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
+import { keysOf, sectionKeys, SERVICE_SETTINGS, variantsOf } from "./keys";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
 import { BusinessCounter, Discovery, HttpProbe, LogAlert, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
 
@@ -33,7 +34,8 @@ const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Grafana refuses dashboard uids longer than 40 characters; each saturation alert gets a runbook dashboard. */
 const GRAFANA_UID_MAX = 40;
 
-const SERVICE_KEYS = ["name", "namespace", "team", "discovery", "conventions", "histogramBuckets", "slos", "probes", "saturation", "alerts", "logAlerts", "businessCounters"] as const;
+const SETTINGS = SERVICE_SETTINGS;
+const SERVICE_KEYS = keysOf(SETTINGS);
 
 /** A map of Kubernetes label names to values (a `matchLabels` selector); each bad entry is reported at its key path. */
 export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K): Record<string, string> {
@@ -51,7 +53,8 @@ export function readLabelMap<K extends string>(reader: ObjectReader<K>, key: K):
 }
 
 function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Discovery {
-    const { kind, reader } = service.variant("discovery", "kind", { otlp: ["exportInterval"], scrape: ["selector", "port", "path"] }, "otlp");
+    const discovery = SETTINGS.discovery.keys;
+    const { kind, reader } = service.variant("discovery", "kind", variantsOf(discovery, "kind", ["otlp", "scrape"]), discovery.kind.default.value);
     if (kind === "otlp") {
         const exportInterval = reader.duration("exportInterval", OTLP_EXPORT_INTERVAL);
         const shortest = HIGH_ERROR_RATE.window;
@@ -158,15 +161,16 @@ function readProbes(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): HttpP
     const probes: HttpProbe[] = [];
     const names = new Map<string, string>();
     for (const entry of service.items("probes")) {
-        const probe = new ObjectReader(entry.path, entry.value, service.problems, ["name", "url", "expectedStatus", "timeout"] as const);
-        const name = probe.string("name", "http", { test: (v) => /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(v), hint: "is not a short DNS label (at most 20 characters); use e.g. home" });
+        const keys = SETTINGS.probes.keys;
+        const probe = new ObjectReader(entry.path, entry.value, service.problems, sectionKeys(SETTINGS.probes));
+        const name = probe.string("name", keys.name.default.value, { test: (v) => /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(v), hint: "is not a short DNS label (at most 20 characters); use e.g. home" });
         if (names.has(name)) {
             service.problems.add(probe.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each probe of a service a unique name`);
         }
         names.set(name, entry.path);
         const url = probe.requiredString("url", HTTP_URL, "give the http(s) URL to check, e.g. https://shop.example.com/health") ?? "";
-        const expectedStatus = probe.number("expectedStatus", 200, { min: 100, max: 599, integer: true, hint: "an HTTP status code, e.g. 200" });
-        const timeout = probe.duration("timeout", "5s");
+        const expectedStatus = probe.number("expectedStatus", keys.expectedStatus.default.value, { ...keys.expectedStatus.limits, hint: "an HTTP status code, e.g. 200" });
+        const timeout = probe.duration("timeout", keys.timeout.default.value);
         const timeoutMs = durationMs(timeout) ?? 0;
         if (!service.problems.about(probe.keyPath("timeout")) && (timeoutMs < 1000 || timeoutMs > 9000)) {
             service.problems.add(probe.keyPath("timeout"), `${timeout} is outside 1s..9s; a probe must end before the 10s scrape that runs it times out`);
@@ -380,7 +384,7 @@ function readLogAlerts(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, opt
     return alerts;
 }
 
-const BUSINESS_COUNTER_KEYS = ["name", "query", "unit", "goodDirection", "description"] as const;
+const BUSINESS_COUNTER_KEYS = sectionKeys(SETTINGS.businessCounters);
 /** Prometheus label values have no limit, but a title such as "sessions started per minute" must fit a stat panel. */
 const BUSINESS_COUNTER_NAME: Format = {
     test: (value) => /^[a-z][a-z0-9_]{0,39}$/.test(value),
@@ -401,7 +405,7 @@ function readBusinessCounters(service: ObjectReader<(typeof SERVICE_KEYS)[number
         // Both would record the same series (same service and counter labels): Prometheus keeps only one.
         claimName(names, name, reader.keyPath("name"), entry.path, "business counter", problems);
         const query = readPromql(reader as ObjectReader<string>, "PromQL giving the number, e.g. sum(rate(learning_sessions_started_total[5m])) * 60");
-        const unit = reader.oneOf("unit", Object.keys(BUSINESS_UNITS) as BusinessUnit[], "count");
+        const unit = reader.oneOf("unit", Object.keys(BUSINESS_UNITS) as BusinessUnit[], SETTINGS.businessCounters.keys.unit.default.value);
         if (!reader.has("goodDirection") && reader.value.goodDirection !== null) {
             problems.add(reader.keyPath("goodDirection"), `is required; say whether more is good news (up, e.g. sessions started) or less is (down, e.g. abandoned carts)`);
         }
@@ -456,7 +460,8 @@ function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page
     });
 }
 
-const ALERT_KEYS = ["errorRatePercent", "latencyP99", "minRequestsPerHour", "burnRatePolicy", "trafficAnomaly", "maxQueueLag"] as const;
+const ALERTS = SETTINGS.alerts.keys;
+const ALERT_KEYS = sectionKeys(SETTINGS.alerts);
 
 function readTrafficAnomaly(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): TrafficAnomaly | undefined {
     const anomaly = alerts.object("trafficAnomaly", ["enabled", "dropPercent", "spikePercent", "minRequestsPerMinute"] as const);
@@ -498,19 +503,19 @@ export function readService(path: string, rawService: Raw, problems: Problems, o
     const alerts = service.object("alerts", ALERT_KEYS);
     const spec = {
         name,
-        namespace: service.string("namespace", "default", NAMESPACE),
-        team: service.string("team", "platform", SHORT_NAME),
+        namespace: service.string("namespace", SETTINGS.namespace.default.value, NAMESPACE),
+        team: service.string("team", SETTINGS.team.default.value, SHORT_NAME),
         discovery: readDiscovery(service),
         conventions,
         histogramBuckets: buckets,
         slos: readSlos(service, buckets, metrics?.histogram, service.items("probes").length > 0),
         probes: readProbes(service),
         saturation: readSaturation(service, options),
-        errorRateThreshold: percentToRatio(alerts.number("errorRatePercent", 5, { min: 0.01, max: 100, hint: "the 5xx share in percent that pages, e.g. 5" })),
-        latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", "1s")) ?? 1,
-        minRequestsPerHour: alerts.number("minRequestsPerHour", 10, { min: 0, integer: true, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
+        errorRateThreshold: percentToRatio(alerts.number("errorRatePercent", ALERTS.errorRatePercent.default.value, { ...ALERTS.errorRatePercent.limits, hint: "the 5xx share in percent that pages, e.g. 5" })),
+        latencyP99ThresholdSeconds: parseDuration(alerts.duration("latencyP99", ALERTS.latencyP99.default.value)) ?? 1,
+        minRequestsPerHour: alerts.number("minRequestsPerHour", ALERTS.minRequestsPerHour.default.value, { ...ALERTS.minRequestsPerHour.limits, hint: "requests per hour below which SLO alerts never page, e.g. 10" }),
         burnRatePolicy: readBurnRatePolicy(alerts),
-        maxQueueLagSeconds: parseDuration(alerts.duration("maxQueueLag", "10m")) ?? 600,
+        maxQueueLagSeconds: parseDuration(alerts.duration("maxQueueLag", ALERTS.maxQueueLag.default.value)) ?? 600,
         ...optional("trafficAnomaly", readTrafficAnomaly(alerts)),
     };
     return { ...spec, logAlerts: readLogAlerts(service, options, spec.saturation), businessCounters: readBusinessCounters(service) };

@@ -4,6 +4,7 @@
  * team not named in a tenant (and the stack's own data) belongs to `topology.defaultTenant`.
  * Without `tenants` the engines stay single-tenant, as before.
  */
+import { sectionKeys, TOPOLOGY_SETTINGS } from "./keys";
 import { ObjectReader, Raw } from "./reader";
 import type { Tenancy, Tenant, TenantLimits } from "./types";
 
@@ -19,16 +20,17 @@ export const TENANT_ID = {
     hint: "is not a tenant id the engines accept: up to 150 letters, digits and ! - _ . * ' ( ), not . or .. nor __mimir_cluster (Mimir's own); use e.g. payments",
 };
 
-export const DEFAULT_TENANT = "platform";
+const TENANT = TOPOLOGY_SETTINGS.tenants.keys["<tenant id>"];
+const LIMITS = TENANT.keys.limits;
 
-const LIMIT_KEYS = ["logsMBPerSecond", "tracesMBPerSecond", "samplesPerSecond", "maxSeries"] as const;
+export const DEFAULT_TENANT = TOPOLOGY_SETTINGS.defaultTenant.default.value;
 
-function readLimits(section: ObjectReader<(typeof LIMIT_KEYS)[number]>): TenantLimits {
+function readLimits(section: ObjectReader<keyof typeof LIMITS.keys>): TenantLimits {
     const limits: { -readonly [K in keyof TenantLimits]: number } = {};
-    for (const key of LIMIT_KEYS) {
+    for (const key of sectionKeys(LIMITS)) {
         if (section.has(key)) {
-            const integer = key === "samplesPerSecond" || key === "maxSeries";
-            limits[key] = section.number(key, 0, { min: integer ? 1 : 0.001, integer, hint: integer ? "a positive whole number, e.g. 100000" : "a positive number, e.g. 8" });
+            const range: { min: number; integer?: boolean } = LIMITS.keys[key].limits;
+            limits[key] = section.number(key, 0, { ...range, hint: range.integer ? "a positive whole number, e.g. 100000" : "a positive number, e.g. 8" });
         }
     }
     return limits;
@@ -61,7 +63,7 @@ export function readTenancy(section: ObjectReader<string>, knownTeams: ReadonlyS
             problems.add(path, `${JSON.stringify(id)} ${TENANT_ID.hint}`);
             continue;
         }
-        const tenant = new ObjectReader(path, (raw as Record<string, Raw>)[id], problems, ["teams", "limits"] as const);
+        const tenant = new ObjectReader(path, (raw as Record<string, Raw>)[id], problems, sectionKeys(TENANT));
         const teams: string[] = [];
         for (const item of tenant.items("teams")) {
             if (typeof item.value !== "string" || item.value === "") {
@@ -79,7 +81,7 @@ export function readTenancy(section: ObjectReader<string>, knownTeams: ReadonlyS
         if (teams.length === 0 && id !== defaultTenant && !problems.about(tenant.keyPath("teams"))) {
             problems.add(tenant.keyPath("teams"), `is required: the teams whose services write to tenant ${id}, e.g. teams: [${id}]`);
         }
-        tenants.push({ id, teams, limits: readLimits(tenant.object("limits", LIMIT_KEYS)) });
+        tenants.push({ id, teams, limits: readLimits(tenant.object("limits", sectionKeys(LIMITS))) });
     }
     if (!tenants.some((tenant) => tenant.id === defaultTenant)) {
         tenants.push({ id: defaultTenant, teams: [], limits: {} });

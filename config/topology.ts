@@ -8,7 +8,7 @@ import versions from "../tools/versions.json";
 import { NODE_ZONE_LABEL } from "../model/labels";
 import { Engine, REPLICATION_FACTOR, TIERS, TierName, ZONE_REPLICATED_TIERS, zoneTierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
-import { defaultOf } from "./keys";
+import { keysOf, sectionKeys, TIER_SETTINGS, tierKey, TOPOLOGY_SETTINGS } from "./keys";
 import { scaledResources } from "./profiles";
 import { ObjectReader } from "./reader";
 import { readTenancy } from "./tenancy";
@@ -16,11 +16,6 @@ import { CollectorTiers, EngineTiers, ImageRef, MimirSettings, ObjectStorage, Re
 
 // The topology's types live in ./types (config/types.ts imports none of this module: no cycle); importers may keep taking them from here.
 export type { CollectorTiers, EngineTiers, MimirSettings, S3Storage, Tenancy, Tenant, TenantLimits, TierSettings, TopologyConfig } from "./types";
-
-/** Config key of a tier: `query-frontend` → `queryFrontend`. */
-export function tierKey(tier: string): string {
-    return tier.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-}
 
 interface TierDefault {
     readonly replicas: number;
@@ -77,7 +72,10 @@ function readTiers<E extends Engine>(engine: E, section: ObjectReader<string>, r
     for (const tier of Object.keys(TIERS[engine])) {
         const fallback = defaults[tier];
         const autoscaled = fallback.maxReplicas !== undefined;
-        const reader = section.object(tierKey(tier), autoscaled ? ["replicas", "maxReplicas", "resources"] : ["replicas", "resources"]);
+        const reader = section.object(
+            tierKey(tier),
+            keysOf(TIER_SETTINGS).filter((key) => autoscaled || !("only" in TIER_SETTINGS[key])),
+        );
         const why = fallback.min === 3 ? "replication factor 3 needs three replicas" : fallback.max === 1 ? "it must run as a single instance" : "";
         const replicas = reader.number("replicas", fallback.replicas, {
             min: fallback.min,
@@ -87,7 +85,7 @@ function readTiers<E extends Engine>(engine: E, section: ObjectReader<string>, r
         });
         let maxReplicas = replicas;
         if (autoscaled) {
-            maxReplicas = reader.number("maxReplicas", Math.max(fallback.maxReplicas ?? replicas, replicas), { min: 1, integer: true, hint: "the HPA's ceiling, e.g. 10" });
+            maxReplicas = reader.number("maxReplicas", Math.max(fallback.maxReplicas ?? replicas, replicas), { ...TIER_SETTINGS.maxReplicas.limits, hint: "the HPA's ceiling, e.g. 10" });
             if (!reader.problems.about(reader.keyPath("replicas"), reader.keyPath("maxReplicas")) && maxReplicas < replicas) {
                 reader.problems.add(reader.keyPath("maxReplicas"), `${maxReplicas} is below replicas (${replicas}); the HPA scales between the two, so use at least ${replicas}`);
             }
@@ -104,12 +102,6 @@ export interface TopologyReaders {
     readonly resources: ResourceReader;
     readonly storage: (section: ObjectReader<string>) => ObjectStorage;
 }
-
-const ENGINE_KEYS = {
-    loki: Object.keys(TIERS.loki).map(tierKey),
-    tempo: Object.keys(TIERS.tempo).map(tierKey),
-    mimir: ["image", "storage", "retention", "volumeSize", "compactorVolumeSize", ...Object.keys(TIERS.mimir).map(tierKey)],
-};
 
 function readMimirImage(mimir: ObjectReader<string>): ImageRef {
     const pinned = versions.images.mimir;
@@ -140,10 +132,11 @@ export function topologyMode(root: ObjectReader<string>): "single" | "distribute
 export function settleTopology<C extends Omit<StackConfig, "topology">>(root: ObjectReader<string>, config: C, readers: TopologyReaders): C & { topology: TopologyConfig } {
     const { problems } = root;
     // `topology: distributed` alone is the common case; the object form takes per-tier settings.
-    const section = new ObjectReader("topology", topologySettings(root), problems, ["mode", "loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"]);
-    const mode = section.oneOf("mode", ["single", "distributed"], defaultOf("topology"));
+    const settings = TOPOLOGY_SETTINGS;
+    const section = new ObjectReader("topology", topologySettings(root), problems, keysOf(settings));
+    const mode = section.oneOf("mode", settings.mode.choices, settings.mode.default.value);
     if (mode === "single") {
-        for (const engine of ["loki", "tempo", "mimir", "collector", "tenants", "defaultTenant", "zones"] as const) {
+        for (const engine of keysOf(settings).filter((key) => "only" in settings[key])) {
             if (section.has(engine)) {
                 const why = engine === "tenants" || engine === "defaultTenant" ? " (the monolithic Loki and Tempo and Prometheus keep one tenant: there is no Mimir to isolate metrics)" : "";
                 problems.add(section.keyPath(engine), `only applies with topology mode distributed (here single)${why}; remove it or set topology.mode: distributed`);
@@ -159,9 +152,10 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
             );
         }
     }
-    const loki = readTiers("loki", section.object("loki", ENGINE_KEYS.loki), readers.resources);
-    const tempo = readTiers("tempo", section.object("tempo", ENGINE_KEYS.tempo), readers.resources);
-    const mimirSection = section.object("mimir", ENGINE_KEYS.mimir);
+    const loki = readTiers("loki", section.object("loki", sectionKeys(settings.loki)), readers.resources);
+    const tempo = readTiers("tempo", section.object("tempo", sectionKeys(settings.tempo)), readers.resources);
+    const mimirKeys = settings.mimir.keys;
+    const mimirSection = section.object("mimir", sectionKeys(settings.mimir));
     const storage = readers.storage(mimirSection);
     if (storage.type !== "s3" && !problems.about("topology.mimir.storage")) {
         problems.add("topology.mimir.storage", "is required with topology distributed: Mimir keeps metric blocks in object storage; set { type: s3, bucket: <name> } (a bucket of its own, not Loki's or Tempo's)");
@@ -169,9 +163,9 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
     const mimir: MimirSettings = {
         image: readMimirImage(mimirSection),
         storage: storage.type === "s3" ? storage : { type: "s3", bucket: "", endpoint: "", region: "", insecure: false, forcePathStyle: false },
-        retention: mimirSection.duration("retention", "90d"),
-        volumeSize: mimirSection.quantity("volumeSize", "50Gi"),
-        compactorVolumeSize: mimirSection.quantity("compactorVolumeSize", "100Gi"),
+        retention: mimirSection.duration("retention", mimirKeys.retention.default.value),
+        volumeSize: mimirSection.quantity("volumeSize", mimirKeys.volumeSize.default.value),
+        compactorVolumeSize: mimirSection.quantity("compactorVolumeSize", mimirKeys.compactorVolumeSize.default.value),
         tiers: readTiers("mimir", mimirSection, readers.resources),
     };
     for (const backend of ["loki", "tempo"] as const) {
@@ -191,7 +185,7 @@ export function settleTopology<C extends Omit<StackConfig, "topology">>(root: Ob
             loki,
             tempo,
             mimir,
-            collector: readCollectorTiers(section.object("collector", ["loadBalancer", "gatewayMaxReplicas"]), config.collector.gatewayReplicas, readers.resources),
+            collector: readCollectorTiers(section.object("collector", sectionKeys(settings.collector)), config.collector.gatewayReplicas, readers.resources),
             ...(tenancy ? { tenancy } : {}),
             ...(zones ? { zones } : {}),
         },
@@ -248,24 +242,24 @@ function readZones(section: ObjectReader<string>): readonly string[] | undefined
     return zones;
 }
 
-/** Defaults of the Collector's load-balancing tier: light (it only hashes trace IDs and forwards), autoscaled. */
-export const LOAD_BALANCER_DEFAULTS = { replicas: 2, maxReplicas: 10, cpu: 200, memory: 256 } as const;
-/** The gateways' HPA ceiling by default. */
-export const GATEWAY_MAX_REPLICAS = 10;
+/** Requests of the Collector's load-balancing tier (millicores, MiB): light, it only hashes trace IDs and forwards. */
+const LOAD_BALANCER_REQUESTS = { cpu: 200, memory: 256 } as const;
 
 function readCollectorTiers(section: ObjectReader<"loadBalancer" | "gatewayMaxReplicas">, gateways: number, readResources: ResourceReader): CollectorTiers {
-    const lb = section.object("loadBalancer", ["replicas", "maxReplicas", "resources"] as const);
-    const replicas = lb.number("replicas", LOAD_BALANCER_DEFAULTS.replicas, { min: 1, integer: true, hint: `e.g. ${LOAD_BALANCER_DEFAULTS.replicas}` });
-    const maxReplicas = lb.number("maxReplicas", Math.max(LOAD_BALANCER_DEFAULTS.maxReplicas, replicas), { min: 1, integer: true, hint: "the HPA's ceiling, e.g. 10" });
+    const { loadBalancer: lbKeys, gatewayMaxReplicas: gatewayMax } = TOPOLOGY_SETTINGS.collector.keys;
+    const { replicas: lbReplicas, maxReplicas: lbMax } = lbKeys.keys;
+    const lb = section.object("loadBalancer", sectionKeys(lbKeys));
+    const replicas = lb.number("replicas", lbReplicas.default.value, { ...lbReplicas.limits, hint: `e.g. ${lbReplicas.default.value}` });
+    const maxReplicas = lb.number("maxReplicas", Math.max(lbMax.default.value, replicas), { ...lbMax.limits, hint: "the HPA's ceiling, e.g. 10" });
     if (!lb.problems.about(lb.keyPath("replicas"), lb.keyPath("maxReplicas")) && maxReplicas < replicas) {
         lb.problems.add(lb.keyPath("maxReplicas"), `${maxReplicas} is below replicas (${replicas}); the HPA scales between the two, so use at least ${replicas}`);
     }
-    const gatewayMaxReplicas = section.number("gatewayMaxReplicas", Math.max(GATEWAY_MAX_REPLICAS, gateways), { min: 1, integer: true, hint: "the gateways' HPA ceiling, e.g. 10" });
+    const gatewayMaxReplicas = section.number("gatewayMaxReplicas", Math.max(gatewayMax.default.value, gateways), { ...gatewayMax.limits, hint: "the gateways' HPA ceiling, e.g. 10" });
     if (!section.problems.about(section.keyPath("gatewayMaxReplicas"), "collector.gatewayReplicas") && gatewayMaxReplicas < gateways) {
         section.problems.add(section.keyPath("gatewayMaxReplicas"), `${gatewayMaxReplicas} is below collector.gatewayReplicas (${gateways}); the gateways' HPA scales between the two, so use at least ${gateways}`);
     }
     return {
-        loadBalancer: { replicas, maxReplicas, autoscaled: true, resources: readResources(lb, scaledResources(LOAD_BALANCER_DEFAULTS.cpu, LOAD_BALANCER_DEFAULTS.memory, 1)) },
+        loadBalancer: { replicas, maxReplicas, autoscaled: true, resources: readResources(lb, scaledResources(LOAD_BALANCER_REQUESTS.cpu, LOAD_BALANCER_REQUESTS.memory, 1)) },
         gatewayMaxReplicas,
     };
 }

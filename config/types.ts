@@ -8,7 +8,7 @@ import type { BusinessUnit, GoodDirection } from "../model/business";
 import type { GrafanaAuthProvider } from "../model/grafanaAuth";
 import type { MetricPreset } from "../model/presets";
 import type { Engine, TierName } from "../model/topology";
-import type { StackSecretKey } from "./keys";
+import type { EGRESS_DESTINATIONS, StackSecretKey } from "./keys";
 
 export type Profile = "dev" | "prod";
 
@@ -457,7 +457,6 @@ export interface ClusterConfig {
  * storage endpoints, Alertmanager's receivers, Grafana's identity provider, and what the blackbox
  * exporter may probe outside the cluster.
  */
-export const EGRESS_DESTINATIONS = ["apiServer", "nodes", "objectStorage", "receivers", "identityProvider", "probes"] as const;
 export type EgressDestination = (typeof EGRESS_DESTINATIONS)[number];
 export type EgressDestinations = Readonly<Partial<Record<EgressDestination, readonly string[]>>>;
 

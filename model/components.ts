@@ -159,17 +159,6 @@ export const PATHS = {
  */
 export const LOKI_RULES = { configMap: "loki-rules", directory: "/loki-rules", tenant: "fake" } as const;
 
-/** Secret file names under the Alertmanager secrets mount (credentials never inline). */
-export const ALERTMANAGER_SECRET_FILES = {
-    pagerdutyRoutingKey: "pagerduty-routing-key",
-    slackWebhookUrl: "slack-webhook-url",
-    webhookUrl: "webhook-url",
-    heartbeatUrl: "heartbeat-url",
-} as const;
-
-/** The file of one team's PagerDuty routing key (`pagerdutyTeamRoutingKeys.<team>`), beside the stack's. */
-export const teamRoutingKeyFile = (team: string) => `${ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey}-${team}`;
-
 /** Object-storage credentials reach Loki and Tempo as environment variables, expanded in their config files. */
 export const OBJECT_STORAGE_ENV = { accessKeyId: "OBJECT_STORAGE_ACCESS_KEY_ID", secretAccessKey: "OBJECT_STORAGE_SECRET_ACCESS_KEY" } as const;
 

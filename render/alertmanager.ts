@@ -11,7 +11,8 @@
  */
 import { MaintenanceWindow, RecurringPeriod, StackConfig } from "../config/types";
 import { MAINTENANCE_PREFIX, NOTIFICATION_POLICY, SYMPTOM_INHIBITIONS, WATCHDOG } from "../model/alerting";
-import { ALERTMANAGER_SECRET_FILES, PATHS, teamRoutingKeyFile } from "../model/components";
+import { ALERTMANAGER_SECRET_FILES, teamRoutingKeyFile } from "../config/keys";
+import { PATHS } from "../model/components";
 
 const secretFile = (name: string) => `${PATHS.alertmanagerSecretsDir}/${name}`;
 

@@ -1,13 +1,14 @@
 /**
- * The one table of top-level keys and the one list of secrets (config/keys.ts): a secret set in plain
+ * The one table of config keys and the one list of secrets (config/keys.ts): a secret set in plain
  * text is refused by name, whichever it is, and the README's configuration table has a row for every
- * top-level key and secret with the same default, secret flag and meaning, and names no other key.
+ * top-level key, secret and tabled section key (or the section's row names it) with the same default,
+ * secret flag, meaning, range and choices, and names no key the tables lack.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, test } from "node:test";
-import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SETTINGS, SettingKey } from "../config/keys";
+import { before, describe, test } from "node:test";
+import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey } from "../config/keys";
 import { defaultText } from "../config/profiles";
 import { PROJECT_ROOT } from "../io/stackSources";
 import { loadStackConfig } from "../config/load";
@@ -50,15 +51,23 @@ describe("every secret is refused in plain text, by name", () => {
     });
 });
 
-/** The first table of the README's *Configuration reference*: each row's keys, secret flag, default and meaning. */
-function readmeConfigurationRows(): { keys: string[]; secret: boolean; default: string; meaning: string; line: string }[] {
+type Row = { keys: string[]; secret: boolean; default: string; meaning: string; line: string };
+
+/**
+ * A table of the README's *Configuration reference*, by its header: the first (top-level keys and
+ * sections) or the service table; each row's keys (`slos[j]` read as `slos`), secret flag, default and meaning.
+ */
+function readmeConfigurationRows(header = "| Key | Default (dev / prod) | Meaning and limits |"): Row[] {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Configuration reference"));
-    const table = section.slice(section.indexOf("| Key |")).split("\n\n")[0].split("\n").slice(2);
+    assert.ok(section.includes(header), `the README's configuration reference has no table headed ${header}`);
+    const table = section.slice(section.indexOf(header)).split("\n\n")[0].split("\n").slice(2);
     return table.map((line) => {
-        // Cells are split at `|` not escaped as `\|`.
-        const [keyCell, defaultCell, meaning] = line.slice(2, -2).split(/ (?<!\\)\| /);
-        const keys = [...keyCell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+        // Cells are split at `|` not escaped as `\|`; an unescaped one inside a cell would break the table on GitHub too.
+        const cells = line.slice(2, -2).split(/ (?<!\\)\| /);
+        assert.equal(cells.length, 3, `a README table row has ${cells.length} cells, not 3 (escape a | inside a cell as \\|):\n${line}`);
+        const [keyCell, defaultCell, meaning] = cells;
+        const keys = [...keyCell.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\[j\]$/, ""));
         // `collector.redaction.enabled`, `.maskIpAddresses`: a key starting with a dot continues the first one's section.
         const section = keys[0].slice(0, keys[0].lastIndexOf("."));
         return { keys: keys.map((key) => (key.startsWith(".") ? section + key : key)), secret: keyCell.endsWith(" (secret)"), default: defaultCell, meaning, line };
@@ -68,24 +77,91 @@ function readmeConfigurationRows(): { keys: string[]; secret: boolean; default: 
 /** The `<backend>` rows stand for the sections with an image, resources and persistence; written by hand from the README. */
 const PLACEHOLDERS: Record<string, readonly string[]> = { "<backend>": ["prometheus", "alertmanager", "loki", "tempo", "grafana"] };
 
+/**
+ * The row of a setting: the defaults of its keys (one where they agree), the meaning of the one key
+ * that has a description, its limits' range named in the meaning, and a documented section's keys named in it.
+ */
+function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec): void {
+    const row = rows.find((r) => r.keys.includes(key));
+    assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
+    assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
+    const specs = row.keys.map((k) => {
+        const spec = specOf(k);
+        assert.ok(spec, `the README's row of ${key} names ${k}, which config/keys.ts does not have:\n${row.line}`);
+        return spec;
+    });
+    const defaults = specs.map((spec) => defaultText(spec));
+    const expected = defaults.every((d) => d === defaults[0]) ? defaults[0] : defaults.join(", ");
+    assert.equal(row.default, expected, `the README's default of ${row.keys.join(", ")}`);
+    const described = specs.filter((spec) => spec.description !== undefined);
+    assert.equal(described.length, 1, `exactly one key of the README's row of ${row.keys.join(", ")} must carry its meaning in config/keys.ts`);
+    assert.equal(row.meaning, described[0].description, `the README's meaning of ${row.keys.join(", ")}`);
+    if (setting.limits?.min !== undefined && setting.limits.max !== undefined) {
+        assert.ok(row.meaning.includes(`${setting.limits.min}..${setting.limits.max}`), `the README's meaning of ${key} does not name its range ${setting.limits.min}..${setting.limits.max}`);
+    }
+    for (const choice of setting.choices ?? []) {
+        assert.ok(row.meaning.includes(`\`${choice}\``), `the README's meaning of ${key} does not name its choice ${choice}`);
+    }
+    if (setting.description !== undefined) {
+        // A section documented by its row: the row names each of its keys, and the range of each that has one.
+        const text = `${row.default} ${row.meaning}`;
+        for (const [sub, spec] of Object.entries(setting.keys ?? {})) {
+            const escaped = sub.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+            assert.match(text, new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`), `the README's row of ${key} does not name its key ${sub}`);
+            if (spec.limits?.min !== undefined && spec.limits.max !== undefined) {
+                assert.ok(text.includes(`${spec.limits.min}..${spec.limits.max}`), `the README's row of ${key} does not name the range ${spec.limits.min}..${spec.limits.max} of ${sub}`);
+            }
+        }
+    }
+}
+
 describe("the README's configuration table follows config/keys.ts", () => {
-    const rows = readmeConfigurationRows();
-    const rowOf = (key: string) => rows.find((row) => row.keys.length === 1 && row.keys[0] === key);
+    let rows: Row[] = [];
+    before(() => {
+        rows = readmeConfigurationRows();
+    });
+    const rowOf = (key: string) => rows.find((row) => row.keys.includes(key));
+    /** The spec of a dotted key path in the tables, or undefined. */
+    const specOf = (key: string): KeySpec | undefined => {
+        const [top, ...rest] = key.split(".");
+        let spec: KeySpec | undefined = top in SECTIONS ? { type: "section", keys: SECTIONS[top as keyof typeof SECTIONS] } : (SETTINGS as Record<string, KeySpec>)[top];
+        for (const part of rest) {
+            spec = spec?.keys?.[part];
+        }
+        return spec;
+    };
 
     test("the table was found and has its top-level rows", () => {
         assert.ok(rows.length > 40, `only ${rows.length} rows read`);
         assert.ok(rowOf("namespace"));
     });
 
-    /** The row of a setting: its default and meaning as the table says, and its limits' range named in the meaning. */
-    const checkRow = (key: string, setting: KeySpec) => {
+    const checkRow = (key: string, setting: KeySpec) => checkRowIn(rows, specOf, key, setting);
+
+    /**
+     * A tabled key: documented by another row, by its own row, or, for a section, by its keys' rows. A key
+     * of a section whose row describes it may go without a row of its own (the section's meaning names it).
+     */
+    const checkKey = (key: string, setting: KeySpec, named = false) => {
+        if (setting.documentedAs !== undefined) {
+            const [placeholder] = setting.documentedAs.split(".");
+            const documenting = rowOf(setting.documentedAs);
+            assert.ok(documenting, `the README's configuration table has no row ${setting.documentedAs}, which documents ${key}`);
+            if (placeholder in PLACEHOLDERS) {
+                assert.ok(PLACEHOLDERS[placeholder].includes(key.split(".")[0]), `${key} is documented as ${setting.documentedAs}, which does not stand for ${key.split(".")[0]}`);
+            } else {
+                assert.ok(documenting.meaning.includes(`\`${key}\``), `${key} is documented by the README's row of ${setting.documentedAs}, whose meaning does not name it`);
+            }
+            return;
+        }
         const row = rowOf(key);
-        assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
-        assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
-        assert.equal(row.default, defaultText(setting), `the README's default of ${key}`);
-        assert.equal(row.meaning, setting.description, `the README's meaning of ${key}`);
-        if (setting.limits?.min !== undefined && setting.limits.max !== undefined) {
-            assert.ok(row.meaning.includes(`${setting.limits.min}..${setting.limits.max}`), `the README's meaning of ${key} does not name its range ${setting.limits.min}..${setting.limits.max}`);
+        if (row !== undefined) {
+            checkRow(key, setting);
+        } else if (setting.keys === undefined) {
+            assert.ok(named, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
+        }
+        for (const [sub, spec] of Object.entries(setting.keys ?? {})) {
+            checkKey(`${key}.${sub}`, spec, named || row !== undefined);
         }
     };
 
@@ -99,25 +175,19 @@ describe("the README's configuration table follows config/keys.ts", () => {
                 );
                 continue;
             }
-            checkRow(key, entry);
+            checkKey(key, entry);
         }
     });
 
     test("every key of a tabled section has its row with the same default, meaning and range, and the README names no other key of it", () => {
         for (const [section, table] of Object.entries(SECTIONS)) {
             for (const [key, setting] of Object.entries(table) as [string, KeySpec][]) {
-                if (setting.documentedAs !== undefined) {
-                    const placeholder = setting.documentedAs.split(".")[0];
-                    assert.ok(PLACEHOLDERS[placeholder]?.includes(section), `${section}.${key} is documented as ${setting.documentedAs}, which does not stand for ${section}`);
-                    assert.ok(rows.some((row) => row.keys.includes(setting.documentedAs!)), `the README's configuration table has no row ${setting.documentedAs}`);
-                    continue;
-                }
-                checkRow(`${section}.${key}`, setting);
+                checkKey(`${section}.${key}`, setting);
             }
-            for (const row of rows) {
-                for (const key of row.keys.filter((k) => k.startsWith(`${section}.`))) {
-                    assert.ok(key.split(".")[1] in table, `the README's configuration table names ${key}, which config/keys.ts does not have:\n${row.line}`);
-                }
+        }
+        for (const row of rows) {
+            for (const key of row.keys.filter((k) => k.includes(".") && (k.split(".")[0] in SECTIONS || specOf(k.split(".")[0])?.keys !== undefined))) {
+                assert.ok(specOf(key), `the README's configuration table names ${key}, which config/keys.ts does not have:\n${row.line}`);
             }
         }
     });
@@ -159,6 +229,29 @@ describe("the README's configuration table follows config/keys.ts", () => {
         for (const [name, spec] of Object.entries(SECRETS)) {
             if (spec.shape === "value") {
                 assert.ok(named.has(name), `the README never shows the command setting the secret ${name}`);
+            }
+        }
+    });
+});
+
+describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", () => {
+    let rows: Row[] = [];
+    before(() => {
+        rows = readmeConfigurationRows("| Key | Default | Limits |");
+    });
+    const specOf = (key: string): KeySpec | undefined => (SERVICE_SETTINGS as Record<string, KeySpec>)[key];
+
+    test("every key of a service has its row with the same default and limits, naming its own keys and their ranges", () => {
+        assert.ok(rows.length >= 10, `only ${rows.length} rows read`);
+        for (const [key, setting] of Object.entries(SERVICE_SETTINGS) as [string, KeySpec][]) {
+            checkRowIn(rows, specOf, key, setting);
+        }
+    });
+
+    test("the service table names no key config/keys.ts does not have", () => {
+        for (const row of rows) {
+            for (const key of row.keys) {
+                assert.ok(specOf(key), `the README's service table names ${key}, which config/keys.ts SERVICE_SETTINGS does not have:\n${row.line}`);
             }
         }
     });

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadStackConfig } from "../../config/load";
 import { StackConfig } from "../../config/types";
-import { ALERTMANAGER_SECRET_FILES } from "../../model/components";
+import { ALERTMANAGER_SECRET_FILES } from "../../config/keys";
 import { readRunbooks } from "../../io/runbooks";
 import { artifactFiles, RenderedStack, renderStack } from "../../render";
 import {
