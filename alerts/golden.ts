@@ -8,42 +8,26 @@ import { dashboardUids } from "../model/ids";
 import { GOLDEN_WINDOW, LATENCY_SERIES, SERVICE_RATE_SERIES, SERVICE_SERIES } from "../model/recordedSeries";
 import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
 import { presenceQuery, presetNouns, queueQueries, requestQueries } from "./conventions";
+import { recordedRates, serviceFailingWindow, serviceRateWindows } from "./rates";
 import { AlertDefinition, RecordingRule } from "./model";
 
 /** The quantiles the dashboards draw from the buckets themselves (a recorded P50 would be a rule whose result nothing reads). */
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
-
-/**
- * The windows a service's request and failure rates are recorded over: GOLDEN_WINDOW, HighErrorRate's
- * and ServiceFailing's. Rules of a group run in order, each seeing what the ones before it recorded
- * at the same timestamp, so the ratios and alerts below read these series with the same values as
- * the raw counters, for one read of the raw counters per window instead of three or four.
- */
-export function goldenRateWindows(service: ServiceSpec, scrapeInterval: string): string[] {
-    return [...new Set([GOLDEN_WINDOW, HIGH_ERROR_RATE.window, serviceFailingWindow(service, scrapeInterval)])];
-}
-
-/** A service's recorded request and failure rates over `window` (one of goldenRateWindows), as one-series selectors. */
-function recordedRates(service: ServiceSpec, window: string): { readonly total: string; readonly errors: string } {
-    const s = serviceSeriesMatcher(service.name);
-    return { total: `${SERVICE_RATE_SERIES.requests.name(window)}{${s}}`, errors: `${SERVICE_RATE_SERIES.errors.name(window)}{${s}}` };
-}
 
 export function goldenRecordingRules(service: ServiceSpec, scrapeInterval: string): RecordingRule[] {
     const q = requestQueries(service);
     const labels = serviceSeriesLabels(service.name);
     const w = GOLDEN_WINDOW;
     const golden = recordedRates(service, w);
+    const windows = serviceRateWindows(service, scrapeInterval);
     // Over the golden window, the failures by code are read from the raw counters and the failures are their sum.
     const byCode: RecordingRule[] = q.errorsByCode ? [{ record: SERVICE_SERIES.errorsByCode.name, expr: q.errorsByCode(w), labels }] : [];
     const errors = (window: string) => (window === w && byCode.length > 0 ? `sum(${SERVICE_SERIES.errorsByCode.name}{${serviceSeriesMatcher(service.name)}})` : q.errors(window));
     const rules: RecordingRule[] = [
         // The rates first: the ratio, the quantiles and the alerts after them read what these recorded at the same time.
         ...byCode,
-        ...goldenRateWindows(service, scrapeInterval).flatMap((window) => [
-            { record: SERVICE_RATE_SERIES.requests.name(window), expr: q.total(window), labels },
-            { record: SERVICE_RATE_SERIES.errors.name(window), expr: errors(window), labels },
-        ]),
+        ...windows.requests.map((window) => ({ record: SERVICE_RATE_SERIES.requests.name(window), expr: q.total(window), labels })),
+        ...windows.errors.map((window) => ({ record: SERVICE_RATE_SERIES.errors.name(window), expr: errors(window), labels })),
         { record: SERVICE_SERIES.errorRatio.name, expr: `${golden.errors} / ${golden.total}`, labels },
     ];
     if (q.buckets) {
@@ -78,19 +62,6 @@ export function goldenRecordingRules(service: ServiceSpec, scrapeInterval: strin
         });
     }
     return rules;
-}
-
-/**
- * How often the service's request metrics get a new sample: every scrape for a scraped service, every
- * SDK export for an OTLP one.
- */
-export function sampleIntervalMs(service: ServiceSpec, scrapeInterval: string): number {
-    return durationMs(service.discovery.kind === "scrape" ? scrapeInterval : service.discovery.exportInterval) ?? 0;
-}
-
-/** ServiceFailing's window: at least SERVICE_FAILING.minWindow and SERVICE_FAILING.intervals of the service's sample intervals. */
-export function serviceFailingWindow(service: ServiceSpec, scrapeInterval: string): string {
-    return formatMs(Math.max(durationMs(SERVICE_FAILING.minWindow) ?? 0, SERVICE_FAILING.intervals * sampleIntervalMs(service, scrapeInterval)));
 }
 
 /** ServiceFailing: nearly every request (or job) failing over a short window pages, whatever the objectives. */

@@ -34,7 +34,8 @@ const STACK_FAMILIES: { readonly [K in StackFamily]: (config: StackConfig) => Fa
 /** What a family renders once per service; `scrapeInterval` is the stack's (`prometheus.scrapeInterval`), a scraped service's sample interval. */
 const SERVICE_FAMILIES: { readonly [K in ServiceFamily]: (service: ServiceSpec, scrapeInterval: string) => FamilyGroup[] } = {
     golden: (service, scrapeInterval) => [{ name: `${service.name}-golden-signals`, recording: goldenRecordingRules(service, scrapeInterval), alerts: goldenAlerts(service, scrapeInterval) }],
-    slo: (service) => service.slos.map((slo) => ({ name: `${service.name}-slo-${slo.name}`, recording: sloRecordingRules(service, slo), alerts: sloAlerts(service, slo) })),
+    // Read the rates the golden family records: serviceRuleFile puts both in the service's one group, the golden rules first.
+    slo: (service) => service.slos.map((slo) => ({ name: `${service.name}-slo-${slo.name}`, recording: sloRecordingRules(service, slo, true), alerts: sloAlerts(service, slo, true) })),
     logs: (service) => (service.logAlerts.length === 0 ? [] : [{ name: `${service.name}-logs`, recording: [], alerts: logAlertDefinitions(service) }]),
 };
 
@@ -53,9 +54,17 @@ function stackGroups(config: StackConfig): FamilyGroup[] {
     return (Object.keys(STACK_FAMILIES) as StackFamily[]).flatMap((family) => STACK_FAMILIES[family](config));
 }
 
-/** One service's Prometheus rule file; `scrapeInterval` is the stack's (`prometheus.scrapeInterval`), a scraped service's sample interval. */
+/**
+ * One service's Prometheus rule file: one group named after the service, its families' recording
+ * rules in order (the golden family's rates first: alerts/rates.ts), then their alerts. One group,
+ * because the SLOs' rules read the rates the golden rules record at the same timestamp; groups are
+ * evaluated independently of one another. `scrapeInterval` is the stack's
+ * (`prometheus.scrapeInterval`), a scraped service's sample interval.
+ */
 export function serviceRuleFile(service: ServiceSpec, links: Links, scrapeInterval: string): RuleFile {
-    return { name: `service-${service.name}`, groups: serviceGroups(service, scrapeInterval, false).map((group) => ruleGroup(group, links)) };
+    const families = serviceGroups(service, scrapeInterval, false);
+    const group = { name: service.name, recording: families.flatMap((family) => family.recording), alerts: families.flatMap((family) => family.alerts) };
+    return { name: `service-${service.name}`, groups: [ruleGroup(group, links)] };
 }
 
 /** The service's rule file for Loki's ruler; undefined when it has no log alerts (log rules need no sample interval). */

@@ -11,6 +11,7 @@ import { dashboardUids } from "../model/ids";
 import { GOLDEN_WINDOW, SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES, sliErrorWindows, sliTotalWindows } from "../model/recordedSeries";
 import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
 import { sliQueries } from "./conventions";
+import { readsServiceRates, recordedRates } from "./rates";
 import { AlertDefinition, RecordingRule } from "./model";
 
 /** A window pair with its factor for one SLO, and the fewest requests its long window must hold. */
@@ -83,6 +84,16 @@ function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string, recorded
     return `${queries.errors(window)} / ${total}`;
 }
 
+/** The same ratio from the service's recorded rates (alerts/rates.ts): only the latency SLO's fast requests are read raw. */
+function errorRatioFromRates(service: ServiceSpec, slo: Slo, window: string): string {
+    const rates = recordedRates(service, window);
+    const queries = sliQueries(service, slo);
+    if (slo.kind === "latency" && queries.fast) {
+        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / on() ${queries.latencyTotal ? queries.latencyTotal(window) : rates.total})`;
+    }
+    return `${rates.errors} / ${rates.total}`;
+}
+
 /**
  * Whether the ratios may divide by the recorded totals: every preset's sums are one series each. A
  * `custom` preset's queries are the user's, which might keep labels; they keep their own denominator.
@@ -91,7 +102,12 @@ function readsRecordedTotals(service: ServiceSpec): boolean {
     return service.conventions.preset !== "custom";
 }
 
-export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule[] {
+/**
+ * One SLO's recording rules. With `groupRecordsRates` (a service's rule group, which records its
+ * rates first: alerts/rates.ts) the totals and ratios read the recorded rates; without (the cluster's
+ * SLOs) they read the raw series, the ratios dividing by the totals recorded earlier in the group.
+ */
+export function sloRecordingRules(service: ServiceSpec, slo: Slo, groupRecordsRates = false): RecordingRule[] {
     const labels = sloSeriesLabels(service.name, slo.name);
     const s = sloSeriesMatcher(service.name, slo.name);
     const window = sloWindowName(slo);
@@ -100,12 +116,14 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo): RecordingRule
     const { sliError, sliTotal, burnRate } = SLO_SERIES;
     const { objective, errorBudget: budget, errorBudgetRemaining } = SLO_CONSTANT_SERIES;
     const golden = `${sliError.name(GOLDEN_WINDOW)}{${s}}`;
-    const totalWindows = sliTotalWindows(policy);
+    const fromRates = groupRecordsRates && readsServiceRates(service, slo);
+    // From the service's rates, the traffic guards read its recorded request rates: only the dashboards' window is the SLO's own.
+    const totalWindows = fromRates ? [SLO_DISPLAY_WINDOW] : sliTotalWindows(policy);
     const recorded = (w: string) => (readsRecordedTotals(service) && totalWindows.includes(w) ? `${sliTotal.name(w)}{${s}}` : undefined);
     return [
         // The totals first: rules of a group run in order, each seeing what the ones before it recorded at the same time.
-        ...totalWindows.map((w) => ({ record: sliTotal.name(w), expr: queries.total(w), labels })),
-        ...sliErrorWindows(policy, ms).map((w) => ({ record: sliError.name(w), expr: errorRatioExpr(service, slo, w, recorded(w)), labels })),
+        ...totalWindows.map((w) => ({ record: sliTotal.name(w), expr: fromRates ? recordedRates(service, w).total : queries.total(w), labels })),
+        ...sliErrorWindows(policy, ms).map((w) => ({ record: sliError.name(w), expr: fromRates ? errorRatioFromRates(service, slo, w) : errorRatioExpr(service, slo, w, recorded(w)), labels })),
         {
             // Averaging the golden-window ratio over the SLO window (as Sloth does) keeps this a cheap read of a recorded series.
             record: sliError.name(window),
@@ -136,10 +154,14 @@ function windowSeconds(window: string): string {
     return String(ms(window) / 1000);
 }
 
-export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
+/** The SLO's alerts; with `groupRecordsRates` (as for sloRecordingRules) the traffic guards and LatencyCollapse read the service's recorded request rates. */
+export function sloAlerts(service: ServiceSpec, slo: Slo, groupRecordsRates = false): AlertDefinition[] {
     const s = sloSeriesMatcher(service.name, slo.name);
     const budget = promqlNumber(errorBudget(slo));
     const base = { service: service.name, team: service.team, slo: slo.name, dashboardUid: dashboardUids.slo(service.name) };
+    const fromRates = groupRecordsRates && readsServiceRates(service, slo);
+    // The requests over the long window: the service's recorded rate (one series per service), or the SLO's recorded total.
+    const guard = (window: string) => (fromRates ? `on(service) (${recordedRates(service, window).total}` : `on(service, slo) (${SLO_SERIES.sliTotal.name(window)}{${s}}`);
     const alerts: AlertDefinition[] = burnRateAlertSpecs(service.burnRatePolicy, slo, service.minRequestsPerHour).map((spec) => {
         // Each branch yields the long-window burn rate as the value; the traffic guard keeps a
         // single failed request in a quiet window from crossing the factor.
@@ -150,7 +172,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
                 `(\n  ${burning(pair.long)}\n` +
                 `  and ${burning(pair.short)}\n` +
                 (pair.recovery ? `  and ${burning(pair.recovery)}\n` : "") +
-                `  and on(service, slo) (${SLO_SERIES.sliTotal.name(pair.long)}{${s}} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
+                `  and ${guard(pair.long)} * ${windowSeconds(pair.long)} >= ${pair.minRequests})\n)`
             );
         });
         return {
@@ -169,12 +191,16 @@ export function sloAlerts(service: ServiceSpec, slo: Slo): AlertDefinition[] {
     if (slo.kind === "latency" && queries.fast) {
         const { window, slowPercent, minRequests } = LATENCY_COLLAPSE;
         const slowRatio = promqlNumber(div(exact(slowPercent), exact(100)));
+        const collapseFromRates = fromRates && !queries.latencyTotal;
+        const total = collapseFromRates ? recordedRates(service, window).total : queries.total(window);
+        // The recorded rate carries its service label and the raw sums none: `on()` pairs the one series on each side.
+        const on = collapseFromRates ? "on() " : "";
         alerts.push({
             ...base,
             alert: LATENCY_COLLAPSE.alert,
             expr:
-                `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${(queries.latencyTotal ?? queries.total)(window)}) > ${slowRatio})\n` +
-                `and (${queries.total(window)} * ${windowSeconds(window)} >= ${minRequests})`,
+                `(1 - (${queries.fast(window, slo.thresholdSeconds)} / ${on}${queries.latencyTotal ? queries.latencyTotal(window) : total}) > ${slowRatio})\n` +
+                `and ${on}(${total} * ${windowSeconds(window)} >= ${minRequests})`,
             for: LATENCY_COLLAPSE.for,
             severity: "critical",
             summary: `Nearly every ${service.name} request is slower than ${slo.thresholdSeconds}s`,

@@ -131,26 +131,42 @@ function writeOpenMetrics(file: string, services: readonly ServiceSpec[], start:
 function rulesByLevel(services: readonly ServiceSpec[]): RuleModel[][] {
     const config = loadStack("dev");
     const links = linksFor(config);
+    // Every recording rule of each service's group; of them, the SLOs' rules and the service's rates they read are backfilled.
     const recorded = services.flatMap((service) =>
-        (YAML.parse(renderService(config, service, links).ruleFile.content) as { groups: { name: string; rules: RuleModel[] }[] }).groups
-            .filter((group) => group.name.includes("-slo-"))
-            .flatMap((group) => group.rules.filter((rule) => rule.record)),
+        (YAML.parse(renderService(config, service, links).ruleFile.content) as { groups: { name: string; rules: RuleModel[] }[] }).groups.flatMap((group) =>
+            group.rules.filter((rule) => rule.record),
+        ),
     );
     const names = new Set(recorded.map((rule) => rule.record!));
+    const depsOf = (rule: RuleModel): RuleModel[] =>
+        [...names]
+            .filter((name) => rule.expr.includes(`${name}{`))
+            .map((name) => {
+                // The same SLO's series, else the service's own (its rates carry no slo label).
+                const candidates = recorded.filter((r) => r.record === name && r.labels?.service === rule.labels?.service);
+                return candidates.find((r) => r.labels?.slo === rule.labels?.slo) ?? candidates.find((r) => r.labels?.slo === undefined)!;
+            });
     const levels = new Map<RuleModel, number>();
     const levelOf = (rule: RuleModel): number => {
         const known = levels.get(rule);
         if (known !== undefined) {
             return known;
         }
-        const deps = [...names].filter((name) => rule.expr.includes(`${name}{`));
-        const sameSlo = (other: RuleModel) => other.labels?.service === rule.labels?.service && other.labels?.slo === rule.labels?.slo;
-        const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((name) => levelOf(recorded.find((r) => r.record === name && sameSlo(r))!)));
+        const deps = depsOf(rule);
+        const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(levelOf));
         levels.set(rule, level);
         return level;
     };
+    const needed = new Set<RuleModel>();
+    const need = (rule: RuleModel): void => {
+        if (!needed.has(rule)) {
+            needed.add(rule);
+            depsOf(rule).forEach(need);
+        }
+    };
+    recorded.filter((rule) => rule.labels?.slo !== undefined).forEach(need);
     const result: RuleModel[][] = [];
-    for (const rule of recorded) {
+    for (const rule of recorded.filter((r) => needed.has(r))) {
         (result[levelOf(rule)] ??= []).push(rule);
     }
     return result;

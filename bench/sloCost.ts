@@ -94,29 +94,52 @@ function benchService(): ServiceSpec {
     return service;
 }
 
-/** Our rules for the SLO: its group of the service's rule file, exactly as rendered. */
+/**
+ * Our rules for the SLO, exactly as rendered: of the service's one rule group, the SLO's rules
+ * (labelled with it) and the rules recording the series they read, transitively (the service's
+ * request and failure rates per window, alerts/rates.ts); the golden signals' own rules are left out.
+ */
 function ourRules(service: ServiceSpec, scrapeInterval: string): RuleSet {
     const config = loadStack("dev");
-    const groups = serviceRuleFile(service, linksFor(config), scrapeInterval).groups.filter((g) => g.name === `${SERVICE}-slo-availability`);
+    const groups = serviceRuleFile(service, linksFor(config), scrapeInterval).groups.filter((g) => g.name === SERVICE);
     if (groups.length !== 1) {
-        throw new Error(`no group ${SERVICE}-slo-availability in the rendered rule file`);
+        throw new Error(`no group ${SERVICE} in the rendered rule file`);
     }
     // Through YAML, as Prometheus reads it.
-    return { name: "ours", groups: (YAML.parse(toYaml({ groups })) as { groups: Group[] }).groups, ratioLabels: { service: SERVICE, slo: "availability" } };
+    const [group] = (YAML.parse(toYaml({ groups })) as { groups: Group[] }).groups;
+    const byName = new Map<string, Rule[]>();
+    for (const rule of group.rules.filter((r) => r.record)) {
+        byName.set(rule.record!, [...(byName.get(rule.record!) ?? []), rule]);
+    }
+    const kept = new Set<Rule>();
+    const keep = (rule: Rule) => {
+        if (kept.has(rule)) return;
+        kept.add(rule);
+        for (const name of byName.keys()) {
+            if (new RegExp(`(^|[^a-zA-Z0-9_:])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\{service="${SERVICE}"`).test(rule.expr)) {
+                byName.get(name)!.filter((r) => r.labels?.slo === undefined || r.labels.slo === "availability").forEach(keep);
+            }
+        }
+    };
+    group.rules.filter((r) => r.labels?.slo === "availability").forEach(keep);
+    // In the group's order: each rule after the ones it reads.
+    const rules = group.rules.filter((r) => kept.has(r));
+    return { name: "ours", groups: [{ name: group.name, rules }], ratioLabels: { service: SERVICE, slo: "availability" } };
 }
 
 /**
- * The SLI's two queries as Sloth templates, taken from our own 5m error ratio (`errors / total`,
- * each `sum(rate(<counter>{…}[5m]))`), so both rule sets read the same series with the same matcher.
+ * The SLI's two queries as Sloth templates, taken from our own recorded 1h rates (each
+ * `sum(rate(<counter>{…}[1h]))`), so both rule sets read the same series with the same matcher.
  */
 function sliQueries(ours: RuleSet): { error: string; total: string } {
-    const rule = ours.groups[0].rules.find((r) => r.record === "slo:sli_error:ratio_rate5m");
-    const parts = rule?.expr.split(" / ") ?? [];
-    if (parts.length !== 2 || !parts.every((p) => /^sum\(rate\([^\[]+\[5m\]\)\)$/.test(p))) {
-        throw new Error(`slo:sli_error:ratio_rate5m is not sum(rate(errors[5m])) / sum(rate(total[5m])): ${rule?.expr}`);
-    }
-    const [error, total] = parts.map((p) => p.replace("[5m]", "[{{.window}}]"));
-    return { error, total };
+    const expr = (record: string) => {
+        const rule = ours.groups[0].rules.find((r) => r.record === record);
+        if (!rule || !/^sum\(rate\([^\[]+\[1h\]\)\)$/.test(rule.expr)) {
+            throw new Error(`${record} is not sum(rate(<counter>[1h])): ${rule?.expr}`);
+        }
+        return rule.expr.replace("[1h]", "[{{.window}}]");
+    };
+    return { error: expr("service:http_errors:rate1h"), total: expr("service:http_requests:rate1h") };
 }
 
 /** Sloth's rules for the same SLI: a prometheus/v1 spec through the real `sloth generate`. */

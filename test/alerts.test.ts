@@ -101,11 +101,12 @@ describe("burn-rate factors follow the SLO window (defaults: SRE Workbook shares
     test("the traffic guard is one bad request's worth: 70 requests for 99.9% at 14.4x, 167 at 6x, 334 at 3x, 1000 at 1x", () => {
         const config = serviceConfig({ slos: [{ kind: "availability", objective: 99.9 }] });
         const [fast] = burnExprs(config, "FastBudgetBurn");
-        assert.match(fast, /slo:sli_total:rate1h\{[^}]*\} \* 3600 >= 70\)/);
-        assert.match(fast, /slo:sli_total:rate6h\{[^}]*\} \* 21600 >= 167\)/);
+        // The service's recorded request rates over each long window (alerts/rates.ts).
+        assert.match(fast, /service:http_requests:rate1h\{[^}]*\} \* 3600 >= 70\)/);
+        assert.match(fast, /service:http_requests:rate6h\{[^}]*\} \* 21600 >= 167\)/);
         const [slow] = burnExprs(config, "SlowBudgetBurn");
-        assert.match(slow, /slo:sli_total:rate1d\{[^}]*\} \* 86400 >= 334\)/);
-        assert.match(slow, /slo:sli_total:rate3d\{[^}]*\} \* 259200 >= 1000\)/);
+        assert.match(slow, /service:http_requests:rate1d\{[^}]*\} \* 86400 >= 334\)/);
+        assert.match(slow, /service:http_requests:rate3d\{[^}]*\} \* 259200 >= 1000\)/);
     });
 
     test("minRequestsPerHour raises the guard where it is higher: 100 an hour is 2400 over 1d", () => {
@@ -128,7 +129,7 @@ describe("a team's burn-rate policy in config", () => {
             fast,
             '(\n  (slo:sli_error:ratio_rate1h{service="checkout", slo="availability"} / 0.001 > 5)\n' +
                 '  and (slo:sli_error:ratio_rate5m{service="checkout", slo="availability"} / 0.001 > 5)\n' +
-                '  and on(service, slo) (slo:sli_total:rate1h{service="checkout", slo="availability"} * 3600 >= 200)\n)',
+                '  and on(service) (service:http_requests:rate1h{service="checkout"} * 3600 >= 200)\n)',
         );
         const [slow] = burnExprs(config, "SlowBudgetBurn");
         assert.match(slow, /> 3\)[\s\S]*> 1\)/);
@@ -144,7 +145,7 @@ describe("a team's burn-rate policy in config", () => {
         assert.match(slow, /ratio_rate12h\{[^}]*\} \/ 0\.001 > 3\)/);
         const text = ruleFiles(renderStack(config, readRunbooks())).map((file) => file.content).join("\n");
         assert.match(text, /record: slo:sli_error:ratio_rate12h/);
-        assert.match(text, /record: slo:sli_total:rate12h/);
+        assert.match(text, /record: service:http_requests:rate12h/);
     });
 
     test("mistakes in a policy are named with their fix", () => {

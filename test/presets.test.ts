@@ -103,13 +103,13 @@ describe("a new metric preset is one table entry (an OTel RPC server preset, add
     });
 
     test("its SLOs read the same names: failed calls for availability, the 0.25 s bucket for the 250ms latency SLO", () => {
-        assert.equal(
-            recorded("slo:sli_error:ratio_rate5m", "availability"),
-            'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger", error_type!=""}[5m])) / sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger"}[5m]))',
-        );
+        // The calls and failed calls per window are the service's recorded rates, read from the RPC counter once (alerts/rates.ts).
+        assert.equal(recorded("service:http_requests:rate1d"), 'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger"}[1d]))');
+        assert.equal(recorded("service:http_errors:rate1d"), 'sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger", error_type!=""}[1d]))');
+        assert.equal(recorded("slo:sli_error:ratio_rate5m", "availability"), 'service:http_errors:rate5m{service="ledger"} / service:http_requests:rate5m{service="ledger"}');
         assert.equal(
             recorded("slo:sli_error:ratio_rate5m", "latency"),
-            '1 - (sum(rate(rpc_server_call_duration_seconds_bucket{service_name="ledger", le="0.25"}[5m])) / sum(rate(rpc_server_call_duration_seconds_count{service_name="ledger"}[5m])))',
+            '1 - (sum(rate(rpc_server_call_duration_seconds_bucket{service_name="ledger", le="0.25"}[5m])) / on() service:http_requests:rate5m{service="ledger"})',
         );
     });
 

@@ -125,9 +125,7 @@ describe("the registry of recorded series", () => {
             .filter((rule) => rule.labels.service === "ledger" && rule.labels.slo === "availability")
             .map((rule) => rule.record);
         assert.deepEqual(names, [
-            // The totals first: the guarded windows' ratios divide by them in the same evaluation.
-            "slo:sli_total:rate2h",
-            "slo:sli_total:rate1d",
+            // The traffic over the dashboards' window; the guards read the service's recorded request rates (alerts/rates.ts).
             "slo:sli_total:rate1h",
             "slo:sli_error:ratio_rate5m",
             "slo:sli_error:ratio_rate10m",
@@ -140,6 +138,12 @@ describe("the registry of recorded series", () => {
             "slo:error_budget_remaining:ratio",
             "slo:burn_rate:ratio_rate1h",
         ]);
+        // The service's rates, each read from the raw counter once: HighErrorRate's 2m, ServiceFailing's 3m (three 60s
+        // exports), the golden 5m, and the SLO's windows (10m, 2h, 1d of its policy; 1h for the dashboards).
+        const rates = recordingRules(LEDGER).filter((rule) => rule.labels.service === "ledger" && rule.labels.slo === undefined).map((rule) => rule.record);
+        const windows = ["2m", "3m", "5m", "10m", "1h", "2h", "1d"];
+        assert.deepEqual(rates.filter((name) => name.startsWith("service:http_requests:rate")), windows.map((w) => `service:http_requests:rate${w}`));
+        assert.deepEqual(rates.filter((name) => name.startsWith("service:http_errors:rate")), windows.map((w) => `service:http_errors:rate${w}`));
     });
 });
 

@@ -198,7 +198,7 @@ describe("job and queue workers (otel-messaging)", () => {
     });
 
     test("the latency SLO counts jobs processed within its threshold", () => {
-        const sli = file.groups.find((g) => g.name === "mailer-slo-latency")?.rules.find((r) => "record" in r && r.record === "slo:sli_error:ratio_rate5m");
+        const sli = file.groups.find((g) => g.name === "mailer")?.rules.find((r) => "record" in r && r.record === "slo:sli_error:ratio_rate5m" && r.labels?.slo === "latency");
         assert.ok(sli && "record" in sli);
         assert.match(sli.expr, /messaging_process_duration_seconds_bucket\{service_name="mailer", le=~"30\(\\\\\.0\)\?"\}\[5m\]/);
     });

@@ -138,7 +138,7 @@ describe("a shard over the ConfigMap limit is refused at preview time", () => {
 
     test("a service declared in code whose own rule file is larger than a shard is refused, whatever the shard count", () => {
         const config = stackWith(fleet(1), 64);
-        const slos = Array.from({ length: 150 }, (_, i) => ({ kind: "availability", name: `a${String(i).padStart(3, "0")}`, objective: 99.9 }));
+        const slos = Array.from({ length: 200 }, (_, i) => ({ kind: "availability", name: `a${String(i).padStart(3, "0")}`, objective: 99.9 }));
         const spec = loadServiceSpec({ name: "monolith", slos }, { knownRunbooks });
         const message = refusal(() => renderService(config, spec));
         assert.match(
