@@ -49,6 +49,20 @@ export class LocalCluster extends ControlPlane {
     }
 }
 
+/**
+ * What a current Node.js language host passes the program for Pulumi.yaml's
+ * `runtime.options.tsconfig`: `PULUMI_NODEJS_TSCONFIG_PATH`, which `@pulumi/pulumi`'s runner reads
+ * (and, from that file, `noCheck` to run ts-node transpile-only). The cached host is v3.68.0
+ * (tools/README.md) and reads runtime options only as command-line flags, which the v3.274 CLI no
+ * longer passes: without this, every preview the harness runs would type-check the whole program
+ * under ts-node (about 13 s of CPU here) where a user's preview does not.
+ */
+function programCompilerEnv(): Record<string, string> {
+    const project = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { tsconfig?: string } } };
+    const tsconfig = project.runtime?.options?.tsconfig;
+    return tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: tsconfig } : {};
+}
+
 /** The project copied to `workdir/project` (once: an existing copy holds the stack's encrypted config, e.g. for `demo --down`). */
 export function projectCopy(workdir: string): string {
     const dir = path.join(workdir, "project");
@@ -98,6 +112,7 @@ export class LocalStack {
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             KUBECONFIG: kubeconfig,
+            ...programCompilerEnv(),
         };
         const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
         const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiHome, envVars, pulumiCommand });
