@@ -1,16 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GrafanaConfig, ImageRef } from "../config/types";
-import { PORTS } from "../model/components";
-import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
+import { GrafanaConfig } from "../config/types";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
-import { DashboardConfigMap, GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
-import { GRAFANA_ADMIN, GRAFANA_DATA_DIR, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
+import { PodDescription } from "../render";
+import { DashboardConfigMap, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
+import { GRAFANA_ADMIN_SECRET, GRAFANA_DATA_CLAIM } from "../render/grafanaPod";
+import { GRAFANA_ADMIN, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
 import { RenderedDashboardSidecars } from "../render/dashboardSidecars";
-import { SERVICE_DASHBOARDS } from "../render/serviceDashboards";
-import { dashboardSidecarAccess, dashboardSidecarPodParts, GRAFANA_SERVICE_ACCOUNT } from "./dashboardSidecars";
-import { clusterService, CommonArgs, componentLabels, dataEmptyDir, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "./workload";
+import { dashboardSidecarAccess } from "./dashboardSidecars";
+import { clusterService, CommonArgs, componentLabels, podPorts, podWorkload } from "./workload";
 
 export interface GrafanaArgs extends CommonArgs {
     /** Validated Grafana settings. Defaults to none: required. */
@@ -27,10 +26,8 @@ export interface GrafanaArgs extends CommonArgs {
     readonly oauthClientSecret?: pulumi.Output<string>;
     /** The k8s-sidecars bringing other namespaces' dashboard ConfigMaps (`renderStack(...).dashboardSidecars`). Defaults to none. */
     readonly dashboardSidecars?: RenderedDashboardSidecars;
-    /** Its scratch space (`rendered.scratch.grafana`). Defaults to none: required. */
-    readonly scratch: ScratchSpace;
-    /** The dashboard sidecars' scratch space (`rendered.scratch["grafana-dashboard-sidecar"]`). Defaults to Grafana's. */
-    readonly sidecarScratch?: ScratchSpace;
+    /** Its pod, described (`renderStack(...).grafanaPod`): it names the Secrets, ConfigMaps and claim created here. Defaults to none: required. */
+    readonly pod: PodDescription;
 }
 
 export interface GrafanaFiles {
@@ -50,7 +47,7 @@ export const GRAFANA_ADMIN_USER = "admin";
 export class Grafana extends pulumi.ComponentResource {
     /** Absent when `grafana.auth.disableAdminPassword` leaves Grafana without an admin user. */
     readonly adminPassword: pulumi.Output<string> | undefined;
-    readonly deployment: k8s.apps.v1.Deployment;
+    readonly deployment: pulumi.CustomResource;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:backends:Grafana", name, {}, opts);
@@ -62,77 +59,28 @@ export class Grafana extends pulumi.ComponentResource {
         const secret = this.adminPassword
             ? new k8s.core.v1.Secret(
                   `${name}-admin`,
-                  { metadata: { name: "grafana-admin", namespace, labels }, stringData: { [GRAFANA_ADMIN.user.key]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN.password.key]: this.adminPassword } },
+                  { metadata: { name: GRAFANA_ADMIN_SECRET, namespace, labels }, stringData: { [GRAFANA_ADMIN.user.key]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN.password.key]: this.adminPassword } },
                   { parent: this, additionalSecretOutputs: ["stringData", "data"] },
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        let dataVolumes: k8s.types.input.core.v1.Volume[] = dataEmptyDir(args.scratch);
-        if (settings.persistence.enabled) {
-            const claim = new k8s.core.v1.PersistentVolumeClaim(
-                `${name}-data`,
-                {
-                    metadata: { name: "grafana-data", namespace, labels },
-                    spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: settings.persistence.size } } },
-                },
-                { parent: this },
-            );
-            dataVolumes = [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }];
-        }
-        // The admin from its Secret, then the rendered GF_* settings.
-        const env = [
-            ...(secret ? Object.values(GRAFANA_ADMIN).map(({ env: envName, key }) => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } })) : []),
-            ...args.serverConfig.env,
-        ];
-        const files = args.files ? provisioningFiles(name, namespace, labels, args.files, settings.image, this) : undefined;
-        const sidecars = args.dashboardSidecars ? dashboardSidecarPodParts(args.dashboardSidecars, args.sidecarScratch ?? args.scratch) : undefined;
+        const claim = settings.persistence.enabled
+            ? new k8s.core.v1.PersistentVolumeClaim(
+                  `${name}-data`,
+                  {
+                      metadata: { name: GRAFANA_DATA_CLAIM, namespace, labels },
+                      spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: settings.persistence.size } } },
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        const provisioning = args.files ? provisioningConfigMaps(name, namespace, labels, args.files, this) : [];
         const account = args.dashboardSidecars ? dashboardSidecarAccess(name, namespace, labels, args.dashboardSidecars, this) : undefined;
-        this.deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
-            {
-                metadata: { name: "grafana", namespace, labels },
-                spec: {
-                    replicas: settings.replicas,
-                    // SQLite on a ReadWriteOnce volume: never two pods at once.
-                    strategy: { type: "Recreate" },
-                    selector: { matchLabels: selectorLabels("grafana") },
-                    template: {
-                        // Datasources and providers are read only at start-up, so their change rolls the pod. Dashboards are
-                        // left out on purpose: Grafana rescans them, and a restart for a dashboard change is what we avoid.
-                        // grafana.ini too is read only at start-up.
-                        metadata: {
-                            labels,
-                            annotations: { "checksum/config": args.serverConfig.checksum, ...(files ? { "checksum/provisioning": args.files!.provisioning.checksum } : {}) },
-                        },
-                        spec: {
-                            securityContext: podSecurityContext(472),
-                            // Grafana never calls the Kubernetes API: no token in the pod.
-                            automountServiceAccountToken: false,
-                            ...(account ? { serviceAccountName: GRAFANA_SERVICE_ACCOUNT } : {}),
-                            ...(files ? { initContainers: [files.expander("once")] } : {}),
-                            containers: [
-                                hardenedContainer({
-                                    name: "grafana",
-                                    image: settings.image,
-                                    env,
-                                    ports: [{ name: "http", containerPort: PORTS.grafana }],
-                                    resources: settings.resources,
-                                    scratch: args.scratch,
-                                    readinessPath: "/api/health",
-                                    livenessPath: "/api/health",
-                                    volumeMounts: [{ name: "data", mountPath: GRAFANA_DATA_DIR }, TMP_MOUNT, ...server.mounts, ...(files?.mounts ?? []), ...(sidecars ? [sidecars.grafanaMount] : [])],
-                                }),
-                                ...(files ? [files.expander("watch")] : []),
-                                ...(sidecars?.containers ?? []),
-                            ],
-                            volumes: [...dataVolumes, tmpVolume(args.scratch), ...server.volumes, ...(files?.volumes ?? []), ...(sidecars?.volumes ?? [])],
-                        },
-                    },
-                },
-            },
-            { parent: this, ...(account ? { dependsOn: [account] } : {}) },
-        );
-        const service = clusterService(`${name}-svc`, "grafana", namespace, [{ name: "http", port: PORTS.grafana }], this);
+        // The pod names all of these by their rendered names: each exists before it.
+        const named = [secret, claim, ...server, ...provisioning, account].filter((resource): resource is pulumi.CustomResource => resource !== undefined);
+        this.deployment = podWorkload(`${name}-deployment`, args.pod, { namespace, parent: this, dependsOn: named });
+        const ports = podPorts(args.pod);
+        const service = clusterService(`${name}-svc`, "grafana", namespace, ports, this);
         if (settings.ingress.enabled) {
             new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
@@ -150,7 +98,7 @@ export class Grafana extends pulumi.ComponentResource {
                         rules: [
                             {
                                 host: settings.ingress.host,
-                                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
+                                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: ports[0].name } } } }] },
                             },
                         ],
                     },
@@ -164,40 +112,35 @@ export class Grafana extends pulumi.ComponentResource {
 
 /**
  * grafana.ini in a ConfigMap (nothing secret in it) and, with SSO, the OAuth client secret in a
- * Secret mounted as a file, which grafana.ini names with `$__file{...}`: the secret never appears
- * in a ConfigMap, an environment variable or the pod spec.
+ * Secret, which the pod mounts as the file grafana.ini names with `$__file{...}` (render/grafanaPod.ts):
+ * the secret never appears in a ConfigMap, an environment variable or the pod spec.
  */
-function serverConfigFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, args: GrafanaArgs, parent: pulumi.Resource) {
+function serverConfigFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, args: GrafanaArgs, parent: pulumi.Resource): pulumi.CustomResource[] {
     const configMap = new k8s.core.v1.ConfigMap(
         `${name}-config`,
         { metadata: { name: GRAFANA_SERVER_CONFIG.configMap, namespace, labels }, data: { [GRAFANA_SERVER_CONFIG.key]: args.serverConfig.content } },
         { parent },
     );
-    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "config", configMap: { name: configMap.metadata.name } }];
-    const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "config", mountPath: GRAFANA_SERVER_CONFIG.mountPath, readOnly: true }];
-    if (args.settings.auth) {
-        if (!args.oauthClientSecret) {
-            throw new Error("grafana.auth is configured but the secret grafanaOAuthClientSecret was not read");
-        }
-        const oauth = new k8s.core.v1.Secret(
-            `${name}-oauth`,
-            { metadata: { name: GRAFANA_OAUTH_SECRET.name, namespace, labels }, stringData: { [GRAFANA_OAUTH_SECRET.key]: args.oauthClientSecret } },
-            { parent, additionalSecretOutputs: ["stringData", "data"] },
-        );
-        volumes.push({ name: "oauth", secret: { secretName: oauth.metadata.name, defaultMode: 0o440 } });
-        mounts.push({ name: "oauth", mountPath: GRAFANA_OAUTH_SECRET.mountPath, readOnly: true });
+    if (!args.settings.auth) {
+        return [configMap];
     }
-    return { volumes, mounts };
+    if (!args.oauthClientSecret) {
+        throw new Error("grafana.auth is configured but the secret grafanaOAuthClientSecret was not read");
+    }
+    const oauth = new k8s.core.v1.Secret(
+        `${name}-oauth`,
+        { metadata: { name: GRAFANA_OAUTH_SECRET.name, namespace, labels }, stringData: { [GRAFANA_OAUTH_SECRET.key]: args.oauthClientSecret } },
+        { parent, additionalSecretOutputs: ["stringData", "data"] },
+    );
+    return [configMap, oauth];
 }
 
 /**
- * The provisioning ConfigMap (datasources and the dashboard provider, each in its own provisioning
- * sub-folder, so the image's other provisioning folders stay as they are) and the stack's dashboard
- * ConfigMaps, plus the volumes that put them where Grafana reads them. All dashboard ConfigMaps are
- * projected into one folder; the kubelet refreshes projected ConfigMaps in place (its sync period,
- * about a minute), and Grafana picks the change up at its next rescan without a restart.
+ * The provisioning ConfigMap (datasources and the dashboard provider, which the pod mounts each in
+ * its own provisioning sub-folder), the stack's dashboard ConfigMaps and the services' dashboard
+ * templates, under the names the pod projects them from (render/grafanaPod.ts).
  */
-function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, files: GrafanaFiles, image: ImageRef, parent: pulumi.Resource) {
+function provisioningConfigMaps(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, files: GrafanaFiles, parent: pulumi.Resource): k8s.core.v1.ConfigMap[] {
     const { provisioning } = files;
     const configMap = new k8s.core.v1.ConfigMap(
         `${name}-provisioning`,
@@ -212,45 +155,5 @@ function provisioningFiles(name: string, namespace: pulumi.Input<string>, labels
     );
     const configMaps = (maps: readonly DashboardConfigMap[]) =>
         maps.map((map) => new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace, labels }, data: { ...map.data } }, { parent }));
-    const projected = (maps: readonly k8s.core.v1.ConfigMap[]) => ({ sources: maps.map((map) => ({ configMap: { name: map.metadata.name } })) });
-    const stackMaps = configMaps(provisioning.stackDashboardConfigMaps);
-    const { serviceDashboards } = provisioning;
-    const only = (key: string, folder: "datasources" | "dashboards") => ({ name: configMap.metadata.name, items: [{ key, path: `lgtm-stack.yaml` }], folder });
-    const provisioningVolumes = [only(GRAFANA_PROVISIONING_KEYS.datasources, "datasources"), only(GRAFANA_PROVISIONING_KEYS.dashboards, "dashboards")];
-    const volumes: k8s.types.input.core.v1.Volume[] = [
-        ...provisioningVolumes.map((v) => ({ name: `provisioning-${v.folder}`, configMap: { name: v.name, items: v.items } })),
-        { name: "dashboards", projected: projected(stackMaps) },
-        { name: "dashboard-templates", projected: projected(configMaps(serviceDashboards.configMaps)) },
-        { name: "service-dashboards", emptyDir: { sizeLimit: serviceDashboards.scratch.data } },
-    ];
-    const mounts: k8s.types.input.core.v1.VolumeMount[] = [
-        ...provisioningVolumes.map((v) => ({ name: `provisioning-${v.folder}`, mountPath: `${GRAFANA_PATHS.provisioning}/${v.folder}`, readOnly: true })),
-        { name: "dashboards", mountPath: GRAFANA_PATHS.dashboards, readOnly: true },
-        { name: "service-dashboards", mountPath: SERVICE_DASHBOARDS.outputPath, readOnly: true },
-    ];
-    // The services' dashboards, expanded from the templates by a shell loop in Grafana's own image:
-    // once before Grafana starts, then whenever the kubelet refreshes the templates or the index.
-    const expander = (mode: "once" | "watch"): k8s.types.input.core.v1.Container => ({
-        name: mode === "once" ? "expand-dashboards" : "dashboard-expander",
-        image: imageName(image),
-        imagePullPolicy: "IfNotPresent",
-        command: ["sh", "-c", serviceDashboards.script, "expander", mode],
-        env: [
-            { name: "TEMPLATES", value: SERVICE_DASHBOARDS.templatesPath },
-            { name: "OUTPUT", value: SERVICE_DASHBOARDS.outputPath },
-        ],
-        resources: withScratch(SERVICE_DASHBOARDS.resources, serviceDashboards.scratch),
-        ...(mode === "watch"
-            ? {
-                  readinessProbe: { exec: { command: ["sh", "-c", serviceDashboards.probes.ready] }, periodSeconds: 10, timeoutSeconds: 5 },
-                  livenessProbe: { exec: { command: ["sh", "-c", serviceDashboards.probes.alive] }, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
-              }
-            : {}),
-        securityContext: HARDENED_SECURITY_CONTEXT,
-        volumeMounts: [
-            { name: "dashboard-templates", mountPath: SERVICE_DASHBOARDS.templatesPath, readOnly: true },
-            { name: "service-dashboards", mountPath: SERVICE_DASHBOARDS.outputPath },
-        ],
-    });
-    return { volumes, mounts, expander };
+    return [configMap, ...configMaps(provisioning.stackDashboardConfigMaps), ...configMaps(provisioning.serviceDashboards.configMaps)];
 }

@@ -100,8 +100,8 @@ export function stackGrafana(
         config.grafana.mode === "files"
             ? { provisioning: rendered.grafana }
             : undefined;
-    if (!rendered.grafanaServer) {
-        throw new Error("grafana.ini was not rendered for the Grafana being deployed");
+    if (!rendered.grafanaServer || !rendered.grafanaPod) {
+        throw new Error("grafana.ini and Grafana's pod were not rendered for the Grafana being deployed");
     }
     const workload = new Grafana(
         name,
@@ -114,8 +114,7 @@ export function stackGrafana(
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
             ...(rendered.dashboardSidecars ? { dashboardSidecars: rendered.dashboardSidecars } : {}),
-            scratch: rendered.scratch.grafana,
-            sidecarScratch: rendered.scratch["grafana-dashboard-sidecar"],
+            pod: rendered.grafanaPod,
         },
         opts,
     );

@@ -136,7 +136,7 @@ export class LgtmStack extends pulumi.ComponentResource {
             ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"], podDisruptionBudget: config.podDisruptionBudgets }, child)
             : undefined;
         if (rendered.blackbox) {
-            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox, image: config.operator.blackboxImage, scratch: rendered.scratch["blackbox-exporter"] }, child);
+            new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox }, child);
         }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
         new ClusterExporters(

@@ -74,7 +74,7 @@ export function podWorkload(resourceName: string, pod: PodDescription, wiring: P
 
 /** The Service ports of a pod's named container ports (all of them, or those named): a port's number is written once, in its description. */
 export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number }[] {
-    const ports = "ports" in pod ? pod.ports : pod.spec.containers[0].ports;
+    const ports = "ports" in pod ? pod.ports : (pod.spec.containers[0].ports ?? []);
     const chosen = names ? names.map((name) => ports.find((port) => port.name === name) ?? missingPort(pod.name, name)) : ports;
     return chosen.map((port) => ({ name: port.name, port: port.containerPort }));
 }

@@ -30,6 +30,7 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { tenancyOf } from "./topology/tenancy";
 import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardSidecars";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
+import { blackboxPod, grafanaPod } from "./grafanaPod";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
@@ -45,7 +46,7 @@ import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { renderServiceDashboardTemplates, serviceDashboards, ServiceDashboardSet } from "./serviceDashboards";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
-import { RenderedPods, renderPods } from "./pods";
+import { PodDescription, RenderedPods, renderPods } from "./pods";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
@@ -92,6 +93,8 @@ export interface RenderedService {
 export interface RenderedBlackbox {
     readonly config: string;
     readonly checksum: string;
+    /** Its pod, described (render/grafanaPod.ts). */
+    readonly pod: PodDescription;
 }
 
 export interface RenderedStack {
@@ -113,6 +116,8 @@ export interface RenderedStack {
     readonly dashboardSidecars?: RenderedDashboardSidecars;
     /** grafana.ini of the Grafana we deploy (sign-in, SSO); absent with `grafana.mode: external`. */
     readonly grafanaServer?: RenderedGrafanaServerConfig;
+    /** The pod of the Grafana we deploy (render/grafanaPod.ts); absent with `grafana.mode: external`. */
+    readonly grafanaPod?: PodDescription;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
@@ -192,7 +197,8 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const scratch = renderScratch(config);
     const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0), scratch);
     const dashboardSidecars = renderDashboardSidecars(config);
-    const blackboxConfig = toYaml(renderBlackboxConfig(config));
+    const grafana = renderGrafanaProvisioning(config, datasources, stackDashboards, serviceDashboardTemplates);
+    const grafanaServer = config.grafana.mode === "external" ? undefined : renderGrafanaServerConfig(config);
     const workloads = renderWorkloads(config, {
             prometheus: toYaml(withMimir(config, withHaLabels(config, renderPrometheusConfig(config, endpoints)))),
             alertmanager: toYaml(renderAlertmanagerConfig(config)),
@@ -211,15 +217,27 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         lokiRules: lokiRulesData(services),
         datasources,
         stackDashboards,
-        grafana: renderGrafanaProvisioning(config, datasources, stackDashboards, serviceDashboardTemplates),
+        grafana,
         ...(dashboardSidecars ? { dashboardSidecars } : {}),
-        ...(config.grafana.mode === "external" ? {} : { grafanaServer: renderGrafanaServerConfig(config) }),
+        ...(grafanaServer
+            ? {
+                  grafanaServer,
+                  grafanaPod: grafanaPod(config, { server: grafanaServer, ...(config.grafana.mode === "files" ? { provisioning: grafana } : {}), ...(dashboardSidecars ? { dashboardSidecars } : {}) }, scratch),
+              }
+            : {}),
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
         agentNetworkPolicies: renderAgentNetworkPolicies(config),
         exporterNetworkPolicies: renderExporterNetworkPolicies(config),
-        ...(operator ? { operator, blackbox: { config: blackboxConfig, checksum: checksum(blackboxConfig) } } : {}),
+        ...(operator ? { operator, blackbox: renderBlackbox(config, scratch) } : {}),
     };
+}
+
+/** The blackbox exporter's modules file, its checksum and its pod, which the checksum rolls. */
+function renderBlackbox(config: StackConfig, scratch: RenderedScratch): RenderedBlackbox {
+    const content = toYaml(renderBlackboxConfig(config));
+    const sum = checksum(content);
+    return { config: content, checksum: sum, pod: blackboxPod(config.operator.blackboxImage, sum, scratch["blackbox-exporter"]) };
 }
 
 /** Every service's log-alert file in one ConfigMap, which must stay under the API server's limit. */

@@ -17,6 +17,7 @@ import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
 import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
+import { BLACKBOX_PORTS, GRAFANA_PORTS } from "./grafanaPod";
 import { COMPONENT_PORTS, ContainerPort, portNumbers, tierPorts } from "./pods";
 
 export type Protocol = "TCP" | "UDP";
@@ -112,6 +113,11 @@ function described(id: string, selector: Labels, ports: readonly ContainerPort[]
     const base: Pods = { id, selector, ports };
     return { ...base, metricsPort: on(base, metricsPortName)[0], ...(external ? { external } : {}) };
 }
+/** Grafana, with its pod's port (render/grafanaPod.ts): users reach it through the ingress controller, wherever that runs. */
+function grafanaPods(config: StackConfig): Pods {
+    return described("grafana", selectorLabels("grafana"), GRAFANA_PORTS, METRICS_PORT_NAME.grafana, grafanaEgress(config));
+}
+
 /** Prometheus scrapes targets in any namespace on any port and discovers them through the API server. */
 const ANYWHERE: EgressRule = {};
 /** Every pod of the cluster, in any namespace. */
@@ -289,24 +295,23 @@ function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; black
     const agent: Pods = { id: OPERATOR_WORKLOADS.agent, selector: selectorLabels(OPERATOR_WORKLOADS.agent), metricsPort: PORTS.prometheus, external: scraperEgress(config) };
     // The blackbox exporter probes whatever URL a Probe names: any pod, and outside the cluster `egress.probes` (any address without it).
     const probes = config.networkPolicyEgress.probes ? [{ to: [ANY_POD] }, toDestination(config, "probes")] : [ANYWHERE];
-    const blackbox: Pods = { id: BLACKBOX.name, selector: selectorLabels(BLACKBOX.name), metricsPort: BLACKBOX.port, external: probes };
+    const blackbox = described(BLACKBOX.name, selectorLabels(BLACKBOX.name), BLACKBOX_PORTS, METRICS_PORT_NAME[BLACKBOX.name], probes);
     return {
         operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [apiServer(config)] },
         agent,
         blackbox,
-        flows: [{ to: blackbox, from: [agent], ports: [BLACKBOX.port] }],
+        flows: [{ to: blackbox, from: [agent], ports: on(blackbox, "http") }],
     };
 }
 
 /** Who may talk to whom in the single topology: exactly the stack's data flow between its seven components. */
 function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
-    const component = (id: string, metricsPort: number, external?: EgressRule[]): Pods => ({ id, selector: selectorLabels(id), metricsPort, ...(external ? { external } : {}) });
     const prometheus = describedComponent("prometheus", scraperEgress(config));
     const alertmanager = describedComponent("alertmanager", receiverEgress(config));
     const loki = describedComponent("loki", storageEgress(config, config.loki.storage));
     const tempo = describedComponent("tempo", storageEgress(config, config.tempo.storage));
     const collector = describedComponent("otel-collector");
-    const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
+    const grafana = grafanaPods(config);
     const operator = operatorPods(config);
     const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
@@ -321,7 +326,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
         // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
         { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
         // Users reach Grafana through the ingress controller, wherever it runs.
-        { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+        { to: grafana, from: ["any"], ports: on(grafana, "http") },
         ...(operator?.flows ?? []),
     ];
     return { pods, flows };
@@ -341,7 +346,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const alertmanager = describedComponent("alertmanager", receiverEgress(config));
     const gateway = describedComponent("otel-collector");
     const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
-    const grafana = component("grafana", PORTS.grafana, grafanaEgress(config));
+    const grafana = grafanaPods(config);
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
     const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
         Object.fromEntries(
@@ -389,7 +394,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         { to: prometheus, from: [gateway], ports: on(prometheus, "http") },
         { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
         { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
-        { to: grafana, from: ["any"], ports: [PORTS.grafana] },
+        { to: grafana, from: ["any"], ports: on(grafana, "http") },
 
         // Loki: OTLP over HTTP into the distributors; the read path through frontend, scheduler and queriers.
         { to: loki.distributor, from: [gateway], ports: http(loki.distributor) },

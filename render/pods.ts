@@ -46,10 +46,14 @@ export interface ContainerPort {
 export interface Probe {
     readonly httpGet?: { readonly path: string; readonly port: string };
     readonly tcpSocket?: { readonly port: string };
-    readonly initialDelaySeconds: number;
+    /** A command in the container (a script in a loop serves no port); absent: httpGet or tcpSocket. */
+    readonly exec?: { readonly command: string[] };
+    /** Absent: Kubernetes's default, 0. */
+    readonly initialDelaySeconds?: number;
     readonly periodSeconds: number;
     readonly timeoutSeconds: number;
-    readonly failureThreshold: number;
+    /** Absent: Kubernetes's default, 3. */
+    readonly failureThreshold?: number;
 }
 
 export interface VolumeMount {
@@ -66,25 +70,37 @@ interface ConfigMapSource {
     readonly items?: { key: string; path: string }[];
 }
 
+/** One source of a projected volume: a ConfigMap, or what automountServiceAccountToken would mount (token, CA, namespace). */
+interface ProjectedSource {
+    readonly configMap?: ConfigMapSource;
+    readonly serviceAccountToken?: { readonly path: string; readonly expirationSeconds: number };
+    readonly downwardAPI?: { readonly items: { path: string; fieldRef: { apiVersion: string; fieldPath: string } }[] };
+}
+
 export interface Volume {
     readonly name: string;
     readonly configMap?: ConfigMapSource;
-    readonly secret?: { readonly secretName: string };
+    readonly secret?: { readonly secretName: string; readonly defaultMode?: number };
     readonly emptyDir?: { readonly sizeLimit?: string; readonly medium?: string };
-    readonly projected?: { readonly sources: { configMap: ConfigMapSource }[] };
+    readonly projected?: { readonly sources: ProjectedSource[] };
     readonly hostPath?: { readonly path: string; readonly type?: string };
+    readonly persistentVolumeClaim?: { readonly claimName: string };
 }
 
 export interface Container {
     readonly name: string;
     readonly image: string;
     readonly imagePullPolicy: string;
+    /** Replaces the image's entrypoint (a script run in the image's shell); absent: the image's. */
+    readonly command?: string[];
     readonly args?: string[];
     readonly env?: EnvVar[];
-    readonly ports: ContainerPort[];
+    /** Absent for a container that serves nothing (a script in a loop, an init container). */
+    readonly ports?: ContainerPort[];
     readonly resources: { requests: Record<string, string>; limits: Record<string, string> };
-    readonly readinessProbe: Probe;
-    readonly livenessProbe: Probe;
+    /** Absent for an init container, which runs to completion. */
+    readonly readinessProbe?: Probe;
+    readonly livenessProbe?: Probe;
     readonly startupProbe?: Probe;
     readonly securityContext: SecurityContext;
     readonly volumeMounts: VolumeMount[];
@@ -117,6 +133,8 @@ export interface PodSpec {
     readonly affinity?: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } } };
     readonly tolerations?: { operator: string }[];
     readonly terminationGracePeriodSeconds?: number;
+    /** Run to completion, in order, before the containers start. Defaults to none. */
+    readonly initContainers?: Container[];
     readonly containers: Container[];
     readonly volumes: Volume[];
 }
@@ -145,7 +163,7 @@ export interface PodDescription {
     readonly parallel?: boolean;
     readonly volumeClaimTemplates?: PersistentVolumeClaim[];
     /** Deployment: its rolling update. */
-    readonly strategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: number } };
+    readonly strategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: number } } | { type: "Recreate" };
     /** DaemonSet: its rolling update. */
     readonly updateStrategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number } };
     /** An HPA owns the replica count (`up` must not reset it). */

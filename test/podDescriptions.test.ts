@@ -4,7 +4,11 @@
  * pods declares is a flow written twice that has drifted (the policy then allows a port nothing
  * listens on, and the real one stays closed). Probes name ports too: a probe on a port the
  * container does not declare never succeeds. The Tempo ports below are written by hand from
- * Tempo's documentation (3200 HTTP, 9095 gRPC, OTLP on 4317 gRPC and 4318 HTTP).
+ * Tempo's documentation (3200 HTTP, 9095 gRPC, OTLP on 4317 gRPC and 4318 HTTP); Grafana's from
+ * Grafana's (`http_port` 3000, GET /api/health, the official image's user 472), the dashboard
+ * sidecars' from kiwigrid/k8s-sidecar's README (HEALTH_PORT, default 8080, answers GET /healthz), the
+ * blackbox exporter's from its README (listens on 9115; /-/healthy), and the token folder from the
+ * Kubernetes documentation (/var/run/secrets/kubernetes.io/serviceaccount).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -31,6 +35,8 @@ function describedPods(rendered: RenderedStack): PodDescription[] {
         ...(pods.collector.agent ? [pods.collector.agent] : []),
         ...Object.values(pods.singleBinaries ?? {}).map((backend) => backend.pod),
         ...Object.values(pods.engines ?? {}).flatMap((tiers) => tiers.flatMap((tier) => tier.workloads)),
+        ...(rendered.grafanaPod ? [rendered.grafanaPod] : []),
+        ...(rendered.blackbox ? [rendered.blackbox.pod] : []),
     ];
 }
 
@@ -43,7 +49,7 @@ function undeclaredIngressPorts(rendered: RenderedStack): { checked: number; sel
     const selected = new Set<string>();
     let checked = 0;
     for (const pod of describedPods(rendered)) {
-        const declared = new Set(pod.spec.containers.flatMap((container) => container.ports.map((port) => port.containerPort)));
+        const declared = new Set(pod.spec.containers.flatMap((container) => (container.ports ?? []).map((port) => port.containerPort)));
         // The node agent's policies are its own namespace's.
         for (const policy of [...rendered.networkPolicies, ...rendered.agentNetworkPolicies]) {
             if (!selects(policy.spec.podSelector.matchLabels, pod.labels)) {
@@ -83,7 +89,7 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
         test(`every probe of a described pod names one of its container's ports (${topology})`, () => {
             for (const pod of describedPods(render())) {
                 for (const container of pod.spec.containers) {
-                    const names = container.ports.map((port) => port.name);
+                    const names = (container.ports ?? []).map((port) => port.name);
                     for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
                         const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
                         assert.ok(port === undefined || names.includes(port), `${pod.name}/${container.name} probes ${port}, not one of ${names.join(", ")}`);
@@ -96,7 +102,7 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
     test("Tempo as one binary declares HTTP 3200, gRPC 9095 and OTLP 4317 and 4318, by name", () => {
         const tempo = single().pods.singleBinaries!.tempo.pod;
         assert.deepEqual(
-            tempo.spec.containers[0].ports.map((port) => `${port.name} ${port.containerPort}/${port.protocol}`),
+            tempo.spec.containers[0].ports!.map((port) => `${port.name} ${port.containerPort}/${port.protocol}`),
             ["http 3200/TCP", "grpc 9095/TCP", "otlp-grpc 4317/TCP", "otlp-http 4318/TCP"],
         );
     });
@@ -108,5 +114,96 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
             ["mimir-ingester-zone-a: a", "mimir-ingester-zone-b: b", "mimir-ingester-zone-c: c"],
         );
         assert.deepEqual(ingester.budget?.selector, { "app.kubernetes.io/name": "mimir", "app.kubernetes.io/component": "ingester", "app.kubernetes.io/part-of": "lgtm-stack" });
+    });
+
+    test("Grafana declares HTTP 3000 by name, probes /api/health on it, and runs as user 472 on a read-only root filesystem", () => {
+        const grafana = single().grafanaPod!;
+        const [container] = grafana.spec.containers;
+        assert.equal(container.name, "grafana");
+        assert.deepEqual(
+            container.ports!.map((port) => `${port.name} ${port.containerPort}/${port.protocol}`),
+            ["http 3000/TCP"],
+        );
+        assert.deepEqual(container.readinessProbe?.httpGet, { path: "/api/health", port: "http" });
+        assert.deepEqual(container.livenessProbe?.httpGet, { path: "/api/health", port: "http" });
+        assert.equal(grafana.spec.securityContext.runAsUser, 472);
+        assert.equal(grafana.spec.automountServiceAccountToken, false);
+        // SQLite on one volume: the old pod stops before the new one starts.
+        assert.deepEqual(grafana.strategy, { type: "Recreate" });
+        for (const each of [...grafana.spec.containers, ...(grafana.spec.initContainers ?? [])]) {
+            assert.equal(each.securityContext.readOnlyRootFilesystem, true, `${each.name}'s root filesystem is read-only`);
+        }
+        // The admin from the grafana-admin Secret, never a literal.
+        assert.deepEqual(
+            container.env!.filter((env) => env.valueFrom),
+            [
+                { name: "GF_SECURITY_ADMIN_USER", valueFrom: { secretKeyRef: { name: "grafana-admin", key: "admin-user" } } },
+                { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "grafana-admin", key: "admin-password" } } },
+            ],
+        );
+    });
+
+    test("Grafana's dashboard sidecars each serve /healthz on their own port, write the folder Grafana reads read-only, and alone get the API token", () => {
+        const grafana = renderStack(
+            loadStackConfig(minimalRaw({ grafana: { mode: "files", dashboardConfigMaps: { namespaces: ["team-a", "team-b"] }, persistence: { enabled: true, size: "5Gi" } } }), { knownRunbooks }),
+            readRunbooks(),
+        ).grafanaPod!;
+        const byName = Object.fromEntries(grafana.spec.containers.map((container) => [container.name, container]));
+        assert.deepEqual(Object.keys(byName), ["grafana", "dashboard-expander", "dashboards-team-a", "dashboards-team-b"]);
+        assert.deepEqual(
+            ["dashboards-team-a", "dashboards-team-b"].map((name) => {
+                const sidecar = byName[name];
+                return `${name}: ${sidecar.ports!.map((port) => `${port.name} ${port.containerPort}`)}; ready ${sidecar.readinessProbe?.httpGet?.path} on ${sidecar.readinessProbe?.httpGet?.port}`;
+            }),
+            ["dashboards-team-a: health-8080 8080; ready /healthz on health-8080", "dashboards-team-b: health-8081 8081; ready /healthz on health-8081"],
+        );
+        const mountOf = (container: string, path: string) => byName[container].volumeMounts.find((mount) => mount.mountPath === path);
+        const folder = "/var/lib/grafana-dashboards";
+        const token = "/var/run/secrets/kubernetes.io/serviceaccount";
+        assert.equal(mountOf("dashboards-team-a", folder)?.readOnly, undefined, "the sidecar writes the folder");
+        assert.equal(mountOf("grafana", folder)?.readOnly, true, "Grafana only reads it");
+        assert.equal(mountOf("dashboards-team-b", token)?.readOnly, true);
+        assert.equal(mountOf("grafana", token), undefined, "Grafana's own container gets no API token");
+        assert.equal(grafana.spec.serviceAccountName, "grafana");
+        // With persistence, the data directory is the claim's.
+        assert.deepEqual(
+            grafana.spec.volumes.find((volume) => volume.name === "data"),
+            { name: "data", persistentVolumeClaim: { claimName: "grafana-data" } },
+        );
+        assert.equal(mountOf("grafana", "/var/lib/grafana")?.name, "data");
+    });
+
+    test("with SSO and no admin: the OAuth client secret is a file readable by owner and group only, and no admin variable is set", () => {
+        const okta = { provider: "okta", url: "https://acme.okta.com", clientId: "0oa1b2c3d4", disableLoginForm: true, disableAdminPassword: true };
+        const grafana = renderStack(
+            loadStackConfig(minimalRaw({ grafana: { mode: "files", auth: okta }, grafanaOAuthClientSecret: "<secret>" }, ["grafanaOAuthClientSecret"]), { knownRunbooks }),
+            readRunbooks(),
+        ).grafanaPod!;
+        assert.deepEqual(
+            grafana.spec.volumes.find((volume) => volume.name === "oauth"),
+            { name: "oauth", secret: { secretName: "grafana-oauth", defaultMode: 0o440 } },
+        );
+        const [container] = grafana.spec.containers;
+        assert.deepEqual(container.volumeMounts.find((mount) => mount.name === "oauth"), { name: "oauth", mountPath: "/etc/grafana/secrets/oauth", readOnly: true });
+        assert.deepEqual(container.env!.filter((env) => env.name.startsWith("GF_SECURITY_ADMIN")), []);
+    });
+
+    test("the blackbox exporter declares 9115 by name, probes /-/healthy on it, and reads its modules from a read-only ConfigMap mount", () => {
+        const blackbox = single().blackbox!.pod;
+        const [container] = blackbox.spec.containers;
+        assert.deepEqual(
+            container.ports!.map((port) => `${port.name} ${port.containerPort}/${port.protocol}`),
+            ["http 9115/TCP"],
+        );
+        assert.deepEqual(container.readinessProbe?.httpGet, { path: "/-/healthy", port: "http" });
+        assert.deepEqual(container.livenessProbe?.httpGet, { path: "/-/healthy", port: "http" });
+        assert.deepEqual(container.args, ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"]);
+        assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(container.volumeMounts.find((mount) => mount.name === "config"), { name: "config", mountPath: "/etc/blackbox", readOnly: true });
+        assert.deepEqual(
+            blackbox.spec.volumes.find((volume) => volume.name === "config"),
+            { name: "config", configMap: { name: "blackbox-exporter" } },
+        );
+        assert.equal(blackbox.replicas, 1);
     });
 });
