@@ -12,6 +12,8 @@ import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { CLUSTER_PROVIDERS } from "../model/cluster";
 import { GRAFANA_AUTH_PROVIDERS, GrafanaAuthProvider } from "../model/grafanaAuth";
 import { Engine, OBJECT_STORAGE_ENGINES, TIERS } from "../model/topology";
+import { LOG_ALERT_PRESETS, SEVERITIES, TRAFFIC_ANOMALY } from "../model/alerting";
+import { CUSTOM_PRESET, DEFAULT_PRESET } from "../model/presets";
 
 /**
  * What a secret holds: one value; one value per engine with object storage (the key names it with
@@ -174,8 +176,8 @@ export interface KeySpec {
     readonly type: string;
     /** Absent for sections documented by their keys' rows, and for settings documented as `documentedAs`. */
     readonly default?: KeyDefault;
-    /** Bounds of a number, as the reader enforces them; the README's meaning names the range `min..max`. */
-    readonly limits?: { readonly min?: number; readonly max?: number; readonly integer?: boolean };
+    /** Bounds of a number (or, written as text, of a duration), as the reader enforces them; the README's meaning names the range `min..max`. */
+    readonly limits?: { readonly min?: number | string; readonly max?: number | string; readonly integer?: boolean };
     /** Meaning and limits, as the README's configuration table says them. */
     readonly description?: string;
     /**
@@ -770,6 +772,75 @@ export const CLUSTER_SETTINGS = {
     },
 } as const satisfies Record<string, KeySpec>;
 
+/** `services[i].slos[j]`: one SLO; `only` names the kinds a key applies with. */
+export const SLO_SETTINGS = {
+    kind: { type: "`availability` or `latency`", choices: ["availability", "latency"], default: { value: "availability" } },
+    name: { type: "name", default: { text: "its kind" } },
+    window: { type: "duration", default: { value: "30d" }, limits: { min: "7d", max: "90d" } },
+    objective: { type: "percentage", default: { value: 99.9 }, limits: { min: 50, max: 99.999 }, only: ["availability"] },
+    sli: { type: "`requests` or `probe`", choices: ["requests", "probe"], default: { value: "requests" }, only: ["availability"] },
+    percentile: { type: "percentage", default: { value: 95 }, limits: { min: 50, max: 99.999 }, only: ["latency"] },
+    threshold: { type: "duration", default: { value: "1s" }, only: ["latency"] },
+} as const satisfies Record<string, KeySpec>;
+
+/** One level of a saturation signal: the share of capacity and how long it must hold. */
+const SATURATION_LEVEL = {
+    threshold: { type: "percentage", default: { value: 85 }, limits: { min: 1, max: 100 } },
+    // A level may fire at once.
+    for: { type: "duration", default: { value: "10m" }, limits: { min: "0s" } },
+} as const satisfies Record<string, KeySpec>;
+
+/** A saturation signal's severity: `page` and `ticket`, the older routing words, are read as `critical` and `warning`. */
+const SEVERITY = { type: "severity", choices: SEVERITIES } as const;
+
+/** `services[i].saturation[j]`: one level (`threshold`, `for`, `severity`), or one object per level (`warning`, `critical`). */
+export const SATURATION_SETTINGS = {
+    name: { type: "snake_case name", default: { text: "required" } },
+    query: { type: "PromQL", default: { text: "required" } },
+    alert: { type: "alert name", default: { text: "required" } },
+    ...SATURATION_LEVEL,
+    severity: { ...SEVERITY, default: { value: "critical" } },
+    warning: { type: "section", default: { text: "none" }, keys: { threshold: { ...SATURATION_LEVEL.threshold, default: { text: "required" } }, for: SATURATION_LEVEL.for } },
+    critical: { type: "section", default: { text: "none" }, keys: { threshold: { ...SATURATION_LEVEL.threshold, default: { text: "required" } }, for: SATURATION_LEVEL.for } },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].logAlerts[j]`: a ready-made alert (`preset`) or the user's own (`custom`); `only` names which a key applies with. */
+export const LOG_ALERT_SETTINGS = {
+    preset: { type: "log alert preset", choices: Object.keys(LOG_ALERT_PRESETS) as (keyof typeof LOG_ALERT_PRESETS)[], default: { text: "none (your own alert)" }, only: ["preset"] },
+    threshold: { type: "whole number", default: { text: "the preset's" }, limits: { min: 0, integer: true }, only: ["preset"] },
+    alert: { type: "alert name", default: { text: "required" }, only: ["custom"] },
+    expr: { type: "LogQL", default: { text: "required" }, only: ["custom"] },
+    for: { type: "duration", default: { value: "5m", note: "(a preset's own)" }, limits: { min: "0s" } },
+    severity: { ...SEVERITY, default: { value: "warning" } },
+    summary: { type: "text", default: { text: "none" }, only: ["custom"] },
+    description: { type: "text", default: { text: "none" }, only: ["custom"] },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].conventions`: a preset of model/presets.ts (a queue worker's may add its queue queries), or custom queries. */
+export const CONVENTIONS_SETTINGS = {
+    preset: { type: "preset", default: { value: DEFAULT_PRESET } },
+    queueDepthQuery: { type: "PromQL", default: { text: "none" }, only: ["queue worker"] },
+    queueLagQuery: { type: "PromQL", default: { text: "none" }, only: ["queue worker"] },
+    errorQuery: { type: "PromQL", default: { text: "required" }, only: [CUSTOM_PRESET] },
+    totalQuery: { type: "PromQL", default: { text: "required" }, only: [CUSTOM_PRESET] },
+} as const satisfies Record<string, KeySpec>;
+
+/** A window pair of `alerts.burnRatePolicy.page` or `.ticket`: windows fit the shortest SLO window and hold a few scrapes. */
+const BURN_RATE_WINDOW = {
+    long: { type: "duration", default: { value: "1h" }, limits: { min: "5m", max: "7d" } },
+    short: { type: "duration", default: { value: "5m" }, limits: { min: "5m", max: "7d" } },
+    budgetPercent: { type: "percentage", default: { text: "this or `factor`" }, limits: { min: 0.01, max: 100 } },
+    factor: { type: "number", default: { text: "this or `budgetPercent`" }, limits: { min: 0.01, max: 1000 } },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].alerts.trafficAnomaly`: TrafficDrop and TrafficSpike against last week's traffic (model/alerting.ts `TRAFFIC_ANOMALY`). */
+export const TRAFFIC_ANOMALY_SETTINGS = {
+    enabled: { type: "boolean", default: { value: true } },
+    dropPercent: { type: "percentage", default: { value: TRAFFIC_ANOMALY.drop.percent }, limits: { min: 1, max: 99 } },
+    spikePercent: { type: "percentage", default: { value: TRAFFIC_ANOMALY.spike.percent }, limits: { min: 10, max: 10_000 } },
+    minRequestsPerMinute: { type: "number", default: { value: TRAFFIC_ANOMALY.minRequestsPerMinute }, limits: { min: 0 } },
+} as const satisfies Record<string, KeySpec>;
+
 /**
  * `services[i]`: one observed service (config/services.ts), as the README's service table (Key | Default |
  * Limits) documents it; `only` names the discovery kinds a key applies with.
@@ -790,22 +861,22 @@ export const SERVICE_SETTINGS = {
             path: { type: "URL path", only: ["scrape"] },
         },
     },
-    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, description: "`errorQuery`/`totalQuery` only with `preset: custom`" },
+    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, keys: CONVENTIONS_SETTINGS, description: "`errorQuery`/`totalQuery` (PromQL rates with `{{.window}}`, required) only with `preset: custom`; `queueDepthQuery`/`queueLagQuery` (PromQL) only with a queue worker's preset (`otel-messaging`)" },
     histogramBuckets: { type: "list of seconds", default: { text: "the preset's SDK defaults" }, description: "positive seconds, each boundary once" },
-    slos: { type: "list", default: { text: "none" }, description: "`window` 7d..90d and at most `prometheus.retention`; names unique per service; `objective` and `sli` (`requests`, the default, or `probe`: the service's `probes`, which must exist) only for availability, `percentile`/`threshold` only for latency; a latency `threshold` must be one of the buckets" },
+    slos: { type: "list", default: { text: "none" }, keys: SLO_SETTINGS, description: "`{ kind, name, window, … }`: `kind` `availability` (default) or `latency`; `name` unique per service (default its kind); `window` 7d..90d (default 30d) and at most `prometheus.retention`; `objective` 50..99.999 (default 99.9) and `sli` `requests` (default) or `probe` (the service's `probes`, which must exist) only for availability; `percentile` 50..99.999 (default 95) and `threshold` (default 1s) only for latency; a latency `threshold` must be one of the buckets" },
     probes: {
         type: "list",
         default: { text: "none" },
-        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service; `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
+        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service (default http); `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
         keys: {
             name: { type: "DNS label", default: { value: "http" } },
             url: { type: "http(s) URL", default: { text: "required" } },
             expectedStatus: { type: "HTTP status", default: { value: 200 }, limits: { min: 100, max: 599, integer: true } },
-            timeout: { type: "duration", default: { value: "5s" } },
+            timeout: { type: "duration", default: { value: "5s" }, limits: { min: "1s", max: "9s" } },
         },
     },
-    saturation: { type: "list", default: { text: "none" }, description: "`name` snake_case and unique per service; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `for` may be `0s`; `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`)" },
-    logAlerts: { type: "list", default: { text: "none" }, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); severity default `warning`; see *Log-based alerts*" },
+    saturation: { type: "list", default: { text: "none" }, keys: SATURATION_SETTINGS, description: "`{ name, query, alert, threshold, for, severity }`: `name` snake_case and unique per service; `query` PromQL giving in-use / capacity as a 0..1 ratio; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `threshold` percent of capacity 1..100 (default 85); `for` may be `0s` (default 10m); `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`); or, instead of `threshold`, `for` and `severity`, one level per severity: `warning: { threshold, for }` and `critical: { threshold, for }` (each `threshold` required, the critical one above the warning one)" },
+    logAlerts: { type: "list", default: { text: "none" }, keys: LOG_ALERT_SETTINGS, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); `severity` `warning` (default), `critical` or `info`; see *Log-based alerts*" },
     businessCounters: {
         type: "list",
         default: { text: "none" },
@@ -821,13 +892,20 @@ export const SERVICE_SETTINGS = {
     alerts: {
         type: "section",
         default: { text: "`errorRatePercent: 5`, `latencyP99: 1s`, `minRequestsPerHour: 10`, `maxQueueLag: 10m`, `burnRatePolicy`: the SRE Workbook's, `trafficAnomaly`: on" },
-        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long`, exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10), or `{ enabled: false }`",
+        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long` (`long` default 1h, `short` default 5m), exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10); `enabled` default true, `{ enabled: false }` turns both off",
         keys: {
             errorRatePercent: { type: "percentage", default: { value: 5 }, limits: { min: 0.01, max: 100 } },
             latencyP99: { type: "duration", default: { value: "1s" } },
             minRequestsPerHour: { type: "whole number", default: { value: 10 }, limits: { min: 0, integer: true } },
-            burnRatePolicy: { type: "section", default: { text: "the SRE Workbook's" } },
-            trafficAnomaly: { type: "section", default: { text: "on" } },
+            burnRatePolicy: {
+                type: "section",
+                default: { text: "the SRE Workbook's" },
+                keys: {
+                    page: { type: "list", default: { text: "the SRE Workbook's" }, keys: BURN_RATE_WINDOW },
+                    ticket: { type: "list", default: { text: "the SRE Workbook's" }, keys: BURN_RATE_WINDOW },
+                },
+            },
+            trafficAnomaly: { type: "section", default: { text: "on" }, keys: TRAFFIC_ANOMALY_SETTINGS },
             maxQueueLag: { type: "duration", default: { value: "10m" } },
         },
     },
@@ -859,6 +937,11 @@ export function sectionKeys<T extends { readonly keys: Record<string, KeySpec> }
 export function variantsOf<T extends Record<string, KeySpec>, const V extends string>(table: T, discriminator: keyof T & string, values: readonly V[]): Record<V, (keyof T & string)[]> {
     const keys = keysOf(table).filter((key) => key !== discriminator);
     return Object.fromEntries(values.map((value) => [value, keys.filter((key) => table[key].only?.includes(value) ?? true)])) as Record<V, (keyof T & string)[]>;
+}
+
+/** The keys of a table whose `only` names `value` (`errorQuery`, `totalQuery` with `custom`), typed. */
+export function onlyWith<T extends Record<string, KeySpec>, const V extends string>(table: T, value: V): { [K in keyof T]: T[K] extends { only: readonly (infer O)[] } ? (V extends O ? K : never) : never }[keyof T][] {
+    return keysOf(table).filter((key) => (table[key].only as readonly string[] | undefined)?.includes(value)) as never;
 }
 
 type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
