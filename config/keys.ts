@@ -164,7 +164,16 @@ export const SECRET_CONFIG_KEYS: readonly (SecretKey | typeof TEAM_ROUTING_KEYS)
  * A default: one value (with a `note` for the README where it does not always apply); the profile's, named by its field of config/profiles.ts `ProfileDefaults`
  * (the reader reads that field through this name); or, where the reader works it out, words for the README.
  */
-export type KeyDefault = { readonly value: string | number | boolean; readonly note?: string } | { readonly profile: string } | { readonly text: string };
+export type KeyDefault = { readonly value: string | number | boolean; readonly note?: string } | { readonly profile: string } | { readonly text: string } | RequestsDefault;
+
+/**
+ * A workload's default `resources`: requests in millicores and MiB, limits twice that (config/profiles.ts
+ * `scaledResources`); `scaled`: both times the profile's `scale`.
+ */
+export interface RequestsDefault {
+    readonly requests: { readonly cpu: number; readonly memory: number };
+    readonly scaled?: true;
+}
 
 /**
  * One setting: what it takes, its default, its limits and what it means. A README row may list several
@@ -193,9 +202,20 @@ export interface KeySpec {
     readonly only?: readonly string[];
 }
 
-/** The image and resources every workload takes, documented once by the README's `<backend>` rows. */
+/** The image every workload takes, documented once by the README's `<backend>` rows. */
 const IMAGE = { type: "image", documentedAs: "<backend>.image" } as const satisfies KeySpec;
-const RESOURCES = { type: "resources", documentedAs: "<backend>.resources" } as const satisfies KeySpec;
+
+/** `resources` with these requests (millicores, MiB) by default; `scaled`: times the profile's `scale`. */
+export function resources<const D extends RequestsDefault>(requests: D) {
+    return { type: "resources", default: requests } as const satisfies KeySpec;
+}
+
+/** A backend's `resources`, documented once by the README's `<backend>.resources` row. */
+function backendResources<const D extends RequestsDefault>(requests: D) {
+    return { ...resources(requests), documentedAs: "<backend>.resources" } as const satisfies KeySpec;
+}
+
+export type ResourcesSpec = { readonly default: RequestsDefault };
 
 /** `<backend>.persistence`: on in prod; `size` is the backend's own. */
 export function persistence<Size extends string>(size: Size) {
@@ -229,17 +249,83 @@ export function tierKey(tier: string): string {
     return tier.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** A tier's keys (`topology.loki.ingester.replicas`); defaults per tier in config/topology.ts `TIER_DEFAULTS`. */
-export const TIER_SETTINGS = {
-    replicas: { type: "whole number", default: { text: "per tier" } },
-    // Only a tier with an HPA: its ceiling.
-    maxReplicas: { type: "whole number", default: { text: "per tier" }, limits: { min: 1, integer: true }, only: ["autoscaled"] },
-    resources: { type: "resources", default: { text: "per tier" } },
-} as const satisfies Record<string, KeySpec>;
+/** A tier's sizing: replicas, the HPA's ceiling (autoscaled tiers only), the fewest and most replicas that work, requests (millicores, MiB). */
+interface TierSizing {
+    readonly replicas: number;
+    readonly maxReplicas?: number;
+    /** Replication factor 3 needs three ingesters. */
+    readonly min: number;
+    /** Loki's compactor must be a singleton. */
+    readonly max?: number;
+    readonly cpu: number;
+    readonly memory: number;
+}
+
+/**
+ * Sizing per tier. Ingesters start at three (replication factor 3); stateless tiers have an HPA
+ * from `replicas` to `maxReplicas`; requests follow the engines' capacity guidance (README, "Sizing").
+ */
+const TIER_SIZING = {
+    loki: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 512 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 2048 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        compactor: { replicas: 1, min: 1, max: 1, cpu: 500, memory: 1024 },
+        "index-gateway": { replicas: 2, min: 1, cpu: 250, memory: 1024 },
+        // Light: it evaluates the log alerts through the query-frontends and only holds their state.
+        ruler: { replicas: 2, min: 1, cpu: 250, memory: 512 },
+    },
+    tempo: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        compactor: { replicas: 1, min: 1, cpu: 500, memory: 2048 },
+        "metrics-generator": { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+    mimir: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 2560 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        "store-gateway": { replicas: 3, min: 3, cpu: 1000, memory: 1024 },
+        compactor: { replicas: 1, min: 1, cpu: 1000, memory: 4096 },
+        ruler: { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+} as const satisfies { readonly [E in Engine]: { readonly [T in keyof (typeof TIERS)[E]]: TierSizing } };
+
+/** A tier's keys (`topology.loki.ingester.replicas`): `maxReplicas` only for a tier with an HPA, its ceiling. */
+export interface TierSpec {
+    readonly type: "section";
+    readonly keys: {
+        readonly replicas: { readonly type: "whole number"; readonly default: { readonly value: number }; readonly limits: { readonly min: number; readonly max?: number; readonly integer: true } };
+        readonly maxReplicas?: { readonly type: "whole number"; readonly default: { readonly value: number }; readonly limits: { readonly min: 1; readonly integer: true } };
+        readonly resources: { readonly type: "resources"; readonly default: RequestsDefault };
+    };
+}
+
+function tierSpec({ replicas, maxReplicas, min, max, cpu, memory }: TierSizing): TierSpec {
+    return {
+        type: "section",
+        keys: {
+            replicas: { type: "whole number", default: { value: replicas }, limits: { min, ...(max === undefined ? {} : { max }), integer: true } },
+            ...(maxReplicas === undefined ? {} : { maxReplicas: { type: "whole number", default: { value: maxReplicas }, limits: { min: 1, integer: true } } }),
+            resources: resources({ requests: { cpu, memory } }),
+        },
+    };
+}
 
 /** An engine's tiers by their config keys (model/topology.ts `TIERS`). */
-function tiersOf(engine: Engine): Record<string, { readonly type: "section"; readonly keys: typeof TIER_SETTINGS }> {
-    return Object.fromEntries(Object.keys(TIERS[engine]).map((tier) => [tierKey(tier), { type: "section", keys: TIER_SETTINGS }]));
+function tiersOf(engine: Engine): Record<string, TierSpec> {
+    return Object.fromEntries(Object.entries(TIER_SIZING[engine]).map(([tier, sizing]) => [tierKey(tier), tierSpec(sizing)]));
+}
+
+/** A tier's keys, by its name in model/topology.ts `TIERS` (`query-frontend`). */
+export function tierSettings(engine: Engine, tier: string): TierSpec {
+    return (TOPOLOGY_SETTINGS[engine].keys as Readonly<Record<string, TierSpec>>)[tierKey(tier)];
 }
 
 /** `topology`: `single`, or `distributed` with each engine's tiers, the Collector's load-balancing tier, tenants and zones; `only` names the modes a key applies with. */
@@ -269,7 +355,7 @@ export const TOPOLOGY_SETTINGS = {
                 keys: {
                     replicas: { type: "whole number", default: { value: 2 }, limits: { min: 1, integer: true } },
                     maxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
-                    resources: { type: "resources", default: { text: "200m, 256Mi" } },
+                    resources: resources({ requests: { cpu: 200, memory: 256 } }),
                 },
             },
             gatewayMaxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
@@ -414,7 +500,7 @@ export const PROMETHEUS_SETTINGS = {
         description:
             "1..5; an independent HA pair in prod. With `topology: distributed` the default is 2 in every profile (an HA pair Mimir deduplicates; the operator's agent follows it); set 1 only where a second replica cannot run apart (a one-node dev cluster): every metric then passes through one pod",
     },
-    resources: { type: "resources", documentedAs: "<backend>.resources" },
+    resources: backendResources({ requests: { cpu: 250, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "prometheusRetention" },
@@ -459,7 +545,7 @@ export const ALERTMANAGER_SETTINGS = {
         limits: { min: 1, max: 5, integer: true },
         description: "1..5; clustered when > 1",
     },
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 50, memory: 64 } }),
     persistence: persistence("1Gi"),
     slackChannel: {
         type: "Slack channel",
@@ -517,7 +603,7 @@ export const ALERTMANAGER_SETTINGS = {
 /** `loki`: the log store. */
 export const LOKI_SETTINGS = {
     image: IMAGE,
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 200, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "lokiRetention" },
@@ -534,7 +620,7 @@ export const TEMPO_SETTINGS = {
         default: { text: `\`tools/versions.json\`: ${versions.images.tempo.tag} (\`single\`), ${versions.images["tempo-distributed"].tag} (\`distributed\`)` },
         description: "as `<backend>.image`, and of the topology's release line: a 3.x tag in `single` (its config is Tempo 3's), a 2.x tag in `distributed`",
     },
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 200, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "tempoRetention" },
@@ -564,11 +650,11 @@ export const COLLECTOR_SETTINGS = {
     },
     gateway: {
         type: "section",
-        keys: { resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" } },
+        keys: { resources: { ...resources({ requests: { cpu: 200, memory: 512 }, scaled: true }), description: "as `<backend>.resources`" } },
     },
     agent: {
         type: "section",
-        keys: { resources: { type: "resources", default: { text: "per profile" } } },
+        keys: { resources: { ...resources({ requests: { cpu: 100, memory: 256 } }), description: "as `<backend>.resources`" } },
     },
     slowTraceThresholdMs: {
         type: "whole number",
@@ -659,7 +745,7 @@ export const GRAFANA_SETTINGS = {
         description: "an http(s) URL people open Grafana at: alert `dashboard_url`s and Grafana's root URL; with `api` also where the provider reaches Grafana",
     },
     image: { ...IMAGE, only: ["files", "api"] },
-    resources: { ...RESOURCES, only: ["files", "api"] },
+    resources: { ...backendResources({ requests: { cpu: 100, memory: 256 } }), only: ["files", "api"] },
     persistence: { ...persistence("5Gi"), only: ["files", "api"] },
     ingress: {
         type: "section",
@@ -698,7 +784,7 @@ export const GRAFANA_SETTINGS = {
             labelValue: { type: "label value", default: { value: "1" } },
             folderAnnotation: { type: "annotation name", default: { value: "grafana_folder" } },
             image: { type: "image", default: { text: "`tools/versions.json`" } },
-            resources: { type: "resources", default: { text: "fixed" } },
+            resources: resources({ requests: { cpu: 50, memory: 64 } }),
         },
     },
     datasourceUrls: {
@@ -751,7 +837,7 @@ export const OPERATOR_SETTINGS = {
         type: "section",
         keys: {
             image: { type: "image", default: { text: "`tools/versions.json`" } },
-            resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" },
+            resources: { ...resources({ requests: { cpu: 100, memory: 256 }, scaled: true }), description: "as `<backend>.resources`" },
         },
     },
 } as const satisfies Record<string, KeySpec>;
@@ -944,7 +1030,7 @@ export function onlyWith<T extends Record<string, KeySpec>, const V extends stri
     return keysOf(table).filter((key) => (table[key].only as readonly string[] | undefined)?.includes(value)) as never;
 }
 
-type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
+type ProfileNamed<T> = { [K in keyof T]-?: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
 /** The config/profiles.ts `ProfileDefaults` fields the tables name as defaults. */
 export type ProfileField = ProfileNamed<typeof SETTINGS> | { [S in keyof typeof SECTIONS]: ProfileNamed<(typeof SECTIONS)[S]> }[keyof typeof SECTIONS];
 

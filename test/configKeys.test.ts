@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
-import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey } from "../config/keys";
+import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey, tierSettings } from "../config/keys";
+import { Engine, TIERS } from "../model/topology";
 import { defaultText } from "../config/profiles";
 import { PROJECT_ROOT } from "../io/stackSources";
 import { loadStackConfig } from "../config/load";
@@ -175,7 +176,16 @@ describe("the README's configuration table follows config/keys.ts", () => {
             const documenting = rowOf(setting.documentedAs);
             assert.ok(documenting, `the README's configuration table has no row ${setting.documentedAs}, which documents ${key}`);
             if (placeholder in PLACEHOLDERS) {
-                assert.ok(PLACEHOLDERS[placeholder].includes(key.split(".")[0]), `${key} is documented as ${setting.documentedAs}, which does not stand for ${key.split(".")[0]}`);
+                const section = key.split(".")[0];
+                assert.ok(PLACEHOLDERS[placeholder].includes(section), `${key} is documented as ${setting.documentedAs}, which does not stand for ${section}`);
+                // A default of the backend's own (its requests, its volume's size) is named with the backend: `Loki 200m, 512Mi / 800m, 2048Mi`.
+                const name = section[0].toUpperCase() + section.slice(1);
+                for (const [what, spec] of [[key, setting], ...Object.entries(setting.keys ?? {}).map(([sub, s]) => [`${key}.${sub}`, s] as const)] as const) {
+                    if (spec.default !== undefined && ("value" in spec.default || "requests" in spec.default)) {
+                        const said = `${name} ${defaultText(spec)}`;
+                        assert.ok(`${documenting.default} ${documenting.meaning}`.includes(said), `the README's row of ${setting.documentedAs} does not give the default of ${what} as "${said}"`);
+                    }
+                }
             } else {
                 assert.ok(documenting.meaning.includes(`\`${key}\``), `${key} is documented by the README's row of ${setting.documentedAs}, whose meaning does not name it`);
             }
@@ -279,6 +289,33 @@ describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", (
         for (const row of rows) {
             for (const key of row.keys) {
                 assert.ok(specOf(key), `the README's service table names ${key}, which config/keys.ts SERVICE_SETTINGS does not have:\n${row.line}`);
+            }
+        }
+    });
+});
+
+describe("the README's sizing table gives each distributed tier's defaults as config/keys.ts has them", () => {
+    /** `0.25 CPU, 512 MiB`, `1 CPU, 2.5 GiB`: the README's way of writing requests in millicores and MiB. */
+    const requests = (cpu: number, memory: number) => `${cpu / 1000} CPU, ${memory >= 1024 ? `${memory / 1024} GiB` : `${memory} MiB`}`;
+
+    test("every tier of every engine has its row, with its requests and replicas (and the HPA's ceiling)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const header = "| Engine | Tier | Upstream guidance | Default here (requests, replicas) |";
+        assert.ok(readme.includes(header), `the README has no sizing table headed ${header}`);
+        const lines = readme.slice(readme.indexOf(header)).split("\n\n")[0].split("\n").slice(2);
+        const documented = new Map<string, string>();
+        for (const line of lines) {
+            const [engine, tier, , defaults] = line.slice(2, -2).split(" | ");
+            const key = `${engine.toLowerCase()}.${tier}`;
+            assert.ok(tier in (TIERS[engine.toLowerCase() as Engine] ?? {}), `the README's sizing table names ${key}, which is no tier of model/topology.ts TIERS:\n${line}`);
+            documented.set(key, line);
+            const { replicas, maxReplicas, resources } = tierSettings(engine.toLowerCase() as Engine, tier).keys;
+            const scaling = maxReplicas ? `${replicas.default.value}..${maxReplicas.default.value} (HPA)` : `${replicas.default.value}`;
+            assert.equal(defaults, `${requests(resources.default.requests.cpu, resources.default.requests.memory)}; ${scaling}`, `the README's sizing row of ${engine} ${tier}`);
+        }
+        for (const engine of Object.keys(TIERS) as Engine[]) {
+            for (const tier of Object.keys(TIERS[engine])) {
+                assert.ok(documented.has(`${engine}.${tier}`), `the README's sizing table has no row for ${engine}'s ${tier}`);
             }
         }
     });
