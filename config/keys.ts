@@ -1,11 +1,12 @@
 /**
  * The stack's config keys and its secrets, each written once. The readers' allowed keys (and, for
  * sections whose keys depend on a discriminator, which keys go with which value), the key names they
- * read (typed against these tables), the defaults (a value, or the profile's field) and number limits,
+ * read (typed against these tables), the defaults (a value, the profile's field, or a workload's requests,
+ * the distributed tiers' included) and the limits of numbers and durations,
  * the list of keys that must be set with `pulumi config set --secret`, the shape of the secrets the
  * program is told about (config/types.ts `ConfiguredSecrets`, io/pulumiConfig.ts `StackSecrets`) and
  * the files Alertmanager reads its receivers' credentials from all follow from these tables, and
- * test/configKeys.test.ts holds the README's configuration table, and its service table, to them.
+ * test/configKeys.test.ts holds the README's configuration table, its service table and its sizing table to them.
  */
 import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";

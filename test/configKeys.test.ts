@@ -2,7 +2,10 @@
  * The one table of config keys and the one list of secrets (config/keys.ts): a secret set in plain
  * text is refused by name, whichever it is, and the README's configuration table has a row for every
  * top-level key, secret and tabled section key (or the section's row names it) with the same default,
- * secret flag, meaning, range and choices, and names no key the tables lack.
+ * secret flag, meaning, range and choices, and names no key the tables lack; the service table's rows
+ * name each key of a service's entries (`slos[j].window`, `alerts.trafficAnomaly.dropPercent`) with its
+ * range, choices and fixed default; the `<backend>` rows give each backend's own default requests and
+ * volume size; and the sizing table gives each distributed tier's requests and replicas.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
