@@ -81,7 +81,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
     return {
         image: readImage(prometheus, "prometheus"),
         replicas: prometheus.number("replicas", defaults[settings.replicas.default.profile], settings.replicas.limits),
-        resources: readResources(prometheus, scaledResources(250, 512, defaults.scale)),
+        resources: readResources(prometheus, settings.resources, defaults),
         retentionTime: prometheus.duration("retention", defaults[settings.retention.default.profile]),
         retentionSize: prometheus.prometheusSize("retentionSize", defaults[settings.retentionSize.default.profile]),
         persistence: { enabled: true, size: prometheus.quantity("volumeSize", defaults[settings.volumeSize.default.profile]) },
@@ -109,7 +109,7 @@ export function readAlertmanager(root: With<"alertmanager">, defaults: ProfileDe
     return {
         image: readImage(alertmanager, "alertmanager"),
         replicas: alertmanager.number("replicas", defaults[settings.replicas.default.profile], settings.replicas.limits),
-        resources: readResources(alertmanager, scaledResources(50, 64, 1)),
+        resources: readResources(alertmanager, settings.resources, defaults),
         persistence: readPersistence(alertmanager, settings.persistence, defaults),
         slackChannel: alertmanager.string("slackChannel", settings.slackChannel.default.value, { test: (v) => /^#[^\s#]+$/.test(v), hint: "must be a channel name starting with #, e.g. #alerts" }),
         teams: readTeams(alertmanager),
@@ -147,7 +147,7 @@ export function readLogsOrTraces(root: With<"loki" | "tempo">, backend: "loki" |
     const section = root.object(backend, keysOf(settings));
     return {
         image: backend === "tempo" ? readTempoImage(section, distributed) : readImage(section, backend),
-        resources: readResources(section, scaledResources(200, 512, defaults.scale)),
+        resources: readResources(section, settings.resources, defaults),
         retention: section.duration("retention", defaults[settings.retention.default.profile]),
         persistence: readPersistence(section, settings.persistence, defaults),
         storage: readStorage(section, defaults, secrets, backend),
@@ -173,9 +173,9 @@ export function readCollector(root: With<"collector">, defaults: ProfileDefaults
                   integer,
                   hint: "tail sampling needs all spans of a trace on one gateway; scale it vertically with collector.gateway.resources, or use topology: distributed, which routes each trace to one of several gateways",
               }),
-        gatewayResources: readResources(collector.object("gateway", sectionKeys(settings.gateway)), scaledResources(200, 512, defaults.scale)),
+        gatewayResources: readResources(collector.object("gateway", sectionKeys(settings.gateway)), settings.gateway.keys.resources, defaults),
         agentEnabled: collector.boolean("agentEnabled", settings.agentEnabled.default.value),
-        agentResources: readResources(collector.object("agent", sectionKeys(settings.agent)), scaledResources(100, 256, 1)),
+        agentResources: readResources(collector.object("agent", sectionKeys(settings.agent)), settings.agent.keys.resources, defaults),
         queueStorageSize: collector.quantity("queueVolumeSize", defaults[settings.queueVolumeSize.default.profile]),
         slowTraceThresholdMs: collector.number("slowTraceThresholdMs", settings.slowTraceThresholdMs.default.value, { ...settings.slowTraceThresholdMs.limits, hint: "milliseconds, e.g. 2000" }),
         baselineSamplingPercent: collector.number("samplingPercent", settings.samplingPercent.default.value, { ...settings.samplingPercent.limits, hint: "the share of ordinary traces kept, e.g. 5" }),
@@ -212,7 +212,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         return {
             mode,
             image: readImage(grafana, "grafana"),
-            resources: readResources(grafana, scaledResources(100, 256, 1)),
+            resources: readResources(grafana, GRAFANA_SETTINGS.resources, defaults),
             replicas: 0,
             url: browserUrl,
             persistence: { enabled: false, size: "0" },
@@ -223,7 +223,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
         };
     }
     const auth = readGrafanaAuth(grafana as ObjectReader<string>, mode, secrets, root.problems);
-    const dashboardConfigMaps = readDashboardConfigMaps(grafana as ObjectReader<string>);
+    const dashboardConfigMaps = readDashboardConfigMaps(grafana as ObjectReader<string>, defaults);
     const ingress = grafana.object("ingress", sectionKeys(table.ingress));
     const tls = readIngressTls(ingress.object("tls", sectionKeys(table.ingress.keys.tls)));
     const enabled = ingress.boolean("enabled", table.ingress.keys.enabled.default.value);
@@ -233,7 +233,7 @@ export function readGrafana(root: With<"grafana">, defaults: ProfileDefaults, se
     return {
         mode,
         image: readImage(grafana, "grafana"),
-        resources: readResources(grafana, scaledResources(100, 256, 1)),
+        resources: readResources(grafana, GRAFANA_SETTINGS.resources, defaults),
         replicas: 1,
         url: grafana.string("url", table.url.default.value, HTTP_URL),
         persistence: readPersistence(grafana, table.persistence, defaults),

@@ -4,6 +4,8 @@
  */
 import versions from "../tools/versions.json";
 import { Format, IMAGE_REPOSITORY, RELEASE_TAG } from "./formats";
+import { ResourcesSpec } from "./keys";
+import { ProfileDefaults, scaledResources } from "./profiles";
 import { ObjectReader } from "./reader";
 import { ImageRef, Resources } from "./types";
 
@@ -18,7 +20,10 @@ export function readImage(section: With<"image">, component: Component, key = "i
     return { repository: image.string("repository", pinned.repository, IMAGE_REPOSITORY), tag: image.string("tag", pinned.tag, tagFormat) };
 }
 
-export function readResources(section: With<"resources">, fallback: Resources): Resources {
+/** `resources`, defaulting to the requests its table gives (config/keys.ts `resources`), scaled by the profile's `scale` where the table says so. */
+export function readResources(section: With<"resources">, spec: ResourcesSpec, defaults: Pick<ProfileDefaults, "scale">): Resources {
+    const { cpu, memory } = spec.default.requests;
+    const fallback = scaledResources(cpu, memory, spec.default.scaled ? defaults.scale : 1);
     const resources = section.object("resources", ["requests", "limits"] as const);
     const requests = resources.object("requests", ["cpu", "memory"] as const);
     const limits = resources.object("limits", ["cpu", "memory"] as const);

@@ -5,7 +5,7 @@
  */
 import { readImage, readResources } from "./componentSettings";
 import { LABEL_KEY, LABEL_VALUE, NAMESPACE } from "./formats";
-import { scaledResources } from "./profiles";
+import { ProfileDefaults } from "./profiles";
 import { GRAFANA_SETTINGS, sectionKeys } from "./keys";
 import { ObjectReader } from "./reader";
 import { DashboardConfigMaps } from "./types";
@@ -13,7 +13,7 @@ import { DashboardConfigMaps } from "./types";
 const SETTINGS = GRAFANA_SETTINGS.dashboardConfigMaps;
 const KEYS = sectionKeys(SETTINGS);
 
-export function readDashboardConfigMaps(grafana: ObjectReader<string>): DashboardConfigMaps | undefined {
+export function readDashboardConfigMaps(grafana: ObjectReader<string>, defaults: ProfileDefaults): DashboardConfigMaps | undefined {
     if (!grafana.has("dashboardConfigMaps")) {
         return undefined;
     }
@@ -48,6 +48,6 @@ export function readDashboardConfigMaps(grafana: ObjectReader<string>): Dashboar
         labelValue: typeof labelValue === "number" ? String(labelValue) : section.string("labelValue", SETTINGS.keys.labelValue.default.value, LABEL_VALUE),
         folderAnnotation: section.string("folderAnnotation", SETTINGS.keys.folderAnnotation.default.value, LABEL_KEY),
         image: readImage(section, "k8s-sidecar"),
-        resources: readResources(section, scaledResources(50, 64, 1)),
+        resources: readResources(section, SETTINGS.keys.resources, defaults),
     };
 }

@@ -1,17 +1,20 @@
 /**
  * The stack's config keys and its secrets, each written once. The readers' allowed keys (and, for
  * sections whose keys depend on a discriminator, which keys go with which value), the key names they
- * read (typed against these tables), the defaults (a value, or the profile's field) and number limits,
+ * read (typed against these tables), the defaults (a value, the profile's field, or a workload's requests,
+ * the distributed tiers' included) and the limits of numbers and durations,
  * the list of keys that must be set with `pulumi config set --secret`, the shape of the secrets the
  * program is told about (config/types.ts `ConfiguredSecrets`, io/pulumiConfig.ts `StackSecrets`) and
  * the files Alertmanager reads its receivers' credentials from all follow from these tables, and
- * test/configKeys.test.ts holds the README's configuration table, and its service table, to them.
+ * test/configKeys.test.ts holds the README's configuration table, its service table and its sizing table to them.
  */
 import versions from "../tools/versions.json";
 import { MAX_CONFIGMAP_SHARDS } from "../model/components";
 import { CLUSTER_PROVIDERS } from "../model/cluster";
 import { GRAFANA_AUTH_PROVIDERS, GrafanaAuthProvider } from "../model/grafanaAuth";
 import { Engine, OBJECT_STORAGE_ENGINES, TIERS } from "../model/topology";
+import { LOG_ALERT_PRESETS, SEVERITIES, TRAFFIC_ANOMALY } from "../model/alerting";
+import { CUSTOM_PRESET, DEFAULT_PRESET } from "../model/presets";
 
 /**
  * What a secret holds: one value; one value per engine with object storage (the key names it with
@@ -162,7 +165,16 @@ export const SECRET_CONFIG_KEYS: readonly (SecretKey | typeof TEAM_ROUTING_KEYS)
  * A default: one value (with a `note` for the README where it does not always apply); the profile's, named by its field of config/profiles.ts `ProfileDefaults`
  * (the reader reads that field through this name); or, where the reader works it out, words for the README.
  */
-export type KeyDefault = { readonly value: string | number | boolean; readonly note?: string } | { readonly profile: string } | { readonly text: string };
+export type KeyDefault = { readonly value: string | number | boolean; readonly note?: string } | { readonly profile: string } | { readonly text: string } | RequestsDefault;
+
+/**
+ * A workload's default `resources`: requests in millicores and MiB, limits twice that (config/profiles.ts
+ * `scaledResources`); `scaled`: both times the profile's `scale`.
+ */
+export interface RequestsDefault {
+    readonly requests: { readonly cpu: number; readonly memory: number };
+    readonly scaled?: true;
+}
 
 /**
  * One setting: what it takes, its default, its limits and what it means. A README row may list several
@@ -174,8 +186,8 @@ export interface KeySpec {
     readonly type: string;
     /** Absent for sections documented by their keys' rows, and for settings documented as `documentedAs`. */
     readonly default?: KeyDefault;
-    /** Bounds of a number, as the reader enforces them; the README's meaning names the range `min..max`. */
-    readonly limits?: { readonly min?: number; readonly max?: number; readonly integer?: boolean };
+    /** Bounds of a number (or, written as text, of a duration), as the reader enforces them; the README's meaning names the range `min..max`. */
+    readonly limits?: { readonly min?: number | string; readonly max?: number | string; readonly integer?: boolean };
     /** Meaning and limits, as the README's configuration table says them. */
     readonly description?: string;
     /**
@@ -191,9 +203,20 @@ export interface KeySpec {
     readonly only?: readonly string[];
 }
 
-/** The image and resources every workload takes, documented once by the README's `<backend>` rows. */
+/** The image every workload takes, documented once by the README's `<backend>` rows. */
 const IMAGE = { type: "image", documentedAs: "<backend>.image" } as const satisfies KeySpec;
-const RESOURCES = { type: "resources", documentedAs: "<backend>.resources" } as const satisfies KeySpec;
+
+/** `resources` with these requests (millicores, MiB) by default; `scaled`: times the profile's `scale`. */
+export function resources<const D extends RequestsDefault>(requests: D) {
+    return { type: "resources", default: requests } as const satisfies KeySpec;
+}
+
+/** A backend's `resources`, documented once by the README's `<backend>.resources` row. */
+function backendResources<const D extends RequestsDefault>(requests: D) {
+    return { ...resources(requests), documentedAs: "<backend>.resources" } as const satisfies KeySpec;
+}
+
+export type ResourcesSpec = { readonly default: RequestsDefault };
 
 /** `<backend>.persistence`: on in prod; `size` is the backend's own. */
 export function persistence<Size extends string>(size: Size) {
@@ -227,17 +250,83 @@ export function tierKey(tier: string): string {
     return tier.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** A tier's keys (`topology.loki.ingester.replicas`); defaults per tier in config/topology.ts `TIER_DEFAULTS`. */
-export const TIER_SETTINGS = {
-    replicas: { type: "whole number", default: { text: "per tier" } },
-    // Only a tier with an HPA: its ceiling.
-    maxReplicas: { type: "whole number", default: { text: "per tier" }, limits: { min: 1, integer: true }, only: ["autoscaled"] },
-    resources: { type: "resources", default: { text: "per tier" } },
-} as const satisfies Record<string, KeySpec>;
+/** A tier's sizing: replicas, the HPA's ceiling (autoscaled tiers only), the fewest and most replicas that work, requests (millicores, MiB). */
+interface TierSizing {
+    readonly replicas: number;
+    readonly maxReplicas?: number;
+    /** Replication factor 3 needs three ingesters. */
+    readonly min: number;
+    /** Loki's compactor must be a singleton. */
+    readonly max?: number;
+    readonly cpu: number;
+    readonly memory: number;
+}
+
+/**
+ * Sizing per tier. Ingesters start at three (replication factor 3); stateless tiers have an HPA
+ * from `replicas` to `maxReplicas`; requests follow the engines' capacity guidance (README, "Sizing").
+ */
+const TIER_SIZING = {
+    loki: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 512 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 2048 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        compactor: { replicas: 1, min: 1, max: 1, cpu: 500, memory: 1024 },
+        "index-gateway": { replicas: 2, min: 1, cpu: 250, memory: 1024 },
+        // Light: it evaluates the log alerts through the query-frontends and only holds their state.
+        ruler: { replicas: 2, min: 1, cpu: 250, memory: 512 },
+    },
+    tempo: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        compactor: { replicas: 1, min: 1, cpu: 500, memory: 2048 },
+        "metrics-generator": { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+    mimir: {
+        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 2560 },
+        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
+        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
+        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
+        "store-gateway": { replicas: 3, min: 3, cpu: 1000, memory: 1024 },
+        compactor: { replicas: 1, min: 1, cpu: 1000, memory: 4096 },
+        ruler: { replicas: 2, min: 1, cpu: 500, memory: 1024 },
+    },
+} as const satisfies { readonly [E in Engine]: { readonly [T in keyof (typeof TIERS)[E]]: TierSizing } };
+
+/** A tier's keys (`topology.loki.ingester.replicas`): `maxReplicas` only for a tier with an HPA, its ceiling. */
+export interface TierSpec {
+    readonly type: "section";
+    readonly keys: {
+        readonly replicas: { readonly type: "whole number"; readonly default: { readonly value: number }; readonly limits: { readonly min: number; readonly max?: number; readonly integer: true } };
+        readonly maxReplicas?: { readonly type: "whole number"; readonly default: { readonly value: number }; readonly limits: { readonly min: 1; readonly integer: true } };
+        readonly resources: { readonly type: "resources"; readonly default: RequestsDefault };
+    };
+}
+
+function tierSpec({ replicas, maxReplicas, min, max, cpu, memory }: TierSizing): TierSpec {
+    return {
+        type: "section",
+        keys: {
+            replicas: { type: "whole number", default: { value: replicas }, limits: { min, ...(max === undefined ? {} : { max }), integer: true } },
+            ...(maxReplicas === undefined ? {} : { maxReplicas: { type: "whole number", default: { value: maxReplicas }, limits: { min: 1, integer: true } } }),
+            resources: resources({ requests: { cpu, memory } }),
+        },
+    };
+}
 
 /** An engine's tiers by their config keys (model/topology.ts `TIERS`). */
-function tiersOf(engine: Engine): Record<string, { readonly type: "section"; readonly keys: typeof TIER_SETTINGS }> {
-    return Object.fromEntries(Object.keys(TIERS[engine]).map((tier) => [tierKey(tier), { type: "section", keys: TIER_SETTINGS }]));
+function tiersOf(engine: Engine): Record<string, TierSpec> {
+    return Object.fromEntries(Object.entries(TIER_SIZING[engine]).map(([tier, sizing]) => [tierKey(tier), tierSpec(sizing)]));
+}
+
+/** A tier's keys, by its name in model/topology.ts `TIERS` (`query-frontend`). */
+export function tierSettings(engine: Engine, tier: string): TierSpec {
+    return (TOPOLOGY_SETTINGS[engine].keys as Readonly<Record<string, TierSpec>>)[tierKey(tier)];
 }
 
 /** `topology`: `single`, or `distributed` with each engine's tiers, the Collector's load-balancing tier, tenants and zones; `only` names the modes a key applies with. */
@@ -267,7 +356,7 @@ export const TOPOLOGY_SETTINGS = {
                 keys: {
                     replicas: { type: "whole number", default: { value: 2 }, limits: { min: 1, integer: true } },
                     maxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
-                    resources: { type: "resources", default: { text: "200m, 256Mi" } },
+                    resources: resources({ requests: { cpu: 200, memory: 256 } }),
                 },
             },
             gatewayMaxReplicas: { type: "whole number", default: { value: 10 }, limits: { min: 1, integer: true } },
@@ -412,7 +501,7 @@ export const PROMETHEUS_SETTINGS = {
         description:
             "1..5; an independent HA pair in prod. With `topology: distributed` the default is 2 in every profile (an HA pair Mimir deduplicates; the operator's agent follows it); set 1 only where a second replica cannot run apart (a one-node dev cluster): every metric then passes through one pod",
     },
-    resources: { type: "resources", documentedAs: "<backend>.resources" },
+    resources: backendResources({ requests: { cpu: 250, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "prometheusRetention" },
@@ -457,7 +546,7 @@ export const ALERTMANAGER_SETTINGS = {
         limits: { min: 1, max: 5, integer: true },
         description: "1..5; clustered when > 1",
     },
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 50, memory: 64 } }),
     persistence: persistence("1Gi"),
     slackChannel: {
         type: "Slack channel",
@@ -515,7 +604,7 @@ export const ALERTMANAGER_SETTINGS = {
 /** `loki`: the log store. */
 export const LOKI_SETTINGS = {
     image: IMAGE,
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 200, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "lokiRetention" },
@@ -532,7 +621,7 @@ export const TEMPO_SETTINGS = {
         default: { text: `\`tools/versions.json\`: ${versions.images.tempo.tag} (\`single\`), ${versions.images["tempo-distributed"].tag} (\`distributed\`)` },
         description: "as `<backend>.image`, and of the topology's release line: a 3.x tag in `single` (its config is Tempo 3's), a 2.x tag in `distributed`",
     },
-    resources: RESOURCES,
+    resources: backendResources({ requests: { cpu: 200, memory: 512 }, scaled: true }),
     retention: {
         type: "duration",
         default: { profile: "tempoRetention" },
@@ -562,11 +651,11 @@ export const COLLECTOR_SETTINGS = {
     },
     gateway: {
         type: "section",
-        keys: { resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" } },
+        keys: { resources: { ...resources({ requests: { cpu: 200, memory: 512 }, scaled: true }), description: "as `<backend>.resources`" } },
     },
     agent: {
         type: "section",
-        keys: { resources: { type: "resources", default: { text: "per profile" } } },
+        keys: { resources: { ...resources({ requests: { cpu: 100, memory: 256 } }), description: "as `<backend>.resources`" } },
     },
     slowTraceThresholdMs: {
         type: "whole number",
@@ -657,7 +746,7 @@ export const GRAFANA_SETTINGS = {
         description: "an http(s) URL people open Grafana at: alert `dashboard_url`s and Grafana's root URL; with `api` also where the provider reaches Grafana",
     },
     image: { ...IMAGE, only: ["files", "api"] },
-    resources: { ...RESOURCES, only: ["files", "api"] },
+    resources: { ...backendResources({ requests: { cpu: 100, memory: 256 } }), only: ["files", "api"] },
     persistence: { ...persistence("5Gi"), only: ["files", "api"] },
     ingress: {
         type: "section",
@@ -696,7 +785,7 @@ export const GRAFANA_SETTINGS = {
             labelValue: { type: "label value", default: { value: "1" } },
             folderAnnotation: { type: "annotation name", default: { value: "grafana_folder" } },
             image: { type: "image", default: { text: "`tools/versions.json`" } },
-            resources: { type: "resources", default: { text: "fixed" } },
+            resources: resources({ requests: { cpu: 50, memory: 64 } }),
         },
     },
     datasourceUrls: {
@@ -749,7 +838,7 @@ export const OPERATOR_SETTINGS = {
         type: "section",
         keys: {
             image: { type: "image", default: { text: "`tools/versions.json`" } },
-            resources: { type: "resources", default: { text: "per profile" }, description: "as `<backend>.resources`" },
+            resources: { ...resources({ requests: { cpu: 100, memory: 256 }, scaled: true }), description: "as `<backend>.resources`" },
         },
     },
 } as const satisfies Record<string, KeySpec>;
@@ -768,6 +857,75 @@ export const CLUSTER_SETTINGS = {
         default: { text: "none" },
         description: "`host:port` of etcd's plain-HTTP metrics listeners, scraped as the `etcd` job; `generic` only (refused with a managed provider, which hides etcd)",
     },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].slos[j]`: one SLO; `only` names the kinds a key applies with. */
+export const SLO_SETTINGS = {
+    kind: { type: "`availability` or `latency`", choices: ["availability", "latency"], default: { value: "availability" } },
+    name: { type: "name", default: { text: "its kind" } },
+    window: { type: "duration", default: { value: "30d" }, limits: { min: "7d", max: "90d" } },
+    objective: { type: "percentage", default: { value: 99.9 }, limits: { min: 50, max: 99.999 }, only: ["availability"] },
+    sli: { type: "`requests` or `probe`", choices: ["requests", "probe"], default: { value: "requests" }, only: ["availability"] },
+    percentile: { type: "percentage", default: { value: 95 }, limits: { min: 50, max: 99.999 }, only: ["latency"] },
+    threshold: { type: "duration", default: { value: "1s" }, only: ["latency"] },
+} as const satisfies Record<string, KeySpec>;
+
+/** One level of a saturation signal: the share of capacity and how long it must hold. */
+const SATURATION_LEVEL = {
+    threshold: { type: "percentage", default: { value: 85 }, limits: { min: 1, max: 100 } },
+    // A level may fire at once.
+    for: { type: "duration", default: { value: "10m" }, limits: { min: "0s" } },
+} as const satisfies Record<string, KeySpec>;
+
+/** A saturation signal's severity: `page` and `ticket`, the older routing words, are read as `critical` and `warning`. */
+const SEVERITY = { type: "severity", choices: SEVERITIES } as const;
+
+/** `services[i].saturation[j]`: one level (`threshold`, `for`, `severity`), or one object per level (`warning`, `critical`). */
+export const SATURATION_SETTINGS = {
+    name: { type: "snake_case name", default: { text: "required" } },
+    query: { type: "PromQL", default: { text: "required" } },
+    alert: { type: "alert name", default: { text: "required" } },
+    ...SATURATION_LEVEL,
+    severity: { ...SEVERITY, default: { value: "critical" } },
+    warning: { type: "section", default: { text: "none" }, keys: { threshold: { ...SATURATION_LEVEL.threshold, default: { text: "required" } }, for: SATURATION_LEVEL.for } },
+    critical: { type: "section", default: { text: "none" }, keys: { threshold: { ...SATURATION_LEVEL.threshold, default: { text: "required" } }, for: SATURATION_LEVEL.for } },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].logAlerts[j]`: a ready-made alert (`preset`) or the user's own (`custom`); `only` names which a key applies with. */
+export const LOG_ALERT_SETTINGS = {
+    preset: { type: "log alert preset", choices: Object.keys(LOG_ALERT_PRESETS) as (keyof typeof LOG_ALERT_PRESETS)[], default: { text: "none (your own alert)" }, only: ["preset"] },
+    threshold: { type: "whole number", default: { text: "the preset's" }, limits: { min: 0, integer: true }, only: ["preset"] },
+    alert: { type: "alert name", default: { text: "required" }, only: ["custom"] },
+    expr: { type: "LogQL", default: { text: "required" }, only: ["custom"] },
+    for: { type: "duration", default: { value: "5m", note: "(a preset's own)" }, limits: { min: "0s" } },
+    severity: { ...SEVERITY, default: { value: "warning" } },
+    summary: { type: "text", default: { text: "none" }, only: ["custom"] },
+    description: { type: "text", default: { text: "none" }, only: ["custom"] },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].conventions`: a preset of model/presets.ts (a queue worker's may add its queue queries), or custom queries. */
+export const CONVENTIONS_SETTINGS = {
+    preset: { type: "preset", default: { value: DEFAULT_PRESET } },
+    queueDepthQuery: { type: "PromQL", default: { text: "none" }, only: ["queue worker"] },
+    queueLagQuery: { type: "PromQL", default: { text: "none" }, only: ["queue worker"] },
+    errorQuery: { type: "PromQL", default: { text: "required" }, only: [CUSTOM_PRESET] },
+    totalQuery: { type: "PromQL", default: { text: "required" }, only: [CUSTOM_PRESET] },
+} as const satisfies Record<string, KeySpec>;
+
+/** A window pair of `alerts.burnRatePolicy.page` or `.ticket`: windows fit the shortest SLO window and hold a few scrapes. */
+const BURN_RATE_WINDOW = {
+    long: { type: "duration", default: { value: "1h" }, limits: { min: "5m", max: "7d" } },
+    short: { type: "duration", default: { value: "5m" }, limits: { min: "5m", max: "7d" } },
+    budgetPercent: { type: "percentage", default: { text: "this or `factor`" }, limits: { min: 0.01, max: 100 } },
+    factor: { type: "number", default: { text: "this or `budgetPercent`" }, limits: { min: 0.01, max: 1000 } },
+} as const satisfies Record<string, KeySpec>;
+
+/** `services[i].alerts.trafficAnomaly`: TrafficDrop and TrafficSpike against last week's traffic (model/alerting.ts `TRAFFIC_ANOMALY`). */
+export const TRAFFIC_ANOMALY_SETTINGS = {
+    enabled: { type: "boolean", default: { value: true } },
+    dropPercent: { type: "percentage", default: { value: TRAFFIC_ANOMALY.drop.percent }, limits: { min: 1, max: 99 } },
+    spikePercent: { type: "percentage", default: { value: TRAFFIC_ANOMALY.spike.percent }, limits: { min: 10, max: 10_000 } },
+    minRequestsPerMinute: { type: "number", default: { value: TRAFFIC_ANOMALY.minRequestsPerMinute }, limits: { min: 0 } },
 } as const satisfies Record<string, KeySpec>;
 
 /**
@@ -790,22 +948,22 @@ export const SERVICE_SETTINGS = {
             path: { type: "URL path", only: ["scrape"] },
         },
     },
-    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, description: "`errorQuery`/`totalQuery` only with `preset: custom`" },
+    conventions: { type: "section", default: { text: "`{ preset: otel-http }`" }, keys: CONVENTIONS_SETTINGS, description: "`errorQuery`/`totalQuery` (PromQL rates with `{{.window}}`, required) only with `preset: custom`; `queueDepthQuery`/`queueLagQuery` (PromQL) only with a queue worker's preset (`otel-messaging`)" },
     histogramBuckets: { type: "list of seconds", default: { text: "the preset's SDK defaults" }, description: "positive seconds, each boundary once" },
-    slos: { type: "list", default: { text: "none" }, description: "`window` 7d..90d and at most `prometheus.retention`; names unique per service; `objective` and `sli` (`requests`, the default, or `probe`: the service's `probes`, which must exist) only for availability, `percentile`/`threshold` only for latency; a latency `threshold` must be one of the buckets" },
+    slos: { type: "list", default: { text: "none" }, keys: SLO_SETTINGS, description: "`{ kind, name, window, … }`: `kind` `availability` (default) or `latency`; `name` unique per service (default its kind); `window` 7d..90d (default 30d) and at most `prometheus.retention`; `objective` 50..99.999 (default 99.9) and `sli` `requests` (default) or `probe` (the service's `probes`, which must exist) only for availability; `percentile` 50..99.999 (default 95) and `threshold` (default 1s) only for latency; a latency `threshold` must be one of the buckets" },
     probes: {
         type: "list",
         default: { text: "none" },
-        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service; `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
+        description: "`{ name, url, expectedStatus, timeout }`: `name` a DNS label of at most 20 characters, unique per service (default http); `url` http(s), required; `expectedStatus` 100..599 (default 200); `timeout` 1s..9s (default 5s); needs `operator.enabled` (see [Synthetic probes](#synthetic-probes))",
         keys: {
             name: { type: "DNS label", default: { value: "http" } },
             url: { type: "http(s) URL", default: { text: "required" } },
             expectedStatus: { type: "HTTP status", default: { value: 200 }, limits: { min: 100, max: 599, integer: true } },
-            timeout: { type: "duration", default: { value: "5s" } },
+            timeout: { type: "duration", default: { value: "5s" }, limits: { min: "1s", max: "9s" } },
         },
     },
-    saturation: { type: "list", default: { text: "none" }, description: "`name` snake_case and unique per service; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `for` may be `0s`; `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`)" },
-    logAlerts: { type: "list", default: { text: "none" }, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); severity default `warning`; see *Log-based alerts*" },
+    saturation: { type: "list", default: { text: "none" }, keys: SATURATION_SETTINGS, description: "`{ name, query, alert, threshold, for, severity }`: `name` snake_case and unique per service; `query` PromQL giving in-use / capacity as a 0..1 ratio; `alert` UpperCamelCase, with a runbook, and not a name the stack already uses (`HighErrorRate`, `FastBudgetBurn`, `StackComponentDown`, …); `threshold` percent of capacity 1..100 (default 85); `for` may be `0s` (default 10m); `severity` `critical` (default), `warning` or `info` (`page` and `ticket` are accepted as `critical` and `warning`); or, instead of `threshold`, `for` and `severity`, one level per severity: `warning: { threshold, for }` and `critical: { threshold, for }` (each `threshold` required, the critical one above the warning one)" },
+    logAlerts: { type: "list", default: { text: "none" }, keys: LOG_ALERT_SETTINGS, description: "alerts on the service's logs, evaluated by Loki's ruler: `{ preset: errors \\| timeouts, threshold, for, severity }` (threshold: records per 5m, default 10, a whole number ≥ 0; `for` 5m / 10m; severity `warning`), or `{ alert, expr, for, severity, summary, description }` with `alert` UpperCamelCase, with a runbook, not a built-in or another alert of the service, and `expr` a LogQL metric query (checked with the LogQL grammar); `for` may be `0s` (default 5m); `severity` `warning` (default), `critical` or `info`; see *Log-based alerts*" },
     businessCounters: {
         type: "list",
         default: { text: "none" },
@@ -821,13 +979,20 @@ export const SERVICE_SETTINGS = {
     alerts: {
         type: "section",
         default: { text: "`errorRatePercent: 5`, `latencyP99: 1s`, `minRequestsPerHour: 10`, `maxQueueLag: 10m`, `burnRatePolicy`: the SRE Workbook's, `trafficAnomaly`: on" },
-        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long`, exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10), or `{ enabled: false }`",
+        description: "0.01..100; a duration; a whole number ≥ 0; `burnRatePolicy` has `page` and `ticket` lists (each non-empty when given) of `{ long, short, budgetPercent \\| factor }`: windows 5m..7d with `short` < `long` (`long` default 1h, `short` default 5m), exactly one of `budgetPercent` (0.01..100) or `factor` (0.01..1000); `maxQueueLag` a duration (`JobQueueLagging`); `trafficAnomaly` `{ enabled, dropPercent, spikePercent, minRequestsPerMinute }` (`TrafficDrop`, `TrafficSpike`): `dropPercent` 1..99 (default 50), `spikePercent` 10..10000 (default 200), `minRequestsPerMinute` ≥ 0 (default 10); `enabled` default true, `{ enabled: false }` turns both off",
         keys: {
             errorRatePercent: { type: "percentage", default: { value: 5 }, limits: { min: 0.01, max: 100 } },
             latencyP99: { type: "duration", default: { value: "1s" } },
             minRequestsPerHour: { type: "whole number", default: { value: 10 }, limits: { min: 0, integer: true } },
-            burnRatePolicy: { type: "section", default: { text: "the SRE Workbook's" } },
-            trafficAnomaly: { type: "section", default: { text: "on" } },
+            burnRatePolicy: {
+                type: "section",
+                default: { text: "the SRE Workbook's" },
+                keys: {
+                    page: { type: "list", default: { text: "the SRE Workbook's" }, keys: BURN_RATE_WINDOW },
+                    ticket: { type: "list", default: { text: "the SRE Workbook's" }, keys: BURN_RATE_WINDOW },
+                },
+            },
+            trafficAnomaly: { type: "section", default: { text: "on" }, keys: TRAFFIC_ANOMALY_SETTINGS },
             maxQueueLag: { type: "duration", default: { value: "10m" } },
         },
     },
@@ -861,7 +1026,12 @@ export function variantsOf<T extends Record<string, KeySpec>, const V extends st
     return Object.fromEntries(values.map((value) => [value, keys.filter((key) => table[key].only?.includes(value) ?? true)])) as Record<V, (keyof T & string)[]>;
 }
 
-type ProfileNamed<T> = { [K in keyof T]: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
+/** The keys of a table whose `only` names `value` (`errorQuery`, `totalQuery` with `custom`), typed. */
+export function onlyWith<T extends Record<string, KeySpec>, const V extends string>(table: T, value: V): { [K in keyof T]: T[K] extends { only: readonly (infer O)[] } ? (V extends O ? K : never) : never }[keyof T][] {
+    return keysOf(table).filter((key) => (table[key].only as readonly string[] | undefined)?.includes(value)) as never;
+}
+
+type ProfileNamed<T> = { [K in keyof T]-?: T[K] extends { default: { profile: infer F } } ? F : T[K] extends { keys: infer S } ? ProfileNamed<S> : never }[keyof T];
 /** The config/profiles.ts `ProfileDefaults` fields the tables name as defaults. */
 export type ProfileField = ProfileNamed<typeof SETTINGS> | { [S in keyof typeof SECTIONS]: ProfileNamed<(typeof SECTIONS)[S]> }[keyof typeof SECTIONS];
 

@@ -147,7 +147,7 @@ export function loadStackConfig(raw: RawStackConfig, options: LoadOptions): Stac
         secrets,
     };
     const config: StackConfig = settleTopology(root, settled, {
-        resources: readResources,
+        resources: (section, spec) => readResources(section, spec, defaults),
         storage: (section) => readStorage(section, defaults, secrets, "mimir"),
     });
     const crossCheckStart = problems.list.length;

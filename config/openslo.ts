@@ -27,6 +27,7 @@ import {
 } from "../model/openslo";
 import { CUSTOM_PRESET, DEFAULT_PRESET, METRIC_PRESETS } from "../model/presets";
 import { syntaxError } from "../model/queryGrammar";
+import { SLO_SETTINGS } from "./keys";
 import { describe, ObjectReader, Problems, Raw } from "./reader";
 import { durationMs, formatMs } from "./units";
 
@@ -510,7 +511,7 @@ class OpenSloReader {
         const service = builder(serviceName, at(doc, "spec.service"));
         if (meta.team !== undefined) service.setTeam(meta.team, doc);
         service.setIndicator(indicator, doc.problems, spec.keyPath(spec.has("indicator") ? "indicator" : "indicatorRef"));
-        service.setPolicy(pairs, doc, spec.keyPath("alertPolicies"), window?.value ?? "30d");
+        service.setPolicy(pairs, doc, spec.keyPath("alertPolicies"), window?.value ?? SLO_SETTINGS.window.default.value);
         for (const entry of objectives) {
             const objective = new ObjectReader(entry.path, entry.value, spec.problems, ["displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight"]);
             for (const key of ["timeSliceTarget", "timeSliceWindow"] as const) {

@@ -1,7 +1,7 @@
 /** Reader of `operator`: the Prometheus Operator and which monitoring objects of the cluster the stack honours. */
 import { readImage, readResources, With } from "./componentSettings";
 import { keysOf, OPERATOR_SETTINGS, sectionKeys } from "./keys";
-import { ProfileDefaults, scaledResources } from "./profiles";
+import { ProfileDefaults } from "./profiles";
 import { readLabelMap } from "./services";
 import { OperatorConfig } from "./types";
 
@@ -17,7 +17,7 @@ export function readOperator(root: With<"operator">, defaults: ProfileDefaults):
         image: readImage(operator, "prometheus-operator"),
         reloaderImage: readImage(operator, "prometheus-config-reloader", "reloaderImage"),
         agentImage: readImage(agent, "prometheus"),
-        agentResources: readResources(agent, scaledResources(100, 256, defaults.scale)),
+        agentResources: readResources(agent, settings.agent.keys.resources, defaults),
         blackboxImage: readImage(operator, "blackbox-exporter", "blackboxImage"),
     };
 }

@@ -80,5 +80,12 @@ export function defaultText(setting: KeySpec): string | undefined {
         const field = given.profile as ProfileField;
         return `${PROFILES.dev[field]} / ${PROFILES.prod[field]}`;
     }
+    if ("requests" in given) {
+        const requests = (scale: number) => {
+            const { cpu, memory } = scaledResources(given.requests.cpu, given.requests.memory, scale).requests;
+            return `${cpu}, ${memory}`;
+        };
+        return given.scaled ? `${requests(PROFILES.dev.scale)} / ${requests(PROFILES.prod.scale)}` : requests(1);
+    }
     return given.text;
 }

@@ -1,15 +1,15 @@
 /** Reads one service entry (`services[i]` in stack config, or a spec given in code) into a ServiceSpec. */
-import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, LogAlertPreset, SEVERITIES, SEVERITY_ALIASES, Severity, OTLP_EXPORT_INTERVAL, TRAFFIC_ANOMALY } from "../model/alerting";
+import { BUILT_IN_ALERT_NAMES, BurnRatePolicy, BurnRateWindow, DEFAULT_BURN_RATE_POLICY, HIGH_ERROR_RATE, LOG_ALERT_PRESETS, LOG_ALERT_WINDOW, SEVERITIES, SEVERITY_ALIASES, Severity, OTLP_EXPORT_INTERVAL } from "../model/alerting";
 import { BUSINESS_UNITS, BusinessUnit, GOOD_DIRECTIONS, GoodDirection } from "../model/business";
 import { CLUSTER_RESERVED_NAMES } from "../model/cluster";
 import { COMPONENTS } from "../model/components";
 import { percent, percentToRatio } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { INFRASTRUCTURE_JOBS } from "../model/infrastructure";
-import { CUSTOM_DEFAULT_BUCKETS, CUSTOM_PRESET, DEFAULT_PRESET, METRIC_PRESETS, MetricPresets } from "../model/presets";
+import { CUSTOM_DEFAULT_BUCKETS, CUSTOM_PRESET, METRIC_PRESETS, MetricPresets } from "../model/presets";
 import { isLogqlMetricQuery, syntaxError } from "../model/queryGrammar";
 import { HTTP_PATH, HTTP_URL, LABEL_KEY, LABEL_VALUE, NAMESPACE, PORT_NAME, SHORT_NAME, Format } from "./formats";
-import { keysOf, sectionKeys, SERVICE_SETTINGS, variantsOf } from "./keys";
+import { CONVENTIONS_SETTINGS, KeySpec, keysOf, LOG_ALERT_SETTINGS, onlyWith, SATURATION_SETTINGS, sectionKeys, SERVICE_SETTINGS, SLO_SETTINGS, TRAFFIC_ANOMALY_SETTINGS, variantsOf } from "./keys";
 import { ObjectReader, Problems, Raw, variantReader } from "./reader";
 import { BusinessCounter, Discovery, HttpProbe, LogAlert, MetricConventions, SaturationLevel, SaturationSignal, ServiceSpec, Slo, TrafficAnomaly } from "./types";
 
@@ -18,6 +18,21 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
     return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 import { durationMs, formatMs, parseDuration } from "./units";
+
+/**
+ * A duration key read with its table's default and range (config/keys.ts): zero only where the range starts
+ * at `0s`; a value outside the range is reported with `why` and kept, so later checks still see it.
+ */
+function tabledDuration<K extends string>(reader: ObjectReader<K>, key: NoInfer<K>, spec: KeySpec & { readonly default: { readonly value: string } }, why = ""): string {
+    const { min, max } = spec.limits ?? {};
+    const value = reader.duration(key, spec.default.value, { allowZero: min === "0s" });
+    const ms = durationMs(value) ?? 0;
+    const [minMs, maxMs] = [min, max].map((bound) => (typeof bound === "string" ? durationMs(bound) : bound));
+    if (!reader.problems.about(reader.keyPath(key)) && ((minMs !== undefined && ms < minMs) || (maxMs !== undefined && ms > maxMs))) {
+        reader.problems.add(reader.keyPath(key), `${value} is outside ${min}..${max}; ${why}`);
+    }
+    return value;
+}
 
 export interface ServiceReadOptions {
     /** Alert names that have a runbook in `runbooks/`; a saturation alert without one is an error. */
@@ -82,8 +97,8 @@ function readDiscovery(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): Di
     };
 }
 
-const QUEUE_KEYS = ["queueDepthQuery", "queueLagQuery"] as const;
-const CUSTOM_KEYS = ["errorQuery", "totalQuery"] as const;
+const QUEUE_KEYS = onlyWith(CONVENTIONS_SETTINGS, "queue worker");
+const CUSTOM_KEYS = onlyWith(CONVENTIONS_SETTINGS, CUSTOM_PRESET);
 
 /** `conventions`: one preset of the table (a queue worker's may add its queue queries), or custom queries. */
 function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, presets: MetricPresets): MetricConventions {
@@ -91,7 +106,7 @@ function readConventions(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, p
         ...Object.fromEntries(Object.entries(presets).map(([name, preset]) => [name, preset.queueWorker ? QUEUE_KEYS : []])),
         [CUSTOM_PRESET]: CUSTOM_KEYS,
     };
-    const { kind: preset, reader } = service.variant("conventions", "preset", variants, DEFAULT_PRESET);
+    const { kind: preset, reader } = service.variant("conventions", "preset", variants, CONVENTIONS_SETTINGS.preset.default.value);
     if (preset !== CUSTOM_PRESET) {
         const metrics = presets[preset];
         const queues: { queueDepthQuery?: string; queueLagQuery?: string } = {};
@@ -170,43 +185,29 @@ function readProbes(service: ObjectReader<(typeof SERVICE_KEYS)[number]>): HttpP
         names.set(name, entry.path);
         const url = probe.requiredString("url", HTTP_URL, "give the http(s) URL to check, e.g. https://shop.example.com/health") ?? "";
         const expectedStatus = probe.number("expectedStatus", keys.expectedStatus.default.value, { ...keys.expectedStatus.limits, hint: "an HTTP status code, e.g. 200" });
-        const timeout = probe.duration("timeout", keys.timeout.default.value);
-        const timeoutMs = durationMs(timeout) ?? 0;
-        if (!service.problems.about(probe.keyPath("timeout")) && (timeoutMs < 1000 || timeoutMs > 9000)) {
-            service.problems.add(probe.keyPath("timeout"), `${timeout} is outside 1s..9s; a probe must end before the 10s scrape that runs it times out`);
-        }
+        const timeout = tabledDuration(probe, "timeout", keys.timeout, "a probe must end before the 10s scrape that runs it times out");
         probes.push({ name, url, expectedStatus, timeout });
     }
     return probes;
 }
+
+const SLO = SLO_SETTINGS;
 
 /** `histogram`: the preset's latency histogram, or undefined for custom queries (which have none). */
 function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets: readonly number[], histogram: string | undefined, hasProbes: boolean): Slo[] {
     const slos: Slo[] = [];
     const names = new Map<string, string>();
     for (const entry of service.items("slos")) {
-        const common = ["name", "window"] as const;
-        const { kind, reader: slo } = variantReader(
-            entry.path,
-            entry.value,
-            service.problems,
-            "kind",
-            { availability: [...common, "objective", "sli"], latency: [...common, "percentile", "threshold"] },
-            "availability",
-        );
+        const { kind, reader: slo } = variantReader(entry.path, entry.value, service.problems, "kind", variantsOf(SLO, "kind", SLO.kind.choices), SLO.kind.default.value);
         const name = slo.string("name", kind, { test: (v) => /^[a-z][a-z0-9_-]*$/.test(v), hint: "must be lowercase letters, digits, '_' or '-', e.g. availability" });
-        const window = slo.duration("window", "30d");
-        const windowMs = durationMs(window) ?? 0;
-        if (!service.problems.about(slo.keyPath("window")) && (windowMs < 7 * 86_400_000 || windowMs > 90 * 86_400_000)) {
-            service.problems.add(slo.keyPath("window"), `${window} is outside 7d..90d; SLO windows are usually 28d or 30d`);
-        }
+        const window = tabledDuration(slo, "window", SLO.window, "SLO windows are usually 28d or 30d");
         if (names.has(name)) {
             service.problems.add(slo.keyPath("name"), `"${name}" is already used by ${names.get(name)}; give each SLO of a service a unique name`);
         }
         names.set(name, entry.path);
         if (kind === "availability") {
-            const objective = slo.number("objective", 99.9, { min: 50, max: 99.999, hint: "an objective is a percentage below 100; use e.g. 99.9" });
-            const sli = slo.oneOf("sli", ["requests", "probe"], "requests");
+            const objective = slo.number("objective", SLO.objective.default.value, { ...SLO.objective.limits, hint: "an objective is a percentage below 100; use e.g. 99.9" });
+            const sli = slo.oneOf("sli", SLO.sli.choices, SLO.sli.default.value);
             if (sli === "probe" && !hasProbes) {
                 service.problems.add(slo.keyPath("sli"), `probe needs at least one entry in ${service.keyPath("probes")}, e.g. probes: [{ name: home, url: https://shop.example.com/health }]`);
             }
@@ -216,8 +217,8 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
         if (histogram === undefined) {
             service.problems.add(slo.keyPath("kind"), "latency SLOs need a histogram; with conventions.preset custom, express latency as an error query instead");
         }
-        const percentile = slo.number("percentile", 95, { min: 50, max: 99.999, hint: "the share of requests that must be fast, e.g. 95 for P95" });
-        const threshold = slo.duration("threshold", "1s");
+        const percentile = slo.number("percentile", SLO.percentile.default.value, { ...SLO.percentile.limits, hint: "the share of requests that must be fast, e.g. 95 for P95" });
+        const threshold = slo.duration("threshold", SLO.threshold.default.value);
         const thresholdMs = durationMs(threshold) ?? 1000;
         // n/1000 and a bucket literal such as 0.1 round to the same double, so this equality is exact.
         if (histogram !== undefined && !service.problems.about(slo.keyPath("threshold")) && !buckets.includes(thresholdMs / 1000)) {
@@ -232,12 +233,16 @@ function readSlos(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, buckets:
     return slos;
 }
 
+const SATURATION = SATURATION_SETTINGS;
+type SaturationKey = keyof typeof SATURATION;
 /** Keys of a two-level saturation signal: one object per severity, each with its own threshold and `for`. */
-const LEVEL_KEYS = ["warning", "critical"] as const satisfies readonly Severity[];
+const LEVEL_KEYS = ["warning", "critical"] as const satisfies readonly (SaturationKey & Severity)[];
+/** Keys of a one-level signal. */
+const SINGLE_LEVEL_KEYS = ["threshold", "for", "severity"] as const satisfies readonly SaturationKey[];
 
-function readSaturationLevels(signal: ObjectReader<string>): SaturationLevel[] {
+function readSaturationLevels(signal: ObjectReader<SaturationKey>): SaturationLevel[] {
     const levelled = LEVEL_KEYS.filter((key) => signal.has(key));
-    const single = (["threshold", "for", "severity"] as const).filter((key) => signal.has(key));
+    const single = SINGLE_LEVEL_KEYS.filter((key) => signal.has(key));
     if (levelled.length > 0 && single.length > 0) {
         signal.problems.add(
             signal.keyPath(single[0]),
@@ -247,21 +252,23 @@ function readSaturationLevels(signal: ObjectReader<string>): SaturationLevel[] {
     if (levelled.length === 0) {
         return [
             {
-                severity: readSeverity(signal, "severity", "critical"),
-                threshold: percentToRatio(signal.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 85" })),
-                for: signal.duration("for", "10m", { allowZero: true }),
+                severity: readSeverity(signal, "severity", SATURATION.severity.default.value),
+                threshold: percentToRatio(signal.number("threshold", SATURATION.threshold.default.value, { ...SATURATION.threshold.limits, hint: "a percentage of capacity, e.g. 85" })),
+                for: tabledDuration(signal, "for", SATURATION.for),
             },
         ];
     }
     const levels = levelled.map((severity) => {
-        const level = signal.object(severity, ["threshold", "for"] as const);
+        const keys = SATURATION[severity].keys;
+        const level = signal.object(severity, sectionKeys(SATURATION[severity]));
         if (!level.has("threshold") && !signal.problems.about(signal.keyPath(severity))) {
             signal.problems.add(level.keyPath("threshold"), `is required; give the percentage of capacity at which the ${severity} fires, e.g. ${severity === "critical" ? 95 : 80}`);
         }
         return {
             severity,
-            threshold: percentToRatio(level.number("threshold", 85, { min: 1, max: 100, hint: "a percentage of capacity, e.g. 80" })),
-            for: level.duration("for", "10m", { allowZero: true }),
+            // Reported above when missing; the one-level default stands in.
+            threshold: percentToRatio(level.number("threshold", SATURATION.threshold.default.value, { ...keys.threshold.limits, hint: "a percentage of capacity, e.g. 80" })),
+            for: tabledDuration(level, "for", keys.for),
         };
     });
     const [warning, critical] = [levels.find((l) => l.severity === "warning"), levels.find((l) => l.severity === "critical")];
@@ -294,14 +301,14 @@ function readPromql(reader: ObjectReader<string>, whenMissing: string): string |
 function readSaturation(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, options: ServiceReadOptions): SaturationSignal[] {
     const names = new Map<string, string>();
     return service.items("saturation").map((entry) => {
-        const signal = new ObjectReader(entry.path, entry.value, service.problems, ["name", "query", "threshold", "for", "alert", "severity", ...LEVEL_KEYS] as const);
+        const signal = new ObjectReader(entry.path, entry.value, service.problems, keysOf(SATURATION));
         const problems = service.problems;
         const name = signal.requiredString("name", { test: (v) => /^[a-z][a-z0-9_]*$/.test(v), hint: "must be snake_case, e.g. db_connection_pool" }, "e.g. name: db_connection_pool");
         // Both would record service:saturation:ratio with the same labels: Prometheus drops one as a duplicate series.
         claimName(names, name, signal.keyPath("name"), entry.path, "saturation signal", problems);
         const query = readPromql(signal as ObjectReader<string>, "PromQL giving in-use / capacity as a 0..1 ratio");
         const alert = readAlertName(signal as ObjectReader<string>, options, "e.g. DBConnectionPoolExhaustion");
-        return { name: name ?? "signal", query: query ?? "", alert: alert ?? "", levels: readSaturationLevels(signal as ObjectReader<string>) };
+        return { name: name ?? "signal", query: query ?? "", alert: alert ?? "", levels: readSaturationLevels(signal) };
     });
 }
 
@@ -316,9 +323,10 @@ function readAlertName(reader: ObjectReader<string>, options: ServiceReadOptions
     return alert;
 }
 
-const LOG_ALERT_KEYS = ["alert", "expr", "for", "severity", "summary", "description", "preset", "threshold"] as const;
-const PRESET_ONLY = ["preset", "threshold"] as const;
-const CUSTOM_ONLY = ["alert", "expr", "summary", "description"] as const;
+const LOG_ALERT = LOG_ALERT_SETTINGS;
+const LOG_ALERT_KEYS = keysOf(LOG_ALERT);
+const PRESET_ONLY = onlyWith(LOG_ALERT, "preset");
+const CUSTOM_ONLY = onlyWith(LOG_ALERT, "custom");
 
 /**
  * `logAlerts`: LogQL alerts Loki's ruler evaluates. A custom one names its alert (with a runbook)
@@ -345,14 +353,15 @@ function readLogAlerts(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, opt
             names.set(name, entry.path);
         };
         if (isPreset) {
-            const preset = reader.oneOf("preset", Object.keys(LOG_ALERT_PRESETS) as LogAlertPreset[], "errors");
+            // An unknown preset is reported; the first stands in.
+            const preset = reader.oneOf("preset", LOG_ALERT.preset.choices, LOG_ALERT.preset.choices[0]);
             const facts = LOG_ALERT_PRESETS[preset];
             claim(facts.alert, reader.keyPath("preset"));
             alerts.push({
                 kind: "preset",
                 preset,
-                threshold: reader.number("threshold", facts.threshold, { min: 0, integer: true, hint: `${facts.records} per ${LOG_ALERT_WINDOW} above which it fires, e.g. ${facts.threshold}` }),
-                for: reader.duration("for", facts.for, { allowZero: true }),
+                threshold: reader.number("threshold", facts.threshold, { ...LOG_ALERT.threshold.limits, hint: `${facts.records} per ${LOG_ALERT_WINDOW} above which it fires, e.g. ${facts.threshold}` }),
+                for: tabledDuration(reader, "for", { ...LOG_ALERT.for, default: { value: facts.for } }),
                 severity: readSeverity(reader, "severity", facts.severity),
             });
             continue;
@@ -375,8 +384,8 @@ function readLogAlerts(service: ObjectReader<(typeof SERVICE_KEYS)[number]>, opt
             kind: "custom",
             alert: alert ?? "LogAlert",
             expr: expr ?? "",
-            for: reader.duration("for", "5m", { allowZero: true }),
-            severity: readSeverity(reader, "severity", "warning"),
+            for: tabledDuration(reader, "for", LOG_ALERT.for),
+            severity: readSeverity(reader, "severity", LOG_ALERT.severity.default.value),
             ...(summary === undefined ? {} : { summary }),
             ...(description === undefined ? {} : { description }),
         });
@@ -424,10 +433,13 @@ function readSeverity<K extends string>(reader: ObjectReader<K>, key: K, fallbac
     return reader.oneOf(key, [...SEVERITIES, ...(Object.keys(SEVERITY_ALIASES) as Severity[])], fallback);
 }
 
-/** Windows read by an alert must fit the shortest SLO window (7d) and hold a few scrapes. */
-const BURN_WINDOW_MS = { min: 5 * 60_000, max: 7 * 86_400_000 };
+const ALERTS = SETTINGS.alerts.keys;
+const ALERT_KEYS = sectionKeys(SETTINGS.alerts);
+const BURN_RATE_POLICY = ALERTS.burnRatePolicy;
+type PolicyKey = keyof typeof BURN_RATE_POLICY.keys;
 
-function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page" | "ticket"): readonly BurnRateWindow[] {
+function readBurnRateWindows(policy: ObjectReader<PolicyKey>, key: PolicyKey): readonly BurnRateWindow[] {
+    const windows = BURN_RATE_POLICY.keys[key].keys;
     if (!policy.has(key)) {
         return DEFAULT_BURN_RATE_POLICY[key];
     }
@@ -437,16 +449,12 @@ function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page
         return DEFAULT_BURN_RATE_POLICY[key];
     }
     return entries.map((entry) => {
-        const pair = new ObjectReader(entry.path, entry.value, policy.problems, ["long", "short", "budgetPercent", "factor"] as const);
-        const long = pair.duration("long", "1h");
-        const short = pair.duration("short", "5m");
+        const pair = new ObjectReader(entry.path, entry.value, policy.problems, keysOf(windows));
+        const why = "a burn-rate window needs several scrapes and must fit the shortest SLO window";
+        const long = tabledDuration(pair, "long", windows.long, why);
+        const short = tabledDuration(pair, "short", windows.short, why);
         const longMs = durationMs(long) ?? 0;
         const shortMs = durationMs(short) ?? 0;
-        for (const [name, value, ms] of [["long", long, longMs], ["short", short, shortMs]] as const) {
-            if (!pair.problems.about(pair.keyPath(name)) && (ms < BURN_WINDOW_MS.min || ms > BURN_WINDOW_MS.max)) {
-                pair.problems.add(pair.keyPath(name), `${value} is outside 5m..7d; a burn-rate window needs several scrapes and must fit the shortest SLO window`);
-            }
-        }
         if (!pair.problems.about(pair.keyPath("long"), pair.keyPath("short")) && shortMs >= longMs) {
             pair.problems.add(pair.keyPath("short"), `${short} is not shorter than long (${long}); the short window (usually 1/12 of the long one) lets the alert resolve soon after the burning stops`);
         }
@@ -455,24 +463,22 @@ function readBurnRateWindows(policy: ObjectReader<"page" | "ticket">, key: "page
             return { long, short, budget: { percent: 2 } };
         }
         return pair.has("factor")
-            ? { long, short, budget: { factor: pair.number("factor", 1, { min: 0.01, max: 1000, hint: "the burn rate that alerts, e.g. 5 for 5× the sustainable rate" }) } }
-            : { long, short, budget: { percent: pair.number("budgetPercent", 2, { min: 0.01, max: 100, hint: "the share of the budget in percent, e.g. 2" }) } };
+            ? { long, short, budget: { factor: pair.number("factor", 1, { ...windows.factor.limits, hint: "the burn rate that alerts, e.g. 5 for 5× the sustainable rate" }) } }
+            : { long, short, budget: { percent: pair.number("budgetPercent", 2, { ...windows.budgetPercent.limits, hint: "the share of the budget in percent, e.g. 2" }) } };
     });
 }
 
-const ALERTS = SETTINGS.alerts.keys;
-const ALERT_KEYS = sectionKeys(SETTINGS.alerts);
-
 function readTrafficAnomaly(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): TrafficAnomaly | undefined {
-    const anomaly = alerts.object("trafficAnomaly", ["enabled", "dropPercent", "spikePercent", "minRequestsPerMinute"] as const);
-    if (!anomaly.boolean("enabled", true)) {
+    const keys = TRAFFIC_ANOMALY_SETTINGS;
+    const anomaly = alerts.object("trafficAnomaly", keysOf(keys));
+    if (!anomaly.boolean("enabled", keys.enabled.default.value)) {
         return undefined;
     }
-    const { drop, spike, minRequestsPerMinute } = TRAFFIC_ANOMALY;
+    const { dropPercent: drop, spikePercent: spike, minRequestsPerMinute: least } = keys;
     return {
-        dropRatio: percentToRatio(anomaly.number("dropPercent", drop.percent, { min: 1, max: 99, hint: "how far below last week's traffic is a drop, in percent, e.g. 50 for under half" })),
-        spikeRatio: percentToRatio(anomaly.number("spikePercent", spike.percent, { min: 10, max: 10_000, hint: "how far above last week's traffic is a spike, in percent, e.g. 200 for over three times" })),
-        minRequestsPerMinute: anomaly.number("minRequestsPerMinute", minRequestsPerMinute, { min: 0, hint: "requests per minute below which neither alert fires, e.g. 10" }),
+        dropRatio: percentToRatio(anomaly.number("dropPercent", drop.default.value, { ...drop.limits, hint: "how far below last week's traffic is a drop, in percent, e.g. 50 for under half" })),
+        spikeRatio: percentToRatio(anomaly.number("spikePercent", spike.default.value, { ...spike.limits, hint: "how far above last week's traffic is a spike, in percent, e.g. 200 for over three times" })),
+        minRequestsPerMinute: anomaly.number("minRequestsPerMinute", least.default.value, { ...least.limits, hint: "requests per minute below which neither alert fires, e.g. 10" }),
     };
 }
 
@@ -480,7 +486,7 @@ function readBurnRatePolicy(alerts: ObjectReader<(typeof ALERT_KEYS)[number]>): 
     if (!alerts.has("burnRatePolicy")) {
         return DEFAULT_BURN_RATE_POLICY;
     }
-    const policy = alerts.object("burnRatePolicy", ["page", "ticket"] as const);
+    const policy = alerts.object("burnRatePolicy", sectionKeys(BURN_RATE_POLICY));
     return { page: readBurnRateWindows(policy, "page"), ticket: readBurnRateWindows(policy, "ticket") };
 }
 

@@ -8,8 +8,7 @@ import versions from "../tools/versions.json";
 import { NODE_ZONE_LABEL } from "../model/labels";
 import { Engine, REPLICATION_FACTOR, TIERS, TierName, ZONE_REPLICATED_TIERS, zoneTierName } from "../model/topology";
 import { RELEASE_TAG, IMAGE_REPOSITORY } from "./formats";
-import { keysOf, sectionKeys, TIER_SETTINGS, tierKey, TOPOLOGY_SETTINGS } from "./keys";
-import { scaledResources } from "./profiles";
+import { keysOf, ResourcesSpec, sectionKeys, tierKey, tierSettings, TOPOLOGY_SETTINGS } from "./keys";
 import { ObjectReader } from "./reader";
 import { readTenancy } from "./tenancy";
 import { CollectorTiers, EngineTiers, ImageRef, MimirSettings, ObjectStorage, Resources, StackConfig, TierSettings, TopologyConfig } from "./types";
@@ -17,85 +16,31 @@ import { CollectorTiers, EngineTiers, ImageRef, MimirSettings, ObjectStorage, Re
 // The topology's types live in ./types (config/types.ts imports none of this module: no cycle); importers may keep taking them from here.
 export type { CollectorTiers, EngineTiers, MimirSettings, S3Storage, Tenancy, Tenant, TenantLimits, TierSettings, TopologyConfig } from "./types";
 
-interface TierDefault {
-    readonly replicas: number;
-    /** Autoscaled tiers only: the HPA's default maximum. */
-    readonly maxReplicas?: number;
-    /** Least replicas that work: replication factor 3 needs three ingesters. */
-    readonly min: number;
-    /** Most replicas that work: Loki's compactor must be a singleton. */
-    readonly max?: number;
-    /** Requests: millicores and MiB; limits are twice that. */
-    readonly cpu: number;
-    readonly memory: number;
-}
-
-/**
- * Defaults per tier. Ingesters start at three (replication factor 3); stateless tiers have an HPA
- * from `replicas` to `maxReplicas`; requests follow the engines' capacity guidance (README, "Sizing").
- */
-export const TIER_DEFAULTS: { readonly [E in Engine]: Readonly<Record<TierName<E>, TierDefault>> } = {
-    loki: {
-        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 512 },
-        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
-        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 2048 },
-        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
-        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
-        compactor: { replicas: 1, min: 1, max: 1, cpu: 500, memory: 1024 },
-        "index-gateway": { replicas: 2, min: 1, cpu: 250, memory: 1024 },
-        // Light: it evaluates the log alerts through the query-frontends and only holds their state.
-        ruler: { replicas: 2, min: 1, cpu: 250, memory: 512 },
-    },
-    tempo: {
-        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
-        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 4096 },
-        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 500, memory: 1024 },
-        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
-        compactor: { replicas: 1, min: 1, cpu: 500, memory: 2048 },
-        "metrics-generator": { replicas: 2, min: 1, cpu: 500, memory: 1024 },
-    },
-    mimir: {
-        distributor: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
-        ingester: { replicas: 3, min: 3, cpu: 1000, memory: 2560 },
-        querier: { replicas: 2, maxReplicas: 10, min: 1, cpu: 1000, memory: 1024 },
-        "query-frontend": { replicas: 2, maxReplicas: 4, min: 1, cpu: 250, memory: 512 },
-        "query-scheduler": { replicas: 2, min: 1, cpu: 100, memory: 128 },
-        "store-gateway": { replicas: 3, min: 3, cpu: 1000, memory: 1024 },
-        compactor: { replicas: 1, min: 1, cpu: 1000, memory: 4096 },
-        ruler: { replicas: 2, min: 1, cpu: 500, memory: 1024 },
-    },
-};
-
 function readTiers<E extends Engine>(engine: E, section: ObjectReader<string>, readResources: ResourceReader): EngineTiers<E> {
-    const defaults = TIER_DEFAULTS[engine] as Readonly<Record<string, TierDefault>>;
     const tiers: Record<string, TierSettings> = {};
     for (const tier of Object.keys(TIERS[engine])) {
-        const fallback = defaults[tier];
-        const autoscaled = fallback.maxReplicas !== undefined;
-        const reader = section.object(
-            tierKey(tier),
-            keysOf(TIER_SETTINGS).filter((key) => autoscaled || !("only" in TIER_SETTINGS[key])),
-        );
-        const why = fallback.min === 3 ? "replication factor 3 needs three replicas" : fallback.max === 1 ? "it must run as a single instance" : "";
-        const replicas = reader.number("replicas", fallback.replicas, {
-            min: fallback.min,
-            max: fallback.max,
-            integer: true,
-            hint: why ? `${why}; use ${fallback.replicas}` : `use e.g. ${fallback.replicas}`,
-        });
+        const spec = tierSettings(engine, tier);
+        const { replicas: replicaSpec, maxReplicas: maxSpec } = spec.keys;
+        const fallback = replicaSpec.default.value;
+        const autoscaled = maxSpec !== undefined;
+        const reader = section.object(tierKey(tier), sectionKeys(spec));
+        const { min, max } = replicaSpec.limits;
+        const why = min === REPLICATION_FACTOR ? "replication factor 3 needs three replicas" : max === 1 ? "it must run as a single instance" : "";
+        const replicas = reader.number("replicas", fallback, { ...replicaSpec.limits, hint: why ? `${why}; use ${fallback}` : `use e.g. ${fallback}` });
         let maxReplicas = replicas;
         if (autoscaled) {
-            maxReplicas = reader.number("maxReplicas", Math.max(fallback.maxReplicas ?? replicas, replicas), { ...TIER_SETTINGS.maxReplicas.limits, hint: "the HPA's ceiling, e.g. 10" });
+            maxReplicas = reader.number("maxReplicas", Math.max(maxSpec.default.value, replicas), { ...maxSpec.limits, hint: "the HPA's ceiling, e.g. 10" });
             if (!reader.problems.about(reader.keyPath("replicas"), reader.keyPath("maxReplicas")) && maxReplicas < replicas) {
                 reader.problems.add(reader.keyPath("maxReplicas"), `${maxReplicas} is below replicas (${replicas}); the HPA scales between the two, so use at least ${replicas}`);
             }
         }
-        tiers[tier] = { replicas, maxReplicas, autoscaled, resources: readResources(reader, scaledResources(fallback.cpu, fallback.memory, 1)) };
+        tiers[tier] = { replicas, maxReplicas, autoscaled, resources: readResources(reader, spec.keys.resources) };
     }
     return tiers as EngineTiers<E>;
 }
 
-export type ResourceReader = (section: ObjectReader<string>, fallback: Resources) => Resources;
+/** `resources` read with the table's default (config/componentSettings.ts `readResources`, given the profile). */
+export type ResourceReader = (section: ObjectReader<string>, spec: ResourcesSpec) => Resources;
 
 /** The shared readers of config/backends.ts, passed in so this module adds keys without a second copy of them. */
 export interface TopologyReaders {
@@ -242,9 +187,6 @@ function readZones(section: ObjectReader<string>): readonly string[] | undefined
     return zones;
 }
 
-/** Requests of the Collector's load-balancing tier (millicores, MiB): light, it only hashes trace IDs and forwards. */
-const LOAD_BALANCER_REQUESTS = { cpu: 200, memory: 256 } as const;
-
 function readCollectorTiers(section: ObjectReader<"loadBalancer" | "gatewayMaxReplicas">, gateways: number, readResources: ResourceReader): CollectorTiers {
     const { loadBalancer: lbKeys, gatewayMaxReplicas: gatewayMax } = TOPOLOGY_SETTINGS.collector.keys;
     const { replicas: lbReplicas, maxReplicas: lbMax } = lbKeys.keys;
@@ -259,7 +201,7 @@ function readCollectorTiers(section: ObjectReader<"loadBalancer" | "gatewayMaxRe
         section.problems.add(section.keyPath("gatewayMaxReplicas"), `${gatewayMaxReplicas} is below collector.gatewayReplicas (${gateways}); the gateways' HPA scales between the two, so use at least ${gateways}`);
     }
     return {
-        loadBalancer: { replicas, maxReplicas, autoscaled: true, resources: readResources(lb, scaledResources(LOAD_BALANCER_REQUESTS.cpu, LOAD_BALANCER_REQUESTS.memory, 1)) },
+        loadBalancer: { replicas, maxReplicas, autoscaled: true, resources: readResources(lb, lbKeys.keys.resources) },
         gatewayMaxReplicas,
     };
 }

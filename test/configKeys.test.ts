@@ -2,13 +2,17 @@
  * The one table of config keys and the one list of secrets (config/keys.ts): a secret set in plain
  * text is refused by name, whichever it is, and the README's configuration table has a row for every
  * top-level key, secret and tabled section key (or the section's row names it) with the same default,
- * secret flag, meaning, range and choices, and names no key the tables lack.
+ * secret flag, meaning, range and choices, and names no key the tables lack; the service table's rows
+ * name each key of a service's entries (`slos[j].window`, `alerts.trafficAnomaly.dropPercent`) with its
+ * range, choices and fixed default; the `<backend>` rows give each backend's own default requests and
+ * volume size; and the sizing table gives each distributed tier's requests and replicas.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
-import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey } from "../config/keys";
+import { KeySpec, SECRET_CONFIG_KEYS, SECRETS, SECTIONS, SERVICE_SETTINGS, SETTINGS, SettingKey, tierSettings } from "../config/keys";
+import { Engine, TIERS } from "../model/topology";
 import { defaultText } from "../config/profiles";
 import { PROJECT_ROOT } from "../io/stackSources";
 import { loadStackConfig } from "../config/load";
@@ -81,7 +85,7 @@ const PLACEHOLDERS: Record<string, readonly string[]> = { "<backend>": ["prometh
  * The row of a setting: the defaults of its keys (one where they agree), the meaning of the one key
  * that has a description, its limits' range named in the meaning, and a documented section's keys named in it.
  */
-function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec): void {
+function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec, deep = false): void {
     const row = rows.find((r) => r.keys.includes(key));
     assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
     assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
@@ -103,15 +107,42 @@ function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, k
         assert.ok(row.meaning.includes(`\`${choice}\``), `the README's meaning of ${key} does not name its choice ${choice}`);
     }
     if (setting.description !== undefined) {
-        // A section documented by its row: the row names each of its keys, and the range of each that has one.
-        const text = `${row.default} ${row.meaning}`;
-        for (const [sub, spec] of Object.entries(setting.keys ?? {})) {
-            const escaped = sub.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-            assert.match(text, new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`), `the README's row of ${key} does not name its key ${sub}`);
-            if (spec.limits?.min !== undefined && spec.limits.max !== undefined) {
-                assert.ok(text.includes(`${spec.limits.min}..${spec.limits.max}`), `the README's row of ${key} does not name the range ${spec.limits.min}..${spec.limits.max} of ${sub}`);
-            }
+        checkNamedKeys(`${row.default} ${row.meaning}`, key, setting.keys ?? {}, deep);
+    }
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** `word` standing alone in a text: `for`, not `format`. */
+const naming = (word: string) => new RegExp(`(^|[^\\w])${escaped(word)}($|[^\\w])`);
+
+/**
+ * A section documented by its row's prose: the row names each of its keys and the range of each that has
+ * one. With `deep` (the service table, whose rows document a list entry's keys in prose) also the keys'
+ * own keys, their choices, and each fixed default, as `key: value` or, in a phrase naming the key,
+ * `default value` or `value (default)`.
+ */
+function checkNamedKeys(text: string, owner: string, keys: Readonly<Record<string, KeySpec>>, deep: boolean): void {
+    for (const [sub, spec] of Object.entries(keys)) {
+        assert.match(text, naming(sub), `the README's row of ${owner} does not name its key ${sub}`);
+        if (spec.limits?.min !== undefined && spec.limits.max !== undefined) {
+            assert.ok(text.includes(`${spec.limits.min}..${spec.limits.max}`), `the README's row of ${owner} does not name the range ${spec.limits.min}..${spec.limits.max} of ${sub}`);
         }
+        if (!deep) {
+            continue;
+        }
+        for (const choice of spec.choices ?? []) {
+            assert.match(text, naming(choice), `the README's row of ${owner} does not name ${choice}, a choice of ${sub}`);
+        }
+        if (spec.default !== undefined && "value" in spec.default) {
+            const value = escaped(String(spec.default.value));
+            // A phrase ends at `;` or at a comma before the next backticked key.
+            const phrases = text.split(/; |, (?=`)/).filter((phrase) => naming(sub).test(phrase));
+            const said =
+                text.includes(`${sub}: ${spec.default.value}`) ||
+                phrases.some((phrase) => new RegExp(`default \`?${value}\`?(?![\\w.])|\`${value}\` \\(default\\)`).test(phrase));
+            assert.ok(said, `the README's row of ${owner} does not say that ${sub} defaults to ${spec.default.value} (as "\`${sub}\` … (default ${spec.default.value})")`);
+        }
+        checkNamedKeys(text, `${owner}.${sub}`, spec.keys ?? {}, deep);
     }
 }
 
@@ -148,7 +179,16 @@ describe("the README's configuration table follows config/keys.ts", () => {
             const documenting = rowOf(setting.documentedAs);
             assert.ok(documenting, `the README's configuration table has no row ${setting.documentedAs}, which documents ${key}`);
             if (placeholder in PLACEHOLDERS) {
-                assert.ok(PLACEHOLDERS[placeholder].includes(key.split(".")[0]), `${key} is documented as ${setting.documentedAs}, which does not stand for ${key.split(".")[0]}`);
+                const section = key.split(".")[0];
+                assert.ok(PLACEHOLDERS[placeholder].includes(section), `${key} is documented as ${setting.documentedAs}, which does not stand for ${section}`);
+                // A default of the backend's own (its requests, its volume's size) is named with the backend: `Loki 200m, 512Mi / 800m, 2048Mi`.
+                const name = section[0].toUpperCase() + section.slice(1);
+                for (const [what, spec] of [[key, setting], ...Object.entries(setting.keys ?? {}).map(([sub, s]) => [`${key}.${sub}`, s] as const)] as const) {
+                    if (spec.default !== undefined && ("value" in spec.default || "requests" in spec.default)) {
+                        const said = `${name} ${defaultText(spec)}`;
+                        assert.ok(`${documenting.default} ${documenting.meaning}`.includes(said), `the README's row of ${setting.documentedAs} does not give the default of ${what} as "${said}"`);
+                    }
+                }
             } else {
                 assert.ok(documenting.meaning.includes(`\`${key}\``), `${key} is documented by the README's row of ${setting.documentedAs}, whose meaning does not name it`);
             }
@@ -244,7 +284,7 @@ describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", (
     test("every key of a service has its row with the same default and limits, naming its own keys and their ranges", () => {
         assert.ok(rows.length >= 10, `only ${rows.length} rows read`);
         for (const [key, setting] of Object.entries(SERVICE_SETTINGS) as [string, KeySpec][]) {
-            checkRowIn(rows, specOf, key, setting);
+            checkRowIn(rows, specOf, key, setting, true);
         }
     });
 
@@ -252,6 +292,33 @@ describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", (
         for (const row of rows) {
             for (const key of row.keys) {
                 assert.ok(specOf(key), `the README's service table names ${key}, which config/keys.ts SERVICE_SETTINGS does not have:\n${row.line}`);
+            }
+        }
+    });
+});
+
+describe("the README's sizing table gives each distributed tier's defaults as config/keys.ts has them", () => {
+    /** `0.25 CPU, 512 MiB`, `1 CPU, 2.5 GiB`: the README's way of writing requests in millicores and MiB. */
+    const requests = (cpu: number, memory: number) => `${cpu / 1000} CPU, ${memory >= 1024 ? `${memory / 1024} GiB` : `${memory} MiB`}`;
+
+    test("every tier of every engine has its row, with its requests and replicas (and the HPA's ceiling)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const header = "| Engine | Tier | Upstream guidance | Default here (requests, replicas) |";
+        assert.ok(readme.includes(header), `the README has no sizing table headed ${header}`);
+        const lines = readme.slice(readme.indexOf(header)).split("\n\n")[0].split("\n").slice(2);
+        const documented = new Map<string, string>();
+        for (const line of lines) {
+            const [engine, tier, , defaults] = line.slice(2, -2).split(" | ");
+            const key = `${engine.toLowerCase()}.${tier}`;
+            assert.ok(tier in (TIERS[engine.toLowerCase() as Engine] ?? {}), `the README's sizing table names ${key}, which is no tier of model/topology.ts TIERS:\n${line}`);
+            documented.set(key, line);
+            const { replicas, maxReplicas, resources } = tierSettings(engine.toLowerCase() as Engine, tier).keys;
+            const scaling = maxReplicas ? `${replicas.default.value}..${maxReplicas.default.value} (HPA)` : `${replicas.default.value}`;
+            assert.equal(defaults, `${requests(resources.default.requests.cpu, resources.default.requests.memory)}; ${scaling}`, `the README's sizing row of ${engine} ${tier}`);
+        }
+        for (const engine of Object.keys(TIERS) as Engine[]) {
+            for (const tier of Object.keys(TIERS[engine])) {
+                assert.ok(documented.has(`${engine}.${tier}`), `the README's sizing table has no row for ${engine}'s ${tier}`);
             }
         }
     });
