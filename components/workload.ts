@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "../model/components";
 import { componentLabels, Labels, selectorLabels } from "../model/labels";
-import { ContainerArgs, DisruptionBudget, hardenedContainer as renderedContainer, PodDescription, TierPods } from "../render/pods";
+import { Autoscaler, ContainerArgs, DisruptionBudget, hardenedContainer as renderedContainer, PodDescription, TierPods } from "../render/pods";
 
 export type { Labels };
 
@@ -72,11 +72,14 @@ export function podWorkload(resourceName: string, pod: PodDescription, wiring: P
     }
 }
 
-/** The Service ports of a pod's named container ports (all of them, or those named): a port's number is written once, in its description. */
-export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number }[] {
+/**
+ * The Service ports of a pod's named container ports (all of them, or those named): a port's number
+ * is written once, in its description, and so is a protocol other than TCP.
+ */
+export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number; protocol?: string }[] {
     const ports = "ports" in pod ? pod.ports : pod.spec.containers[0].ports;
     const chosen = names ? names.map((name) => ports.find((port) => port.name === name) ?? missingPort(pod.name, name)) : ports;
-    return chosen.map((port) => ({ name: port.name, port: port.containerPort }));
+    return chosen.map((port) => ({ name: port.name, port: port.containerPort, ...(port.protocol && port.protocol !== "TCP" ? { protocol: port.protocol } : {}) }));
 }
 
 function missingPort(pod: string, name: string): never {
@@ -92,6 +95,25 @@ export function podDisruptionBudget(resourceName: string, budget: DisruptionBudg
               { parent },
           )
         : undefined;
+}
+
+/** A rendered autoscaler (render/pods.ts) on the workload of `pod`, which it names and labels like the workload. */
+export function horizontalAutoscaler(resourceName: string, pod: PodDescription, autoscaler: Autoscaler, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+    const cpu = { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaler.cpuUtilization } } };
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        resourceName,
+        {
+            metadata: { name: pod.name, namespace, labels: pod.labels },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: pod.kind, name: pod.name },
+                minReplicas: autoscaler.minReplicas,
+                maxReplicas: autoscaler.maxReplicas,
+                metrics: [cpu],
+                ...(autoscaler.scaleDown ? { behavior: { scaleDown: autoscaler.scaleDown } } : {}),
+            },
+        },
+        opts,
+    );
 }
 
 /**
@@ -122,7 +144,7 @@ export function clusterService(
     name: string,
     component: Component,
     namespace: pulumi.Input<string>,
-    ports: { name: string; port: number }[],
+    ports: { name: string; port: number; protocol?: string }[],
     parent: pulumi.Resource,
     options: { headless?: boolean; metadataName?: string; publishNotReady?: boolean; sessionAffinity?: "ClientIP" } = {},
 ) {
@@ -135,7 +157,7 @@ export function clusterService(
                 publishNotReadyAddresses: options.publishNotReady,
                 sessionAffinity: options.sessionAffinity,
                 selector: selectorLabels(component),
-                ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+                ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
             },
         },
         { parent },
