@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KUBE_STATE_METRICS_RESOURCES } from "../model/infrastructure";
 import { ClusterPods } from "../render/clusterPods";
 import { PodDescription } from "../render/pods";
-import { componentLabels, podWorkload } from "./workload";
+import { podWorkload } from "./workload";
 
 export interface ClusterExportersArgs {
     /** Namespace of the stack. Defaults to none: required. */

@@ -205,8 +205,11 @@ export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolic
     return [...baselinePolicies(), ...pods.map((p) => policyFor(p, pods, flows))];
 }
 
-/** The name of kube-state-metrics's policy (`allow-<id>`, as every workload's). */
-export const KUBE_STATE_METRICS_POLICY = `allow-${KUBE_STATE_METRICS.name}`;
+/** The name of a workload's policy, by its id. */
+const allowPolicyName = (id: string) => `allow-${id}`;
+
+/** The name of kube-state-metrics's policy. */
+export const KUBE_STATE_METRICS_POLICY = allowPolicyName(KUBE_STATE_METRICS.name);
 
 /** kube-state-metrics, in the stack's namespace in both topologies: Prometheus scrapes it, it reads the API server. */
 function kubeStateMetricsPods(config: StackConfig): Pods {
@@ -230,7 +233,7 @@ function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): Re
     }
     const egress: EgressRule[] = flows.filter((flow) => flow.from.includes(pods)).map((flow) => ({ to: [peerOf(flow.to)], ports: portsOf(flow) }));
     return {
-        name: `allow-${pods.id}`,
+        name: allowPolicyName(pods.id),
         spec: { podSelector: { matchLabels: pods.selector }, policyTypes: ["Ingress", "Egress"], ingress, egress: [...egress, ...(pods.external ?? [])] },
     };
 }
@@ -267,7 +270,7 @@ export function renderAgentNetworkPolicies(config: StackConfig): RenderedNetwork
     const fromPrometheus = (port: number): IngressRule => ({ from: [inStack(selectorLabels("prometheus"))], ports: [tcp(port)] });
     const entry = config.topology.kind === "distributed" ? COLLECTOR_TIERS.loadBalancer : "otel-collector";
     const policy = (id: string, ingress: IngressRule[], egress: EgressRule[]): RenderedNetworkPolicy => ({
-        name: `allow-${id}`,
+        name: allowPolicyName(id),
         spec: { podSelector: { matchLabels: selectorLabels(id) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
     });
     return [

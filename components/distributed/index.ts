@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../io/pulumiConfig";
 import { StackConfig } from "../../config/types";
 import { Engine } from "../../model/topology";
-import { RenderedPods, RenderedScratch } from "../../render";
+import { RenderedPods } from "../../render";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
