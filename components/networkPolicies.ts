@@ -10,10 +10,12 @@ export interface NetworkPoliciesArgs {
     readonly policies: readonly RenderedNetworkPolicy[];
     /** The webhook and heartbeat receivers' URLs (secrets), whose ports Alertmanager's egress names. Defaults to none: no such receivers. */
     readonly urls?: { readonly [key in UrlSecret]?: pulumi.Output<string> };
+    /** Earlier names or parents of policies wired here now, by policy name: an existing stack keeps each such policy instead of replacing it. Defaults to none. */
+    readonly aliases?: Readonly<Record<string, readonly pulumi.Input<pulumi.URN | pulumi.Alias>[]>>;
 }
 
 /** Creates each rendered policy as `${name}-<policy>`, putting in the webhook and heartbeat URLs' ports. */
-export function wireNetworkPolicies(name: string, args: NetworkPoliciesArgs, parent: pulumi.Resource): void {
+function wireNetworkPolicies(name: string, args: NetworkPoliciesArgs, parent: pulumi.Resource): void {
     const { namespace } = args;
     const port = (p: PolicyPort): { protocol: string; port: pulumi.Input<number> } => {
         if (typeof p.port === "number") {
@@ -30,7 +32,8 @@ export function wireNetworkPolicies(name: string, args: NetworkPoliciesArgs, par
     const egress = (rule: EgressRule) => (rule.ports ? { ...rule, ports: rule.ports.map(port) } : rule);
     for (const { name: id, spec } of args.policies) {
         const wired = { ...spec, ...(spec.egress ? { egress: spec.egress.map(egress) } : {}) } as k8s.types.input.networking.v1.NetworkPolicySpec;
-        new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels: componentLabels("lgtm-stack") }, spec: wired }, { parent });
+        const aliases = args.aliases?.[id];
+        new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: id, namespace, labels: componentLabels("lgtm-stack") }, spec: wired }, { parent, ...(aliases ? { aliases: [...aliases] } : {}) });
     }
 }
 

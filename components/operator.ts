@@ -1,10 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageRef } from "../config/types";
-import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PORT, OPERATOR_PROMETHEUS_NAME, OPERATOR_VERSION, OPERATOR_WORKLOADS } from "../model/operator";
-import { ScratchSpace } from "../model/ephemeralStorage";
-import { RenderedOperator } from "../render";
-import { componentLabels, hardenedContainer, podSecurityContext, selectorLabels, TMP_MOUNT, tmpVolume } from "./workload";
+import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PROMETHEUS_NAME, OPERATOR_VERSION, OPERATOR_WORKLOADS } from "../model/operator";
+import { PodDescription, RenderedOperator } from "../render";
+import { componentLabels, podWorkload, selectorLabels } from "./workload";
 
 /** The monitoring objects the operator reads in every namespace (narrowed by the selectors, not by RBAC). */
 const MONITOR_RESOURCES = ["servicemonitors", "podmonitors", "probes", "prometheusrules", "scrapeconfigs"];
@@ -56,12 +54,10 @@ export interface PrometheusOperatorArgs {
     readonly namespace: pulumi.Input<string>;
     /** The rendered arguments and objects (`renderStack(...).operator`). Defaults to none: required. */
     readonly rendered: RenderedOperator;
-    /** The operator's image. Defaults to none: required (config `operator.image`). */
-    readonly image: ImageRef;
+    /** The operator's pod, described (`renderStack(...).clusterPods.operator`). Defaults to none: required. */
+    readonly pod: PodDescription;
     /** The pinned CRDs; only read with `crds: install`. Defaults to none: required then. */
     readonly crds?: pulumi.Input<readonly CrdManifest[]>;
-    /** The operator's scratch space (`rendered.scratch["prometheus-operator"]`). Defaults to none: required. */
-    readonly scratch: ScratchSpace;
     /** A PodDisruptionBudget for the agent when it runs two or more pods. Defaults to false. */
     readonly podDisruptionBudget?: boolean;
 }
@@ -80,7 +76,7 @@ export class PrometheusOperator extends pulumi.ComponentResource {
         const { namespace, rendered } = args;
         const crds = rendered.crds === "install" ? installCrds(name, args.crds, this) : [];
         this.crds = crds;
-        this.deployment = operatorDeployment(name, namespace, args.image, rendered.args, args.scratch, this);
+        this.deployment = operatorDeployment(name, namespace, args.pod, this);
         agentAccount(name, namespace, this);
         const metadata = (objectName: string, workload: string) => ({ name: objectName, namespace, labels: componentLabels(workload), annotations: { ...rendered.annotations } });
         // The objects need their CRDs first; the operator reconciles them once it runs.
@@ -144,51 +140,18 @@ function installCrds(name: string, manifests: pulumi.Input<readonly CrdManifest[
     );
 }
 
-function operatorDeployment(name: string, namespace: pulumi.Input<string>, image: ImageRef, args: readonly string[], scratch: ScratchSpace, parent: pulumi.Resource): k8s.apps.v1.Deployment {
-    const workload = OPERATOR_WORKLOADS.operator;
-    const labels = componentLabels(workload);
-    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: workload, namespace, labels } }, { parent });
+function operatorDeployment(name: string, namespace: pulumi.Input<string>, pod: PodDescription, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+    const { labels } = pod;
+    // The pod runs as this account (its description names it): the one pod of the feature that needs its token.
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: pod.spec.serviceAccountName, namespace, labels } }, { parent });
     const subjects = [{ kind: "ServiceAccount", name: account.metadata.name, namespace }];
     const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata: { labels }, rules: OPERATOR_CLUSTER_RULES }, { parent });
     const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster`, { metadata: { labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects }, { parent });
     const role = new k8s.rbac.v1.Role(`${name}-namespace`, { metadata: { namespace, labels }, rules: OPERATOR_NAMESPACE_RULES }, { parent });
     const binding = new k8s.rbac.v1.RoleBinding(`${name}-namespace`, { metadata: { namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, { parent });
-    return new k8s.apps.v1.Deployment(
-        `${name}-deployment`,
-        {
-            metadata: { name: workload, namespace, labels },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: selectorLabels(workload) },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        serviceAccountName: account.metadata.name,
-                        // It watches and writes through the API: the one pod of the feature that needs its token.
-                        automountServiceAccountToken: true,
-                        securityContext: podSecurityContext(65534),
-                        containers: [
-                            hardenedContainer({
-                                name: workload,
-                                image,
-                                args: [...args],
-                                ports: [{ name: "http", containerPort: OPERATOR_PORT }],
-                                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                                scratch,
-                                readinessPath: "/healthz",
-                                livenessPath: "/healthz",
-                                volumeMounts: [TMP_MOUNT],
-                            }),
-                        ],
-                        volumes: [tmpVolume(scratch)],
-                    },
-                },
-            },
-        },
-        // Its access must exist first: an operator that finds no permission at start exits ("no
-        // controller can be started") and restarts until the bindings appear.
-        { parent, dependsOn: [clusterRole, role, clusterBinding, binding] },
-    );
+    // Its access must exist first: an operator that finds no permission at start exits ("no
+    // controller can be started") and restarts until the bindings appear.
+    return podWorkload(`${name}-deployment`, pod, { namespace, parent, dependsOn: [account, clusterRole, role, clusterBinding, binding] }) as k8s.apps.v1.Deployment;
 }
 
 function agentAccount(name: string, namespace: pulumi.Input<string>, parent: pulumi.Resource): void {

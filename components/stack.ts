@@ -13,6 +13,7 @@ import { DistributedBackends } from "./distributed";
 import { stackGrafana } from "./grafanaProvisioning";
 import { ClusterExporters } from "./infrastructure";
 import { NetworkPolicies } from "./networkPolicies";
+import { KUBE_STATE_METRICS_POLICY } from "../render/networkPolicies";
 import { ObservedService, ServiceTarget } from "./observedService";
 import { BlackboxExporter } from "./blackbox";
 import { PrometheusOperator } from "./operator";
@@ -112,7 +113,6 @@ export class LgtmStack extends pulumi.ComponentResource {
                     rendered: rendered.topology,
                     namespace: ns.metadata.name,
                     objectStorage: secrets.objectStorage ?? {},
-                    scratch: rendered.scratch,
                     pods: rendered.pods,
                 },
                 child,
@@ -133,27 +133,31 @@ export class LgtmStack extends pulumi.ComponentResource {
             child,
         );
         const operator = rendered.operator
-            ? new PrometheusOperator(`${name}-operator`, { namespace: ns.metadata.name, rendered: rendered.operator, image: config.operator.image, crds: args.operatorCrds, scratch: rendered.scratch["prometheus-operator"], podDisruptionBudget: config.podDisruptionBudgets }, child)
+            ? new PrometheusOperator(
+                  `${name}-operator`,
+                  { namespace: ns.metadata.name, rendered: rendered.operator, pod: rendered.clusterPods.operator!, crds: args.operatorCrds, podDisruptionBudget: config.podDisruptionBudgets },
+                  child,
+              )
             : undefined;
         if (rendered.blackbox) {
             new BlackboxExporter(`${name}-blackbox`, { namespace: ns.metadata.name, rendered: rendered.blackbox }, child);
         }
         // node-exporter (with the node-level DaemonSets) and kube-state-metrics: the cluster's own signals.
-        new ClusterExporters(
-            `${name}-exporters`,
-            {
-                namespace: ns.metadata.name,
-                nodeLevel: config.collector.agentEnabled,
-                agentNamespace,
-                networkPolicies: rendered.exporterNetworkPolicies,
-                scratch: { nodeExporter: rendered.scratch["node-exporter"], kubeStateMetrics: rendered.scratch["kube-state-metrics"] },
-            },
-            child,
-        );
+        const exporters = new ClusterExporters(`${name}-exporters`, { namespace: ns.metadata.name, pods: rendered.clusterPods, agentNamespace }, child);
         const grafana = stackGrafana(`${name}-grafana`, { config, rendered, secrets, common }, child);
         this.grafanaAdminPassword = grafana.adminPassword;
         if (config.networkPolicies) {
-            new NetworkPolicies(`${name}-network`, { namespace: ns.metadata.name, policies: rendered.networkPolicies, urls: { webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl } }, child);
+            new NetworkPolicies(
+                `${name}-network`,
+                {
+                    namespace: ns.metadata.name,
+                    policies: rendered.networkPolicies,
+                    urls: { webhookUrl: secrets.webhookUrl, heartbeatUrl: secrets.heartbeatUrl },
+                    // kube-state-metrics's policy was the exporters' child until it joined the others: an existing stack keeps it, not replaces it.
+                    aliases: { [KUBE_STATE_METRICS_POLICY]: [{ name: `${name}-exporters-${KUBE_STATE_METRICS_POLICY}`, parent: exporters }] },
+                },
+                child,
+            );
             if (agentNamespace) {
                 new NetworkPolicies(`${name}-agent-network`, { namespace: agentNamespace, policies: rendered.agentNetworkPolicies }, child);
             }

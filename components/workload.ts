@@ -1,30 +1,19 @@
 /**
  * Shared building blocks for the stack's workloads: the one builder that turns a pod description
  * (render/pods.ts: containers, ports, probes, mounts, security, spread) into a StatefulSet or
- * Deployment, budgets, ConfigMaps, Services and service accounts. The hardening every container
- * gets is render/pods.ts's, re-exported here for the components that still shape their own pods.
+ * Deployment or DaemonSet, autoscalers, budgets, ConfigMaps, Services and service accounts. No
+ * component shapes a pod itself: every container and its hardening come from the render layer.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "../model/components";
 import { componentLabels, Labels, selectorLabels } from "../model/labels";
-import { ContainerArgs, DisruptionBudget, hardenedContainer as renderedContainer, PodDescription, TierPods } from "../render/pods";
+import { Autoscaler, DisruptionBudget, PodDescription, TierPods } from "../render/pods";
 
 export type { Labels };
 
 /** Labels and selector labels are model/labels.ts's, which the NetworkPolicies name too: selector labels must never change after creation. */
 export { componentLabels, selectorLabels };
-/** The shared hardening of every container and pod, written once in render/pods.ts. */
-export { dataEmptyDir, HARDENED_SECURITY_CONTEXT, imageName, persistentClaim, podSecurityContext, spreadAcrossNodes, TMP_MOUNT, tmpVolume, workloadEnv } from "../render/pods";
-
-/** render/pods.ts's hardened container, for a pod a component still shapes itself: its env and mounts may hold Outputs (a Secret's name). */
-export function hardenedContainer(
-    args: Omit<ContainerArgs, "env" | "volumeMounts"> & { readonly env?: k8s.types.input.core.v1.EnvVar[]; readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[] },
-): k8s.types.input.core.v1.Container {
-    // Spreading keeps each key where the pure container has it: env and mounts replace its placeholders in place.
-    return { ...renderedContainer({ ...args, env: undefined, volumeMounts: [] }), env: args.env, volumeMounts: args.volumeMounts };
-}
-
 /** What a component wires into a pod description: what its resources wait for, and environment from the Secrets it created. */
 export interface PodWiring {
     readonly namespace: pulumi.Input<string>;
@@ -72,11 +61,14 @@ export function podWorkload(resourceName: string, pod: PodDescription, wiring: P
     }
 }
 
-/** The Service ports of a pod's named container ports (all of them, or those named): a port's number is written once, in its description. */
-export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number }[] {
+/**
+ * The Service ports of a pod's named container ports (all of them, or those named): a port's number
+ * is written once, in its description, and so is a protocol other than TCP.
+ */
+export function podPorts(pod: PodDescription | TierPods, names?: readonly string[]): { name: string; port: number; protocol?: string }[] {
     const ports = "ports" in pod ? pod.ports : (pod.spec.containers[0].ports ?? []);
     const chosen = names ? names.map((name) => ports.find((port) => port.name === name) ?? missingPort(pod.name, name)) : ports;
-    return chosen.map((port) => ({ name: port.name, port: port.containerPort }));
+    return chosen.map((port) => ({ name: port.name, port: port.containerPort, ...(port.protocol && port.protocol !== "TCP" ? { protocol: port.protocol } : {}) }));
 }
 
 function missingPort(pod: string, name: string): never {
@@ -92,6 +84,25 @@ export function podDisruptionBudget(resourceName: string, budget: DisruptionBudg
               { parent },
           )
         : undefined;
+}
+
+/** A rendered autoscaler (render/pods.ts) on the workload of `pod`, which it names and labels like the workload. */
+export function horizontalAutoscaler(resourceName: string, pod: PodDescription, autoscaler: Autoscaler, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+    const cpu = { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaler.cpuUtilization } } };
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        resourceName,
+        {
+            metadata: { name: pod.name, namespace, labels: pod.labels },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: pod.kind, name: pod.name },
+                minReplicas: autoscaler.minReplicas,
+                maxReplicas: autoscaler.maxReplicas,
+                metrics: [cpu],
+                ...(autoscaler.scaleDown ? { behavior: { scaleDown: autoscaler.scaleDown } } : {}),
+            },
+        },
+        opts,
+    );
 }
 
 /**
@@ -122,7 +133,7 @@ export function clusterService(
     name: string,
     component: Component,
     namespace: pulumi.Input<string>,
-    ports: { name: string; port: number }[],
+    ports: { name: string; port: number; protocol?: string }[],
     parent: pulumi.Resource,
     options: { headless?: boolean; metadataName?: string; publishNotReady?: boolean; sessionAffinity?: "ClientIP" } = {},
 ) {
@@ -135,7 +146,7 @@ export function clusterService(
                 publishNotReadyAddresses: options.publishNotReady,
                 sessionAffinity: options.sessionAffinity,
                 selector: selectorLabels(component),
-                ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+                ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
             },
         },
         { parent },

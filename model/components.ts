@@ -89,7 +89,7 @@ export const METRICS_PORT_NAME: Record<StackJob, string> = {
     "otel-collector": "metrics",
     "otel-agent": "metrics",
     grafana: "http",
-    // components/operator.ts and components/blackbox.ts name their ports `http`; the operator names
+    // render/clusterPods.ts and render/grafanaPod.ts name the operator's and blackbox's ports `http`; the operator names
     // the agent's `web` (the CRD's default `portName`, MakeContainerPorts in pkg/prometheus at v0.93.0).
     "prometheus-operator": "http",
     "prometheus-agent": "web",

@@ -33,7 +33,8 @@ import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvision
 import { blackboxPod, grafanaPod } from "./grafanaPod";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
-import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { renderAgentNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
+import { ClusterPods, renderClusterPods } from "./clusterPods";
 import { RenderedMonitoringObject, RenderedOperator, renderOperator, servicePodMonitor, servicePrometheusRule, servicesAsOperatorObjects } from "./operator";
 import { renderBlackboxConfig, renderServiceProbes } from "./probes";
 import type { RenderedProbe } from "./probes";
@@ -102,6 +103,8 @@ export interface RenderedStack {
     readonly workloads: Readonly<Record<WorkloadName, RenderedWorkload>>;
     /** The backends' pods, described whole (render/pods.ts): what their StatefulSets and Deployments are built from. */
     readonly pods: RenderedPods;
+    /** kube-state-metrics's, node-exporter's and the Prometheus Operator's pods, described (render/clusterPods.ts). */
+    readonly clusterPods: ClusterPods;
     /** The stack's own rule file (self-monitoring); services bring theirs in their bundles. */
     readonly stackRuleFile: RenderedFile;
     readonly services: readonly RenderedService[];
@@ -120,12 +123,10 @@ export interface RenderedStack {
     readonly grafanaPod?: PodDescription;
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
-    /** Default deny and the allowed flows of the topology; empty when `networkPolicies` is off. */
+    /** Default deny and the allowed flows of the topology, kube-state-metrics's included; empty when `networkPolicies` is off. */
     readonly networkPolicies: readonly RenderedNetworkPolicy[];
     /** The node agents' namespace: default deny, the agent's and node-exporter's flows; empty without policies or the agent. */
     readonly agentNetworkPolicies: readonly RenderedNetworkPolicy[];
-    /** kube-state-metrics's policy, which the cluster exporters' component wires; empty when `networkPolicies` is off. */
-    readonly exporterNetworkPolicies: readonly RenderedNetworkPolicy[];
     /** The Prometheus Operator's arguments and objects; absent with `operator.enabled: false`. */
     readonly operator?: RenderedOperator;
     /** The blackbox exporter that Probe objects name as their prober; runs with the operator. */
@@ -212,6 +213,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         scratch,
         workloads,
         pods: renderPods(config, workloads, scratch, operator?.ruleConfigMaps, topology),
+        clusterPods: renderClusterPods(config, operator, scratch),
         stackRuleFile: stackRules,
         services,
         lokiRules: lokiRulesData(services),
@@ -228,7 +230,6 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         ...(topology ? { topology } : {}),
         networkPolicies: renderNetworkPolicies(config),
         agentNetworkPolicies: renderAgentNetworkPolicies(config),
-        exporterNetworkPolicies: renderExporterNetworkPolicies(config),
         ...(operator ? { operator, blackbox: renderBlackbox(config, scratch) } : {}),
     };
 }

@@ -13,11 +13,12 @@
 import { EgressDestination, ObjectStorage, StackConfig } from "../config/types";
 import { ALERTMANAGER_PORT_NAME, METRICS_PORT_NAME, PORTS } from "../model/components";
 import { GOSSIP_LABEL, Labels, selectorLabels, tierSelectorLabels } from "../model/labels";
-import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
+import { OPERATOR_WORKLOADS } from "../model/operator";
 import { KUBE_STATE_METRICS, NODE_EXPORTER } from "../model/infrastructure";
 import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 import { BLACKBOX_PORTS, GRAFANA_PORTS } from "./grafanaPod";
+import { KUBE_STATE_METRICS_PORTS, OPERATOR_PORTS } from "./clusterPods";
 import { COMPONENT_PORTS, ContainerPort, portNumbers, tierPorts } from "./pods";
 
 export type Protocol = "TCP" | "UDP";
@@ -87,13 +88,11 @@ interface Pods {
 
 type Peer = Pods | "any";
 
-/** One allowed connection: `from` may open connections to `to` on these ports. */
+/** One allowed connection: `from` may open connections to `to` on these ports (a bare number: TCP). */
 interface Flow {
     readonly to: Pods;
     readonly from: readonly Peer[];
-    readonly ports: readonly number[];
-    /** Defaults to TCP. */
-    readonly protocols?: readonly Protocol[];
+    readonly ports: readonly (number | PolicyPort)[];
 }
 
 const tcp = (port: number | UrlPortPlaceholder): PolicyPort => ({ protocol: "TCP", port });
@@ -103,7 +102,21 @@ function on(pods: Pods, ...names: string[]): number[] {
     return portNumbers(pods.id, pods.ports ?? [], ...names);
 }
 
-/** Prometheus, Alertmanager, Loki, Tempo or the Collector's gateway: selected by the component's labels, with its pod's ports. */
+/** The ports `pods` declare under these names, each with the protocol its pods declare it with. */
+function declared(pods: Pods, ...names: string[]): PolicyPort[] {
+    const numbers = on(pods, ...names);
+    return names.map((name, index) => ({ protocol: protocolOf(pods, pods.ports!.find((port) => port.name === name)!), port: numbers[index] }));
+}
+
+function protocolOf(pods: Pods, port: ContainerPort): Protocol {
+    const protocol = port.protocol ?? "TCP";
+    if (protocol !== "TCP" && protocol !== "UDP") {
+        throw new Error(`${pods.id} declares its port ${port.name} with protocol ${protocol}; a NetworkPolicy here opens TCP or UDP only`);
+    }
+    return protocol;
+}
+
+/** Prometheus, Alertmanager, Loki, Tempo or the Collector's gateway or load balancer: selected by the component's labels, with its pod's ports. */
 function describedComponent(id: keyof typeof COMPONENT_PORTS, external?: EgressRule[]): Pods {
     return described(id, selectorLabels(id), COMPONENT_PORTS[id], METRICS_PORT_NAME[id], external);
 }
@@ -198,18 +211,15 @@ export function renderNetworkPolicies(config: StackConfig): RenderedNetworkPolic
     return [...baselinePolicies(), ...pods.map((p) => policyFor(p, pods, flows))];
 }
 
-/** kube-state-metrics's policy (its component wires it): Prometheus scrapes it, it reads the API server. None when `networkPolicies` is off. */
-export function renderExporterNetworkPolicies(config: StackConfig): RenderedNetworkPolicy[] {
-    if (!config.networkPolicies) {
-        return [];
-    }
-    const fromPrometheus: IngressRule = { from: [{ podSelector: { matchLabels: selectorLabels("prometheus") } }], ports: [tcp(KUBE_STATE_METRICS.port)] };
-    return [
-        {
-            name: `allow-${KUBE_STATE_METRICS.name}`,
-            spec: { podSelector: { matchLabels: selectorLabels(KUBE_STATE_METRICS.name) }, policyTypes: ["Ingress", "Egress"], ingress: [fromPrometheus], egress: [apiServer(config)] },
-        },
-    ];
+/** The name of a workload's policy, by its id. */
+const allowPolicyName = (id: string) => `allow-${id}`;
+
+/** The name of kube-state-metrics's policy. */
+export const KUBE_STATE_METRICS_POLICY = allowPolicyName(KUBE_STATE_METRICS.name);
+
+/** kube-state-metrics, in the stack's namespace in both topologies: Prometheus scrapes it, it reads the API server. */
+function kubeStateMetricsPods(config: StackConfig): Pods {
+    return described(KUBE_STATE_METRICS.name, selectorLabels(KUBE_STATE_METRICS.name), KUBE_STATE_METRICS_PORTS, KUBE_STATE_METRICS.portName, [apiServer(config)]);
 }
 
 function peerOf(peer: Peer): PolicyPeer {
@@ -217,7 +227,7 @@ function peerOf(peer: Peer): PolicyPeer {
 }
 
 function portsOf(flow: Flow): PolicyPort[] {
-    return flow.ports.flatMap((port) => (flow.protocols ?? ["TCP"]).map((protocol) => ({ protocol, port })));
+    return flow.ports.map((port) => (typeof port === "number" ? tcp(port) : port));
 }
 
 /** Ingress: every flow into these pods, then Prometheus on the metrics port. Egress: every flow out of them, then the outside world. */
@@ -229,7 +239,7 @@ function policyFor(pods: Pods, all: readonly Pods[], flows: readonly Flow[]): Re
     }
     const egress: EgressRule[] = flows.filter((flow) => flow.from.includes(pods)).map((flow) => ({ to: [peerOf(flow.to)], ports: portsOf(flow) }));
     return {
-        name: `allow-${pods.id}`,
+        name: allowPolicyName(pods.id),
         spec: { podSelector: { matchLabels: pods.selector }, policyTypes: ["Ingress", "Egress"], ingress, egress: [...egress, ...(pods.external ?? [])] },
     };
 }
@@ -266,7 +276,7 @@ export function renderAgentNetworkPolicies(config: StackConfig): RenderedNetwork
     const fromPrometheus = (port: number): IngressRule => ({ from: [inStack(selectorLabels("prometheus"))], ports: [tcp(port)] });
     const entry = config.topology.kind === "distributed" ? COLLECTOR_TIERS.loadBalancer : "otel-collector";
     const policy = (id: string, ingress: IngressRule[], egress: EgressRule[]): RenderedNetworkPolicy => ({
-        name: `allow-${id}`,
+        name: allowPolicyName(id),
         spec: { podSelector: { matchLabels: selectorLabels(id) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
     });
     return [
@@ -297,7 +307,7 @@ function operatorPods(config: StackConfig): { operator: Pods; agent: Pods; black
     const probes = config.networkPolicyEgress.probes ? [{ to: [ANY_POD] }, toDestination(config, "probes")] : [ANYWHERE];
     const blackbox = described(BLACKBOX.name, selectorLabels(BLACKBOX.name), BLACKBOX_PORTS, METRICS_PORT_NAME[BLACKBOX.name], probes);
     return {
-        operator: { id: OPERATOR_WORKLOADS.operator, selector: selectorLabels(OPERATOR_WORKLOADS.operator), metricsPort: OPERATOR_PORT, external: [apiServer(config)] },
+        operator: described(OPERATOR_WORKLOADS.operator, selectorLabels(OPERATOR_WORKLOADS.operator), OPERATOR_PORTS, METRICS_PORT_NAME["prometheus-operator"], [apiServer(config)]),
         agent,
         blackbox,
         flows: [{ to: blackbox, from: [agent], ports: on(blackbox, "http") }],
@@ -313,7 +323,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
     const collector = describedComponent("otel-collector");
     const grafana = grafanaPods(config);
     const operator = operatorPods(config);
-    const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
+    const pods = [prometheus, alertmanager, loki, tempo, collector, grafana, kubeStateMetricsPods(config), ...(operator ? [operator.operator, operator.agent, operator.blackbox] : [])];
     const flows: Flow[] = [
         // Applications anywhere in the cluster, and the node agents in their namespace, send OTLP to the gateway.
         { to: collector, from: ["any"], ports: on(collector, "otlp-grpc", "otlp-http") },
@@ -324,7 +334,7 @@ function singleFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } {
         // Loki's ruler sends the log alerts.
         { to: alertmanager, from: [prometheus, grafana, loki], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
         // Cluster gossip (memberlist) uses both: TCP for state sync, UDP for probes and broadcasts.
-        { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
+        { to: alertmanager, from: [alertmanager], ports: declared(alertmanager, "cluster", "cluster-udp") },
         // Users reach Grafana through the ingress controller, wherever it runs.
         { to: grafana, from: ["any"], ports: on(grafana, "http") },
         ...(operator?.flows ?? []),
@@ -345,7 +355,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     const prometheus = describedComponent("prometheus", scraperEgress(config));
     const alertmanager = describedComponent("alertmanager", receiverEgress(config));
     const gateway = describedComponent("otel-collector");
-    const loadBalancer = component(COLLECTOR_TIERS.loadBalancer, PORTS.collectorMetrics);
+    const loadBalancer = describedComponent(COLLECTOR_TIERS.loadBalancer);
     const grafana = grafanaPods(config);
     const storage: Record<Engine, ObjectStorage> = { loki: config.loki.storage, tempo: config.tempo.storage, mimir: config.topology.mimir.storage };
     const tiersOf = <E extends Engine>(engine: E): Record<TierName<E>, Pods> =>
@@ -378,6 +388,7 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
         gateway,
         loadBalancer,
         grafana,
+        kubeStateMetricsPods(config),
         ...Object.values(tiers.loki),
         ...Object.values(tiers.tempo),
         ...Object.values(tiers.mimir),
@@ -388,12 +399,12 @@ function distributedFlows(config: StackConfig): { pods: Pods[]; flows: Flow[] } 
     ];
     const flows: Flow[] = [
         // Applications and the node agents (in their own namespace) send OTLP to the load-balancing tier (it holds the `otel-collector` name).
-        { to: loadBalancer, from: ["any"], ports: [PORTS.otlpGrpc, PORTS.otlpHttp] },
+        { to: loadBalancer, from: ["any"], ports: on(loadBalancer, "otlp-grpc", "otlp-http") },
         // Spans by trace ID to one gateway (headless Service), logs and metrics to the gateways' Service: both OTLP gRPC.
         { to: gateway, from: [loadBalancer], ports: on(gateway, "otlp-grpc") },
         { to: prometheus, from: [gateway], ports: on(prometheus, "http") },
         { to: alertmanager, from: [grafana, mimir.ruler, loki.ruler], ports: on(alertmanager, ALERTMANAGER_PORT_NAME) },
-        { to: alertmanager, from: [alertmanager], ports: on(alertmanager, "cluster"), protocols: ["TCP", "UDP"] },
+        { to: alertmanager, from: [alertmanager], ports: declared(alertmanager, "cluster", "cluster-udp") },
         { to: grafana, from: ["any"], ports: on(grafana, "http") },
 
         // Loki: OTLP over HTTP into the distributors; the read path through frontend, scheduler and queriers.

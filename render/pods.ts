@@ -26,7 +26,8 @@ import { ScratchSpace, ScratchWorkload, withScratch } from "../model/ephemeralSt
 import { componentLabels, GOSSIP_LABEL, Labels, NODE_ZONE_LABEL, selectorLabels, tierSelectorLabels, ZONE_LABEL } from "../model/labels";
 import { COLLECTOR_TIERS, Engine, headlessName, httpPort, MIMIR_RULES, tierName, TOPOLOGY_PATHS, TOPOLOGY_PORTS } from "../model/topology";
 import type { RenderedScratch } from "./ephemeralStorage";
-import type { RenderedEngine, RenderedTier, RenderedTopology, RenderedZone, TenantRules } from "./topology";
+import type { RenderedCollectorTiers, RenderedEngine, RenderedTier, RenderedTopology, RenderedZone, TenantRules } from "./topology";
+import type { ScaleDownRules } from "./topology/collector";
 import type { RenderedWorkload } from "./workloads";
 
 // ---- The shapes, as Kubernetes takes them ----
@@ -136,7 +137,8 @@ export interface PodSpec {
     /** Run to completion, in order, before the containers start. Defaults to none. */
     readonly initContainers?: Container[];
     readonly containers: Container[];
-    readonly volumes: Volume[];
+    /** Absent: the pod mounts nothing (not even /tmp). */
+    readonly volumes?: Volume[];
 }
 
 export interface PersistentVolumeClaim {
@@ -165,7 +167,7 @@ export interface PodDescription {
     /** Deployment: its rolling update. */
     readonly strategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: number } } | { type: "Recreate" };
     /** DaemonSet: its rolling update. */
-    readonly updateStrategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number } };
+    readonly updateStrategy?: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number | string } };
     /** An HPA owns the replica count (`up` must not reset it). */
     readonly autoscaled?: boolean;
     readonly spec: PodSpec;
@@ -326,7 +328,9 @@ export const COMPONENT_PORTS = {
     prometheus: [{ name: METRICS_PORT_NAME.prometheus, containerPort: PORTS.prometheus }],
     alertmanager: [
         { name: ALERTMANAGER_PORT_NAME, containerPort: PORTS.alertmanager },
+        // Gossip (memberlist) on one port number, both protocols: TCP for state sync, UDP for probes and broadcasts.
         { name: "cluster", containerPort: PORTS.alertmanagerCluster },
+        { name: "cluster-udp", containerPort: PORTS.alertmanagerCluster, protocol: "UDP" },
     ],
     loki: [
         { name: METRICS_PORT_NAME.loki, containerPort: PORTS.lokiHttp },
@@ -343,6 +347,13 @@ export const COMPONENT_PORTS = {
         { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
         { name: "otlp-http", containerPort: PORTS.otlpHttp },
         { name: METRICS_PORT_NAME["otel-collector"], containerPort: PORTS.collectorMetrics },
+        { name: "health", containerPort: PORTS.collectorHealth },
+    ],
+    // The load-balancing tier (topology distributed) receives the same OTLP under the `otel-collector` Service name.
+    "otel-collector-lb": [
+        { name: "otlp-grpc", containerPort: PORTS.otlpGrpc },
+        { name: "otlp-http", containerPort: PORTS.otlpHttp },
+        { name: METRICS_PORT_NAME["otel-collector-lb"], containerPort: PORTS.collectorMetrics },
         { name: "health", containerPort: PORTS.collectorHealth },
     ],
 } as const satisfies Readonly<Record<string, readonly ContainerPort[]>>;
@@ -368,6 +379,16 @@ export const ALERTMANAGER_PEERS_SERVICE = "alertmanager-peers";
 export interface ComponentPod {
     readonly pod: PodDescription;
     readonly budget?: DisruptionBudget;
+    /** An HPA scaling the pod's workload on CPU; absent: none. */
+    readonly autoscaler?: Autoscaler;
+}
+
+/** A HorizontalPodAutoscaler on CPU utilization between two replica counts, with its scale-down rules where it has its own. */
+export interface Autoscaler {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly cpuUtilization: number;
+    readonly scaleDown?: ScaleDownRules;
 }
 
 /** Alertmanager as a StatefulSet; with more than one replica the peers gossip as a cluster. */
@@ -633,7 +654,7 @@ export interface TierPods {
     /** Only the tiers that read or write the bucket get its credentials (model/topology.ts). */
     readonly bucket: boolean;
     readonly budget?: DisruptionBudget;
-    readonly autoscaler?: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuUtilization: number };
+    readonly autoscaler?: Autoscaler;
 }
 
 const DATA_DIRS: Readonly<Record<Engine, string>> = { loki: TOPOLOGY_PATHS.lokiData, tempo: TOPOLOGY_PATHS.tempoData, mimir: TOPOLOGY_PATHS.mimirData };
@@ -810,10 +831,15 @@ export const AGENT_SECURITY_CONTEXT: SecurityContext = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-/** The Collector's gateway (a StatefulSet with its queue volume) and node agent (a DaemonSet); the agent only with `collector.agentEnabled`. */
+/**
+ * The Collector's gateway (a StatefulSet with its queue volume) and node agent (a DaemonSet); the
+ * agent only with `collector.agentEnabled`, the load-balancing tier only in the distributed topology.
+ */
 export interface CollectorPods {
     readonly gateway: ComponentPod;
     readonly agent?: PodDescription;
+    /** Topology distributed: the Deployment receiving all OTLP and routing spans by trace ID to the gateways, with its HPA. */
+    readonly loadBalancer?: ComponentPod;
     /** The gateways' ClusterIP Service: `otel-collector`, or in the distributed topology the name the load-balancing tier leaves it. */
     readonly gatewayService: string;
 }
@@ -856,6 +882,7 @@ export function collectorPods(
     const agentLabels = componentLabels("otel-agent");
     return {
         gatewayService: topology ? COLLECTOR_TIERS.gatewayService : "otel-collector",
+        ...(topology ? { loadBalancer: loadBalancerPod(config, topology.collector, scratch["otel-collector-lb"]) } : {}),
         gateway: {
             pod: {
                 kind: "StatefulSet",
@@ -880,6 +907,17 @@ export function collectorPods(
             },
             // Several gateways (topology distributed) each hold a share of the trace IDs: a drain takes one at a time.
             budget: componentBudget(config, "otel-collector", collector.gatewayReplicas),
+            // The gateways scale too; a gateway added or removed moves only its share of trace IDs to others, and they leave one at a time.
+            ...(topology
+                ? {
+                      autoscaler: {
+                          minReplicas: topology.collector.gatewayReplicas,
+                          maxReplicas: topology.collector.gatewayMaxReplicas,
+                          cpuUtilization: HPA_CPU_UTILIZATION,
+                          scaleDown: topology.collector.gatewayScaleDown,
+                      },
+                  }
+                : {}),
         },
         ...(collector.agentEnabled
             ? {
@@ -914,6 +952,54 @@ export function collectorPods(
                   },
               }
             : {}),
+    };
+}
+
+/**
+ * The Collector's load-balancing tier (topology distributed): a Deployment that receives all OTLP
+ * under the `otel-collector` Service name and routes spans by trace ID to the tail-sampling
+ * gateways; an HPA scales it (hashing and forwarding are CPU-bound) and it prefers other nodes.
+ */
+function loadBalancerPod(config: StackConfig, tiers: RenderedCollectorTiers, scratch: ScratchSpace): ComponentPod {
+    const { loadBalancer } = tiers;
+    const { replicas, maxReplicas, resources } = loadBalancer.settings;
+    const component = COLLECTOR_TIERS.loadBalancer;
+    const selector = selectorLabels(component);
+    const labels = { ...selector, "app.kubernetes.io/component": "load-balancer", ...componentLabels(component) };
+    return {
+        pod: {
+            kind: "Deployment",
+            name: component,
+            labels,
+            selector,
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: loadBalancer.checksum },
+            replicas,
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            autoscaled: true,
+            spec: {
+                securityContext: podSecurityContext(10001),
+                automountServiceAccountToken: false,
+                topologySpreadConstraints: spreadOver(selector, "preferred"),
+                containers: [
+                    hardenedContainer({
+                        name: component,
+                        image: config.collector.image,
+                        args: [...loadBalancer.args],
+                        env: Object.entries(loadBalancer.env).map(([key, value]) => ({ name: key, value })),
+                        ports: [...COMPONENT_PORTS[component]],
+                        probePort: "health",
+                        resources,
+                        scratch,
+                        readinessPath: "/",
+                        livenessPath: "/",
+                        volumeMounts: [{ name: "config", mountPath: loadBalancer.configDir, readOnly: true }, TMP_MOUNT],
+                    }),
+                ],
+                volumes: [{ name: "config", configMap: { name: configMapName(component) } }, tmpVolume(scratch)],
+            },
+        },
+        ...(config.podDisruptionBudgets && replicas >= 2 ? { budget: { name: component, labels, selector } } : {}),
+        autoscaler: { minReplicas: replicas, maxReplicas, cpuUtilization: HPA_CPU_UTILIZATION },
     };
 }
 

@@ -18,21 +18,37 @@ import { PodDescription, renderStack, RenderedStack } from "../render";
 import { knownRunbooks, minimalRaw } from "./support/fixtures";
 import { distributedValues, OBJECT_STORAGE_SECRETS, s3 } from "./support/topology";
 
-const single = () => renderStack(loadStackConfig(minimalRaw({ networkPolicies: true, alertmanager: { replicas: 2 } }), { knownRunbooks }), readRunbooks());
+const single = () =>
+    renderStack(loadStackConfig(minimalRaw({ networkPolicies: true, alertmanager: { replicas: 2 }, operator: { enabled: true }, collector: { agentEnabled: true } }), { knownRunbooks }), readRunbooks());
 const distributed = () =>
     renderStack(
-        loadStackConfig(minimalRaw({ ...distributedValues({ mimir: { storage: s3("metrics") }, zones: ["a", "b", "c"] }), networkPolicies: true, podDisruptionBudgets: true }, OBJECT_STORAGE_SECRETS), { knownRunbooks }),
+        loadStackConfig(
+            minimalRaw(
+                {
+                    ...distributedValues({ mimir: { storage: s3("metrics") }, zones: ["a", "b", "c"], collector: { loadBalancer: { replicas: 3, maxReplicas: 12 }, gatewayMaxReplicas: 8 } }),
+                    collector: { gatewayReplicas: 2 },
+                    networkPolicies: true,
+                    podDisruptionBudgets: true,
+                },
+                OBJECT_STORAGE_SECRETS,
+            ),
+            { knownRunbooks },
+        ),
         readRunbooks(),
     );
 
 /** Every pod the stack describes, by its workload's name. */
 function describedPods(rendered: RenderedStack): PodDescription[] {
-    const { pods } = rendered;
+    const { pods, clusterPods } = rendered;
     return [
         pods.prometheus.pod,
         pods.alertmanager.pod,
         pods.collector.gateway.pod,
         ...(pods.collector.agent ? [pods.collector.agent] : []),
+        ...(pods.collector.loadBalancer ? [pods.collector.loadBalancer.pod] : []),
+        clusterPods.kubeStateMetrics,
+        ...(clusterPods.nodeExporter ? [clusterPods.nodeExporter] : []),
+        ...(clusterPods.operator ? [clusterPods.operator] : []),
         ...Object.values(pods.singleBinaries ?? {}).map((backend) => backend.pod),
         ...Object.values(pods.engines ?? {}).flatMap((tiers) => tiers.flatMap((tier) => tier.workloads)),
         ...(rendered.grafanaPod ? [rendered.grafanaPod] : []),
@@ -43,13 +59,13 @@ function describedPods(rendered: RenderedStack): PodDescription[] {
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
     selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-/** "<policy> opens <port> on <pod>, which declares no such port" for every ingress port of a policy that none of the selected pod's containers declares. */
+/** "<policy> opens <port> on <pod>, which declares no such port" for every ingress port (number and protocol) of a policy that none of the selected pod's containers declares. */
 function undeclaredIngressPorts(rendered: RenderedStack): { checked: number; selected: Set<string>; problems: string[] } {
     const problems: string[] = [];
     const selected = new Set<string>();
     let checked = 0;
     for (const pod of describedPods(rendered)) {
-        const declared = new Set(pod.spec.containers.flatMap((container) => (container.ports ?? []).map((port) => port.containerPort)));
+        const declared = new Set(pod.spec.containers.flatMap((container) => (container.ports ?? []).map((port) => `${port.protocol ?? "TCP"} ${port.containerPort}`)));
         // The node agent's policies are its own namespace's.
         for (const policy of [...rendered.networkPolicies, ...rendered.agentNetworkPolicies]) {
             if (!selects(policy.spec.podSelector.matchLabels, pod.labels)) {
@@ -58,7 +74,7 @@ function undeclaredIngressPorts(rendered: RenderedStack): { checked: number; sel
             selected.add(pod.name);
             for (const port of (policy.spec.ingress ?? []).flatMap((rule) => rule.ports)) {
                 checked++;
-                if (typeof port.port !== "number" || !declared.has(port.port)) {
+                if (typeof port.port !== "number" || !declared.has(`${port.protocol} ${port.port}`)) {
                     problems.push(`${policy.name} opens ${port.protocol} ${port.port} on ${pod.name}, which declares no such port`);
                 }
             }
@@ -83,7 +99,7 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
                     .filter((name) => !selected.has(name)),
                 [],
             );
-            assert.ok(checked >= (topology === "single" ? 12 : 60), `${checked} ports compared`);
+            assert.ok(checked >= (topology === "single" ? 16 : 60), `${checked} ports compared`);
         });
 
         test(`every probe of a described pod names one of its container's ports (${topology})`, () => {
@@ -167,7 +183,7 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
         assert.equal(grafana.spec.serviceAccountName, "grafana");
         // With persistence, the data directory is the claim's.
         assert.deepEqual(
-            grafana.spec.volumes.find((volume) => volume.name === "data"),
+            grafana.spec.volumes!.find((volume) => volume.name === "data"),
             { name: "data", persistentVolumeClaim: { claimName: "grafana-data" } },
         );
         assert.equal(mountOf("grafana", "/var/lib/grafana")?.name, "data");
@@ -180,7 +196,7 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
             readRunbooks(),
         ).grafanaPod!;
         assert.deepEqual(
-            grafana.spec.volumes.find((volume) => volume.name === "oauth"),
+            grafana.spec.volumes!.find((volume) => volume.name === "oauth"),
             { name: "oauth", secret: { secretName: "grafana-oauth", defaultMode: 0o440 } },
         );
         const [container] = grafana.spec.containers;
@@ -201,9 +217,91 @@ describe("pod descriptions: the ports a pod declares are the ports everything el
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(container.volumeMounts.find((mount) => mount.name === "config"), { name: "config", mountPath: "/etc/blackbox", readOnly: true });
         assert.deepEqual(
-            blackbox.spec.volumes.find((volume) => volume.name === "config"),
+            blackbox.spec.volumes!.find((volume) => volume.name === "config"),
             { name: "config", configMap: { name: "blackbox-exporter" } },
         );
         assert.equal(blackbox.replicas, 1);
     });
+
+    test("Alertmanager declares its gossip port for both protocols, and its peers' policy opens exactly those two", () => {
+        const rendered = single();
+        assert.deepEqual(rendered.pods.alertmanager.pod.spec.containers[0].ports!.map(portNotation), ["http 9093/TCP", "cluster 9094/TCP", "cluster-udp 9094/UDP"]);
+        const policy = rendered.networkPolicies.find((candidate) => candidate.name === "allow-alertmanager")!;
+        const fromPeers = policy.spec.ingress!.filter((rule) => rule.from.some((peer) => "podSelector" in peer && peer.podSelector.matchLabels["app.kubernetes.io/name"] === "alertmanager"));
+        assert.deepEqual(
+            fromPeers.flatMap((rule) => rule.ports),
+            [
+                { protocol: "TCP", port: 9094 },
+                { protocol: "UDP", port: 9094 },
+            ],
+        );
+    });
+
+    test("the Prometheus Operator: one replica with its token, its metrics and health on http 8080, only in the stack's namespace", () => {
+        const operator = single().clusterPods.operator!;
+        assert.equal(operator.kind, "Deployment");
+        assert.equal(operator.replicas, 1);
+        assert.equal(operator.spec.serviceAccountName, "prometheus-operator");
+        assert.equal(operator.spec.automountServiceAccountToken, true);
+        const [container] = operator.spec.containers;
+        assert.deepEqual(container.ports!.map(portNotation), ["http 8080/TCP"]);
+        assert.deepEqual(container.readinessProbe!.httpGet, { path: "/healthz", port: "http" });
+        // Its flags (prometheus-operator's --help): listen where the port is declared, manage objects of the stack's namespace (default observability) only.
+        const args = container.args!;
+        assert.ok(args.includes("--web.listen-address=:8080"), args.join(" "));
+        for (const kind of ["prometheus", "alertmanager", "thanos-ruler"]) {
+            assert.ok(args.includes(`--${kind}-instance-namespaces=observability`), `${kind}: ${args.join(" ")}`);
+        }
+        assert.deepEqual(container.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+    });
+
+    test("node-exporter reads the node's /proc, /sys and / read-only, / with HostToContainer propagation, as nobody", () => {
+        const exporter = single().clusterPods.nodeExporter!;
+        assert.equal(exporter.kind, "DaemonSet");
+        const [container] = exporter.spec.containers;
+        assert.deepEqual(container.ports!.map(portNotation), ["metrics 9100/TCP"]);
+        assert.deepEqual(container.volumeMounts, [
+            { name: "proc", mountPath: "/host/proc", readOnly: true },
+            { name: "sys", mountPath: "/host/sys", readOnly: true },
+            { name: "root", mountPath: "/host/root", readOnly: true, mountPropagation: "HostToContainer" },
+        ]);
+        assert.deepEqual(exporter.spec.volumes, [
+            { name: "proc", hostPath: { path: "/proc", type: "Directory" } },
+            { name: "sys", hostPath: { path: "/sys", type: "Directory" } },
+            { name: "root", hostPath: { path: "/", type: "Directory" } },
+        ]);
+        assert.equal(exporter.spec.securityContext.runAsUser, 65534);
+        assert.equal(exporter.spec.automountServiceAccountToken, false);
+        assert.deepEqual(exporter.updateStrategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } });
+    });
+
+    test("kube-state-metrics serves the objects' series on http-metrics 8080 and its own, with /readyz, on telemetry 8081", () => {
+        const ksm = single().clusterPods.kubeStateMetrics;
+        const [container] = ksm.spec.containers;
+        assert.deepEqual(container.ports!.map(portNotation), ["http-metrics 8080/TCP", "telemetry 8081/TCP"]);
+        assert.deepEqual(container.readinessProbe!.httpGet, { path: "/readyz", port: "telemetry" });
+        assert.deepEqual(container.livenessProbe!.httpGet, { path: "/livez", port: "http-metrics" });
+        assert.equal(ksm.spec.serviceAccountName, "kube-state-metrics");
+        assert.equal(ksm.spec.automountServiceAccountToken, true);
+    });
+
+    test("the Collector's load balancer takes OTLP on 4317 and 4318 by name, scales at 70% CPU between its replicas and maxReplicas, and so do the gateways", () => {
+        const { collector } = distributed().pods;
+        const lb = collector.loadBalancer!;
+        assert.equal(lb.pod.name, "otel-collector-lb");
+        assert.equal(lb.pod.kind, "Deployment");
+        assert.deepEqual(lb.pod.spec.containers[0].ports!.map(portNotation), ["otlp-grpc 4317/TCP", "otlp-http 4318/TCP", "metrics 8888/TCP", "health 13133/TCP"]);
+        assert.deepEqual(lb.pod.spec.containers[0].readinessProbe!.httpGet, { path: "/", port: "health" });
+        assert.equal(lb.pod.autoscaled, true, "the HPA owns its replica count");
+        assert.deepEqual(lb.autoscaler, { minReplicas: 3, maxReplicas: 12, cpuUtilization: 70 });
+        assert.deepEqual(lb.budget?.selector, { "app.kubernetes.io/name": "otel-collector-lb", "app.kubernetes.io/part-of": "lgtm-stack" });
+        const { scaleDown, ...gateways } = collector.gateway.autoscaler!;
+        assert.deepEqual(gateways, { minReplicas: 2, maxReplicas: 8, cpuUtilization: 70 });
+        assert.equal(scaleDown?.selectPolicy, "Min");
+        assert.equal(single().pods.collector.loadBalancer, undefined, "no load balancer in the single topology");
+    });
 });
+
+function portNotation(port: { readonly name: string; readonly containerPort: number; readonly protocol?: string }): string {
+    return `${port.name} ${port.containerPort}/${port.protocol ?? "TCP"}`;
+}

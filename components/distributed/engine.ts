@@ -13,7 +13,7 @@ import { TierPods } from "../../render";
 import { engineConfigMapName } from "../../render/pods";
 import { RenderedEngine } from "../../render/topology";
 import { objectStorageSecret } from "../singleBinary";
-import { podDisruptionBudget, podPorts, podWorkload } from "../workload";
+import { horizontalAutoscaler, podDisruptionBudget, podPorts, podWorkload } from "../workload";
 
 export interface DistributedEngineArgs {
     /** Namespace of the stack. Defaults to none: required. */
@@ -88,19 +88,8 @@ export class DistributedEngine extends pulumi.ComponentResource {
             });
         });
         if (tier.autoscaler) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                `${child}-hpa`,
-                {
-                    metadata: { name: tier.name, namespace, labels },
-                    spec: {
-                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: tier.name },
-                        minReplicas: tier.autoscaler.minReplicas,
-                        maxReplicas: tier.autoscaler.maxReplicas,
-                        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: tier.autoscaler.cpuUtilization } } }],
-                    },
-                },
-                { parent: this, dependsOn: workloads },
-            );
+            // An autoscaled tier is stateless: its one Deployment, named and labelled as the tier.
+            horizontalAutoscaler(`${child}-hpa`, tier.workloads[0], tier.autoscaler, namespace, { parent: this, dependsOn: workloads });
         }
         podDisruptionBudget(`${child}-pdb`, tier.budget, namespace, this);
         return workloads;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../../io/pulumiConfig";
 import { StackConfig } from "../../config/types";
 import { Engine } from "../../model/topology";
-import { RenderedPods, RenderedScratch } from "../../render";
+import { RenderedPods } from "../../render";
 import { RenderedTopology } from "../../render/topology";
 import { CollectorLoadBalancer } from "./collectorLoadBalancer";
 import { DistributedEngine } from "./engine";
@@ -17,8 +17,6 @@ export interface DistributedBackendsArgs {
     readonly namespace: pulumi.Input<string>;
     /** Each engine's object-storage credentials (secrets). Defaults to none (validation requires them with distributed). */
     readonly objectStorage: Readonly<Partial<Record<Engine, ObjectStorageCredentials>>>;
-    /** Every workload's scratch space (`renderStack(...).scratch`). Defaults to none: required. */
-    readonly scratch: RenderedScratch;
     /** The engines' tiers' pods, described (`renderStack(...).pods`). Defaults to none: required. */
     readonly pods: RenderedPods;
 }
@@ -46,7 +44,7 @@ export class DistributedBackends extends pulumi.ComponentResource {
         this.mimir = engine("mimir");
         this.collectorLoadBalancer = new CollectorLoadBalancer(
             `${name}-collector-lb`,
-            { namespace: args.namespace, rendered: rendered.collector, image: config.collector.image, podDisruptionBudget: config.podDisruptionBudgets, scratch: args.scratch["otel-collector-lb"] },
+            { namespace: args.namespace, rendered: rendered.collector, pods: args.pods.collector },
             { parent: this },
         );
         this.registerOutputs({});

@@ -22,10 +22,13 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../config/load";
-import { renderAgentNetworkPolicies, renderExporterNetworkPolicies, renderNetworkPolicies, WEBHOOK_URL_PORT } from "../../render/networkPolicies";
+import { readRunbooks } from "../../io/runbooks";
+import { renderStack } from "../../render";
+import { renderAgentNetworkPolicies, renderNetworkPolicies, WEBHOOK_URL_PORT } from "../../render/networkPolicies";
 import { knownRunbooks, minimalRaw } from "../support/fixtures";
-import { ofType, RecordedResource, runStack } from "../support/mocks";
+import { ofType, promiseOf, RecordedResource, runStack, stackMocks, waitForRegistrations } from "../support/mocks";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "../support/topology";
 
 const NS = "observability";
@@ -524,7 +527,7 @@ describe("NetworkPolicies: egress destinations from networkPolicies.egress", () 
         ]);
         const config = loadStackConfig(raw, { knownRunbooks });
         const inNs = (namespace: string) => (p: { spec: any }) => ({ namespace, spec: p.spec });
-        return [...renderNetworkPolicies(config).map(inNs(NS)), ...renderExporterNetworkPolicies(config).map(inNs(NS)), ...renderAgentNetworkPolicies(config).map(inNs(AGENTS))];
+        return [...renderNetworkPolicies(config).map(inNs(NS)), ...renderAgentNetworkPolicies(config).map(inNs(AGENTS))];
     };
     const EGRESS = {
         apiServer: ["10.0.0.1/32"],
@@ -587,5 +590,55 @@ describe("NetworkPolicies: egress destinations from networkPolicies.egress", () 
         assert.equal(allowed(all, sources.grafana, address("192.0.2.41"), 80, "TCP"), false, "only the identity provider's ports");
         assert.equal(allowed(all, sources.lokiIngester, address("198.51.100.1"), 9000, "TCP"), true);
         assert.equal(allowed(all, sources.lokiIngester, address("198.51.100.1"), 443, "TCP"), false);
+    });
+});
+
+describe("NetworkPolicies: a policy that moved keeps its identity", () => {
+    const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    // Where the policy was before it joined the others: `lgtm-exporters-allow-kube-state-metrics`, a child of
+    // the ClusterExporters component under the LgtmStack. A URN's type is the chain of its parents' types
+    // (the root stack's left out); the mock monitor keeps only the last parent's, so this is the engine's form.
+    const EARLIER_URN = `urn:pulumi:prod::lgtm-stack::lgtm:stack:LgtmStack$lgtm:infrastructure:ClusterExporters$${POLICY}::lgtm-exporters-allow-kube-state-metrics`;
+
+    test("kube-state-metrics's policy, wired with the others now, carries its earlier URN as an alias: an existing stack updates it in place, not replaces it", async () => {
+        await stackMocks("prod");
+        const { LgtmStack } = await import("../../components/stack");
+        const { readStack } = await import("../../io/pulumiConfig");
+        const { loadOperatorCrds } = await import("../../io/operatorCrds");
+        const { config, secrets } = readStack();
+        const policies: { name: string; parent: pulumi.Resource; aliases: readonly unknown[] }[] = [];
+        new LgtmStack(
+            "lgtm",
+            { config, rendered: renderStack(config, readRunbooks()), secrets, operatorCrds: loadOperatorCrds() },
+            {
+                transformations: [
+                    (args) => {
+                        if (args.type === POLICY) {
+                            // The provider adds a type alias of its own (extensions/v1beta1) to every policy: only aliases by name or parent are the stack's.
+                            const own = (args.opts.aliases ?? []).filter((alias) => typeof alias === "object" && ("name" in alias || "parent" in alias));
+                            policies.push({ name: args.name, parent: args.opts.parent!, aliases: own });
+                        }
+                        return undefined;
+                    },
+                ],
+            },
+        );
+        await waitForRegistrations();
+        const moved = policies.find((policy) => policy.name === "lgtm-network-allow-kube-state-metrics");
+        assert.ok(moved, `the policy is wired by the NetworkPolicies component: ${policies.map((policy) => policy.name).join(", ")}`);
+        assert.equal(moved.aliases.length, 1);
+        const alias = moved.aliases[0] as pulumi.Alias;
+        // Pulumi resolves an alias's name and parent into a URN exactly as it makes a resource's own.
+        assert.equal(await promiseOf(pulumi.createUrn(alias.name as string, POLICY, alias.parent as pulumi.Resource)), EARLIER_URN);
+        assert.equal(
+            await promiseOf(pulumi.createUrn(moved.name, POLICY, moved.parent)),
+            `urn:pulumi:prod::lgtm-stack::lgtm:stack:LgtmStack$lgtm:security:NetworkPolicies$${POLICY}::lgtm-network-allow-kube-state-metrics`,
+            "the policy did move",
+        );
+        // No other policy carries an alias: the rest never moved.
+        assert.deepEqual(
+            policies.filter((policy) => policy.aliases.length > 0).map((policy) => policy.name),
+            ["lgtm-network-allow-kube-state-metrics"],
+        );
     });
 });

@@ -37,6 +37,19 @@ export function waitForRegistrations(): Promise<void> {
 
 /** Config overrides are merged over the stack file's top-level keys. */
 export async function runStack(stack: string, overrides: Record<string, unknown> = {}, extraSecrets: string[] = []) {
+    const resources = await stackMocks(stack, overrides, extraSecrets);
+    const { createStack } = await import("../../program");
+    const outputs = createStack();
+    // Every registration the program started has reached the mock monitor: no sleeps, no polling.
+    await waitForRegistrations();
+    return { resources, outputs };
+}
+
+/**
+ * Sets a stack's config (as {@link runStack} does) and mocks that record every resource's inputs
+ * into the array returned, for a test that builds the stack itself (with resource options of its own).
+ */
+export async function stackMocks(stack: string, overrides: Record<string, unknown> = {}, extraSecrets: string[] = []): Promise<RecordedResource[]> {
     const file = stackFile(stack);
     const raw = { ...file, values: { ...file.values, ...Object.fromEntries(extraSecrets.map((k) => [k, "<secret>"])) }, secretKeys: new Set([...file.secretKeys, ...extraSecrets]) };
     const config: Record<string, string> = {};
@@ -71,11 +84,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         stack,
         false,
     );
-    const { createStack } = await import("../../program");
-    const outputs = createStack();
-    // Every registration the program started has reached the mock monitor: no sleeps, no polling.
-    await waitForRegistrations();
-    return { resources, outputs };
+    return resources;
 }
 
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
