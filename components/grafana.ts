@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GrafanaConfig } from "../config/types";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
-import { PodDescription } from "../render";
+import { PodDescription, RenderedStack } from "../render";
 import { DashboardConfigMap, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "../render/grafana";
 import { GRAFANA_ADMIN_SECRET, GRAFANA_DATA_CLAIM } from "../render/grafanaPod";
 import { GRAFANA_ADMIN, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "../render/grafanaServer";
@@ -14,8 +14,6 @@ import { clusterService, CommonArgs, componentLabels, podPorts, podWorkload } fr
 export interface GrafanaArgs extends CommonArgs {
     /** Validated Grafana settings. Defaults to none: required. */
     readonly settings: GrafanaConfig;
-    /** Storage class of the data volume. Defaults to the cluster default. */
-    readonly storageClassName?: string;
     /** An admin password of your own (a Pulumi secret). Defaults to 32 characters from @pulumi/random. */
     readonly adminPassword?: pulumi.Output<string>;
     /** Provisioning files (`grafana.mode: files`): Grafana then starts with every datasource and dashboard. Defaults to none: provisioned through the API instead. */
@@ -28,6 +26,8 @@ export interface GrafanaArgs extends CommonArgs {
     readonly dashboardSidecars?: RenderedDashboardSidecars;
     /** Its pod, described (`renderStack(...).grafanaPod`): it names the Secrets, ConfigMaps and claim created here. Defaults to none: required. */
     readonly pod: PodDescription;
+    /** Its data claim and Ingress, rendered (`renderStack(...).grafanaObjects`). Defaults to none: required. */
+    readonly objects: NonNullable<RenderedStack["grafanaObjects"]>;
 }
 
 export interface GrafanaFiles {
@@ -64,15 +64,8 @@ export class Grafana extends pulumi.ComponentResource {
               )
             : undefined;
         const server = serverConfigFiles(name, namespace, labels, args, this);
-        const claim = settings.persistence.enabled
-            ? new k8s.core.v1.PersistentVolumeClaim(
-                  `${name}-data`,
-                  {
-                      metadata: { name: GRAFANA_DATA_CLAIM, namespace, labels },
-                      spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClassName, resources: { requests: { storage: settings.persistence.size } } },
-                  },
-                  { parent: this },
-              )
+        const claim = args.objects.claim
+            ? new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, { metadata: { ...args.objects.claim.metadata, namespace }, spec: args.objects.claim.spec }, { parent: this })
             : undefined;
         const provisioning = args.files ? provisioningConfigMaps(name, namespace, labels, args.files, this) : [];
         const account = args.dashboardSidecars ? dashboardSidecarAccess(name, namespace, labels, args.dashboardSidecars, this) : undefined;
@@ -81,30 +74,10 @@ export class Grafana extends pulumi.ComponentResource {
         this.deployment = podWorkload(`${name}-deployment`, args.pod, { namespace, parent: this, dependsOn: named });
         const ports = podPorts(args.pod);
         const service = clusterService(`${name}-svc`, "grafana", namespace, ports, this);
-        if (settings.ingress.enabled) {
-            new k8s.networking.v1.Ingress(
-                `${name}-ingress`,
-                {
-                    metadata: {
-                        name: "grafana",
-                        namespace,
-                        labels,
-                        // cert-manager issues the certificate into the tls Secret when an issuer is configured.
-                        ...(settings.ingress.tls?.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": settings.ingress.tls.clusterIssuer } } : {}),
-                    },
-                    spec: {
-                        ingressClassName: settings.ingress.className,
-                        ...(settings.ingress.tls ? { tls: [{ hosts: [settings.ingress.host], secretName: settings.ingress.tls.secretName }] } : {}),
-                        rules: [
-                            {
-                                host: settings.ingress.host,
-                                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: ports[0].name } } } }] },
-                            },
-                        ],
-                    },
-                },
-                { parent: this },
-            );
+        if (args.objects.ingress) {
+            const { metadata, spec } = args.objects.ingress;
+            // Its backend names the Service by its rendered name: created after it.
+            new k8s.networking.v1.Ingress(`${name}-ingress`, { metadata: { ...metadata, namespace }, spec }, { parent: this, dependsOn: [service] });
         }
         this.registerOutputs({ adminPassword: this.adminPassword, deployment: this.deployment });
     }

@@ -100,7 +100,7 @@ export function stackGrafana(
         config.grafana.mode === "files"
             ? { provisioning: rendered.grafana }
             : undefined;
-    if (!rendered.grafanaServer || !rendered.grafanaPod) {
+    if (!rendered.grafanaServer || !rendered.grafanaPod || !rendered.grafanaObjects) {
         throw new Error("grafana.ini and Grafana's pod were not rendered for the Grafana being deployed");
     }
     const workload = new Grafana(
@@ -108,13 +108,13 @@ export function stackGrafana(
         {
             ...common,
             settings: config.grafana,
-            storageClassName: config.storageClassName,
             adminPassword: secrets.grafanaAdminPassword,
             files,
             serverConfig: rendered.grafanaServer,
             oauthClientSecret: secrets.grafanaOAuthClientSecret,
             ...(rendered.dashboardSidecars ? { dashboardSidecars: rendered.dashboardSidecars } : {}),
             pod: rendered.grafanaPod,
+            objects: rendered.grafanaObjects,
         },
         opts,
     );

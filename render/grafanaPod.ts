@@ -10,13 +10,13 @@ import { ImageRef, StackConfig } from "../config/types";
 import { CONFIG_CHECKSUM_ANNOTATION, METRICS_PORT_NAME, PORTS } from "../model/components";
 import { ScratchSpace, withScratch } from "../model/ephemeralStorage";
 import { GRAFANA_OAUTH_SECRET } from "../model/grafanaAuth";
-import { componentLabels, selectorLabels } from "../model/labels";
+import { componentLabels, Labels, selectorLabels } from "../model/labels";
 import { BLACKBOX } from "../model/probes";
 import { NAMESPACE_DASHBOARDS, RenderedDashboardSidecars } from "./dashboardSidecars";
 import type { RenderedScratch } from "./ephemeralStorage";
 import { GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "./grafana";
 import { GRAFANA_ADMIN, GRAFANA_DATA_DIR, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "./grafanaServer";
-import { Container, ContainerPort, dataEmptyDir, EnvVar, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume, VolumeMount } from "./pods";
+import { Container, ContainerPort, dataEmptyDir, EnvVar, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, PersistentVolumeClaim, persistentClaim, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume, VolumeMount } from "./pods";
 import { SERVICE_DASHBOARDS } from "./serviceDashboards";
 
 // ---- Grafana ----
@@ -203,6 +203,53 @@ function dashboardSidecarParts(rendered: RenderedDashboardSidecars, scratch: Scr
     ];
     const grafanaMount: VolumeMount = { name: NAMESPACE_DASHBOARDS.volume, mountPath: NAMESPACE_DASHBOARDS.path, readOnly: true };
     return { containers, volumes, grafanaMount };
+}
+
+/** Grafana's data claim with `grafana.persistence.enabled`, under the name its pod mounts; none without. */
+export function grafanaDataClaim(config: StackConfig): (PersistentVolumeClaim & { readonly metadata: { readonly labels: Labels } }) | undefined {
+    const { persistence } = config.grafana;
+    if (!persistence.enabled) {
+        return undefined;
+    }
+    const claim = persistentClaim(GRAFANA_DATA_CLAIM, persistence.size, config.storageClassName);
+    return { ...claim, metadata: { ...claim.metadata, labels: componentLabels("grafana") } };
+}
+
+/** What an Ingress to Grafana is: its metadata and spec, routing every path of `grafana.ingress.host` to Grafana's Service by port name. */
+export interface RenderedIngress {
+    readonly metadata: { readonly name: string; readonly labels: Labels; readonly annotations?: Readonly<Record<string, string>> };
+    readonly spec: {
+        readonly ingressClassName?: string;
+        readonly tls?: { readonly hosts: string[]; readonly secretName: string }[];
+        readonly rules: { readonly host: string; readonly http: { readonly paths: IngressPath[] } }[];
+    };
+}
+
+interface IngressPath {
+    readonly path: string;
+    readonly pathType: "Prefix";
+    readonly backend: { readonly service: { readonly name: string; readonly port: { readonly name: string } } };
+}
+
+/** Grafana's Ingress with `grafana.ingress.enabled` (none without); cert-manager issues its certificate when an issuer is configured. */
+export function grafanaIngress(config: StackConfig): RenderedIngress | undefined {
+    const { ingress } = config.grafana;
+    if (!ingress.enabled) {
+        return undefined;
+    }
+    return {
+        metadata: {
+            name: "grafana",
+            labels: componentLabels("grafana"),
+            ...(ingress.tls?.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": ingress.tls.clusterIssuer } } : {}),
+        },
+        spec: {
+            ingressClassName: ingress.className,
+            ...(ingress.tls ? { tls: [{ hosts: [ingress.host], secretName: ingress.tls.secretName }] } : {}),
+            // The Service is Grafana's component name, its port the pod's one named port.
+            rules: [{ host: ingress.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "grafana", port: { name: GRAFANA_PORTS[0].name } } } }] } }],
+        },
+    };
 }
 
 // ---- The blackbox exporter ----

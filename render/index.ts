@@ -30,7 +30,7 @@ import { DatasourceDefinition, renderDatasources } from "./datasources";
 import { tenancyOf } from "./topology/tenancy";
 import { RenderedDashboardSidecars, renderDashboardSidecars } from "./dashboardSidecars";
 import { DashboardConfigMap, renderGrafanaProvisioning, RenderedGrafanaProvisioning, serviceDashboardConfigMaps } from "./grafana";
-import { blackboxPod, grafanaPod } from "./grafanaPod";
+import { blackboxPod, grafanaDataClaim, grafanaIngress, grafanaPod, RenderedIngress } from "./grafanaPod";
 import { RenderedGrafanaServerConfig, renderGrafanaServerConfig } from "./grafanaServer";
 import { renderLokiConfig } from "./loki";
 import { renderAgentNetworkPolicies, renderNetworkPolicies, RenderedNetworkPolicy } from "./networkPolicies";
@@ -47,7 +47,7 @@ import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { renderServiceDashboardTemplates, serviceDashboards, ServiceDashboardSet } from "./serviceDashboards";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
-import { PodDescription, RenderedPods, renderPods } from "./pods";
+import { PersistentVolumeClaim, PodDescription, RenderedPods, renderPods } from "./pods";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
@@ -121,6 +121,8 @@ export interface RenderedStack {
     readonly grafanaServer?: RenderedGrafanaServerConfig;
     /** The pod of the Grafana we deploy (render/grafanaPod.ts); absent with `grafana.mode: external`. */
     readonly grafanaPod?: PodDescription;
+    /** Grafana's data claim (`grafana.persistence.enabled`) and Ingress (`grafana.ingress.enabled`); absent without, or with `grafana.mode: external`. */
+    readonly grafanaObjects?: { readonly claim?: PersistentVolumeClaim; readonly ingress?: RenderedIngress };
     /** With `topology: distributed`: Loki, Tempo and Mimir per tier (the loki and tempo workloads are then not deployed). */
     readonly topology?: RenderedTopology;
     /** Default deny and the allowed flows of the topology, kube-state-metrics's included; empty when `networkPolicies` is off. */
@@ -225,6 +227,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
             ? {
                   grafanaServer,
                   grafanaPod: grafanaPod(config, { server: grafanaServer, ...(config.grafana.mode === "files" ? { provisioning: grafana } : {}), ...(dashboardSidecars ? { dashboardSidecars } : {}) }, scratch),
+                  grafanaObjects: grafanaObjects(config),
               }
             : {}),
         ...(topology ? { topology } : {}),
@@ -235,6 +238,12 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
 }
 
 /** The blackbox exporter's modules file, its checksum and its pod, which the checksum rolls. */
+function grafanaObjects(config: StackConfig): NonNullable<RenderedStack["grafanaObjects"]> {
+    const claim = grafanaDataClaim(config);
+    const ingress = grafanaIngress(config);
+    return { ...(claim ? { claim } : {}), ...(ingress ? { ingress } : {}) };
+}
+
 function renderBlackbox(config: StackConfig, scratch: RenderedScratch): RenderedBlackbox {
     const content = toYaml(renderBlackboxConfig(config));
     const sum = checksum(content);
