@@ -26,7 +26,7 @@ export class BlackboxExporter extends pulumi.ComponentResource {
             `${name}-svc`,
             {
                 metadata: { name: BLACKBOX.name, namespace, labels },
-                spec: { selector: selectorLabels(BLACKBOX.name), ports: podPorts(rendered.pod).map((port) => ({ ...port, targetPort: port.name, protocol: "TCP" })) },
+                spec: { selector: selectorLabels(BLACKBOX.name), ports: podPorts(rendered.pod).map((port) => ({ ...port, targetPort: port.name, protocol: port.protocol ?? "TCP" })) },
             },
             { parent: this },
         );

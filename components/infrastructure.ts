@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KUBE_STATE_METRICS_RESOURCES } from "../model/infrastructure";
+import { KUBE_STATE_METRICS_RULES } from "../model/infrastructure";
 import { ClusterPods } from "../render/clusterPods";
 import { PodDescription } from "../render/pods";
 import { podWorkload } from "./workload";
@@ -31,15 +31,7 @@ function kubeStateMetrics(name: string, args: ClusterExportersArgs, parent: pulu
     const { labels } = pod;
     // The pod runs as this account (its description names it).
     const account = new k8s.core.v1.ServiceAccount(`${name}-ksm-sa`, { metadata: { name: pod.spec.serviceAccountName, namespace: args.namespace, labels } }, { parent });
-    const byGroup = new Map<string, string[]>();
-    for (const { apiGroup, resource } of KUBE_STATE_METRICS_RESOURCES) {
-        byGroup.set(apiGroup, [...(byGroup.get(apiGroup) ?? []), resource]);
-    }
-    const role = new k8s.rbac.v1.ClusterRole(
-        `${name}-ksm-reader`,
-        { metadata: { labels }, rules: [...byGroup].map(([apiGroup, resources]) => ({ apiGroups: [apiGroup], resources, verbs: ["list", "watch"] })) },
-        { parent },
-    );
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-ksm-reader`, { metadata: { labels }, rules: KUBE_STATE_METRICS_RULES }, { parent });
     new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-ksm-reader`,
         {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CrdManifest, MONITORING_GROUP, OPERATOR_AGENT_NAME, OPERATOR_CRDS, OPERATOR_PROMETHEUS_NAME, OPERATOR_VERSION, OPERATOR_WORKLOADS } from "../model/operator";
 import { PodDescription, RenderedOperator } from "../render";
-import { componentLabels, podWorkload, selectorLabels } from "./workload";
+import { componentLabels, podDisruptionBudget, podWorkload, selectorLabels } from "./workload";
 
 /** The monitoring objects the operator reads in every namespace (narrowed by the selectors, not by RBAC). */
 const MONITOR_RESOURCES = ["servicemonitors", "podmonitors", "probes", "prometheusrules", "scrapeconfigs"];
@@ -58,8 +58,6 @@ export interface PrometheusOperatorArgs {
     readonly pod: PodDescription;
     /** The pinned CRDs; only read with `crds: install`. Defaults to none: required then. */
     readonly crds?: pulumi.Input<readonly CrdManifest[]>;
-    /** A PodDisruptionBudget for the agent when it runs two or more pods. Defaults to false. */
-    readonly podDisruptionBudget?: boolean;
 }
 
 /**
@@ -86,17 +84,7 @@ export class PrometheusOperator extends pulumi.ComponentResource {
             { apiVersion: `${MONITORING_GROUP}/v1alpha1`, kind: "PrometheusAgent", metadata: metadata(OPERATOR_AGENT_NAME, OPERATOR_WORKLOADS.agent), spec: rendered.agentSpec },
             after,
         );
-        if ((args.podDisruptionBudget ?? false) && rendered.agentReplicas >= 2) {
-            // The operator makes no budget of its own; the agent's pods carry its name label (model/operator.ts).
-            new k8s.policy.v1.PodDisruptionBudget(
-                `${name}-agent-pdb`,
-                {
-                    metadata: { name: OPERATOR_WORKLOADS.agent, namespace, labels: componentLabels(OPERATOR_WORKLOADS.agent) },
-                    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(OPERATOR_WORKLOADS.agent) } },
-                },
-                { parent: this },
-            );
-        }
+        podDisruptionBudget(`${name}-agent-pdb`, rendered.agentBudget, namespace, this);
         new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             { apiVersion: `${MONITORING_GROUP}/v1`, kind: "Prometheus", metadata: metadata(OPERATOR_PROMETHEUS_NAME, "prometheus"), spec: rendered.rulesSpec },

@@ -135,7 +135,7 @@ export class LgtmStack extends pulumi.ComponentResource {
         const operator = rendered.operator
             ? new PrometheusOperator(
                   `${name}-operator`,
-                  { namespace: ns.metadata.name, rendered: rendered.operator, pod: rendered.clusterPods.operator!, crds: args.operatorCrds, podDisruptionBudget: config.podDisruptionBudgets },
+                  { namespace: ns.metadata.name, rendered: rendered.operator, pod: rendered.clusterPods.operator!, crds: args.operatorCrds },
                   child,
               )
             : undefined;

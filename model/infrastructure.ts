@@ -60,6 +60,11 @@ export const KUBE_STATE_METRICS_RESOURCES = [
     { resource: "statefulsets", apiGroup: "apps" },
 ] as const;
 
+/** kube-state-metrics's RBAC: list and watch exactly the objects above, one rule per API group (in their first appearance's order). */
+export const KUBE_STATE_METRICS_RULES: { apiGroups: string[]; resources: string[]; verbs: string[] }[] = [
+    ...new Set(KUBE_STATE_METRICS_RESOURCES.map((each) => each.apiGroup)),
+].map((apiGroup) => ({ apiGroups: [apiGroup], resources: KUBE_STATE_METRICS_RESOURCES.filter((each) => each.apiGroup === apiGroup).map((each) => each.resource), verbs: ["list", "watch"] }));
+
 export const KUBE_STATE_METRICS = {
     name: "kube-state-metrics",
     /** kubernetes/kube-state-metrics v2.18.0 (tag of 2026-01-18, k8s.io/kube-state-metrics/v2 on the Go module proxy). */

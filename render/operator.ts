@@ -17,12 +17,13 @@
 import { ServiceSpec, StackConfig } from "../config/types";
 import { RuleGroup } from "../alerts/model";
 import { Endpoints, prometheusPushTargets } from "../model/components";
-import { PART_OF } from "../model/labels";
+import { componentLabels, PART_OF, selectorLabels } from "../model/labels";
 import { CONTROLLER_ID_ANNOTATION, OPERATOR_AGENT_CONTAINERS, OPERATOR_CONTROLLER_ID, OPERATOR_PORT, OPERATOR_RULE_CONFIGMAP_BYTES, OPERATOR_WORKLOADS, operatorRuleConfigMapCount, operatorRuleConfigMapNames } from "../model/operator";
 import { withScratch } from "../model/ephemeralStorage";
 import { HA_LABELS } from "../model/haIngest";
 import { distributedEndpoints, TENANT_HEADER } from "../model/topology";
 import { RenderedScratch } from "./ephemeralStorage";
+import type { DisruptionBudget } from "./pods";
 import { tenancyOf } from "./topology/tenancy";
 
 export interface RenderedOperator {
@@ -34,8 +35,12 @@ export interface RenderedOperator {
     readonly annotations: Readonly<Record<string, string>>;
     /** `spec` of the `PrometheusAgent` (monitoring.coreos.com/v1alpha1). */
     readonly agentSpec: Readonly<Record<string, unknown>>;
-    /** The agent's pods (its `replicas`): with two or more, a PodDisruptionBudget keeps one running through a drain. */
-    readonly agentReplicas: number;
+    /**
+     * The agent's PodDisruptionBudget with `podDisruptionBudgets` and two or more replicas: one pod
+     * stays through a drain. The operator makes no budget of its own; the agent's pods carry its name
+     * label (model/operator.ts). Absent otherwise.
+     */
+    readonly agentBudget?: DisruptionBudget;
     /** `spec` of the rules-only `Prometheus` (monitoring.coreos.com/v1). */
     readonly rulesSpec: Readonly<Record<string, unknown>>;
     /** The operator's rule ConfigMaps our evaluator mounts: enough for the services' own rules plus a reserve. */
@@ -166,7 +171,9 @@ export function renderOperator(config: StackConfig, endpoints: Endpoints, ownRul
             `--web.listen-address=:${OPERATOR_PORT}`,
         ],
         annotations: { [CONTROLLER_ID_ANNOTATION]: OPERATOR_CONTROLLER_ID },
-        agentReplicas: agent.replicas,
+        ...(config.podDisruptionBudgets && agent.replicas >= 2
+            ? { agentBudget: { name: OPERATOR_WORKLOADS.agent, labels: componentLabels(OPERATOR_WORKLOADS.agent), selector: selectorLabels(OPERATOR_WORKLOADS.agent) } }
+            : {}),
         agentSpec: {
             image: image(operator.agentImage),
             version: operator.agentImage.tag,
