@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --only <section>[,<section>]]`: prints the figures recorded in
- * BENCHMARKS.md. Benchmarks print numbers; they never assert timings (tests do not either).
+ * `npm run bench [-- --quick] [-- --only <section>[,<section>]] [-- --fleets <n>[,<n>]]`: prints the
+ * figures recorded in BENCHMARKS.md. Benchmarks print numbers; they never assert timings (tests do
+ * not either). `--fleets` runs only those of the fleet sizes (`rules`: 100, 1000, 2000; `scale`'s
+ * fleet previews: 1000, 2000), so one large fleet can be measured on its own within a section's budget.
  *
  *   alerts     alert quality by promtool simulation (detection, reset, false pages)
  *   queries    SLO dashboard query cost against a real Prometheus with 30 days of backfilled data
@@ -27,13 +29,14 @@ import { ruleEvaluation } from "./ruleEvaluation";
 import { sloCost } from "./sloCost";
 import { killEverything } from "../scripts/dev/processes";
 import { cachedTool, toolVersion } from "../scripts/dev/tools";
-import { BenchOptions, formatSeconds, machineDescription } from "./report";
+import { BenchOptions, FLEET_SIZES, formatSeconds, machineDescription } from "./report";
 
 const SECTIONS = ["alerts", "queries", "scale", "footprint", "tiers", "incidents", "kube-score", "rules", "slo-cost"] as const;
 type Section = (typeof SECTIONS)[number];
 
-function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section> } {
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section>; fleets?: readonly number[] } {
     let quick = false;
+    let fleets: number[] | undefined;
     const only = new Set<Section>();
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
@@ -47,15 +50,23 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section
                 }
                 only.add(name as Section);
             }
+        } else if (arg === "--fleets" || arg.startsWith("--fleets=")) {
+            const value = arg.includes("=") ? arg.slice("--fleets=".length) : argv[++i];
+            fleets = (value ?? "").split(",").map((size) => {
+                if (!(FLEET_SIZES as readonly number[]).includes(Number(size))) {
+                    throw new Error(`--fleets ${size}: not a fleet size the benchmarks measure; use one or more of ${FLEET_SIZES.join(", ")} (comma-separated)`);
+                }
+                return Number(size);
+            });
         } else {
-            throw new Error(`unknown argument ${arg}; usage: npm run bench -- [--quick] [--only ${SECTIONS.join("|")}]`);
+            throw new Error(`unknown argument ${arg}; usage: npm run bench -- [--quick] [--only ${SECTIONS.join("|")}] [--fleets ${FLEET_SIZES.join(",")}]`);
         }
     }
-    return { quick, only: only.size > 0 ? only : new Set(SECTIONS) };
+    return { quick, only: only.size > 0 ? only : new Set(SECTIONS), ...(fleets ? { fleets } : {}) };
 }
 
 async function main(): Promise<void> {
-    const { quick, only } = parseArgs(process.argv.slice(2));
+    const { quick, only, fleets } = parseArgs(process.argv.slice(2));
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-bench-"));
     const cleanup = () => {
         killEverything();
@@ -65,9 +76,9 @@ async function main(): Promise<void> {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.on(signal, () => process.exit(130));
     }
-    const options: BenchOptions = { quick, scratch };
+    const options: BenchOptions = { quick, scratch, ...(fleets ? { fleets } : {}) };
     const started = performance.now();
-    console.log(`# lgtm-stack benchmarks${quick ? " (--quick)" : ""}\n`);
+    console.log(`# lgtm-stack benchmarks${quick ? " (--quick)" : ""}${fleets ? ` (fleets ${fleets.join(", ")})` : ""}\n`);
     machineDescription().forEach((line) => console.log(`- ${line}`));
     const promtool = cachedTool("promtool");
     const prometheus = cachedTool("prometheus");

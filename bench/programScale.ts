@@ -11,7 +11,7 @@ import { knownRunbooks } from "../test/support/fixtures";
 import { fleetPreviewRows } from "./fleetPreview";
 import { realPreviewRows } from "./realPreview";
 import { runAsync } from "../scripts/dev/processes";
-import { BenchOptions, formatMiB, formatMs, printTable } from "./report";
+import { BenchOptions, FLEET_SIZES, formatMiB, formatMs, printTable, selectedFleets } from "./report";
 
 /** The reference: Sloth generates 17 rules per SLO (SLI windows, metadata and budget rules, two alerts). */
 const SLOTH_RULES_PER_SLO = 17;
@@ -39,7 +39,7 @@ export async function programScale(options: BenchOptions): Promise<void> {
     }
     rows.push(...(await realPreviewRows(options.quick ? [10] : [10, 100])));
     // Fleet scale: services from files at 1,000 and 2,000 (stack config cannot carry them; the first row shows why).
-    rows.push(...(options.quick ? [] : await fleetPreviewRows([1000, 2000])));
+    rows.push(...(options.quick ? [] : await fleetPreviewRows(selectedFleets(options, FLEET_SIZES.filter((size) => size >= 1000)))));
     printTable(
         "Program evaluation under Pulumi mocks",
         ["services", "SLOs", "resources", "evaluation", "process wall time", "peak RSS", "resource inputs"],

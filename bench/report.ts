@@ -9,6 +9,16 @@ export interface BenchOptions {
     readonly quick: boolean;
     /** A scratch directory removed when the run ends. */
     readonly scratch: string;
+    /** `--fleets`: only these fleet sizes, where a section measures fleets. Defaults to every size the section measures. */
+    readonly fleets?: readonly number[];
+}
+
+/** The fleets the benchmarks measure (services): rule evaluation runs all three, the fleet previews the two largest. */
+export const FLEET_SIZES = [100, 1000, 2000] as const;
+
+/** The fleet sizes a section runs: its own, narrowed to `--fleets` when given. */
+export function selectedFleets(options: BenchOptions, sizes: readonly number[]): number[] {
+    return sizes.filter((size) => options.fleets === undefined || options.fleets.includes(size));
 }
 
 /** Prints a Markdown table (so the output pastes straight into BENCHMARKS.md). */

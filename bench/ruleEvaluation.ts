@@ -30,7 +30,7 @@ import { naiveRule } from "./naive";
 import { sleep } from "../scripts/dev/polling";
 import { freePort, LOOPBACK } from "../scripts/dev/ports";
 import { ManagedProcess } from "../scripts/dev/processes";
-import { BenchOptions, formatSeconds, printTable, quantile } from "./report";
+import { BenchOptions, FLEET_SIZES, formatSeconds, printTable, quantile, selectedFleets } from "./report";
 
 /** The goal: every group evaluates in under this share of its interval. */
 const GOAL_SHARE = 0.1;
@@ -292,7 +292,7 @@ const ratio = (ours: number, naive: number) => (naive > 0 && Number.isFinite(our
 
 export async function ruleEvaluation(options: BenchOptions & { prometheus: string }): Promise<void> {
     const sectionStart = performance.now();
-    const fleets = options.quick ? [100] : [100, 1000, 2000];
+    const fleets = selectedFleets(options, options.quick ? [FLEET_SIZES[0]] : FLEET_SIZES);
     // Smallest first: each fleet's runs as long as the section's budget allows, the rest reported as not measured.
     const order = fleets.flatMap((size) => (["ours", "naive"] as const).map((rules): [number, Rules] => [size, rules]));
     const results = new Map<string, RunResult | string>();
