@@ -234,7 +234,7 @@ export const STORAGE = {
     type: "section",
     default: { profile: "storageType" },
     description:
-        "`{ type: s3, bucket, endpoint, region, insecure, forcePathStyle }`; `bucket` is required and follows S3 naming; `endpoint` is `host[:port]` without scheme or path (Tempo's S3 client refuses a scheme; `insecure: true` for plain HTTP), default `s3.amazonaws.com`; `bucket`, `endpoint` and the rest only with `type: s3`",
+        "`{ type: s3, bucket, endpoint, region, insecure, forcePathStyle }`; `bucket` is required and follows S3 naming; `endpoint` (default `s3.amazonaws.com`) is `host[:port]` without scheme or path (Tempo's S3 client refuses a scheme; `insecure: true` for plain HTTP); `region` (default `us-east-1`); `insecure` and `forcePathStyle` (default `false`); `bucket`, `endpoint` and the rest only with `type: s3`",
     keys: {
         type: { type: "`filesystem` or `s3`", default: { profile: "storageType" } },
         bucket: { type: "S3 bucket name", default: { text: "required" }, only: ["s3"] },
@@ -479,7 +479,7 @@ export const SETTINGS = {
         type: "string or section",
         default: TOPOLOGY_SETTINGS.mode.default,
         keys: TOPOLOGY_SETTINGS,
-        description: "`single` or `distributed` (or `{ mode, loki, tempo, mimir, collector, tenants, defaultTenant, zones }` with per-tier settings); see [Topology](#topology-single-or-distributed)",
+        description: "`single` or `distributed` (or `{ mode, loki, tempo, mimir, collector, tenants, defaultTenant, zones }` with per-tier settings, `mode` default `single`); see [Topology](#topology-single-or-distributed)",
     },
     cluster: { type: "section" },
 } as const satisfies Record<string, KeySpec>;
@@ -752,7 +752,7 @@ export const GRAFANA_SETTINGS = {
         type: "section",
         default: { text: "off" },
         description:
-            "`{ enabled, host, className, tls }`; with `enabled: true`, `host` is required: a DNS name alone, without scheme, port or path; `tls: { secretName, clusterIssuer }` is required when `grafana.url` is https",
+            "`{ enabled, host, className, tls }`; `enabled` default `false`; with `enabled: true`, `host` is required: a DNS name alone, without scheme, port or path; `tls: { secretName, clusterIssuer }` is required when `grafana.url` is https",
         only: ["files", "api"],
         keys: {
             enabled: { type: "boolean", default: { value: false } },
@@ -768,7 +768,7 @@ export const GRAFANA_SETTINGS = {
         type: "section",
         default: { text: "none" },
         description:
-            "single sign-on for the Grafana we deploy (`files`, `api`): `{ provider, clientId, … }` with `provider` one of `google`, `azuread` (`tenantId`), `github`, `gitlab` (`url` when self-managed), `okta` (`url`), `generic` (`authUrl`, `tokenUrl`, `apiUrl`, `groupsClaim`); `name` (the sign-in button's label), `scopes`, `allowedDomains`, `allowedGroups` (not GitHub), `allowedOrganizations` (GitHub, generic), `roles` or `roleAttributePath` (not Entra ID), `strictRoles`, `allowSignUp` (true), `autoLogin`, `disableLoginForm`, `disableAdminPassword` (`files` only); needs the secret `grafanaOAuthClientSecret`; see [Grafana single sign-on](#grafana-single-sign-on)",
+            "single sign-on for the Grafana we deploy (`files`, `api`): `{ provider, clientId, … }` with `provider` one of `google`, `azuread` (`tenantId`), `github`, `gitlab` (`url` when self-managed), `okta` (`url`), `generic` (`authUrl`, `tokenUrl`, `apiUrl`, `groupsClaim`); `name` (the sign-in button's label), `scopes`, `allowedDomains`, `allowedGroups` (not GitHub), `allowedOrganizations` (GitHub, generic), `roles` or `roleAttributePath` (not Entra ID), `strictRoles`, `allowSignUp`, `autoLogin`, `disableLoginForm`, `disableAdminPassword` (`files` only), by default `strictRoles: false`, `allowSignUp: true`, `autoLogin: false`, `disableLoginForm: false`, `disableAdminPassword: false`; needs the secret `grafanaOAuthClientSecret`; see [Grafana single sign-on](#grafana-single-sign-on)",
         only: ["files", "api"],
         keys: GRAFANA_AUTH_SETTINGS,
     },
@@ -776,7 +776,7 @@ export const GRAFANA_SETTINGS = {
         type: "section",
         default: { text: "none" },
         description:
-            "`files` mode only: dashboards from ConfigMaps labelled `label: labelValue` (default `grafana_dashboard: \"1\"`) in other namespaces, by the k8s-sidecar; `namespaces`: `all` (default; folder from the `folderAnnotation`, default `grafana_folder`) or a list (a folder per namespace); `image`, `resources`; see [Dashboards from other namespaces](#dashboards-from-other-namespaces)",
+            "`files` mode only: dashboards from ConfigMaps labelled `label: labelValue` (default `label: grafana_dashboard`, `labelValue: \"1\"`) in other namespaces, by the k8s-sidecar; `namespaces`: `all` (default) with the folder from the `folderAnnotation` (default `grafana_folder`), or a list (a folder per namespace); `image`, `resources`; see [Dashboards from other namespaces](#dashboards-from-other-namespaces)",
         only: ["files"],
         keys: {
             namespaces: { type: "`all` or list of namespaces", default: { value: "all" } },

@@ -85,7 +85,7 @@ const PLACEHOLDERS: Record<string, readonly string[]> = { "<backend>": ["prometh
  * The row of a setting: the defaults of its keys (one where they agree), the meaning of the one key
  * that has a description, its limits' range named in the meaning, and a documented section's keys named in it.
  */
-function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec, deep = false): void {
+function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, key: string, setting: KeySpec, levels = 1): void {
     const row = rows.find((r) => r.keys.includes(key));
     assert.ok(row, `the README's configuration table has no row for ${key}; add | \`${key}\` | ${defaultText(setting)} | ${setting.description} |`);
     assert.equal(row.secret, false, `${key} is marked (secret) in the README but is not a secret`);
@@ -107,7 +107,7 @@ function checkRowIn(rows: Row[], specOf: (key: string) => KeySpec | undefined, k
         assert.ok(row.meaning.includes(`\`${choice}\``), `the README's meaning of ${key} does not name its choice ${choice}`);
     }
     if (setting.description !== undefined) {
-        checkNamedKeys(`${row.default} ${row.meaning}`, key, setting.keys ?? {}, deep);
+        checkNamedKeys(`${row.default} ${row.meaning}`, key, setting.keys ?? {}, levels, (sub) => rows.some((r) => r.keys.includes(sub)));
     }
 }
 
@@ -116,19 +116,21 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const naming = (word: string) => new RegExp(`(^|[^\\w])${escaped(word)}($|[^\\w])`);
 
 /**
- * A section documented by its row's prose: the row names each of its keys and the range of each that has
- * one. With `deep` (the service table, whose rows document a list entry's keys in prose) also the keys'
- * own keys, their choices, and each fixed default, as `key: value` or, in a phrase naming the key,
- * `default value` or `value (default)`.
+ * A section documented by its row's prose: the row names each of its keys, the range of each that has
+ * one, their choices, and each fixed default, as `key: value` or, in a phrase naming the key,
+ * `default value` or `value (default)`; `levels` deep. The configuration table's rows document their
+ * keys one level down (a section below, such as a topology's tiers, has its own rows or tables); the
+ * service table's rows document a list entry's keys at every depth.
  */
-function checkNamedKeys(text: string, owner: string, keys: Readonly<Record<string, KeySpec>>, deep: boolean): void {
+function checkNamedKeys(text: string, owner: string, keys: Readonly<Record<string, KeySpec>>, levels: number, hasRow: (key: string) => boolean): void {
     for (const [sub, spec] of Object.entries(keys)) {
+        if (sub.startsWith("<") || hasRow(`${owner}.${sub}`)) {
+            // Its own row documents it (a placeholder such as `<destination>` stands for the names that row lists); checkKey reaches it.
+            continue;
+        }
         assert.match(text, naming(sub), `the README's row of ${owner} does not name its key ${sub}`);
         if (spec.limits?.min !== undefined && spec.limits.max !== undefined) {
             assert.ok(text.includes(`${spec.limits.min}..${spec.limits.max}`), `the README's row of ${owner} does not name the range ${spec.limits.min}..${spec.limits.max} of ${sub}`);
-        }
-        if (!deep) {
-            continue;
         }
         for (const choice of spec.choices ?? []) {
             assert.match(text, naming(choice), `the README's row of ${owner} does not name ${choice}, a choice of ${sub}`);
@@ -137,12 +139,15 @@ function checkNamedKeys(text: string, owner: string, keys: Readonly<Record<strin
             const value = escaped(String(spec.default.value));
             // A phrase ends at `;` or at a comma before the next backticked key.
             const phrases = text.split(/; |, (?=`)/).filter((phrase) => naming(sub).test(phrase));
+            // A text default may be quoted, as YAML writes it: `labelValue: "1"`.
             const said =
-                text.includes(`${sub}: ${spec.default.value}`) ||
-                phrases.some((phrase) => new RegExp(`default \`?${value}\`?(?![\\w.])|\`${value}\` \\(default\\)`).test(phrase));
+                [`${sub}: ${spec.default.value}`, `${sub}: "${spec.default.value}"`].some((form) => text.includes(form)) ||
+                phrases.some((phrase) => new RegExp(`default \`?"?${value}"?\`?(?![\\w.])|\`"?${value}"?\` \\(default\\)`).test(phrase));
             assert.ok(said, `the README's row of ${owner} does not say that ${sub} defaults to ${spec.default.value} (as "\`${sub}\` … (default ${spec.default.value})")`);
         }
-        checkNamedKeys(text, `${owner}.${sub}`, spec.keys ?? {}, deep);
+        if (levels > 1) {
+            checkNamedKeys(text, `${owner}.${sub}`, spec.keys ?? {}, levels - 1, hasRow);
+        }
     }
 }
 
@@ -284,7 +289,7 @@ describe("the README's service table follows config/keys.ts SERVICE_SETTINGS", (
     test("every key of a service has its row with the same default and limits, naming its own keys and their ranges", () => {
         assert.ok(rows.length >= 10, `only ${rows.length} rows read`);
         for (const [key, setting] of Object.entries(SERVICE_SETTINGS) as [string, KeySpec][]) {
-            checkRowIn(rows, specOf, key, setting, true);
+            checkRowIn(rows, specOf, key, setting, Infinity);
         }
     });
 
