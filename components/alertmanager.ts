@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ALERTMANAGER_SECRET_FILES, AlertmanagerSecretKey, teamRoutingKeyFile } from "../config/keys";
 import { ALERTMANAGER_PORT_NAME } from "../model/components";
 import { ComponentPod, RenderedWorkload } from "../render";
-import { ALERTMANAGER_CREDENTIALS_SECRET, ALERTMANAGER_PEERS_SERVICE, configMapName } from "../render/pods";
+import { ALERTMANAGER_CREDENTIALS_SECRET, ALERTMANAGER_PEERS_SERVICE } from "../render/pods";
+import { configMapName } from "../render/podSpec";
 import { clusterService, componentLabels, configMap, podDisruptionBudget, podPorts, podWorkload } from "./workload";
 
 export interface AlertmanagerArgs {

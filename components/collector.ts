@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { COLLECTOR_TIERS } from "../model/topology";
 import { RenderedWorkload } from "../render";
-import { CollectorPods, configMapName, PodDescription } from "../render/pods";
+import { configMapName, PodDescription } from "../render/podSpec";
+import { CollectorPods } from "../render/collectorPods";
 import { clusterReadAccount, clusterService, configMap, podDisruptionBudget, podPorts, podWorkload } from "./workload";
 
 export interface CollectorArgs {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBE_STATE_METRICS_RULES } from "../model/infrastructure";
 import { ClusterPods } from "../render/clusterPods";
-import { PodDescription } from "../render/pods";
+import { PodDescription } from "../render/podSpec";
 import { podWorkload } from "./workload";
 
 export interface ClusterExportersArgs {

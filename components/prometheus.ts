@@ -4,7 +4,7 @@ import { PrometheusConfig } from "../config/types";
 import { prometheusAccessRules } from "../model/cluster";
 import { PROMETHEUS_HEADLESS_SERVICE, prometheusConfigMapNames, PrometheusFileKind } from "../model/components";
 import { ComponentPod, RenderedFile, RenderedWorkload } from "../render";
-import { configMapName } from "../render/pods";
+import { configMapName } from "../render/podSpec";
 import { clusterReadAccount, clusterService, configMap, podDisruptionBudget, podPorts, podWorkload } from "./workload";
 
 export interface PrometheusArgs {

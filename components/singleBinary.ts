@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageCredentials } from "../io/pulumiConfig";
 import { OBJECT_STORAGE_ENV } from "../model/components";
 import { ComponentPod, RenderedWorkload } from "../render";
-import { configMapName, headlessServiceName, SingleBinary } from "../render/pods";
+import { headlessServiceName, SingleBinary } from "../render/pods";
+import { configMapName } from "../render/podSpec";
 import { clusterService, componentLabels, configMap, podPorts, podWorkload } from "./workload";
 
 /** Each backend's Pulumi type token. */

@@ -1,6 +1,6 @@
 /**
  * Shared building blocks for the stack's workloads: the one builder that turns a pod description
- * (render/pods.ts: containers, ports, probes, mounts, security, spread) into a StatefulSet or
+ * (render/podSpec.ts's shapes: containers, ports, probes, mounts, security, spread) into a StatefulSet or
  * Deployment or DaemonSet, autoscalers, budgets, ConfigMaps, Services and service accounts. No
  * component shapes a pod itself: every container and its hardening come from the render layer.
  */
@@ -8,7 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "../model/components";
 import { componentLabels, Labels, selectorLabels } from "../model/labels";
-import { Autoscaler, DisruptionBudget, PodDescription, TierPods } from "../render/pods";
+import { TierPods } from "../render/pods";
+import { Autoscaler, DisruptionBudget, PodDescription } from "../render/podSpec";
 
 export type { Labels };
 
@@ -24,7 +25,7 @@ export interface PodWiring {
     readonly secretEnv?: k8s.types.input.core.v1.EnvVar[];
 }
 
-/** The one builder of the stack's workloads: a pod description (render/pods.ts) as a StatefulSet, Deployment or DaemonSet. */
+/** The one builder of the stack's workloads: a pod description (render/podSpec.ts) as a StatefulSet, Deployment or DaemonSet. */
 export function podWorkload(resourceName: string, pod: PodDescription, wiring: PodWiring): k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet {
     const [first, ...rest] = pod.spec.containers;
     const containers = wiring.secretEnv ? [{ ...first, env: [...(first.env ?? []), ...wiring.secretEnv] }, ...rest] : pod.spec.containers;
@@ -86,7 +87,7 @@ export function podDisruptionBudget(resourceName: string, budget: DisruptionBudg
         : undefined;
 }
 
-/** A rendered autoscaler (render/pods.ts) on the workload of `pod`, which it names and labels like the workload. */
+/** A rendered autoscaler (render/podSpec.ts `Autoscaler`) on the workload of `pod`, which it names and labels like the workload. */
 export function horizontalAutoscaler(resourceName: string, pod: PodDescription, autoscaler: Autoscaler, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
     const cpu = { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaler.cpuUtilization } } };
     return new k8s.autoscaling.v2.HorizontalPodAutoscaler(

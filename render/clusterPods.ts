@@ -11,7 +11,7 @@ import { METRICS_PORT_NAME } from "../model/components";
 import { componentLabels, selectorLabels } from "../model/labels";
 import { OPERATOR_PORT, OPERATOR_WORKLOADS } from "../model/operator";
 import type { RenderedOperator } from "./operator";
-import { Container, ContainerPort, hardenedContainer, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume } from "./pods";
+import { Container, ContainerPort, hardenedContainer, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume } from "./podSpec";
 
 /** kube-state-metrics's ports: the objects' series (Prometheus scrapes them), and its own telemetry with `/readyz`. */
 export const KUBE_STATE_METRICS_PORTS: readonly ContainerPort[] = [

@@ -16,7 +16,7 @@ import { NAMESPACE_DASHBOARDS, RenderedDashboardSidecars } from "./dashboardSide
 import type { RenderedScratch } from "./ephemeralStorage";
 import { GRAFANA_PATHS, GRAFANA_PROVISIONING_CONFIGMAP, GRAFANA_PROVISIONING_KEYS, RenderedGrafanaProvisioning } from "./grafana";
 import { GRAFANA_ADMIN, GRAFANA_DATA_DIR, GRAFANA_SERVER_CONFIG, RenderedGrafanaServerConfig } from "./grafanaServer";
-import { Container, ContainerPort, dataEmptyDir, EnvVar, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, PersistentVolumeClaim, persistentClaim, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume, VolumeMount } from "./pods";
+import { Container, ContainerPort, dataEmptyDir, EnvVar, HARDENED_SECURITY_CONTEXT, hardenedContainer, imageName, PersistentVolumeClaim, persistentClaim, PodDescription, podSecurityContext, TMP_MOUNT, tmpVolume, Volume, VolumeMount } from "./podSpec";
 import { SERVICE_DASHBOARDS } from "./serviceDashboards";
 
 // ---- Grafana ----

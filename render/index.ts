@@ -47,11 +47,13 @@ import { withHaLabels } from "./topology/haIngest";
 import { RenderedScratch, renderScratch } from "./ephemeralStorage";
 import { renderServiceDashboardTemplates, serviceDashboards, ServiceDashboardSet } from "./serviceDashboards";
 import { RenderedWorkload, renderWorkloads, WorkloadName } from "./workloads";
-import { PersistentVolumeClaim, PodDescription, RenderedPods, renderPods } from "./pods";
+import { RenderedPods, renderPods } from "./pods";
+import { PersistentVolumeClaim, PodDescription } from "./podSpec";
 import { toJson, toYaml } from "./yaml";
 
 export type { RenderedWorkload, WorkloadName } from "./workloads";
-export type { ComponentPod, PodDescription, RenderedPods, TierPods } from "./pods";
+export type { RenderedPods, TierPods } from "./pods";
+export type { ComponentPod, PodDescription } from "./podSpec";
 export type { RenderedScratch } from "./ephemeralStorage";
 export type { RenderedMonitoringObject, RenderedOperator } from "./operator";
 export type { RenderedProbe } from "./probes";

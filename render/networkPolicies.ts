@@ -19,7 +19,8 @@ import { BLACKBOX } from "../model/probes";
 import { COLLECTOR_TIERS, Engine, gossipServiceName, TierName, TIERS, tierName, TierShape, TOPOLOGY_PORTS } from "../model/topology";
 import { BLACKBOX_PORTS, GRAFANA_PORTS } from "./grafanaPod";
 import { KUBE_STATE_METRICS_PORTS, OPERATOR_PORTS } from "./clusterPods";
-import { COMPONENT_PORTS, ContainerPort, portNumbers, tierPorts } from "./pods";
+import { tierPorts } from "./pods";
+import { COMPONENT_PORTS, ContainerPort, portNumbers } from "./podSpec";
 
 export type Protocol = "TCP" | "UDP";
 

@@ -23,7 +23,7 @@ import { withScratch } from "../model/ephemeralStorage";
 import { HA_LABELS } from "../model/haIngest";
 import { distributedEndpoints, TENANT_HEADER } from "../model/topology";
 import { RenderedScratch } from "./ephemeralStorage";
-import type { DisruptionBudget } from "./pods";
+import type { DisruptionBudget } from "./podSpec";
 import { tenancyOf } from "./topology/tenancy";
 
 export interface RenderedOperator {

@@ -3,14 +3,15 @@
  * under the `otel-collector` Service name and routes spans by trace ID to the tail-sampling gateways;
  * an HPA on it, and one on the gateway StatefulSet between `collector.gatewayReplicas` and
  * `topology.collector.gatewayMaxReplicas`. The pods and both autoscalers are described in
- * render/pods.ts (`rendered.pods.collector`); this only wires them.
+ * render/collectorPods.ts (`rendered.pods.collector`); this only wires them.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLLECTOR_LOAD_BALANCER, METRICS_PORT_NAME } from "../../model/components";
 import { COLLECTOR_TIERS } from "../../model/topology";
 import { RenderedCollectorTiers } from "../../render/topology";
-import { CollectorPods, configMapName } from "../../render/pods";
+import { configMapName } from "../../render/podSpec";
+import { CollectorPods } from "../../render/collectorPods";
 import { horizontalAutoscaler, podDisruptionBudget, podPorts, podWorkload } from "../workload";
 
 export interface CollectorLoadBalancerArgs {
