@@ -7,6 +7,7 @@ import { ServiceSpec, Slo } from "../config/types";
 import { durationMs } from "../config/units";
 import { probeJob } from "../model/probes";
 import { CUSTOM_NOUNS, MetricPreset, PresetNouns } from "../model/presets";
+import { memberMatcher, rawServiceLabel, sumRaw } from "./scope";
 
 export const WINDOW_PLACEHOLDER = "{{.window}}";
 /** Where a stack-defined `fastQuery` takes the `le` matcher of its latency threshold. */
@@ -66,11 +67,11 @@ export function leMatcher(seconds: number): string {
 /** Matches a service's raw metrics: scraped targets by job, OTLP pushes by service_name. */
 export function rawSeriesMatcher(service: ServiceSpec): string {
     // Scraped targets carry the job we named after the service; OTLP pushes carry service_name.
-    return service.discovery.kind === "scrape" ? `job="${service.name}"` : `service_name="${service.name}"`;
+    return memberMatcher(rawServiceLabel(service), service);
 }
 
-function byCode(rates: string, codeLabel: string): string {
-    return `sum by (code) (label_replace(${rates}, "code", "$1", "${codeLabel}", "(.*)"))`;
+function byCode(service: ServiceSpec, rates: string, codeLabel: string): string {
+    return sumRaw(service, `label_replace(${rates}, "code", "$1", "${codeLabel}", "(.*)")`, ["code"]);
 }
 
 /**
@@ -110,11 +111,11 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
     }
     const { counter, histogram, failed } = metrics;
     return {
-        total: (w) => `sum(rate(${counter}{${sel}}[${w}]))`,
-        errors: (w) => `sum(rate(${counter}{${sel}, ${failed}}[${w}]))`,
-        errorsByCode: (w) => byCode(`rate(${counter}{${sel}, ${failed}}[${w}])`, metrics.statusLabel),
-        fast: (w, t) => `sum(rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}]))`,
-        buckets: (w) => `sum by (le) (rate(${histogram}_bucket{${sel}}[${w}]))`,
+        total: (w) => sumRaw(service, `rate(${counter}{${sel}}[${w}])`),
+        errors: (w) => sumRaw(service, `rate(${counter}{${sel}, ${failed}}[${w}])`),
+        errorsByCode: (w) => byCode(service, `rate(${counter}{${sel}, ${failed}}[${w}])`, metrics.statusLabel),
+        fast: (w, t) => sumRaw(service, `rate(${histogram}_bucket{${sel}, ${leMatcher(t)}}[${w}])`),
+        buckets: (w) => sumRaw(service, `rate(${histogram}_bucket{${sel}}[${w}])`, ["le"]),
         routes: routeQueries(metrics, sel),
     };
 }
@@ -122,10 +123,10 @@ export function requestQueries(service: ServiceSpec): RequestQueries {
 /** PromQL that is empty while the service sends no telemetry at all (for ServiceDown). */
 export function presenceQuery(service: ServiceSpec): string {
     if (service.discovery.kind === "scrape") {
-        return `up{job="${service.name}"}`;
+        return `up{${memberMatcher("job", service)}}`;
     }
     const { metrics } = service.conventions;
-    return metrics ? `${metrics.counter}{service_name="${service.name}"}` : requestQueries(service).total("5m");
+    return metrics ? `${metrics.counter}{${memberMatcher("service_name", service)}}` : requestQueries(service).total("5m");
 }
 
 /** What one unit of the service's traffic is called: its preset's nouns, or plain requests for custom queries. */

@@ -6,7 +6,7 @@ import { BUSINESS_COUNTER } from "../model/business";
 import { add, div, exact, percent, promqlNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
 import { GOLDEN_WINDOW, LATENCY_SERIES, SERVICE_RATE_SERIES, SERVICE_SERIES } from "../model/recordedSeries";
-import { serviceSeriesLabels, serviceSeriesMatcher } from "../model/series";
+import { aggregateRaw, alertService, asService, rawServiceLabel, recordedLabels, recordedMatcher, sumRecorded } from "./scope";
 import { presenceQuery, presetNouns, queueQueries, requestQueries } from "./conventions";
 import { recordedRates, serviceFailingWindow, serviceRateWindows } from "./rates";
 import { AlertDefinition, RecordingRule } from "./model";
@@ -16,13 +16,13 @@ export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
 export function goldenRecordingRules(service: ServiceSpec, scrapeInterval: string): RecordingRule[] {
     const q = requestQueries(service);
-    const labels = serviceSeriesLabels(service.name);
+    const labels = recordedLabels(service);
     const w = GOLDEN_WINDOW;
     const golden = recordedRates(service, w);
     const windows = serviceRateWindows(service, scrapeInterval);
     // Over the golden window, the failures by code are read from the raw counters and the failures are their sum.
     const byCode: RecordingRule[] = q.errorsByCode ? [{ record: SERVICE_SERIES.errorsByCode.name, expr: q.errorsByCode(w), labels }] : [];
-    const errors = (window: string) => (window === w && byCode.length > 0 ? `sum(${SERVICE_SERIES.errorsByCode.name}{${serviceSeriesMatcher(service.name)}})` : q.errors(window));
+    const errors = (window: string) => (window === w && byCode.length > 0 ? sumRecorded(service, `${SERVICE_SERIES.errorsByCode.name}{${recordedMatcher(service)}}`) : q.errors(window));
     const rules: RecordingRule[] = [
         // The rates first: the ratio, the quantiles and the alerts after them read what these recorded at the same time.
         ...byCode,
@@ -36,11 +36,21 @@ export function goldenRecordingRules(service: ServiceSpec, scrapeInterval: strin
         for (const quantile of LATENCY_SERIES.quantiles) {
             rules.push({
                 record: LATENCY_SERIES.name(quantile),
-                expr: `histogram_quantile(${quantile}, ${SERVICE_SERIES.bucketRates.name}{${serviceSeriesMatcher(service.name)}})`,
+                expr: `histogram_quantile(${quantile}, ${SERVICE_SERIES.bucketRates.name}{${recordedMatcher(service)}})`,
                 labels,
             });
         }
     }
+    return [...rules, ...goldenExtraRecordingRules(service)];
+}
+
+/**
+ * The service's own recording rules beyond its requests: queue depth and lag, saturation, business
+ * counters, from queries the service gives itself. A shared group holds them per member.
+ */
+export function goldenExtraRecordingRules(service: ServiceSpec): RecordingRule[] {
+    const rules: RecordingRule[] = [];
+    const labels = recordedLabels(service);
     const { queueDepthQuery, queueLagQuery } = queueQueries(service);
     // One series per worker whatever the broker exporter's labels: depth adds up, lag is the worst queue's.
     if (queueDepthQuery) {
@@ -62,6 +72,25 @@ export function goldenRecordingRules(service: ServiceSpec, scrapeInterval: strin
         });
     }
     return rules;
+}
+
+/**
+ * ServiceDown's condition. For one service: no instance up, or none found (its labels then are the
+ * selector's own, `job` or `service_name`); in a shared group the same per member, the members
+ * nothing was found for coming from the group's info series with the same label added.
+ */
+function serviceDownExpr(service: ServiceSpec): string {
+    const presence = presenceQuery(service);
+    const scraped = service.discovery.kind === "scrape";
+    if (!service.ruleMembers) {
+        return scraped ? `(max(${presence}) == 0) or absent(${presence})` : `absent_over_time(${presence}[${SERVICE_DOWN.absentFor}])`;
+    }
+    const key = rawServiceLabel(service);
+    const members = `label_replace(${SERVICE_SERIES.member.name}{${recordedMatcher(service)}}, "${key}", "$1", "service", "(.*)")`;
+    if (scraped) {
+        return `(${aggregateRaw(service, "max", presence)} == 0) or (${members} unless on(service) ${asService(service, presence)})`;
+    }
+    return `${members} unless on(service) ${asService(service, `count_over_time(${presence}[${SERVICE_DOWN.absentFor}])`)}`;
 }
 
 /** ServiceFailing: nearly every request (or job) failing over a short window pages, whatever the objectives. */
@@ -86,7 +115,7 @@ function serviceFailing(service: ServiceSpec, scrapeInterval: string, base: Pick
 
 export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): AlertDefinition[] {
     const q = requestQueries(service);
-    const base = { service: service.name, team: service.team, dashboardUid: dashboardUids.golden(service.name) };
+    const base = { service: alertService(service), team: service.team, dashboardUid: dashboardUids.golden(service.name) };
     const { window } = HIGH_ERROR_RATE;
     const rates = recordedRates(service, window);
     const threshold = exact(service.errorRateThreshold);
@@ -111,9 +140,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
             ...base,
             alert: SERVICE_DOWN.alert,
             // Down means no instance at all: one failing target of several is ServiceInstancesDown.
-            expr: scraped
-                ? `(max(${presenceQuery(service)}) == 0) or absent(${presenceQuery(service)})`
-                : `absent_over_time(${presenceQuery(service)}[${SERVICE_DOWN.absentFor}])`,
+            expr: serviceDownExpr(service),
             for: SERVICE_DOWN.for,
             severity: "critical",
             summary: `${service.name} is down or sends no telemetry`,
@@ -128,7 +155,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         alerts.push({
             ...base,
             alert: SERVICE_INSTANCES_DOWN.alert,
-            expr: `count(${presenceQuery(service)} == 0) and (max(${presenceQuery(service)}) == 1)`,
+            expr: `${aggregateRaw(service, "count", `${presenceQuery(service)} == 0`)} and (${aggregateRaw(service, "max", presenceQuery(service))} == 1)`,
             for: SERVICE_INSTANCES_DOWN.for,
             severity: "warning",
             summary: `Some instances of ${service.name} cannot be scraped`,
@@ -139,7 +166,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         alerts.push({
             ...base,
             alert: HIGH_P99_LATENCY.alert,
-            expr: `${LATENCY_SERIES.name(0.99)}{${serviceSeriesMatcher(service.name)}} > ${service.latencyP99ThresholdSeconds}`,
+            expr: `${LATENCY_SERIES.name(0.99)}{${recordedMatcher(service)}} > ${service.latencyP99ThresholdSeconds}`,
             for: HIGH_P99_LATENCY.for,
             severity: HIGH_P99_LATENCY.severity,
             summary: `${service.name} P99 latency is above ${service.latencyP99ThresholdSeconds}s`,
@@ -147,11 +174,18 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
         });
     }
     alerts.push(...trafficAnomalyAlerts(service, base));
+    return [...alerts, ...goldenExtraAlerts(service)];
+}
+
+/** The alerts on the service's own queries ({@link goldenExtraRecordingRules}): queue lag and saturation. */
+export function goldenExtraAlerts(service: ServiceSpec): AlertDefinition[] {
+    const base = { service: alertService(service), team: service.team, dashboardUid: dashboardUids.golden(service.name) };
+    const alerts: AlertDefinition[] = [];
     if (queueQueries(service).queueLagQuery) {
         alerts.push({
             ...base,
             alert: QUEUE_LAG.alert,
-            expr: `${SERVICE_SERIES.queueLag.name}{${serviceSeriesMatcher(service.name)}} > ${service.maxQueueLagSeconds}`,
+            expr: `${SERVICE_SERIES.queueLag.name}{${recordedMatcher(service)}} > ${service.maxQueueLagSeconds}`,
             for: QUEUE_LAG.for,
             severity: QUEUE_LAG.severity,
             summary: `${service.name} is more than ${service.maxQueueLagSeconds}s behind its queue`,
@@ -165,7 +199,7 @@ export function goldenAlerts(service: ServiceSpec, scrapeInterval: string): Aler
             alerts.push({
                 ...base,
                 alert: signal.alert,
-                expr: `${SERVICE_SERIES.saturation.name}{${serviceSeriesMatcher(service.name)}, signal="${signal.name}"} > ${level.threshold}`,
+                expr: `${SERVICE_SERIES.saturation.name}{${recordedMatcher(service)}, signal="${signal.name}"} > ${level.threshold}`,
                 for: level.for,
                 severity: level.severity,
                 extraLabels: { signal: signal.name },
@@ -188,7 +222,7 @@ function trafficAnomalyAlerts(service: ServiceSpec, base: Pick<AlertDefinition, 
         return [];
     }
     const { window, baselineOffset, echoOffset, drop, spike } = TRAFFIC_ANOMALY;
-    const recorded = `${SERVICE_SERIES.requests.name}{${serviceSeriesMatcher(service.name)}}`;
+    const recorded = `${SERVICE_SERIES.requests.name}{${recordedMatcher(service)}}`;
     const now = `avg_over_time(${recorded}[${window}])`;
     const lastWeek = `avg_over_time(${recorded}[${window}] offset ${baselineOffset})`;
     // `unless` drops the alert only where the week before is on record and shows no anomaly: until there are two weeks of history it changes nothing.

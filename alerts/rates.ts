@@ -12,7 +12,7 @@ import { durationMs, formatMs } from "../config/units";
 import { HIGH_ERROR_RATE, LATENCY_COLLAPSE, SERVICE_FAILING } from "../model/alerting";
 import { CUSTOM_PRESET } from "../model/presets";
 import { GOLDEN_WINDOW, SERVICE_RATE_SERIES, sliErrorWindows } from "../model/recordedSeries";
-import { serviceSeriesMatcher } from "../model/series";
+import { recordedMatcher } from "./scope";
 
 /**
  * How often the service's request metrics get a new sample: every scrape for a scraped service, every
@@ -52,6 +52,6 @@ export function serviceRateWindows(service: ServiceSpec, scrapeInterval: string)
 
 /** The recorded rates as one-series selectors (`service:http_requests:rate1h{service="shop"}`), for windows the group records. */
 export function recordedRates(service: ServiceSpec, window: string): { readonly total: string; readonly errors: string } {
-    const s = serviceSeriesMatcher(service.name);
+    const s = recordedMatcher(service);
     return { total: `${SERVICE_RATE_SERIES.requests.name(window)}{${s}}`, errors: `${SERVICE_RATE_SERIES.errors.name(window)}{${s}}` };
 }

@@ -8,8 +8,8 @@ import { durationMs, formatDuration, parseDuration } from "../config/units";
 import { BURN_RATE_ALERTS, burnFactor, BurnRatePolicy, FAST_BUDGET_BURN, LATENCY_COLLAPSE, PAGE_RECOVERY_WINDOW, singleErrorGuard } from "../model/alerting";
 import { ceil, div, exact, Fraction, mul, percent, promqlNumber, readableNumber, sub } from "../model/exact";
 import { dashboardUids } from "../model/ids";
-import { GOLDEN_WINDOW, SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES, sliErrorWindows, sliTotalWindows } from "../model/recordedSeries";
-import { sloSeriesLabels, sloSeriesMatcher } from "../model/series";
+import { GOLDEN_WINDOW, SERVICE_SERIES, SLO_CONSTANT_SERIES, SLO_DISPLAY_WINDOW, SLO_SERIES, sliErrorWindows, sliTotalWindows } from "../model/recordedSeries";
+import { alertService, onService, recordedMatcher, recordedSloLabels, recordedSloMatcher } from "./scope";
 import { sliQueries } from "./conventions";
 import { readsServiceRates, recordedRates } from "./rates";
 import { AlertDefinition, RecordingRule } from "./model";
@@ -77,7 +77,7 @@ export function burnRateAlertSpecs(policy: BurnRatePolicy, slo: Slo, minRequests
 function errorRatioExpr(service: ServiceSpec, slo: Slo, window: string, recordedTotal?: string): string {
     const queries = sliQueries(service, slo);
     // Both sides are one series: the raw sum has no labels, the recorded total its SLO's, so `on()` pairs them.
-    const total = recordedTotal ? `on() ${recordedTotal}` : queries.total(window);
+    const total = recordedTotal ? `${onService(service)}${recordedTotal}` : queries.total(window);
     if (slo.kind === "latency" && queries.fast) {
         return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${queries.latencyTotal ? queries.latencyTotal(window) : total})`;
     }
@@ -89,7 +89,7 @@ function errorRatioFromRates(service: ServiceSpec, slo: Slo, window: string): st
     const rates = recordedRates(service, window);
     const queries = sliQueries(service, slo);
     if (slo.kind === "latency" && queries.fast) {
-        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / on() ${queries.latencyTotal ? queries.latencyTotal(window) : rates.total})`;
+        return `1 - (${queries.fast(window, slo.thresholdSeconds)} / ${onService(service)}${queries.latencyTotal ? queries.latencyTotal(window) : rates.total})`;
     }
     return `${rates.errors} / ${rates.total}`;
 }
@@ -103,13 +103,21 @@ function readsRecordedTotals(service: ServiceSpec): boolean {
 }
 
 /**
+ * A constant per service: `vector(c)` for one service (its labels are static); in a shared group one
+ * series of `c` per member, from the members' info series the group records first.
+ */
+function constant(service: ServiceSpec, value: string): string {
+    return service.ruleMembers ? `${SERVICE_SERIES.member.name}{${recordedMatcher(service)}} * 0 + ${value}` : `vector(${value})`;
+}
+
+/**
  * One SLO's recording rules. With `groupRecordsRates` (a service's rule group, which records its
  * rates first: alerts/rates.ts) the totals and ratios read the recorded rates; without (the cluster's
  * SLOs) they read the raw series, the ratios dividing by the totals recorded earlier in the group.
  */
 export function sloRecordingRules(service: ServiceSpec, slo: Slo, groupRecordsRates = false): RecordingRule[] {
-    const labels = sloSeriesLabels(service.name, slo.name);
-    const s = sloSeriesMatcher(service.name, slo.name);
+    const labels = recordedSloLabels(service, slo);
+    const s = recordedSloMatcher(service, slo);
     const window = sloWindowName(slo);
     const queries = sliQueries(service, slo);
     const policy = service.burnRatePolicy;
@@ -130,8 +138,8 @@ export function sloRecordingRules(service: ServiceSpec, slo: Slo, groupRecordsRa
             expr: `sum_over_time(${golden}[${window}]) / count_over_time(${golden}[${window}])`,
             labels,
         },
-        { record: objective.name, expr: `vector(${promqlNumber(exact(slo.objective))})`, labels },
-        { record: budget.name, expr: `vector(${promqlNumber(errorBudget(slo))})`, labels },
+        { record: objective.name, expr: constant(service, promqlNumber(exact(slo.objective))), labels },
+        { record: budget.name, expr: constant(service, promqlNumber(errorBudget(slo))), labels },
         {
             record: errorBudgetRemaining.name,
             expr: `1 - (${sliError.name(window)}{${s}} / on(service, slo) ${budget.name}{${s}})`,
@@ -156,9 +164,9 @@ function windowSeconds(window: string): string {
 
 /** The SLO's alerts; with `groupRecordsRates` (as for sloRecordingRules) the traffic guards and LatencyCollapse read the service's recorded request rates. */
 export function sloAlerts(service: ServiceSpec, slo: Slo, groupRecordsRates = false): AlertDefinition[] {
-    const s = sloSeriesMatcher(service.name, slo.name);
+    const s = recordedSloMatcher(service, slo);
     const budget = promqlNumber(errorBudget(slo));
-    const base = { service: service.name, team: service.team, slo: slo.name, dashboardUid: dashboardUids.slo(service.name) };
+    const base = { service: alertService(service), team: service.team, slo: slo.name, dashboardUid: dashboardUids.slo(service.name) };
     const fromRates = groupRecordsRates && readsServiceRates(service, slo);
     // The requests over the long window: the service's recorded rate (one series per service), or the SLO's recorded total.
     const guard = (window: string) => (fromRates ? `on(service) (${recordedRates(service, window).total}` : `on(service, slo) (${SLO_SERIES.sliTotal.name(window)}{${s}}`);
@@ -194,7 +202,7 @@ export function sloAlerts(service: ServiceSpec, slo: Slo, groupRecordsRates = fa
         const collapseFromRates = fromRates && !queries.latencyTotal;
         const total = collapseFromRates ? recordedRates(service, window).total : queries.total(window);
         // The recorded rate carries its service label and the raw sums none: `on()` pairs the one series on each side.
-        const on = collapseFromRates ? "on() " : "";
+        const on = collapseFromRates ? onService(service) : "";
         alerts.push({
             ...base,
             alert: LATENCY_COLLAPSE.alert,

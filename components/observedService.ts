@@ -49,9 +49,10 @@ export class ObservedService extends pulumi.ComponentResource {
         const { target, service } = args;
         const operator = target.operator;
         const asObjects = operator?.servicesAsObjects ?? false;
-        if ((service.prometheusRule !== undefined) !== asObjects) {
+        const rulesAsObject = service.prometheusRule !== undefined || service.sharedRules !== undefined;
+        if (rulesAsObject !== asObjects) {
             throw new Error(
-                `service "${service.name}" was rendered ${service.prometheusRule ? "with" : "without"} its rules as a PrometheusRule and its stack expects ${asObjects ? "one" : "its files"}; ` +
+                `service "${service.name}" was rendered ${rulesAsObject ? "with" : "without"} its rules as a PrometheusRule and its stack expects ${asObjects ? "one" : "its files"}; ` +
                     `render the service with the stack's own config (renderService(config, spec)), so both agree on operator.enabled and topology.tenants`,
             );
         }
@@ -66,7 +67,10 @@ export class ObservedService extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [...operator!.dependsOn] },
             );
         if (asObjects) {
-            object("rules", "PrometheusRule", service.prometheusRule!);
+            // In a shared group, its rules are in the stack's PrometheusRule of that group.
+            if (service.prometheusRule) {
+                object("rules", "PrometheusRule", service.prometheusRule);
+            }
             if (service.podMonitor) {
                 object("scrape", "PodMonitor", service.podMonitor);
             }
@@ -88,7 +92,7 @@ export class ObservedService extends pulumi.ComponentResource {
                 new k8s.core.v1.ConfigMap(`${name}-${map.name}`, { metadata: { name: map.name, namespace: grafana.namespace, labels: componentLabels("grafana") }, data: { ...map.data } }, { parent: this });
             }
         }
-        this.registerOutputs({ dashboardUids: this.dashboardUids, ruleFile: service.ruleFile.fileName });
+        this.registerOutputs({ dashboardUids: this.dashboardUids, ruleFile: service.ruleFile?.fileName ?? `${service.sharedRules}.yaml` });
     }
 
     /**
@@ -114,7 +118,8 @@ export class ObservedService extends pulumi.ComponentResource {
             }
             return { parent: this, dependsOn: [configMap] };
         };
-        new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(service.configMaps.rules), data: { [service.ruleFile.fileName]: service.ruleFile.content } }, after(service.configMaps.rules));
+        const ruleFile = service.ruleFile!;
+        new k8s.core.v1.ConfigMapPatch(`${name}-rules`, { metadata: metadata(service.configMaps.rules), data: { [ruleFile.fileName]: ruleFile.content } }, after(service.configMaps.rules));
         if (service.scrapeFile) {
             new k8s.core.v1.ConfigMapPatch(`${name}-scrape`, { metadata: metadata(service.configMaps.scrape), data: { [service.scrapeFile.fileName]: service.scrapeFile.content } }, after(service.configMaps.scrape));
         }

@@ -168,6 +168,19 @@ export class LgtmStack extends pulumi.ComponentResource {
             grafana: grafana.serviceTarget,
             ...(operator ? { operator: { namespace: config.namespace, labels: config.operator.selector, dependsOn: [...operator.crds, ns], servicesAsObjects: rendered.operator!.servicesAsObjects } } : {}),
         };
+        // prometheus.shareServiceRules: the rule groups services of one shape share, beside the services' own objects.
+        for (const group of rendered.sharedRules) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-${group.name}`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: group.name, namespace: config.namespace, labels: { ...config.operator.selector, ...componentLabels(group.name) } },
+                    spec: group.prometheusRule.spec,
+                },
+                { parent: this, provider: kubernetes, dependsOn: [...operator!.crds, ns] },
+            );
+        }
         for (const service of rendered.services) {
             new ObservedService(`${name}-${service.name}`, { target: this.serviceTarget, service }, child);
         }

@@ -88,6 +88,7 @@ export function readPrometheus(root: With<"prometheus">, defaults: ProfileDefaul
         scrapeInterval: prometheus.duration("scrapeInterval", settings.scrapeInterval.default.value),
         evaluationInterval: prometheus.duration("evaluationInterval", settings.evaluationInterval.default.value),
         configMapShards: prometheus.number("configMapShards", settings.configMapShards.default.value, settings.configMapShards.limits),
+        shareServiceRules: prometheus.boolean("shareServiceRules", settings.shareServiceRules.default.value),
     };
 }
 

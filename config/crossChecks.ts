@@ -206,8 +206,14 @@ function checkNotificationRouting(problems: Problems, config: StackConfig): void
  * itself, so the shards of `prometheus.configMapShards` hold the stack's own rules only.
  */
 function checkProbes(problems: Problems, config: StackConfig): void {
+    const tenants = config.topology.kind === "distributed" && config.topology.tenancy !== undefined;
+    if (config.prometheus.shareServiceRules && (!config.operator.enabled || tenants)) {
+        problems.add(
+            "prometheus.shareServiceRules",
+            `shares rule groups between services as PrometheusRule objects, which need operator.enabled: true and no topology.tenants (each tenant's ruler takes its own services' files); remove the setting`,
+        );
+    }
     if (config.operator.enabled) {
-        const tenants = config.topology.kind === "distributed" && config.topology.tenancy !== undefined;
         if (config.prometheus.configMapShards > 1 && !tenants) {
             problems.add(
                 CONFIGMAP_SHARDS_KEY,

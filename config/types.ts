@@ -55,6 +55,8 @@ export interface PrometheusConfig {
     readonly evaluationInterval: string;
     /** How many ConfigMaps of each kind (rules, scrape jobs) hold the services' files; each service goes to one by a hash of its name. */
     readonly configMapShards: number;
+    /** Whether services of one rule shape share rule groups (alerts/shared.ts); only with the operator's PrometheusRule objects. */
+    readonly shareServiceRules: boolean;
 }
 
 /** The Prometheus Operator and the cluster's monitoring objects (`operator`). */
@@ -413,6 +415,12 @@ export interface BusinessCounter {
 
 export interface ServiceSpec {
     readonly name: string;
+    /**
+     * Set only on the template a shared rule group renders from (alerts/shared.ts): the services whose
+     * rules it holds. The rules then read and record every member's series at once, and take the
+     * `service` label from the data; `name` is the label's template, which Prometheus expands per alert.
+     */
+    readonly ruleMembers?: readonly string[];
     readonly namespace: string;
     readonly team: string;
     readonly discovery: Discovery;

@@ -57,6 +57,8 @@ export const SERVICE_SERIES = {
     queueDepth: { name: "service:queue_depth:messages", labels: SERVICE_LABELS },
     queueLag: { name: "service:queue_lag:seconds", labels: SERVICE_LABELS },
     saturation: { name: "service:saturation:ratio", labels: [...SERVICE_LABELS, "signal"] },
+    /** 1 per member of a shared rule group (alerts/shared.ts), recorded first in the group: its constants and ServiceDown read it. */
+    member: { name: "service:rule_group_member:info", labels: SERVICE_LABELS },
     businessCounter: { name: "service:business_counter:value", labels: [...SERVICE_LABELS, ...Object.values(BUSINESS_COUNTER.labels)] },
 } as const satisfies Record<string, RecordedSeries>;
 

@@ -41,6 +41,7 @@ import type { RenderedProbe } from "./probes";
 import { checksum } from "./checksum";
 import { renderOpenSlo } from "./openslo";
 import { fnv1a32, prometheusShard, renderPrometheusConfig, serviceScrapeConfig } from "./prometheus";
+import { RenderedSharedRules, renderSharedRules } from "./sharedRules";
 import { renderTempoConfig } from "./tempo";
 import { pushEndpoints, queryEndpoints, RenderedTopology, renderTopology, withMimir } from "./topology";
 import { withHaLabels } from "./topology/haIngest";
@@ -67,7 +68,10 @@ export interface RenderedFile {
 /** Everything one service contributes: its rule file, its scrape job (scraped services only) and its dashboards. */
 export interface RenderedService {
     readonly name: string;
-    readonly ruleFile: RenderedFile;
+    /** Its own rule file; absent when its rules are in a shared group (`sharedRules`). */
+    readonly ruleFile?: RenderedFile;
+    /** With `prometheus.shareServiceRules`: the shared rule group its rules are in (the stack's `sharedRules`). */
+    readonly sharedRules?: string;
     readonly scrapeFile?: RenderedFile;
     /**
      * Without the operator: the ConfigMaps its rule and scrape files are patched into, the shard its
@@ -110,6 +114,8 @@ export interface RenderedStack {
     /** The stack's own rule file (self-monitoring); services bring theirs in their bundles. */
     readonly stackRuleFile: RenderedFile;
     readonly services: readonly RenderedService[];
+    /** With `prometheus.shareServiceRules`: the rule groups services of one shape share, each a PrometheusRule the stack owns. */
+    readonly sharedRules: readonly RenderedSharedRules[];
     readonly datasources: readonly DatasourceDefinition[];
     /** Overview, stack health and runbook dashboards; service dashboards are in the service bundles. */
     readonly stackDashboards: readonly RenderedDashboard[];
@@ -144,9 +150,8 @@ export interface RenderedStack {
  * `ObservedService`; its dashboards then come in ConfigMaps of its own. A service in config gets its
  * dashboards from the stack's templates (`inStack`, from renderStack), and brings no ConfigMap.
  */
-export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config), inStack?: ServiceDashboardSet): RenderedService {
+export function renderService(config: StackConfig, service: ServiceSpec, links: Links = linksFor(config), inStack?: ServiceDashboardSet): RenderedService & { readonly ruleFile: RenderedFile } {
     const rules = serviceRuleFile(service, links, config.prometheus.scrapeInterval);
-    const logRules = lokiRuleFile(service, links);
     const scrape = serviceScrapeConfig(service);
     const ruleFile = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     const scrapeFile = scrape ? { fileName: `${service.name}.yaml`, content: toYaml({ scrape_configs: [scrape] }) } : undefined;
@@ -154,22 +159,42 @@ export function renderService(config: StackConfig, service: ServiceSpec, links: 
     // Not with topology.tenants: Prometheus splits the series by tenant and each tenant's ruler folder
     // takes its services' files, which one set of operator ConfigMaps cannot give.
     const asObjects = servicesAsOperatorObjects(config);
-    const podMonitor = asObjects ? servicePodMonitor(service) : undefined;
-    const objects = asObjects ? { prometheusRule: servicePrometheusRule(service, rules.groups, fileBytes(ruleFile)), ...(podMonitor ? { podMonitor } : {}) } : undefined;
+    const objects = asObjects ? { prometheusRule: servicePrometheusRule(service, rules.groups, fileBytes(ruleFile)), ...podMonitorOf(service) } : undefined;
     if (!objects) {
         assertFileFitsOneShard(service.name, "rules", ruleFile);
         if (scrapeFile) {
             assertFileFitsOneShard(service.name, "scrape", scrapeFile);
         }
     }
+    return { ...renderServiceParts(config, service, links, inStack), ruleFile, ...(scrapeFile ? { scrapeFile } : {}), ...objects };
+}
+
+/** Without the operator's objects every service has its own rule file (shared groups need them). */
+function withOwnRules(service: RenderedService): RenderedService & { readonly ruleFile: RenderedFile } {
+    if (!service.ruleFile) {
+        throw new Error(`service "${service.name}" has no rule file of its own; prometheus.shareServiceRules needs operator.enabled`);
+    }
+    return service as RenderedService & { readonly ruleFile: RenderedFile };
+}
+
+/** A service in config whose rules are in the shared group `group` (`prometheus.shareServiceRules` needs the operator's objects). */
+function renderSharedMember(config: StackConfig, service: ServiceSpec, links: Links, inStack: ServiceDashboardSet | undefined, group: string): RenderedService {
+    return { ...renderServiceParts(config, service, links, inStack), sharedRules: group, ...podMonitorOf(service) };
+}
+
+function podMonitorOf(service: ServiceSpec): { podMonitor?: RenderedMonitoringObject } {
+    const podMonitor = servicePodMonitor(service);
+    return podMonitor ? { podMonitor } : {};
+}
+
+/** What a service brings besides its rules and scrape job. */
+function renderServiceParts(config: StackConfig, service: ServiceSpec, links: Links, inStack?: ServiceDashboardSet) {
+    const logRules = lokiRuleFile(service, links);
     const dashboards = inStack?.dashboards ?? serviceDashboards(config, service, links);
     const shard = prometheusShard(service.name, config.prometheus.configMapShards);
     return {
         name: service.name,
-        ruleFile,
-        ...(scrapeFile ? { scrapeFile } : {}),
         configMaps: { rules: prometheusConfigMapName("rules", shard), scrape: prometheusConfigMapName("scrape", shard) },
-        ...objects,
         dashboards,
         dashboardConfigMaps: inStack ? [] : serviceDashboardConfigMaps(service.name, dashboards),
         probes: renderServiceProbes(config.namespace, service),
@@ -182,10 +207,16 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const links = linksFor(config);
     const rules = stackRuleFile(config, links);
     const serviceDashboardTemplates = renderServiceDashboardTemplates(config, links);
-    const services = config.services.map((service) => renderService(config, service, links, serviceDashboardTemplates.services.get(service.name)));
+    const sharedRules = renderSharedRules(config, links);
+    const groupOf = new Map(sharedRules.flatMap((group) => group.services.map((service) => [service, group.name] as const)));
+    const services = config.services.map((service) => {
+        const group = groupOf.get(service.name);
+        const dashboards = serviceDashboardTemplates.services.get(service.name);
+        return group ? renderSharedMember(config, service, links, dashboards, group) : renderService(config, service, links, dashboards);
+    });
     const stackRules = { fileName: `${rules.name}.yaml`, content: toYaml({ groups: rules.groups }) };
     // With the operator only the stack's own rule file is in the shards; the services' rules are objects.
-    assertShardsFit(config.prometheus.configMapShards, stackRules, servicesAsOperatorObjects(config) ? [] : services);
+    assertShardsFit(config.prometheus.configMapShards, stackRules, servicesAsOperatorObjects(config) ? [] : services.map(withOwnRules));
     const stackDashboards = renderStackDashboards(config, links, runbooks);
     assertUniqueUids([...stackDashboards, ...services.flatMap((service) => service.dashboards)]);
     // An external Grafana reaches the backends at the URLs the user gives, not at in-cluster names.
@@ -195,12 +226,13 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
     const teamOf = new Map(config.services.map((service) => [service.name, service.team]));
     const topology = renderTopology(config, endpoints, {
         stack: { configMap: prometheusConfigMapName("rules", 0), fileName: stackRules.fileName },
-        mimir: services.map((service) => ({ team: teamOf.get(service.name)!, configMap: service.configMaps.rules, fileName: service.ruleFile.fileName })),
+        mimir: services.flatMap((service) => (service.ruleFile ? [{ team: teamOf.get(service.name)!, configMap: service.configMaps.rules, fileName: service.ruleFile.fileName }] : [])),
         loki: services.flatMap((service) => (service.lokiRuleFile ? [{ team: teamOf.get(service.name)!, configMap: LOKI_RULES.configMap, fileName: service.lokiRuleFile.fileName }] : [])),
     });
     // The services' rules reach the evaluator through the operator only when they are PrometheusRules.
     const scratch = renderScratch(config);
-    const operator = renderOperator(config, endpoints, services.reduce((sum, service) => sum + (service.prometheusRule ? fileBytes(service.ruleFile) : 0), 0), scratch);
+    const ruleBytes = [...services.flatMap((service) => (service.prometheusRule && service.ruleFile ? [service.ruleFile] : [])), ...sharedRules.map((group) => group.ruleFile)].reduce((sum, file) => sum + fileBytes(file), 0);
+    const operator = renderOperator(config, endpoints, ruleBytes, scratch);
     const dashboardSidecars = renderDashboardSidecars(config);
     const grafana = renderGrafanaProvisioning(config, datasources, stackDashboards, serviceDashboardTemplates);
     const grafanaServer = config.grafana.mode === "external" ? undefined : renderGrafanaServerConfig(config);
@@ -220,6 +252,7 @@ export function renderStack(config: StackConfig, runbooks: readonly ParsedRunboo
         clusterPods: renderClusterPods(config, operator, scratch),
         stackRuleFile: stackRules,
         services,
+        sharedRules,
         lokiRules: lokiRulesData(services),
         datasources,
         stackDashboards,
@@ -326,7 +359,7 @@ function shardLoads(shards: number, stackRules: number, services: readonly { has
  * the API server would refuse the ConfigMap patch only during `pulumi up`, after part of the
  * stack changed. Names every full shard and the smallest shard count at which all fit.
  */
-function assertShardsFit(shards: number, stackRules: RenderedFile, services: readonly RenderedService[]): void {
+function assertShardsFit(shards: number, stackRules: RenderedFile, services: readonly (RenderedService & { readonly ruleFile: RenderedFile })[]): void {
     const sizes = services.map((service) => ({
         hash: fnv1a32(service.name),
         rules: fileBytes(service.ruleFile),
@@ -351,7 +384,7 @@ function assertShardsFit(shards: number, stackRules: RenderedFile, services: rea
 
 /** Every rule file: the stack's, then each service's in config order. */
 export function ruleFiles(rendered: RenderedStack): RenderedFile[] {
-    return [rendered.stackRuleFile, ...rendered.services.map((service) => service.ruleFile)];
+    return [rendered.stackRuleFile, ...rendered.services.flatMap((service) => (service.ruleFile ? [service.ruleFile] : [])), ...rendered.sharedRules.map((group) => group.ruleFile)];
 }
 
 /** The scrape job files of the scraped services. */

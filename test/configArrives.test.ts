@@ -105,7 +105,7 @@ const CASES: Case[] = [
         name: "runbookBaseUrl and grafana.url become every alert's runbook and dashboard links",
         values: { runbookBaseUrl: "https://runbooks.example.com/ops", grafana: { url: "https://grafana.example.com" } },
         check: ({ services }) => {
-            const rules = yaml(services[0].ruleFile.content).groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert);
+            const rules = yaml(services[0].ruleFile!.content).groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert);
             assert.ok(rules.length > 0);
             for (const rule of rules) {
                 assert.equal(rule.annotations.runbook_url, `https://runbooks.example.com/ops/${rule.alert}.md`);

@@ -11,7 +11,7 @@ import { loadStackConfig } from "../config/load";
 import { ConfigErrors } from "../config/reader";
 import { StackConfig } from "../config/types";
 import { readRunbooks } from "../io/runbooks";
-import { renderStack } from "../render";
+import { renderStack, ruleFiles } from "../render";
 import { knownRunbooks, loadStack, minimalRaw, stackFile } from "./support/fixtures";
 import { distributedRaw, distributedValues, OBJECT_STORAGE_SECRETS } from "./support/topology";
 
@@ -53,8 +53,8 @@ function readsOf(config: StackConfig): Reads {
         }
     };
     rules(rendered.stackRuleFile.content, rendered.stackRuleFile.fileName, reads.metrics);
-    for (const service of rendered.services) {
-        rules(service.ruleFile.content, service.ruleFile.fileName, reads.metrics);
+    for (const file of ruleFiles(rendered).slice(1)) {
+        rules(file.content, file.fileName, reads.metrics);
     }
     for (const [name, content] of Object.entries(rendered.lokiRules)) {
         rules(content, name, reads.logs);

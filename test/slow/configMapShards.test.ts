@@ -35,7 +35,7 @@ function stackWith(services: unknown[], configMapShards?: number) {
 /** Bytes of the stack's rule file and of one fleet service's, read from a render that fits (the files are this test's input, not its subject). */
 function fileSizes(count: number) {
     const rendered = renderStack(stackWith(fleet(count), 64), []);
-    const sizes = new Set(rendered.services.map((service) => Buffer.byteLength(service.ruleFile.content)));
+    const sizes = new Set(rendered.services.map((service) => Buffer.byteLength(service.ruleFile!.content)));
     assert.equal(sizes.size, 1, "every generated service's rule file has the same size");
     return { stack: Buffer.byteLength(rendered.stackRuleFile.content), service: [...sizes][0] };
 }

@@ -84,7 +84,7 @@ describe("log alerts: the rule file Loki's ruler evaluates", () => {
             ],
         });
         // Nothing of it in Prometheus' rule files: Prometheus cannot evaluate LogQL.
-        assert.doesNotMatch(rendered.services[0].ruleFile.content, /ServiceErrorLogs|count_over_time/);
+        assert.doesNotMatch(rendered.services[0].ruleFile!.content, /ServiceErrorLogs|count_over_time/);
     });
 
     test("the dev stack's log alerts parse with the LogQL grammar and are metric queries", () => {

@@ -258,6 +258,37 @@ describe("operator settings", () => {
         assert.deepEqual(prometheus.volumes.find((v: any) => v.name === "rules").projected.sources, [{ configMap: { name: "prometheus-rules" } }]);
     });
 
+    test("shareServiceRules: services of one shape share a PrometheusRule of the stack's; a service alone with its shape keeps its own", async () => {
+        const same = { team: "orders", slos: [{ kind: "availability", objective: 99.9 }] };
+        const services = [{ name: "alpha", ...same }, { name: "beta", ...same }, { name: "solo", team: "other", slos: [{ kind: "availability", objective: 99.9 }] }];
+        const { resources } = await runStack("dev", { prometheus: { shareServiceRules: true }, services, operator: { selector: { release: "platform" } } });
+        const rules = ofType(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const shared = rules.filter((r) => r.inputs.metadata.name.startsWith("services-"));
+        assert.equal(shared.length, 1, "one shared group");
+        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).filter((name) => !name.startsWith("services-")), ["solo"]);
+        const group = shared[0].inputs;
+        assert.equal(group.metadata.namespace, "observability");
+        assert.equal(group.metadata.labels.release, "platform", "the operator's object selector picks it up");
+        // The members' info series first; every rule selects both members and no other service.
+        const ruleList = group.spec.groups[0].rules;
+        assert.equal(ruleList[0].record, "service:rule_group_member:info");
+        assert.match(ruleList[0].expr, /"alpha"/);
+        assert.match(ruleList[0].expr, /"beta"/);
+        assert.doesNotMatch(JSON.stringify(group.spec), /solo/);
+        // Each member is still one ObservedService (dashboards, probes, pods), with no PrometheusRule of its own.
+        assert.equal(ofType(resources, "lgtm:services:ObservedService").length, 3);
+    });
+
+    test("shareServiceRules needs the operator's PrometheusRule objects", () => {
+        assert.throws(
+            () => loadStackConfig(minimalRaw({ operator: { enabled: false }, prometheus: { shareServiceRules: true } }), { knownRunbooks }),
+            (error: ConfigErrors) => {
+                assert.match(error.problems.join("\n"), /prometheus\.shareServiceRules: shares rule groups between services as PrometheusRule objects, which need operator\.enabled: true and no topology\.tenants/);
+                return true;
+            },
+        );
+    });
+
     test("bad selectors and modes are refused with the key path and the fix", () => {
         assert.throws(
             () => loadStackConfig(minimalRaw({ operator: { crds: "helm", namespaceSelector: { "bad key!": "x" }, selector: { team: "not a value!" }, selectors: {} } }), { knownRunbooks }),
