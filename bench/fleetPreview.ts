@@ -70,19 +70,31 @@ export function fleetPreviewRows(sizes: readonly number[]): Promise<string[][]> 
         const inlineRun = await attempt(() => project.preview());
         const inlineOutcome = inlineRun.ok ? "ok" : `fails: ${inlineRun.error.match(/argument list too long|[^\n]*error[^\n]*/i)?.[0] ?? inlineRun.error.split("\n")[0]}`;
         rows.push([`${inline} in stack config`, String(inline * 2), "", "", formatMs(Date.now() - inlineStarted), "", `${inlineOutcome}; the services list is ${(bytes / 1024).toFixed(0)} KiB of JSON in one environment variable`]);
-        for (const size of sizes) {
+        for (const [size, shared] of sizes.flatMap((size) => [[size, false], [size, true]] as const)) {
             const files = writeServiceFiles(project.dir, size);
             project.editConfig((config) => {
                 delete config["lgtm-stack:services"];
                 config["lgtm-stack:servicesFrom"] = SERVICES_FOLDER;
+                // Each size twice in a row: each service a PrometheusRule of its own, then the same services in shared rule groups.
+                const prometheus = { ...(config["lgtm-stack:prometheus"] as Record<string, unknown> | undefined) };
+                if (shared) {
+                    prometheus.shareServiceRules = true;
+                } else {
+                    delete prometheus.shareServiceRules;
+                }
+                if (Object.keys(prometheus).length > 0) {
+                    config["lgtm-stack:prometheus"] = prometheus;
+                } else {
+                    delete config["lgtm-stack:prometheus"];
+                }
             });
             // Each service is a PrometheusRule the operator packs: no shard count to choose for the fleet.
             const measured = await measuredPreview(project, cluster);
             const { run, elapsed, cpu } = measured;
             const programPhase = cpu.untilFirstResource !== undefined ? `; ${cpu.untilFirstResource.toFixed(1)} s until the first Kubernetes resource (program start-up, config, render, resource construction)` : "";
-            console.log(`# fleet preview, ${size} services: ${run.ok ? `${run.value.length} steps` : "failed"} in ${formatMs(elapsed)}${programPhase}; ${formatBreakdown(cpu)}`);
+            console.log(`# fleet preview, ${size} services${shared ? ", shared rule groups" : ""}: ${run.ok ? `${run.value.length} steps` : "failed"} in ${formatMs(elapsed)}${programPhase}; ${formatBreakdown(cpu)}`);
             rows.push([
-                `${size} in ${files} files (servicesFrom)`,
+                `${size} in ${files} files (servicesFrom)${shared ? ", prometheus.shareServiceRules" : ""}`,
                 String(size * 2),
                 run.ok ? String(run.value.length) : "",
                 "",

@@ -49,7 +49,8 @@ const REQUESTS_PER_SECOND = 20;
 /** Services per scrape job: a page of ~5 MB, well within the default 10s scrape timeout. */
 const SERVICES_PER_TARGET = 100;
 
-type Rules = "ours" | "naive";
+type Rules = "ours" | "shared" | "naive";
+const VARIANTS = ["ours", "shared", "naive"] as const;
 
 function seriesPerService(service: ServiceSpec): number {
     return ROUTES.length * STATUS_SHARES.length * PODS * (service.histogramBuckets.length + 1 + 2);
@@ -69,9 +70,11 @@ function writeRuleFiles(dir: string, config: StackConfig, rules: Rules): number 
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     let count = 0;
-    if (rules === "ours") {
-        // What is deployed: the stack's own rule file and each service's (with the operator, the same groups as PrometheusRules).
-        for (const file of ruleFiles(renderStack(config, readRunbooks()))) {
+    if (rules !== "naive") {
+        // What is deployed: the stack's own rule file and each service's (with the operator, the same groups as PrometheusRules);
+        // "shared": the same fleet with prometheus.shareServiceRules, its services' rules in groups of about 50.
+        const deployed = rules === "shared" ? { ...config, prometheus: { ...config.prometheus, shareServiceRules: true } } : config;
+        for (const file of ruleFiles(renderStack(deployed, readRunbooks()))) {
             fs.writeFileSync(path.join(dir, file.fileName), file.content);
             count += (file.content.match(/^\s+- (record|alert): /gm) ?? []).length;
         }
@@ -288,13 +291,17 @@ function largestFleet(measured: readonly { size: number; result: RunResult }[], 
 }
 
 const percent = (share: number) => `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
-const ratio = (ours: number, naive: number) => (naive > 0 && Number.isFinite(ours / naive) ? `${(ours / naive).toFixed(1)}×` : "—");
+const ratio = (ours: number, naive: number) => {
+    const value = ours / naive;
+    // Two significant digits below 0.1 (shared rules are a few per cent of the per-service ones), one decimal above.
+    return naive > 0 && Number.isFinite(value) ? `${value < 0.1 ? value.toPrecision(2) : value.toFixed(1)}×` : "—";
+};
 
 export async function ruleEvaluation(options: BenchOptions & { prometheus: string }): Promise<void> {
     const sectionStart = performance.now();
     const fleets = selectedFleets(options, options.quick ? [FLEET_SIZES[0]] : FLEET_SIZES);
     // Smallest first: each fleet's runs as long as the section's budget allows, the rest reported as not measured.
-    const order = fleets.flatMap((size) => (["ours", "naive"] as const).map((rules): [number, Rules] => [size, rules]));
+    const order = fleets.flatMap((size) => VARIANTS.map((rules): [number, Rules] => [size, rules]));
     const results = new Map<string, RunResult | string>();
     const key = (size: number, rules: Rules) => `${size}/${rules}`;
     let config: StackConfig | undefined;
@@ -333,7 +340,7 @@ export async function ruleEvaluation(options: BenchOptions & { prometheus: strin
     const prod = config!.prometheus;
     const rows: string[][] = [];
     for (const size of fleets) {
-        for (const rules of ["ours", "naive"] as const) {
+        for (const rules of VARIANTS) {
             const result = results.get(key(size, rules));
             if (result === undefined || typeof result === "string") {
                 rows.push([String(size), rules, result ?? "not run", "", "", "", "", "", "", "", ""]);
@@ -353,11 +360,13 @@ export async function ruleEvaluation(options: BenchOptions & { prometheus: strin
                 formatSeconds(result.seconds),
             ]);
         }
-        const ours = results.get(key(size, "ours"));
-        const naive = results.get(key(size, "naive"));
-        if (typeof ours === "object" && typeof naive === "object") {
-            rows.push([String(size), "ours/naive", ratio(ours.rules, naive.rules), ratio(ours.series, naive.series), ratio(Math.max(...ours.shares), Math.max(...naive.shares)), ratio(quantile(ours.shares, 0.5), quantile(naive.shares, 0.5)), "", "", ratio(ours.cores, naive.cores), ratio(ours.peakRssBytes, naive.peakRssBytes), ""]);
-        }
+        const compare = (name: string, a: RunResult | string | undefined, b: RunResult | string | undefined) => {
+            if (typeof a === "object" && typeof b === "object") {
+                rows.push([String(size), name, ratio(a.rules, b.rules), ratio(a.series, b.series), ratio(Math.max(...a.shares), Math.max(...b.shares)), ratio(quantile(a.shares, 0.5), quantile(b.shares, 0.5)), "", "", ratio(a.cores, b.cores), ratio(a.peakRssBytes, b.peakRssBytes), ""]);
+            }
+        };
+        compare("ours/naive", results.get(key(size, "ours")), results.get(key(size, "naive")));
+        compare("shared/ours", results.get(key(size, "shared")), results.get(key(size, "ours")));
     }
     // Kubernetes quantities in nano-units: cores and bytes.
     const cpuLimit = Number(parseQuantity(prod.resources.limits.cpu)) / 1e9;
@@ -371,7 +380,7 @@ export async function ruleEvaluation(options: BenchOptions & { prometheus: strin
         ["services", "rules", "rules loaded", "head series", "max group duration / interval", "p50 group duration / interval", "missed iterations in the rounds (since start)", "evaluation failures", "CPU (cores)", "peak RSS", "run"],
         rows,
         [
-            `Fleet: the fleet preview's services (bench/realPreview.ts generatedServices: OTLP, a 99.9% availability and a P95 < 2s latency SLO each), declared in files (servicesFrom) on the prod stack (Pulumi.prod.yaml without its own services); "ours" is every rule file renderStack renders for it (the stack's own and each service's), "naive" one raw-counter alert per SLO (bench/naive.ts).`,
+            `Fleet: the fleet preview's services (bench/realPreview.ts generatedServices: OTLP, a 99.9% availability and a P95 < 2s latency SLO each), declared in files (servicesFrom) on the prod stack (Pulumi.prod.yaml without its own services); "ours" is every rule file renderStack renders for it (the stack's own and each service's), "shared" the same with prometheus.shareServiceRules (the services' rules in shared groups of about 50), "naive" one raw-counter alert per SLO (bench/naive.ts).`,
             `Series per service: ${ROUTES.length} routes × ${STATUS_SHARES.length} status codes × ${PODS} pods × (${config!.services[0].histogramBuckets.length + 1} le buckets + _sum + _count) = ${perService} series of ${METRIC_PRESETS["otel-http"].histogram} (the otel-http preset the rules read), ${REQUESTS_PER_SECOND} req/s per service; scraped from a loopback target in blocks of ${SERVICES_PER_TARGET} services.`,
             `Durations: prometheus_rule_group_last_duration_seconds of every group over ${ROUNDS} evaluation rounds after warm-up (two scrapes of every target and one round), as a share of prometheus_rule_group_interval_seconds; max and p50 over all groups and rounds. Goal: every group under ${percent(GOAL_SHARE)} of its interval at 1,000 services, no missed iteration.`,
             `CPU: process_cpu_seconds_total of Prometheus over the measured rounds (ingesting the scrapes as well as evaluating); RSS: the largest process_resident_memory_bytes seen. The prod profile's Prometheus limits: ${cpuLimit} cores, ${(memoryLimit / 1024 ** 2).toFixed(0)} MiB.`,
