@@ -138,13 +138,16 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
         demoImage = cluster.images.find((image) => image.name.startsWith(`${DEMO_SERVICE_REPOSITORY}:`))!.name;
         project = await LocalStack.create(cluster.workdir, cluster.kubeconfig, STACK);
         project.editConfig((config) => {
-            (config["lgtm-stack:services"] as unknown[]).push({
+            const demo = {
                 name: "demo",
                 namespace: DEMO_NAMESPACE,
                 team: "platform-api",
                 discovery: { kind: "scrape", selector: { app: "demo-service" }, port: "http", path: "/metrics" },
                 slos: [{ kind: "availability", objective: 99.5 }],
-            });
+            };
+            // A second service of the same shape on the same pods: with shareServiceRules the two share one rule group (one PrometheusRule of the stack).
+            (config["lgtm-stack:services"] as unknown[]).push(demo, { ...demo, name: "demo-canary" });
+            config["lgtm-stack:prometheus"] = { ...(config["lgtm-stack:prometheus"] as Record<string, unknown> | undefined), shareServiceRules: true };
         });
     });
 
@@ -298,11 +301,26 @@ describe("the dev stack's pods on a real kubelet", { timeout: 30 * 60_000 }, () 
             const operatorJobs = ["prometheus-operator", "prometheus-agent", "blackbox-exporter"].every((job) => targets.some((t) => t.labels.job === job && t.health === "up"));
             return demoUp.length === 1 && demoUp[0].value[1] === "1" && cadvisor?.health === "up" && operatorJobs;
         }, 240);
-        // The service's rules reach Prometheus through its PrometheusRule and the operator's rule ConfigMaps.
-        await cluster.waitFor("the demo service's SLO rules loaded in Prometheus", async () => {
-            const groups = (await getJson(`${await prometheus()}/api/v1/rules?type=alert`)).data.groups as { rules: { name: string; labels?: Record<string, string> }[] }[];
-            return groups.some((group) => group.rules.some((rule) => rule.name === "ServiceDown" && rule.labels?.service === "demo"));
+        // The two services' rules reach Prometheus through the stack's shared PrometheusRule and the operator's rule ConfigMaps,
+        // and the real Prometheus evaluates them per member: each service's own objective, and both up.
+        const objectives = encodeURIComponent(`slo:objective:ratio{service=~"demo|demo-canary"}`);
+        const members = encodeURIComponent(`max by (service) (label_replace(up{job=~"demo|demo-canary"}, "service", "$1", "job", "(.*)"))`);
+        await cluster.waitFor("the shared rule group of demo and demo-canary loaded and evaluated in Prometheus", async () => {
+            const groups = (await getJson(`${await prometheus()}/api/v1/rules`)).data.groups as { name: string; rules: { name: string; health: string; labels?: Record<string, string> }[] }[];
+            const shared = groups.find((group) => group.name.startsWith("services-") && group.rules.some((rule) => rule.name === "ServiceDown"));
+            const values = (await getJson(`${await prometheus()}/api/v1/query?query=${objectives}`)).data.result as { metric: Record<string, string>; value: [number, string] }[];
+            const up = (await getJson(`${await prometheus()}/api/v1/query?query=${members}`)).data.result as { metric: Record<string, string>; value: [number, string] }[];
+            return (
+                shared !== undefined &&
+                shared.rules.every((rule) => rule.health === "ok") &&
+                values.map((v) => `${v.metric.service}=${v.value[1]}`).sort().join(",") === "demo-canary=0.995,demo=0.995" &&
+                up.map((v) => `${v.metric.service}=${v.value[1]}`).sort().join(",") === "demo-canary=1,demo=1"
+            );
         }, 300);
+        // The demo pair has no PrometheusRule of its own: their shared group is the stack's.
+        const own = await cluster.kube.custom.listNamespacedCustomObject({ ...monitoring("PrometheusRule", NAMESPACE) });
+        const names = (own.items as { metadata: { name: string } }[]).map((rule) => rule.metadata.name);
+        assert.ok(!names.includes("demo") && !names.includes("demo-canary") && names.some((name) => name.startsWith("services-")), `PrometheusRules: ${names.join(", ")}`);
     });
 
     test("a third-party chart's ServiceMonitor and PrometheusRule in another namespace: its pod is up in the real Prometheus, its always-firing alert reaches the real Alertmanager with its labels", async () => {
